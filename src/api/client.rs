@@ -1,0 +1,1003 @@
+//! One async fn per HighLevel v2 endpoint rolo uses, over reqwest + rustls.
+//!
+//! Every request carries `Authorization: Bearer`, the `Version` header of its
+//! spec file and `Accept: application/json`. The shared [`Client::call`]
+//! applies the rate limiter, the retry policy and the error mapping, so the
+//! endpoint functions only say what to send and what comes back.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::error::{ApiError, RateScope};
+use super::limiter::{Limiter, RateBudget, RateConfig};
+use super::model::*;
+use super::token::Token;
+
+/// The real service.
+pub const DEFAULT_BASE_URL: &str = "https://services.leadconnectorhq.com";
+/// `Version` for contacts.json and locations.json.
+pub const VERSION_CONTACTS: &str = "2021-07-28";
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 5,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Full-jitter exponential backoff: uniform in [0, min(max, base * 2^n)].
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(self.max_delay);
+        let ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(fastrand::u64(ms / 2..=ms.max(1)))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub base_url: String,
+    pub location_id: String,
+    pub token: Token,
+    pub rate: RateConfig,
+    pub retry: RetryPolicy,
+    /// Per attempt, from connect to the last byte of the body.
+    pub timeout: Duration,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: impl Into<String>, location_id: impl Into<String>, token: Token) -> Self {
+        Self {
+            base_url: base_url.into(),
+            location_id: location_id.into(),
+            token,
+            rate: RateConfig::default(),
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// When a failed attempt may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Replay {
+    /// GET, PUT, DELETE, tag add/remove and the search POSTs: repeating them
+    /// changes nothing.
+    Idempotent,
+    /// A POST that creates something: sent again only when the server cannot
+    /// have processed it (429, or the connection never opened).
+    OnlyIfUnprocessed,
+}
+
+/// What rolo knows about an endpoint: its spec operationId, method, scope.
+#[derive(Debug)]
+struct Endpoint {
+    name: &'static str,
+    method: Method,
+    scope: &'static str,
+    replay: Replay,
+}
+
+macro_rules! endpoint {
+    ($ident:ident, $name:literal, $method:ident, $scope:literal, $replay:ident) => {
+        const $ident: Endpoint = Endpoint {
+            name: $name,
+            method: Method::$method,
+            scope: $scope,
+            replay: Replay::$replay,
+        };
+    };
+}
+
+endpoint!(GET_CONTACT, "get-contact", GET, "contacts.readonly", Idempotent);
+endpoint!(LIST_CONTACTS, "get-contacts", GET, "contacts.readonly", Idempotent);
+endpoint!(SEARCH_CONTACTS, "search-contacts-advanced", POST, "contacts.readonly", Idempotent);
+endpoint!(BUSINESS_CONTACTS, "get-contacts-by-businessId", GET, "contacts.readonly", Idempotent);
+endpoint!(DUPLICATE, "get-duplicate-contact", GET, "contacts.readonly", Idempotent);
+endpoint!(CREATE_CONTACT, "create-contact", POST, "contacts.write", OnlyIfUnprocessed);
+endpoint!(UPDATE_CONTACT, "update-contact", PUT, "contacts.write", Idempotent);
+endpoint!(DELETE_CONTACT, "delete-contact", DELETE, "contacts.write", Idempotent);
+endpoint!(UPSERT_CONTACT, "upsert-contact", POST, "contacts.write", Idempotent);
+endpoint!(GET_TASKS, "get-all-tasks", GET, "contacts.readonly", Idempotent);
+endpoint!(GET_TASK, "get-task", GET, "contacts.readonly", Idempotent);
+endpoint!(CREATE_TASK, "create-task", POST, "contacts.write", OnlyIfUnprocessed);
+endpoint!(UPDATE_TASK, "update-task", PUT, "contacts.write", Idempotent);
+endpoint!(COMPLETE_TASK, "update-task-completed", PUT, "contacts.write", Idempotent);
+endpoint!(DELETE_TASK, "delete-task", DELETE, "contacts.write", Idempotent);
+endpoint!(GET_NOTES, "get-all-notes", GET, "contacts.readonly", Idempotent);
+endpoint!(GET_NOTE, "get-note", GET, "contacts.readonly", Idempotent);
+endpoint!(CREATE_NOTE, "create-note", POST, "contacts.write", OnlyIfUnprocessed);
+endpoint!(UPDATE_NOTE, "update-note", PUT, "contacts.write", Idempotent);
+endpoint!(DELETE_NOTE, "delete-note", DELETE, "contacts.write", Idempotent);
+endpoint!(ADD_TAGS, "add-tags", POST, "contacts.write", Idempotent);
+endpoint!(REMOVE_TAGS, "remove-tags", DELETE, "contacts.write", Idempotent);
+endpoint!(APPOINTMENTS, "get-appointments-for-contact", GET, "contacts.readonly", Idempotent);
+endpoint!(LOCATION_TAGS, "get-location-tags", GET, "locations/tags.readonly", Idempotent);
+endpoint!(SEARCH_TASKS, "task-search", POST, "locations/tasks.readonly", Idempotent);
+
+/// Page depth that POST /contacts/search reaches with `page`; beyond it
+/// paging must continue with `searchAfter`.
+pub const SEARCH_PAGE_DEPTH: u64 = 10_000;
+
+/// A HighLevel API client for one location. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    host: String,
+    location_id: String,
+    auth: HeaderValue,
+    limiter: Limiter,
+    retry: RetryPolicy,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.inner.base.as_str())
+            .field("location_id", &self.inner.location_id)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// rustls needs one process-wide crypto provider; rolo links ring.
+fn ensure_crypto_provider() {
+    // Err means a provider is already installed, which is all we need.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Client {
+    pub fn new(config: ClientConfig) -> Result<Self, ApiError> {
+        ensure_crypto_provider();
+        let base = Url::parse(config.base_url.trim_end_matches('/'))
+            .map_err(|e| ApiError::InvalidRequest(format!("base URL {:?}: {e}", config.base_url)))?;
+        if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
+            return Err(ApiError::InvalidRequest(format!(
+                "base URL {:?} must be an http(s) URL",
+                config.base_url
+            )));
+        }
+        if config.token.is_empty() {
+            return Err(ApiError::InvalidRequest(
+                "no API token: set ROLO_TOKEN or run `rolo auth login`".into(),
+            ));
+        }
+        let host = base.host_str().unwrap_or("?").to_string();
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.token.expose()))
+            .map_err(|_| {
+                ApiError::InvalidRequest("the token contains characters a header cannot carry".into())
+            })?;
+        auth.set_sensitive(true);
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("rolo/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| ApiError::InvalidRequest(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                host,
+                location_id: config.location_id,
+                auth,
+                limiter: Limiter::new(config.rate),
+                retry: config.retry,
+                timeout: config.timeout,
+            }),
+        })
+    }
+
+    pub fn location_id(&self) -> &str {
+        &self.inner.location_id
+    }
+
+    pub fn budget(&self) -> RateBudget {
+        self.inner.limiter.budget()
+    }
+
+    /// `base` + one path segment per element, each percent-encoded, so an id
+    /// from anywhere cannot change the path.
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.inner.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty();
+            // "." and ".." would be resolved away as dot-segments.
+            path.extend(segments.iter().map(|s| match *s {
+                "." => "%2E",
+                ".." => "%2E%2E",
+                s => s,
+            }));
+        }
+        url
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        ep: &'static Endpoint,
+        url: Url,
+        query: &[(&str, String)],
+        body: Option<Value>,
+        what: &(dyn Fn() -> String + Sync),
+    ) -> Result<T, ApiError> {
+        let inner = &self.inner;
+        let mut attempt: u32 = 0;
+        loop {
+            let permit = inner.limiter.acquire().await?;
+            let mut req = inner
+                .http
+                .request(ep.method.clone(), url.clone())
+                .header(AUTHORIZATION, inner.auth.clone())
+                .header("Version", VERSION_CONTACTS)
+                .header(ACCEPT, "application/json")
+                .timeout(inner.timeout);
+            if !query.is_empty() {
+                req = req.query(query);
+            }
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            tracing::debug!(endpoint = ep.name, attempt, "sending");
+            let can_retry = attempt < inner.retry.max_retries;
+            let resp = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let unprocessed = e.is_connect();
+                    let err = self.transport_error(&e);
+                    if can_retry
+                        && !e.is_timeout()
+                        && (ep.replay == Replay::Idempotent || unprocessed)
+                    {
+                        let wait = inner.retry.backoff(attempt);
+                        tracing::warn!(endpoint = ep.name, attempt, ?wait, error = %err, "retrying");
+                        tokio::time::sleep(wait).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(err);
+                }
+            };
+            inner.limiter.observe(permit, resp.headers());
+            let status = resp.status();
+            let retry_after = parse_retry_after(resp.headers());
+            let daily = resp
+                .headers()
+                .get("x-ratelimit-daily-remaining")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim() == "0");
+            let bytes = match resp.bytes().await {
+                Ok(b) => b,
+                Err(e) => {
+                    let err = self.transport_error(&e);
+                    if can_retry && ep.replay == Replay::Idempotent && !e.is_timeout() {
+                        tokio::time::sleep(inner.retry.backoff(attempt)).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(err);
+                }
+            };
+
+            if status.is_success() {
+                return decode(ep, &bytes);
+            }
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                let scope = if daily { RateScope::Daily } else { RateScope::Burst };
+                // A 429 was refused before any processing, so even a create
+                // may be sent again.
+                if scope == RateScope::Burst && can_retry {
+                    let wait = retry_after.unwrap_or_else(|| inner.retry.backoff(attempt + 2));
+                    tracing::warn!(endpoint = ep.name, attempt, ?wait, "429, backing off");
+                    inner.limiter.pause(wait);
+                    attempt += 1;
+                    continue;
+                }
+                return Err(ApiError::RateLimited { scope, retry_after });
+            }
+            if matches!(status.as_u16(), 502..=504)
+                && ep.replay == Replay::Idempotent
+                && can_retry
+            {
+                let wait = retry_after.unwrap_or_else(|| inner.retry.backoff(attempt));
+                tracing::warn!(endpoint = ep.name, %status, attempt, ?wait, "retrying");
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+                continue;
+            }
+            return Err(error_from_status(ep, status, &bytes, what));
+        }
+    }
+
+    fn transport_error(&self, e: &reqwest::Error) -> ApiError {
+        if e.is_timeout() {
+            return ApiError::Timeout {
+                host: self.inner.host.clone(),
+                after: self.inner.timeout,
+            };
+        }
+        // The innermost cause says the most ("connection refused").
+        let mut cause = e.to_string();
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            cause = s.to_string();
+            src = s.source();
+        }
+        ApiError::Network {
+            host: self.inner.host.clone(),
+            cause: crate::text::snippet(&cause, 200),
+        }
+    }
+
+    fn location_query(&self) -> (&'static str, String) {
+        ("locationId", self.inner.location_id.clone())
+    }
+
+    // ---------------------------------------------------------------- contacts
+
+    /// GET /contacts/{contactId}
+    pub async fn get_contact(&self, id: &str) -> Result<Contact, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            contact: Contact,
+        }
+        let r: Resp = self
+            .call(&GET_CONTACT, self.url(&["contacts", id]), &[], None, &|| {
+                format!("contact {id}")
+            })
+            .await?;
+        Ok(r.contact)
+    }
+
+    /// GET /contacts/ (deprecated upstream, gone in v3; kept as a fallback).
+    pub async fn list_contacts(&self, q: &ListContacts) -> Result<ContactsPage, ApiError> {
+        let mut query = vec![self.location_query()];
+        if let Some(s) = &q.query {
+            query.push(("query", s.clone()));
+        }
+        if let Some(l) = q.limit {
+            query.push(("limit", l.min(100).to_string()));
+        }
+        if let Some(s) = q.start_after {
+            query.push(("startAfter", s.to_string()));
+        }
+        if let Some(s) = &q.start_after_id {
+            query.push(("startAfterId", s.clone()));
+        }
+        self.call(&LIST_CONTACTS, self.url(&["contacts", ""]), &query, None, &|| {
+            "contacts".into()
+        })
+        .await
+    }
+
+    /// POST /contacts/search
+    pub async fn search_contacts(&self, q: &SearchContacts) -> Result<SearchPage, ApiError> {
+        if q.page_limit == 0 || q.page_limit > 500 {
+            return Err(ApiError::InvalidRequest(format!(
+                "pageLimit must be 1 to 500, not {}",
+                q.page_limit
+            )));
+        }
+        let mut body = serde_json::to_value(q).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+        body["locationId"] = Value::String(self.inner.location_id.clone());
+        self.call(&SEARCH_CONTACTS, self.url(&["contacts", "search"]), &[], Some(body), &|| {
+            "contacts".into()
+        })
+        .await
+    }
+
+    /// Every page of a search, in order: page numbers while they reach, then
+    /// `searchAfter` past the 10,000-record depth that page numbers allow.
+    pub fn search_pages(&self, q: SearchContacts) -> SearchPager {
+        SearchPager {
+            client: self.clone(),
+            query: q,
+            depth_limit: SEARCH_PAGE_DEPTH,
+            next_page: 1,
+            cursor: None,
+            seen: 0,
+            done: false,
+        }
+    }
+
+    /// GET /contacts/business/{businessId}
+    pub async fn business_contacts(
+        &self,
+        business_id: &str,
+        q: &BusinessContacts,
+    ) -> Result<ContactsPage, ApiError> {
+        let mut query = vec![self.location_query()];
+        if let Some(s) = &q.query {
+            query.push(("query", s.clone()));
+        }
+        if let Some(l) = q.limit {
+            query.push(("limit", l.to_string()));
+        }
+        if let Some(s) = q.skip {
+            query.push(("skip", s.to_string()));
+        }
+        self.call(
+            &BUSINESS_CONTACTS,
+            self.url(&["contacts", "business", business_id]),
+            &query,
+            None,
+            &|| format!("business {business_id}"),
+        )
+        .await
+    }
+
+    /// GET /contacts/search/duplicate: the contact with this email or phone,
+    /// if the location has one.
+    pub async fn find_duplicate(
+        &self,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<Option<Contact>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            contact: Option<Contact>,
+        }
+        let mut query = vec![self.location_query()];
+        if let Some(e) = email {
+            query.push(("email", e.to_string()));
+        }
+        if let Some(p) = phone {
+            query.push(("number", p.to_string()));
+        }
+        let r: Resp = self
+            .call(&DUPLICATE, self.url(&["contacts", "search", "duplicate"]), &query, None, &|| {
+                "duplicate contact".into()
+            })
+            .await?;
+        Ok(r.contact)
+    }
+
+    /// POST /contacts/ (answers 201).
+    pub async fn create_contact(&self, c: &NewContact) -> Result<Contact, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            contact: Contact,
+        }
+        let body = self.with_location(c)?;
+        let r: Resp = self
+            .call(&CREATE_CONTACT, self.url(&["contacts", ""]), &[], Some(body), &|| {
+                "contact".into()
+            })
+            .await?;
+        Ok(r.contact)
+    }
+
+    /// PUT /contacts/{contactId}, sending only the changed fields.
+    pub async fn update_contact(&self, id: &str, u: &ContactUpdate) -> Result<Contact, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            contact: Contact,
+        }
+        let r: Resp = self
+            .call(
+                &UPDATE_CONTACT,
+                self.url(&["contacts", id]),
+                &[],
+                Some(u.to_json()),
+                &|| format!("contact {id}"),
+            )
+            .await?;
+        Ok(r.contact)
+    }
+
+    /// DELETE /contacts/{contactId}
+    pub async fn delete_contact(&self, id: &str) -> Result<(), ApiError> {
+        let r: Succeeded = self
+            .call(&DELETE_CONTACT, self.url(&["contacts", id]), &[], None, &|| {
+                format!("contact {id}")
+            })
+            .await?;
+        r.check(&DELETE_CONTACT)
+    }
+
+    /// POST /contacts/upsert: update the contact with this email/phone, or
+    /// create it.
+    pub async fn upsert_contact(&self, c: &NewContact) -> Result<UpsertResult, ApiError> {
+        let body = self.with_location(c)?;
+        self.call(&UPSERT_CONTACT, self.url(&["contacts", "upsert"]), &[], Some(body), &|| {
+            "contact".into()
+        })
+        .await
+    }
+
+    fn with_location<T: Serialize>(&self, v: &T) -> Result<Value, ApiError> {
+        let mut body = serde_json::to_value(v).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+        body["locationId"] = Value::String(self.inner.location_id.clone());
+        Ok(body)
+    }
+
+    // ------------------------------------------------------------------- tasks
+
+    /// GET /contacts/{contactId}/tasks
+    pub async fn tasks(&self, contact_id: &str) -> Result<Vec<Task>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            tasks: Vec<Task>,
+        }
+        let r: Resp = self
+            .call(&GET_TASKS, self.url(&["contacts", contact_id, "tasks"]), &[], None, &|| {
+                format!("contact {contact_id}")
+            })
+            .await?;
+        Ok(r.tasks)
+    }
+
+    /// GET /contacts/{contactId}/tasks/{taskId}
+    pub async fn task(&self, contact_id: &str, task_id: &str) -> Result<Task, ApiError> {
+        self.task_call(&GET_TASK, &["contacts", contact_id, "tasks", task_id], None, task_id)
+            .await
+    }
+
+    /// POST /contacts/{contactId}/tasks (answers 201).
+    pub async fn create_task(&self, contact_id: &str, t: &NewTask) -> Result<Task, ApiError> {
+        let body = serde_json::to_value(t).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+        self.task_call(&CREATE_TASK, &["contacts", contact_id, "tasks"], Some(body), contact_id)
+            .await
+    }
+
+    /// PUT /contacts/{contactId}/tasks/{taskId}
+    pub async fn update_task(
+        &self,
+        contact_id: &str,
+        task_id: &str,
+        u: &TaskUpdate,
+    ) -> Result<Task, ApiError> {
+        let body = serde_json::to_value(u).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+        self.task_call(&UPDATE_TASK, &["contacts", contact_id, "tasks", task_id], Some(body), task_id)
+            .await
+    }
+
+    /// PUT /contacts/{contactId}/tasks/{taskId}/completed
+    pub async fn set_task_completed(
+        &self,
+        contact_id: &str,
+        task_id: &str,
+        completed: bool,
+    ) -> Result<Task, ApiError> {
+        self.task_call(
+            &COMPLETE_TASK,
+            &["contacts", contact_id, "tasks", task_id, "completed"],
+            Some(json!({ "completed": completed })),
+            task_id,
+        )
+        .await
+    }
+
+    async fn task_call(
+        &self,
+        ep: &'static Endpoint,
+        segments: &[&str],
+        body: Option<Value>,
+        what: &str,
+    ) -> Result<Task, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            task: Task,
+        }
+        let r: Resp = self
+            .call(ep, self.url(segments), &[], body, &|| format!("task {what}"))
+            .await?;
+        Ok(r.task)
+    }
+
+    /// DELETE /contacts/{contactId}/tasks/{taskId}
+    pub async fn delete_task(&self, contact_id: &str, task_id: &str) -> Result<(), ApiError> {
+        let r: Succeeded = self
+            .call(
+                &DELETE_TASK,
+                self.url(&["contacts", contact_id, "tasks", task_id]),
+                &[],
+                None,
+                &|| format!("task {task_id}"),
+            )
+            .await?;
+        r.check(&DELETE_TASK)
+    }
+
+    /// POST /locations/{locationId}/tasks/search: tasks across contacts.
+    pub async fn search_tasks(&self, q: &TaskSearch) -> Result<Vec<Task>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            tasks: Vec<Task>,
+        }
+        let body = serde_json::to_value(q).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+        let loc = self.inner.location_id.clone();
+        let r: Resp = self
+            .call(
+                &SEARCH_TASKS,
+                self.url(&["locations", &loc, "tasks", "search"]),
+                &[],
+                Some(body),
+                &|| format!("location {loc}"),
+            )
+            .await?;
+        Ok(r.tasks)
+    }
+
+    // ------------------------------------------------------------------- notes
+
+    /// GET /contacts/{contactId}/notes
+    pub async fn notes(&self, contact_id: &str) -> Result<Vec<Note>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            notes: Vec<Note>,
+        }
+        let r: Resp = self
+            .call(&GET_NOTES, self.url(&["contacts", contact_id, "notes"]), &[], None, &|| {
+                format!("contact {contact_id}")
+            })
+            .await?;
+        Ok(r.notes)
+    }
+
+    /// GET /contacts/{contactId}/notes/{id}
+    pub async fn note(&self, contact_id: &str, note_id: &str) -> Result<Note, ApiError> {
+        self.note_call(&GET_NOTE, &["contacts", contact_id, "notes", note_id], None, note_id)
+            .await
+    }
+
+    /// POST /contacts/{contactId}/notes (answers 201).
+    pub async fn create_note(&self, contact_id: &str, n: &NewNote) -> Result<Note, ApiError> {
+        let body = serde_json::to_value(n).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+        self.note_call(&CREATE_NOTE, &["contacts", contact_id, "notes"], Some(body), contact_id)
+            .await
+    }
+
+    /// PUT /contacts/{contactId}/notes/{id}
+    pub async fn update_note(
+        &self,
+        contact_id: &str,
+        note_id: &str,
+        u: &NoteUpdate,
+    ) -> Result<Note, ApiError> {
+        let body = serde_json::to_value(u).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+        self.note_call(&UPDATE_NOTE, &["contacts", contact_id, "notes", note_id], Some(body), note_id)
+            .await
+    }
+
+    async fn note_call(
+        &self,
+        ep: &'static Endpoint,
+        segments: &[&str],
+        body: Option<Value>,
+        what: &str,
+    ) -> Result<Note, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            note: Note,
+        }
+        let r: Resp = self
+            .call(ep, self.url(segments), &[], body, &|| format!("note {what}"))
+            .await?;
+        Ok(r.note)
+    }
+
+    /// DELETE /contacts/{contactId}/notes/{id}
+    pub async fn delete_note(&self, contact_id: &str, note_id: &str) -> Result<(), ApiError> {
+        let r: Succeeded = self
+            .call(
+                &DELETE_NOTE,
+                self.url(&["contacts", contact_id, "notes", note_id]),
+                &[],
+                None,
+                &|| format!("note {note_id}"),
+            )
+            .await?;
+        r.check(&DELETE_NOTE)
+    }
+
+    // -------------------------------------------------------------------- tags
+
+    /// POST /contacts/{contactId}/tags: the contact's tags afterwards.
+    pub async fn add_tags(&self, contact_id: &str, tags: &[String]) -> Result<Vec<String>, ApiError> {
+        self.tags_call(&ADD_TAGS, contact_id, tags).await
+    }
+
+    /// DELETE /contacts/{contactId}/tags, with a JSON body as the spec says.
+    pub async fn remove_tags(
+        &self,
+        contact_id: &str,
+        tags: &[String],
+    ) -> Result<Vec<String>, ApiError> {
+        self.tags_call(&REMOVE_TAGS, contact_id, tags).await
+    }
+
+    async fn tags_call(
+        &self,
+        ep: &'static Endpoint,
+        contact_id: &str,
+        tags: &[String],
+    ) -> Result<Vec<String>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            tags: Vec<String>,
+        }
+        if tags.is_empty() {
+            return Err(ApiError::InvalidRequest("no tags given".into()));
+        }
+        let r: Resp = self
+            .call(
+                ep,
+                self.url(&["contacts", contact_id, "tags"]),
+                &[],
+                Some(json!({ "tags": tags })),
+                &|| format!("contact {contact_id}"),
+            )
+            .await?;
+        Ok(r.tags)
+    }
+
+    /// GET /locations/{locationId}/tags, for tag completion.
+    pub async fn location_tags(&self) -> Result<Vec<LocationTag>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            tags: Vec<LocationTag>,
+        }
+        let loc = self.inner.location_id.clone();
+        let r: Resp = self
+            .call(&LOCATION_TAGS, self.url(&["locations", &loc, "tags"]), &[], None, &|| {
+                format!("location {loc}")
+            })
+            .await?;
+        Ok(r.tags)
+    }
+
+    // ------------------------------------------------------------ appointments
+
+    /// GET /contacts/{contactId}/appointments
+    pub async fn appointments(&self, contact_id: &str) -> Result<Vec<Appointment>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            events: Vec<Appointment>,
+        }
+        let r: Resp = self
+            .call(
+                &APPOINTMENTS,
+                self.url(&["contacts", contact_id, "appointments"]),
+                &[],
+                None,
+                &|| format!("contact {contact_id}"),
+            )
+            .await?;
+        Ok(r.events)
+    }
+}
+
+/// `{succeded: true}` (sic, as the v2 spec spells it); v3 sends `succeeded`.
+#[derive(serde::Deserialize)]
+struct Succeeded {
+    #[serde(default)]
+    succeded: Option<bool>,
+    #[serde(default)]
+    succeeded: Option<bool>,
+}
+
+impl Succeeded {
+    fn check(&self, ep: &'static Endpoint) -> Result<(), ApiError> {
+        match self.succeded.or(self.succeeded) {
+            Some(false) => Err(ApiError::Server {
+                status: 200,
+                message: format!("{} answered that it did not succeed", ep.name),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Walks a search to its end, page by page.
+pub struct SearchPager {
+    client: Client,
+    query: SearchContacts,
+    depth_limit: u64,
+    next_page: u32,
+    cursor: Option<Vec<Value>>,
+    seen: u64,
+    done: bool,
+}
+
+impl SearchPager {
+    /// For tests and servers with a different page-depth limit.
+    pub fn with_depth_limit(mut self, limit: u64) -> Self {
+        self.depth_limit = limit;
+        self
+    }
+
+    /// The next page, or `None` after the last one.
+    pub async fn next(&mut self) -> Option<Result<SearchPage, ApiError>> {
+        if self.done {
+            return None;
+        }
+        let limit = u64::from(self.query.page_limit.max(1));
+        let mut q = self.query.clone();
+        let by_page = u64::from(self.next_page) * limit <= self.depth_limit;
+        if by_page {
+            q.page = Some(self.next_page);
+            q.search_after = None;
+        } else {
+            q.page = None;
+            q.search_after = self.cursor.clone();
+        }
+        let page = match self.client.search_contacts(&q).await {
+            Ok(p) => p,
+            Err(e) => {
+                self.done = true;
+                return Some(Err(e));
+            }
+        };
+        self.seen += page.contacts.len() as u64;
+        self.next_page += 1;
+        self.cursor = page.contacts.last().and_then(|c| c.search_after.clone());
+        let short = (page.contacts.len() as u64) < limit;
+        let need_cursor = u64::from(self.next_page) * limit > self.depth_limit;
+        if short || self.seen >= page.total || (need_cursor && self.cursor.is_none()) {
+            self.done = true;
+        }
+        Some(Ok(page))
+    }
+}
+
+fn parse_retry_after(h: &HeaderMap) -> Option<Duration> {
+    let v = h.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(delta.to_std().unwrap_or(Duration::ZERO).min(Duration::from_secs(3600)))
+}
+
+fn decode<T: DeserializeOwned>(ep: &'static Endpoint, bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ApiError::Decode {
+            endpoint: ep.name,
+            path: if path.is_empty() { ".".into() } else { path },
+            cause: inner.to_string(),
+            snippet: crate::text::snippet(&String::from_utf8_lossy(bytes), 120),
+        }
+    })
+}
+
+fn error_from_status(
+    ep: &'static Endpoint,
+    status: StatusCode,
+    bytes: &[u8],
+    what: &(dyn Fn() -> String + Sync),
+) -> ApiError {
+    let messages: Vec<String> = match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(b) => b.messages(),
+        Err(_) => Vec::new(),
+    };
+    let messages = if messages.is_empty() {
+        let text = String::from_utf8_lossy(bytes);
+        if text.trim().is_empty() {
+            vec![status.canonical_reason().unwrap_or("no message").to_string()]
+        } else {
+            vec![crate::text::snippet(text.trim(), 200)]
+        }
+    } else {
+        messages
+    };
+    let joined = messages.join("; ");
+    match status.as_u16() {
+        401 if joined.to_lowercase().contains("scope") => ApiError::MissingScope {
+            scope: ep.scope,
+            endpoint: ep.name,
+            message: joined,
+        },
+        401 => ApiError::Unauthorized { message: joined },
+        403 => ApiError::Forbidden {
+            scope: ep.scope,
+            message: joined,
+        },
+        404 => ApiError::NotFound {
+            what: what(),
+            message: joined,
+        },
+        400 | 422 => ApiError::Validation {
+            status: status.as_u16(),
+            messages,
+        },
+        s if s >= 500 => ApiError::Server {
+            status: s,
+            message: joined,
+        },
+        s => ApiError::UnexpectedStatus {
+            status: s,
+            endpoint: ep.name,
+            message: joined,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_bounded_and_grows() {
+        let p = RetryPolicy::default();
+        for attempt in 0..20 {
+            assert!(p.backoff(attempt) <= p.max_delay);
+        }
+        assert!(p.backoff(0) <= Duration::from_millis(250));
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(parse_retry_after(&h), Some(Duration::from_secs(3)));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        assert_eq!(parse_retry_after(&h), Some(Duration::ZERO));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(parse_retry_after(&h), None);
+    }
+
+    #[test]
+    fn ids_cannot_escape_their_path_segment() {
+        let c = Client::new(ClientConfig::new("http://127.0.0.1:1", "loc", Token::new("t0k3n-abcdefgh")))
+            .unwrap();
+        let u = c.url(&["contacts", "../locations/x?y=1#z", "tasks"]);
+        assert_eq!(u.path(), "/contacts/..%2Flocations%2Fx%3Fy=1%23z/tasks");
+        assert_eq!(c.url(&["contacts", ""]).path(), "/contacts/");
+        // A bare ".." would climb out of /contacts; it stays a (nonexistent) id.
+        assert_eq!(c.url(&["contacts", ".."]).path(), "/contacts/%252E%252E");
+        assert!(!format!("{c:?}").contains("t0k3n"));
+    }
+
+    #[test]
+    fn status_mapping() {
+        let what = || "contact c1".to_string();
+        let e = error_from_status(
+            &CREATE_TASK,
+            StatusCode::UNAUTHORIZED,
+            br#"{"statusCode":401,"message":"The token is not authorized for this scope.","error":"Unauthorized"}"#,
+            &what,
+        );
+        assert!(matches!(e, ApiError::MissingScope { scope: "contacts.write", .. }), "{e:?}");
+        let e = error_from_status(&GET_CONTACT, StatusCode::NOT_FOUND, b"", &what);
+        assert!(e.to_string().contains("contact c1"));
+        let e = error_from_status(&GET_CONTACT, StatusCode::BAD_GATEWAY, b"<html>\x1b[31m</html>", &what);
+        assert!(!e.to_string().contains('\x1b'));
+    }
+}

@@ -1,0 +1,15 @@
+//! The HighLevel API v2: wire types, the HTTP client, and the actor the UI
+//! talks to. Nothing here knows about the terminal.
+
+pub mod actor;
+pub mod client;
+pub mod error;
+pub mod limiter;
+pub mod model;
+pub mod token;
+
+pub use actor::{ApiEvent, ApiHandle, ApiOp, ApiRequest, ApiResponse, Priority, RequestId};
+pub use client::{Client, ClientConfig, RetryPolicy};
+pub use error::ApiError;
+pub use limiter::{RateBudget, RateConfig};
+pub use token::Token;

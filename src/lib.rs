@@ -1,0 +1,7 @@
+//! rolo: a terminal workspace for HighLevel CRM contacts.
+//!
+//! `api` and `sandbox` know nothing of the terminal; the binary wires them
+//! to the UI.
+
+pub mod api;
+pub mod text;

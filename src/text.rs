@@ -1,0 +1,69 @@
+//! Text from the API is untrusted: it may carry terminal escape sequences,
+//! control characters or bidi overrides. Everything shown to a person goes
+//! through [`sanitize`] first.
+
+use std::borrow::Cow;
+
+/// Whether a character must not reach a terminal as is.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            // bidi embeddings, overrides and isolates
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+            // line and paragraph separators break layouts
+            | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// Replaces control characters (including ESC), bidi overrides and line
+/// separators with visible stand-ins, so the text cannot move the cursor,
+/// change colours or reorder what is around it. Tabs and newlines become
+/// spaces: callers that keep line structure split on '\n' first.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\t' | '\n' | '\r' => ' ',
+                c if is_unsafe(c) => '\u{FFFD}',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+/// The first `max` characters of `s`, sanitized, with an ellipsis when cut.
+pub fn snippet(s: &str, max: usize) -> String {
+    let mut out: String = sanitize(s).chars().take(max).collect();
+    if s.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_controls_never_pass() {
+        let hostile = "\x1b[2J\x1b]0;pwned\x07Bob\u{202E}evil\u{0008}\r\n";
+        let clean = sanitize(hostile);
+        assert!(!clean.chars().any(is_unsafe), "{clean:?}");
+        assert!(clean.contains("Bob"));
+    }
+
+    #[test]
+    fn ordinary_text_is_borrowed_unchanged() {
+        let s = "José Ñúñez 🦀 محمد";
+        assert!(matches!(sanitize(s), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn snippet_cuts_on_characters() {
+        assert_eq!(snippet("héllo wörld", 5), "héllo…");
+        assert_eq!(snippet("hi", 5), "hi");
+    }
+}
