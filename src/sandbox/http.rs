@@ -1,0 +1,434 @@
+//! The sandbox's HTTP face: routes with the spec's paths, and one gate in
+//! front of them that does what the real service's edge does (bearer token,
+//! `Version` header, burst and daily rate limits with `X-RateLimit-*`
+//! headers on every response) plus the injected faults.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::faults::{Decision, Fault, Faults};
+use super::store::{Outcome, Reply, bad_request};
+
+/// `Version` values the sandbox accepts: the v2 date, and the defaults of the
+/// official Python (`v3`) and Node (`2023-02-21`) SDKs.
+pub const ACCEPTED_VERSIONS: &[&str] = &["2021-07-28", "v3", "2023-02-21"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Full,
+    ReadOnly,
+}
+
+fn respond(r: Reply) -> Response {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(r.body)).into_response()
+}
+
+fn outcome(o: Outcome) -> Response {
+    respond(o.unwrap_or_else(|e| e))
+}
+
+/// The request body as JSON; an empty body is `{}`.
+fn parse_body(body: &Bytes) -> Result<Value, Reply> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(body).map_err(|e| bad_request(format!("Unexpected token in JSON body: {e}")))
+}
+
+/// A JSON request body; malformed JSON is answered 400 the way the API does.
+struct JsonBody(Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        parse_body(&bytes).map(JsonBody).map_err(respond)
+    }
+}
+
+macro_rules! with_store {
+    ($s:expr, |$st:ident| $body:expr) => {{
+        let mut guard = $s.store.lock().unwrap_or_else(|p| p.into_inner());
+        let $st = &mut *guard;
+        $body
+    }};
+}
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    let api = Router::new()
+        .route("/contacts/", get(list_contacts).post(create_contact))
+        .route("/contacts", get(list_contacts).post(create_contact))
+        .route("/contacts/search", post(search_contacts))
+        .route("/contacts/search/duplicate", get(duplicate))
+        .route("/contacts/upsert", post(upsert_contact))
+        .route("/contacts/business/{business_id}", get(business_contacts))
+        .route(
+            "/contacts/{contact_id}",
+            get(get_contact).put(update_contact).delete(delete_contact),
+        )
+        .route("/contacts/{contact_id}/tasks", get(list_tasks).post(create_task))
+        .route(
+            "/contacts/{contact_id}/tasks/{task_id}",
+            get(get_task).put(update_task).delete(delete_task),
+        )
+        .route(
+            "/contacts/{contact_id}/tasks/{task_id}/completed",
+            put(complete_task),
+        )
+        .route("/contacts/{contact_id}/notes", get(list_notes).post(create_note))
+        .route(
+            "/contacts/{contact_id}/notes/{id}",
+            get(get_note).put(update_note).delete(delete_note),
+        )
+        .route("/contacts/{contact_id}/tags", post(add_tags).delete(remove_tags))
+        .route("/contacts/{contact_id}/appointments", get(appointments))
+        .route("/locations/{location_id}/tags", get(location_tags))
+        .route("/locations/{location_id}/tasks/search", post(search_tasks))
+        .fallback(not_found_route)
+        .layer(middleware::from_fn_with_state(shared.clone(), gate));
+    let admin = Router::new()
+        .route("/_sandbox/faults", get(get_faults).put(put_faults))
+        .route("/_sandbox/requests", get(request_stats))
+        .layer(middleware::from_fn_with_state(shared.clone(), admin_gate));
+    admin.merge(api).with_state(shared)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+fn access_of(s: &Shared, headers: &HeaderMap) -> Option<Access> {
+    let token = bearer(headers)?;
+    if token == s.config.token {
+        Some(Access::Full)
+    } else if s.config.readonly_token.as_deref() == Some(token) {
+        Some(Access::ReadOnly)
+    } else {
+        None
+    }
+}
+
+fn unauthorized(message: &str) -> Reply {
+    Reply {
+        status: 401,
+        body: json!({"statusCode": 401, "message": message, "error": "Unauthorized"}),
+    }
+}
+
+/// Reads are GETs and the two search POSTs; everything else writes.
+fn is_write(method: &Method, path: &str) -> bool {
+    match *method {
+        Method::GET | Method::HEAD | Method::OPTIONS => false,
+        Method::POST => !path.ends_with("/search"),
+        _ => true,
+    }
+}
+
+async fn admin_gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    match access_of(&s, req.headers()) {
+        Some(Access::Full) => next.run(req).await,
+        _ => respond(unauthorized("Invalid token: access token is invalid")),
+    }
+}
+
+async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let log_index = s.log_arrival(&method, &path);
+
+    let (decision, latency) = {
+        let mut faults = s.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rng = s.rng.lock().unwrap_or_else(|p| p.into_inner());
+        (faults.next(&path, || rng.f64()), faults.latency_ms)
+    };
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let access = access_of(&s, req.headers());
+    let token_key = match access {
+        Some(_) => bearer(req.headers()).unwrap_or_default().to_string(),
+        None => String::new(),
+    };
+
+    let mut rate_headers = HeaderMap::new();
+    let mut response = match decision {
+        Decision::Hang => {
+            // Never answers; the client's timeout must handle it.
+            std::future::pending::<()>().await;
+            unreachable!("pending() never completes")
+        }
+        Decision::Fault(Fault::Status(code), _) => {
+            s.rate.lock().unwrap_or_else(|p| p.into_inner()).headers(&token_key, &mut rate_headers);
+            respond(Reply {
+                status: code,
+                body: json!({"statusCode": code, "message": "Injected fault: the server failed to answer"}),
+            })
+        }
+        Decision::Fault(Fault::RateLimit, retry_after) => {
+            s.rate.lock().unwrap_or_else(|p| p.into_inner()).headers(&token_key, &mut rate_headers);
+            rate_headers.insert("x-ratelimit-remaining", HeaderValue::from(0));
+            let mut r = too_many();
+            if let Some(secs) = retry_after {
+                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            r
+        }
+        _ => {
+            let version_ok = req
+                .headers()
+                .get("version")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| ACCEPTED_VERSIONS.contains(&v.trim()));
+            match access {
+                None => respond(unauthorized("Invalid token: access token is invalid")),
+                Some(_) if !version_ok => respond(bad_request(format!(
+                    "Version header is missing or unsupported; send one of: {}",
+                    ACCEPTED_VERSIONS.join(", ")
+                ))),
+                Some(access) => {
+                    let allowed = s
+                        .rate
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .admit(&token_key, &mut rate_headers);
+                    if !allowed {
+                        too_many()
+                    } else if access == Access::ReadOnly && is_write(&method, &path) {
+                        respond(unauthorized("The token is not authorized for this scope."))
+                    } else {
+                        let resp = next.run(req).await;
+                        match decision {
+                            Decision::Fault(Fault::Reset, _) => reset_midway(resp).await,
+                            Decision::Fault(Fault::Malformed, _) => malformed(resp).await,
+                            _ => resp,
+                        }
+                    }
+                }
+            }
+        }
+    };
+    response.headers_mut().extend(rate_headers);
+    s.log_status(log_index, response.status().as_u16());
+    response
+}
+
+fn too_many() -> Response {
+    respond(Reply {
+        status: 429,
+        body: json!({"statusCode": 429, "message": "Too Many Requests"}),
+    })
+}
+
+/// Sends the headers and half the body, then breaks the connection.
+async fn reset_midway(resp: Response) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len().max(1)));
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(half),
+        Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset")),
+    ];
+    Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
+}
+
+/// Answers 200 with the first part of the real body: invalid JSON.
+async fn malformed(resp: Response) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let cut = bytes.slice(..(bytes.len() * 2 / 3).max(1).min(bytes.len()));
+    parts.status = StatusCode::OK;
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(cut))
+}
+
+async fn not_found_route(method: Method, uri: axum::http::Uri) -> Response {
+    respond(Reply {
+        status: 404,
+        body: json!({"statusCode": 404, "message": format!("Cannot {method} {}", uri.path()), "error": "Not Found"}),
+    })
+}
+
+// ------------------------------------------------------------------- admin
+
+async fn get_faults(State(s): State<Arc<Shared>>) -> Response {
+    let f = s.faults.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    axum::Json(f).into_response()
+}
+
+async fn put_faults(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Faults>(&body) {
+        Ok(f) => {
+            *s.faults.lock().unwrap_or_else(|p| p.into_inner()) = f.clone();
+            axum::Json(f).into_response()
+        }
+        Err(e) => respond(bad_request(format!("invalid faults: {e}"))),
+    }
+}
+
+async fn request_stats(State(s): State<Arc<Shared>>) -> Response {
+    let log = s.requests();
+    let mut statuses: HashMap<String, usize> = HashMap::new();
+    for r in &log {
+        *statuses
+            .entry(r.status.map_or("pending".into(), |s| s.to_string()))
+            .or_default() += 1;
+    }
+    let window = s.config.rate_limit.interval;
+    axum::Json(json!({
+        "count": log.len(),
+        "statuses": statuses,
+        "maxInAnyWindow": super::max_in_window(&log, window),
+    }))
+    .into_response()
+}
+
+// --------------------------------------------------------------- contacts
+
+async fn list_contacts(State(s): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>, uri: axum::http::Uri) -> Response {
+    outcome(with_store!(s, |st| st.list_contacts(&q, uri.path())))
+}
+
+async fn create_contact(State(s): State<Arc<Shared>>, JsonBody(body): JsonBody) -> Response {
+    outcome(with_store!(s, |st| st.create_contact(&body)))
+}
+
+async fn search_contacts(State(s): State<Arc<Shared>>, JsonBody(body): JsonBody) -> Response {
+    outcome(with_store!(s, |st| st.search_contacts(&body)))
+}
+
+async fn duplicate(State(s): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    outcome(with_store!(s, |st| st.duplicate(&q)))
+}
+
+async fn upsert_contact(State(s): State<Arc<Shared>>, JsonBody(body): JsonBody) -> Response {
+    outcome(with_store!(s, |st| st.upsert_contact(&body)))
+}
+
+async fn business_contacts(
+    State(s): State<Arc<Shared>>,
+    Path(business_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    outcome(with_store!(s, |st| st.business_contacts(&business_id, &q)))
+}
+
+async fn get_contact(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    outcome(with_store!(s, |st| st.get_contact(&id)))
+}
+
+async fn update_contact(State(s): State<Arc<Shared>>, Path(id): Path<String>, JsonBody(body): JsonBody) -> Response {
+    outcome(with_store!(s, |st| st.update_contact(&id, &body)))
+}
+
+async fn delete_contact(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    outcome(with_store!(s, |st| st.delete_contact(&id)))
+}
+
+// ------------------------------------------------------------------ tasks
+
+async fn list_tasks(State(s): State<Arc<Shared>>, Path(cid): Path<String>) -> Response {
+    outcome(with_store!(s, |st| st.list_tasks(&cid)))
+}
+
+async fn create_task(State(s): State<Arc<Shared>>, Path(cid): Path<String>, JsonBody(body): JsonBody) -> Response {
+    outcome(with_store!(s, |st| st.create_task(&cid, &body)))
+}
+
+async fn get_task(State(s): State<Arc<Shared>>, Path((cid, tid)): Path<(String, String)>) -> Response {
+    outcome(with_store!(s, |st| st.get_task(&cid, &tid)))
+}
+
+async fn update_task(
+    State(s): State<Arc<Shared>>,
+    Path((cid, tid)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Response {
+    outcome(with_store!(s, |st| st.update_task(&cid, &tid, &body)))
+}
+
+async fn complete_task(
+    State(s): State<Arc<Shared>>,
+    Path((cid, tid)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Response {
+    outcome(with_store!(s, |st| st.set_task_completed(&cid, &tid, &body)))
+}
+
+async fn delete_task(State(s): State<Arc<Shared>>, Path((cid, tid)): Path<(String, String)>) -> Response {
+    outcome(with_store!(s, |st| st.delete_task(&cid, &tid)))
+}
+
+async fn search_tasks(State(s): State<Arc<Shared>>, Path(loc): Path<String>, JsonBody(body): JsonBody) -> Response {
+    outcome(with_store!(s, |st| {
+        st.check_path_location(&loc).map_or_else(Err, |()| st.search_tasks(&body))
+    }))
+}
+
+// ------------------------------------------------------------------ notes
+
+async fn list_notes(State(s): State<Arc<Shared>>, Path(cid): Path<String>) -> Response {
+    outcome(with_store!(s, |st| st.list_notes(&cid)))
+}
+
+async fn create_note(State(s): State<Arc<Shared>>, Path(cid): Path<String>, JsonBody(body): JsonBody) -> Response {
+    outcome(with_store!(s, |st| st.create_note(&cid, &body)))
+}
+
+async fn get_note(State(s): State<Arc<Shared>>, Path((cid, id)): Path<(String, String)>) -> Response {
+    outcome(with_store!(s, |st| st.get_note(&cid, &id)))
+}
+
+async fn update_note(
+    State(s): State<Arc<Shared>>,
+    Path((cid, id)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Response {
+    outcome(with_store!(s, |st| st.update_note(&cid, &id, &body)))
+}
+
+async fn delete_note(State(s): State<Arc<Shared>>, Path((cid, id)): Path<(String, String)>) -> Response {
+    outcome(with_store!(s, |st| st.delete_note(&cid, &id)))
+}
+
+// ------------------------------------------------------------------- tags
+
+async fn add_tags(State(s): State<Arc<Shared>>, Path(cid): Path<String>, JsonBody(body): JsonBody) -> Response {
+    outcome(with_store!(s, |st| st.add_tags(&cid, &body)))
+}
+
+async fn remove_tags(State(s): State<Arc<Shared>>, Path(cid): Path<String>, JsonBody(body): JsonBody) -> Response {
+    outcome(with_store!(s, |st| st.remove_tags(&cid, &body)))
+}
+
+async fn location_tags(State(s): State<Arc<Shared>>, Path(loc): Path<String>) -> Response {
+    outcome(with_store!(s, |st| {
+        st.check_path_location(&loc).map_or_else(Err, |()| st.location_tags())
+    }))
+}
+
+async fn appointments(State(s): State<Arc<Shared>>, Path(cid): Path<String>) -> Response {
+    outcome(with_store!(s, |st| st.appointments(&cid)))
+}
