@@ -4,5 +4,6 @@
 //! to the UI.
 
 pub mod api;
-pub mod text;
+pub mod demo;
 pub mod sandbox;
+pub mod text;

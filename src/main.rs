@@ -1,1 +1,173 @@
-fn main(){}
+//! The `rolo` binary: parses the command line and hands over to the library.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use rolo::api::client::DEFAULT_BASE_URL;
+use rolo::sandbox::{Faults, RateLimit, Sandbox, SandboxConfig};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rolo",
+    version,
+    about = "A fast keyboard workspace for HighLevel CRM contacts"
+)]
+struct Cli {
+    /// Run against a built-in sandbox with demo data (no account needed).
+    #[arg(long)]
+    demo: bool,
+
+    #[command(flatten)]
+    server: ServerArgs,
+
+    /// Log filter (error, warn, info, debug, trace, or a tracing directive).
+    #[arg(long, env = "ROLO_LOG", global = true)]
+    log_level: Option<String>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args, Debug)]
+struct ServerArgs {
+    /// API base URL. The token comes from ROLO_TOKEN, never from a flag.
+    #[arg(long, env = "ROLO_BASE_URL", default_value = DEFAULT_BASE_URL)]
+    base_url: String,
+
+    /// The HighLevel location (sub-account) id.
+    #[arg(long, env = "ROLO_LOCATION_ID")]
+    location_id: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the sandbox API (HighLevel v2 over HTTP) until killed.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Args, Debug)]
+struct SandboxArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    addr: SocketAddr,
+    /// The bearer token with full access.
+    #[arg(long)]
+    token: String,
+    /// A second token that may only read.
+    #[arg(long)]
+    readonly_token: Option<String>,
+    /// The one location the sandbox serves.
+    #[arg(long, default_value = "sandbox-location")]
+    location_id: String,
+    /// How many contacts to seed.
+    #[arg(long, default_value_t = 500)]
+    contacts: usize,
+    /// Seed for the generated data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Fraction (0 to 1) of requests answered 500/502/503.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction)]
+    fail_rate: f64,
+    /// Burst limit: requests per 10 s per token.
+    #[arg(long, default_value_t = 100)]
+    rate_limit: u32,
+}
+
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0 and 1"))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_level.as_deref());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("rolo: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rolo: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(level: Option<&str>) {
+    // Until the TUI owns the terminal, logs go to stderr, and only when asked.
+    let Some(level) = level else { return };
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Some(Command::Sandbox(args)) => serve_sandbox(args).await,
+        None if cli.demo => rolo::demo::run_demo().await,
+        None => {
+            let location = cli.server.location_id.context(
+                "no location id: pass --location-id or set ROLO_LOCATION_ID (or try `rolo --demo`)",
+            )?;
+            let token = std::env::var("ROLO_TOKEN").map(rolo::api::Token::new).map_err(|_| {
+                anyhow::anyhow!("no token: set ROLO_TOKEN to a Private Integration token (or try `rolo --demo`)")
+            })?;
+            rolo::demo::run_against(&cli.server.base_url, &location, token).await
+        }
+    }
+}
+
+async fn serve_sandbox(args: SandboxArgs) -> Result<ExitCode> {
+    let config = SandboxConfig {
+        token: args.token,
+        readonly_token: args.readonly_token,
+        location_id: args.location_id,
+        contacts: args.contacts,
+        seed: args.seed,
+        faults: Faults {
+            latency_ms: args.latency_ms,
+            fail_rate: args.fail_rate,
+            ..Faults::default()
+        },
+        rate_limit: RateLimit {
+            max: args.rate_limit,
+            ..RateLimit::default()
+        },
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config, args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {}", sandbox.base_url())?;
+        out.flush()?;
+    }
+    tokio::select! {
+        _ = sandbox.wait() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -44,30 +44,85 @@ pub enum Priority {
 /// One call of the HighLevel API, with owned arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiOp {
-    GetContact { id: String },
+    GetContact {
+        id: String,
+    },
     ListContacts(ListContacts),
     SearchContacts(SearchContacts),
-    BusinessContacts { business_id: String, query: BusinessContacts },
-    FindDuplicate { email: Option<String>, phone: Option<String> },
+    BusinessContacts {
+        business_id: String,
+        query: BusinessContacts,
+    },
+    FindDuplicate {
+        email: Option<String>,
+        phone: Option<String>,
+    },
     CreateContact(NewContact),
-    UpdateContact { id: String, update: ContactUpdate },
-    DeleteContact { id: String },
+    UpdateContact {
+        id: String,
+        update: ContactUpdate,
+    },
+    DeleteContact {
+        id: String,
+    },
     UpsertContact(NewContact),
-    ListTasks { contact_id: String },
-    GetTask { contact_id: String, task_id: String },
-    CreateTask { contact_id: String, task: NewTask },
-    UpdateTask { contact_id: String, task_id: String, update: TaskUpdate },
-    SetTaskCompleted { contact_id: String, task_id: String, completed: bool },
-    DeleteTask { contact_id: String, task_id: String },
+    ListTasks {
+        contact_id: String,
+    },
+    GetTask {
+        contact_id: String,
+        task_id: String,
+    },
+    CreateTask {
+        contact_id: String,
+        task: NewTask,
+    },
+    UpdateTask {
+        contact_id: String,
+        task_id: String,
+        update: TaskUpdate,
+    },
+    SetTaskCompleted {
+        contact_id: String,
+        task_id: String,
+        completed: bool,
+    },
+    DeleteTask {
+        contact_id: String,
+        task_id: String,
+    },
     SearchTasks(TaskSearch),
-    ListNotes { contact_id: String },
-    GetNote { contact_id: String, note_id: String },
-    CreateNote { contact_id: String, note: NewNote },
-    UpdateNote { contact_id: String, note_id: String, update: NoteUpdate },
-    DeleteNote { contact_id: String, note_id: String },
-    AddTags { contact_id: String, tags: Vec<String> },
-    RemoveTags { contact_id: String, tags: Vec<String> },
-    ListAppointments { contact_id: String },
+    ListNotes {
+        contact_id: String,
+    },
+    GetNote {
+        contact_id: String,
+        note_id: String,
+    },
+    CreateNote {
+        contact_id: String,
+        note: NewNote,
+    },
+    UpdateNote {
+        contact_id: String,
+        note_id: String,
+        update: NoteUpdate,
+    },
+    DeleteNote {
+        contact_id: String,
+        note_id: String,
+    },
+    AddTags {
+        contact_id: String,
+        tags: Vec<String>,
+    },
+    RemoveTags {
+        contact_id: String,
+        tags: Vec<String>,
+    },
+    ListAppointments {
+        contact_id: String,
+    },
     LocationTags,
 }
 
@@ -92,6 +147,37 @@ impl ApiOp {
         )
     }
 
+    /// The spec's operationId, for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ApiOp::GetContact { .. } => "get-contact",
+            ApiOp::ListContacts(_) => "get-contacts",
+            ApiOp::SearchContacts(_) => "search-contacts-advanced",
+            ApiOp::BusinessContacts { .. } => "get-contacts-by-businessId",
+            ApiOp::FindDuplicate { .. } => "get-duplicate-contact",
+            ApiOp::CreateContact(_) => "create-contact",
+            ApiOp::UpdateContact { .. } => "update-contact",
+            ApiOp::DeleteContact { .. } => "delete-contact",
+            ApiOp::UpsertContact(_) => "upsert-contact",
+            ApiOp::ListTasks { .. } => "get-all-tasks",
+            ApiOp::GetTask { .. } => "get-task",
+            ApiOp::CreateTask { .. } => "create-task",
+            ApiOp::UpdateTask { .. } => "update-task",
+            ApiOp::SetTaskCompleted { .. } => "update-task-completed",
+            ApiOp::DeleteTask { .. } => "delete-task",
+            ApiOp::SearchTasks(_) => "task-search",
+            ApiOp::ListNotes { .. } => "get-all-notes",
+            ApiOp::GetNote { .. } => "get-note",
+            ApiOp::CreateNote { .. } => "create-note",
+            ApiOp::UpdateNote { .. } => "update-note",
+            ApiOp::DeleteNote { .. } => "delete-note",
+            ApiOp::AddTags { .. } => "add-tags",
+            ApiOp::RemoveTags { .. } => "remove-tags",
+            ApiOp::ListAppointments { .. } => "get-appointments-for-contact",
+            ApiOp::LocationTags => "get-location-tags",
+        }
+    }
+
     /// A short, human description for logs and the shutdown report.
     pub fn describe(&self) -> String {
         match self {
@@ -102,7 +188,10 @@ impl ApiOp {
             ApiOp::FindDuplicate { .. } => "look for a duplicate contact".into(),
             ApiOp::CreateContact(_) => "create a contact".into(),
             ApiOp::UpdateContact { id, update } => {
-                format!("update contact {id} ({})", update.keys().collect::<Vec<_>>().join(", "))
+                format!(
+                    "update contact {id} ({})",
+                    update.keys().collect::<Vec<_>>().join(", ")
+                )
             }
             ApiOp::DeleteContact { id } => format!("delete contact {id}"),
             ApiOp::UpsertContact(_) => "upsert a contact".into(),
@@ -112,8 +201,13 @@ impl ApiOp {
                 format!("create task {:?} on {contact_id}", task.title)
             }
             ApiOp::UpdateTask { task_id, .. } => format!("update task {task_id}"),
-            ApiOp::SetTaskCompleted { task_id, completed, .. } => {
-                format!("mark task {task_id} {}", if *completed { "done" } else { "open" })
+            ApiOp::SetTaskCompleted {
+                task_id, completed, ..
+            } => {
+                format!(
+                    "mark task {task_id} {}",
+                    if *completed { "done" } else { "open" }
+                )
             }
             ApiOp::DeleteTask { task_id, .. } => format!("delete task {task_id}"),
             ApiOp::SearchTasks(_) => "search tasks".into(),
@@ -144,39 +238,70 @@ impl ApiOp {
                 R::Duplicate(c.find_duplicate(email.as_deref(), phone.as_deref()).await?)
             }
             ApiOp::CreateContact(n) => R::Contact(c.create_contact(&n).await?),
-            ApiOp::UpdateContact { id, update } => R::Contact(c.update_contact(&id, &update).await?),
+            ApiOp::UpdateContact { id, update } => {
+                R::Contact(c.update_contact(&id, &update).await?)
+            }
             ApiOp::DeleteContact { id } => {
                 c.delete_contact(&id).await?;
                 R::Deleted
             }
             ApiOp::UpsertContact(n) => R::Upserted(c.upsert_contact(&n).await?),
             ApiOp::ListTasks { contact_id } => R::Tasks(c.tasks(&contact_id).await?),
-            ApiOp::GetTask { contact_id, task_id } => R::Task(c.task(&contact_id, &task_id).await?),
-            ApiOp::CreateTask { contact_id, task } => R::Task(c.create_task(&contact_id, &task).await?),
-            ApiOp::UpdateTask { contact_id, task_id, update } => {
-                R::Task(c.update_task(&contact_id, &task_id, &update).await?)
+            ApiOp::GetTask {
+                contact_id,
+                task_id,
+            } => R::Task(c.task(&contact_id, &task_id).await?),
+            ApiOp::CreateTask { contact_id, task } => {
+                R::Task(c.create_task(&contact_id, &task).await?)
             }
-            ApiOp::SetTaskCompleted { contact_id, task_id, completed } => {
-                R::Task(c.set_task_completed(&contact_id, &task_id, completed).await?)
-            }
-            ApiOp::DeleteTask { contact_id, task_id } => {
+            ApiOp::UpdateTask {
+                contact_id,
+                task_id,
+                update,
+            } => R::Task(c.update_task(&contact_id, &task_id, &update).await?),
+            ApiOp::SetTaskCompleted {
+                contact_id,
+                task_id,
+                completed,
+            } => R::Task(
+                c.set_task_completed(&contact_id, &task_id, completed)
+                    .await?,
+            ),
+            ApiOp::DeleteTask {
+                contact_id,
+                task_id,
+            } => {
                 c.delete_task(&contact_id, &task_id).await?;
                 R::Deleted
             }
             ApiOp::SearchTasks(q) => R::Tasks(c.search_tasks(&q).await?),
             ApiOp::ListNotes { contact_id } => R::Notes(c.notes(&contact_id).await?),
-            ApiOp::GetNote { contact_id, note_id } => R::Note(c.note(&contact_id, &note_id).await?),
-            ApiOp::CreateNote { contact_id, note } => R::Note(c.create_note(&contact_id, &note).await?),
-            ApiOp::UpdateNote { contact_id, note_id, update } => {
-                R::Note(c.update_note(&contact_id, &note_id, &update).await?)
+            ApiOp::GetNote {
+                contact_id,
+                note_id,
+            } => R::Note(c.note(&contact_id, &note_id).await?),
+            ApiOp::CreateNote { contact_id, note } => {
+                R::Note(c.create_note(&contact_id, &note).await?)
             }
-            ApiOp::DeleteNote { contact_id, note_id } => {
+            ApiOp::UpdateNote {
+                contact_id,
+                note_id,
+                update,
+            } => R::Note(c.update_note(&contact_id, &note_id, &update).await?),
+            ApiOp::DeleteNote {
+                contact_id,
+                note_id,
+            } => {
                 c.delete_note(&contact_id, &note_id).await?;
                 R::Deleted
             }
             ApiOp::AddTags { contact_id, tags } => R::Tags(c.add_tags(&contact_id, &tags).await?),
-            ApiOp::RemoveTags { contact_id, tags } => R::Tags(c.remove_tags(&contact_id, &tags).await?),
-            ApiOp::ListAppointments { contact_id } => R::Appointments(c.appointments(&contact_id).await?),
+            ApiOp::RemoveTags { contact_id, tags } => {
+                R::Tags(c.remove_tags(&contact_id, &tags).await?)
+            }
+            ApiOp::ListAppointments { contact_id } => {
+                R::Appointments(c.appointments(&contact_id).await?)
+            }
             ApiOp::LocationTags => R::LocationTags(c.location_tags().await?),
         })
     }
@@ -247,7 +372,7 @@ impl Default for ActorConfig {
 }
 
 enum Command {
-    Request(ApiRequest),
+    Request(Box<ApiRequest>),
     Cancel(RequestId),
     Shutdown {
         grace: Duration,
@@ -274,7 +399,10 @@ pub struct ActorGone;
 
 impl ApiHandle {
     /// Starts the actor on the current tokio runtime.
-    pub fn spawn(client: Client, config: ActorConfig) -> (ApiHandle, mpsc::UnboundedReceiver<ApiEvent>) {
+    pub fn spawn(
+        client: Client,
+        config: ActorConfig,
+    ) -> (ApiHandle, mpsc::UnboundedReceiver<ApiEvent>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let actor = Actor {
@@ -302,7 +430,9 @@ impl ApiHandle {
 
     /// Queues a request; never waits.
     pub fn send(&self, request: ApiRequest) -> Result<(), ActorGone> {
-        self.tx.send(Command::Request(request)).map_err(|_| ActorGone)
+        self.tx
+            .send(Command::Request(Box::new(request)))
+            .map_err(|_| ActorGone)
     }
 
     /// Queues `op` with a fresh id and returns the id.
@@ -340,6 +470,11 @@ impl ApiHandle {
     }
 }
 
+/// What a request task returns.
+type TaskOutput = (RequestId, Result<ApiResponse, ApiError>);
+/// What `JoinSet::join_next_with_id` gives back for one.
+type Finished = Result<(tokio::task::Id, TaskOutput), tokio::task::JoinError>;
+
 struct Running {
     request_id: RequestId,
     supersede: Option<String>,
@@ -355,7 +490,7 @@ struct Actor {
     interactive: VecDeque<ApiRequest>,
     background: VecDeque<ApiRequest>,
     running: HashMap<tokio::task::Id, Running>,
-    tasks: JoinSet<(RequestId, Result<ApiResponse, ApiError>)>,
+    tasks: JoinSet<TaskOutput>,
 }
 
 impl Actor {
@@ -364,7 +499,7 @@ impl Actor {
             self.start_queued();
             tokio::select! {
                 cmd = rx.recv() => match cmd {
-                    Some(Command::Request(r)) => self.enqueue(r),
+                    Some(Command::Request(r)) => self.enqueue(*r),
                     Some(Command::Cancel(id)) => self.cancel(id, CancelReason::Superseded),
                     Some(Command::Shutdown { grace, reply }) => {
                         let report = self.shutdown(grace).await;
@@ -486,9 +621,14 @@ impl Actor {
 
     fn start(&mut self, r: ApiRequest) {
         let client = self.client.clone();
-        let description = r.op.describe();
         let is_write = r.op.is_write();
-        let span = tracing::info_span!("api", id = r.id.0, op = %description);
+        // Only writes are named in the shutdown report; reads skip the work.
+        let description = if is_write {
+            r.op.describe()
+        } else {
+            String::new()
+        };
+        let span = tracing::info_span!("api", id = r.id.0, op = r.op.name());
         let request_id = r.id;
         let op = r.op;
         let abort = self.tasks.spawn(
@@ -513,10 +653,7 @@ impl Actor {
         );
     }
 
-    fn finished(
-        &mut self,
-        done: Result<(tokio::task::Id, (RequestId, Result<ApiResponse, ApiError>)), tokio::task::JoinError>,
-    ) {
+    fn finished(&mut self, done: Finished) {
         match done {
             Ok((task, (id, result))) => {
                 // Absent from `running` means it was superseded or cancelled
@@ -534,13 +671,7 @@ impl Actor {
                         "the request was stopped".to_string()
                     };
                     tracing::error!(id = %r.request_id, error = %e, "request task failed");
-                    self.emit(
-                        r.request_id,
-                        Err(ApiError::Server {
-                            status: 0,
-                            message,
-                        }),
-                    );
+                    self.emit(r.request_id, Err(ApiError::Server { status: 0, message }));
                 }
             }
         }

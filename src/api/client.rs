@@ -109,31 +109,163 @@ macro_rules! endpoint {
     };
 }
 
-endpoint!(GET_CONTACT, "get-contact", GET, "contacts.readonly", Idempotent);
-endpoint!(LIST_CONTACTS, "get-contacts", GET, "contacts.readonly", Idempotent);
-endpoint!(SEARCH_CONTACTS, "search-contacts-advanced", POST, "contacts.readonly", Idempotent);
-endpoint!(BUSINESS_CONTACTS, "get-contacts-by-businessId", GET, "contacts.readonly", Idempotent);
-endpoint!(DUPLICATE, "get-duplicate-contact", GET, "contacts.readonly", Idempotent);
-endpoint!(CREATE_CONTACT, "create-contact", POST, "contacts.write", OnlyIfUnprocessed);
-endpoint!(UPDATE_CONTACT, "update-contact", PUT, "contacts.write", Idempotent);
-endpoint!(DELETE_CONTACT, "delete-contact", DELETE, "contacts.write", Idempotent);
-endpoint!(UPSERT_CONTACT, "upsert-contact", POST, "contacts.write", Idempotent);
-endpoint!(GET_TASKS, "get-all-tasks", GET, "contacts.readonly", Idempotent);
+endpoint!(
+    GET_CONTACT,
+    "get-contact",
+    GET,
+    "contacts.readonly",
+    Idempotent
+);
+endpoint!(
+    LIST_CONTACTS,
+    "get-contacts",
+    GET,
+    "contacts.readonly",
+    Idempotent
+);
+endpoint!(
+    SEARCH_CONTACTS,
+    "search-contacts-advanced",
+    POST,
+    "contacts.readonly",
+    Idempotent
+);
+endpoint!(
+    BUSINESS_CONTACTS,
+    "get-contacts-by-businessId",
+    GET,
+    "contacts.readonly",
+    Idempotent
+);
+endpoint!(
+    DUPLICATE,
+    "get-duplicate-contact",
+    GET,
+    "contacts.readonly",
+    Idempotent
+);
+endpoint!(
+    CREATE_CONTACT,
+    "create-contact",
+    POST,
+    "contacts.write",
+    OnlyIfUnprocessed
+);
+endpoint!(
+    UPDATE_CONTACT,
+    "update-contact",
+    PUT,
+    "contacts.write",
+    Idempotent
+);
+endpoint!(
+    DELETE_CONTACT,
+    "delete-contact",
+    DELETE,
+    "contacts.write",
+    Idempotent
+);
+endpoint!(
+    UPSERT_CONTACT,
+    "upsert-contact",
+    POST,
+    "contacts.write",
+    Idempotent
+);
+endpoint!(
+    GET_TASKS,
+    "get-all-tasks",
+    GET,
+    "contacts.readonly",
+    Idempotent
+);
 endpoint!(GET_TASK, "get-task", GET, "contacts.readonly", Idempotent);
-endpoint!(CREATE_TASK, "create-task", POST, "contacts.write", OnlyIfUnprocessed);
-endpoint!(UPDATE_TASK, "update-task", PUT, "contacts.write", Idempotent);
-endpoint!(COMPLETE_TASK, "update-task-completed", PUT, "contacts.write", Idempotent);
-endpoint!(DELETE_TASK, "delete-task", DELETE, "contacts.write", Idempotent);
-endpoint!(GET_NOTES, "get-all-notes", GET, "contacts.readonly", Idempotent);
+endpoint!(
+    CREATE_TASK,
+    "create-task",
+    POST,
+    "contacts.write",
+    OnlyIfUnprocessed
+);
+endpoint!(
+    UPDATE_TASK,
+    "update-task",
+    PUT,
+    "contacts.write",
+    Idempotent
+);
+endpoint!(
+    COMPLETE_TASK,
+    "update-task-completed",
+    PUT,
+    "contacts.write",
+    Idempotent
+);
+endpoint!(
+    DELETE_TASK,
+    "delete-task",
+    DELETE,
+    "contacts.write",
+    Idempotent
+);
+endpoint!(
+    GET_NOTES,
+    "get-all-notes",
+    GET,
+    "contacts.readonly",
+    Idempotent
+);
 endpoint!(GET_NOTE, "get-note", GET, "contacts.readonly", Idempotent);
-endpoint!(CREATE_NOTE, "create-note", POST, "contacts.write", OnlyIfUnprocessed);
-endpoint!(UPDATE_NOTE, "update-note", PUT, "contacts.write", Idempotent);
-endpoint!(DELETE_NOTE, "delete-note", DELETE, "contacts.write", Idempotent);
+endpoint!(
+    CREATE_NOTE,
+    "create-note",
+    POST,
+    "contacts.write",
+    OnlyIfUnprocessed
+);
+endpoint!(
+    UPDATE_NOTE,
+    "update-note",
+    PUT,
+    "contacts.write",
+    Idempotent
+);
+endpoint!(
+    DELETE_NOTE,
+    "delete-note",
+    DELETE,
+    "contacts.write",
+    Idempotent
+);
 endpoint!(ADD_TAGS, "add-tags", POST, "contacts.write", Idempotent);
-endpoint!(REMOVE_TAGS, "remove-tags", DELETE, "contacts.write", Idempotent);
-endpoint!(APPOINTMENTS, "get-appointments-for-contact", GET, "contacts.readonly", Idempotent);
-endpoint!(LOCATION_TAGS, "get-location-tags", GET, "locations/tags.readonly", Idempotent);
-endpoint!(SEARCH_TASKS, "task-search", POST, "locations/tasks.readonly", Idempotent);
+endpoint!(
+    REMOVE_TAGS,
+    "remove-tags",
+    DELETE,
+    "contacts.write",
+    Idempotent
+);
+endpoint!(
+    APPOINTMENTS,
+    "get-appointments-for-contact",
+    GET,
+    "contacts.readonly",
+    Idempotent
+);
+endpoint!(
+    LOCATION_TAGS,
+    "get-location-tags",
+    GET,
+    "locations/tags.readonly",
+    Idempotent
+);
+endpoint!(
+    SEARCH_TASKS,
+    "task-search",
+    POST,
+    "locations/tasks.readonly",
+    Idempotent
+);
 
 /// Page depth that POST /contacts/search reaches with `page`; beyond it
 /// paging must continue with `searchAfter`.
@@ -167,7 +299,7 @@ impl std::fmt::Debug for Client {
 }
 
 /// rustls needs one process-wide crypto provider; rolo links ring.
-fn ensure_crypto_provider() {
+pub fn ensure_crypto_provider() {
     // Err means a provider is already installed, which is all we need.
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
@@ -175,8 +307,9 @@ fn ensure_crypto_provider() {
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Self, ApiError> {
         ensure_crypto_provider();
-        let base = Url::parse(config.base_url.trim_end_matches('/'))
-            .map_err(|e| ApiError::InvalidRequest(format!("base URL {:?}: {e}", config.base_url)))?;
+        let base = Url::parse(config.base_url.trim_end_matches('/')).map_err(|e| {
+            ApiError::InvalidRequest(format!("base URL {:?}: {e}", config.base_url))
+        })?;
         if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
             return Err(ApiError::InvalidRequest(format!(
                 "base URL {:?} must be an http(s) URL",
@@ -189,9 +322,16 @@ impl Client {
             ));
         }
         let host = base.host_str().unwrap_or("?").to_string();
+        if base.scheme() != "https" && !is_loopback(&host) {
+            return Err(ApiError::InvalidRequest(format!(
+                "refusing plain http to {host}: the token would cross the network unencrypted (use https)"
+            )));
+        }
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.token.expose()))
             .map_err(|_| {
-                ApiError::InvalidRequest("the token contains characters a header cannot carry".into())
+                ApiError::InvalidRequest(
+                    "the token contains characters a header cannot carry".into(),
+                )
             })?;
         auth.set_sensitive(true);
         let http = reqwest::Client::builder()
@@ -268,6 +408,7 @@ impl Client {
             let resp = match req.send().await {
                 Ok(r) => r,
                 Err(e) => {
+                    inner.limiter.release(permit);
                     let unprocessed = e.is_connect();
                     let err = self.transport_error(&e);
                     if can_retry
@@ -308,21 +449,32 @@ impl Client {
                 return decode(ep, &bytes);
             }
             if status == StatusCode::TOO_MANY_REQUESTS {
-                let scope = if daily { RateScope::Daily } else { RateScope::Burst };
+                let scope = if daily {
+                    RateScope::Daily
+                } else {
+                    RateScope::Burst
+                };
                 // A 429 was refused before any processing, so even a create
                 // may be sent again.
                 if scope == RateScope::Burst && can_retry {
-                    let wait = retry_after.unwrap_or_else(|| inner.retry.backoff(attempt + 2));
-                    tracing::warn!(endpoint = ep.name, attempt, ?wait, "429, backing off");
-                    inner.limiter.pause(wait);
+                    match retry_after {
+                        Some(wait) => inner.limiter.retry_after(wait),
+                        // The headers said the window is spent; the limiter
+                        // waits for it, and the backoff spreads retries.
+                        None => inner.limiter.pause(inner.retry.backoff(attempt)),
+                    }
+                    tracing::warn!(
+                        endpoint = ep.name,
+                        attempt,
+                        ?retry_after,
+                        "429, backing off"
+                    );
                     attempt += 1;
                     continue;
                 }
                 return Err(ApiError::RateLimited { scope, retry_after });
             }
-            if matches!(status.as_u16(), 502..=504)
-                && ep.replay == Replay::Idempotent
-                && can_retry
+            if matches!(status.as_u16(), 502..=504) && ep.replay == Replay::Idempotent && can_retry
             {
                 let wait = retry_after.unwrap_or_else(|| inner.retry.backoff(attempt));
                 tracing::warn!(endpoint = ep.name, %status, attempt, ?wait, "retrying");
@@ -367,9 +519,13 @@ impl Client {
             contact: Contact,
         }
         let r: Resp = self
-            .call(&GET_CONTACT, self.url(&["contacts", id]), &[], None, &|| {
-                format!("contact {id}")
-            })
+            .call(
+                &GET_CONTACT,
+                self.url(&["contacts", id]),
+                &[],
+                None,
+                &|| format!("contact {id}"),
+            )
             .await?;
         Ok(r.contact)
     }
@@ -389,9 +545,13 @@ impl Client {
         if let Some(s) = &q.start_after_id {
             query.push(("startAfterId", s.clone()));
         }
-        self.call(&LIST_CONTACTS, self.url(&["contacts", ""]), &query, None, &|| {
-            "contacts".into()
-        })
+        self.call(
+            &LIST_CONTACTS,
+            self.url(&["contacts", ""]),
+            &query,
+            None,
+            &|| "contacts".into(),
+        )
         .await
     }
 
@@ -403,11 +563,16 @@ impl Client {
                 q.page_limit
             )));
         }
-        let mut body = serde_json::to_value(q).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+        let mut body =
+            serde_json::to_value(q).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
         body["locationId"] = Value::String(self.inner.location_id.clone());
-        self.call(&SEARCH_CONTACTS, self.url(&["contacts", "search"]), &[], Some(body), &|| {
-            "contacts".into()
-        })
+        self.call(
+            &SEARCH_CONTACTS,
+            self.url(&["contacts", "search"]),
+            &[],
+            Some(body),
+            &|| "contacts".into(),
+        )
         .await
     }
 
@@ -471,9 +636,13 @@ impl Client {
             query.push(("number", p.to_string()));
         }
         let r: Resp = self
-            .call(&DUPLICATE, self.url(&["contacts", "search", "duplicate"]), &query, None, &|| {
-                "duplicate contact".into()
-            })
+            .call(
+                &DUPLICATE,
+                self.url(&["contacts", "search", "duplicate"]),
+                &query,
+                None,
+                &|| "duplicate contact".into(),
+            )
             .await?;
         Ok(r.contact)
     }
@@ -486,9 +655,13 @@ impl Client {
         }
         let body = self.with_location(c)?;
         let r: Resp = self
-            .call(&CREATE_CONTACT, self.url(&["contacts", ""]), &[], Some(body), &|| {
-                "contact".into()
-            })
+            .call(
+                &CREATE_CONTACT,
+                self.url(&["contacts", ""]),
+                &[],
+                Some(body),
+                &|| "contact".into(),
+            )
             .await?;
         Ok(r.contact)
     }
@@ -514,9 +687,13 @@ impl Client {
     /// DELETE /contacts/{contactId}
     pub async fn delete_contact(&self, id: &str) -> Result<(), ApiError> {
         let r: Succeeded = self
-            .call(&DELETE_CONTACT, self.url(&["contacts", id]), &[], None, &|| {
-                format!("contact {id}")
-            })
+            .call(
+                &DELETE_CONTACT,
+                self.url(&["contacts", id]),
+                &[],
+                None,
+                &|| format!("contact {id}"),
+            )
             .await?;
         r.check(&DELETE_CONTACT)
     }
@@ -525,14 +702,19 @@ impl Client {
     /// create it.
     pub async fn upsert_contact(&self, c: &NewContact) -> Result<UpsertResult, ApiError> {
         let body = self.with_location(c)?;
-        self.call(&UPSERT_CONTACT, self.url(&["contacts", "upsert"]), &[], Some(body), &|| {
-            "contact".into()
-        })
+        self.call(
+            &UPSERT_CONTACT,
+            self.url(&["contacts", "upsert"]),
+            &[],
+            Some(body),
+            &|| "contact".into(),
+        )
         .await
     }
 
     fn with_location<T: Serialize>(&self, v: &T) -> Result<Value, ApiError> {
-        let mut body = serde_json::to_value(v).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+        let mut body =
+            serde_json::to_value(v).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
         body["locationId"] = Value::String(self.inner.location_id.clone());
         Ok(body)
     }
@@ -547,24 +729,38 @@ impl Client {
             tasks: Vec<Task>,
         }
         let r: Resp = self
-            .call(&GET_TASKS, self.url(&["contacts", contact_id, "tasks"]), &[], None, &|| {
-                format!("contact {contact_id}")
-            })
+            .call(
+                &GET_TASKS,
+                self.url(&["contacts", contact_id, "tasks"]),
+                &[],
+                None,
+                &|| format!("contact {contact_id}"),
+            )
             .await?;
         Ok(r.tasks)
     }
 
     /// GET /contacts/{contactId}/tasks/{taskId}
     pub async fn task(&self, contact_id: &str, task_id: &str) -> Result<Task, ApiError> {
-        self.task_call(&GET_TASK, &["contacts", contact_id, "tasks", task_id], None, task_id)
-            .await
+        self.task_call(
+            &GET_TASK,
+            &["contacts", contact_id, "tasks", task_id],
+            None,
+            task_id,
+        )
+        .await
     }
 
     /// POST /contacts/{contactId}/tasks (answers 201).
     pub async fn create_task(&self, contact_id: &str, t: &NewTask) -> Result<Task, ApiError> {
         let body = serde_json::to_value(t).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
-        self.task_call(&CREATE_TASK, &["contacts", contact_id, "tasks"], Some(body), contact_id)
-            .await
+        self.task_call(
+            &CREATE_TASK,
+            &["contacts", contact_id, "tasks"],
+            Some(body),
+            contact_id,
+        )
+        .await
     }
 
     /// PUT /contacts/{contactId}/tasks/{taskId}
@@ -575,8 +771,13 @@ impl Client {
         u: &TaskUpdate,
     ) -> Result<Task, ApiError> {
         let body = serde_json::to_value(u).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
-        self.task_call(&UPDATE_TASK, &["contacts", contact_id, "tasks", task_id], Some(body), task_id)
-            .await
+        self.task_call(
+            &UPDATE_TASK,
+            &["contacts", contact_id, "tasks", task_id],
+            Some(body),
+            task_id,
+        )
+        .await
     }
 
     /// PUT /contacts/{contactId}/tasks/{taskId}/completed
@@ -607,7 +808,9 @@ impl Client {
             task: Task,
         }
         let r: Resp = self
-            .call(ep, self.url(segments), &[], body, &|| format!("task {what}"))
+            .call(ep, self.url(segments), &[], body, &|| {
+                format!("task {what}")
+            })
             .await?;
         Ok(r.task)
     }
@@ -657,24 +860,38 @@ impl Client {
             notes: Vec<Note>,
         }
         let r: Resp = self
-            .call(&GET_NOTES, self.url(&["contacts", contact_id, "notes"]), &[], None, &|| {
-                format!("contact {contact_id}")
-            })
+            .call(
+                &GET_NOTES,
+                self.url(&["contacts", contact_id, "notes"]),
+                &[],
+                None,
+                &|| format!("contact {contact_id}"),
+            )
             .await?;
         Ok(r.notes)
     }
 
     /// GET /contacts/{contactId}/notes/{id}
     pub async fn note(&self, contact_id: &str, note_id: &str) -> Result<Note, ApiError> {
-        self.note_call(&GET_NOTE, &["contacts", contact_id, "notes", note_id], None, note_id)
-            .await
+        self.note_call(
+            &GET_NOTE,
+            &["contacts", contact_id, "notes", note_id],
+            None,
+            note_id,
+        )
+        .await
     }
 
     /// POST /contacts/{contactId}/notes (answers 201).
     pub async fn create_note(&self, contact_id: &str, n: &NewNote) -> Result<Note, ApiError> {
         let body = serde_json::to_value(n).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
-        self.note_call(&CREATE_NOTE, &["contacts", contact_id, "notes"], Some(body), contact_id)
-            .await
+        self.note_call(
+            &CREATE_NOTE,
+            &["contacts", contact_id, "notes"],
+            Some(body),
+            contact_id,
+        )
+        .await
     }
 
     /// PUT /contacts/{contactId}/notes/{id}
@@ -685,8 +902,13 @@ impl Client {
         u: &NoteUpdate,
     ) -> Result<Note, ApiError> {
         let body = serde_json::to_value(u).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
-        self.note_call(&UPDATE_NOTE, &["contacts", contact_id, "notes", note_id], Some(body), note_id)
-            .await
+        self.note_call(
+            &UPDATE_NOTE,
+            &["contacts", contact_id, "notes", note_id],
+            Some(body),
+            note_id,
+        )
+        .await
     }
 
     async fn note_call(
@@ -701,7 +923,9 @@ impl Client {
             note: Note,
         }
         let r: Resp = self
-            .call(ep, self.url(segments), &[], body, &|| format!("note {what}"))
+            .call(ep, self.url(segments), &[], body, &|| {
+                format!("note {what}")
+            })
             .await?;
         Ok(r.note)
     }
@@ -723,7 +947,11 @@ impl Client {
     // -------------------------------------------------------------------- tags
 
     /// POST /contacts/{contactId}/tags: the contact's tags afterwards.
-    pub async fn add_tags(&self, contact_id: &str, tags: &[String]) -> Result<Vec<String>, ApiError> {
+    pub async fn add_tags(
+        &self,
+        contact_id: &str,
+        tags: &[String],
+    ) -> Result<Vec<String>, ApiError> {
         self.tags_call(&ADD_TAGS, contact_id, tags).await
     }
 
@@ -771,9 +999,13 @@ impl Client {
         }
         let loc = self.inner.location_id.clone();
         let r: Resp = self
-            .call(&LOCATION_TAGS, self.url(&["locations", &loc, "tags"]), &[], None, &|| {
-                format!("location {loc}")
-            })
+            .call(
+                &LOCATION_TAGS,
+                self.url(&["locations", &loc, "tags"]),
+                &[],
+                None,
+                &|| format!("location {loc}"),
+            )
             .await?;
         Ok(r.tags)
     }
@@ -819,6 +1051,14 @@ impl Succeeded {
             _ => Ok(()),
         }
     }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Walks a search to its end, page by page.
@@ -876,11 +1116,17 @@ impl SearchPager {
 fn parse_retry_after(h: &HeaderMap) -> Option<Duration> {
     let v = h.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)));
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::from_secs_f64(secs.min(3600.0)));
     }
     let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(delta.to_std().unwrap_or(Duration::ZERO).min(Duration::from_secs(3600)))
+    Some(
+        delta
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            .min(Duration::from_secs(3600)),
+    )
 }
 
 fn decode<T: DeserializeOwned>(ep: &'static Endpoint, bytes: &[u8]) -> Result<T, ApiError> {
@@ -910,7 +1156,12 @@ fn error_from_status(
     let messages = if messages.is_empty() {
         let text = String::from_utf8_lossy(bytes);
         if text.trim().is_empty() {
-            vec![status.canonical_reason().unwrap_or("no message").to_string()]
+            vec![
+                status
+                    .canonical_reason()
+                    .unwrap_or("no message")
+                    .to_string(),
+            ]
         } else {
             vec![crate::text::snippet(text.trim(), 200)]
         }
@@ -967,7 +1218,10 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, HeaderValue::from_static("3"));
         assert_eq!(parse_retry_after(&h), Some(Duration::from_secs(3)));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
         assert_eq!(parse_retry_after(&h), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(parse_retry_after(&h), None);
@@ -975,14 +1229,32 @@ mod tests {
 
     #[test]
     fn ids_cannot_escape_their_path_segment() {
-        let c = Client::new(ClientConfig::new("http://127.0.0.1:1", "loc", Token::new("t0k3n-abcdefgh")))
-            .unwrap();
+        let c = Client::new(ClientConfig::new(
+            "http://127.0.0.1:1",
+            "loc",
+            Token::new("t0k3n-abcdefgh"),
+        ))
+        .unwrap();
         let u = c.url(&["contacts", "../locations/x?y=1#z", "tasks"]);
         assert_eq!(u.path(), "/contacts/..%2Flocations%2Fx%3Fy=1%23z/tasks");
         assert_eq!(c.url(&["contacts", ""]).path(), "/contacts/");
         // A bare ".." would climb out of /contacts; it stays a (nonexistent) id.
         assert_eq!(c.url(&["contacts", ".."]).path(), "/contacts/%252E%252E");
         assert!(!format!("{c:?}").contains("t0k3n"));
+        let insecure = Client::new(ClientConfig::new(
+            "http://crm.example.com",
+            "l",
+            Token::new("tokentoken"),
+        ));
+        assert!(matches!(insecure, Err(ApiError::InvalidRequest(m)) if m.contains("https")));
+        assert!(
+            Client::new(ClientConfig::new(
+                "http://[::1]:8080",
+                "l",
+                Token::new("tokentoken")
+            ))
+            .is_ok()
+        );
     }
 
     #[test]
@@ -994,10 +1266,24 @@ mod tests {
             br#"{"statusCode":401,"message":"The token is not authorized for this scope.","error":"Unauthorized"}"#,
             &what,
         );
-        assert!(matches!(e, ApiError::MissingScope { scope: "contacts.write", .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                ApiError::MissingScope {
+                    scope: "contacts.write",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
         let e = error_from_status(&GET_CONTACT, StatusCode::NOT_FOUND, b"", &what);
         assert!(e.to_string().contains("contact c1"));
-        let e = error_from_status(&GET_CONTACT, StatusCode::BAD_GATEWAY, b"<html>\x1b[31m</html>", &what);
+        let e = error_from_status(
+            &GET_CONTACT,
+            StatusCode::BAD_GATEWAY,
+            b"<html>\x1b[31m</html>",
+            &what,
+        );
         assert!(!e.to_string().contains('\x1b'));
     }
 }

@@ -35,7 +35,10 @@ pub enum ApiError {
     },
 
     #[error("forbidden: {message} (this needs the `{scope}` scope on this location)")]
-    Forbidden { scope: &'static str, message: String },
+    Forbidden {
+        scope: &'static str,
+        message: String,
+    },
 
     #[error("not found: {what} (server said: {message})")]
     NotFound { what: String, message: String },

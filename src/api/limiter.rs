@@ -7,7 +7,7 @@
 //!   programs made with the same app on the same location. When the server
 //!   reports less room than our own log suggests, the server wins.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -55,22 +55,56 @@ pub struct RateBudget {
     pub daily_limit: Option<u32>,
 }
 
-/// A send slot: when it was taken, so the server's answer to it can be
-/// lined up against our own log.
-#[derive(Debug, Clone, Copy)]
+/// A send slot. Hand it back with [`Limiter::observe`] when the answer
+/// arrives, or [`Limiter::release`] when none will.
+#[derive(Debug)]
+#[must_use = "a permit must be observed or released"]
 pub struct Permit {
-    at: Instant,
+    seq: u64,
 }
 
 #[derive(Debug)]
 struct State {
-    sent: VecDeque<Instant>,
-    /// The server's word: at most this many sends in the window until `until`.
+    /// Sends still waiting for an answer: they may be counted by the server
+    /// at any moment, so they hold their place in the window until answered.
+    in_flight: HashSet<u64>,
+    /// When each answered send got its answer, oldest first (answers are
+    /// recorded as they happen, so this stays sorted). That is the latest
+    /// moment the server can have counted it, so a send is forgotten one
+    /// window after its answer.
+    done: VecDeque<Instant>,
+    next_seq: u64,
+    /// The server's word: at most this many of ours in the window until `until`.
     server_cap: Option<(usize, Instant)>,
     /// Nothing is sent before this (after a 429).
     blocked_until: Option<Instant>,
     daily_blocked_until: Option<Instant>,
     budget: RateBudget,
+    /// The burst window: the server's `X-RateLimit-Interval-Milliseconds`
+    /// once seen, the configured one before.
+    interval: Duration,
+}
+
+impl State {
+    fn prune(&mut self, now: Instant) {
+        while self
+            .done
+            .front()
+            .is_some_and(|d| now.duration_since(*d) >= self.interval)
+        {
+            self.done.pop_front();
+        }
+    }
+
+    fn in_window(&self) -> usize {
+        self.in_flight.len() + self.done.len()
+    }
+
+    fn finish(&mut self, seq: u64, now: Instant) {
+        if self.in_flight.remove(&seq) {
+            self.done.push_back(now);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -79,17 +113,23 @@ pub struct Limiter {
     state: Mutex<State>,
 }
 
+/// How long to look again when only in-flight requests fill the window.
+const POLL: Duration = Duration::from_millis(20);
+
 impl Limiter {
     pub fn new(config: RateConfig) -> Self {
         Self {
-            config,
             state: Mutex::new(State {
-                sent: VecDeque::new(),
+                in_flight: HashSet::new(),
+                done: VecDeque::new(),
+                next_seq: 0,
                 server_cap: None,
                 blocked_until: None,
                 daily_blocked_until: None,
                 budget: RateBudget::default(),
+                interval: config.interval,
             }),
+            config,
         }
     }
 
@@ -115,13 +155,7 @@ impl Limiter {
                     }
                     s.daily_blocked_until = None;
                 }
-                while s
-                    .sent
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= self.config.interval)
-                {
-                    s.sent.pop_front();
-                }
+                s.prune(now);
                 let mut cap = self.config.max_requests as usize;
                 match s.server_cap {
                     Some((server, until)) if until > now => cap = cap.min(server),
@@ -129,32 +163,37 @@ impl Limiter {
                     None => {}
                 }
                 let blocked = s.blocked_until.filter(|b| *b > now);
-                if blocked.is_none() && s.sent.len() < cap {
-                    s.sent.push_back(now);
-                    return Ok(Permit { at: now });
+                if blocked.is_none() && s.in_window() < cap {
+                    let seq = s.next_seq;
+                    s.next_seq += 1;
+                    s.in_flight.insert(seq);
+                    return Ok(Permit { seq });
                 }
                 let mut wake = blocked.unwrap_or(now);
-                if s.sent.len() >= cap {
-                    // The oldest send that must expire before there is room.
-                    let idx = s.sent.len() - cap.max(1).min(s.sent.len());
-                    let expiry = s
-                        .sent
-                        .get(idx)
-                        .map(|t| *t + self.config.interval)
-                        .unwrap_or(now);
-                    // With a server cap of zero and nothing of ours in the
-                    // log, wait for the server's window to pass instead.
-                    let expiry = match (cap, s.server_cap) {
-                        (0, Some((_, until))) => until,
-                        _ => expiry,
-                    };
-                    wake = wake.max(expiry);
+                if s.in_window() >= cap {
+                    // Room opens when enough answered sends age out; while
+                    // only unanswered ones fill the window, look again soon.
+                    let need = s.in_window() + 1 - cap;
+                    let mut at = s
+                        .done
+                        .get(need - 1)
+                        .map(|d| *d + s.interval)
+                        .unwrap_or(now + POLL);
+                    if let Some((0, until)) = s.server_cap {
+                        at = at.max(until);
+                    }
+                    wake = wake.max(at);
                 }
                 wake.saturating_duration_since(now)
                     .max(Duration::from_millis(1))
             };
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// A send that got no answer: it counts for one window from now.
+    pub fn release(&self, permit: Permit) {
+        self.lock().finish(permit.seq, Instant::now());
     }
 
     /// Reads the `X-RateLimit-*` headers of the answer to `permit`.
@@ -174,6 +213,8 @@ impl Limiter {
 
         let mut s = self.lock();
         let now = Instant::now();
+        s.finish(permit.seq, now);
+        s.prune(now);
         let to_u32 = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         s.budget = RateBudget {
             remaining: remaining.map(to_u32).or(s.budget.remaining),
@@ -182,11 +223,15 @@ impl Limiter {
             daily_limit: daily_limit.map(to_u32).or(s.budget.daily_limit),
         };
         if let Some(remaining) = remaining {
-            // Sends up to and including this one are already counted by the
-            // server; those after it are not yet.
-            let counted = s.sent.iter().filter(|t| **t <= permit.at).count();
-            let window = interval.unwrap_or(self.config.interval);
-            let cap = counted.saturating_add(usize::try_from(remaining).unwrap_or(usize::MAX));
+            // The server has surely counted our finished sends (this one
+            // included); in-flight ones may still take from `remaining`.
+            // So: at most finished + remaining of ours in the window.
+            let finished = s.done.len();
+            if let Some(i) = interval.filter(|i| !i.is_zero()) {
+                s.interval = i;
+            }
+            let window = s.interval;
+            let cap = finished.saturating_add(usize::try_from(remaining).unwrap_or(usize::MAX));
             s.server_cap = Some((cap, now + window));
         }
         if daily_remaining == Some(0) {
@@ -202,13 +247,15 @@ impl Limiter {
         s.blocked_until = Some(s.blocked_until.map_or(until, |b| b.max(until)));
     }
 
-    pub fn budget(&self) -> RateBudget {
-        self.lock().budget
+    /// After a 429 with `Retry-After`: the server named the moment, which
+    /// replaces our own estimate of when its window frees.
+    pub fn retry_after(&self, wait: Duration) {
+        self.pause(wait);
+        self.lock().server_cap = None;
     }
 
-    /// Whether the server said the daily budget is spent.
-    pub fn daily_exhausted(&self) -> bool {
-        self.lock().budget.daily_remaining == Some(0)
+    pub fn budget(&self) -> RateBudget {
+        self.lock().budget
     }
 }
 
@@ -226,8 +273,9 @@ mod tests {
         let start = Instant::now();
         let mut times = Vec::new();
         for _ in 0..12 {
-            l.acquire().await.unwrap();
+            let p = l.acquire().await.unwrap();
             times.push(Instant::now() - start);
+            l.release(p);
         }
         for (i, t) in times.iter().enumerate() {
             let in_window = times
@@ -254,11 +302,34 @@ mod tests {
         );
         l.observe(p, &h);
         let start = Instant::now();
-        l.acquire().await.unwrap(); // the one request the server still allows
+        let p = l.acquire().await.unwrap(); // the one request the server still allows
         assert_eq!(Instant::now(), start);
-        l.acquire().await.unwrap(); // must wait for the window to roll
+        l.release(p);
+        let _p = l.acquire().await.unwrap(); // must wait for the window to roll
         assert!(Instant::now() - start >= Duration::from_secs(9));
         assert_eq!(l.budget().remaining, Some(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn in_flight_sends_count_until_answered() {
+        let l = Limiter::new(RateConfig {
+            max_requests: 2,
+            interval: Duration::from_secs(10),
+        });
+        let a = l.acquire().await.unwrap();
+        let _b = l.acquire().await.unwrap();
+        tokio::time::advance(Duration::from_secs(30)).await;
+        // Both still in flight: the server may count them at any moment.
+        let waiting = tokio::time::timeout(Duration::from_secs(5), l.acquire()).await;
+        assert!(waiting.is_err(), "no room while both are unanswered");
+        l.release(a);
+        let t = Instant::now();
+        let _c = l.acquire().await.unwrap();
+        assert_eq!(
+            Instant::now() - t,
+            Duration::from_secs(10),
+            "a counts for a window after its answer"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -286,7 +357,7 @@ mod tests {
         let l = Limiter::new(RateConfig::default());
         l.pause(Duration::from_secs(3));
         let start = Instant::now();
-        l.acquire().await.unwrap();
+        let _p = l.acquire().await.unwrap();
         assert_eq!(Instant::now() - start, Duration::from_secs(3));
     }
 }

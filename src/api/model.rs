@@ -74,7 +74,12 @@ pub struct Contact {
 impl Contact {
     /// The name to show: `name`, else first + last, else email, else phone, else the id.
     pub fn display_name(&self) -> String {
-        if let Some(n) = self.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        if let Some(n) = self
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
             return n.to_string();
         }
         let joined = [self.first_name.as_deref(), self.last_name.as_deref()]
@@ -497,7 +502,8 @@ impl ContactUpdate {
 
     /// Replaces all tags (the spec: "overwrites all current tags").
     pub fn tags(mut self, tags: &[String]) -> Self {
-        self.fields.insert("tags".into(), Value::from(tags.to_vec()));
+        self.fields
+            .insert("tags".into(), Value::from(tags.to_vec()));
         self
     }
 

@@ -46,7 +46,11 @@ pub struct Faults {
 impl Faults {
     /// Decides the fate of one request. `roll` gives uniform numbers in [0, 1).
     pub fn next(&mut self, path: &str, mut roll: impl FnMut() -> f64) -> Decision {
-        if self.hang_paths.iter().any(|p| !p.is_empty() && path.starts_with(p.as_str())) {
+        if self
+            .hang_paths
+            .iter()
+            .any(|p| !p.is_empty() && path.starts_with(p.as_str()))
+        {
             return Decision::Hang;
         }
         if let Some(f) = self.script.pop_front() {
@@ -91,9 +95,18 @@ mod tests {
             ..Default::default()
         };
         let zero = || 0.0;
-        assert_eq!(f.next("/x", zero), Decision::Fault(Fault::Status(503), None));
-        assert_eq!(f.next("/x", zero), Decision::Fault(Fault::RateLimit, Some(1)));
-        assert_eq!(f.next("/x", zero), Decision::Fault(Fault::RateLimit, Some(1)));
+        assert_eq!(
+            f.next("/x", zero),
+            Decision::Fault(Fault::Status(503), None)
+        );
+        assert_eq!(
+            f.next("/x", zero),
+            Decision::Fault(Fault::RateLimit, Some(1))
+        );
+        assert_eq!(
+            f.next("/x", zero),
+            Decision::Fault(Fault::RateLimit, Some(1))
+        );
         assert_eq!(f.next("/x", zero), Decision::Proceed);
     }
 

@@ -44,7 +44,8 @@ fn parse_body(body: &Bytes) -> Result<Value, Reply> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
-    serde_json::from_slice(body).map_err(|e| bad_request(format!("Unexpected token in JSON body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| bad_request(format!("Unexpected token in JSON body: {e}")))
 }
 
 /// A JSON request body; malformed JSON is answered 400 the way the API does.
@@ -81,7 +82,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/contacts/{contact_id}",
             get(get_contact).put(update_contact).delete(delete_contact),
         )
-        .route("/contacts/{contact_id}/tasks", get(list_tasks).post(create_task))
+        .route(
+            "/contacts/{contact_id}/tasks",
+            get(list_tasks).post(create_task),
+        )
         .route(
             "/contacts/{contact_id}/tasks/{task_id}",
             get(get_task).put(update_task).delete(delete_task),
@@ -90,12 +94,18 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/contacts/{contact_id}/tasks/{task_id}/completed",
             put(complete_task),
         )
-        .route("/contacts/{contact_id}/notes", get(list_notes).post(create_note))
+        .route(
+            "/contacts/{contact_id}/notes",
+            get(list_notes).post(create_note),
+        )
         .route(
             "/contacts/{contact_id}/notes/{id}",
             get(get_note).put(update_note).delete(delete_note),
         )
-        .route("/contacts/{contact_id}/tags", post(add_tags).delete(remove_tags))
+        .route(
+            "/contacts/{contact_id}/tags",
+            post(add_tags).delete(remove_tags),
+        )
         .route("/contacts/{contact_id}/appointments", get(appointments))
         .route("/locations/{location_id}/tags", get(location_tags))
         .route("/locations/{location_id}/tasks/search", post(search_tasks))
@@ -178,18 +188,25 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
             unreachable!("pending() never completes")
         }
         Decision::Fault(Fault::Status(code), _) => {
-            s.rate.lock().unwrap_or_else(|p| p.into_inner()).headers(&token_key, &mut rate_headers);
+            s.rate
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .headers(&token_key, &mut rate_headers);
             respond(Reply {
                 status: code,
                 body: json!({"statusCode": code, "message": "Injected fault: the server failed to answer"}),
             })
         }
         Decision::Fault(Fault::RateLimit, retry_after) => {
-            s.rate.lock().unwrap_or_else(|p| p.into_inner()).headers(&token_key, &mut rate_headers);
+            s.rate
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .headers(&token_key, &mut rate_headers);
             rate_headers.insert("x-ratelimit-remaining", HeaderValue::from(0));
             let mut r = too_many();
             if let Some(secs) = retry_after {
-                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             r
         }
@@ -242,14 +259,20 @@ fn too_many() -> Response {
 /// Sends the headers and half the body, then breaks the connection.
 async fn reset_midway(resp: Response) -> Response {
     let (mut parts, body) = resp.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
     let half = bytes.slice(..bytes.len() / 2);
-    parts
-        .headers
-        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len().max(1)));
+    parts.headers.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(bytes.len().max(1)),
+    );
     let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
         Ok(half),
-        Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected reset",
+        )),
     ];
     Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
 }
@@ -257,7 +280,9 @@ async fn reset_midway(resp: Response) -> Response {
 /// Answers 200 with the first part of the real body: invalid JSON.
 async fn malformed(resp: Response) -> Response {
     let (mut parts, body) = resp.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
     let cut = bytes.slice(..(bytes.len() * 2 / 3).max(1).min(bytes.len()));
     parts.status = StatusCode::OK;
     parts.headers.remove(header::CONTENT_LENGTH);
@@ -307,7 +332,11 @@ async fn request_stats(State(s): State<Arc<Shared>>) -> Response {
 
 // --------------------------------------------------------------- contacts
 
-async fn list_contacts(State(s): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>, uri: axum::http::Uri) -> Response {
+async fn list_contacts(
+    State(s): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+    uri: axum::http::Uri,
+) -> Response {
     outcome(with_store!(s, |st| st.list_contacts(&q, uri.path())))
 }
 
@@ -319,7 +348,10 @@ async fn search_contacts(State(s): State<Arc<Shared>>, JsonBody(body): JsonBody)
     outcome(with_store!(s, |st| st.search_contacts(&body)))
 }
 
-async fn duplicate(State(s): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn duplicate(
+    State(s): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     outcome(with_store!(s, |st| st.duplicate(&q)))
 }
 
@@ -339,7 +371,11 @@ async fn get_contact(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Re
     outcome(with_store!(s, |st| st.get_contact(&id)))
 }
 
-async fn update_contact(State(s): State<Arc<Shared>>, Path(id): Path<String>, JsonBody(body): JsonBody) -> Response {
+async fn update_contact(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Response {
     outcome(with_store!(s, |st| st.update_contact(&id, &body)))
 }
 
@@ -353,11 +389,18 @@ async fn list_tasks(State(s): State<Arc<Shared>>, Path(cid): Path<String>) -> Re
     outcome(with_store!(s, |st| st.list_tasks(&cid)))
 }
 
-async fn create_task(State(s): State<Arc<Shared>>, Path(cid): Path<String>, JsonBody(body): JsonBody) -> Response {
+async fn create_task(
+    State(s): State<Arc<Shared>>,
+    Path(cid): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Response {
     outcome(with_store!(s, |st| st.create_task(&cid, &body)))
 }
 
-async fn get_task(State(s): State<Arc<Shared>>, Path((cid, tid)): Path<(String, String)>) -> Response {
+async fn get_task(
+    State(s): State<Arc<Shared>>,
+    Path((cid, tid)): Path<(String, String)>,
+) -> Response {
     outcome(with_store!(s, |st| st.get_task(&cid, &tid)))
 }
 
@@ -377,13 +420,21 @@ async fn complete_task(
     outcome(with_store!(s, |st| st.set_task_completed(&cid, &tid, &body)))
 }
 
-async fn delete_task(State(s): State<Arc<Shared>>, Path((cid, tid)): Path<(String, String)>) -> Response {
+async fn delete_task(
+    State(s): State<Arc<Shared>>,
+    Path((cid, tid)): Path<(String, String)>,
+) -> Response {
     outcome(with_store!(s, |st| st.delete_task(&cid, &tid)))
 }
 
-async fn search_tasks(State(s): State<Arc<Shared>>, Path(loc): Path<String>, JsonBody(body): JsonBody) -> Response {
+async fn search_tasks(
+    State(s): State<Arc<Shared>>,
+    Path(loc): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Response {
     outcome(with_store!(s, |st| {
-        st.check_path_location(&loc).map_or_else(Err, |()| st.search_tasks(&body))
+        st.check_path_location(&loc)
+            .map_or_else(Err, |()| st.search_tasks(&body))
     }))
 }
 
@@ -393,11 +444,18 @@ async fn list_notes(State(s): State<Arc<Shared>>, Path(cid): Path<String>) -> Re
     outcome(with_store!(s, |st| st.list_notes(&cid)))
 }
 
-async fn create_note(State(s): State<Arc<Shared>>, Path(cid): Path<String>, JsonBody(body): JsonBody) -> Response {
+async fn create_note(
+    State(s): State<Arc<Shared>>,
+    Path(cid): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Response {
     outcome(with_store!(s, |st| st.create_note(&cid, &body)))
 }
 
-async fn get_note(State(s): State<Arc<Shared>>, Path((cid, id)): Path<(String, String)>) -> Response {
+async fn get_note(
+    State(s): State<Arc<Shared>>,
+    Path((cid, id)): Path<(String, String)>,
+) -> Response {
     outcome(with_store!(s, |st| st.get_note(&cid, &id)))
 }
 
@@ -409,23 +467,35 @@ async fn update_note(
     outcome(with_store!(s, |st| st.update_note(&cid, &id, &body)))
 }
 
-async fn delete_note(State(s): State<Arc<Shared>>, Path((cid, id)): Path<(String, String)>) -> Response {
+async fn delete_note(
+    State(s): State<Arc<Shared>>,
+    Path((cid, id)): Path<(String, String)>,
+) -> Response {
     outcome(with_store!(s, |st| st.delete_note(&cid, &id)))
 }
 
 // ------------------------------------------------------------------- tags
 
-async fn add_tags(State(s): State<Arc<Shared>>, Path(cid): Path<String>, JsonBody(body): JsonBody) -> Response {
+async fn add_tags(
+    State(s): State<Arc<Shared>>,
+    Path(cid): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Response {
     outcome(with_store!(s, |st| st.add_tags(&cid, &body)))
 }
 
-async fn remove_tags(State(s): State<Arc<Shared>>, Path(cid): Path<String>, JsonBody(body): JsonBody) -> Response {
+async fn remove_tags(
+    State(s): State<Arc<Shared>>,
+    Path(cid): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Response {
     outcome(with_store!(s, |st| st.remove_tags(&cid, &body)))
 }
 
 async fn location_tags(State(s): State<Arc<Shared>>, Path(loc): Path<String>) -> Response {
     outcome(with_store!(s, |st| {
-        st.check_path_location(&loc).map_or_else(Err, |()| st.location_tags())
+        st.check_path_location(&loc)
+            .map_or_else(Err, |()| st.location_tags())
     }))
 }
 

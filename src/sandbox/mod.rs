@@ -78,6 +78,25 @@ pub struct LoggedRequest {
     pub path: String,
     /// `None` while unanswered (or hung).
     pub status: Option<u16>,
+    /// When the answer was ready, from the sandbox's start.
+    pub finished: Option<Duration>,
+}
+
+/// Most requests being handled at the same moment.
+pub fn max_concurrent(log: &[LoggedRequest]) -> usize {
+    let mut edges: Vec<(Duration, i32)> = Vec::new();
+    for r in log {
+        edges.push((r.at, 1));
+        edges.push((r.finished.unwrap_or(Duration::MAX), -1));
+    }
+    // Ends before starts at the same instant: back-to-back is not overlap.
+    edges.sort();
+    let (mut now, mut best) = (0i32, 0i32);
+    for (_, d) in edges {
+        now += d;
+        best = best.max(now);
+    }
+    best as usize
 }
 
 /// Most requests that arrived within any `window`.
@@ -116,7 +135,11 @@ impl RateState {
         let now = Instant::now();
         let interval = self.limit.interval;
         let w = self.windows.entry(token.to_string()).or_default();
-        while w.accepted.front().is_some_and(|t| now.duration_since(*t) >= interval) {
+        while w
+            .accepted
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= interval)
+        {
             w.accepted.pop_front();
         }
         if w.day_start.is_none_or(|d| now.duration_since(d) >= DAY) {
@@ -187,6 +210,7 @@ impl Shared {
             method: method.to_string(),
             path: path.to_string(),
             status: None,
+            finished: None,
         });
         log.len() - 1
     }
@@ -195,6 +219,7 @@ impl Shared {
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(r) = log.get_mut(index) {
             r.status = Some(status);
+            r.finished = Some(self.started.elapsed());
         }
     }
 
@@ -257,7 +282,11 @@ impl Sandbox {
     }
 
     pub fn faults(&self) -> Faults {
-        self.shared.faults.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.shared
+            .faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn set_faults(&self, faults: Faults) {
@@ -270,7 +299,11 @@ impl Sandbox {
     }
 
     pub fn clear_requests(&self) {
-        self.shared.log.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.shared
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     /// Reads the server-side state (for tests: "is it really on the server?").
@@ -302,9 +335,12 @@ mod tests {
             method: "GET".into(),
             path: "/".into(),
             status: Some(200),
+            finished: Some(Duration::from_millis(ms + 50)),
         };
         let log: Vec<_> = [0, 100, 9_999, 10_000, 10_050, 25_000].map(at).to_vec();
         assert_eq!(max_in_window(&log, Duration::from_secs(10)), 4);
         assert_eq!(max_in_window(&[], Duration::from_secs(10)), 0);
+        // 9_999..10_049 and 10_000..10_050 overlap with 10_050 only at its end.
+        assert_eq!(max_concurrent(&log), 2);
     }
 }

@@ -18,22 +18,85 @@ const FIRST: &[&str] = &[
     "Björn", "Ana", "Carlos", "Élodie", "Kofi", "Ravi", "Sofia", "Tomás", "Wen",
 ];
 const LAST: &[&str] = &[
-    "Lovelace", "Hopper", "Torvalds", "Hamilton", "Thompson", "Liskov", "Ritchie", "Allen",
-    "Núñez", "García", "Kierkegaard", "Nowak", "Dupont", "Martin", "Rossi", "Tanaka", "Patel",
-    "Adeyemi", "Haddad", "Smith", "Johnson", "Brown", "Müller", "Schmidt", "Dubois", "Silva",
-    "O'Brien", "Kowalski", "Nakamura", "Andersson", "Chen", "Okafor", "Ivanova", "Costa",
+    "Lovelace",
+    "Hopper",
+    "Torvalds",
+    "Hamilton",
+    "Thompson",
+    "Liskov",
+    "Ritchie",
+    "Allen",
+    "Núñez",
+    "García",
+    "Kierkegaard",
+    "Nowak",
+    "Dupont",
+    "Martin",
+    "Rossi",
+    "Tanaka",
+    "Patel",
+    "Adeyemi",
+    "Haddad",
+    "Smith",
+    "Johnson",
+    "Brown",
+    "Müller",
+    "Schmidt",
+    "Dubois",
+    "Silva",
+    "O'Brien",
+    "Kowalski",
+    "Nakamura",
+    "Andersson",
+    "Chen",
+    "Okafor",
+    "Ivanova",
+    "Costa",
 ];
 const COMPANIES: &[&str] = &[
-    "Acme Roofing", "Bluebird Dental", "Northwind Realty", "Lakeside Yoga", "Summit HVAC",
-    "Bright Smile Orthodontics", "Crescent Law Group", "Harbor Auto Repair", "Evergreen Landscaping",
-    "Pinecone Bakery", "Riverbend Chiropractic", "Golden Gate Fitness", "Maple Street Vets",
-    "Sunrise Solar", "Keystone Plumbing", "Atlas Movers", "Copperleaf Salon", "Ironwood Gym",
-    "Silverline Insurance", "Oakridge Pediatrics",
+    "Acme Roofing",
+    "Bluebird Dental",
+    "Northwind Realty",
+    "Lakeside Yoga",
+    "Summit HVAC",
+    "Bright Smile Orthodontics",
+    "Crescent Law Group",
+    "Harbor Auto Repair",
+    "Evergreen Landscaping",
+    "Pinecone Bakery",
+    "Riverbend Chiropractic",
+    "Golden Gate Fitness",
+    "Maple Street Vets",
+    "Sunrise Solar",
+    "Keystone Plumbing",
+    "Atlas Movers",
+    "Copperleaf Salon",
+    "Ironwood Gym",
+    "Silverline Insurance",
+    "Oakridge Pediatrics",
 ];
-const DOMAINS: &[&str] = &["example.com", "example.org", "example.net", "mail.example.com"];
+const DOMAINS: &[&str] = &[
+    "example.com",
+    "example.org",
+    "example.net",
+    "mail.example.com",
+];
 const TAGS: &[&str] = &[
-    "vip", "lead", "customer", "newsletter", "follow-up", "hot", "cold", "wholesale", "partner",
-    "referral", "renewal-2027", "webinar", "trial", "churn-risk", "facebook-ad",
+    "vip",
+    "lead",
+    "customer",
+    "newsletter",
+    "follow-up",
+    "hot",
+    "cold",
+    "wholesale",
+    "partner",
+    "referral",
+    "renewal-2027",
+    "webinar",
+    "trial",
+    "churn-risk",
+    "facebook-ad",
 ];
 const CITIES: &[(&str, &str, &str)] = &[
     ("Austin", "TX", "US"),
@@ -45,7 +108,14 @@ const CITIES: &[(&str, &str, &str)] = &[
     ("Sydney", "NSW", "AU"),
     ("Miami", "FL", "US"),
 ];
-const SOURCES: &[&str] = &["website form", "facebook", "google ads", "referral", "import", "walk-in"];
+const SOURCES: &[&str] = &[
+    "website form",
+    "facebook",
+    "google ads",
+    "referral",
+    "import",
+    "walk-in",
+];
 const TASK_TITLES: &[&str] = &[
     "Call back about quote",
     "Send proposal",
@@ -71,7 +141,12 @@ const NOTE_LINES: &[&str] = &[
     "Complained about the response time on the last ticket.",
 ];
 const APPT_TITLES: &[&str] = &[
-    "Consultation", "Site visit", "Follow-up call", "Demo", "Quarterly review", "Cleaning",
+    "Consultation",
+    "Site visit",
+    "Follow-up call",
+    "Demo",
+    "Quarterly review",
+    "Cleaning",
 ];
 const APPT_STATUSES: &[&str] = &["confirmed", "new", "showed", "noshow", "cancelled"];
 
@@ -106,7 +181,11 @@ fn obj(v: Value) -> Map<String, Value> {
 fn hostile(i: usize) -> Option<(&'static str, &'static str, &'static str)> {
     // (firstName, lastName, companyName)
     const H: &[(&str, &str, &str)] = &[
-        ("\u{1b}[31mRed\u{1b}[0m", "Escape\u{1b}[2J", "Clear\u{1b}]0;pwned\u{7}Screen Ltd"),
+        (
+            "\u{1b}[31mRed\u{1b}[0m",
+            "Escape\u{1b}[2J",
+            "Clear\u{1b}]0;pwned\u{7}Screen Ltd",
+        ),
         ("Rïght\u{202E}txet", "Override", "\u{200F}شركة الأمل"),
         ("محمد", "الأحمد", "مؤسسة النور للتجارة"),
         ("🦀 Ferris", "Crab 🦀🦀", "Rustaceans 🚀 Inc"),
@@ -134,8 +213,12 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
         let mut first = pick(&mut rng, FIRST).to_string();
         let mut last = pick(&mut rng, LAST).to_string();
         let company_idx = (rng.u8(..10) < 7).then(|| rng.usize(..COMPANIES.len()));
-        let mut company = company_idx.map(|i| COMPANIES[i].to_string()).unwrap_or_default();
-        let h = (i % hostile_every == 3).then(|| hostile(i / hostile_every)).flatten();
+        let mut company = company_idx
+            .map(|i| COMPANIES[i].to_string())
+            .unwrap_or_default();
+        let h = (i % hostile_every == 3)
+            .then(|| hostile(i / hostile_every))
+            .flatten();
         if let Some((f, l, c)) = h {
             first = f.into();
             last = l.into();
@@ -168,11 +251,7 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
             _ => format!("contact{i}"),
         };
         let email = format!("{local}@{}", pick(&mut rng, DOMAINS));
-        let phone = format!(
-            "+1555{:03}{:04}",
-            rng.u32(200..999),
-            rng.u32(0..10_000)
-        );
+        let phone = format!("+1555{:03}{:04}", rng.u32(200..999), rng.u32(0..10_000));
         let added = anchor - Duration::minutes(rng.i64(60..60 * 24 * 730));
         let updated = added + Duration::minutes(rng.i64(0..60 * 24 * 30));
         let updated = updated.min(anchor);

@@ -180,7 +180,9 @@ fn sort_key(c: &Obj, field: &str) -> Value {
             .and_then(parse_timestamp)
             .map(|t| Value::from(t.timestamp_millis()))
             .unwrap_or(Value::from(0)),
-        f => field_value(c, f).map(|v| lower(&v)).unwrap_or(Value::String(String::new())),
+        f => field_value(c, f)
+            .map(|v| lower(&v))
+            .unwrap_or(Value::String(String::new())),
     }
 }
 
@@ -246,9 +248,27 @@ fn filter_matches(c: &Obj, f: &Value) -> Result<bool, String> {
         .and_then(Value::as_str)
         .ok_or("each filter needs an operator")?;
     const FIELDS: &[&str] = &[
-        "id", "contactName", "firstNameLowerCase", "lastNameLowerCase", "email", "phone",
-        "companyName", "businessName", "city", "state", "country", "postalCode", "source", "type",
-        "tags", "assignedTo", "dnd", "website", "timezone", "dateAdded", "dateUpdated",
+        "id",
+        "contactName",
+        "firstNameLowerCase",
+        "lastNameLowerCase",
+        "email",
+        "phone",
+        "companyName",
+        "businessName",
+        "city",
+        "state",
+        "country",
+        "postalCode",
+        "source",
+        "type",
+        "tags",
+        "assignedTo",
+        "dnd",
+        "website",
+        "timezone",
+        "dateAdded",
+        "dateUpdated",
     ];
     if !FIELDS.contains(&field) {
         return Err(format!("filter field {field} is not supported"));
@@ -281,12 +301,14 @@ fn filter_matches(c: &Obj, f: &Value) -> Result<bool, String> {
             .any(|w| have.iter().any(|h| h.contains(w.as_str()))),
         "range" => {
             let key = sort_key(c, field);
-            let bound = |k: &str| want.and_then(|w| w.get(k)).map(|b| match b {
-                Value::String(s) => parse_timestamp(s)
-                    .map(|t| Value::from(t.timestamp_millis()))
-                    .unwrap_or(b.clone()),
-                b => b.clone(),
-            });
+            let bound = |k: &str| {
+                want.and_then(|w| w.get(k)).map(|b| match b {
+                    Value::String(s) => parse_timestamp(s)
+                        .map(|t| Value::from(t.timestamp_millis()))
+                        .unwrap_or(b.clone()),
+                    b => b.clone(),
+                })
+            };
             use std::cmp::Ordering::*;
             bound("gte").is_none_or(|b| cmp_values(&key, &b) != Less)
                 && bound("gt").is_none_or(|b| cmp_values(&key, &b) == Greater)
@@ -368,7 +390,11 @@ impl Store {
     }
 
     fn insert_contact(&mut self, c: Obj) {
-        let id = c.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let id = c
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let ms = Self::added_ms(&c);
         self.by_id.insert(id.clone(), ms);
         self.contacts.insert((ms, id), c);
@@ -389,11 +415,17 @@ impl Store {
     }
 
     pub fn tasks_of(&self, contact_id: &str) -> &[Obj] {
-        self.tasks.get(contact_id).map(Vec::as_slice).unwrap_or_default()
+        self.tasks
+            .get(contact_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     pub fn notes_of(&self, contact_id: &str) -> &[Obj] {
-        self.notes.get(contact_id).map(Vec::as_slice).unwrap_or_default()
+        self.notes
+            .get(contact_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     pub fn contact_ids(&self) -> Vec<String> {
@@ -412,7 +444,9 @@ impl Store {
         match loc {
             None | Some("") => Err(unprocessable(vec!["locationId should not be empty".into()])),
             Some(l) if l == self.location_id => Ok(()),
-            Some(_) => Err(forbidden("The token does not have access to this location.")),
+            Some(_) => Err(forbidden(
+                "The token does not have access to this location.",
+            )),
         }
     }
 
@@ -424,7 +458,11 @@ impl Store {
         let tags: Vec<String> = c
             .get("tags")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         for t in tags {
             let key = t.to_lowercase();
@@ -456,7 +494,11 @@ impl Store {
         let limit = match q.get("limit").map(|l| l.parse::<u64>()) {
             None => 20,
             Some(Ok(l)) if (1..=100).contains(&l) => l,
-            Some(Ok(_)) => return Err(unprocessable(vec!["limit must not be greater than 100".into()])),
+            Some(Ok(_)) => {
+                return Err(unprocessable(vec![
+                    "limit must not be greater than 100".into(),
+                ]));
+            }
             Some(Err(_)) => return Err(unprocessable(vec!["limit must be a number".into()])),
         };
         let query = q.get("query").map(String::as_str).unwrap_or("");
@@ -525,7 +567,11 @@ impl Store {
             None => None,
             Some(p) => match p.as_u64() {
                 Some(p) if p >= 1 => Some(p),
-                _ => return Err(unprocessable(vec!["page must be a positive integer".into()])),
+                _ => {
+                    return Err(unprocessable(vec![
+                        "page must be a positive integer".into(),
+                    ]));
+                }
             },
         };
         let after = b.get("searchAfter").and_then(Value::as_array);
@@ -552,17 +598,27 @@ impl Store {
                 for item in s {
                     let field = item.get("field").and_then(Value::as_str).unwrap_or("");
                     const SORTABLE: &[&str] = &[
-                        "firstNameLowerCase", "lastNameLowerCase", "businessName", "dateAdded",
-                        "dateUpdated", "email", "dnd", "source",
+                        "firstNameLowerCase",
+                        "lastNameLowerCase",
+                        "businessName",
+                        "dateAdded",
+                        "dateUpdated",
+                        "email",
+                        "dnd",
+                        "source",
                     ];
                     if !SORTABLE.contains(&field) {
-                        return Err(unprocessable(vec![format!("sort field {field:?} is not supported")]));
+                        return Err(unprocessable(vec![format!(
+                            "sort field {field:?} is not supported"
+                        )]));
                     }
                     let desc = match item.get("direction").and_then(Value::as_str) {
                         Some("desc") => true,
                         Some("asc") | None => false,
                         Some(d) => {
-                            return Err(unprocessable(vec![format!("direction must be asc or desc, not {d}")]));
+                            return Err(unprocessable(vec![format!(
+                                "direction must be asc or desc, not {d}"
+                            )]));
                         }
                     };
                     out.push((field.to_string(), desc));
@@ -672,10 +728,18 @@ impl Store {
         let email = email.map(str::to_lowercase).filter(|e| !e.is_empty());
         let phone = phone.map(digits).filter(|p| !p.is_empty());
         self.contacts.values().find_map(|c| {
-            let e = c.get("email").and_then(Value::as_str).map(str::to_lowercase);
+            let e = c
+                .get("email")
+                .and_then(Value::as_str)
+                .map(str::to_lowercase);
             let p = c.get("phone").and_then(Value::as_str).map(digits);
             let hit = (email.is_some() && e == email) || (phone.is_some() && p == phone);
-            hit.then(|| c.get("id").and_then(Value::as_str).unwrap_or_default().to_string())
+            hit.then(|| {
+                c.get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            })
         })
     }
 
@@ -736,7 +800,13 @@ impl Store {
             }
         }
         // Derived fields, as the server keeps them.
-        let s = |c: &Obj, k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").trim().to_string();
+        let s = |c: &Obj, k: &str| {
+            c.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
         let (first, last) = (s(c, "firstName"), s(c, "lastName"));
         for (k, v) in [("firstNameLowerCase", &first), ("lastNameLowerCase", &last)] {
             if v.is_empty() {
@@ -758,7 +828,11 @@ impl Store {
         } else {
             c.insert("fullNameLowerCase".into(), json!(full.to_lowercase()));
         }
-        match c.get("email").and_then(Value::as_str).map(str::to_lowercase) {
+        match c
+            .get("email")
+            .and_then(Value::as_str)
+            .map(str::to_lowercase)
+        {
             Some(e) => {
                 c.insert("emailLowerCase".into(), json!(e));
             }
@@ -931,7 +1005,10 @@ impl Store {
         }
         t.insert("contactId".into(), json!(contact_id));
         t.insert("dateAdded".into(), json!(Self::now()));
-        self.tasks.entry(contact_id.to_string()).or_default().push(t.clone());
+        self.tasks
+            .entry(contact_id.to_string())
+            .or_default()
+            .push(t.clone());
         created(json!({ "task": t }))
     }
 
@@ -991,17 +1068,19 @@ impl Store {
                 })
             })
             .flat_map(|(_, ts)| ts.iter())
-            .filter(|t| completed.is_none_or(|c| t.get("completed").and_then(Value::as_bool) == Some(c)))
+            .filter(|t| {
+                completed.is_none_or(|c| t.get("completed").and_then(Value::as_bool) == Some(c))
+            })
             .filter(|t| {
                 assigned
                     .as_ref()
                     .is_none_or(|a| s(t, "assignedTo").is_some_and(|x| a.contains(&x.as_str())))
             })
-            .filter(|t| query.is_empty() || s(t, "title").is_some_and(|x| x.to_lowercase().contains(&query)))
+            .filter(|t| {
+                query.is_empty() || s(t, "title").is_some_and(|x| x.to_lowercase().contains(&query))
+            })
             .collect();
-        hits.sort_by(|a, b| {
-            (s(a, "dueDate"), s(a, "id")).cmp(&(s(b, "dueDate"), s(b, "id")))
-        });
+        hits.sort_by_key(|t| (s(t, "dueDate"), s(t, "id")));
         let page: Vec<&Obj> = hits.into_iter().skip(skip).take(limit).collect();
         ok(json!({ "tasks": page }))
     }
@@ -1039,13 +1118,19 @@ impl Store {
         }
         n.insert("contactId".into(), json!(contact_id));
         n.insert("dateAdded".into(), json!(Self::now()));
-        self.notes.entry(contact_id.to_string()).or_default().push(n.clone());
+        self.notes
+            .entry(contact_id.to_string())
+            .or_default()
+            .push(n.clone());
         created(json!({ "note": n }))
     }
 
     pub fn update_note(&mut self, contact_id: &str, note_id: &str, body: &Value) -> Outcome {
         let b = checked(body, UPDATE_NOTE)?.clone();
-        if b.get("body").and_then(Value::as_str).is_some_and(|s| s.trim().is_empty()) {
+        if b.get("body")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.trim().is_empty())
+        {
             return Err(unprocessable(vec!["body should not be empty".into()]));
         }
         let n = self.find_note(contact_id, note_id)?;
@@ -1088,7 +1173,11 @@ impl Store {
         let mut tags: Vec<String> = c
             .get("tags")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         for t in add {
             if !tags.iter().any(|x| x.eq_ignore_ascii_case(&t)) {
@@ -1113,7 +1202,11 @@ impl Store {
         let mut tags: Vec<String> = c
             .get("tags")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         tags.retain(|t| !remove.iter().any(|r| r.eq_ignore_ascii_case(t)));
         c.insert("tags".into(), json!(tags));
@@ -1196,7 +1289,9 @@ mod tests {
             .update_contact(&id, &json!({"locationId": "loc", "city": "Oslo"}))
             .unwrap_err();
         assert_eq!(e.body["message"][0], "property locationId should not exist");
-        let r = s.update_contact(&id, &json!({"city": "Oslo", "website": null})).unwrap();
+        let r = s
+            .update_contact(&id, &json!({"city": "Oslo", "website": null}))
+            .unwrap();
         assert_eq!(r.body["contact"]["city"], "Oslo");
         assert!(r.body["contact"].get("website").is_none());
         assert_eq!(r.body["contact"]["email"], before["email"]);

@@ -87,16 +87,16 @@ fn kind_matches(kind: Kind, v: &Value) -> bool {
         Kind::NullableStr => v.is_string() || v.is_null(),
         Kind::Bool => v.is_boolean(),
         Kind::Number => v.is_number(),
-        Kind::StrArray => v
-            .as_array()
-            .is_some_and(|a| a.iter().all(Value::is_string)),
+        Kind::StrArray => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
         Kind::Array => v.is_array(),
         Kind::Object => v.is_object(),
         Kind::NullableObject => v.is_object() || v.is_null(),
         Kind::IsoDate => v
             .as_str()
             .is_some_and(|s| crate::api::model::parse_timestamp(s).is_some() || is_date(s)),
-        Kind::NullableEmail => v.is_null() || v.as_str().is_some_and(|s| s.is_empty() || is_email(s)),
+        Kind::NullableEmail => {
+            v.is_null() || v.as_str().is_some_and(|s| s.is_empty() || is_email(s))
+        }
     }
 }
 
@@ -157,7 +157,13 @@ mod tests {
                 "completed must be a boolean value",
             ]
         );
-        assert!(check(&json!({"title": "t", "dueDate": "2026-12-01T10:00:00.000Z", "completed": false}), TASK).is_ok());
+        assert!(
+            check(
+                &json!({"title": "t", "dueDate": "2026-12-01T10:00:00.000Z", "completed": false}),
+                TASK
+            )
+            .is_ok()
+        );
     }
 
     #[test]

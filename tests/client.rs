@@ -1,0 +1,385 @@
+//! Every client endpoint against the sandbox over loopback, checked both
+//! through the client's answers and through the server's own state.
+
+mod support;
+
+use rolo::api::ApiError;
+use rolo::api::model::*;
+use support::{client, sandbox};
+
+#[tokio::test]
+async fn task_lifecycle() {
+    let sb = sandbox(support::config(20)).await;
+    let c = client(&sb);
+    let cid = sb.with_store(|s| s.contact_ids()[0].clone());
+    let before = c.tasks(&cid).await.unwrap().len();
+
+    let created = c
+        .create_task(
+            &cid,
+            &NewTask {
+                title: "Send proposal".into(),
+                body: Some("Two options, phased.".into()),
+                due_date: "2026-12-01T14:30:00.000Z".into(),
+                completed: false,
+                assigned_to: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.title.as_deref(), Some("Send proposal"));
+    assert!(!created.completed);
+    assert_eq!(created.contact_id.as_deref(), Some(cid.as_str()));
+
+    let fetched = c.task(&cid, &created.id).await.unwrap();
+    assert_eq!(fetched.id, created.id);
+    assert_eq!(c.tasks(&cid).await.unwrap().len(), before + 1);
+
+    let updated = c
+        .update_task(
+            &cid,
+            &created.id,
+            &TaskUpdate {
+                title: Some("Send revised proposal".into()),
+                ..TaskUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.title.as_deref(), Some("Send revised proposal"));
+    assert_eq!(
+        updated.body.as_deref(),
+        Some("Two options, phased."),
+        "untouched fields stay"
+    );
+
+    let done = c.set_task_completed(&cid, &created.id, true).await.unwrap();
+    assert!(done.completed);
+    let on_server = sb.with_store(|s| {
+        s.tasks_of(&cid)
+            .iter()
+            .find(|t| t["id"] == created.id.as_str())
+            .cloned()
+    });
+    assert_eq!(on_server.unwrap()["completed"], true);
+
+    c.delete_task(&cid, &created.id).await.unwrap();
+    assert!(matches!(
+        c.task(&cid, &created.id).await,
+        Err(ApiError::NotFound { .. })
+    ));
+    assert_eq!(c.tasks(&cid).await.unwrap().len(), before);
+}
+
+#[tokio::test]
+async fn notes_crud() {
+    let sb = sandbox(support::config(10)).await;
+    let c = client(&sb);
+    let cid = sb.with_store(|s| s.contact_ids()[1].clone());
+    let note = c
+        .create_note(
+            &cid,
+            &NewNote {
+                body: "Met at the trade show.\nWants a callback.".into(),
+                ..NewNote::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.note(&cid, &note.id).await.unwrap().body, note.body);
+    let edited = c
+        .update_note(
+            &cid,
+            &note.id,
+            &NoteUpdate {
+                body: Some("Met at the trade show. Called back.".into()),
+                ..NoteUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        edited.body.as_deref(),
+        Some("Met at the trade show. Called back.")
+    );
+    assert!(c.notes(&cid).await.unwrap().iter().any(|n| n.id == note.id));
+    c.delete_note(&cid, &note.id).await.unwrap();
+    assert!(!c.notes(&cid).await.unwrap().iter().any(|n| n.id == note.id));
+    assert!(sb.with_store(|s| s.notes_of(&cid).iter().all(|n| n["id"] != note.id.as_str())));
+}
+
+#[tokio::test]
+async fn tags_add_and_remove() {
+    let sb = sandbox(support::config(10)).await;
+    let c = client(&sb);
+    let cid = sb.with_store(|s| s.contact_ids()[2].clone());
+    let tags = c
+        .add_tags(&cid, &["gold-tier".to_string(), "q4-push".to_string()])
+        .await
+        .unwrap();
+    assert!(tags.contains(&"gold-tier".to_string()) && tags.contains(&"q4-push".to_string()));
+    let tags = c.remove_tags(&cid, &["q4-push".to_string()]).await.unwrap();
+    assert!(!tags.contains(&"q4-push".to_string()));
+    assert_eq!(c.get_contact(&cid).await.unwrap().tags(), tags.as_slice());
+    let location_tags = c.location_tags().await.unwrap();
+    assert!(
+        location_tags.iter().any(|t| t.name == "gold-tier"),
+        "new tags join the location's list"
+    );
+    assert!(matches!(
+        c.add_tags(&cid, &[]).await,
+        Err(ApiError::InvalidRequest(_))
+    ));
+}
+
+#[tokio::test]
+async fn contact_create_update_delete_and_upsert() {
+    let sb = sandbox(support::config(10)).await;
+    let c = client(&sb);
+    let created = c
+        .create_contact(&NewContact {
+            first_name: Some("Grace".into()),
+            last_name: Some("Hopper".into()),
+            email: Some("grace@navy.example.com".into()),
+            phone: Some("+15551230000".into()),
+            company_name: Some("Navy".into()),
+            tags: Some(vec!["vip".into()]),
+            ..NewContact::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.display_name(), "Grace Hopper");
+    assert_eq!(created.location_id.as_deref(), Some(support::LOCATION));
+
+    let before = c.get_contact(&created.id).await.unwrap();
+    let mut after = before.clone();
+    after.city = Some("Arlington".into());
+    after.phone = None;
+    let update = ContactUpdate::diff(&before, &after);
+    assert_eq!(update.keys().collect::<Vec<_>>(), vec!["city", "phone"]);
+    let updated = c.update_contact(&created.id, &update).await.unwrap();
+    assert_eq!(updated.city.as_deref(), Some("Arlington"));
+    assert_eq!(updated.phone, None);
+    assert_eq!(updated.email, before.email, "fields not sent are untouched");
+    assert_eq!(
+        updated.extra.get("customFields"),
+        before.extra.get("customFields")
+    );
+
+    // A second create with the same email is refused by the server.
+    let dup = c
+        .create_contact(&NewContact {
+            email: Some("GRACE@navy.example.com".into()),
+            ..NewContact::default()
+        })
+        .await;
+    match dup {
+        Err(ApiError::Validation {
+            status: 400,
+            messages,
+        }) => {
+            assert_eq!(
+                messages,
+                vec!["This location does not allow duplicated contacts."]
+            );
+        }
+        other => panic!("expected a duplicate refusal, got {other:?}"),
+    }
+    let found = c
+        .find_duplicate(Some("grace@navy.example.com"), None)
+        .await
+        .unwrap();
+    assert_eq!(found.map(|f| f.id), Some(created.id.clone()));
+    assert_eq!(
+        c.find_duplicate(Some("nobody@example.com"), None)
+            .await
+            .unwrap(),
+        None
+    );
+
+    let up = c
+        .upsert_contact(&NewContact {
+            email: Some("grace@navy.example.com".into()),
+            tags: Some(vec!["admiral".into()]),
+            ..NewContact::default()
+        })
+        .await
+        .unwrap();
+    assert!(!up.new);
+    assert_eq!(up.contact.id, created.id);
+    assert!(
+        up.contact.tags().contains(&"vip".to_string())
+            && up.contact.tags().contains(&"admiral".to_string())
+    );
+    let fresh = c
+        .upsert_contact(&NewContact {
+            email: Some("ada@example.com".into()),
+            ..NewContact::default()
+        })
+        .await
+        .unwrap();
+    assert!(fresh.new);
+
+    c.delete_contact(&created.id).await.unwrap();
+    assert!(matches!(
+        c.get_contact(&created.id).await,
+        Err(ApiError::NotFound { .. })
+    ));
+    assert!(sb.with_store(|s| s.contact(&created.id).is_none()));
+}
+
+#[tokio::test]
+async fn search_pages_to_the_end_switching_to_search_after() {
+    let mut config = support::config(230);
+    config.page_depth = 100; // as the 10,000 limit, scaled down
+    let sb = sandbox(config).await;
+    let c = client(&sb);
+    let mut pager = c
+        .search_pages(SearchContacts {
+            page_limit: 40,
+            ..SearchContacts::default()
+        })
+        .with_depth_limit(100);
+    let mut ids = Vec::new();
+    let mut pages = 0;
+    while let Some(page) = pager.next().await {
+        let page = page.unwrap();
+        assert_eq!(page.total, 230);
+        ids.extend(page.contacts.into_iter().map(|c| c.id));
+        pages += 1;
+    }
+    assert_eq!(pages, 6);
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 230, "every contact exactly once");
+    let searches: Vec<String> = sb
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/contacts/search")
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(searches.len(), 6, "no page was fetched twice");
+
+    // Page numbers past the depth limit are refused, with the server's words.
+    let deep = c
+        .search_contacts(&SearchContacts {
+            page_limit: 40,
+            page: Some(4),
+            ..SearchContacts::default()
+        })
+        .await;
+    assert!(
+        matches!(deep, Err(ApiError::Validation { status: 422, .. })),
+        "{deep:?}"
+    );
+
+    // A query narrows the results.
+    let target = sb.with_store(|s| {
+        s.contact(&s.contact_ids()[5]).unwrap()["email"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    });
+    let hits = c
+        .search_contacts(&SearchContacts {
+            query: Some(target.clone()),
+            page_limit: 10,
+            ..SearchContacts::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(hits.total, 1);
+    assert_eq!(hits.contacts[0].email.as_deref(), Some(target.as_str()));
+}
+
+#[tokio::test]
+async fn deprecated_list_pages_with_start_after() {
+    let sb = sandbox(support::config(130)).await;
+    let c = client(&sb);
+    let mut q = ListContacts {
+        limit: Some(50),
+        ..ListContacts::default()
+    };
+    let mut ids = Vec::new();
+    loop {
+        let page = c.list_contacts(&q).await.unwrap();
+        ids.extend(page.contacts.iter().map(|c| c.id.clone()));
+        let meta = page.meta.unwrap();
+        assert_eq!(meta.total, Some(130));
+        match meta.start_after_id {
+            Some(id) => {
+                q.start_after_id = Some(id);
+                q.start_after = meta.start_after;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(ids.len(), 130);
+    let expected = sb.with_store(|s| s.contact_ids());
+    assert_eq!(ids, expected, "pages are in server order without gaps");
+}
+
+#[tokio::test]
+async fn business_appointments_and_task_search() {
+    let sb = sandbox(support::config(120)).await;
+    let c = client(&sb);
+    let (business, members) = sb.with_store(|s| {
+        let ids = s.contact_ids();
+        let b = ids
+            .iter()
+            .find_map(|id| {
+                s.contact(id)
+                    .and_then(|c| c["businessId"].as_str().map(str::to_string))
+            })
+            .unwrap();
+        let n = ids
+            .iter()
+            .filter(|id| {
+                s.contact(id)
+                    .unwrap()
+                    .get("businessId")
+                    .and_then(|v| v.as_str())
+                    == Some(b.as_str())
+            })
+            .count();
+        (b, n)
+    });
+    let page = c
+        .business_contacts(&business, &BusinessContacts::default())
+        .await
+        .unwrap();
+    assert_eq!(page.count, Some(members as u64));
+    assert!(
+        page.contacts
+            .iter()
+            .all(|c| c.business_id.as_deref() == Some(business.as_str()))
+    );
+
+    let with_appts = sb.with_store(|s| s.contact_ids()).into_iter();
+    let mut seen = 0;
+    for id in with_appts.take(30) {
+        let events = c.appointments(&id).await.unwrap();
+        for e in &events {
+            assert_eq!(e.contact_id.as_deref(), Some(id.as_str()));
+            assert!(e.start().is_some());
+        }
+        seen += events.len();
+    }
+    assert!(seen > 0, "the seed has appointments");
+
+    let open = c
+        .search_tasks(&TaskSearch {
+            completed: Some(false),
+            limit: Some(1000),
+            ..TaskSearch::default()
+        })
+        .await
+        .unwrap();
+    assert!(!open.is_empty());
+    assert!(open.iter().all(|t| !t.completed));
+    let dues: Vec<_> = open.iter().map(|t| t.due_date.clone()).collect();
+    let mut sorted = dues.clone();
+    sorted.sort();
+    assert_eq!(dues, sorted, "sorted by due date");
+}

@@ -1,0 +1,543 @@
+//! Contract test: every sandbox response body, success and error, validated
+//! against the JSON schema the official spec declares for that operation
+//! and status, `$ref`s resolved.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use support::schema::Spec;
+use support::{LOCATION, RO_TOKEN, TOKEN};
+
+const CONTACTS: &str = "apps/contacts.json";
+const LOCATIONS: &str = "apps/locations.json";
+const V3_COMMON: &str = "apps/v3/common/common-schemas.json";
+
+fn spec_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec")
+}
+
+struct Harness {
+    http: reqwest::Client,
+    base: String,
+    spec: Spec,
+    violations: Vec<String>,
+    checked: usize,
+}
+
+impl Harness {
+    async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        version: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(v) = version {
+            req = req.header("Version", v);
+        }
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        let resp = req.send().await.expect("sandbox answers");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        let v = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}"));
+        (status, v)
+    }
+
+    async fn call(
+        &mut self,
+        file: &str,
+        method: &str,
+        template: &str,
+        path: &str,
+        body: Option<Value>,
+        expect: u16,
+    ) -> Value {
+        let body = body.map(|b| b.to_string());
+        let (status, v) = self
+            .raw(method, path, TOKEN, Some("2021-07-28"), body.as_deref())
+            .await;
+        assert_eq!(status, expect, "{method} {path}: {v}");
+        self.validate(file, method, template, status, &v);
+        v
+    }
+
+    fn validate(&mut self, file: &str, method: &str, template: &str, status: u16, v: &Value) {
+        self.checked += 1;
+        let schema = self
+            .spec
+            .response_schema(file, method, template, status)
+            .or_else(|| {
+                // 403 and 404 are not declared in the v2 files; v3's common
+                // schemas define their bodies.
+                match status {
+                    403 => Some(self.spec.component(V3_COMMON, "ForbiddenDTO")),
+                    404 => Some(self.spec.component(V3_COMMON, "NotFoundDTO")),
+                    _ => None,
+                }
+            });
+        let Some((f, schema)) = schema else {
+            self.violations.push(format!(
+                "{method} {template} {status}: no schema in the spec"
+            ));
+            return;
+        };
+        if status < 300 {
+            assert!(
+                self.spec.declares(file, method, template, status),
+                "{method} {template} answered {status}, which the spec does not declare"
+            );
+        }
+        for e in self.spec.validate(&f, &schema, v) {
+            self.violations
+                .push(format!("{method} {template} {status}: {e}"));
+        }
+    }
+
+    /// For operations whose spec has no response schema: each contact is
+    /// checked against the full contact schema.
+    fn validate_contacts(&mut self, what: &str, contacts: &[Value]) {
+        let (f, schema) = self.spec.component(CONTACTS, "GetContectByIdSchema");
+        for (i, c) in contacts.iter().enumerate() {
+            self.checked += 1;
+            for e in self.spec.validate(&f, &schema, c) {
+                self.violations.push(format!("{what} contact {i}: {e}"));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn vendored_spec_matches_shared() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/ghl-openapi");
+    if !shared.exists() {
+        eprintln!("../shared/ghl-openapi is absent; comparing nothing");
+        return;
+    }
+    for f in [CONTACTS, LOCATIONS, "common/common-schemas.json", V3_COMMON] {
+        let ours = std::fs::read(spec_root().join(f)).unwrap();
+        let theirs = std::fs::read(shared.join(f)).unwrap();
+        assert!(
+            ours == theirs,
+            "tests/spec/{f} differs from shared/ghl-openapi/{f}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_sandbox_response_matches_the_spec() {
+    rolo::api::client::ensure_crypto_provider();
+    // Hundreds of raw requests: lift the burst limit, which has its own tests.
+    let mut config = support::config(80);
+    config.rate_limit.max = 100_000;
+    let sb = support::sandbox(config).await;
+    let mut h = Harness {
+        http: reqwest::Client::new(),
+        base: sb.base_url(),
+        spec: Spec::load(&spec_root(), &[CONTACTS, LOCATIONS]),
+        violations: Vec::new(),
+        checked: 0,
+    };
+    let ids = sb.with_store(|s| s.contact_ids());
+
+    // Every seeded contact, hostile ones included.
+    for id in &ids {
+        h.call(
+            CONTACTS,
+            "GET",
+            "/contacts/{contactId}",
+            &format!("/contacts/{id}"),
+            None,
+            200,
+        )
+        .await;
+        for (sub, template) in [
+            ("tasks", "/contacts/{contactId}/tasks"),
+            ("notes", "/contacts/{contactId}/notes"),
+            ("appointments", "/contacts/{contactId}/appointments"),
+        ] {
+            h.call(
+                CONTACTS,
+                "GET",
+                template,
+                &format!("/contacts/{id}/{sub}"),
+                None,
+                200,
+            )
+            .await;
+        }
+    }
+    let list = h
+        .call(
+            CONTACTS,
+            "GET",
+            "/contacts/",
+            &format!("/contacts/?locationId={LOCATION}&limit=100"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(list["contacts"].as_array().unwrap().len(), 80);
+
+    // POST /contacts/search has no response schema in the spec.
+    let body = json!({"locationId": LOCATION, "pageLimit": 100, "page": 1}).to_string();
+    let (status, search) = h
+        .raw(
+            "POST",
+            "/contacts/search",
+            TOKEN,
+            Some("2021-07-28"),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(search["total"].is_number());
+    h.validate_contacts("search", search["contacts"].as_array().unwrap());
+
+    let first = sb.with_store(|s| s.contact(&ids[0]).cloned().unwrap());
+    let email = first["email"].as_str().unwrap().to_string();
+    let (status, dup) = h
+        .raw(
+            "GET",
+            &format!("/contacts/search/duplicate?locationId={LOCATION}&email={email}"),
+            TOKEN,
+            Some("2021-07-28"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    h.validate_contacts("duplicate", &[dup["contact"].clone()]);
+
+    let business = sb.with_store(|s| {
+        s.contact_ids()
+            .into_iter()
+            .find_map(|id| s.contact(&id).and_then(|c| c.get("businessId")).cloned())
+    });
+    let business = business.expect("seed has businesses");
+    h.call(
+        CONTACTS,
+        "GET",
+        "/contacts/business/{businessId}",
+        &format!(
+            "/contacts/business/{}?locationId={LOCATION}",
+            business.as_str().unwrap()
+        ),
+        None,
+        200,
+    )
+    .await;
+
+    // Contact writes.
+    let created = h
+        .call(
+            CONTACTS,
+            "POST",
+            "/contacts/",
+            "/contacts/",
+            Some(json!({"locationId": LOCATION, "firstName": "Contract", "lastName": "Test", "email": "contract@example.com", "tags": ["spec"], "customFields": [{"id": "cfBudget0000000000001", "field_value": "100"}]})),
+            201,
+        )
+        .await;
+    let cid = created["contact"]["id"].as_str().unwrap().to_string();
+    h.call(
+        CONTACTS,
+        "PUT",
+        "/contacts/{contactId}",
+        &format!("/contacts/{cid}"),
+        Some(json!({"city": "Oslo", "website": null})),
+        200,
+    )
+    .await;
+    h.call(
+        CONTACTS,
+        "POST",
+        "/contacts/upsert",
+        "/contacts/upsert",
+        Some(
+            json!({"locationId": LOCATION, "email": "contract@example.com", "lastName": "Tested"}),
+        ),
+        200,
+    )
+    .await;
+
+    // Tasks.
+    let task = h
+        .call(
+            CONTACTS,
+            "POST",
+            "/contacts/{contactId}/tasks",
+            &format!("/contacts/{cid}/tasks"),
+            Some(
+                json!({"title": "Call", "dueDate": "2026-12-01T10:00:00.000Z", "completed": false}),
+            ),
+            201,
+        )
+        .await;
+    let tid = task["task"]["id"].as_str().unwrap().to_string();
+    let t_path = format!("/contacts/{cid}/tasks/{tid}");
+    h.call(
+        CONTACTS,
+        "GET",
+        "/contacts/{contactId}/tasks/{taskId}",
+        &t_path,
+        None,
+        200,
+    )
+    .await;
+    h.call(
+        CONTACTS,
+        "PUT",
+        "/contacts/{contactId}/tasks/{taskId}",
+        &t_path,
+        Some(json!({"title": "Call back"})),
+        200,
+    )
+    .await;
+    h.call(
+        CONTACTS,
+        "PUT",
+        "/contacts/{contactId}/tasks/{taskId}/completed",
+        &format!("{t_path}/completed"),
+        Some(json!({"completed": true})),
+        200,
+    )
+    .await;
+    let body = json!({"completed": false, "limit": 50}).to_string();
+    let (status, found) = h
+        .raw(
+            "POST",
+            &format!("/locations/{LOCATION}/tasks/search"),
+            TOKEN,
+            Some("2021-07-28"),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(!found["tasks"].as_array().unwrap().is_empty());
+    let (f, task_schema) = h.spec.component(CONTACTS, "TaskSchema");
+    for t in found["tasks"].as_array().unwrap() {
+        for e in h.spec.validate(&f, &task_schema, t) {
+            h.violations.push(format!("task search item: {e}"));
+        }
+    }
+    h.call(
+        CONTACTS,
+        "DELETE",
+        "/contacts/{contactId}/tasks/{taskId}",
+        &t_path,
+        None,
+        200,
+    )
+    .await;
+
+    // Notes.
+    let note = h
+        .call(
+            CONTACTS,
+            "POST",
+            "/contacts/{contactId}/notes",
+            &format!("/contacts/{cid}/notes"),
+            Some(json!({"body": "First call went well."})),
+            201,
+        )
+        .await;
+    let nid = note["note"]["id"].as_str().unwrap().to_string();
+    let n_path = format!("/contacts/{cid}/notes/{nid}");
+    h.call(
+        CONTACTS,
+        "GET",
+        "/contacts/{contactId}/notes/{id}",
+        &n_path,
+        None,
+        200,
+    )
+    .await;
+    h.call(
+        CONTACTS,
+        "PUT",
+        "/contacts/{contactId}/notes/{id}",
+        &n_path,
+        Some(json!({"body": "Edited"})),
+        200,
+    )
+    .await;
+    h.call(
+        CONTACTS,
+        "DELETE",
+        "/contacts/{contactId}/notes/{id}",
+        &n_path,
+        None,
+        200,
+    )
+    .await;
+
+    // Tags.
+    let tag_path = format!("/contacts/{cid}/tags");
+    h.call(
+        CONTACTS,
+        "POST",
+        "/contacts/{contactId}/tags",
+        &tag_path,
+        Some(json!({"tags": ["vip", "new"]})),
+        201,
+    )
+    .await;
+    h.call(
+        CONTACTS,
+        "DELETE",
+        "/contacts/{contactId}/tags",
+        &tag_path,
+        Some(json!({"tags": ["new"]})),
+        200,
+    )
+    .await;
+    h.call(
+        LOCATIONS,
+        "GET",
+        "/locations/{locationId}/tags",
+        &format!("/locations/{LOCATION}/tags"),
+        None,
+        200,
+    )
+    .await;
+
+    h.call(
+        CONTACTS,
+        "DELETE",
+        "/contacts/{contactId}",
+        &format!("/contacts/{cid}"),
+        None,
+        200,
+    )
+    .await;
+
+    // Errors.
+    let (status, body) = h
+        .raw(
+            "GET",
+            &format!("/contacts/{}", ids[0]),
+            "wrong-token",
+            Some("2021-07-28"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 401);
+    h.validate(CONTACTS, "GET", "/contacts/{contactId}", status, &body);
+
+    let (status, body) = h
+        .raw(
+            "POST",
+            &format!("/contacts/{}/tasks", ids[0]),
+            TOKEN,
+            Some("2021-07-28"),
+            Some(r#"{"title": 5}"#),
+        )
+        .await;
+    assert_eq!(status, 422);
+    h.validate(
+        CONTACTS,
+        "POST",
+        "/contacts/{contactId}/tasks",
+        status,
+        &body,
+    );
+
+    let (status, body) = h
+        .raw(
+            "POST",
+            &format!("/contacts/{}/notes", ids[0]),
+            TOKEN,
+            Some("2021-07-28"),
+            Some("{not json"),
+        )
+        .await;
+    assert_eq!(status, 400);
+    h.validate(
+        CONTACTS,
+        "POST",
+        "/contacts/{contactId}/notes",
+        status,
+        &body,
+    );
+
+    let (status, body) = h
+        .raw("GET", &format!("/contacts/{}", ids[0]), TOKEN, None, None)
+        .await;
+    assert_eq!(status, 400, "a missing Version header is refused");
+    h.validate(CONTACTS, "GET", "/contacts/{contactId}", status, &body);
+
+    let (status, body) = h
+        .raw(
+            "POST",
+            &format!("/contacts/{}/tags", ids[0]),
+            RO_TOKEN,
+            Some("2021-07-28"),
+            Some(r#"{"tags":["x"]}"#),
+        )
+        .await;
+    assert_eq!(status, 401);
+    h.validate(
+        CONTACTS,
+        "POST",
+        "/contacts/{contactId}/tags",
+        status,
+        &body,
+    );
+
+    let (status, body) = h
+        .raw(
+            "GET",
+            "/contacts/doesnotexist00000000",
+            TOKEN,
+            Some("2021-07-28"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    h.validate(CONTACTS, "GET", "/contacts/{contactId}", status, &body);
+
+    assert!(h.checked > 300, "only {} bodies checked", h.checked);
+    assert!(
+        h.violations.is_empty(),
+        "{} violations:\n{}",
+        h.violations.len(),
+        h.violations.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn the_validator_catches_violations() {
+    // A validator that passes everything would make the test above useless.
+    let mut spec = Spec::load(&spec_root(), &[CONTACTS]);
+    let (f, schema) = spec.component(CONTACTS, "GetContectByIdSchema");
+    let bad = json!({"id": 5, "email": null, "tags": ["a", 1], "dndSettings": {"SMS": {"status": "maybe"}}, "attributionSource": {"campaign": null}});
+    let errors = spec.validate(&f, &schema, &bad);
+    for needle in [
+        "$.id: expected string",
+        "$.email: null",
+        "$.tags[1]",
+        "$.dndSettings.SMS.status",
+        "missing required url",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.contains(needle)),
+            "no error for {needle}: {errors:?}"
+        );
+    }
+    assert!(
+        errors.iter().all(|e| !e.contains("campaign")),
+        "campaign is nullable: {errors:?}"
+    );
+}
