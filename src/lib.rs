@@ -5,5 +5,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod due;
 pub mod sandbox;
+pub mod search;
 pub mod text;

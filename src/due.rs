@@ -1,0 +1,235 @@
+//! Due dates as people type them, and as they want to read them.
+//!
+//! Accepted: `today`, `tomorrow`, `tod`/`tom`, weekday names (`fri`,
+//! `monday`: the next such day, never today), `+3d` `+2h` `+90m` `+1w`,
+//! `2026-12-01`, `12-01`; each optionally followed by a time: `17:00`,
+//! `9am`, `9:30pm`, `noon`. A day without a time means 09:00, or for today
+//! the next of 09:00, 17:00 and 23:59 still ahead.
+
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
+};
+
+fn weekday(word: &str) -> Option<Weekday> {
+    Some(match word {
+        "mon" | "monday" => Weekday::Mon,
+        "tue" | "tues" | "tuesday" => Weekday::Tue,
+        "wed" | "wednesday" => Weekday::Wed,
+        "thu" | "thur" | "thurs" | "thursday" => Weekday::Thu,
+        "fri" | "friday" => Weekday::Fri,
+        "sat" | "saturday" => Weekday::Sat,
+        "sun" | "sunday" => Weekday::Sun,
+        _ => return None,
+    })
+}
+
+fn parse_time(s: &str) -> Option<NaiveTime> {
+    let s = s.trim().to_lowercase();
+    match s.as_str() {
+        "noon" => return NaiveTime::from_hms_opt(12, 0, 0),
+        "midnight" => return NaiveTime::from_hms_opt(23, 59, 0),
+        "eod" => return NaiveTime::from_hms_opt(17, 0, 0),
+        _ => {}
+    }
+    let (body, pm) = if let Some(b) = s.strip_suffix("pm") {
+        (b, Some(true))
+    } else if let Some(b) = s.strip_suffix("am") {
+        (b, Some(false))
+    } else {
+        (s.as_str(), None)
+    };
+    let (h, m) = match body.split_once(':') {
+        Some((h, m)) => (h.parse::<u32>().ok()?, m.parse::<u32>().ok()?),
+        None if pm.is_some() => (body.parse::<u32>().ok()?, 0),
+        None => return None,
+    };
+    let h = match pm {
+        Some(true) if (1..12).contains(&h) => h + 12,
+        Some(false) if h == 12 => 0,
+        Some(_) if !(1..=12).contains(&h) => return None,
+        _ => h,
+    };
+    NaiveTime::from_hms_opt(h, m, 0)
+}
+
+/// Resolves `input` against `now` (in the user's offset) to an instant.
+pub fn parse_due(input: &str, now: DateTime<FixedOffset>) -> Result<DateTime<Utc>, String> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err(
+            "type a due date: today 17:00, tomorrow, fri 9am, +3d, 2026-12-01 14:30".into(),
+        );
+    }
+    let tz = now.timezone();
+    let lower = input.to_lowercase();
+    if let Some(rest) = lower.strip_prefix('+') {
+        let (num, unit) = rest.split_at(
+            rest.find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len()),
+        );
+        let n: i64 = num
+            .parse()
+            .map_err(|_| format!("{input:?}: expected a number after +"))?;
+        let d = match unit.trim() {
+            "m" | "min" | "mins" => Duration::minutes(n),
+            "h" | "hr" | "hrs" | "hours" => Duration::hours(n),
+            "d" | "day" | "days" | "" => Duration::days(n),
+            "w" | "wk" | "weeks" => Duration::weeks(n),
+            u => return Err(format!("{input:?}: unknown unit {u:?} (use m, h, d or w)")),
+        };
+        return Ok((now + d).with_timezone(&Utc));
+    }
+    let mut words: Vec<&str> = lower.split_whitespace().collect();
+    // "fri 9am", "2026-12-01 14:30", "tomorrow at 5pm"
+    words.retain(|w| *w != "at");
+    let (day_word, time_word) = match words.as_slice() {
+        [d] => (*d, None),
+        [d, t] => (*d, Some(*t)),
+        _ => return Err(format!("{input:?}: expected a day and an optional time")),
+    };
+    let today = now.date_naive();
+    let (date, time_given) = match day_word {
+        "today" | "tod" => (today, None),
+        "tomorrow" | "tom" | "tmr" => (today + Duration::days(1), None),
+        w if let Some(target) = weekday(w) => {
+            let mut d = today + Duration::days(1);
+            while d.weekday() != target {
+                d += Duration::days(1);
+            }
+            (d, None)
+        }
+        w => {
+            if let Ok(d) = NaiveDate::parse_from_str(w, "%Y-%m-%d") {
+                (d, None)
+            } else if let Some(d) =
+                NaiveDate::parse_from_str(&format!("{}-{w}", today.year()), "%Y-%m-%d")
+                    .ok()
+                    .map(|d| {
+                        if d < today {
+                            d.with_year(d.year() + 1).unwrap_or(d)
+                        } else {
+                            d
+                        }
+                    })
+            {
+                (d, None)
+            } else if let Some(t) = parse_time(w) {
+                // A bare time: today if still ahead, else tomorrow.
+                let at = tz.from_local_datetime(&today.and_time(t)).single();
+                match at {
+                    Some(at) if at > now => (today, Some(t)),
+                    _ => (today + Duration::days(1), Some(t)),
+                }
+            } else {
+                return Err(format!(
+                    "{input:?}: not a date (try today 17:00, tomorrow, fri 9am, +3d, 2026-12-01 14:30)"
+                ));
+            }
+        }
+    };
+    let time = match (time_given, time_word) {
+        (Some(t), None) => t,
+        (_, Some(t)) => {
+            parse_time(t).ok_or_else(|| format!("{t:?}: not a time (try 17:00 or 9am)"))?
+        }
+        (None, None) if date == today => [(9, 0), (17, 0), (23, 59)]
+            .iter()
+            .filter_map(|(h, m)| NaiveTime::from_hms_opt(*h, *m, 0))
+            .find(|t| {
+                tz.from_local_datetime(&today.and_time(*t))
+                    .single()
+                    .is_some_and(|at| at > now)
+            })
+            .unwrap_or(NaiveTime::from_hms_opt(23, 59, 0).unwrap_or_default()),
+        (None, None) => NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+    };
+    tz.from_local_datetime(&date.and_time(time))
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("{input:?}: that time does not exist here"))
+}
+
+/// "in 2h", "3d overdue", "due now": how a task's due date reads at a glance.
+pub fn relative(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let d = due - now;
+    let mins = d.num_minutes();
+    let span = |m: i64| -> String {
+        let m = m.abs();
+        if m < 60 {
+            format!("{m}m")
+        } else if m < 60 * 24 {
+            format!("{}h", m / 60)
+        } else {
+            format!("{}d", m / (60 * 24))
+        }
+    };
+    if mins.abs() < 1 {
+        "due now".into()
+    } else if mins > 0 {
+        format!("in {}", span(mins))
+    } else {
+        format!("{} overdue", span(mins))
+    }
+}
+
+/// A full, unambiguous rendering for the echo under the due-date field.
+pub fn describe(t: DateTime<Utc>, offset: FixedOffset) -> String {
+    t.with_timezone(&offset)
+        .format("%a %Y-%m-%d %H:%M")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tuesday 2026-11-24 10:00 at UTC-6.
+    fn now() -> DateTime<FixedOffset> {
+        let tz = FixedOffset::west_opt(6 * 3600).unwrap();
+        tz.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap()
+    }
+
+    fn at(input: &str) -> String {
+        describe(parse_due(input, now()).unwrap(), now().timezone())
+    }
+
+    #[test]
+    fn natural_inputs() {
+        assert_eq!(at("today 17:00"), "Tue 2026-11-24 17:00");
+        assert_eq!(at("today"), "Tue 2026-11-24 17:00", "09:00 has passed");
+        assert_eq!(at("tomorrow"), "Wed 2026-11-25 09:00");
+        assert_eq!(at("fri 9am"), "Fri 2026-11-27 09:00");
+        assert_eq!(
+            at("tue"),
+            "Tue 2026-12-01 09:00",
+            "a weekday is never today"
+        );
+        assert_eq!(at("+3d"), "Fri 2026-11-27 10:00");
+        assert_eq!(at("+2h"), "Tue 2026-11-24 12:00");
+        assert_eq!(at("2026-12-01 14:30"), "Tue 2026-12-01 14:30");
+        assert_eq!(at("12-01 2pm"), "Tue 2026-12-01 14:00");
+        assert_eq!(
+            at("9am"),
+            "Wed 2026-11-25 09:00",
+            "a past time means tomorrow"
+        );
+        assert_eq!(at("tomorrow at noon"), "Wed 2026-11-25 12:00");
+    }
+
+    #[test]
+    fn nonsense_is_explained() {
+        for bad in ["", "someday", "fri 25:00", "+3y", "2026-13-01", "13pm"] {
+            let e = parse_due(bad, now()).unwrap_err();
+            assert!(!e.is_empty(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn relative_reads_naturally() {
+        let n = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+        assert_eq!(relative(n + Duration::hours(2), n), "in 2h");
+        assert_eq!(relative(n - Duration::days(3), n), "3d overdue");
+        assert_eq!(relative(n - Duration::minutes(5), n), "5m overdue");
+        assert_eq!(relative(n, n), "due now");
+    }
+}
