@@ -4,8 +4,11 @@
 //! to the UI.
 
 pub mod api;
+pub mod app;
 pub mod demo;
 pub mod due;
 pub mod sandbox;
 pub mod search;
 pub mod text;
+pub mod tui;
+pub mod ui;

@@ -126,7 +126,12 @@ fn init_logging(level: Option<&str>) {
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Some(Command::Sandbox(args)) => serve_sandbox(args).await,
-        None if cli.demo => rolo::demo::run_demo().await,
+        None if cli.demo => {
+            let demo = rolo::demo::start().await?;
+            rolo::tui::run(demo.client).await?;
+            drop(demo.sandbox);
+            Ok(ExitCode::SUCCESS)
+        }
         None => {
             let location = cli.server.location_id.context(
                 "no location id: pass --location-id or set ROLO_LOCATION_ID (or try `rolo --demo`)",
@@ -134,7 +139,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let token = std::env::var("ROLO_TOKEN").map(rolo::api::Token::new).map_err(|_| {
                 anyhow::anyhow!("no token: set ROLO_TOKEN to a Private Integration token (or try `rolo --demo`)")
             })?;
-            rolo::demo::run_against(&cli.server.base_url, &location, token).await
+            let client = rolo::api::Client::new(rolo::api::ClientConfig::new(
+                &cli.server.base_url,
+                location,
+                token,
+            ))?;
+            rolo::tui::run(client).await?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -1,0 +1,1606 @@
+//! The application state and the one function that changes it:
+//! `update(&mut State, Event) -> Vec<Command>`. No I/O, no terminal, no
+//! await: network needs leave as `Command::Api`, answers come back as
+//! `Event::Api`, and time arrives as `Event::Tick`.
+
+pub mod forms;
+pub mod keymap;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::api::actor::{ApiEvent, ApiOp, ApiRequest, ApiResponse, Priority, RequestId};
+use crate::api::error::{ApiError, CancelReason};
+use crate::api::limiter::RateBudget;
+use crate::api::model::*;
+use crate::search::{self, Entry, Hit};
+use forms::{Confirm, ConfirmAction, NoteEditor, TagMode, TagPrompt, TaskField, TaskForm, text_of};
+use keymap::{Action, Context};
+
+/// Data that comes from the network, in one of its four states.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Remote<T> {
+    #[default]
+    Idle,
+    Loading,
+    Loaded(T),
+    Failed(String),
+}
+
+impl<T> Remote<T> {
+    pub fn loaded(&self) -> Option<&T> {
+        match self {
+            Remote::Loaded(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn loaded_mut(&mut self) -> Option<&mut T> {
+        match self {
+            Remote::Loaded(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Key(KeyEvent),
+    Api(ApiEvent),
+    /// Time passes: `now` for due dates, `elapsed_ms` (monotonic) for debouncing.
+    Tick {
+        now: DateTime<Utc>,
+        elapsed_ms: u64,
+    },
+    Resize {
+        width: u16,
+        height: u16,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Api(ApiRequest),
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Search,
+    Detail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Contacts,
+    Today,
+}
+
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help,
+    Confirm(Confirm),
+    Tags(TagPrompt),
+    Task(Box<TaskForm>),
+    Note(Box<NoteEditor>),
+}
+
+/// One selectable row of the detail pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailItem {
+    Task(usize),
+    Note(usize),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Detail {
+    pub contact_id: Option<String>,
+    pub tasks: Remote<Vec<Task>>,
+    pub notes: Remote<Vec<Note>>,
+    pub appointments: Remote<Vec<Appointment>>,
+    /// Index into `items()`.
+    pub cursor: usize,
+    pub expanded_notes: HashSet<String>,
+    pub show_more: bool,
+}
+
+impl Detail {
+    /// Tasks open first then done, each by due date.
+    pub fn sorted_tasks(&self) -> Vec<&Task> {
+        let mut tasks: Vec<&Task> = self
+            .tasks
+            .loaded()
+            .map(|t| t.iter().collect())
+            .unwrap_or_default();
+        tasks.sort_by_key(|t| {
+            (
+                t.completed,
+                t.due_date.clone().unwrap_or_default(),
+                t.id.clone(),
+            )
+        });
+        tasks
+    }
+
+    /// Notes newest first.
+    pub fn sorted_notes(&self) -> Vec<&Note> {
+        let mut notes: Vec<&Note> = self
+            .notes
+            .loaded()
+            .map(|n| n.iter().collect())
+            .unwrap_or_default();
+        notes.sort_by(|a, b| b.date_added.cmp(&a.date_added).then(a.id.cmp(&b.id)));
+        notes
+    }
+
+    pub fn items(&self) -> Vec<DetailItem> {
+        let tasks = self.sorted_tasks().len();
+        let notes = self.sorted_notes().len();
+        (0..tasks)
+            .map(DetailItem::Task)
+            .chain((0..notes).map(DetailItem::Note))
+            .collect()
+    }
+
+    pub fn current(&self) -> Option<DetailItem> {
+        self.items().get(self.cursor).copied()
+    }
+
+    pub fn current_task(&self) -> Option<&Task> {
+        match self.current()? {
+            DetailItem::Task(i) => self.sorted_tasks().get(i).copied(),
+            DetailItem::Note(_) => None,
+        }
+    }
+
+    pub fn current_note(&self) -> Option<&Note> {
+        match self.current()? {
+            DetailItem::Note(i) => self.sorted_notes().get(i).copied(),
+            DetailItem::Task(_) => None,
+        }
+    }
+}
+
+/// What an in-flight request is for, and what to undo if it fails.
+#[derive(Debug, Clone)]
+enum Purpose {
+    ContactsPage,
+    ServerSearch,
+    Tasks(String),
+    Notes(String),
+    Appointments(String),
+    Today,
+    LocationTags,
+    Toggle {
+        contact_id: String,
+        task_id: String,
+        before: bool,
+    },
+    CreateTask {
+        contact_id: String,
+        temp_id: String,
+    },
+    UpdateTask {
+        contact_id: String,
+        before: Task,
+    },
+    DeleteTask {
+        contact_id: String,
+        task: Task,
+    },
+    CreateNote {
+        contact_id: String,
+        temp_id: String,
+    },
+    UpdateNote {
+        contact_id: String,
+        before: Note,
+    },
+    DeleteNote {
+        contact_id: String,
+        note: Note,
+    },
+    Tags {
+        contact_id: String,
+        before: Vec<String>,
+    },
+}
+
+/// A change that can be reverted by sending its inverse.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Undo {
+    Toggle {
+        contact_id: String,
+        task_id: String,
+        was: bool,
+    },
+    TagsAdded {
+        contact_id: String,
+        tags: Vec<String>,
+    },
+    TagsRemoved {
+        contact_id: String,
+        tags: Vec<String>,
+    },
+}
+
+/// How many contacts one page of the initial load asks for (the API's max).
+pub const PAGE_LIMIT: u32 = 500;
+/// How long the cursor must rest before the detail pane loads.
+pub const DETAIL_DEBOUNCE_MS: u64 = 120;
+/// How long typing must pause before the server is asked too.
+pub const SEARCH_DEBOUNCE_MS: u64 = 300;
+
+pub struct State {
+    pub location: String,
+    pub contacts: Vec<Contact>,
+    entries: Vec<Entry>,
+    by_id: HashMap<String, usize>,
+    pub total_on_server: Option<u64>,
+    pub list_status: Remote<()>,
+    next_page: u32,
+    cursor: Option<Vec<serde_json::Value>>,
+
+    pub query: String,
+    pub hits: Vec<Hit>,
+    pub selected: usize,
+    pub list_offset: usize,
+    pub focus: Focus,
+    pub view: View,
+
+    pub detail: Detail,
+    detail_due: Option<u64>,
+    search_due: Option<u64>,
+
+    pub today: Remote<Vec<Task>>,
+    pub today_selected: usize,
+    pub location_tags: Remote<Vec<LocationTag>>,
+
+    pub overlay: Option<Overlay>,
+    requests: HashMap<RequestId, Purpose>,
+    next_request: u64,
+    temp_ids: u64,
+    pub undo: Vec<Undo>,
+
+    pub budget: RateBudget,
+    pub pending: usize,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub spinner: usize,
+    pub now: DateTime<Utc>,
+    pub offset: FixedOffset,
+    pub elapsed_ms: u64,
+    pub height: u16,
+    pub width: u16,
+}
+
+impl State {
+    /// A fresh state and the commands that start loading.
+    pub fn new(location: &str, now: DateTime<Utc>, offset: FixedOffset) -> (State, Vec<Command>) {
+        let mut s = State {
+            location: location.to_string(),
+            contacts: Vec::new(),
+            entries: Vec::new(),
+            by_id: HashMap::new(),
+            total_on_server: None,
+            list_status: Remote::Idle,
+            next_page: 1,
+            cursor: None,
+            query: String::new(),
+            hits: Vec::new(),
+            selected: 0,
+            list_offset: 0,
+            focus: Focus::List,
+            view: View::Contacts,
+            detail: Detail::default(),
+            detail_due: None,
+            search_due: None,
+            today: Remote::Idle,
+            today_selected: 0,
+            location_tags: Remote::Idle,
+            overlay: None,
+            requests: HashMap::new(),
+            next_request: 1,
+            temp_ids: 0,
+            undo: Vec::new(),
+            budget: RateBudget::default(),
+            pending: 0,
+            error: None,
+            notice: None,
+            spinner: 0,
+            now,
+            offset,
+            elapsed_ms: 0,
+            height: 24,
+            width: 80,
+        };
+        let mut out = Vec::new();
+        s.load_page(&mut out, Priority::Interactive);
+        (s, out)
+    }
+
+    fn request(
+        &mut self,
+        out: &mut Vec<Command>,
+        op: ApiOp,
+        priority: Priority,
+        supersede: Option<&str>,
+        purpose: Purpose,
+    ) -> RequestId {
+        let id = RequestId(self.next_request);
+        self.next_request += 1;
+        self.requests.insert(id, purpose);
+        self.pending += 1;
+        out.push(Command::Api(ApiRequest {
+            id,
+            op,
+            priority,
+            supersede: supersede.map(str::to_string),
+        }));
+        id
+    }
+
+    fn load_page(&mut self, out: &mut Vec<Command>, priority: Priority) {
+        self.list_status = Remote::Loading;
+        let by_page = u64::from(self.next_page) * u64::from(PAGE_LIMIT)
+            <= crate::api::client::SEARCH_PAGE_DEPTH;
+        let op = ApiOp::SearchContacts(SearchContacts {
+            page_limit: PAGE_LIMIT,
+            page: by_page.then_some(self.next_page),
+            search_after: if by_page { None } else { self.cursor.clone() },
+            ..SearchContacts::default()
+        });
+        self.request(out, op, priority, None, Purpose::ContactsPage);
+    }
+
+    pub fn selected_contact(&self) -> Option<&Contact> {
+        let hit = self.hits.get(self.selected)?;
+        self.contacts.get(hit.index)
+    }
+
+    pub fn contact_by_id(&self, id: &str) -> Option<&Contact> {
+        self.by_id.get(id).and_then(|i| self.contacts.get(*i))
+    }
+
+    /// Rows of the list that fit on screen (frame minus borders, search and status lines).
+    pub fn list_rows(&self) -> usize {
+        usize::from(self.height.saturating_sub(4)).max(1)
+    }
+
+    fn context(&self) -> Context {
+        match (self.view, self.focus) {
+            (View::Today, _) | (_, Focus::Detail) => Context::Detail,
+            _ => Context::List,
+        }
+    }
+
+    fn temp_id(&mut self) -> String {
+        self.temp_ids += 1;
+        format!("pending-{}", self.temp_ids)
+    }
+
+    // ---------------------------------------------------------- contacts
+
+    fn merge_contacts(&mut self, incoming: Vec<Contact>) {
+        for c in incoming {
+            let entry = Entry::new(&c);
+            match self.by_id.get(&c.id) {
+                Some(&i) => {
+                    self.contacts[i] = c;
+                    self.entries[i] = entry;
+                }
+                None => {
+                    self.by_id.insert(c.id.clone(), self.contacts.len());
+                    self.contacts.push(c);
+                    self.entries.push(entry);
+                }
+            }
+        }
+        self.refilter();
+    }
+
+    /// Re-ranks after the query or the data changed, keeping the cursor on
+    /// the same contact when it is still there.
+    fn refilter(&mut self) {
+        let keep = self.selected_contact().map(|c| c.id.clone());
+        self.hits = search::search(&self.query, &self.entries);
+        if self.query.trim().is_empty() {
+            // Without a query: alphabetical, as an address book reads.
+            let entries = &self.entries;
+            self.hits.sort_by(|a, b| {
+                entries[a.index]
+                    .name
+                    .cmp(&entries[b.index].name)
+                    .then(a.index.cmp(&b.index))
+            });
+        }
+        self.selected = keep
+            .and_then(|id| {
+                self.hits
+                    .iter()
+                    .position(|h| self.contacts[h.index].id == id)
+            })
+            .unwrap_or(0)
+            .min(self.hits.len().saturating_sub(1));
+        self.ensure_visible();
+        self.follow_selection();
+    }
+
+    fn ensure_visible(&mut self) {
+        let rows = self.list_rows();
+        if self.selected < self.list_offset {
+            self.list_offset = self.selected;
+        } else if self.selected >= self.list_offset + rows {
+            self.list_offset = self.selected + 1 - rows;
+        }
+        let max_offset = self.hits.len().saturating_sub(rows);
+        self.list_offset = self.list_offset.min(max_offset);
+    }
+
+    /// The detail pane follows the cursor; its loads wait for the cursor to rest.
+    fn follow_selection(&mut self) {
+        let id = self.selected_contact().map(|c| c.id.clone());
+        if id != self.detail.contact_id {
+            self.detail = Detail {
+                contact_id: id.clone(),
+                ..Detail::default()
+            };
+            self.detail_due = id.map(|_| self.elapsed_ms + DETAIL_DEBOUNCE_MS);
+        }
+    }
+
+    fn load_detail(&mut self, out: &mut Vec<Command>) {
+        self.detail_due = None;
+        let Some(cid) = self.detail.contact_id.clone() else {
+            return;
+        };
+        self.detail.tasks = Remote::Loading;
+        self.detail.notes = Remote::Loading;
+        self.detail.appointments = Remote::Loading;
+        // Three requests at once; a newer contact's loads supersede these.
+        self.request(
+            out,
+            ApiOp::ListTasks {
+                contact_id: cid.clone(),
+            },
+            Priority::Interactive,
+            Some("detail-tasks"),
+            Purpose::Tasks(cid.clone()),
+        );
+        self.request(
+            out,
+            ApiOp::ListNotes {
+                contact_id: cid.clone(),
+            },
+            Priority::Interactive,
+            Some("detail-notes"),
+            Purpose::Notes(cid.clone()),
+        );
+        self.request(
+            out,
+            ApiOp::ListAppointments {
+                contact_id: cid.clone(),
+            },
+            Priority::Interactive,
+            Some("detail-appointments"),
+            Purpose::Appointments(cid),
+        );
+    }
+
+    fn load_today(&mut self, out: &mut Vec<Command>) {
+        self.today = Remote::Loading;
+        self.request(
+            out,
+            ApiOp::SearchTasks(TaskSearch {
+                completed: Some(false),
+                limit: Some(1000),
+                ..TaskSearch::default()
+            }),
+            Priority::Interactive,
+            Some("today"),
+            Purpose::Today,
+        );
+    }
+
+    /// Today's tasks: open, due by the end of today in the user's offset.
+    pub fn today_tasks(&self) -> Vec<&Task> {
+        let end = self
+            .now
+            .with_timezone(&self.offset)
+            .date_naive()
+            .and_hms_opt(23, 59, 59)
+            .and_then(|t| t.and_local_timezone(self.offset).single())
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(self.now);
+        let mut tasks: Vec<&Task> = self
+            .today
+            .loaded()
+            .map(|ts| {
+                ts.iter()
+                    .filter(|t| t.due().is_some_and(|d| d <= end))
+                    .collect()
+            })
+            .unwrap_or_default();
+        tasks.sort_by_key(|t| (t.due(), t.id.clone()));
+        tasks
+    }
+
+    // --------------------------------------------------------- the update
+
+    fn set_error(&mut self, context: &str, e: &ApiError) {
+        self.error = Some(format!("{context}: {e}"));
+    }
+
+    /// Applies a function to a task wherever it is shown (detail and Today).
+    fn with_task(&mut self, contact_id: &str, task_id: &str, f: impl Fn(&mut Task)) {
+        if self.detail.contact_id.as_deref() == Some(contact_id)
+            && let Some(tasks) = self.detail.tasks.loaded_mut()
+        {
+            tasks.iter_mut().filter(|t| t.id == task_id).for_each(&f);
+        }
+        if let Some(tasks) = self.today.loaded_mut() {
+            tasks.iter_mut().filter(|t| t.id == task_id).for_each(&f);
+        }
+    }
+
+    fn set_tags(&mut self, contact_id: &str, tags: Vec<String>) {
+        if let Some(&i) = self.by_id.get(contact_id) {
+            self.contacts[i].tags = Some(tags);
+            self.entries[i] = Entry::new(&self.contacts[i]);
+        }
+    }
+
+    fn tags_of(&self, contact_id: &str) -> Vec<String> {
+        self.contact_by_id(contact_id)
+            .map(|c| c.tags().to_vec())
+            .unwrap_or_default()
+    }
+}
+
+/// The single place where state changes.
+pub fn update(s: &mut State, event: Event) -> Vec<Command> {
+    let mut out = Vec::new();
+    match event {
+        Event::Tick { now, elapsed_ms } => {
+            s.now = now;
+            s.elapsed_ms = elapsed_ms;
+            if s.pending > 0 {
+                s.spinner = s.spinner.wrapping_add(1);
+            }
+            if s.detail_due.is_some_and(|due| elapsed_ms >= due) {
+                s.load_detail(&mut out);
+            }
+            if s.search_due.is_some_and(|due| elapsed_ms >= due) {
+                s.search_due = None;
+                server_search(s, &mut out);
+            }
+        }
+        Event::Resize { width, height } => {
+            s.width = width;
+            s.height = height;
+            s.ensure_visible();
+        }
+        Event::Api(e) => on_api(s, e, &mut out),
+        Event::Key(k) => {
+            if k.kind == KeyEventKind::Release {
+                return out;
+            }
+            on_key(s, k, &mut out);
+        }
+    }
+    out
+}
+
+fn server_search(s: &mut State, out: &mut Vec<Command>) {
+    let q = s.query.trim().to_string();
+    let complete = s
+        .total_on_server
+        .is_some_and(|t| s.contacts.len() as u64 >= t);
+    // Field tokens are ours; the server gets the plain words.
+    let words: Vec<&str> = q
+        .split_whitespace()
+        .filter(|w| !w.starts_with('#') && !w.contains(':'))
+        .collect();
+    if complete || words.is_empty() {
+        return;
+    }
+    s.request(
+        out,
+        ApiOp::SearchContacts(SearchContacts {
+            query: Some(words.join(" ")),
+            page_limit: 100,
+            ..SearchContacts::default()
+        }),
+        Priority::Interactive,
+        Some("server-search"),
+        Purpose::ServerSearch,
+    );
+}
+
+fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
+    s.budget = e.budget;
+    let Some(purpose) = s.requests.remove(&e.id) else {
+        return;
+    };
+    s.pending = s.pending.saturating_sub(1);
+    if let Err(ApiError::Cancelled { reason }) = &e.result {
+        // A superseded load: a newer one is on its way. A shutdown: nothing to show.
+        if *reason == CancelReason::Superseded || *reason == CancelReason::Shutdown {
+            return;
+        }
+    }
+    match (purpose, e.result) {
+        (Purpose::ContactsPage, Ok(ApiResponse::SearchPage(page))) => {
+            s.total_on_server = Some(page.total);
+            s.cursor = page.contacts.last().and_then(|c| c.search_after.clone());
+            let got = page.contacts.len();
+            s.next_page += 1;
+            s.merge_contacts(page.contacts);
+            let more = got as u32 == PAGE_LIMIT && (s.contacts.len() as u64) < page.total;
+            if more {
+                s.load_page(out, Priority::Background);
+            } else {
+                s.list_status = Remote::Loaded(());
+            }
+        }
+        (Purpose::ContactsPage, Err(err)) => {
+            s.list_status = Remote::Failed(err.to_string());
+            s.set_error("Could not load contacts", &err);
+        }
+        (Purpose::ServerSearch, Ok(ApiResponse::SearchPage(page))) => {
+            s.merge_contacts(page.contacts)
+        }
+        (Purpose::ServerSearch, Err(err)) => s.set_error("Server search failed", &err),
+        (Purpose::Tasks(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {
+            s.detail.tasks = match r {
+                Ok(ApiResponse::Tasks(t)) => Remote::Loaded(t),
+                Ok(other) => Remote::Failed(format!("unexpected answer {other:?}")),
+                Err(err) => Remote::Failed(err.to_string()),
+            };
+        }
+        (Purpose::Notes(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {
+            s.detail.notes = match r {
+                Ok(ApiResponse::Notes(n)) => Remote::Loaded(n),
+                Ok(other) => Remote::Failed(format!("unexpected answer {other:?}")),
+                Err(err) => Remote::Failed(err.to_string()),
+            };
+        }
+        (Purpose::Appointments(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {
+            s.detail.appointments = match r {
+                Ok(ApiResponse::Appointments(a)) => Remote::Loaded(a),
+                Ok(other) => Remote::Failed(format!("unexpected answer {other:?}")),
+                Err(err) => Remote::Failed(err.to_string()),
+            };
+        }
+        // Answers for a contact no longer shown.
+        (Purpose::Tasks(_) | Purpose::Notes(_) | Purpose::Appointments(_), _) => {}
+        (Purpose::Today, Ok(ApiResponse::Tasks(t))) => {
+            s.today = Remote::Loaded(t);
+            s.today_selected = s
+                .today_selected
+                .min(s.today_tasks().len().saturating_sub(1));
+        }
+        (Purpose::Today, Err(err)) => s.today = Remote::Failed(err.to_string()),
+        (Purpose::LocationTags, Ok(ApiResponse::LocationTags(t))) => {
+            s.location_tags = Remote::Loaded(t)
+        }
+        (Purpose::LocationTags, Err(err)) => s.location_tags = Remote::Failed(err.to_string()),
+        (
+            Purpose::Toggle {
+                contact_id,
+                task_id,
+                ..
+            },
+            Ok(ApiResponse::Task(t)),
+        ) => {
+            s.with_task(&contact_id, &task_id, |x| x.completed = t.completed);
+        }
+        (
+            Purpose::Toggle {
+                contact_id,
+                task_id,
+                before,
+            },
+            Err(err),
+        ) => {
+            s.with_task(&contact_id, &task_id, |x| x.completed = before);
+            s.undo
+                .retain(|u| !matches!(u, Undo::Toggle { task_id: t, .. } if *t == task_id));
+            s.set_error("Could not change the task (rolled back)", &err);
+        }
+        (
+            Purpose::CreateTask {
+                contact_id,
+                temp_id,
+            },
+            Ok(ApiResponse::Task(t)),
+        ) => {
+            s.with_task(&contact_id, &temp_id, |x| *x = t.clone());
+        }
+        (
+            Purpose::CreateTask {
+                contact_id,
+                temp_id,
+            },
+            Err(err),
+        ) => {
+            remove_task(s, &contact_id, &temp_id);
+            s.set_error("Could not create the task (removed)", &err);
+        }
+        (Purpose::UpdateTask { contact_id, before }, Ok(ApiResponse::Task(t))) => {
+            s.with_task(&contact_id, &before.id, |x| *x = t.clone());
+        }
+        (Purpose::UpdateTask { contact_id, before }, Err(err)) => {
+            s.with_task(&contact_id, &before.id, |x| *x = before.clone());
+            s.set_error("Could not save the task (rolled back)", &err);
+        }
+        (Purpose::DeleteTask { .. }, Ok(_)) => {}
+        (Purpose::DeleteTask { contact_id, task }, Err(err)) => {
+            if s.detail.contact_id.as_deref() == Some(contact_id.as_str())
+                && let Some(ts) = s.detail.tasks.loaded_mut()
+            {
+                ts.push(task);
+            }
+            s.set_error("Could not delete the task (restored)", &err);
+        }
+        (
+            Purpose::CreateNote {
+                contact_id,
+                temp_id,
+            },
+            Ok(ApiResponse::Note(n)),
+        ) => {
+            if s.detail.contact_id.as_deref() == Some(contact_id.as_str())
+                && let Some(ns) = s.detail.notes.loaded_mut()
+            {
+                ns.iter_mut()
+                    .filter(|x| x.id == temp_id)
+                    .for_each(|x| *x = n.clone());
+            }
+        }
+        (
+            Purpose::CreateNote {
+                contact_id,
+                temp_id,
+            },
+            Err(err),
+        ) => {
+            if s.detail.contact_id.as_deref() == Some(contact_id.as_str())
+                && let Some(ns) = s.detail.notes.loaded_mut()
+                && let Some(lost) = ns.iter().position(|x| x.id == temp_id)
+            {
+                let note = ns.remove(lost);
+                // Never lose what the user wrote: reopen it in the editor.
+                s.overlay = Some(Overlay::Note(Box::new(NoteEditor::new(&contact_id, None))));
+                if let Some(Overlay::Note(ed)) = &mut s.overlay {
+                    ed.body = ratatui_textarea::TextArea::new(
+                        note.body
+                            .unwrap_or_default()
+                            .lines()
+                            .map(str::to_string)
+                            .collect(),
+                    );
+                }
+            }
+            s.set_error("Could not save the note (reopened for you)", &err);
+        }
+        (Purpose::UpdateNote { contact_id, before }, r) => {
+            if s.detail.contact_id.as_deref() == Some(contact_id.as_str())
+                && let Some(ns) = s.detail.notes.loaded_mut()
+            {
+                match &r {
+                    Ok(ApiResponse::Note(n)) => ns
+                        .iter_mut()
+                        .filter(|x| x.id == before.id)
+                        .for_each(|x| *x = n.clone()),
+                    _ => ns
+                        .iter_mut()
+                        .filter(|x| x.id == before.id)
+                        .for_each(|x| *x = before.clone()),
+                }
+            }
+            if let Err(err) = r {
+                s.set_error("Could not save the note (rolled back)", &err);
+            }
+        }
+        (Purpose::DeleteNote { .. }, Ok(_)) => {}
+        (Purpose::DeleteNote { contact_id, note }, Err(err)) => {
+            if s.detail.contact_id.as_deref() == Some(contact_id.as_str())
+                && let Some(ns) = s.detail.notes.loaded_mut()
+            {
+                ns.push(note);
+            }
+            s.set_error("Could not delete the note (restored)", &err);
+        }
+        (Purpose::Tags { contact_id, .. }, Ok(ApiResponse::Tags(tags))) => {
+            s.set_tags(&contact_id, tags)
+        }
+        (Purpose::Tags { contact_id, before }, Err(err)) => {
+            s.set_tags(&contact_id, before);
+            s.set_error("Could not change the tags (rolled back)", &err);
+        }
+        (p, r) => {
+            tracing::warn!(?p, ?r, "unexpected answer");
+        }
+    }
+}
+
+fn remove_task(s: &mut State, contact_id: &str, task_id: &str) {
+    if s.detail.contact_id.as_deref() == Some(contact_id)
+        && let Some(ts) = s.detail.tasks.loaded_mut()
+    {
+        ts.retain(|t| t.id != task_id);
+    }
+    if let Some(ts) = s.today.loaded_mut() {
+        ts.retain(|t| t.id != task_id);
+    }
+    let items = s.detail.items().len();
+    s.detail.cursor = s.detail.cursor.min(items.saturating_sub(1));
+}
+
+fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
+    if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
+        out.push(Command::Quit);
+        return;
+    }
+    if s.overlay.is_some() {
+        on_overlay_key(s, k, out);
+        return;
+    }
+    if s.focus == Focus::Search {
+        on_search_key(s, k);
+        return;
+    }
+    s.notice = None;
+    let Some(action) = keymap::action_for(&k, s.context()) else {
+        return;
+    };
+    match action {
+        Action::Quit => out.push(Command::Quit),
+        Action::Help => s.overlay = Some(Overlay::Help),
+        Action::Search => {
+            s.view = View::Contacts;
+            s.focus = Focus::Search;
+        }
+        Action::DismissError => s.error = None,
+        Action::Today => {
+            if s.view == View::Today {
+                s.view = View::Contacts;
+            } else {
+                s.view = View::Today;
+                s.load_today(out);
+            }
+        }
+        Action::Refresh => {
+            if s.view == View::Today {
+                s.load_today(out);
+            } else {
+                s.next_page = 1;
+                s.cursor = None;
+                s.load_page(out, Priority::Interactive);
+                s.load_detail(out);
+            }
+        }
+        Action::Undo => undo(s, out),
+        Action::Down
+        | Action::Up
+        | Action::Top
+        | Action::Bottom
+        | Action::PageDown
+        | Action::PageUp => move_cursor(s, action),
+        Action::NextPane => {
+            s.focus = if s.focus == Focus::Detail {
+                Focus::List
+            } else {
+                Focus::Detail
+            };
+        }
+        Action::Open => {
+            if s.selected_contact().is_some() {
+                s.focus = Focus::Detail;
+                if s.detail_due.is_some() {
+                    s.load_detail(out);
+                }
+            }
+        }
+        Action::Back => {
+            if s.view == View::Today {
+                s.view = View::Contacts;
+            } else {
+                s.focus = Focus::List;
+            }
+        }
+        Action::ToggleMore => s.detail.show_more = !s.detail.show_more,
+        Action::ToggleTask => toggle_task(s, out),
+        Action::NewTask => {
+            if let Some(cid) = s
+                .detail
+                .contact_id
+                .clone()
+                .filter(|_| s.view == View::Contacts)
+            {
+                s.overlay = Some(Overlay::Task(Box::new(TaskForm::new(&cid))));
+            }
+        }
+        Action::EditTask => {
+            if let Some((cid, task)) = task_under_cursor(s) {
+                let due = task
+                    .due()
+                    .map(|d| {
+                        d.with_timezone(&s.offset)
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                s.overlay = Some(Overlay::Task(Box::new(TaskForm::edit(&cid, &task, &due))));
+            } else if let Some(note) = s
+                .detail
+                .current_note()
+                .cloned()
+                .filter(|_| s.view == View::Contacts)
+                && let Some(cid) = s.detail.contact_id.clone()
+            {
+                s.overlay = Some(Overlay::Note(Box::new(NoteEditor::new(&cid, Some(&note)))));
+            }
+        }
+        Action::Delete => {
+            if let Some((cid, task)) = task_under_cursor(s) {
+                s.overlay = Some(Overlay::Confirm(Confirm {
+                    message: format!(
+                        "Delete the task \"{}\"?",
+                        task.title.as_deref().unwrap_or("(untitled)")
+                    ),
+                    action: ConfirmAction::DeleteTask {
+                        contact_id: cid,
+                        task,
+                    },
+                }));
+            } else if let Some(note) = s
+                .detail
+                .current_note()
+                .cloned()
+                .filter(|_| s.view == View::Contacts)
+                && let Some(cid) = s.detail.contact_id.clone()
+            {
+                let first = note
+                    .body
+                    .as_deref()
+                    .unwrap_or("")
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                s.overlay = Some(Overlay::Confirm(Confirm {
+                    message: format!("Delete the note \"{}\"?", crate::text::snippet(&first, 40)),
+                    action: ConfirmAction::DeleteNote {
+                        contact_id: cid,
+                        note,
+                    },
+                }));
+            }
+        }
+        Action::AddTag | Action::RemoveTag => {
+            let Some(cid) = s
+                .detail
+                .contact_id
+                .clone()
+                .filter(|_| s.view == View::Contacts)
+            else {
+                return;
+            };
+            let mode = if action == Action::AddTag {
+                TagMode::Add
+            } else {
+                TagMode::Remove
+            };
+            if mode == TagMode::Remove && s.tags_of(&cid).is_empty() {
+                s.notice = Some("This contact has no tags.".into());
+                return;
+            }
+            if mode == TagMode::Add && matches!(s.location_tags, Remote::Idle | Remote::Failed(_)) {
+                s.location_tags = Remote::Loading;
+                s.request(
+                    out,
+                    ApiOp::LocationTags,
+                    Priority::Interactive,
+                    Some("location-tags"),
+                    Purpose::LocationTags,
+                );
+            }
+            s.overlay = Some(Overlay::Tags(TagPrompt::new(&cid, mode)));
+        }
+        Action::NewNote => {
+            if let Some(cid) = s
+                .detail
+                .contact_id
+                .clone()
+                .filter(|_| s.view == View::Contacts)
+            {
+                s.overlay = Some(Overlay::Note(Box::new(NoteEditor::new(&cid, None))));
+            }
+        }
+    }
+}
+
+fn task_under_cursor(s: &State) -> Option<(String, Task)> {
+    match s.view {
+        View::Today => {
+            let t = s.today_tasks().get(s.today_selected).copied()?.clone();
+            Some((t.contact_id.clone()?, t))
+        }
+        View::Contacts if s.focus == Focus::Detail => {
+            let t = s.detail.current_task()?.clone();
+            Some((s.detail.contact_id.clone()?, t))
+        }
+        View::Contacts => None,
+    }
+}
+
+fn move_cursor(s: &mut State, action: Action) {
+    let page = s.list_rows().saturating_sub(1).max(1);
+    let step = |cur: usize, len: usize| -> usize {
+        let last = len.saturating_sub(1);
+        match action {
+            Action::Down => (cur + 1).min(last),
+            Action::Up => cur.saturating_sub(1),
+            Action::Top => 0,
+            Action::Bottom => last,
+            Action::PageDown => (cur + page).min(last),
+            Action::PageUp => cur.saturating_sub(page),
+            _ => cur,
+        }
+    };
+    match (s.view, s.focus) {
+        (View::Today, _) => s.today_selected = step(s.today_selected, s.today_tasks().len()),
+        (View::Contacts, Focus::Detail) => {
+            s.detail.cursor = step(s.detail.cursor, s.detail.items().len())
+        }
+        (View::Contacts, _) => {
+            s.selected = step(s.selected, s.hits.len());
+            s.ensure_visible();
+            s.follow_selection();
+        }
+    }
+}
+
+fn toggle_task(s: &mut State, out: &mut Vec<Command>) {
+    let Some((cid, task)) = task_under_cursor(s) else {
+        return;
+    };
+    if task.id.starts_with("pending-") {
+        s.notice = Some("That task is still being created.".into());
+        return;
+    }
+    let done = !task.completed;
+    s.with_task(&cid, &task.id, |t| t.completed = done);
+    s.undo.push(Undo::Toggle {
+        contact_id: cid.clone(),
+        task_id: task.id.clone(),
+        was: task.completed,
+    });
+    s.request(
+        out,
+        ApiOp::SetTaskCompleted {
+            contact_id: cid.clone(),
+            task_id: task.id.clone(),
+            completed: done,
+        },
+        Priority::Interactive,
+        None,
+        Purpose::Toggle {
+            contact_id: cid,
+            task_id: task.id,
+            before: task.completed,
+        },
+    );
+}
+
+fn undo(s: &mut State, out: &mut Vec<Command>) {
+    let Some(u) = s.undo.pop() else {
+        s.notice = Some("Nothing to undo.".into());
+        return;
+    };
+    match u {
+        Undo::Toggle {
+            contact_id,
+            task_id,
+            was,
+        } => {
+            let before = !was;
+            s.with_task(&contact_id, &task_id, |t| t.completed = was);
+            s.request(
+                out,
+                ApiOp::SetTaskCompleted {
+                    contact_id: contact_id.clone(),
+                    task_id: task_id.clone(),
+                    completed: was,
+                },
+                Priority::Interactive,
+                None,
+                Purpose::Toggle {
+                    contact_id,
+                    task_id,
+                    before,
+                },
+            );
+            s.notice = Some("Undone: task status restored.".into());
+        }
+        Undo::TagsAdded { contact_id, tags } => {
+            change_tags(s, out, &contact_id, TagMode::Remove, tags, false);
+            s.notice = Some("Undone: tags removed again.".into());
+        }
+        Undo::TagsRemoved { contact_id, tags } => {
+            change_tags(s, out, &contact_id, TagMode::Add, tags, false);
+            s.notice = Some("Undone: tags restored.".into());
+        }
+    }
+}
+
+fn change_tags(
+    s: &mut State,
+    out: &mut Vec<Command>,
+    cid: &str,
+    mode: TagMode,
+    tags: Vec<String>,
+    record: bool,
+) {
+    let before = s.tags_of(cid);
+    let mut after = before.clone();
+    match mode {
+        TagMode::Add => {
+            for t in &tags {
+                if !after.iter().any(|a| a.eq_ignore_ascii_case(t)) {
+                    after.push(t.clone());
+                }
+            }
+        }
+        TagMode::Remove => after.retain(|a| !tags.iter().any(|t| t.eq_ignore_ascii_case(a))),
+    }
+    s.set_tags(cid, after);
+    if record {
+        s.undo.push(match mode {
+            TagMode::Add => Undo::TagsAdded {
+                contact_id: cid.to_string(),
+                tags: tags.clone(),
+            },
+            TagMode::Remove => Undo::TagsRemoved {
+                contact_id: cid.to_string(),
+                tags: tags.clone(),
+            },
+        });
+    }
+    let op = match mode {
+        TagMode::Add => ApiOp::AddTags {
+            contact_id: cid.to_string(),
+            tags,
+        },
+        TagMode::Remove => ApiOp::RemoveTags {
+            contact_id: cid.to_string(),
+            tags,
+        },
+    };
+    s.request(
+        out,
+        op,
+        Priority::Interactive,
+        None,
+        Purpose::Tags {
+            contact_id: cid.to_string(),
+            before,
+        },
+    );
+}
+
+fn on_search_key(s: &mut State, k: KeyEvent) {
+    match k.code {
+        KeyCode::Esc => {
+            s.query.clear();
+            s.focus = Focus::List;
+            s.search_due = None;
+            s.refilter();
+        }
+        KeyCode::Enter | KeyCode::Down | KeyCode::Tab => s.focus = Focus::List,
+        KeyCode::Backspace => {
+            if k.modifiers.contains(KeyModifiers::CONTROL)
+                || k.modifiers.contains(KeyModifiers::ALT)
+            {
+                let trimmed = s.query.trim_end().to_string();
+                let cut = trimmed.rfind(' ').map_or(0, |i| i + 1);
+                s.query.truncate(cut);
+            } else {
+                s.query.pop();
+            }
+            after_query_change(s);
+        }
+        KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+            s.query.clear();
+            after_query_change(s);
+        }
+        KeyCode::Char('w') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+            let trimmed = s.query.trim_end().to_string();
+            let cut = trimmed.rfind(' ').map_or(0, |i| i + 1);
+            s.query.truncate(cut);
+            after_query_change(s);
+        }
+        KeyCode::Char(c)
+            if !k.modifiers.contains(KeyModifiers::CONTROL) && !crate::text::is_unsafe(c) =>
+        {
+            s.query.push(c);
+            after_query_change(s);
+        }
+        _ => {}
+    }
+}
+
+fn after_query_change(s: &mut State) {
+    s.selected = 0;
+    s.list_offset = 0;
+    s.refilter();
+    s.selected = 0;
+    s.ensure_visible();
+    s.follow_selection();
+    s.search_due = Some(s.elapsed_ms + SEARCH_DEBOUNCE_MS);
+}
+
+fn on_overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
+    let Some(overlay) = s.overlay.take() else {
+        return;
+    };
+    s.overlay = match overlay {
+        Overlay::Help => None,
+        Overlay::Confirm(c) => match k.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                confirmed(s, c.action, out);
+                None
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => None,
+            _ => Some(Overlay::Confirm(c)),
+        },
+        Overlay::Tags(p) => tag_key(s, p, k, out),
+        Overlay::Task(f) => task_key(s, *f, k, out),
+        Overlay::Note(n) => note_key(s, *n, k, out),
+    };
+}
+
+fn confirmed(s: &mut State, action: ConfirmAction, out: &mut Vec<Command>) {
+    match action {
+        ConfirmAction::DeleteTask { contact_id, task } => {
+            remove_task(s, &contact_id, &task.id);
+            s.request(
+                out,
+                ApiOp::DeleteTask {
+                    contact_id: contact_id.clone(),
+                    task_id: task.id.clone(),
+                },
+                Priority::Interactive,
+                None,
+                Purpose::DeleteTask { contact_id, task },
+            );
+        }
+        ConfirmAction::DeleteNote { contact_id, note } => {
+            if let Some(ns) = s.detail.notes.loaded_mut() {
+                ns.retain(|n| n.id != note.id);
+            }
+            let items = s.detail.items().len();
+            s.detail.cursor = s.detail.cursor.min(items.saturating_sub(1));
+            s.request(
+                out,
+                ApiOp::DeleteNote {
+                    contact_id: contact_id.clone(),
+                    note_id: note.id.clone(),
+                },
+                Priority::Interactive,
+                None,
+                Purpose::DeleteNote { contact_id, note },
+            );
+        }
+    }
+}
+
+/// Tag suggestions for the prompt: location tags (add) or the contact's
+/// own (remove) that start with, then contain, the word being typed.
+pub fn tag_suggestions(s: &State, p: &TagPrompt) -> Vec<String> {
+    let word = search::fold(&p.current_word());
+    let have = s.tags_of(&p.contact_id);
+    let pool: Vec<String> = match p.mode {
+        TagMode::Add => s
+            .location_tags
+            .loaded()
+            .map(|t| {
+                t.iter()
+                    .map(|t| t.name.clone())
+                    .filter(|n| !have.contains(n))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        TagMode::Remove => have,
+    };
+    let mut prefix: Vec<String> = pool
+        .iter()
+        .filter(|t| search::fold(t).starts_with(&word))
+        .cloned()
+        .collect();
+    let contains = pool.iter().filter(|t| {
+        let f = search::fold(t);
+        !f.starts_with(&word) && f.contains(&word)
+    });
+    prefix.extend(contains.cloned());
+    prefix
+}
+
+fn tag_key(
+    s: &mut State,
+    mut p: TagPrompt,
+    k: KeyEvent,
+    out: &mut Vec<Command>,
+) -> Option<Overlay> {
+    let suggestions = tag_suggestions(s, &p);
+    match k.code {
+        KeyCode::Esc => return None,
+        KeyCode::Down => p.selected = (p.selected + 1).min(suggestions.len().saturating_sub(1)),
+        KeyCode::Up => p.selected = p.selected.saturating_sub(1),
+        KeyCode::Tab => {
+            if let Some(choice) = suggestions.get(p.selected) {
+                let text = text_of(&p.input);
+                let keep = text.len() - p.current_word().len();
+                let mut new = text[..keep.min(text.len())].to_string();
+                new.push_str(choice);
+                new.push(' ');
+                p.input = forms::line_input(&new);
+                p.selected = 0;
+            }
+        }
+        KeyCode::Enter => {
+            let mut tags = p.tags();
+            if tags.is_empty()
+                && let Some(choice) = suggestions.get(p.selected)
+            {
+                tags.push(choice.clone());
+            }
+            if tags.is_empty() {
+                p.error = Some("Type a tag first.".into());
+                return Some(Overlay::Tags(p));
+            }
+            if p.mode == TagMode::Remove {
+                let have = s.tags_of(&p.contact_id);
+                let unknown: Vec<&String> = tags
+                    .iter()
+                    .filter(|t| !have.iter().any(|h| h.eq_ignore_ascii_case(t)))
+                    .collect();
+                if !unknown.is_empty() {
+                    p.error = Some(format!(
+                        "Not on this contact: {}",
+                        unknown
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                    return Some(Overlay::Tags(p));
+                }
+            }
+            let cid = p.contact_id.clone();
+            change_tags(s, out, &cid, p.mode, tags, true);
+            return None;
+        }
+        _ => {
+            if let KeyCode::Char(c) = k.code
+                && crate::text::is_unsafe(c)
+            {
+                return Some(Overlay::Tags(p));
+            }
+            p.input.input(k);
+            p.selected = 0;
+            p.error = None;
+        }
+    }
+    Some(Overlay::Tags(p))
+}
+
+fn task_key(
+    s: &mut State,
+    mut f: TaskForm,
+    k: KeyEvent,
+    out: &mut Vec<Command>,
+) -> Option<Overlay> {
+    let save = (k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL))
+        || (k.code == KeyCode::Enter && f.field == TaskField::Body);
+    match k.code {
+        KeyCode::Esc => return None,
+        KeyCode::Tab | KeyCode::Down => f.field = f.field.next(),
+        KeyCode::BackTab | KeyCode::Up => f.field = f.field.prev(),
+        KeyCode::Enter if !save => f.field = f.field.next(),
+        _ if save => {}
+        _ => {
+            if f.field == TaskField::Due && f.due_untouched && matches!(k.code, KeyCode::Char(_)) {
+                f.due = forms::line_input("");
+            }
+            if f.field == TaskField::Due {
+                f.due_untouched = false;
+            }
+            f.focused().input(k);
+            f.error = None;
+        }
+    }
+    if !save {
+        return Some(Overlay::Task(Box::new(f)));
+    }
+    let title = text_of(&f.title).trim().to_string();
+    if title.is_empty() {
+        f.error = Some("The task needs a title.".into());
+        f.field = TaskField::Title;
+        return Some(Overlay::Task(Box::new(f)));
+    }
+    let due = match crate::due::parse_due(&text_of(&f.due), s.now.with_timezone(&s.offset)) {
+        Ok(d) => d,
+        Err(e) => {
+            f.error = Some(e);
+            f.field = TaskField::Due;
+            return Some(Overlay::Task(Box::new(f)));
+        }
+    };
+    let body = text_of(&f.body).trim().to_string();
+    let body = (!body.is_empty()).then_some(body);
+    let due_s = format_timestamp(due);
+    let cid = f.contact_id.clone();
+    match f.editing {
+        None => {
+            let temp = s.temp_id();
+            let task = Task {
+                id: temp.clone(),
+                title: Some(title.clone()),
+                body: body.clone(),
+                due_date: Some(due_s.clone()),
+                contact_id: Some(cid.clone()),
+                ..Task::default()
+            };
+            if s.detail.contact_id.as_deref() == Some(cid.as_str())
+                && let Some(ts) = s.detail.tasks.loaded_mut()
+            {
+                ts.push(task);
+            }
+            s.request(
+                out,
+                ApiOp::CreateTask {
+                    contact_id: cid.clone(),
+                    task: NewTask {
+                        title,
+                        body,
+                        due_date: due_s,
+                        completed: false,
+                        assigned_to: None,
+                    },
+                },
+                Priority::Interactive,
+                None,
+                Purpose::CreateTask {
+                    contact_id: cid,
+                    temp_id: temp,
+                },
+            );
+        }
+        Some(before) => {
+            let update = TaskUpdate {
+                title: (before.title.as_deref() != Some(title.as_str())).then(|| title.clone()),
+                body: (before.body != body).then(|| body.clone().unwrap_or_default()),
+                due_date: (before.due() != Some(due)).then(|| due_s.clone()),
+                ..TaskUpdate::default()
+            };
+            if update == TaskUpdate::default() {
+                s.notice = Some("No changes.".into());
+                return None;
+            }
+            s.with_task(&cid, &before.id, |t| {
+                t.title = Some(title.clone());
+                t.body = body.clone();
+                t.due_date = Some(due_s.clone());
+            });
+            s.request(
+                out,
+                ApiOp::UpdateTask {
+                    contact_id: cid.clone(),
+                    task_id: before.id.clone(),
+                    update,
+                },
+                Priority::Interactive,
+                None,
+                Purpose::UpdateTask {
+                    contact_id: cid,
+                    before,
+                },
+            );
+        }
+    }
+    None
+}
+
+fn note_key(
+    s: &mut State,
+    mut n: NoteEditor,
+    k: KeyEvent,
+    out: &mut Vec<Command>,
+) -> Option<Overlay> {
+    let text = text_of(&n.body);
+    if k.code == KeyCode::Esc {
+        let unchanged = n
+            .editing
+            .as_ref()
+            .and_then(|e| e.body.clone())
+            .unwrap_or_default()
+            == text;
+        if unchanged || text.trim().is_empty() || n.confirm_discard {
+            return None;
+        }
+        n.confirm_discard = true;
+        return Some(Overlay::Note(Box::new(n)));
+    }
+    n.confirm_discard = false;
+    if !(k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL)) {
+        n.body.input(k);
+        return Some(Overlay::Note(Box::new(n)));
+    }
+    if text.trim().is_empty() {
+        return Some(Overlay::Note(Box::new(n)));
+    }
+    let cid = n.contact_id.clone();
+    match n.editing {
+        None => {
+            let temp = s.temp_id();
+            if s.detail.contact_id.as_deref() == Some(cid.as_str())
+                && let Some(ns) = s.detail.notes.loaded_mut()
+            {
+                ns.push(Note {
+                    id: temp.clone(),
+                    body: Some(text.clone()),
+                    date_added: Some(format_timestamp(s.now)),
+                    contact_id: Some(cid.clone()),
+                    ..Note::default()
+                });
+            }
+            s.request(
+                out,
+                ApiOp::CreateNote {
+                    contact_id: cid.clone(),
+                    note: NewNote {
+                        body: text,
+                        ..NewNote::default()
+                    },
+                },
+                Priority::Interactive,
+                None,
+                Purpose::CreateNote {
+                    contact_id: cid,
+                    temp_id: temp,
+                },
+            );
+        }
+        Some(before) => {
+            if let Some(ns) = s.detail.notes.loaded_mut() {
+                ns.iter_mut()
+                    .filter(|x| x.id == before.id)
+                    .for_each(|x| x.body = Some(text.clone()));
+            }
+            s.request(
+                out,
+                ApiOp::UpdateNote {
+                    contact_id: cid.clone(),
+                    note_id: before.id.clone(),
+                    update: NoteUpdate {
+                        body: Some(text),
+                        ..NoteUpdate::default()
+                    },
+                },
+                Priority::Interactive,
+                None,
+                Purpose::UpdateNote {
+                    contact_id: cid,
+                    before,
+                },
+            );
+        }
+    }
+    None
+}

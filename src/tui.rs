@@ -1,0 +1,149 @@
+//! The terminal: set up, the select loop, and restore on every way out.
+//!
+//! One loop waits on terminal input, API answers and a timer. Every event
+//! goes through `app::update`; the screen is drawn only when something
+//! changed, at most 60 times a second.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chrono::{Local, Offset, Utc};
+use crossterm::event::{Event as TermEvent, EventStream, KeyCode, KeyEventKind, KeyModifiers};
+use futures_util::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::time::Instant;
+
+use crate::api::Client;
+use crate::api::actor::{ActorConfig, ApiHandle};
+use crate::app::{Command, Event, State, update};
+
+const FRAME: Duration = Duration::from_millis(16);
+const TICK: Duration = Duration::from_millis(80);
+
+/// Runs the workspace until the user quits.
+pub async fn run(client: Client) -> Result<()> {
+    let location = client.location_id().to_string();
+    let (api, mut api_rx) = ApiHandle::spawn(client, ActorConfig::default());
+    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    let result = event_loop(&mut terminal, &api, &mut api_rx, &location).await;
+    ratatui::restore();
+    let report = api.shutdown(Duration::from_secs(10)).await;
+    for w in &report.unfinished_writes {
+        eprintln!(
+            "rolo: not confirmed by HighLevel before exit: {} ({})",
+            w.description,
+            if w.was_running {
+                "it may have been applied; check it"
+            } else {
+                "it was not sent"
+            }
+        );
+    }
+    result
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    api: &ApiHandle,
+    api_rx: &mut tokio::sync::mpsc::UnboundedReceiver<crate::api::ApiEvent>,
+    location: &str,
+) -> Result<()> {
+    let started = Instant::now();
+    let offset = Local::now().offset().fix();
+    let (mut state, commands) = State::new(location, Utc::now(), offset);
+    let size = terminal.size()?;
+    update(
+        &mut state,
+        Event::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    if dispatch(api, commands)? {
+        return Ok(());
+    }
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+    loop {
+        if dirty && last_draw.elapsed() >= FRAME {
+            terminal.draw(|f| crate::ui::render(&state, f))?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        let next_frame = last_draw + FRAME;
+        let mut commands = Vec::new();
+        tokio::select! {
+            ev = input.next() => match ev {
+                None => return Ok(()),
+                Some(Err(e)) => return Err(e).context("reading the terminal"),
+                Some(Ok(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => {
+                    if k.code == KeyCode::Char('z') && k.modifiers.contains(KeyModifiers::CONTROL) && state.overlay.is_none() {
+                        suspend(terminal)?;
+                    } else {
+                        commands = update(&mut state, Event::Key(k));
+                    }
+                    dirty = true;
+                }
+                Some(Ok(TermEvent::Resize(width, height))) => {
+                    commands = update(&mut state, Event::Resize { width, height });
+                    terminal.autoresize()?;
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+            },
+            Some(e) = api_rx.recv() => {
+                commands = update(&mut state, Event::Api(e));
+                // Drain whatever else arrived: one frame for the lot.
+                while let Ok(e) = api_rx.try_recv() {
+                    commands.extend(update(&mut state, Event::Api(e)));
+                }
+                dirty = true;
+            },
+            _ = tick.tick() => {
+                let before = (state.spinner, state.pending);
+                commands = update(&mut state, Event::Tick {
+                    now: Utc::now(),
+                    elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                });
+                dirty |= !commands.is_empty() || before != (state.spinner, state.pending);
+            },
+            _ = tokio::time::sleep_until(next_frame), if dirty => {},
+        }
+        if dispatch(api, commands)? {
+            return Ok(());
+        }
+    }
+}
+
+/// Sends commands on; true when the app asked to quit.
+fn dispatch(api: &ApiHandle, commands: Vec<Command>) -> Result<bool> {
+    for c in commands {
+        match c {
+            Command::Api(r) => api.send(r).context("the API actor stopped")?,
+            Command::Quit => return Ok(true),
+        }
+    }
+    Ok(false)
+}
+
+/// ctrl-z: give the terminal back, stop, and take it again on `fg`.
+#[cfg(unix)]
+fn suspend(terminal: &mut DefaultTerminal) -> Result<()> {
+    ratatui::restore();
+    // SAFETY: raising SIGTSTP on our own process; the default action stops
+    // it until SIGCONT, then execution continues here.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    *terminal = ratatui::try_init().context("cannot take the terminal back")?;
+    terminal.clear()?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn suspend(_terminal: &mut DefaultTerminal) -> Result<()> {
+    Ok(())
+}

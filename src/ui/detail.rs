@@ -1,0 +1,411 @@
+//! DetailPane (fields, tags, tasks, notes, appointments) and TodayView.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::theme::Theme;
+use super::{bold, clean, fit};
+use crate::api::model::{Contact, Task, parse_timestamp};
+use crate::app::{DetailItem, Focus, Remote, State};
+use crate::due::relative;
+
+fn section<'a, T>(
+    title: &str,
+    remote: &Remote<T>,
+    count: impl Fn(&T) -> String,
+    theme: &Theme,
+) -> Line<'a> {
+    let status = match remote {
+        Remote::Idle | Remote::Loading => " loading…".to_string(),
+        Remote::Failed(e) => format!(" failed: {}", clean(e)),
+        Remote::Loaded(t) => count(t),
+    };
+    let style = if matches!(remote, Remote::Failed(_)) {
+        theme.error
+    } else {
+        theme.dim
+    };
+    Line::from(vec![
+        Span::styled(title.to_string(), theme.title),
+        Span::styled(status, style),
+    ])
+}
+
+fn local(t: DateTime<Utc>, s: &State) -> String {
+    t.with_timezone(&s.offset)
+        .format("%a %b %-d %H:%M")
+        .to_string()
+}
+
+fn task_style(t: &Task, s: &State, theme: &Theme) -> (Style, String) {
+    if t.completed {
+        return (theme.done, "done".into());
+    }
+    match t.due() {
+        Some(d) => {
+            let rel = relative(d, s.now);
+            let today_end = s.now.with_timezone(&s.offset).date_naive();
+            if d < s.now {
+                (theme.overdue, rel)
+            } else if d.with_timezone(&s.offset).date_naive() == today_end {
+                (theme.due_today, rel)
+            } else {
+                (theme.text, rel)
+            }
+        }
+        None => (theme.text, "no due date".into()),
+    }
+}
+
+fn field_lines<'a>(c: &Contact, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+    let address: Vec<&str> = [&c.address1, &c.city, &c.state, &c.postal_code, &c.country]
+        .into_iter()
+        .filter_map(|v| v.as_deref())
+        .filter(|v| !v.trim().is_empty())
+        .collect();
+    let address = address.join(", ");
+    let dnd = c.dnd.filter(|d| *d).map(|_| "do not disturb".to_string());
+    let added = c
+        .date_added
+        .as_deref()
+        .and_then(parse_timestamp)
+        .map(|t| t.format("%Y-%m-%d").to_string());
+    let fields: [(&str, Option<String>); 8] = [
+        ("Email", c.email.clone()),
+        ("Phone", c.phone.clone()),
+        ("Company", c.company_name.clone()),
+        ("Address", Some(address)),
+        ("Website", c.website.clone()),
+        ("Type", c.contact_type.clone()),
+        ("DND", dnd),
+        ("Added", added),
+    ];
+    fields
+        .into_iter()
+        .filter_map(|(label, v)| v.filter(|v| !v.trim().is_empty()).map(|v| (label, v)))
+        .map(|(label, v)| {
+            Line::from(vec![
+                Span::styled(format!("{label:<8} "), theme.dim),
+                Span::raw(fit(&clean(&v), width.saturating_sub(9))),
+            ])
+        })
+        .collect()
+}
+
+fn more_lines<'a>(c: &Contact, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+    let mut out = Vec::new();
+    let kv = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("  {} ", fit(&clean(k), 22)), theme.dim),
+            Span::raw(fit(&clean(&v), width.saturating_sub(26))),
+        ])
+    };
+    for cf in c.custom_fields.iter().flatten() {
+        let v = match &cf.value {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => String::new(),
+        };
+        out.push(kv(&format!("custom {}", cf.id), v));
+    }
+    for (k, v) in [
+        ("source", &c.source),
+        ("timezone", &c.timezone),
+        ("assignedTo", &c.assigned_to),
+        ("businessId", &c.business_id),
+        ("updated", &c.date_updated),
+        ("id", &Some(c.id.clone())),
+    ] {
+        if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+            out.push(kv(k, v.clone()));
+        }
+    }
+    for (k, v) in &c.extra {
+        out.push(kv(k, v.to_string()));
+    }
+    out
+}
+
+fn count_more(c: &Contact) -> usize {
+    c.custom_fields.as_ref().map_or(0, Vec::len)
+        + [
+            &c.source,
+            &c.timezone,
+            &c.assigned_to,
+            &c.business_id,
+            &c.date_updated,
+        ]
+        .iter()
+        .filter(|v| v.as_ref().is_some_and(|v| !v.is_empty()))
+        .count()
+        + 1
+        + c.extra.len()
+}
+
+pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
+    let focused = s.focus == Focus::Detail;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        });
+    let Some(c) = s
+        .detail
+        .contact_id
+        .as_deref()
+        .and_then(|id| s.contact_by_id(id))
+    else {
+        let p = Paragraph::new(Span::styled(" No contact selected.", theme.dim)).block(block);
+        f.render_widget(p, area);
+        return;
+    };
+    let block = block.title(Line::from(Span::styled(
+        format!(
+            " {} ",
+            fit(
+                &clean(&c.display_name()),
+                usize::from(area.width.saturating_sub(4))
+            )
+        ),
+        bold(theme.title),
+    )));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let width = usize::from(inner.width);
+
+    let mut lines: Vec<Line> = field_lines(c, width, theme);
+    if !c.tags().is_empty() {
+        let mut spans = vec![Span::styled("Tags     ", theme.dim)];
+        for t in c.tags() {
+            spans.push(Span::styled(format!("#{} ", clean(t)), theme.tag));
+        }
+        lines.push(Line::from(spans));
+    }
+    if s.detail.show_more {
+        lines.push(Line::from(Span::styled("More (m hides)", theme.dim)));
+        lines.extend(more_lines(c, width, theme));
+    } else {
+        lines.push(Line::from(Span::styled(
+            format!("m: {} more fields", count_more(c)),
+            theme.dim,
+        )));
+    }
+
+    let cursor = if focused { s.detail.current() } else { None };
+    let mut cursor_line = 0;
+    let sel = |on: bool, st: Style| if on { st.patch(theme.selected) } else { st };
+
+    // Tasks: open first, overdue highlighted, due dates relative.
+    lines.push(Line::default());
+    let tasks = s.detail.sorted_tasks();
+    let open = tasks.iter().filter(|t| !t.completed).count();
+    lines.push(section(
+        "Tasks",
+        &s.detail.tasks,
+        |_| format!(" {open} open, {} done", tasks.len() - open),
+        theme,
+    ));
+    if s.detail.tasks.loaded().is_some_and(Vec::is_empty) {
+        lines.push(Line::from(Span::styled("  none · t adds one", theme.dim)));
+    }
+    for (i, t) in tasks.iter().enumerate() {
+        let on = cursor == Some(DetailItem::Task(i));
+        if on {
+            cursor_line = lines.len();
+        }
+        let (st, when) = task_style(t, s, theme);
+        let mark = if t.completed { "[x]" } else { "[ ]" };
+        let pending = if t.id.starts_with("pending-") {
+            " (saving…)"
+        } else {
+            ""
+        };
+        let title = clean(t.title.as_deref().unwrap_or("(untitled)")).into_owned();
+        let room = width.saturating_sub(when.chars().count() + 7 + pending.len());
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {mark} "), sel(on, st)),
+            Span::styled(
+                format!("{:<room$}", fit(&title, room)),
+                sel(on, if t.completed { theme.done } else { theme.text }),
+            ),
+            Span::styled(pending.to_string(), sel(on, theme.dim)),
+            Span::styled(format!(" {when}"), sel(on, st)),
+        ]));
+    }
+
+    // Notes: newest first, the first lines of each; the one under the cursor in full.
+    lines.push(Line::default());
+    let notes = s.detail.sorted_notes();
+    lines.push(section(
+        "Notes",
+        &s.detail.notes,
+        |n| format!(" {}", n.len()),
+        theme,
+    ));
+    if s.detail.notes.loaded().is_some_and(Vec::is_empty) {
+        lines.push(Line::from(Span::styled("  none · n adds one", theme.dim)));
+    }
+    for (i, n) in notes.iter().enumerate() {
+        let on = cursor == Some(DetailItem::Note(i));
+        if on {
+            cursor_line = lines.len();
+        }
+        let date = n
+            .date_added
+            .as_deref()
+            .and_then(parse_timestamp)
+            .map(|t| t.with_timezone(&s.offset).format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        let body = n.body.as_deref().unwrap_or("");
+        let body_lines: Vec<&str> = body.lines().filter(|l| !l.trim().is_empty()).collect();
+        let shown = if on {
+            body_lines.len().min(12)
+        } else {
+            body_lines.len().min(2)
+        };
+        for (li, l) in body_lines.iter().take(shown.max(1)).enumerate() {
+            let prefix = if li == 0 {
+                format!("  {date:<10} ")
+            } else {
+                " ".repeat(13)
+            };
+            let text = fit(&clean(l), width.saturating_sub(14));
+            lines.push(Line::from(vec![
+                Span::styled(prefix, sel(on, theme.dim)),
+                Span::styled(text, sel(on, theme.text)),
+            ]));
+        }
+        if body_lines.len() > shown {
+            lines.push(Line::from(Span::styled(
+                {
+                    let more = body_lines.len() - shown;
+                    format!(
+                        "{}… {more} more line{}",
+                        " ".repeat(13),
+                        if more == 1 { "" } else { "s" }
+                    )
+                },
+                theme.dim,
+            )));
+        }
+    }
+
+    // Appointments: upcoming first (soonest first), then past (latest first).
+    lines.push(Line::default());
+    lines.push(section(
+        "Appointments",
+        &s.detail.appointments,
+        |a| format!(" {}", a.len()),
+        theme,
+    ));
+    if let Some(appts) = s.detail.appointments.loaded() {
+        let mut upcoming: Vec<_> = appts
+            .iter()
+            .filter(|a| a.start().is_some_and(|t| t >= s.now))
+            .collect();
+        let mut past: Vec<_> = appts
+            .iter()
+            .filter(|a| a.start().is_none_or(|t| t < s.now))
+            .collect();
+        upcoming.sort_by_key(|a| a.start());
+        past.sort_by_key(|a| std::cmp::Reverse(a.start()));
+        if appts.is_empty() {
+            lines.push(Line::from(Span::styled("  none", theme.dim)));
+        }
+        for a in upcoming.iter().chain(past.iter()) {
+            let when = a.start().map(|t| local(t, s)).unwrap_or_else(|| "?".into());
+            let status = clean(a.appointment_status.as_deref().unwrap_or("")).into_owned();
+            let st = if a.start().is_some_and(|t| t >= s.now) {
+                theme.text
+            } else {
+                theme.dim
+            };
+            let title = clean(a.title.as_deref().unwrap_or("")).into_owned();
+            let room = width.saturating_sub(when.chars().count() + status.chars().count() + 6);
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {when} "), st),
+                Span::styled(format!("{:<room$}", fit(&title, room)), st),
+                Span::styled(format!(" {status}"), theme.dim),
+            ]));
+        }
+    }
+
+    let height = usize::from(inner.height);
+    let scroll = cursor_line
+        .saturating_sub(height.saturating_sub(3))
+        .min(lines.len().saturating_sub(1));
+    let p = Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0));
+    f.render_widget(p, inner);
+}
+
+pub fn render_today(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
+    let tasks = s.today_tasks();
+    let overdue = tasks
+        .iter()
+        .filter(|t| !t.completed && t.due().is_some_and(|d| d < s.now))
+        .count();
+    let title = Line::from(vec![
+        Span::styled(" Today ", theme.title),
+        Span::styled(
+            format!("{} due, {overdue} overdue ", tasks.len()),
+            theme.dim,
+        ),
+    ]);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused)
+        .title(title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let width = usize::from(inner.width);
+    let msg = match &s.today {
+        Remote::Idle | Remote::Loading => Some("Loading today's tasks…".to_string()),
+        Remote::Failed(e) => Some(format!("Could not load tasks: {}", clean(e))),
+        Remote::Loaded(_) if tasks.is_empty() => Some("Nothing due today. Enjoy.".into()),
+        Remote::Loaded(_) => None,
+    };
+    if let Some(m) = msg {
+        f.render_widget(
+            Paragraph::new(Span::styled(m, theme.dim)).wrap(Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
+    let rows = usize::from(inner.height);
+    let offset = s.today_selected.saturating_sub(rows.saturating_sub(1));
+    let mut lines = Vec::new();
+    for (i, t) in tasks.iter().enumerate().skip(offset).take(rows) {
+        let on = i == s.today_selected;
+        let (st, when) = task_style(t, s, theme);
+        let who = t
+            .contact_id
+            .as_deref()
+            .and_then(|id| s.contact_by_id(id))
+            .map(|c| clean(&c.display_name()).into_owned())
+            .unwrap_or_else(|| "(contact not loaded)".into());
+        let mark = if t.completed { "[x]" } else { "[ ]" };
+        let title = clean(t.title.as_deref().unwrap_or("(untitled)")).into_owned();
+        let who_w = (width / 3).min(28);
+        let title_w = width.saturating_sub(who_w + 18);
+        let line_style = |x: Style| if on { x.patch(theme.selected) } else { x };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {mark} "), line_style(st)),
+            Span::styled(format!("{:<12}", fit(&when, 12)), line_style(st)),
+            Span::styled(
+                format!("{:<title_w$}", fit(&title, title_w)),
+                line_style(if t.completed { theme.done } else { theme.text }),
+            ),
+            Span::styled(
+                format!(" {:<who_w$}", fit(&who, who_w)),
+                line_style(theme.dim),
+            ),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}

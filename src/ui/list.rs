@@ -1,0 +1,142 @@
+//! ContactList: the left pane, with the search line and match highlights.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use super::theme::Theme;
+use super::{clean, fit};
+use crate::app::{Focus, Remote, State};
+
+pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
+    let focused = matches!(s.focus, Focus::List | Focus::Search);
+    let count = if s.query.trim().is_empty() {
+        format!(" Contacts {} ", s.contacts.len())
+    } else {
+        format!(" Contacts {}/{} ", s.hits.len(), s.contacts.len())
+    };
+    let mut title = vec![Span::styled(count, theme.title)];
+    if let Some(total) = s.total_on_server.filter(|t| *t > s.contacts.len() as u64) {
+        title.push(Span::styled(format!("of {total} "), theme.dim));
+    }
+    let position = if s.hits.is_empty() {
+        String::new()
+    } else {
+        format!(" {}/{} ", s.selected + 1, s.hits.len())
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(Line::from(title))
+        .title_bottom(Line::from(Span::styled(position, theme.dim)).right_aligned());
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+
+    let show_search = s.focus == Focus::Search || !s.query.is_empty();
+    let [search_area, rows_area] = Layout::vertical([
+        Constraint::Length(u16::from(show_search)),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    if show_search {
+        let mut spans = vec![
+            Span::styled("/", theme.accent),
+            Span::raw(clean(&s.query).into_owned()),
+        ];
+        if s.focus == Focus::Search {
+            spans.push(Span::styled("█", theme.accent));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), search_area);
+    }
+
+    let width = usize::from(rows_area.width);
+    if s.hits.is_empty() {
+        let msg = match &s.list_status {
+            Remote::Loading | Remote::Idle => "Loading contacts…".to_string(),
+            Remote::Failed(e) => format!("Could not load contacts: {}", clean(e)),
+            Remote::Loaded(()) if s.query.trim().is_empty() => {
+                "No contacts in this location.".into()
+            }
+            Remote::Loaded(()) => "No match. Esc clears the search.".into(),
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(fit(&msg, width), theme.dim)),
+            rows_area,
+        );
+        return;
+    }
+    let rows = usize::from(rows_area.height);
+    let mut lines = Vec::with_capacity(rows);
+    for (i, hit) in s.hits.iter().enumerate().skip(s.list_offset).take(rows) {
+        let c = &s.contacts[hit.index];
+        let selected = i == s.selected;
+        let base = if selected {
+            if focused {
+                theme.selected
+            } else {
+                theme.selected_unfocused
+            }
+        } else {
+            theme.text
+        };
+        let mut spans: Vec<Span> = Vec::new();
+        // The name, with matched characters highlighted.
+        let name = clean(&c.display_name()).into_owned();
+        let name_budget = (width * 3 / 5).max(12).min(width);
+        let name = fit(&name, name_budget);
+        let mut run = String::new();
+        let mut run_hl = false;
+        for (ci, ch) in name.chars().enumerate() {
+            let hl = hit.name_positions.contains(&(ci as u32));
+            if hl != run_hl && !run.is_empty() {
+                spans.push(Span::styled(
+                    std::mem::take(&mut run),
+                    style(base, theme.highlight, run_hl),
+                ));
+            }
+            run_hl = hl;
+            run.push(ch);
+        }
+        if !run.is_empty() {
+            spans.push(Span::styled(run, style(base, theme.highlight, run_hl)));
+        }
+        let mut used = name.width();
+        let secondary = c
+            .company_name
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .or(c.email.as_deref())
+            .or(c.phone.as_deref())
+            .unwrap_or("");
+        if used + 3 < width && !secondary.is_empty() {
+            let text = fit(&clean(secondary), width - used - 2);
+            used += 2 + text.width();
+            spans.push(Span::styled("  ", base));
+            spans.push(Span::styled(text, if selected { base } else { theme.dim }));
+        }
+        for tag in c.tags() {
+            let chip = format!(" #{}", clean(tag));
+            if used + chip.width() > width {
+                break;
+            }
+            used += chip.width();
+            spans.push(Span::styled(chip, if selected { base } else { theme.tag }));
+        }
+        if selected && used < width {
+            spans.push(Span::styled(" ".repeat(width - used), base));
+        }
+        lines.push(Line::from(spans));
+    }
+    f.render_widget(Paragraph::new(lines), rows_area);
+}
+
+fn style(base: Style, highlight: Style, on: bool) -> Style {
+    if on { base.patch(highlight) } else { base }
+}

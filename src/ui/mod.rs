@@ -1,0 +1,134 @@
+//! Rendering: a pure function of `State`. One file per view.
+//!
+//! Every string that came from the API goes through `clean` (the one
+//! sanitizer) before it reaches a cell.
+
+mod detail;
+mod list;
+mod overlay;
+pub mod theme;
+
+use std::borrow::Cow;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::keymap::{Action, key_for};
+use crate::app::{Focus, State, View};
+use theme::Theme;
+
+/// Untrusted text, made safe for a terminal cell.
+pub(crate) fn clean(s: &str) -> Cow<'_, str> {
+    crate::text::sanitize(s)
+}
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn render(s: &State, f: &mut Frame) {
+    let theme = Theme::default();
+    let area = f.area();
+    let [main, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    match s.view {
+        View::Contacts => {
+            // The list gets about two fifths, and never less than 30 columns.
+            let list_w = (main.width * 2 / 5).max(30.min(main.width));
+            let [left, right] =
+                Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(main);
+            list::render(s, f, left, &theme);
+            detail::render_contact(s, f, right, &theme);
+        }
+        View::Today => detail::render_today(s, f, main, &theme),
+    }
+    render_status(s, f, status, &theme);
+    overlay::render(s, f, area, &theme);
+}
+
+fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
+    let mut spans: Vec<Span> = vec![Span::styled(
+        format!(" {} ", clean(&s.location)),
+        theme.badge,
+    )];
+    if s.pending > 0 {
+        spans.push(Span::styled(
+            format!(" {} {} ", SPINNER[s.spinner % SPINNER.len()], s.pending),
+            theme.accent,
+        ));
+    }
+    if let (Some(r), Some(m)) = (s.budget.remaining, s.budget.max) {
+        spans.push(Span::styled(format!(" {r}/{m} "), theme.dim));
+    }
+    if let Some(e) = &s.error {
+        spans.push(Span::styled(format!(" {} ", clean(e)), theme.error));
+        spans.push(Span::styled(
+            format!("({} to dismiss) ", key_for(Action::DismissError)),
+            theme.dim,
+        ));
+    } else if let Some(n) = &s.notice {
+        spans.push(Span::styled(format!(" {} ", clean(n)), theme.notice));
+    } else {
+        spans.push(Span::styled(hints(s), theme.dim));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn hints(s: &State) -> String {
+    let pairs: &[(Action, &str)] = match (s.view, s.focus) {
+        (_, Focus::Search) => return " type to filter · enter: list · esc: clear".into(),
+        (View::Today, _) => &[
+            (Action::ToggleTask, "done"),
+            (Action::EditTask, "edit"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+        (View::Contacts, Focus::Detail) => &[
+            (Action::ToggleTask, "done"),
+            (Action::NewTask, "task"),
+            (Action::NewNote, "note"),
+            (Action::AddTag, "tag"),
+            (Action::Back, "list"),
+            (Action::Help, "help"),
+        ],
+        (View::Contacts, Focus::List) => &[
+            (Action::Search, "search"),
+            (Action::Open, "open"),
+            (Action::Today, "today"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ],
+    };
+    let mut out = String::from(" ");
+    for (a, label) in pairs {
+        out.push_str(&format!("{}:{label}  ", key_for(*a)));
+    }
+    out
+}
+
+/// Truncates to `width` columns with an ellipsis, by display width.
+pub(crate) fn fit(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return s.to_string();
+    }
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+pub(crate) fn bold(s: Style) -> Style {
+    s.add_modifier(Modifier::BOLD)
+}

@@ -1,0 +1,239 @@
+//! Overlays: HelpOverlay, ConfirmDialog, TagPrompt, TaskForm, NoteEditor.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui_textarea::TextArea;
+
+use super::theme::Theme;
+use super::{clean, fit};
+use crate::app::forms::{TagMode, TaskField, text_of};
+use crate::app::keymap::{BINDINGS, Context};
+use crate::app::{Overlay, State, tag_suggestions};
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    h
+}
+
+fn boxed<'a>(title: &str, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused)
+        .title(Span::styled(format!(" {title} "), theme.title))
+}
+
+/// A text area drawn with or without its cursor.
+fn input(f: &mut Frame, t: &TextArea<'static>, area: Rect, focused: bool, theme: &Theme) {
+    let mut t = t.clone();
+    t.set_cursor_line_style(Style::default());
+    if !focused {
+        t.set_cursor_style(Style::default());
+    }
+    t.set_style(if focused { theme.text } else { theme.dim });
+    f.render_widget(&t, area);
+}
+
+pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(o) = &s.overlay else { return };
+    match o {
+        Overlay::Help => help(f, area, theme),
+        Overlay::Confirm(c) => {
+            let width = (c.message.chars().count() as u16 + 6).clamp(30, area.width);
+            let r = centered(area, width, 5);
+            f.render_widget(Clear, r);
+            let p = Paragraph::new(vec![
+                Line::from(clean(&c.message).into_owned()),
+                Line::default(),
+                Line::from(vec![
+                    Span::styled("y", theme.highlight),
+                    Span::raw(": yes   "),
+                    Span::styled("n", theme.highlight),
+                    Span::raw("/esc: no"),
+                ]),
+            ])
+            .wrap(Wrap { trim: true })
+            .block(boxed("Confirm", theme));
+            f.render_widget(p, r);
+        }
+        Overlay::Tags(p) => {
+            let suggestions = tag_suggestions(s, p);
+            let r = centered(area, 50, 12);
+            f.render_widget(Clear, r);
+            let title = match p.mode {
+                TagMode::Add => "Add tags",
+                TagMode::Remove => "Remove tags",
+            };
+            let block = boxed(title, theme);
+            let inner = block.inner(r);
+            f.render_widget(block, r);
+            let [line, hint, list] = Layout::vertical([
+                Constraint::Length(1),
+                Constraint::Length(1),
+                Constraint::Min(0),
+            ])
+            .areas(inner);
+            input(f, &p.input, line, true, theme);
+            let hint_text = match &p.error {
+                Some(e) => Span::styled(clean(e).into_owned(), theme.error),
+                None => Span::styled("tab: complete · enter: apply · esc: cancel", theme.dim),
+            };
+            f.render_widget(Paragraph::new(hint_text), hint);
+            let mut lines: Vec<Line> = Vec::new();
+            if p.mode == TagMode::Add && s.location_tags.loaded().is_none() {
+                lines.push(Line::from(Span::styled(
+                    "loading the location's tags…",
+                    theme.dim,
+                )));
+            }
+            for (i, t) in suggestions
+                .iter()
+                .enumerate()
+                .take(usize::from(list.height))
+            {
+                let st = if i == p.selected {
+                    theme.selected
+                } else {
+                    theme.tag
+                };
+                lines.push(Line::from(Span::styled(
+                    format!("#{}", fit(&clean(t), 44)),
+                    st,
+                )));
+            }
+            f.render_widget(Paragraph::new(lines), list);
+        }
+        Overlay::Task(form) => {
+            let r = centered(area, 64, 12);
+            f.render_widget(Clear, r);
+            let block = boxed(
+                if form.editing.is_some() {
+                    "Edit task"
+                } else {
+                    "New task"
+                },
+                theme,
+            );
+            let inner = block.inner(r);
+            f.render_widget(block, r);
+            let rows = Layout::vertical([Constraint::Length(1); 8]).split(inner);
+            let label = |text: &str, on: bool| {
+                Paragraph::new(Span::styled(
+                    text.to_string(),
+                    if on { theme.accent } else { theme.dim },
+                ))
+            };
+            let cols = |row: Rect| {
+                Layout::horizontal([Constraint::Length(7), Constraint::Min(0)]).split(row)
+            };
+            let title_row = cols(rows[0]);
+            f.render_widget(label("Title", form.field == TaskField::Title), title_row[0]);
+            input(
+                f,
+                &form.title,
+                title_row[1],
+                form.field == TaskField::Title,
+                theme,
+            );
+            let due_row = cols(rows[2]);
+            f.render_widget(label("Due", form.field == TaskField::Due), due_row[0]);
+            input(
+                f,
+                &form.due,
+                due_row[1],
+                form.field == TaskField::Due,
+                theme,
+            );
+            // The due date echoed back, resolved, before saving.
+            let echo =
+                match crate::due::parse_due(&text_of(&form.due), s.now.with_timezone(&s.offset)) {
+                    Ok(d) => Span::styled(
+                        format!("→ {}", crate::due::describe(d, s.offset)),
+                        theme.notice,
+                    ),
+                    Err(e) => Span::styled(
+                        fit(&e, usize::from(inner.width).saturating_sub(7)),
+                        theme.error,
+                    ),
+                };
+            f.render_widget(Paragraph::new(echo), cols(rows[3])[1]);
+            let body_row = cols(rows[5]);
+            f.render_widget(label("Body", form.field == TaskField::Body), body_row[0]);
+            input(
+                f,
+                &form.body,
+                body_row[1],
+                form.field == TaskField::Body,
+                theme,
+            );
+            let foot = match &form.error {
+                Some(e) => Span::styled(clean(e).into_owned(), theme.error),
+                None => Span::styled(
+                    "tab: next field · ctrl-s or enter on body: save · esc: cancel",
+                    theme.dim,
+                ),
+            };
+            f.render_widget(Paragraph::new(foot), rows[7]);
+        }
+        Overlay::Note(n) => {
+            let w = area.width.saturating_sub(8).clamp(20, 90);
+            let h = area.height.saturating_sub(4).clamp(6, 20);
+            let r = centered(area, w, h);
+            f.render_widget(Clear, r);
+            let block = boxed(
+                if n.editing.is_some() {
+                    "Edit note"
+                } else {
+                    "New note"
+                },
+                theme,
+            );
+            let inner = block.inner(r);
+            f.render_widget(block, r);
+            let [text, foot] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            input(f, &n.body, text, true, theme);
+            let hint = if n.confirm_discard {
+                Span::styled(
+                    "unsaved text: esc again discards it, ctrl-s saves",
+                    theme.error,
+                )
+            } else {
+                Span::styled("ctrl-s: save · esc: cancel", theme.dim)
+            };
+            f.render_widget(Paragraph::new(hint), foot);
+        }
+    }
+}
+
+fn help(f: &mut Frame, area: Rect, theme: &Theme) {
+    let mut lines: Vec<Line> = Vec::new();
+    for ctx in [Context::Global, Context::List, Context::Detail] {
+        if !lines.is_empty() {
+            lines.push(Line::default());
+        }
+        lines.push(Line::from(Span::styled(ctx.title(), theme.title)));
+        for b in BINDINGS.iter().filter(|b| b.context == ctx) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<18}", b.keys.join(", ")), theme.highlight),
+                Span::raw(b.help),
+            ]));
+        }
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "any key closes this help",
+        theme.dim,
+    )));
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let r = centered(area, 64, h);
+    f.render_widget(Clear, r);
+    f.render_widget(Paragraph::new(lines).block(boxed("Keys", theme)), r);
+}
