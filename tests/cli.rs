@@ -1,4 +1,5 @@
-//! The real binary: `rolo sandbox` as other programs use it, and `--demo`.
+//! The real binary: `rolo sandbox` as other programs use it, and bad input.
+//! The TUI itself is driven in a pseudo-terminal by `tests/e2e.rs`.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -100,23 +101,6 @@ async fn sandbox_prints_one_line_then_serves() {
     assert!(
         matches!(e, rolo::api::ApiError::MissingScope { .. }),
         "{e:?}"
-    );
-}
-
-#[test]
-fn demo_runs_against_its_own_sandbox() {
-    let out = rolo().arg("--demo").output().expect("rolo runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "stdout: {stdout}\nstderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("500 contacts"), "{stdout}");
-    assert!(stdout.contains("Today:"), "{stdout}");
-    assert!(
-        !stdout.contains('\u{1b}'),
-        "escape characters reached the terminal"
     );
 }
 

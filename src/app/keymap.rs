@@ -74,13 +74,13 @@ pub const BINDINGS: &[Binding] = &[
         keys: &["/"],
         action: Action::Search,
         context: Context::Global,
-        help: "search contacts (#tag, email:, company:)",
+        help: "search: #tag email:",
     },
     Binding {
         keys: &["T"],
         action: Action::Today,
         context: Context::Global,
-        help: "today: due and overdue tasks",
+        help: "today's due tasks",
     },
     Binding {
         keys: &["r"],
@@ -92,7 +92,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &["u"],
         action: Action::Undo,
         context: Context::Global,
-        help: "undo the last reversible change",
+        help: "undo last change",
     },
     Binding {
         keys: &["ctrl-l"],
@@ -164,19 +164,19 @@ pub const BINDINGS: &[Binding] = &[
         keys: &["e"],
         action: Action::EditTask,
         context: Context::Detail,
-        help: "edit the task under the cursor",
+        help: "edit task or note",
     },
     Binding {
         keys: &["x", "space"],
         action: Action::ToggleTask,
         context: Context::Detail,
-        help: "complete / reopen task",
+        help: "complete / reopen",
     },
     Binding {
         keys: &["d"],
         action: Action::Delete,
         context: Context::Detail,
-        help: "delete task or note (asks first)",
+        help: "delete (asks first)",
     },
     Binding {
         keys: &["+"],
@@ -200,7 +200,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &["m"],
         action: Action::ToggleMore,
         context: Context::Detail,
-        help: "show / hide more fields",
+        help: "more fields",
     },
 ];
 

@@ -229,7 +229,10 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         let title = clean(t.title.as_deref().unwrap_or("(untitled)")).into_owned();
         let room = width.saturating_sub(when.chars().count() + 7 + pending.len());
         lines.push(Line::from(vec![
-            Span::styled(format!("  {mark} "), sel(on, st)),
+            Span::styled(
+                format!("{}{mark} ", if on { "▸ " } else { "  " }),
+                sel(on, st),
+            ),
             Span::styled(
                 format!("{:<room$}", fit(&title, room)),
                 sel(on, if t.completed { theme.done } else { theme.text }),
@@ -395,7 +398,10 @@ pub fn render_today(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         let title_w = width.saturating_sub(who_w + 18);
         let line_style = |x: Style| if on { x.patch(theme.selected) } else { x };
         lines.push(Line::from(vec![
-            Span::styled(format!(" {mark} "), line_style(st)),
+            Span::styled(
+                format!("{}{mark} ", if on { "▸" } else { " " }),
+                line_style(st),
+            ),
             Span::styled(format!("{:<12}", fit(&when, 12)), line_style(st)),
             Span::styled(
                 format!("{:<title_w$}", fit(&title, title_w)),

@@ -213,27 +213,62 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     }
 }
 
+fn help_group(ctx: Context, key_w: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(ctx.title(), theme.title))];
+    for b in BINDINGS.iter().filter(|b| b.context == ctx) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<key_w$}", b.keys.join(",")), theme.highlight),
+            Span::raw(b.help),
+        ]));
+    }
+    lines
+}
+
+/// Generated from the keymap table; two columns when one does not fit.
 fn help(f: &mut Frame, area: Rect, theme: &Theme) {
-    let mut lines: Vec<Line> = Vec::new();
-    for ctx in [Context::Global, Context::List, Context::Detail] {
-        if !lines.is_empty() {
+    let key_w = BINDINGS
+        .iter()
+        .map(|b| b.keys.join(",").len())
+        .max()
+        .unwrap_or(10)
+        + 1;
+    let groups: Vec<Vec<Line>> = [Context::Global, Context::List, Context::Detail]
+        .into_iter()
+        .map(|c| help_group(c, key_w, theme))
+        .collect();
+    let one_column: usize = groups.iter().map(|g| g.len() + 1).sum::<usize>() + 1;
+    let footer = Line::from(Span::styled("any key closes this help", theme.dim));
+    if one_column + 2 <= usize::from(area.height) {
+        let mut lines: Vec<Line> = Vec::new();
+        for g in groups {
+            lines.extend(g);
             lines.push(Line::default());
         }
-        lines.push(Line::from(Span::styled(ctx.title(), theme.title)));
-        for b in BINDINGS.iter().filter(|b| b.context == ctx) {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", b.keys.join(", ")), theme.highlight),
-                Span::raw(b.help),
-            ]));
-        }
+        lines.push(footer);
+        let r = centered(area, 64, lines.len() as u16 + 2);
+        f.render_widget(Clear, r);
+        f.render_widget(Paragraph::new(lines).block(boxed("Keys", theme)), r);
+        return;
     }
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled(
-        "any key closes this help",
-        theme.dim,
-    )));
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let r = centered(area, 64, h);
+    let mut groups = groups.into_iter();
+    let left: Vec<Line> = groups.next().unwrap_or_default();
+    let mut right: Vec<Line> = Vec::new();
+    for g in groups {
+        if !right.is_empty() {
+            right.push(Line::default());
+        }
+        right.extend(g);
+    }
+    right.push(Line::default());
+    right.push(footer);
+    let h = (left.len().max(right.len()) as u16 + 2).min(area.height);
+    let r = centered(area, area.width, h);
     f.render_widget(Clear, r);
-    f.render_widget(Paragraph::new(lines).block(boxed("Keys", theme)), r);
+    let block = boxed("Keys", theme);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let [l, rr] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
+    f.render_widget(Paragraph::new(left), l);
+    f.render_widget(Paragraph::new(right), rr);
 }

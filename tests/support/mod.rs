@@ -1,6 +1,7 @@
 //! Shared test helpers: a sandbox on loopback and a client pointed at it.
 #![allow(dead_code)]
 
+pub mod app;
 pub mod schema;
 
 use std::future::Future;

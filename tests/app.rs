@@ -1,0 +1,381 @@
+//! The app driven through `update` with key events and fake `ApiEvent`s.
+
+mod support;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::backend::CrosstermBackend;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use rolo::api::ApiError;
+use rolo::api::actor::{ApiOp, ApiResponse};
+use rolo::app::{Event, Overlay, Remote};
+use support::app::{Harness, code, ctrl, fixture, key, screen};
+
+fn server_error() -> ApiError {
+    ApiError::Server {
+        status: 500,
+        message: "Internal Server Error".into(),
+    }
+}
+
+#[test]
+fn complete_is_optimistic_and_rolls_back_on_500() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.serve(&f);
+    h.select(&f.rich_contact().id);
+    h.wait(500);
+    h.serve(&f);
+    h.send(code(KeyCode::Enter));
+    let task = h.state.detail.current_task().unwrap().clone();
+    assert!(!task.completed);
+
+    h.send(key('x'));
+    let find = |h: &Harness| {
+        h.state
+            .detail
+            .sorted_tasks()
+            .into_iter()
+            .find(|t| t.id == task.id)
+            .unwrap()
+            .clone()
+    };
+    assert!(find(&h).completed, "the screen changes at once");
+    // The done task sinks below the open ones; the next open task is under the cursor.
+    assert_ne!(h.state.detail.current_task().unwrap().id, task.id);
+    let req = h.take(|op| {
+        matches!(
+            op,
+            ApiOp::SetTaskCompleted {
+                completed: true,
+                ..
+            }
+        )
+    });
+    h.answer(req.id, Err(server_error()));
+    assert!(!find(&h).completed, "rolled back");
+    let err = h.state.error.clone().expect("the failure is shown");
+    assert!(err.contains("rolled back") && err.contains("500"), "{err}");
+    assert!(h.state.undo.is_empty(), "a failed change is not undoable");
+    let shown = screen(&h.render(120, 30));
+    assert!(shown.contains("rolled back"), "{shown}");
+}
+
+#[test]
+fn complete_then_undo_sends_the_inverse() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.serve(&f);
+    h.select(&f.rich_contact().id);
+    h.wait(500);
+    h.serve(&f);
+    h.send(code(KeyCode::Enter));
+    let task = h.state.detail.current_task().unwrap().clone();
+    h.send(key('x'));
+    let done = h.take(|op| {
+        matches!(
+            op,
+            ApiOp::SetTaskCompleted {
+                completed: true,
+                ..
+            }
+        )
+    });
+    let mut confirmed = task.clone();
+    confirmed.completed = true;
+    h.answer(done.id, Ok(ApiResponse::Task(confirmed)));
+    h.send(key('u'));
+    let undo = h.take(|op| matches!(op, ApiOp::SetTaskCompleted { .. }));
+    assert_eq!(
+        undo.op,
+        ApiOp::SetTaskCompleted {
+            contact_id: f.rich_contact().id.clone(),
+            task_id: task.id.clone(),
+            completed: false
+        }
+    );
+    let back = h
+        .state
+        .detail
+        .sorted_tasks()
+        .into_iter()
+        .find(|t| t.id == task.id)
+        .unwrap()
+        .clone();
+    assert!(!back.completed);
+}
+
+#[test]
+fn a_stale_detail_load_is_dropped() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.serve(&f);
+    let first = h.state.selected_contact().unwrap().id.clone();
+    h.wait(500);
+    let stale_tasks =
+        h.take(|op| matches!(op, ApiOp::ListTasks { contact_id } if *contact_id == first));
+    // Move on before the answer arrives.
+    h.send(key('j'));
+    let second = h.state.selected_contact().unwrap().id.clone();
+    assert_ne!(first, second);
+    h.answer(
+        stale_tasks.id,
+        Ok(ApiResponse::Tasks(vec![rolo::api::model::Task {
+            id: "stale".into(),
+            title: Some("from the previous contact".into()),
+            ..Default::default()
+        }])),
+    );
+    assert_eq!(h.state.detail.contact_id.as_deref(), Some(second.as_str()));
+    assert_eq!(
+        h.state.detail.tasks,
+        Remote::Idle,
+        "the stale answer did not land"
+    );
+    let shown = screen(&h.render(120, 30));
+    assert!(!shown.contains("from the previous contact"));
+}
+
+#[test]
+fn moving_fast_loads_only_where_the_cursor_rests() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.serve(&f);
+    for _ in 0..10 {
+        h.send(key('j'));
+        h.wait(30);
+    }
+    assert!(
+        !h.outbox
+            .iter()
+            .any(|r| matches!(r.op, ApiOp::ListTasks { .. })),
+        "no loads while the cursor moves"
+    );
+    h.wait(200);
+    let loads: Vec<_> = h
+        .outbox
+        .iter()
+        .filter(|r| matches!(r.op, ApiOp::ListTasks { .. }))
+        .collect();
+    assert_eq!(loads.len(), 1);
+    let here = h.state.selected_contact().unwrap().id.clone();
+    assert!(matches!(&loads[0].op, ApiOp::ListTasks { contact_id } if *contact_id == here));
+    assert_eq!(
+        loads[0].supersede.as_deref(),
+        Some("detail-tasks"),
+        "a newer load supersedes it"
+    );
+    assert!(
+        h.outbox
+            .iter()
+            .any(|r| matches!(r.op, ApiOp::ListNotes { .. }))
+    );
+    assert!(
+        h.outbox
+            .iter()
+            .any(|r| matches!(r.op, ApiOp::ListAppointments { .. }))
+    );
+}
+
+#[test]
+fn search_filters_per_key_and_asks_the_server_once_typing_pauses() {
+    let f = fixture(600);
+    let mut h = Harness::new();
+    // Only the first page (500 of 600) is loaded.
+    let page = h.take(|op| matches!(op, ApiOp::SearchContacts(_)));
+    let first: Vec<_> = f.contacts.iter().take(500).cloned().collect();
+    h.answer(
+        page.id,
+        Ok(ApiResponse::SearchPage(rolo::api::model::SearchPage {
+            contacts: first,
+            total: 600,
+            ..Default::default()
+        })),
+    );
+    h.outbox
+        .retain(|r| !matches!(r.op, ApiOp::SearchContacts(_)));
+    h.send(key('/'));
+    for c in "emma".chars() {
+        h.send(key(c));
+        h.wait(50);
+        let shown = h.state.hits.len();
+        assert!(shown > 0, "filtered locally at once");
+    }
+    assert!(
+        !h.outbox
+            .iter()
+            .any(|r| matches!(&r.op, ApiOp::SearchContacts(q) if q.query.is_some())),
+        "no server query while typing"
+    );
+    h.wait(400);
+    let server: Vec<_> = h
+        .outbox
+        .iter()
+        .filter(|r| matches!(&r.op, ApiOp::SearchContacts(q) if q.query.is_some()))
+        .collect();
+    assert_eq!(server.len(), 1);
+    assert!(
+        matches!(&server[0].op, ApiOp::SearchContacts(q) if q.query.as_deref() == Some("emma"))
+    );
+    // Esc clears the query, Enter moves to the list and keeps the filter.
+    h.send(code(KeyCode::Enter));
+    assert_eq!(h.state.query, "emma");
+    h.send(key('/'));
+    h.send(code(KeyCode::Esc));
+    assert_eq!(h.state.query, "");
+    assert_eq!(h.state.hits.len(), 500);
+}
+
+#[test]
+fn matched_characters_are_highlighted() {
+    let f = fixture(60);
+    let mut h = Harness::new();
+    h.serve(&f);
+    h.send(key('/'));
+    h.keys("ada");
+    let t = h.render(100, 30);
+    let buf = t.backend().buffer();
+    let theme = rolo::ui::theme::Theme::default();
+    let highlighted: String = (0..buf.area.width)
+        .map(|x| &buf[(x, 2)])
+        .filter(|c| c.fg == theme.highlight.fg.unwrap())
+        .map(|c| c.symbol().to_string())
+        .collect();
+    assert_eq!(
+        highlighted.to_lowercase(),
+        "ada",
+        "row: {}",
+        screen(&t).lines().nth(2).unwrap()
+    );
+}
+
+#[test]
+fn tags_added_optimistically_roll_back_on_failure() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.serve(&f);
+    let c = f.rich_contact().id.clone();
+    h.select(&c);
+    h.send(code(KeyCode::Enter));
+    h.send(key('+'));
+    h.serve(&f);
+    h.keys("gold, q4");
+    h.send(code(KeyCode::Enter));
+    let tags = h.state.contact_by_id(&c).unwrap().tags().to_vec();
+    assert!(tags.contains(&"gold".to_string()) && tags.contains(&"q4".to_string()));
+    let req = h.take(|op| matches!(op, ApiOp::AddTags { .. }));
+    assert_eq!(
+        req.op,
+        ApiOp::AddTags {
+            contact_id: c.clone(),
+            tags: vec!["gold".into(), "q4".into()]
+        }
+    );
+    h.answer(
+        req.id,
+        Err(ApiError::Validation {
+            status: 422,
+            messages: vec!["tags must be shorter".into()],
+        }),
+    );
+    let tags = h.state.contact_by_id(&c).unwrap().tags().to_vec();
+    assert!(!tags.contains(&"gold".to_string()));
+    assert!(
+        h.state
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("tags must be shorter")
+    );
+}
+
+#[test]
+fn a_note_that_fails_to_save_is_not_lost() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.serve(&f);
+    h.select(&f.rich_contact().id);
+    h.wait(500);
+    h.serve(&f);
+    h.send(code(KeyCode::Enter));
+    h.send(key('n'));
+    h.keys("Important detail");
+    h.send(ctrl('s'));
+    assert!(h.state.overlay.is_none());
+    let req = h.take(|op| matches!(op, ApiOp::CreateNote { .. }));
+    h.answer(req.id, Err(server_error()));
+    match &h.state.overlay {
+        Some(Overlay::Note(ed)) => assert_eq!(ed.body.lines().join("\n"), "Important detail"),
+        other => panic!("expected the editor back, got {other:?}"),
+    }
+}
+
+#[test]
+fn key_releases_are_ignored_and_q_quits() {
+    let mut h = Harness::new();
+    let mut release = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+    release.kind = KeyEventKind::Release;
+    h.send(Event::Key(release));
+    assert!(!h.quit);
+    h.send(key('q'));
+    assert!(h.quit);
+}
+
+#[test]
+fn hostile_text_never_reaches_the_terminal() {
+    let f = fixture(120);
+    let mut h = Harness::new();
+    h.serve(&f);
+    let hostile: Vec<String> = f
+        .contacts
+        .iter()
+        .filter(|c| {
+            serde_json::to_string(c).unwrap().contains("\\u001b")
+                || c.display_name().chars().any(rolo::text::is_unsafe)
+        })
+        .map(|c| c.id.clone())
+        .collect();
+    assert!(hostile.len() >= 3, "the seed has hostile contacts");
+    for id in hostile {
+        h.select(&id);
+        h.wait(500);
+        h.serve(&f);
+        h.send(code(KeyCode::Enter));
+        h.send(key('m'));
+        for (w, ht) in [(80, 24), (200, 60)] {
+            // The cells.
+            let t = h.render(w, ht);
+            let text = screen(&t);
+            assert!(
+                !text.chars().any(|c| rolo::text::is_unsafe(c) && c != '\n'),
+                "{text}"
+            );
+            // The bytes a real terminal would receive.
+            let mut bytes = Vec::new();
+            {
+                let mut term = Terminal::with_options(
+                    CrosstermBackend::new(&mut bytes),
+                    TerminalOptions {
+                        viewport: Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, ht)),
+                    },
+                )
+                .unwrap();
+                term.draw(|f| rolo::ui::render(&h.state, f)).unwrap();
+            }
+            let out = String::from_utf8_lossy(&bytes);
+            for bad in [
+                "\x1b[2J",
+                "\x1b]0;",
+                "\x07",
+                "\x08",
+                "\u{202E}",
+                "\x1b[5m",
+                "\x1b[1;31m",
+                "\0",
+                "\r",
+            ] {
+                assert!(!out.contains(bad), "{bad:?} reached the terminal");
+            }
+        }
+        h.send(code(KeyCode::Esc));
+    }
+}

@@ -1,0 +1,261 @@
+//! Driving `app::update` without a terminal or a network: fixtures from the
+//! sandbox's seed, fake `ApiEvent`s, and rendering into a `TestBackend`.
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::Value;
+
+use rolo::api::actor::{ApiEvent, ApiOp, ApiRequest, ApiResponse, RequestId};
+use rolo::api::error::ApiError;
+use rolo::api::limiter::RateBudget;
+use rolo::api::model::*;
+use rolo::app::{Command, Event, State, update};
+
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap()
+}
+
+pub fn anchor() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap()
+}
+
+pub struct Fixture {
+    pub contacts: Vec<Contact>,
+    pub tasks: Vec<Task>,
+    pub notes: Vec<Note>,
+    pub appointments: Vec<Appointment>,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(items: Vec<serde_json::Map<String, Value>>) -> Vec<T> {
+    items
+        .into_iter()
+        .map(|m| serde_json::from_value(Value::Object(m)).expect("seed data fits the model"))
+        .collect()
+}
+
+impl Fixture {
+    /// A contact that has open tasks, notes and appointments, and a plain name.
+    pub fn rich_contact(&self) -> &Contact {
+        self.contacts
+            .iter()
+            .find(|c| {
+                let n = |v: usize| v >= 2;
+                n(self
+                    .tasks
+                    .iter()
+                    .filter(|t| t.contact_id.as_deref() == Some(&c.id) && !t.completed)
+                    .count())
+                    && n(self
+                        .notes
+                        .iter()
+                        .filter(|t| t.contact_id.as_deref() == Some(&c.id))
+                        .count())
+                    && self
+                        .appointments
+                        .iter()
+                        .any(|t| t.contact_id.as_deref() == Some(&c.id))
+                    && c.display_name().is_ascii()
+            })
+            .expect("the seed has a contact with everything")
+    }
+}
+
+pub fn fixture(count: usize) -> Fixture {
+    let d = rolo::sandbox::seed::generate(count, 1, "sandbox-location", anchor());
+    Fixture {
+        contacts: parse(d.contacts),
+        tasks: parse(d.tasks),
+        notes: parse(d.notes),
+        appointments: parse(d.appointments),
+    }
+}
+
+pub fn key(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+pub fn code(c: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+pub fn ctrl(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+pub fn budget() -> RateBudget {
+    RateBudget {
+        remaining: Some(97),
+        max: Some(100),
+        daily_remaining: Some(199_000),
+        daily_limit: Some(200_000),
+    }
+}
+
+/// An app under test: its state and the requests it has sent but that
+/// have not been answered yet.
+pub struct Harness {
+    pub state: State,
+    pub outbox: Vec<ApiRequest>,
+    pub quit: bool,
+    pub clock: u64,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        let (state, commands) =
+            State::new("sandbox-location", now(), FixedOffset::east_opt(0).unwrap());
+        let mut h = Harness {
+            state,
+            outbox: Vec::new(),
+            quit: false,
+            clock: 0,
+        };
+        h.absorb(commands);
+        h
+    }
+
+    fn absorb(&mut self, commands: Vec<Command>) {
+        for c in commands {
+            match c {
+                Command::Api(r) => self.outbox.push(r),
+                Command::Quit => self.quit = true,
+            }
+        }
+    }
+
+    pub fn send(&mut self, e: Event) {
+        let c = update(&mut self.state, e);
+        self.absorb(c);
+    }
+
+    pub fn keys(&mut self, text: &str) {
+        for c in text.chars() {
+            self.send(key(c));
+        }
+    }
+
+    /// Lets `ms` of monotonic time pass in one tick.
+    pub fn wait(&mut self, ms: u64) {
+        self.clock += ms;
+        self.send(Event::Tick {
+            now: now(),
+            elapsed_ms: self.clock,
+        });
+    }
+
+    /// Takes the oldest outstanding request matching `pred`.
+    pub fn take(&mut self, pred: impl Fn(&ApiOp) -> bool) -> ApiRequest {
+        let i = self
+            .outbox
+            .iter()
+            .position(|r| pred(&r.op))
+            .unwrap_or_else(|| panic!("no matching request in {:#?}", self.outbox));
+        self.outbox.remove(i)
+    }
+
+    pub fn answer(&mut self, id: RequestId, result: Result<ApiResponse, ApiError>) {
+        self.send(Event::Api(ApiEvent {
+            id,
+            result,
+            budget: budget(),
+            pending: 0,
+        }));
+    }
+
+    /// Answers every outstanding request from the fixture.
+    pub fn serve(&mut self, f: &Fixture) {
+        while !self.outbox.is_empty() {
+            let r = self.outbox.remove(0);
+            let result = match &r.op {
+                ApiOp::SearchContacts(q) => {
+                    let start = (q.page.unwrap_or(1) as usize - 1) * q.page_limit as usize;
+                    Ok(ApiResponse::SearchPage(SearchPage {
+                        contacts: f
+                            .contacts
+                            .iter()
+                            .skip(start)
+                            .take(q.page_limit as usize)
+                            .cloned()
+                            .collect(),
+                        total: f.contacts.len() as u64,
+                        ..Default::default()
+                    }))
+                }
+                ApiOp::ListTasks { contact_id } => Ok(ApiResponse::Tasks(
+                    f.tasks
+                        .iter()
+                        .filter(|t| t.contact_id.as_deref() == Some(contact_id))
+                        .cloned()
+                        .collect(),
+                )),
+                ApiOp::ListNotes { contact_id } => Ok(ApiResponse::Notes(
+                    f.notes
+                        .iter()
+                        .filter(|t| t.contact_id.as_deref() == Some(contact_id))
+                        .cloned()
+                        .collect(),
+                )),
+                ApiOp::ListAppointments { contact_id } => Ok(ApiResponse::Appointments(
+                    f.appointments
+                        .iter()
+                        .filter(|t| t.contact_id.as_deref() == Some(contact_id))
+                        .cloned()
+                        .collect(),
+                )),
+                ApiOp::SearchTasks(_) => Ok(ApiResponse::Tasks(
+                    f.tasks.iter().filter(|t| !t.completed).cloned().collect(),
+                )),
+                ApiOp::LocationTags => Ok(ApiResponse::LocationTags(
+                    ["vip", "lead", "customer", "newsletter", "follow-up"]
+                        .iter()
+                        .map(|n| LocationTag {
+                            id: None,
+                            name: n.to_string(),
+                            location_id: None,
+                            extra: Default::default(),
+                        })
+                        .collect(),
+                )),
+                other => panic!("serve() does not answer {other:?}"),
+            };
+            self.answer(r.id, result);
+        }
+    }
+
+    /// Moves the list cursor to the contact with this id, key by key.
+    pub fn select(&mut self, id: &str) {
+        let target = self
+            .state
+            .hits
+            .iter()
+            .position(|h| self.state.contacts[h.index].id == id)
+            .unwrap_or_else(|| panic!("contact {id} is not in the list"));
+        self.send(code(KeyCode::Home));
+        for _ in 0..target {
+            self.send(key('j'));
+        }
+    }
+
+    /// Draws the state at a size (after telling the app about that size).
+    pub fn render(&mut self, width: u16, height: u16) -> Terminal<TestBackend> {
+        self.send(Event::Resize { width, height });
+        let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
+        t.draw(|f| rolo::ui::render(&self.state, f)).unwrap();
+        t
+    }
+}
+
+/// The screen as text, one line per row.
+pub fn screen(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
