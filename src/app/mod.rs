@@ -45,6 +45,9 @@ impl<T> Remote<T> {
     }
 }
 
+// A handful of these move per keystroke or answer; boxing would only add
+// allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Event {
     Key(KeyEvent),
@@ -60,6 +63,7 @@ pub enum Event {
     },
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Api(ApiRequest),
@@ -82,8 +86,8 @@ pub enum View {
 #[derive(Debug, Clone)]
 pub enum Overlay {
     Help,
-    Confirm(Confirm),
-    Tags(TagPrompt),
+    Confirm(Box<Confirm>),
+    Tags(Box<TagPrompt>),
     Task(Box<TaskForm>),
     Note(Box<NoteEditor>),
 }
@@ -948,7 +952,7 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         }
         Action::Delete => {
             if let Some((cid, task)) = task_under_cursor(s) {
-                s.overlay = Some(Overlay::Confirm(Confirm {
+                s.overlay = Some(Overlay::Confirm(Box::new(Confirm {
                     message: format!(
                         "Delete the task \"{}\"?",
                         task.title.as_deref().unwrap_or("(untitled)")
@@ -957,7 +961,7 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
                         contact_id: cid,
                         task,
                     },
-                }));
+                })));
             } else if let Some(note) = s
                 .detail
                 .current_note()
@@ -973,13 +977,13 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
                     .next()
                     .unwrap_or("")
                     .to_string();
-                s.overlay = Some(Overlay::Confirm(Confirm {
+                s.overlay = Some(Overlay::Confirm(Box::new(Confirm {
                     message: format!("Delete the note \"{}\"?", crate::text::snippet(&first, 40)),
                     action: ConfirmAction::DeleteNote {
                         contact_id: cid,
                         note,
                     },
-                }));
+                })));
             }
         }
         Action::AddTag | Action::RemoveTag => {
@@ -1010,7 +1014,7 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
                     Purpose::LocationTags,
                 );
             }
-            s.overlay = Some(Overlay::Tags(TagPrompt::new(&cid, mode)));
+            s.overlay = Some(Overlay::Tags(Box::new(TagPrompt::new(&cid, mode))));
         }
         Action::NewNote => {
             if let Some(cid) = s
@@ -1253,13 +1257,13 @@ fn on_overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         Overlay::Help => None,
         Overlay::Confirm(c) => match k.code {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
-                confirmed(s, c.action, out);
+                confirmed(s, c.action.clone(), out);
                 None
             }
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => None,
             _ => Some(Overlay::Confirm(c)),
         },
-        Overlay::Tags(p) => tag_key(s, p, k, out),
+        Overlay::Tags(p) => tag_key(s, *p, k, out),
         Overlay::Task(f) => task_key(s, *f, k, out),
         Overlay::Note(n) => note_key(s, *n, k, out),
     };
@@ -1362,7 +1366,7 @@ fn tag_key(
             }
             if tags.is_empty() {
                 p.error = Some("Type a tag first.".into());
-                return Some(Overlay::Tags(p));
+                return Some(Overlay::Tags(Box::new(p)));
             }
             if p.mode == TagMode::Remove {
                 let have = s.tags_of(&p.contact_id);
@@ -1379,7 +1383,7 @@ fn tag_key(
                             .collect::<Vec<_>>()
                             .join(", ")
                     ));
-                    return Some(Overlay::Tags(p));
+                    return Some(Overlay::Tags(Box::new(p)));
                 }
             }
             let cid = p.contact_id.clone();
@@ -1390,14 +1394,14 @@ fn tag_key(
             if let KeyCode::Char(c) = k.code
                 && crate::text::is_unsafe(c)
             {
-                return Some(Overlay::Tags(p));
+                return Some(Overlay::Tags(Box::new(p)));
             }
             p.input.input(k);
             p.selected = 0;
             p.error = None;
         }
     }
-    Some(Overlay::Tags(p))
+    Some(Overlay::Tags(Box::new(p)))
 }
 
 fn task_key(

@@ -1,0 +1,319 @@
+//! End to end: the real `rolo` binary in a pseudo-terminal, read back
+//! through a terminal emulator (vt100), against a sandbox the test starts.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use rolo::sandbox::{Sandbox, SandboxConfig};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_rolo");
+const PATIENCE: Duration = Duration::from_secs(60);
+
+struct Tui {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Tui {
+    fn start(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Tui {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pty");
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(args);
+        for var in [
+            "ROLO_TOKEN",
+            "ROLO_BASE_URL",
+            "ROLO_LOCATION_ID",
+            "ROLO_LOG",
+            "NO_COLOR",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("TERM", "xterm-256color");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).expect("rolo starts");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let writer = pair.master.take_writer().expect("writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let p = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Tui {
+            child,
+            writer,
+            parser,
+            _master: pair.master,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Waits (generously) until the screen shows `text`.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?}; the screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Types text one key at a time, as a person does.
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.send(&c.to_string());
+        }
+    }
+
+    fn exit_status(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "rolo did not exit; the screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+const ENTER: &str = "\r";
+const TAB: &str = "\t";
+const CTRL_S: &str = "\x13";
+
+/// Waits until the sandbox's state satisfies `check`.
+fn wait_server(sb: &Sandbox, what: &str, check: impl Fn(&mut rolo::sandbox::Store) -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !sb.with_store(&check) {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting on the server for: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+struct Server {
+    sandbox: Sandbox,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn server(latency_ms: u64) -> Server {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut config = SandboxConfig {
+        token: support::TOKEN.into(),
+        contacts: 300,
+        seed: 4,
+        ..SandboxConfig::default()
+    };
+    config.faults.latency_ms = latency_ms;
+    let sandbox = runtime
+        .block_on(Sandbox::start(
+            config,
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        ))
+        .unwrap();
+    Server {
+        sandbox,
+        _runtime: runtime,
+    }
+}
+
+/// A contact with no tasks whose name is plain and unique, to find by typing.
+fn quiet_contact(sb: &Sandbox) -> (String, String) {
+    sb.with_store(|s| {
+        let ids = s.contact_ids();
+        let names: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                s.contact(id).unwrap()["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect();
+        ids.iter()
+            .zip(&names)
+            .find(|(id, name)| {
+                name.is_ascii()
+                    && name.chars().all(|c| c.is_ascii_alphabetic() || c == ' ')
+                    && names.iter().filter(|n| n == name).count() == 1
+                    && s.tasks_of(id).is_empty()
+            })
+            .map(|(id, name)| (id.clone(), name.clone()))
+            .expect("the seed has a quiet contact")
+    })
+}
+
+fn run_workflow(sb: &Sandbox, tui: &mut Tui, id: &str, name: &str, slow: bool) {
+    tui.wait_for("Contacts 300");
+    // Find by typing, open it.
+    tui.send("/");
+    tui.type_text(name);
+    tui.wait_for("Contacts 1/300");
+    tui.send(ENTER);
+    tui.send(ENTER);
+    tui.wait_for("none · t adds one");
+
+    // A task, with a natural due date.
+    tui.send("t");
+    tui.wait_for("New task");
+    tui.type_text("E2E follow-up call");
+    tui.send(TAB);
+    tui.type_text("tomorrow 10am");
+    tui.wait_for("→ ");
+    tui.send(CTRL_S);
+    tui.wait_for("E2E follow-up call");
+    if slow {
+        tui.wait_for("(saving…)");
+    }
+    wait_server(sb, "the task exists", |s| {
+        s.tasks_of(id)
+            .iter()
+            .any(|t| t["title"] == "E2E follow-up call" && t["completed"] == false)
+    });
+    tui.wait_for("1 open, 0 done");
+
+    // Complete it.
+    tui.send("x");
+    tui.wait_for("0 open, 1 done");
+    wait_server(sb, "the task is complete", |s| {
+        s.tasks_of(id)
+            .iter()
+            .any(|t| t["title"] == "E2E follow-up call" && t["completed"] == true)
+    });
+
+    // A tag.
+    tui.send("+");
+    tui.wait_for("Add tags");
+    tui.type_text("e2e-tag");
+    tui.send(ENTER);
+    tui.wait_for("#e2e-tag");
+    wait_server(sb, "the tag is on the contact", |s| {
+        s.contact(id).is_some_and(|c| {
+            c["tags"]
+                .as_array()
+                .is_some_and(|t| t.contains(&Value::from("e2e-tag")))
+        })
+    });
+
+    // A note.
+    tui.send("n");
+    tui.wait_for("New note");
+    tui.type_text("Met at the e2e test.");
+    tui.send(CTRL_S);
+    tui.wait_for("Met at the e2e test.");
+    wait_server(sb, "the note exists", |s| {
+        s.notes_of(id)
+            .iter()
+            .any(|n| n["body"] == "Met at the e2e test.")
+    });
+}
+
+#[test]
+fn find_open_complete_tag_and_note_against_a_sandbox() {
+    let srv = server(0);
+    let (id, name) = quiet_contact(&srv.sandbox);
+    let base = srv.sandbox.base_url();
+    let mut tui = Tui::start(
+        &[],
+        &[
+            ("ROLO_BASE_URL", &base),
+            ("ROLO_LOCATION_ID", "sandbox-location"),
+            ("ROLO_TOKEN", support::TOKEN),
+        ],
+        100,
+        30,
+    );
+    run_workflow(&srv.sandbox, &mut tui, &id, &name, false);
+    tui.send("q");
+    assert!(tui.exit_status().success());
+}
+
+#[test]
+fn over_a_slow_link_every_key_gets_feedback_before_the_server_answers() {
+    let srv = server(2500);
+    let (id, name) = quiet_contact(&srv.sandbox);
+    let base = srv.sandbox.base_url();
+    let mut tui = Tui::start(
+        &[],
+        &[
+            ("ROLO_BASE_URL", &base),
+            ("ROLO_LOCATION_ID", "sandbox-location"),
+            ("ROLO_TOKEN", support::TOKEN),
+        ],
+        80,
+        24,
+    );
+    // Every write below is confirmed 2.5 s after it is sent; the screen
+    // must show it at once, marked as saving.
+    run_workflow(&srv.sandbox, &mut tui, &id, &name, true);
+    tui.send("q");
+    assert!(tui.exit_status().success());
+}
+
+#[test]
+fn demo_first_screen() {
+    let mut tui = Tui::start(&["--demo"], &[], 80, 24);
+    let screen = tui.wait_for("Contacts 500");
+    assert!(screen.contains("sandbox-location"), "{screen}");
+    assert!(screen.contains("?:help"), "{screen}");
+    tui.wait_for("Appointments");
+    tui.send("?");
+    tui.wait_for("Keys");
+    tui.send("q"); // closes help
+    tui.send("q");
+    assert!(tui.exit_status().success());
+}
