@@ -7,6 +7,7 @@ pub mod api;
 pub mod app;
 pub mod demo;
 pub mod due;
+pub mod input;
 pub mod sandbox;
 pub mod search;
 pub mod text;

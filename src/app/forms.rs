@@ -3,7 +3,7 @@
 
 use ratatui_textarea::TextArea;
 
-use crate::api::model::{Note, Task};
+use crate::api::model::{Contact, Note, Task};
 
 /// A one-line text input.
 pub fn line_input(initial: &str) -> TextArea<'static> {
@@ -172,6 +172,7 @@ impl TagPrompt {
 /// What a confirmation dialog will do on "yes".
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfirmAction {
+    DeleteContact { contact: Box<Contact> },
     DeleteTask { contact_id: String, task: Task },
     DeleteNote { contact_id: String, note: Note },
 }
@@ -180,4 +181,159 @@ pub enum ConfirmAction {
 pub struct Confirm {
     pub message: String,
     pub action: ConfirmAction,
+}
+
+/// The fields of the contact form, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactInput {
+    FirstName,
+    LastName,
+    Email,
+    Phone,
+    /// Only on create: API v2's UpdateContactDto has no `companyName`.
+    Company,
+    Address1,
+    City,
+    State,
+    PostalCode,
+    Country,
+    Website,
+}
+
+impl ContactInput {
+    pub fn label(self) -> &'static str {
+        match self {
+            ContactInput::FirstName => "First name",
+            ContactInput::LastName => "Last name",
+            ContactInput::Email => "Email",
+            ContactInput::Phone => "Phone",
+            ContactInput::Company => "Company",
+            ContactInput::Address1 => "Address",
+            ContactInput::City => "City",
+            ContactInput::State => "State",
+            ContactInput::PostalCode => "Postal code",
+            ContactInput::Country => "Country",
+            ContactInput::Website => "Website",
+        }
+    }
+
+    fn get(self, c: &Contact) -> Option<&str> {
+        match self {
+            ContactInput::FirstName => c.first_name.as_deref(),
+            ContactInput::LastName => c.last_name.as_deref(),
+            ContactInput::Email => c.email.as_deref(),
+            ContactInput::Phone => c.phone.as_deref(),
+            ContactInput::Company => c.company_name.as_deref(),
+            ContactInput::Address1 => c.address1.as_deref(),
+            ContactInput::City => c.city.as_deref(),
+            ContactInput::State => c.state.as_deref(),
+            ContactInput::PostalCode => c.postal_code.as_deref(),
+            ContactInput::Country => c.country.as_deref(),
+            ContactInput::Website => c.website.as_deref(),
+        }
+    }
+
+    fn set(self, c: &mut Contact, v: Option<String>) {
+        let slot = match self {
+            ContactInput::FirstName => &mut c.first_name,
+            ContactInput::LastName => &mut c.last_name,
+            ContactInput::Email => &mut c.email,
+            ContactInput::Phone => &mut c.phone,
+            ContactInput::Company => &mut c.company_name,
+            ContactInput::Address1 => &mut c.address1,
+            ContactInput::City => &mut c.city,
+            ContactInput::State => &mut c.state,
+            ContactInput::PostalCode => &mut c.postal_code,
+            ContactInput::Country => &mut c.country,
+            ContactInput::Website => &mut c.website,
+        };
+        *slot = v;
+    }
+
+    /// An inline problem with the value, if any.
+    pub fn check(self, v: &str) -> Option<&'static str> {
+        let v = v.trim();
+        match self {
+            _ if v.is_empty() => None,
+            ContactInput::Email if !crate::input::is_email(v) => Some("not a valid email address"),
+            ContactInput::Phone if !crate::input::is_phone(v) => {
+                Some("7 to 15 digits; + ( ) - . and spaces allowed")
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ContactForm {
+    /// The contact being edited; `None` creates one.
+    pub editing: Option<Contact>,
+    pub inputs: Vec<(ContactInput, TextArea<'static>)>,
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+impl ContactForm {
+    pub fn new(editing: Option<&Contact>) -> Self {
+        let mut kinds = vec![
+            ContactInput::FirstName,
+            ContactInput::LastName,
+            ContactInput::Email,
+            ContactInput::Phone,
+        ];
+        if editing.is_none() {
+            kinds.push(ContactInput::Company);
+        }
+        kinds.extend([
+            ContactInput::Address1,
+            ContactInput::City,
+            ContactInput::State,
+            ContactInput::PostalCode,
+            ContactInput::Country,
+            ContactInput::Website,
+        ]);
+        let inputs = kinds
+            .into_iter()
+            .map(|k| (k, line_input(editing.and_then(|c| k.get(c)).unwrap_or(""))))
+            .collect();
+        Self {
+            editing: editing.cloned(),
+            inputs,
+            focus: 0,
+            error: None,
+        }
+    }
+
+    pub fn value(&self, k: ContactInput) -> Option<String> {
+        self.inputs
+            .iter()
+            .find(|(kind, _)| *kind == k)
+            .map(|(_, t)| text_of(t).trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The first field with a problem, and the problem.
+    pub fn first_problem(&self) -> Option<(usize, &'static str)> {
+        self.inputs
+            .iter()
+            .enumerate()
+            .find_map(|(i, (k, t))| k.check(&text_of(t)).map(|p| (i, p)))
+    }
+
+    /// `base` with the form's values applied.
+    pub fn apply(&self, base: &Contact) -> Contact {
+        let mut c = base.clone();
+        for (k, _) in &self.inputs {
+            k.set(&mut c, self.value(*k));
+        }
+        let name = [c.first_name.as_deref(), c.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !name.is_empty() {
+            c.name = Some(name);
+        }
+        c
+    }
 }

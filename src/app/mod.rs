@@ -16,7 +16,10 @@ use crate::api::error::{ApiError, CancelReason};
 use crate::api::limiter::RateBudget;
 use crate::api::model::*;
 use crate::search::{self, Entry, Hit};
-use forms::{Confirm, ConfirmAction, NoteEditor, TagMode, TagPrompt, TaskField, TaskForm, text_of};
+use forms::{
+    Confirm, ConfirmAction, ContactForm, NoteEditor, TagMode, TagPrompt, TaskField, TaskForm,
+    text_of,
+};
 use keymap::{Action, Context};
 
 /// Data that comes from the network, in one of its four states.
@@ -90,6 +93,7 @@ pub enum Overlay {
     Tags(Box<TagPrompt>),
     Task(Box<TaskForm>),
     Note(Box<NoteEditor>),
+    Contact(Box<ContactForm>),
 }
 
 /// One selectable row of the detail pane.
@@ -211,6 +215,16 @@ enum Purpose {
         contact_id: String,
         before: Vec<String>,
     },
+    CreateContact {
+        temp_id: String,
+        form: Box<ContactForm>,
+    },
+    UpdateContact {
+        before: Box<Contact>,
+    },
+    DeleteContact {
+        contact: Box<Contact>,
+    },
 }
 
 /// A change that can be reverted by sending its inverse.
@@ -228,6 +242,10 @@ pub enum Undo {
     TagsRemoved {
         contact_id: String,
         tags: Vec<String>,
+    },
+    ContactEdited {
+        before: Box<Contact>,
+        after: Box<Contact>,
     },
 }
 
@@ -557,6 +575,34 @@ impl State {
         }
     }
 
+    /// Takes a contact out of the list (after a delete).
+    fn remove_contact(&mut self, id: &str) -> Option<Contact> {
+        let i = self.by_id.remove(id)?;
+        let c = self.contacts.remove(i);
+        self.entries.remove(i);
+        for (k, v) in self.by_id.iter_mut() {
+            if *v > i {
+                *v -= 1;
+            }
+            debug_assert!(k != id);
+        }
+        self.refilter();
+        Some(c)
+    }
+
+    /// Replaces a contact, or the pending stand-in `old_id`, with `c`.
+    fn replace_contact(&mut self, old_id: &str, c: Contact) {
+        if old_id != c.id
+            && let Some(i) = self.by_id.remove(old_id)
+        {
+            self.by_id.insert(c.id.clone(), i);
+            if self.detail.contact_id.as_deref() == Some(old_id) {
+                self.detail.contact_id = Some(c.id.clone());
+            }
+        }
+        self.merge_contacts(vec![c]);
+    }
+
     fn tags_of(&self, contact_id: &str) -> Vec<String> {
         self.contact_by_id(contact_id)
             .map(|c| c.tags().to_vec())
@@ -826,6 +872,31 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
             s.set_tags(&contact_id, before);
             s.set_error("Could not change the tags (rolled back)", &err);
         }
+        (Purpose::CreateContact { temp_id, .. }, Ok(ApiResponse::Contact(c))) => {
+            s.replace_contact(&temp_id, c);
+        }
+        (Purpose::CreateContact { temp_id, mut form }, Err(err)) => {
+            s.remove_contact(&temp_id);
+            // Never lose what was typed: the form comes back with it.
+            form.error = Some(err.to_string());
+            s.overlay = Some(Overlay::Contact(form));
+            s.set_error("Could not create the contact (form reopened)", &err);
+        }
+        (Purpose::UpdateContact { before }, Ok(ApiResponse::Contact(c))) => {
+            s.replace_contact(&before.id, c);
+        }
+        (Purpose::UpdateContact { before }, Err(err)) => {
+            let id = before.id.clone();
+            s.undo
+                .retain(|u| !matches!(u, Undo::ContactEdited { after, .. } if after.id == id));
+            s.replace_contact(&id, *before);
+            s.set_error("Could not save the contact (rolled back)", &err);
+        }
+        (Purpose::DeleteContact { .. }, Ok(_)) => {}
+        (Purpose::DeleteContact { contact }, Err(err)) => {
+            s.merge_contacts(vec![*contact]);
+            s.set_error("Could not delete the contact (restored)", &err);
+        }
         (p, r) => {
             tracing::warn!(?p, ?r, "unexpected answer");
         }
@@ -902,6 +973,7 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
                 Focus::Detail
             };
         }
+        Action::Open if s.view == View::Today => jump_to_task_contact(s, out),
         Action::Open => {
             if s.selected_contact().is_some() {
                 s.focus = Focus::Detail;
@@ -929,7 +1001,28 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
                 s.overlay = Some(Overlay::Task(Box::new(TaskForm::new(&cid))));
             }
         }
-        Action::EditTask => {
+        Action::NewContact => {
+            s.view = View::Contacts;
+            s.overlay = Some(Overlay::Contact(Box::new(ContactForm::new(None))));
+        }
+        Action::DeleteContact => {
+            if let Some(c) = s
+                .selected_contact()
+                .filter(|_| s.view == View::Contacts)
+                .cloned()
+            {
+                s.overlay = Some(Overlay::Confirm(Box::new(Confirm {
+                    message: format!(
+                        "Delete the contact {}, with its tasks and notes? This cannot be undone.",
+                        crate::text::snippet(&c.display_name(), 40)
+                    ),
+                    action: ConfirmAction::DeleteContact {
+                        contact: Box::new(c),
+                    },
+                })));
+            }
+        }
+        Action::Edit => {
             if let Some((cid, task)) = task_under_cursor(s) {
                 let due = task
                     .due()
@@ -948,6 +1041,14 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
                 && let Some(cid) = s.detail.contact_id.clone()
             {
                 s.overlay = Some(Overlay::Note(Box::new(NoteEditor::new(&cid, Some(&note)))));
+            } else if s.view == View::Contacts
+                && let Some(c) = s.selected_contact()
+            {
+                if c.id.starts_with("pending-") {
+                    s.notice = Some("That contact is still being created.".into());
+                } else {
+                    s.overlay = Some(Overlay::Contact(Box::new(ContactForm::new(Some(c)))));
+                }
             }
         }
         Action::Delete => {
@@ -1026,6 +1127,33 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
                 s.overlay = Some(Overlay::Note(Box::new(NoteEditor::new(&cid, None))));
             }
         }
+    }
+}
+
+/// From the Today view to the contact of the task under the cursor.
+fn jump_to_task_contact(s: &mut State, out: &mut Vec<Command>) {
+    let Some(cid) = s
+        .today_tasks()
+        .get(s.today_selected)
+        .and_then(|t| t.contact_id.clone())
+    else {
+        return;
+    };
+    if s.contact_by_id(&cid).is_none() {
+        s.notice = Some("That contact is not loaded yet; try again when loading finishes.".into());
+        return;
+    }
+    s.view = View::Contacts;
+    if !s.hits.iter().any(|h| s.contacts[h.index].id == cid) {
+        s.query.clear();
+        s.refilter();
+    }
+    if let Some(pos) = s.hits.iter().position(|h| s.contacts[h.index].id == cid) {
+        s.selected = pos;
+        s.ensure_visible();
+        s.follow_selection();
+        s.focus = Focus::Detail;
+        s.load_detail(out);
     }
 }
 
@@ -1135,6 +1263,19 @@ fn undo(s: &mut State, out: &mut Vec<Command>) {
         Undo::TagsAdded { contact_id, tags } => {
             change_tags(s, out, &contact_id, TagMode::Remove, tags, false);
             s.notice = Some("Undone: tags removed again.".into());
+        }
+        Undo::ContactEdited { before, after } => {
+            let update = ContactUpdate::diff(&after, &before);
+            let id = before.id.clone();
+            s.replace_contact(&id, (*before).clone());
+            s.request(
+                out,
+                ApiOp::UpdateContact { id, update },
+                Priority::Interactive,
+                None,
+                Purpose::UpdateContact { before: after },
+            );
+            s.notice = Some("Undone: contact fields restored.".into());
         }
         Undo::TagsRemoved { contact_id, tags } => {
             change_tags(s, out, &contact_id, TagMode::Add, tags, false);
@@ -1266,11 +1407,25 @@ fn on_overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         Overlay::Tags(p) => tag_key(s, *p, k, out),
         Overlay::Task(f) => task_key(s, *f, k, out),
         Overlay::Note(n) => note_key(s, *n, k, out),
+        Overlay::Contact(f) => contact_key(s, f, k, out),
     };
 }
 
 fn confirmed(s: &mut State, action: ConfirmAction, out: &mut Vec<Command>) {
     match action {
+        ConfirmAction::DeleteContact { contact } => {
+            s.remove_contact(&contact.id);
+            s.focus = Focus::List;
+            s.request(
+                out,
+                ApiOp::DeleteContact {
+                    id: contact.id.clone(),
+                },
+                Priority::Interactive,
+                None,
+                Purpose::DeleteContact { contact },
+            );
+        }
         ConfirmAction::DeleteTask { contact_id, task } => {
             remove_task(s, &contact_id, &task.id);
             s.request(
@@ -1602,6 +1757,117 @@ fn note_key(
                 Purpose::UpdateNote {
                     contact_id: cid,
                     before,
+                },
+            );
+        }
+    }
+    None
+}
+
+fn contact_key(
+    s: &mut State,
+    mut f: Box<ContactForm>,
+    k: KeyEvent,
+    out: &mut Vec<Command>,
+) -> Option<Overlay> {
+    let last = f.inputs.len().saturating_sub(1);
+    let save = (k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL))
+        || (k.code == KeyCode::Enter && f.focus == last);
+    match k.code {
+        KeyCode::Esc => return None,
+        KeyCode::Tab | KeyCode::Down => f.focus = (f.focus + 1) % f.inputs.len().max(1),
+        KeyCode::BackTab | KeyCode::Up => f.focus = f.focus.checked_sub(1).unwrap_or(last),
+        KeyCode::Enter if !save => f.focus = (f.focus + 1).min(last),
+        _ if save => {}
+        _ => {
+            if let KeyCode::Char(c) = k.code
+                && crate::text::is_unsafe(c)
+            {
+                return Some(Overlay::Contact(f));
+            }
+            if let Some((_, t)) = f.inputs.get_mut(f.focus) {
+                t.input(k);
+            }
+            f.error = None;
+        }
+    }
+    if !save {
+        return Some(Overlay::Contact(f));
+    }
+    if let Some((i, problem)) = f.first_problem() {
+        f.focus = i;
+        f.error = Some(format!("{}: {problem}", f.inputs[i].0.label()));
+        return Some(Overlay::Contact(f));
+    }
+    match f.editing.clone() {
+        Some(before) => {
+            let after = f.apply(&before);
+            let update = ContactUpdate::diff(&before, &after);
+            if update.is_empty() {
+                s.notice = Some("No changes.".into());
+                return None;
+            }
+            s.replace_contact(&before.id, after.clone());
+            s.undo.push(Undo::ContactEdited {
+                before: Box::new(before.clone()),
+                after: Box::new(after),
+            });
+            s.request(
+                out,
+                ApiOp::UpdateContact {
+                    id: before.id.clone(),
+                    update,
+                },
+                Priority::Interactive,
+                None,
+                Purpose::UpdateContact {
+                    before: Box::new(before),
+                },
+            );
+        }
+        None => {
+            use forms::ContactInput as I;
+            if f.value(I::FirstName).is_none()
+                && f.value(I::LastName).is_none()
+                && f.value(I::Email).is_none()
+                && f.value(I::Phone).is_none()
+            {
+                f.error = Some("Give at least a name, an email or a phone.".into());
+                return Some(Overlay::Contact(f));
+            }
+            let temp = s.temp_id();
+            let shown = f.apply(&Contact {
+                id: temp.clone(),
+                ..Contact::default()
+            });
+            let new = NewContact {
+                first_name: f.value(I::FirstName),
+                last_name: f.value(I::LastName),
+                email: f.value(I::Email),
+                phone: f.value(I::Phone),
+                company_name: f.value(I::Company),
+                address1: f.value(I::Address1),
+                city: f.value(I::City),
+                state: f.value(I::State),
+                postal_code: f.value(I::PostalCode),
+                country: f.value(I::Country),
+                website: f.value(I::Website),
+                ..NewContact::default()
+            };
+            s.merge_contacts(vec![shown]);
+            if let Some(pos) = s.hits.iter().position(|h| s.contacts[h.index].id == temp) {
+                s.selected = pos;
+                s.ensure_visible();
+                s.follow_selection();
+            }
+            s.request(
+                out,
+                ApiOp::CreateContact(new),
+                Priority::Interactive,
+                None,
+                Purpose::CreateContact {
+                    temp_id: temp,
+                    form: f,
                 },
             );
         }

@@ -79,7 +79,8 @@ fn hints(s: &State) -> String {
         (_, Focus::Search) => return " type to filter · enter: list · esc: clear".into(),
         (View::Today, _) => &[
             (Action::ToggleTask, "done"),
-            (Action::EditTask, "edit"),
+            (Action::Edit, "edit"),
+            (Action::Open, "go to contact"),
             (Action::Back, "back"),
             (Action::Help, "help"),
         ],

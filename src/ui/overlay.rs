@@ -182,6 +182,69 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             };
             f.render_widget(Paragraph::new(foot), rows[7]);
         }
+        Overlay::Contact(form) => {
+            let rows_needed = form.inputs.len() as u16 + 4 + u16::from(form.editing.is_some());
+            let r = centered(area, 70, rows_needed);
+            f.render_widget(Clear, r);
+            let block = boxed(
+                if form.editing.is_some() {
+                    "Edit contact"
+                } else {
+                    "New contact"
+                },
+                theme,
+            );
+            let inner = block.inner(r);
+            f.render_widget(block, r);
+            let mut constraints = vec![Constraint::Length(1); form.inputs.len()];
+            if form.editing.is_some() {
+                constraints.push(Constraint::Length(1));
+            }
+            constraints.extend([Constraint::Length(1), Constraint::Length(1)]);
+            let rows = Layout::vertical(constraints).split(inner);
+            for (i, (kind, t)) in form.inputs.iter().enumerate() {
+                let on = i == form.focus;
+                let problem = kind.check(&text_of(t));
+                let [label, field, note] = Layout::horizontal([
+                    Constraint::Length(12),
+                    Constraint::Min(10),
+                    Constraint::Length(if problem.is_some() { 26 } else { 0 }),
+                ])
+                .areas(rows[i]);
+                f.render_widget(
+                    Paragraph::new(Span::styled(
+                        kind.label(),
+                        if on { theme.accent } else { theme.dim },
+                    )),
+                    label,
+                );
+                input(f, t, field, on, theme);
+                if let Some(p) = problem {
+                    f.render_widget(Paragraph::new(Span::styled(fit(p, 26), theme.error)), note);
+                }
+            }
+            let mut next = form.inputs.len();
+            if let Some(c) = &form.editing {
+                let company = c.company_name.as_deref().unwrap_or("");
+                f.render_widget(
+                    Paragraph::new(Line::from(vec![
+                        Span::styled(format!("{:<12}", "Company"), theme.dim),
+                        Span::styled(fit(&clean(company), 30), theme.dim),
+                        Span::styled("  (not editable through API v2)", theme.dim),
+                    ])),
+                    rows[next],
+                );
+                next += 1;
+            }
+            let foot = match &form.error {
+                Some(e) => Span::styled(fit(&clean(e), usize::from(inner.width)), theme.error),
+                None => Span::styled(
+                    "tab: next · ctrl-s or enter on the last field: save · esc: cancel",
+                    theme.dim,
+                ),
+            };
+            f.render_widget(Paragraph::new(foot), rows[next + 1]);
+        }
         Overlay::Note(n) => {
             let w = area.width.saturating_sub(8).clamp(20, 90);
             let h = area.height.saturating_sub(4).clamp(6, 20);
