@@ -59,7 +59,7 @@ async fn event_loop(
             height: size.height,
         },
     );
-    if dispatch(api, commands)? {
+    if dispatch(terminal, api, &mut state, commands)? {
         return Ok(());
     }
     let mut input = EventStream::new();
@@ -112,21 +112,113 @@ async fn event_loop(
             },
             _ = tokio::time::sleep_until(next_frame), if dirty => {},
         }
-        if dispatch(api, commands)? {
+        if dispatch(terminal, api, &mut state, commands)? {
             return Ok(());
         }
     }
 }
 
-/// Sends commands on; true when the app asked to quit.
-fn dispatch(api: &ApiHandle, commands: Vec<Command>) -> Result<bool> {
-    for c in commands {
-        match c {
-            Command::Api(r) => api.send(r).context("the API actor stopped")?,
+/// Carries out commands; true when the app asked to quit. Side effects
+/// report back to the app as events.
+fn dispatch(
+    terminal: &mut DefaultTerminal,
+    api: &ApiHandle,
+    state: &mut State,
+    commands: Vec<Command>,
+) -> Result<bool> {
+    let mut queue: std::collections::VecDeque<Command> = commands.into();
+    while let Some(c) = queue.pop_front() {
+        let feedback = match c {
+            Command::Api(r) => {
+                api.send(r).context("the API actor stopped")?;
+                None
+            }
             Command::Quit => return Ok(true),
+            Command::Copy(text) => {
+                copy(&text);
+                None
+            }
+            Command::Open(url) => Some(Event::Info(open(&url))),
+            Command::Edit(text) => Some(match edit_externally(terminal, &text) {
+                Ok(t) => Event::Edited(t),
+                Err(e) => Event::Info(format!("The editor failed: {e:#}")),
+            }),
+        };
+        if let Some(e) = feedback {
+            queue.extend(update(state, e));
         }
     }
     Ok(false)
+}
+
+/// OSC 52: the terminal (even across SSH and tmux) puts it on the clipboard.
+fn copy(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = crossterm::execute!(
+        out,
+        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+    );
+    let _ = out.flush();
+}
+
+/// Opens a URL in the local browser; over SSH there is none, so the link
+/// goes to the clipboard instead.
+fn open(url: &str) -> String {
+    let remote =
+        std::env::var_os("SSH_CONNECTION").is_some() || std::env::var_os("SSH_TTY").is_some();
+    if !remote {
+        let opener = if cfg!(target_os = "macos") {
+            "open"
+        } else {
+            "xdg-open"
+        };
+        let spawned = std::process::Command::new(opener)
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if spawned.is_ok() {
+            return "Opened in the browser.".into();
+        }
+    }
+    copy(url);
+    format!("Link copied to the clipboard: {url}")
+}
+
+/// Suspends the UI, runs `$VISUAL`/`$EDITOR` (else vi) on a temporary file
+/// holding `text`, and returns what was saved.
+fn edit_externally(terminal: &mut DefaultTerminal, text: &str) -> Result<String> {
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    let path = std::env::temp_dir().join(format!(
+        "rolo-note-{}-{}.md",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    std::fs::write(&path, format!("{text}\n")).context("writing the temporary file")?;
+    ratatui::restore();
+    let mut parts = editor.split_whitespace();
+    let program = parts.next().unwrap_or("vi");
+    let status = tokio::task::block_in_place(|| {
+        std::process::Command::new(program)
+            .args(parts)
+            .arg(&path)
+            .status()
+    });
+    *terminal = ratatui::try_init().context("cannot take the terminal back")?;
+    terminal.clear()?;
+    let result = match status {
+        Ok(s) if s.success() => std::fs::read_to_string(&path).context("reading the edited note"),
+        Ok(s) => Err(anyhow::anyhow!(
+            "{editor} exited with {s}; the note is unchanged"
+        )),
+        Err(e) => Err(anyhow::anyhow!("cannot run {editor}: {e}")),
+    };
+    let _ = std::fs::remove_file(&path);
+    result
 }
 
 /// ctrl-z: give the terminal back, stop, and take it again on `fg`.

@@ -379,3 +379,121 @@ fn hostile_text_never_reaches_the_terminal() {
         h.send(code(KeyCode::Esc));
     }
 }
+
+#[test]
+fn contact_edit_sends_only_changed_fields_and_blocks_invalid_email() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.serve(&f);
+    let c = f.rich_contact().clone();
+    h.select(&c.id);
+    h.send(key('e'));
+    assert!(matches!(h.state.overlay, Some(Overlay::Contact(_))));
+    // To the email field, replace it with something invalid.
+    h.send(code(KeyCode::Tab));
+    h.send(code(KeyCode::Tab));
+    for _ in 0..80 {
+        h.send(code(KeyCode::Backspace));
+    }
+    h.keys("not-an-email");
+    h.send(ctrl('s'));
+    assert!(h.outbox.is_empty(), "an invalid value cannot be submitted");
+    match &h.state.overlay {
+        Some(Overlay::Contact(form)) => assert!(form.error.as_deref().unwrap().contains("Email")),
+        other => panic!("the form stays open, got {other:?}"),
+    }
+    for _ in 0..20 {
+        h.send(code(KeyCode::Backspace));
+    }
+    h.keys("new.address@example.com");
+    h.send(ctrl('s'));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateContact { .. }));
+    match &req.op {
+        ApiOp::UpdateContact { id, update } => {
+            assert_eq!(id, &c.id);
+            assert_eq!(
+                update.to_json(),
+                serde_json::json!({"email": "new.address@example.com"})
+            );
+        }
+        _ => unreachable!(),
+    }
+    assert_eq!(
+        h.state.contact_by_id(&c.id).unwrap().email.as_deref(),
+        Some("new.address@example.com")
+    );
+    h.answer(req.id, Err(server_error()));
+    assert_eq!(
+        h.state.contact_by_id(&c.id).unwrap().email,
+        c.email,
+        "rolled back"
+    );
+}
+
+#[test]
+fn deleting_a_contact_asks_first_and_names_it() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.serve(&f);
+    let c = f.rich_contact().clone();
+    h.select(&c.id);
+    h.send(key('D'));
+    match &h.state.overlay {
+        Some(Overlay::Confirm(conf)) => assert!(conf.message.contains(&c.display_name())),
+        other => panic!("expected a confirmation, got {other:?}"),
+    }
+    h.send(key('n'));
+    assert!(h.outbox.is_empty() && h.state.contact_by_id(&c.id).is_some());
+    h.send(key('D'));
+    h.send(key('y'));
+    let req = h.take(|op| matches!(op, ApiOp::DeleteContact { .. }));
+    assert!(h.state.contact_by_id(&c.id).is_none());
+    h.answer(req.id, Err(server_error()));
+    assert!(
+        h.state.contact_by_id(&c.id).is_some(),
+        "restored after the failure"
+    );
+}
+
+#[test]
+fn the_palette_reaches_every_action() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.serve(&f);
+    h.send(key(':'));
+    h.keys("today");
+    h.send(code(KeyCode::Enter));
+    assert_eq!(h.state.view, rolo::app::View::Today);
+    assert!(
+        h.outbox
+            .iter()
+            .any(|r| matches!(r.op, ApiOp::SearchTasks(_)))
+    );
+    // Every bound action is listed when nothing is typed.
+    h.send(key(':'));
+    let Some(Overlay::Palette(p)) = &h.state.overlay else {
+        panic!("palette open")
+    };
+    let listed = rolo::app::palette_matches(p).len();
+    let bound = rolo::app::keymap::BINDINGS.len() - 1; // all but the palette itself
+    assert_eq!(listed, bound);
+}
+
+#[test]
+fn yank_copies_the_chosen_field() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.serve(&f);
+    let c = f.rich_contact().clone();
+    h.select(&c.id);
+    h.send(key('y'));
+    let (state, commands) = {
+        let cmds = rolo::app::update(&mut h.state, key('e'));
+        (h.state.notice.clone(), cmds)
+    };
+    assert_eq!(
+        commands,
+        vec![rolo::app::Command::Copy(c.email.clone().unwrap())]
+    );
+    assert_eq!(state.as_deref(), Some("Copied the email."));
+}

@@ -150,3 +150,32 @@ fn note_editor() {
     h.keys("Called back; wants the premium plan.");
     snap(&mut h, "note_editor");
 }
+
+#[test]
+fn contact_form_with_an_invalid_email() {
+    let (mut h, _) = loaded();
+    h.send(key('e'));
+    h.send(code(KeyCode::Tab));
+    h.send(code(KeyCode::Tab));
+    h.keys("@@");
+    snap(&mut h, "contact_form_invalid_email");
+}
+
+#[test]
+fn new_contact_form() {
+    let (mut h, _) = loaded();
+    h.send(key('c'));
+    h.keys("Zed");
+    snap(&mut h, "contact_form_new");
+}
+
+#[test]
+fn copy_menu_and_palette() {
+    let (mut h, _) = loaded();
+    h.send(key('y'));
+    snap(&mut h, "copy_menu");
+    h.send(code(KeyCode::Esc));
+    h.send(key(':'));
+    h.keys("ta");
+    snap(&mut h, "palette");
+}

@@ -337,3 +337,19 @@ impl ContactForm {
         c
     }
 }
+
+/// The `:` command palette: every action, found by typing.
+#[derive(Debug, Clone)]
+pub struct Palette {
+    pub input: TextArea<'static>,
+    pub selected: usize,
+}
+
+impl Default for Palette {
+    fn default() -> Self {
+        Self {
+            input: line_input(""),
+            selected: 0,
+        }
+    }
+}

@@ -64,6 +64,10 @@ pub enum Event {
         width: u16,
         height: u16,
     },
+    /// What became of a side effect (copy, open), to show the user.
+    Info(String),
+    /// Text back from `$EDITOR`.
+    Edited(String),
 }
 
 #[allow(clippy::large_enum_variant)]
@@ -71,6 +75,12 @@ pub enum Event {
 pub enum Command {
     Api(ApiRequest),
     Quit,
+    /// Put text on the clipboard (OSC 52: works over SSH).
+    Copy(String),
+    /// Open a URL in the browser (or copy it, over SSH).
+    Open(String),
+    /// Edit text in `$EDITOR`; the result comes back as `Event::Edited`.
+    Edit(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +104,9 @@ pub enum Overlay {
     Task(Box<TaskForm>),
     Note(Box<NoteEditor>),
     Contact(Box<ContactForm>),
+    /// Which field of this contact to copy.
+    Copy(Box<Contact>),
+    Palette(Box<forms::Palette>),
 }
 
 /// One selectable row of the detail pane.
@@ -383,6 +396,18 @@ impl State {
         self.contacts.get(hit.index)
     }
 
+    /// The contact the user is looking at: the Today task's, or the list's.
+    pub fn current_contact(&self) -> Option<&Contact> {
+        match self.view {
+            View::Today => self
+                .today_tasks()
+                .get(self.today_selected)
+                .and_then(|t| t.contact_id.as_deref())
+                .and_then(|id| self.contact_by_id(id)),
+            View::Contacts => self.selected_contact(),
+        }
+    }
+
     pub fn contact_by_id(&self, id: &str) -> Option<&Contact> {
         self.by_id.get(id).and_then(|i| self.contacts.get(*i))
     }
@@ -634,6 +659,23 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
             s.ensure_visible();
         }
         Event::Api(e) => on_api(s, e, &mut out),
+        Event::Info(m) => s.notice = Some(m),
+        Event::Edited(text) => {
+            if let Some(Overlay::Note(ed)) = &mut s.overlay {
+                let lines: Vec<String> = text
+                    .trim_end_matches('\n')
+                    .lines()
+                    .map(str::to_string)
+                    .collect();
+                ed.body = ratatui_textarea::TextArea::new(if lines.is_empty() {
+                    vec![String::new()]
+                } else {
+                    lines
+                });
+                ed.body.move_cursor(ratatui_textarea::CursorMove::Bottom);
+                ed.body.move_cursor(ratatui_textarea::CursorMove::End);
+            }
+        }
         Event::Key(k) => {
             if k.kind == KeyEventKind::Release {
                 return out;
@@ -933,8 +975,28 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
     let Some(action) = keymap::action_for(&k, s.context()) else {
         return;
     };
+    run_action(s, action, out);
+}
+
+/// Does what an action means here; keys and the command palette both land here.
+pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
     match action {
         Action::Quit => out.push(Command::Quit),
+        Action::Palette => s.overlay = Some(Overlay::Palette(Box::new(forms::Palette::default()))),
+        Action::Yank => {
+            if let Some(c) = s.current_contact().cloned() {
+                s.overlay = Some(Overlay::Copy(Box::new(c)));
+            }
+        }
+        Action::OpenWeb => {
+            if let Some(c) = s.current_contact() {
+                let url = format!(
+                    "https://app.gohighlevel.com/v2/location/{}/contacts/detail/{}",
+                    s.location, c.id
+                );
+                out.push(Command::Open(url));
+            }
+        }
         Action::Help => s.overlay = Some(Overlay::Help),
         Action::Search => {
             s.view = View::Contacts;
@@ -1408,6 +1470,25 @@ fn on_overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         Overlay::Task(f) => task_key(s, *f, k, out),
         Overlay::Note(n) => note_key(s, *n, k, out),
         Overlay::Contact(f) => contact_key(s, f, k, out),
+        Overlay::Copy(c) => {
+            let field = match k.code {
+                KeyCode::Char('e') => c.email.clone().map(|v| ("email", v)),
+                KeyCode::Char('p') => c.phone.clone().map(|v| ("phone", v)),
+                KeyCode::Char('n') => Some(("name", c.display_name())),
+                KeyCode::Char('i') => Some(("id", c.id.clone())),
+                KeyCode::Esc | KeyCode::Char('q') => return,
+                _ => return s.overlay = Some(Overlay::Copy(c)),
+            };
+            match field {
+                Some((what, v)) => {
+                    out.push(Command::Copy(v));
+                    s.notice = Some(format!("Copied the {what}."));
+                }
+                None => s.notice = Some("That contact has no such field.".into()),
+            }
+            None
+        }
+        Overlay::Palette(p) => palette_key(s, p, k, out),
     };
 }
 
@@ -1697,6 +1778,10 @@ fn note_key(
         return Some(Overlay::Note(Box::new(n)));
     }
     n.confirm_discard = false;
+    if k.code == KeyCode::Char('e') && k.modifiers.contains(KeyModifiers::CONTROL) {
+        out.push(Command::Edit(text));
+        return Some(Overlay::Note(Box::new(n)));
+    }
     if !(k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL)) {
         n.body.input(k);
         return Some(Overlay::Note(Box::new(n)));
@@ -1873,4 +1958,52 @@ fn contact_key(
         }
     }
     None
+}
+
+/// The palette's matches: every bound action whose help or keys contain
+/// what was typed, in keymap order.
+pub fn palette_matches(p: &forms::Palette) -> Vec<&'static keymap::Binding> {
+    let q = search::fold(&text_of(&p.input));
+    keymap::BINDINGS
+        .iter()
+        .filter(|b| b.action != Action::Palette)
+        .filter(|b| {
+            q.trim().is_empty()
+                || search::fold(b.help).contains(q.trim())
+                || format!("{:?}", b.action).to_lowercase().contains(q.trim())
+        })
+        .collect()
+}
+
+fn palette_key(
+    s: &mut State,
+    mut p: Box<forms::Palette>,
+    k: KeyEvent,
+    out: &mut Vec<Command>,
+) -> Option<Overlay> {
+    let matches = palette_matches(&p);
+    match k.code {
+        KeyCode::Esc => return None,
+        KeyCode::Down | KeyCode::Tab => {
+            p.selected = (p.selected + 1).min(matches.len().saturating_sub(1))
+        }
+        KeyCode::Up | KeyCode::BackTab => p.selected = p.selected.saturating_sub(1),
+        KeyCode::Enter => {
+            if let Some(b) = matches.get(p.selected) {
+                run_action(s, b.action, out);
+            }
+            // The action may have opened an overlay of its own; keep it.
+            return s.overlay.take();
+        }
+        _ => {
+            if let KeyCode::Char(c) = k.code
+                && crate::text::is_unsafe(c)
+            {
+                return Some(Overlay::Palette(p));
+            }
+            p.input.input(k);
+            p.selected = 0;
+        }
+    }
+    Some(Overlay::Palette(p))
 }

@@ -220,7 +220,10 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
                 );
                 input(f, t, field, on, theme);
                 if let Some(p) = problem {
-                    f.render_widget(Paragraph::new(Span::styled(fit(p, 26), theme.error)), note);
+                    f.render_widget(
+                        Paragraph::new(Span::styled(format!(" {}", fit(p, 25)), theme.error)),
+                        note,
+                    );
                 }
             }
             let mut next = form.inputs.len();
@@ -244,6 +247,66 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
                 ),
             };
             f.render_widget(Paragraph::new(foot), rows[next + 1]);
+        }
+        Overlay::Copy(c) => {
+            let r = centered(area, 44, 8);
+            f.render_widget(Clear, r);
+            let row = |k: &str, what: &str, v: Option<&str>| {
+                Line::from(vec![
+                    Span::styled(format!(" {k} "), theme.highlight),
+                    Span::styled(format!("{what:<6}"), theme.dim),
+                    Span::raw(fit(&clean(v.unwrap_or("—")), 32)),
+                ])
+            };
+            let name = c.display_name();
+            let lines = vec![
+                row("e", "email", c.email.as_deref()),
+                row("p", "phone", c.phone.as_deref()),
+                row("n", "name", Some(&name)),
+                row("i", "id", Some(&c.id)),
+                Line::default(),
+                Line::from(Span::styled(" esc: cancel", theme.dim)),
+            ];
+            f.render_widget(Paragraph::new(lines).block(boxed("Copy", theme)), r);
+        }
+        Overlay::Palette(p) => {
+            let matches = crate::app::palette_matches(p);
+            let h = (matches.len() as u16 + 4).clamp(6, area.height.min(20));
+            let r = centered(area, 56, h);
+            f.render_widget(Clear, r);
+            let block = boxed("Command", theme);
+            let inner = block.inner(r);
+            f.render_widget(block, r);
+            let [line, list] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+            let [colon, field] =
+                Layout::horizontal([Constraint::Length(2), Constraint::Min(1)]).areas(line);
+            f.render_widget(Paragraph::new(Span::styled(":", theme.accent)), colon);
+            input(f, &p.input, field, true, theme);
+            let offset = p
+                .selected
+                .saturating_sub(usize::from(list.height).saturating_sub(1));
+            let lines: Vec<Line> = matches
+                .iter()
+                .enumerate()
+                .skip(offset)
+                .take(usize::from(list.height))
+                .map(|(i, b)| {
+                    let st = if i == p.selected {
+                        theme.selected
+                    } else {
+                        theme.text
+                    };
+                    Line::from(vec![
+                        Span::styled(format!(" {:<28}", b.help), st),
+                        Span::styled(
+                            format!("{:>12} ", b.keys.join(",")),
+                            if i == p.selected { st } else { theme.dim },
+                        ),
+                    ])
+                })
+                .collect();
+            f.render_widget(Paragraph::new(lines), list);
         }
         Overlay::Note(n) => {
             let w = area.width.saturating_sub(8).clamp(20, 90);
@@ -269,7 +332,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
                     theme.error,
                 )
             } else {
-                Span::styled("ctrl-s: save · esc: cancel", theme.dim)
+                Span::styled("ctrl-s: save · ctrl-e: $EDITOR · esc: cancel", theme.dim)
             };
             f.render_widget(Paragraph::new(hint), foot);
         }
@@ -313,17 +376,28 @@ fn help(f: &mut Frame, area: Rect, theme: &Theme) {
         f.render_widget(Paragraph::new(lines).block(boxed("Keys", theme)), r);
         return;
     }
-    let mut groups = groups.into_iter();
-    let left: Vec<Line> = groups.next().unwrap_or_default();
-    let mut right: Vec<Line> = Vec::new();
+    // Two columns, filled in reading order, split near the middle at a
+    // group boundary when one is close.
+    let mut all: Vec<Line> = Vec::new();
+    let mut starts = Vec::new();
     for g in groups {
-        if !right.is_empty() {
-            right.push(Line::default());
+        if !all.is_empty() {
+            all.push(Line::default());
         }
-        right.extend(g);
+        starts.push(all.len());
+        all.extend(g);
     }
-    right.push(Line::default());
-    right.push(footer);
+    all.push(Line::default());
+    all.push(footer);
+    let half = all.len().div_ceil(2);
+    let split = starts
+        .iter()
+        .copied()
+        .filter(|s| s.abs_diff(half) <= 3)
+        .min_by_key(|s| s.abs_diff(half))
+        .unwrap_or(half);
+    let right: Vec<Line> = all.split_off(split);
+    let left = all;
     let h = (left.len().max(right.len()) as u16 + 2).min(area.height);
     let r = centered(area, area.width, h);
     f.render_widget(Clear, r);

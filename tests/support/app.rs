@@ -100,6 +100,8 @@ pub struct Harness {
     pub outbox: Vec<ApiRequest>,
     pub quit: bool,
     pub clock: u64,
+    /// Copy, open and edit commands, for the runtime to carry out.
+    pub effects: Vec<Command>,
 }
 
 impl Harness {
@@ -111,6 +113,7 @@ impl Harness {
             outbox: Vec::new(),
             quit: false,
             clock: 0,
+            effects: Vec::new(),
         };
         h.absorb(commands);
         h
@@ -121,6 +124,7 @@ impl Harness {
             match c {
                 Command::Api(r) => self.outbox.push(r),
                 Command::Quit => self.quit = true,
+                other => self.effects.push(other),
             }
         }
     }
