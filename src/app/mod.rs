@@ -982,7 +982,7 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
 pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
     match action {
         Action::Quit => out.push(Command::Quit),
-        Action::Palette => s.overlay = Some(Overlay::Palette(Box::new(forms::Palette::default()))),
+        Action::Palette => s.overlay = Some(Overlay::Palette(Box::default())),
         Action::Yank => {
             if let Some(c) = s.current_contact().cloned() {
                 s.overlay = Some(Overlay::Copy(Box::new(c)));
