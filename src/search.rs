@@ -31,24 +31,103 @@ fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// A contact's searchable text, folded once.
+/// Separates the fields of [`Entry::all`]; a control char, so it never
+/// appears in a (sanitized) query and no match can span two fields.
+const FIELD_SEP: char = '\u{1f}';
+/// Separates tags within their field.
+const TAG_SEP: char = '\u{1e}';
+
+/// A contact's searchable text, folded once: every field in one string, so
+/// that one SIMD substring scan checks them all.
 #[derive(Debug, Clone, Default)]
 pub struct Entry {
+    /// The folded display name (ranking, fuzzy matching, highlights).
     pub name: String,
-    pub email: String,
-    pub company: String,
-    pub phone_digits: String,
-    pub tags: Vec<String>,
+    /// name ␟ email ␟ company ␟ tag ␞ tag … ␟ phone digits
+    all: String,
+    /// Byte offsets where email, company, tags and phone start in `all`.
+    starts: [u32; 4],
+    /// Which characters the name contains (see `char_mask`), so fuzzy
+    /// matching can skip names that lack one of the query's.
+    name_mask: u64,
+}
+
+/// A bit per letter and digit, and shared bits for everything else.
+fn char_mask(s: &str) -> u64 {
+    s.chars().fold(0u64, |m, c| {
+        let bit = match c {
+            'a'..='z' => c as u32 - 'a' as u32,
+            '0'..='9' => 26 + c as u32 - '0' as u32,
+            ' ' => return m,
+            c => 36 + (c as u32 % 28),
+        };
+        m | 1 << bit
+    })
 }
 
 impl Entry {
     pub fn new(c: &Contact) -> Self {
+        let name = fold(&c.display_name());
+        let mut all = String::with_capacity(96);
+        all.push_str(&name);
+        let mut starts = [0u32; 4];
+        let fields = [
+            fold(c.email.as_deref().unwrap_or("")),
+            fold(c.company_name.as_deref().unwrap_or("")),
+            c.tags()
+                .iter()
+                .map(|t| fold(t))
+                .collect::<Vec<_>>()
+                .join(&TAG_SEP.to_string()),
+            digits(c.phone.as_deref().unwrap_or("")),
+        ];
+        for (i, f) in fields.iter().enumerate() {
+            all.push(FIELD_SEP);
+            starts[i] = all.len() as u32;
+            // A separator inside a field (hostile text) would split it.
+            all.extend(
+                f.chars()
+                    .filter(|c| *c != FIELD_SEP && (i == 2 || *c != TAG_SEP)),
+            );
+        }
+        let name_mask = char_mask(&name);
         Self {
-            name: fold(&c.display_name()),
-            email: fold(c.email.as_deref().unwrap_or("")),
-            company: fold(c.company_name.as_deref().unwrap_or("")),
-            phone_digits: digits(c.phone.as_deref().unwrap_or("")),
-            tags: c.tags().iter().map(|t| fold(t)).collect(),
+            name,
+            all,
+            starts,
+            name_mask,
+        }
+    }
+
+    fn field_at(&self, pos: usize) -> Field {
+        match self.starts.iter().rposition(|s| pos >= *s as usize) {
+            None => Field::Name,
+            Some(0) => Field::Email,
+            Some(1) => Field::Company,
+            Some(2) => Field::Tag,
+            _ => Field::Phone,
+        }
+    }
+
+    /// The tier of a match at `start..end` of `all`, within its field (or
+    /// its tag).
+    fn tier_at(&self, start: usize, end: usize) -> Tier {
+        let bytes = self.all.as_bytes();
+        let is_sep = |b: u8| b == FIELD_SEP as u8 || b == TAG_SEP as u8;
+        let at_start = start == 0 || is_sep(bytes[start - 1]);
+        let at_end = end == bytes.len() || is_sep(bytes[end]);
+        if at_start && at_end {
+            Tier::Exact
+        } else if at_start
+            || self.all[..start]
+                .chars()
+                .next_back()
+                .is_some_and(|c| !c.is_alphanumeric())
+        {
+            // A match at a word start reads like a prefix: "lov" in "ada lovelace".
+            Tier::Prefix
+        } else {
+            Tier::Substring
         }
     }
 }
@@ -62,7 +141,7 @@ pub enum Tier {
     Exact = 4,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
     Any,
     Name,
@@ -76,9 +155,21 @@ enum Field {
 struct Term {
     field: Field,
     text: String,
-    /// For phone-looking terms: the digits alone.
-    digits: Option<String>,
+    finder: memchr::memmem::Finder<'static>,
+    /// For phone-looking terms: a finder of the digits alone.
+    digits: Option<memchr::memmem::Finder<'static>>,
     pattern: Pattern,
+    mask: u64,
+}
+
+impl Term {
+    /// Whether fuzzy matching applies: from three characters on, and only
+    /// where names are searched.
+    fn fuzzy(&self) -> bool {
+        matches!(self.field, Field::Any | Field::Name)
+            && self.digits.is_none()
+            && self.text.chars().nth(2).is_some()
+    }
 }
 
 /// A parsed query, reusable across many contacts.
@@ -120,9 +211,16 @@ impl Query {
                 Normalization::Smart,
                 AtomKind::Fuzzy,
             );
+            let digits = match field {
+                _ if phone_like => Some(d),
+                Field::Phone => Some(d).filter(|d| !d.is_empty()),
+                _ => None,
+            };
             terms.push(Term {
                 field,
-                digits: phone_like.then_some(d),
+                finder: memchr::memmem::Finder::new(text.as_bytes()).into_owned(),
+                digits: digits.map(|d| memchr::memmem::Finder::new(d.as_bytes()).into_owned()),
+                mask: char_mask(&text),
                 text,
                 pattern,
             });
@@ -135,38 +233,14 @@ impl Query {
     }
 }
 
-/// One search result.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One search result: which contact, and how well it matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
     /// Index into the contacts that were searched.
     pub index: usize,
+    /// The worst tier over the query's terms.
     pub tier: Tier,
     pub score: u32,
-    /// Char positions in the displayed name that matched, for highlighting.
-    pub name_positions: Vec<u32>,
-}
-
-fn tier_of(hay: &str, needle: &str) -> Option<Tier> {
-    if hay.is_empty() {
-        return None;
-    }
-    if hay == needle {
-        return Some(Tier::Exact);
-    }
-    if hay.starts_with(needle) {
-        return Some(Tier::Prefix);
-    }
-    let pos = hay.find(needle)?;
-    // A match at a word start reads like a prefix: "lov" in "ada lovelace".
-    let at_word = hay[..pos]
-        .chars()
-        .last()
-        .is_some_and(|c| !c.is_alphanumeric());
-    Some(if at_word {
-        Tier::Prefix
-    } else {
-        Tier::Substring
-    })
 }
 
 /// Reusable buffers for scoring many contacts.
@@ -187,103 +261,307 @@ impl Default for Searcher {
 }
 
 impl Searcher {
+    /// The best tier of one term on one contact, and a fuzzy score.
+    fn term(&mut self, t: &Term, e: &Entry) -> Option<(Tier, u32)> {
+        let mut best: Option<Tier> = None;
+        let hay = e.all.as_bytes();
+        let wanted = |f: Field| t.field == Field::Any || t.field == f;
+        if t.field != Field::Phone {
+            for start in t.finder.find_iter(hay) {
+                let field = e.field_at(start);
+                if field == Field::Phone || !wanted(field) {
+                    continue;
+                }
+                let tier = e.tier_at(start, start + t.text.len());
+                if Some(tier) > best {
+                    best = Some(tier);
+                    if tier == Tier::Exact {
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(d) = &t.digits {
+            let phone = e.starts[3] as usize;
+            if let Some(p) = d.find(&hay[phone..]) {
+                let tier = e.tier_at(phone + p, phone + p + d.needle().len());
+                best = best.max(Some(tier));
+            }
+        }
+        if let Some(tier) = best {
+            return Some((tier, 0));
+        }
+        // Fuzzy, on the name only (fuzzy over emails and tags finds too much
+        // that is not meant), and only from three characters on: on one or
+        // two, nearly every name matches.
+        if t.fuzzy() && e.name_mask & t.mask == t.mask {
+            let hay = Utf32Str::new(&e.name, &mut self.buf);
+            let s = t.pattern.score(hay, &mut self.matcher)?;
+            return Some((Tier::Fuzzy, s));
+        }
+        None
+    }
+
     /// Scores one contact; `None` when a term does not match at all.
     pub fn score(&mut self, q: &Query, e: &Entry, index: usize) -> Option<Hit> {
-        let mut total_tier = 0u32;
+        let mut total = 0u32;
         let mut worst = Tier::Exact;
-        let mut fuzzy_score = 0u32;
-        let mut positions: Vec<u32> = Vec::new();
+        let mut fuzzy = 0u32;
         for t in &q.terms {
-            let mut best: Option<Tier> = None;
-            let mut consider = |tier: Option<Tier>| {
-                if tier > best {
-                    best = tier;
-                }
-            };
-            let name_tier = matches!(t.field, Field::Any | Field::Name)
-                .then(|| tier_of(&e.name, &t.text))
-                .flatten();
-            consider(name_tier);
-            if matches!(t.field, Field::Any | Field::Email) {
-                consider(tier_of(&e.email, &t.text));
-            }
-            if matches!(t.field, Field::Any | Field::Company) {
-                consider(tier_of(&e.company, &t.text));
-            }
-            if matches!(t.field, Field::Any | Field::Tag) {
-                for tag in &e.tags {
-                    consider(tier_of(tag, &t.text));
-                }
-            }
-            if matches!(t.field, Field::Any | Field::Phone) {
-                let needle = t
-                    .digits
-                    .clone()
-                    .or_else(|| (t.field == Field::Phone).then(|| digits(&t.text)));
-                if let Some(d) = needle.filter(|d| !d.is_empty()) {
-                    consider(tier_of(&e.phone_digits, &d));
-                }
-            }
-            if let Some(tier) = name_tier
-                && best == Some(tier)
-                && let Some(start) = e.name.find(&t.text)
-            {
-                let start = e.name[..start].chars().count() as u32;
-                positions.extend(start..start + t.text.chars().count() as u32);
-            }
-            if best.is_none() && matches!(t.field, Field::Any | Field::Name) {
-                // Fuzzy, on the name only: fuzzy over emails and tags finds
-                // too much that is not meant.
-                self.indices.clear();
-                let hay = Utf32Str::new(&e.name, &mut self.buf);
-                if let Some(s) = t.pattern.indices(hay, &mut self.matcher, &mut self.indices) {
-                    best = Some(Tier::Fuzzy);
-                    fuzzy_score += s;
-                    positions.extend(self.indices.iter().copied());
-                }
-            }
-            let tier = best?;
+            let (tier, s) = self.term(t, e)?;
             worst = worst.min(tier);
-            total_tier += tier as u32;
+            total += tier as u32;
+            fuzzy = fuzzy.saturating_add(s);
         }
-        positions.sort_unstable();
-        positions.dedup();
         Some(Hit {
             index,
             tier: worst,
-            score: total_tier * 100_000 + fuzzy_score.min(99_999),
-            name_positions: positions,
+            score: total * 100_000 + fuzzy.min(99_999),
         })
+    }
+
+    /// Char positions in the displayed name that the query matched, for
+    /// highlighting: computed for the rows on screen only.
+    pub fn highlight(&mut self, q: &Query, e: &Entry) -> Vec<u32> {
+        let mut positions = Vec::new();
+        for t in q
+            .terms
+            .iter()
+            .filter(|t| matches!(t.field, Field::Any | Field::Name))
+        {
+            if let Some(start) = e.name.find(&t.text) {
+                let start = e.name[..start].chars().count() as u32;
+                positions.extend(start..start + t.text.chars().count() as u32);
+            } else if self.term(t, e).is_some_and(|(tier, _)| tier == Tier::Fuzzy) {
+                self.indices.clear();
+                let hay = Utf32Str::new(&e.name, &mut self.buf);
+                if t.pattern
+                    .indices(hay, &mut self.matcher, &mut self.indices)
+                    .is_some()
+                {
+                    positions.extend(self.indices.iter().copied());
+                }
+            }
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        positions
+    }
+}
+
+/// The searchable contacts, with what makes typing fast: names ranked
+/// once, and the last results kept so that each added character only
+/// re-checks the contacts that still matched.
+#[derive(Default)]
+pub struct Index {
+    entries: Vec<Entry>,
+    /// Each entry's place in name order.
+    rank: Vec<u32>,
+    /// Entry indices in name order (the list without a query).
+    by_name: Vec<usize>,
+    ranked: bool,
+    last: Option<(String, Vec<Hit>)>,
+    /// Every entry's `all`, end to end (each followed by a separator), so a
+    /// first keystroke is one SIMD scan over contiguous memory.
+    arena: Vec<u8>,
+    /// Where each entry starts in `arena`.
+    offsets: Vec<u32>,
+    arena_ok: bool,
+}
+
+impl Index {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn entry(&self, i: usize) -> &Entry {
+        &self.entries[i]
+    }
+
+    fn changed(&mut self) {
+        self.ranked = false;
+        self.arena_ok = false;
+        self.last = None;
+    }
+
+    fn ensure_arena(&mut self) {
+        if self.arena_ok {
+            return;
+        }
+        self.arena.clear();
+        self.offsets.clear();
+        for e in &self.entries {
+            self.offsets.push(self.arena.len() as u32);
+            self.arena.extend_from_slice(e.all.as_bytes());
+            self.arena.push(FIELD_SEP as u8);
+        }
+        self.arena_ok = true;
+    }
+
+    /// A term too short for fuzzy matching, over every entry at once: the
+    /// best tier per entry (0 for none), from one scan of the arena.
+    fn scan(&mut self, t: &Term) -> Vec<u8> {
+        self.ensure_arena();
+        let mut best = vec![0u8; self.entries.len()];
+        let mut entry = 0usize;
+        let len = t.text.len();
+        let mut at = 0usize;
+        while let Some(p) = t.finder.find(&self.arena[at..]) {
+            let pos = at + p;
+            while entry + 1 < self.offsets.len() && self.offsets[entry + 1] as usize <= pos {
+                entry += 1;
+            }
+            let e = &self.entries[entry];
+            let rel = pos - self.offsets[entry] as usize;
+            let field = e.field_at(rel);
+            let mut next = pos + 1;
+            if field != Field::Phone && (t.field == Field::Any || t.field == field) {
+                let tier = e.tier_at(rel, rel + len);
+                best[entry] = best[entry].max(tier as u8);
+                if tier >= Tier::Prefix {
+                    // Good enough for a term this short: on to the next contact.
+                    next = self
+                        .offsets
+                        .get(entry + 1)
+                        .map_or(self.arena.len(), |o| *o as usize);
+                }
+            }
+            at = next;
+            if at >= self.arena.len() {
+                break;
+            }
+        }
+        best
+    }
+
+    pub fn push(&mut self, e: Entry) {
+        self.entries.push(e);
+        self.changed();
+    }
+
+    pub fn set(&mut self, i: usize, e: Entry) {
+        self.entries[i] = e;
+        self.changed();
+    }
+
+    pub fn remove(&mut self, i: usize) {
+        self.entries.remove(i);
+        self.changed();
+    }
+
+    fn ensure_ranked(&mut self) {
+        if self.ranked {
+            return;
+        }
+        let mut order: Vec<usize> = (0..self.entries.len()).collect();
+        order.sort_by(|a, b| {
+            self.entries[*a]
+                .name
+                .cmp(&self.entries[*b].name)
+                .then(a.cmp(b))
+        });
+        self.rank = vec![0; order.len()];
+        for (r, i) in order.iter().enumerate() {
+            self.rank[*i] = r as u32;
+        }
+        self.by_name = order;
+        self.ranked = true;
+    }
+
+    /// Every contact matching `query`, best first, ties in name order. An
+    /// empty query lists everything by name.
+    pub fn search(&mut self, query: &str) -> Vec<Hit> {
+        self.ensure_ranked();
+        // Built with the ranking (after each load), so the first keystroke
+        // does not pay for it.
+        self.ensure_arena();
+        let q = Query::parse(query);
+        if q.is_empty() {
+            self.last = None;
+            return self
+                .by_name
+                .iter()
+                .map(|&index| Hit {
+                    index,
+                    tier: Tier::Exact,
+                    score: 0,
+                })
+                .collect();
+        }
+        // Typing more can only narrow: re-check the last results alone.
+        // Not when a ':' may have made a word a field token, nor when a
+        // term just grew long enough for fuzzy matching (which finds
+        // contacts the shorter term's substring search did not).
+        let narrow = self.last.as_ref().and_then(|(prev, hits)| {
+            let added = query.strip_prefix(prev.as_str())?;
+            let p = Query::parse(prev);
+            let fuzzy_unchanged = q
+                .terms
+                .iter()
+                .zip(p.terms.iter())
+                .all(|(n, o)| n.fuzzy() == o.fuzzy());
+            (!added.contains(':') && fuzzy_unchanged).then_some(hits)
+        });
+        let mut s = Searcher::default();
+        let first = &q.terms[0];
+        let short = !first.fuzzy() && first.digits.is_none() && first.field != Field::Phone;
+        let mut hits: Vec<Hit> = match narrow {
+            Some(prev) => prev
+                .iter()
+                .filter_map(|h| s.score(&q, &self.entries[h.index], h.index))
+                .collect(),
+            None if short && q.terms.len() == 1 => {
+                // One short term: bucket by tier in name order; no sort needed.
+                let first = first.clone();
+                let best = self.scan(&first);
+                let mut hits = Vec::new();
+                for tier in [Tier::Exact, Tier::Prefix, Tier::Substring] {
+                    hits.extend(self.by_name.iter().filter(|&&i| best[i] == tier as u8).map(
+                        |&index| Hit {
+                            index,
+                            tier,
+                            score: tier as u32 * 100_000,
+                        },
+                    ));
+                }
+                self.last = Some((query.to_string(), hits.clone()));
+                return hits;
+            }
+            None if short => {
+                let first = first.clone();
+                let best = self.scan(&first);
+                best.iter()
+                    .enumerate()
+                    .filter(|(_, t)| **t > 0)
+                    .filter_map(|(i, _)| s.score(&q, &self.entries[i], i))
+                    .collect()
+            }
+            None => self
+                .entries
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| s.score(&q, e, i))
+                .collect(),
+        };
+        let rank = &self.rank;
+        hits.sort_unstable_by_key(|h| (std::cmp::Reverse(h.score), rank[h.index]));
+        self.last = Some((query.to_string(), hits.clone()));
+        hits
     }
 }
 
 /// Every contact matching `query`, best first (ties by name, then index).
-/// An empty query returns everything in the given order.
+/// An empty query returns everything by name.
 pub fn search(query: &str, entries: &[Entry]) -> Vec<Hit> {
-    let q = Query::parse(query);
-    if q.is_empty() {
-        return (0..entries.len())
-            .map(|index| Hit {
-                index,
-                tier: Tier::Exact,
-                score: 0,
-                name_positions: Vec::new(),
-            })
-            .collect();
+    let mut index = Index::default();
+    for e in entries {
+        index.push(e.clone());
     }
-    let mut s = Searcher::default();
-    let mut hits: Vec<Hit> = entries
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| s.score(&q, e, i))
-        .collect();
-    hits.sort_by(|a, b| {
-        b.score
-            .cmp(&a.score)
-            .then_with(|| entries[a.index].name.cmp(&entries[b.index].name))
-            .then(a.index.cmp(&b.index))
-    });
-    hits
+    index.search(query)
 }
 
 #[cfg(test)]
@@ -386,23 +664,43 @@ mod tests {
     #[test]
     fn highlight_positions_point_at_the_name() {
         let e = entries();
-        let hits = search("love", &e);
-        assert_eq!(hits[0].name_positions, vec![4, 5, 6, 7]);
-        let hits = search("nun", &e);
+        let mut s = Searcher::default();
+        assert_eq!(s.highlight(&Query::parse("love"), &e[2]), vec![4, 5, 6, 7]);
         assert_eq!(
-            hits[0].name_positions,
+            s.highlight(&Query::parse("nun"), &e[0]),
             vec![5, 6, 7],
             "positions count chars, not bytes"
+        );
+        assert_eq!(
+            s.highlight(&Query::parse("jos"), &e[3]),
+            vec![0, 7, 8],
+            "fuzzy positions"
         );
     }
 
     #[test]
-    fn empty_query_keeps_everything_in_order() {
+    fn empty_query_lists_by_name() {
         let e = entries();
         let hits = search("  ", &e);
         assert_eq!(
             hits.iter().map(|h| h.index).collect::<Vec<_>>(),
-            vec![0, 1, 2, 3]
+            vec![2, 3, 0, 1]
         );
+    }
+
+    #[test]
+    fn narrowing_gives_the_same_results_as_a_fresh_search() {
+        let e = entries();
+        let mut index = Index::default();
+        for x in &e {
+            index.push(x.clone());
+        }
+        for q in [
+            "j", "jo", "jos", "jose", "jose ", "jose n", "e", "em", "email:", "email:j", "email:jb",
+        ] {
+            assert_eq!(index.search(q), search(q, &e), "{q}");
+        }
+        // Deleting characters falls back to a full search.
+        assert_eq!(index.search("jo"), search("jo", &e));
     }
 }

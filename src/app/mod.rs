@@ -15,7 +15,7 @@ use crate::api::actor::{ApiEvent, ApiOp, ApiRequest, ApiResponse, Priority, Requ
 use crate::api::error::{ApiError, CancelReason};
 use crate::api::limiter::RateBudget;
 use crate::api::model::*;
-use crate::search::{self, Entry, Hit};
+use crate::search::{self, Entry, Hit, Index};
 use forms::{
     Confirm, ConfirmAction, ContactForm, NoteEditor, TagMode, TagPrompt, TaskField, TaskForm,
     text_of,
@@ -272,7 +272,7 @@ pub const SEARCH_DEBOUNCE_MS: u64 = 300;
 pub struct State {
     pub location: String,
     pub contacts: Vec<Contact>,
-    entries: Vec<Entry>,
+    index: Index,
     by_id: HashMap<String, usize>,
     pub total_on_server: Option<u64>,
     pub list_status: Remote<()>,
@@ -318,7 +318,7 @@ impl State {
         let mut s = State {
             location: location.to_string(),
             contacts: Vec::new(),
-            entries: Vec::new(),
+            index: Index::default(),
             by_id: HashMap::new(),
             total_on_server: None,
             list_status: Remote::Idle,
@@ -437,12 +437,12 @@ impl State {
             match self.by_id.get(&c.id) {
                 Some(&i) => {
                     self.contacts[i] = c;
-                    self.entries[i] = entry;
+                    self.index.set(i, entry);
                 }
                 None => {
                     self.by_id.insert(c.id.clone(), self.contacts.len());
                     self.contacts.push(c);
-                    self.entries.push(entry);
+                    self.index.push(entry);
                 }
             }
         }
@@ -452,18 +452,16 @@ impl State {
     /// Re-ranks after the query or the data changed, keeping the cursor on
     /// the same contact when it is still there.
     fn refilter(&mut self) {
-        let keep = self.selected_contact().map(|c| c.id.clone());
-        self.hits = search::search(&self.query, &self.entries);
-        if self.query.trim().is_empty() {
-            // Without a query: alphabetical, as an address book reads.
-            let entries = &self.entries;
-            self.hits.sort_by(|a, b| {
-                entries[a.index]
-                    .name
-                    .cmp(&entries[b.index].name)
-                    .then(a.index.cmp(&b.index))
-            });
-        }
+        self.refilter_keeping(true);
+    }
+
+    /// Re-ranks; with `keep`, the cursor stays on the same contact when it
+    /// is still listed, else it goes to the best match.
+    fn refilter_keeping(&mut self, keep: bool) {
+        let keep = keep
+            .then(|| self.selected_contact().map(|c| c.id.clone()))
+            .flatten();
+        self.hits = self.index.search(&self.query);
         self.selected = keep
             .and_then(|id| {
                 self.hits
@@ -474,6 +472,15 @@ impl State {
             .min(self.hits.len().saturating_sub(1));
         self.ensure_visible();
         self.follow_selection();
+    }
+
+    /// Highlighted char positions of a listed contact's name.
+    pub fn highlights(&self, index: usize) -> Vec<u32> {
+        let q = search::Query::parse(&self.query);
+        if q.is_empty() {
+            return Vec::new();
+        }
+        search::Searcher::default().highlight(&q, self.index.entry(index))
     }
 
     fn ensure_visible(&mut self) {
@@ -596,7 +603,7 @@ impl State {
     fn set_tags(&mut self, contact_id: &str, tags: Vec<String>) {
         if let Some(&i) = self.by_id.get(contact_id) {
             self.contacts[i].tags = Some(tags);
-            self.entries[i] = Entry::new(&self.contacts[i]);
+            self.index.set(i, Entry::new(&self.contacts[i]));
         }
     }
 
@@ -604,7 +611,7 @@ impl State {
     fn remove_contact(&mut self, id: &str) -> Option<Contact> {
         let i = self.by_id.remove(id)?;
         let c = self.contacts.remove(i);
-        self.entries.remove(i);
+        self.index.remove(i);
         for (k, v) in self.by_id.iter_mut() {
             if *v > i {
                 *v -= 1;
@@ -1443,12 +1450,8 @@ fn on_search_key(s: &mut State, k: KeyEvent) {
 }
 
 fn after_query_change(s: &mut State) {
-    s.selected = 0;
     s.list_offset = 0;
-    s.refilter();
-    s.selected = 0;
-    s.ensure_visible();
-    s.follow_selection();
+    s.refilter_keeping(false);
     s.search_due = Some(s.elapsed_ms + SEARCH_DEBOUNCE_MS);
 }
 

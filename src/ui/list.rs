@@ -91,10 +91,11 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         let name = clean(&c.display_name()).into_owned();
         let name_budget = (width * 3 / 5).max(12).min(width);
         let name = fit(&name, name_budget);
+        let positions = s.highlights(hit.index);
         let mut run = String::new();
         let mut run_hl = false;
         for (ci, ch) in name.chars().enumerate() {
-            let hl = hit.name_positions.contains(&(ci as u32));
+            let hl = positions.contains(&(ci as u32));
             if hl != run_hl && !run.is_empty() {
                 spans.push(Span::styled(
                     std::mem::take(&mut run),
