@@ -388,6 +388,12 @@ fn contact_edit_sends_only_changed_fields_and_blocks_invalid_email() {
     let c = f.rich_contact().clone();
     h.select(&c.id);
     h.send(key('e'));
+    assert!(
+        h.state.overlay.is_none(),
+        "the full record is not loaded yet"
+    );
+    h.serve(&f);
+    h.send(key('e'));
     assert!(matches!(h.state.overlay, Some(Overlay::Contact(_))));
     // To the email field, replace it with something invalid.
     h.send(code(KeyCode::Tab));

@@ -11,6 +11,75 @@ use serde_json::{Map, Value};
 /// Fields rolo does not model, kept verbatim.
 pub type Extra = Map<String, Value>;
 
+/// A contact's unmodelled fields, kept verbatim as compact JSON text.
+///
+/// A list holds tens of thousands of contacts, and as a map every nested
+/// object (DND settings, attribution…) would cost a tree node of its own:
+/// several kilobytes a contact. As text it costs its length.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct RawFields(Box<str>);
+
+impl RawFields {
+    pub fn from_map(map: &Map<String, Value>) -> Self {
+        if map.is_empty() {
+            return Self::default();
+        }
+        Self(Value::Object(map.clone()).to_string().into_boxed_str())
+    }
+
+    pub fn to_map(&self) -> Map<String, Value> {
+        if self.0.is_empty() {
+            return Map::new();
+        }
+        serde_json::from_str(&self.0).unwrap_or_default()
+    }
+
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.to_map().remove(key)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.to_map().contains_key(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.to_map().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn insert(&mut self, key: &str, value: Value) {
+        let mut m = self.to_map();
+        m.insert(key.to_string(), value);
+        *self = Self::from_map(&m);
+    }
+}
+
+impl std::fmt::Debug for RawFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "RawFields({})",
+            if self.0.is_empty() { "{}" } else { &self.0 }
+        )
+    }
+}
+
+impl Serialize for RawFields {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_map().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = Map::<String, Value>::deserialize(d)?;
+        Ok(Self::from_map(&map))
+    }
+}
+
 /// A contact as returned by GET /contacts/{id}, PUT, upsert, list and search
 /// (`GetContectByIdSchema` and `ContactsSearchSchema` in the spec).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -68,7 +137,7 @@ pub struct Contact {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_after: Option<Vec<Value>>,
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: RawFields,
 }
 
 impl Contact {

@@ -119,6 +119,8 @@ pub enum DetailItem {
 #[derive(Debug, Clone, Default)]
 pub struct Detail {
     pub contact_id: Option<String>,
+    /// The full record (the list keeps only what it shows and searches).
+    pub contact: Remote<Contact>,
     pub tasks: Remote<Vec<Task>>,
     pub notes: Remote<Vec<Note>>,
     pub appointments: Remote<Vec<Appointment>>,
@@ -189,6 +191,7 @@ impl Detail {
 #[derive(Debug, Clone)]
 enum Purpose {
     ContactsPage,
+    Contact(String),
     ServerSearch,
     Tasks(String),
     Notes(String),
@@ -433,6 +436,12 @@ impl State {
 
     fn merge_contacts(&mut self, incoming: Vec<Contact>) {
         for c in incoming {
+            if self.detail.contact_id.as_deref() == Some(c.id.as_str())
+                && let Remote::Loaded(full) = &mut self.detail.contact
+            {
+                *full = c.clone();
+            }
+            let c = slim(c);
             let entry = Entry::new(&c);
             match self.by_id.get(&c.id) {
                 Some(&i) => {
@@ -514,7 +523,17 @@ impl State {
         self.detail.tasks = Remote::Loading;
         self.detail.notes = Remote::Loading;
         self.detail.appointments = Remote::Loading;
-        // Three requests at once; a newer contact's loads supersede these.
+        if !matches!(self.detail.contact, Remote::Loaded(_)) {
+            self.detail.contact = Remote::Loading;
+        }
+        // Four requests at once; a newer contact's loads supersede these.
+        self.request(
+            out,
+            ApiOp::GetContact { id: cid.clone() },
+            Priority::Interactive,
+            Some("detail-contact"),
+            Purpose::Contact(cid.clone()),
+        );
         self.request(
             out,
             ApiOp::ListTasks {
@@ -601,6 +620,11 @@ impl State {
     }
 
     fn set_tags(&mut self, contact_id: &str, tags: Vec<String>) {
+        if self.detail.contact_id.as_deref() == Some(contact_id)
+            && let Remote::Loaded(full) = &mut self.detail.contact
+        {
+            full.tags = Some(tags.clone());
+        }
         if let Some(&i) = self.by_id.get(contact_id) {
             self.contacts[i].tags = Some(tags);
             self.index.set(i, Entry::new(&self.contacts[i]));
@@ -639,6 +663,24 @@ impl State {
         self.contact_by_id(contact_id)
             .map(|c| c.tags().to_vec())
             .unwrap_or_default()
+    }
+}
+
+/// What the list keeps of a contact: what it shows and searches. The rest
+/// (custom fields, address, attribution…) comes with the detail pane's
+/// fetch, so that 100,000 contacts fit in a modest amount of memory.
+fn slim(c: Contact) -> Contact {
+    Contact {
+        id: c.id,
+        name: c.name,
+        first_name: c.first_name,
+        last_name: c.last_name,
+        email: c.email,
+        phone: c.phone,
+        company_name: c.company_name,
+        tags: c.tags,
+        date_added: c.date_added,
+        ..Contact::default()
     }
 }
 
@@ -745,6 +787,20 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
                 s.list_status = Remote::Loaded(());
             }
         }
+        (Purpose::Contact(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {
+            match r {
+                Ok(ApiResponse::Contact(c)) => {
+                    s.detail.contact = Remote::Loaded(c.clone());
+                    // Fresher than the list's copy: show it there too.
+                    s.merge_contacts(vec![c]);
+                }
+                Ok(other) => {
+                    s.detail.contact = Remote::Failed(format!("unexpected answer {other:?}"))
+                }
+                Err(err) => s.detail.contact = Remote::Failed(err.to_string()),
+            }
+        }
+        (Purpose::Contact(_), _) => {}
         (Purpose::ContactsPage, Err(err)) => {
             s.list_status = Remote::Failed(err.to_string());
             s.set_error("Could not load contacts", &err);
@@ -1113,10 +1169,18 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             } else if s.view == View::Contacts
                 && let Some(c) = s.selected_contact()
             {
+                let full = s.detail.contact.loaded().filter(|full| {
+                    full.id == c.id && s.detail.contact_id.as_deref() == Some(c.id.as_str())
+                });
                 if c.id.starts_with("pending-") {
                     s.notice = Some("That contact is still being created.".into());
+                } else if let Some(full) = full {
+                    s.overlay = Some(Overlay::Contact(Box::new(ContactForm::new(Some(full)))));
+                } else if s.detail_due.is_some() || matches!(s.detail.contact, Remote::Idle) {
+                    s.load_detail(out);
+                    s.notice = Some("Loading the contact; press e again in a moment.".into());
                 } else {
-                    s.overlay = Some(Overlay::Contact(Box::new(ContactForm::new(Some(c)))));
+                    s.notice = Some("The contact is still loading.".into());
                 }
             }
         }

@@ -124,8 +124,8 @@ fn more_lines<'a>(c: &Contact, width: usize, theme: &Theme) -> Vec<Line<'a>> {
             out.push(kv(k, v.clone()));
         }
     }
-    for (k, v) in &c.extra {
-        out.push(kv(k, v.to_string()));
+    for (k, v) in c.extra.to_map() {
+        out.push(kv(&k, v.to_string()));
     }
     out
 }
@@ -155,12 +155,18 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         } else {
             theme.border
         });
-    let Some(c) = s
+    // The full record once fetched; the list's slim copy until then.
+    let full = s
         .detail
-        .contact_id
-        .as_deref()
-        .and_then(|id| s.contact_by_id(id))
-    else {
+        .contact
+        .loaded()
+        .filter(|c| s.detail.contact_id.as_deref() == Some(c.id.as_str()));
+    let Some(c) = full.or_else(|| {
+        s.detail
+            .contact_id
+            .as_deref()
+            .and_then(|id| s.contact_by_id(id))
+    }) else {
         let p = Paragraph::new(Span::styled(" No contact selected.", theme.dim)).block(block);
         f.render_widget(p, area);
         return;
@@ -187,14 +193,26 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         }
         lines.push(Line::from(spans));
     }
-    if s.detail.show_more {
-        lines.push(Line::from(Span::styled("More (m hides)", theme.dim)));
-        lines.extend(more_lines(c, width, theme));
-    } else {
-        lines.push(Line::from(Span::styled(
+    match (&s.detail.contact, full) {
+        (_, Some(c)) if s.detail.show_more => {
+            lines.push(Line::from(Span::styled("More (m hides)", theme.dim)));
+            lines.extend(more_lines(c, width, theme));
+        }
+        (_, Some(c)) => lines.push(Line::from(Span::styled(
             format!("m: {} more fields", count_more(c)),
             theme.dim,
-        )));
+        ))),
+        (Remote::Failed(e), None) => lines.push(Line::from(Span::styled(
+            fit(
+                &format!("full record failed (r retries): {}", clean(e)),
+                width,
+            ),
+            theme.error,
+        ))),
+        (_, None) => lines.push(Line::from(Span::styled(
+            "loading the full record…",
+            theme.dim,
+        ))),
     }
 
     let cursor = if focused { s.detail.current() } else { None };

@@ -187,6 +187,13 @@ impl Harness {
                         ..Default::default()
                     }))
                 }
+                ApiOp::GetContact { id } => match f.contacts.iter().find(|c| c.id == *id) {
+                    Some(c) => Ok(ApiResponse::Contact(c.clone())),
+                    None => Err(rolo::api::ApiError::NotFound {
+                        what: id.clone(),
+                        message: "Contact not found".into(),
+                    }),
+                },
                 ApiOp::ListTasks { contact_id } => Ok(ApiResponse::Tasks(
                     f.tasks
                         .iter()
