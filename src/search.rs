@@ -50,6 +50,10 @@ pub struct Entry {
     /// Which characters the name contains (see `char_mask`), so fuzzy
     /// matching can skip names that lack one of the query's.
     name_mask: u64,
+    /// Characters anywhere in name, email, company or tags, and those that
+    /// start a word there: a one-letter query is answered from these alone.
+    any_mask: u64,
+    initial_mask: u64,
 }
 
 /// A bit per letter and digit, and shared bits for everything else.
@@ -91,11 +95,24 @@ impl Entry {
             );
         }
         let name_mask = char_mask(&name);
+        let text = &all[..starts[3] as usize];
+        let any_mask = char_mask(text);
+        let mut initials = String::new();
+        let mut prev_alnum = false;
+        for c in text.chars() {
+            if c.is_alphanumeric() && !prev_alnum {
+                initials.push(c);
+            }
+            prev_alnum = c.is_alphanumeric();
+        }
+        let initial_mask = char_mask(&initials);
         Self {
             name,
             all,
             starts,
             name_mask,
+            any_mask,
+            initial_mask,
         }
     }
 
@@ -402,8 +419,8 @@ impl Index {
         self.arena_ok = true;
     }
 
-    /// A term too short for fuzzy matching, over every entry at once: the
-    /// best tier per entry (0 for none), from one scan of the arena.
+    /// A term's substring matches over every entry at once: the best tier
+    /// per entry (0 for none), from one scan of the arena.
     fn scan(&mut self, t: &Term) -> Vec<u8> {
         self.ensure_arena();
         let mut best = vec![0u8; self.entries.len()];
@@ -422,8 +439,8 @@ impl Index {
             if field != Field::Phone && (t.field == Field::Any || t.field == field) {
                 let tier = e.tier_at(rel, rel + len);
                 best[entry] = best[entry].max(tier as u8);
-                if tier >= Tier::Prefix {
-                    // Good enough for a term this short: on to the next contact.
+                if tier == Tier::Exact || (tier == Tier::Prefix && len == 1) {
+                    // Nothing better to find in this contact: on to the next.
                     next = self
                         .offsets
                         .get(entry + 1)
@@ -507,40 +524,89 @@ impl Index {
             (!added.contains(':') && fuzzy_unchanged).then_some(hits)
         });
         let mut s = Searcher::default();
-        let first = &q.terms[0];
-        let short = !first.fuzzy() && first.digits.is_none() && first.field != Field::Phone;
+        let first = q.terms[0].clone();
+        // The arena scan handles every term but phone digits.
+        let scannable = first.digits.is_none() && first.field != Field::Phone;
         let mut hits: Vec<Hit> = match narrow {
-            Some(prev) => prev
+            // Narrowing re-checks contacts one by one; past a fifth of them
+            // one scan of the arena is faster.
+            Some(prev) if !scannable || prev.len() * 5 < self.entries.len() => prev
                 .iter()
                 .filter_map(|h| s.score(&q, &self.entries[h.index], h.index))
                 .collect(),
-            None if short && q.terms.len() == 1 => {
-                // One short term: bucket by tier in name order; no sort needed.
-                let first = first.clone();
-                let best = self.scan(&first);
-                let mut hits = Vec::new();
-                for tier in [Tier::Exact, Tier::Prefix, Tier::Substring] {
-                    hits.extend(self.by_name.iter().filter(|&&i| best[i] == tier as u8).map(
-                        |&index| Hit {
-                            index,
-                            tier,
-                            score: tier as u32 * 100_000,
-                        },
-                    ));
+            _ if scannable => {
+                let one_letter = first.field == Field::Any
+                    && matches!(first.text.as_bytes(), [b'a'..=b'z' | b'0'..=b'9']);
+                let mut tiers = if one_letter {
+                    // Word starts and contents, from the masks: no scan at all.
+                    let bit = first.mask;
+                    self.entries
+                        .iter()
+                        .map(|e| {
+                            if e.initial_mask & bit != 0 {
+                                Tier::Prefix as u8
+                            } else if e.any_mask & bit != 0 {
+                                Tier::Substring as u8
+                            } else {
+                                0
+                            }
+                        })
+                        .collect()
+                } else {
+                    self.scan(&first)
+                };
+                let mut fuzzy = Vec::new();
+                if first.fuzzy() {
+                    fuzzy = vec![0u32; tiers.len()];
+                    for (i, e) in self.entries.iter().enumerate() {
+                        if tiers[i] == 0 && e.name_mask & first.mask == first.mask {
+                            let hay = Utf32Str::new(&e.name, &mut s.buf);
+                            if let Some(sc) = first.pattern.score(hay, &mut s.matcher) {
+                                tiers[i] = Tier::Fuzzy as u8;
+                                fuzzy[i] = sc.min(99_999);
+                            }
+                        }
+                    }
                 }
-                self.last = Some((query.to_string(), hits.clone()));
-                return hits;
-            }
-            None if short => {
-                let first = first.clone();
-                let best = self.scan(&first);
-                best.iter()
+                if q.terms.len() == 1 {
+                    // One term: bucket by tier in name order, sort only the
+                    // fuzzy ones by their scores.
+                    let mut hits = Vec::new();
+                    for tier in [Tier::Exact, Tier::Prefix, Tier::Substring] {
+                        hits.extend(
+                            self.by_name
+                                .iter()
+                                .filter(|&&i| tiers[i] == tier as u8)
+                                .map(|&index| Hit {
+                                    index,
+                                    tier,
+                                    score: tier as u32 * 100_000,
+                                }),
+                        );
+                    }
+                    let mut fuzzy_hits: Vec<Hit> = (0..tiers.len())
+                        .filter(|&i| tiers[i] == Tier::Fuzzy as u8)
+                        .map(|index| Hit {
+                            index,
+                            tier: Tier::Fuzzy,
+                            score: Tier::Fuzzy as u32 * 100_000 + fuzzy[index],
+                        })
+                        .collect();
+                    let rank = &self.rank;
+                    fuzzy_hits
+                        .sort_unstable_by_key(|h| (std::cmp::Reverse(h.score), rank[h.index]));
+                    hits.extend(fuzzy_hits);
+                    self.last = Some((query.to_string(), hits.clone()));
+                    return hits;
+                }
+                tiers
+                    .iter()
                     .enumerate()
                     .filter(|(_, t)| **t > 0)
                     .filter_map(|(i, _)| s.score(&q, &self.entries[i], i))
                     .collect()
             }
-            None => self
+            _ => self
                 .entries
                 .iter()
                 .enumerate()

@@ -113,8 +113,9 @@ fn a_stale_detail_load_is_dropped() {
     h.wait(500);
     let stale_tasks =
         h.take(|op| matches!(op, ApiOp::ListTasks { contact_id } if *contact_id == first));
-    // Move on before the answer arrives.
+    // Move on before the answer arrives, and rest there.
     h.send(key('j'));
+    h.wait(200);
     let second = h.state.selected_contact().unwrap().id.clone();
     assert_ne!(first, second);
     h.answer(
@@ -128,8 +129,8 @@ fn a_stale_detail_load_is_dropped() {
     assert_eq!(h.state.detail.contact_id.as_deref(), Some(second.as_str()));
     assert_eq!(
         h.state.detail.tasks,
-        Remote::Idle,
-        "the stale answer did not land"
+        Remote::Loading,
+        "the stale answer did not land; the new contact's load is under way"
     );
     let shown = screen(&h.render(120, 30));
     assert!(!shown.contains("from the previous contact"));
@@ -449,7 +450,12 @@ fn deleting_a_contact_asks_first_and_names_it() {
         other => panic!("expected a confirmation, got {other:?}"),
     }
     h.send(key('n'));
-    assert!(h.outbox.is_empty() && h.state.contact_by_id(&c.id).is_some());
+    assert!(
+        !h.outbox
+            .iter()
+            .any(|r| matches!(r.op, ApiOp::DeleteContact { .. }))
+    );
+    assert!(h.state.contact_by_id(&c.id).is_some());
     h.send(key('D'));
     h.send(key('y'));
     let req = h.take(|op| matches!(op, ApiOp::DeleteContact { .. }));
@@ -502,4 +508,38 @@ fn yank_copies_the_chosen_field() {
         vec![rolo::app::Command::Copy(c.email.clone().unwrap())]
     );
     assert_eq!(state.as_deref(), Some("Copied the email."));
+}
+
+#[test]
+fn the_detail_pane_waits_for_the_cursor_to_rest() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.serve(&f);
+    h.wait(500);
+    h.serve(&f);
+    let first = h.state.detail.contact_id.clone().unwrap();
+    h.send(key('j'));
+    assert_eq!(
+        h.state.detail.contact_id.as_deref(),
+        Some(first.as_str()),
+        "moving redraws only the list"
+    );
+    // Acting on the contact brings the pane to it at once: an edit must
+    // never open the contact the cursor just left.
+    h.send(key('e'));
+    let here = h.state.selected_contact().unwrap().id.clone();
+    assert_eq!(h.state.detail.contact_id.as_deref(), Some(here.as_str()));
+    h.serve(&f);
+    h.send(key('e'));
+    match &h.state.overlay {
+        Some(Overlay::Contact(form)) => assert_eq!(form.editing.as_ref().unwrap().id, here),
+        other => panic!("expected the contact form, got {other:?}"),
+    }
+    h.send(code(KeyCode::Esc));
+    h.send(code(KeyCode::Enter));
+    h.send(key('t'));
+    match &h.state.overlay {
+        Some(Overlay::Task(form)) => assert_eq!(form.contact_id, here),
+        other => panic!("expected the task form, got {other:?}"),
+    }
 }

@@ -60,8 +60,8 @@ fn detail_sections_loading_and_failed() {
     let mut h = Harness::new();
     h.serve(&f);
     h.select(&f.rich_contact().id);
-    snap(&mut h, "detail_loading");
     h.wait(500);
+    snap(&mut h, "detail_loading");
     let tasks = h.take(|op| matches!(op, ApiOp::ListTasks { .. }));
     h.answer(
         tasks.id,

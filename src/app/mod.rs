@@ -492,26 +492,45 @@ impl State {
         search::Searcher::default().highlight(&q, self.index.entry(index))
     }
 
+    /// Keeps the cursor on screen. When it leaves the page, the list jumps
+    /// by half a page rather than one row: a scroll repaints every row, and
+    /// over SSH one repaint per half page is far cheaper than one per key.
     fn ensure_visible(&mut self) {
         let rows = self.list_rows();
+        let jump = rows / 2;
         if self.selected < self.list_offset {
-            self.list_offset = self.selected;
+            self.list_offset = self.selected.saturating_sub(jump);
         } else if self.selected >= self.list_offset + rows {
-            self.list_offset = self.selected + 1 - rows;
+            self.list_offset = (self.selected + 1 + jump).saturating_sub(rows);
         }
         let max_offset = self.hits.len().saturating_sub(rows);
         self.list_offset = self.list_offset.min(max_offset);
     }
 
-    /// The detail pane follows the cursor; its loads wait for the cursor to rest.
+    /// The detail pane follows the cursor once it rests: while the cursor
+    /// moves, only the list redraws (cheap over SSH) and nothing is loaded.
     fn follow_selection(&mut self) {
+        let id = self.selected_contact().map(|c| c.id.clone());
+        if id.is_none() {
+            self.detail = Detail::default();
+        }
+        let loaded_here =
+            id == self.detail.contact_id && !matches!(self.detail.tasks, Remote::Idle);
+        self.detail_due =
+            (!loaded_here && id.is_some()).then_some(self.elapsed_ms + DETAIL_DEBOUNCE_MS);
+    }
+
+    /// Shows and loads the selected contact now, if the pane is behind.
+    fn settle_detail(&mut self, out: &mut Vec<Command>) {
         let id = self.selected_contact().map(|c| c.id.clone());
         if id != self.detail.contact_id {
             self.detail = Detail {
-                contact_id: id.clone(),
+                contact_id: id,
                 ..Detail::default()
             };
-            self.detail_due = id.map(|_| self.elapsed_ms + DETAIL_DEBOUNCE_MS);
+        }
+        if self.detail_due.is_some() || matches!(self.detail.tasks, Remote::Idle) {
+            self.load_detail(out);
         }
     }
 
@@ -695,7 +714,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
                 s.spinner = s.spinner.wrapping_add(1);
             }
             if s.detail_due.is_some_and(|due| elapsed_ms >= due) {
-                s.load_detail(&mut out);
+                s.settle_detail(&mut out);
             }
             if s.search_due.is_some_and(|due| elapsed_ms >= due) {
                 s.search_due = None;
@@ -1038,6 +1057,20 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
     let Some(action) = keymap::action_for(&k, s.context()) else {
         return;
     };
+    let moving = matches!(
+        action,
+        Action::Down
+            | Action::Up
+            | Action::Top
+            | Action::Bottom
+            | Action::PageDown
+            | Action::PageUp
+    );
+    // Anything but moving acts on the contact under the cursor: bring the
+    // detail pane up to it first.
+    if !moving && s.view == View::Contacts && s.detail_due.is_some() {
+        s.settle_detail(out);
+    }
     run_action(s, action, out);
 }
 
@@ -1102,9 +1135,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Open => {
             if s.selected_contact().is_some() {
                 s.focus = Focus::Detail;
-                if s.detail_due.is_some() {
-                    s.load_detail(out);
-                }
+                s.settle_detail(out);
             }
         }
         Action::Back => {
@@ -1286,7 +1317,7 @@ fn jump_to_task_contact(s: &mut State, out: &mut Vec<Command>) {
         s.ensure_visible();
         s.follow_selection();
         s.focus = Focus::Detail;
-        s.load_detail(out);
+        s.settle_detail(out);
     }
 }
 
