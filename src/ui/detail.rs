@@ -245,7 +245,10 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             ""
         };
         let title = clean(t.title.as_deref().unwrap_or("(untitled)")).into_owned();
-        let room = width.saturating_sub(when.chars().count() + 7 + pending.len());
+        // Capped so the due date stays near its title on wide screens.
+        let room = width
+            .saturating_sub(when.chars().count() + 7 + pending.len())
+            .min(60);
         lines.push(Line::from(vec![
             Span::styled(
                 format!("{}{mark} ", if on { "▸ " } else { "  " }),
@@ -348,7 +351,9 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
                 theme.dim
             };
             let title = clean(a.title.as_deref().unwrap_or("")).into_owned();
-            let room = width.saturating_sub(when.chars().count() + status.chars().count() + 6);
+            let room = width
+                .saturating_sub(when.chars().count() + status.chars().count() + 6)
+                .min(60);
             lines.push(Line::from(vec![
                 Span::styled(format!("  {when} "), st),
                 Span::styled(format!("{:<room$}", fit(&title, room)), st),
@@ -413,7 +418,7 @@ pub fn render_today(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         let mark = if t.completed { "[x]" } else { "[ ]" };
         let title = clean(t.title.as_deref().unwrap_or("(untitled)")).into_owned();
         let who_w = (width / 3).min(28);
-        let title_w = width.saturating_sub(who_w + 18);
+        let title_w = width.saturating_sub(who_w + 18).min(70);
         let line_style = |x: Style| if on { x.patch(theme.selected) } else { x };
         lines.push(Line::from(vec![
             Span::styled(
