@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::Shared;
 use super::faults::{Decision, Fault, Faults};
-use super::store::{Outcome, Reply, bad_request};
+use super::store::{Child, Outcome, Reply, bad_request};
 
 /// `Version` values the sandbox accepts: the v2 date, and the defaults of the
 /// official Python (`v3`) and Node (`2023-02-21`) SDKs.
@@ -71,7 +71,19 @@ macro_rules! with_store {
 }
 
 pub fn router(shared: Arc<Shared>) -> Router {
-    let api = Router::new()
+    let api = child_routes(
+        Router::new(),
+        Child::Task,
+        "/contacts/{contact_id}/tasks",
+        "/contacts/{contact_id}/tasks/{task_id}",
+    );
+    let api = child_routes(
+        api,
+        Child::Note,
+        "/contacts/{contact_id}/notes",
+        "/contacts/{contact_id}/notes/{id}",
+    );
+    let api = api
         .route("/contacts/", get(list_contacts).post(create_contact))
         .route("/contacts", get(list_contacts).post(create_contact))
         .route("/contacts/search", post(search_contacts))
@@ -83,24 +95,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(get_contact).put(update_contact).delete(delete_contact),
         )
         .route(
-            "/contacts/{contact_id}/tasks",
-            get(list_tasks).post(create_task),
-        )
-        .route(
-            "/contacts/{contact_id}/tasks/{task_id}",
-            get(get_task).put(update_task).delete(delete_task),
-        )
-        .route(
             "/contacts/{contact_id}/tasks/{task_id}/completed",
             put(complete_task),
-        )
-        .route(
-            "/contacts/{contact_id}/notes",
-            get(list_notes).post(create_note),
-        )
-        .route(
-            "/contacts/{contact_id}/notes/{id}",
-            get(get_note).put(update_note).delete(delete_note),
         )
         .route(
             "/contacts/{contact_id}/tags",
@@ -383,33 +379,74 @@ async fn delete_contact(State(s): State<Arc<Shared>>, Path(id): Path<String>) ->
     outcome(with_store!(s, |st| st.delete_contact(&id)))
 }
 
-// ------------------------------------------------------------------ tasks
+// ---------------------------------------------------- tasks and notes
 
-async fn list_tasks(State(s): State<Arc<Shared>>, Path(cid): Path<String>) -> Response {
-    outcome(with_store!(s, |st| st.list_tasks(&cid)))
+// Tasks and notes share one shape of endpoints; `Child` says which.
+
+async fn list_children(kind: Child, s: Arc<Shared>, cid: String) -> Response {
+    outcome(with_store!(s, |st| st.list_children(kind, &cid)))
 }
 
-async fn create_task(
-    State(s): State<Arc<Shared>>,
-    Path(cid): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Response {
-    outcome(with_store!(s, |st| st.create_task(&cid, &body)))
+async fn create_child(kind: Child, s: Arc<Shared>, cid: String, body: Value) -> Response {
+    outcome(with_store!(s, |st| st.create_child(kind, &cid, &body)))
 }
 
-async fn get_task(
-    State(s): State<Arc<Shared>>,
-    Path((cid, tid)): Path<(String, String)>,
-) -> Response {
-    outcome(with_store!(s, |st| st.get_task(&cid, &tid)))
+async fn get_child(kind: Child, s: Arc<Shared>, (cid, id): (String, String)) -> Response {
+    outcome(with_store!(s, |st| st.get_child(kind, &cid, &id)))
 }
 
-async fn update_task(
-    State(s): State<Arc<Shared>>,
-    Path((cid, tid)): Path<(String, String)>,
-    JsonBody(body): JsonBody,
+async fn update_child(
+    kind: Child,
+    s: Arc<Shared>,
+    (cid, id): (String, String),
+    body: Value,
 ) -> Response {
-    outcome(with_store!(s, |st| st.update_task(&cid, &tid, &body)))
+    outcome(with_store!(s, |st| st.update_child(kind, &cid, &id, &body)))
+}
+
+async fn delete_child(kind: Child, s: Arc<Shared>, (cid, id): (String, String)) -> Response {
+    outcome(with_store!(s, |st| st.delete_child(kind, &cid, &id)))
+}
+
+/// The five routes of a child collection, for `Child::Task` or `Child::Note`.
+fn child_routes(
+    router: Router<Arc<Shared>>,
+    kind: Child,
+    list: &str,
+    one: &str,
+) -> Router<Arc<Shared>> {
+    router
+        .route(
+            list,
+            get(
+                move |State(s): State<Arc<Shared>>, Path(cid): Path<String>| {
+                    list_children(kind, s, cid)
+                },
+            )
+            .post(
+                move |State(s): State<Arc<Shared>>,
+                      Path(cid): Path<String>,
+                      JsonBody(b): JsonBody| { create_child(kind, s, cid, b) },
+            ),
+        )
+        .route(
+            one,
+            get(
+                move |State(s): State<Arc<Shared>>, Path(p): Path<(String, String)>| {
+                    get_child(kind, s, p)
+                },
+            )
+            .put(
+                move |State(s): State<Arc<Shared>>,
+                      Path(p): Path<(String, String)>,
+                      JsonBody(b): JsonBody| { update_child(kind, s, p, b) },
+            )
+            .delete(
+                move |State(s): State<Arc<Shared>>, Path(p): Path<(String, String)>| {
+                    delete_child(kind, s, p)
+                },
+            ),
+        )
 }
 
 async fn complete_task(
@@ -418,13 +455,6 @@ async fn complete_task(
     JsonBody(body): JsonBody,
 ) -> Response {
     outcome(with_store!(s, |st| st.set_task_completed(&cid, &tid, &body)))
-}
-
-async fn delete_task(
-    State(s): State<Arc<Shared>>,
-    Path((cid, tid)): Path<(String, String)>,
-) -> Response {
-    outcome(with_store!(s, |st| st.delete_task(&cid, &tid)))
 }
 
 async fn search_tasks(
@@ -436,42 +466,6 @@ async fn search_tasks(
         st.check_path_location(&loc)
             .map_or_else(Err, |()| st.search_tasks(&body))
     }))
-}
-
-// ------------------------------------------------------------------ notes
-
-async fn list_notes(State(s): State<Arc<Shared>>, Path(cid): Path<String>) -> Response {
-    outcome(with_store!(s, |st| st.list_notes(&cid)))
-}
-
-async fn create_note(
-    State(s): State<Arc<Shared>>,
-    Path(cid): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Response {
-    outcome(with_store!(s, |st| st.create_note(&cid, &body)))
-}
-
-async fn get_note(
-    State(s): State<Arc<Shared>>,
-    Path((cid, id)): Path<(String, String)>,
-) -> Response {
-    outcome(with_store!(s, |st| st.get_note(&cid, &id)))
-}
-
-async fn update_note(
-    State(s): State<Arc<Shared>>,
-    Path((cid, id)): Path<(String, String)>,
-    JsonBody(body): JsonBody,
-) -> Response {
-    outcome(with_store!(s, |st| st.update_note(&cid, &id, &body)))
-}
-
-async fn delete_note(
-    State(s): State<Arc<Shared>>,
-    Path((cid, id)): Path<(String, String)>,
-) -> Response {
-    outcome(with_store!(s, |st| st.delete_note(&cid, &id)))
 }
 
 // ------------------------------------------------------------------- tags

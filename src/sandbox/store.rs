@@ -154,6 +154,50 @@ const TASK_SEARCH: &[Field] = &[
     opt("businessId", Kind::Str),
 ];
 
+/// The records that hang off a contact and share one shape of endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Child {
+    Task,
+    Note,
+}
+
+impl Child {
+    fn singular(self) -> &'static str {
+        match self {
+            Child::Task => "task",
+            Child::Note => "note",
+        }
+    }
+
+    fn plural(self) -> &'static str {
+        match self {
+            Child::Task => "tasks",
+            Child::Note => "notes",
+        }
+    }
+
+    fn missing(self) -> &'static str {
+        match self {
+            Child::Task => "Task not found",
+            Child::Note => "Note not found",
+        }
+    }
+
+    fn create_fields(self) -> &'static [Field] {
+        match self {
+            Child::Task => CREATE_TASK,
+            Child::Note => CREATE_NOTE,
+        }
+    }
+
+    fn update_fields(self) -> &'static [Field] {
+        match self {
+            Child::Task => UPDATE_TASK,
+            Child::Note => UPDATE_NOTE,
+        }
+    }
+}
+
 /// Fields a contact can be sorted or filtered by in POST /contacts/search.
 fn field_value(c: &Obj, field: &str) -> Option<Value> {
     let key = match field {
@@ -974,66 +1018,92 @@ impl Store {
 
     // --------------------------------------------------------------- tasks
 
-    pub fn list_tasks(&self, contact_id: &str) -> Outcome {
-        self.need_contact(contact_id)?;
-        ok(json!({ "tasks": self.tasks_of(contact_id) }))
+    fn children(&mut self, kind: Child) -> &mut HashMap<String, Vec<Obj>> {
+        match kind {
+            Child::Task => &mut self.tasks,
+            Child::Note => &mut self.notes,
+        }
     }
 
-    fn find_task(&mut self, contact_id: &str, task_id: &str) -> Result<&mut Obj, Reply> {
+    /// GET /contacts/{id}/tasks or /notes
+    pub fn list_children(&self, kind: Child, contact_id: &str) -> Outcome {
         self.need_contact(contact_id)?;
-        self.tasks
+        let items = match kind {
+            Child::Task => self.tasks_of(contact_id),
+            Child::Note => self.notes_of(contact_id),
+        };
+        ok(json!({ kind.plural(): items }))
+    }
+
+    fn find_child(&mut self, kind: Child, contact_id: &str, id: &str) -> Result<&mut Obj, Reply> {
+        self.need_contact(contact_id)?;
+        self.children(kind)
             .get_mut(contact_id)
-            .and_then(|ts| {
-                ts.iter_mut()
-                    .find(|t| t.get("id").and_then(Value::as_str) == Some(task_id))
+            .and_then(|items| {
+                items
+                    .iter_mut()
+                    .find(|t| t.get("id").and_then(Value::as_str) == Some(id))
             })
-            .ok_or_else(|| not_found("Task not found"))
+            .ok_or_else(|| not_found(kind.missing()))
     }
 
-    pub fn get_task(&mut self, contact_id: &str, task_id: &str) -> Outcome {
-        let t = self.find_task(contact_id, task_id)?;
-        ok(json!({ "task": t }))
+    /// GET /contacts/{id}/tasks/{taskId} or /notes/{id}
+    pub fn get_child(&mut self, kind: Child, contact_id: &str, id: &str) -> Outcome {
+        let t = self.find_child(kind, contact_id, id)?;
+        ok(json!({ kind.singular(): t }))
     }
 
-    pub fn create_task(&mut self, contact_id: &str, body: &Value) -> Outcome {
-        let b = checked(body, CREATE_TASK)?.clone();
+    /// POST /contacts/{id}/tasks or /notes (answers 201)
+    pub fn create_child(&mut self, kind: Child, contact_id: &str, body: &Value) -> Outcome {
+        let b = checked(body, kind.create_fields())?.clone();
         self.need_contact(contact_id)?;
         let mut t = Obj::new();
         t.insert("id".into(), json!(make_id(&mut self.rng)));
-        for (k, v) in b {
-            t.insert(k, v);
-        }
+        t.extend(b);
         t.insert("contactId".into(), json!(contact_id));
         t.insert("dateAdded".into(), json!(Self::now()));
-        self.tasks
+        self.children(kind)
             .entry(contact_id.to_string())
             .or_default()
             .push(t.clone());
-        created(json!({ "task": t }))
+        created(json!({ kind.singular(): t }))
     }
 
-    pub fn update_task(&mut self, contact_id: &str, task_id: &str, body: &Value) -> Outcome {
-        let b = checked(body, UPDATE_TASK)?.clone();
-        let t = self.find_task(contact_id, task_id)?;
-        for (k, v) in b {
-            t.insert(k, v);
+    /// PUT /contacts/{id}/tasks/{taskId} or /notes/{id}
+    pub fn update_child(
+        &mut self,
+        kind: Child,
+        contact_id: &str,
+        id: &str,
+        body: &Value,
+    ) -> Outcome {
+        let b = checked(body, kind.update_fields())?.clone();
+        if kind == Child::Note
+            && b.get("body")
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.trim().is_empty())
+        {
+            return Err(unprocessable(vec!["body should not be empty".into()]));
         }
-        ok(json!({ "task": t }))
+        let t = self.find_child(kind, contact_id, id)?;
+        t.extend(b);
+        ok(json!({ kind.singular(): t }))
+    }
+
+    /// DELETE /contacts/{id}/tasks/{taskId} or /notes/{id}
+    pub fn delete_child(&mut self, kind: Child, contact_id: &str, id: &str) -> Outcome {
+        self.find_child(kind, contact_id, id)?;
+        if let Some(items) = self.children(kind).get_mut(contact_id) {
+            items.retain(|t| t.get("id").and_then(Value::as_str) != Some(id));
+        }
+        ok(json!({ "succeded": true }))
     }
 
     pub fn set_task_completed(&mut self, contact_id: &str, task_id: &str, body: &Value) -> Outcome {
         let b = checked(body, TASK_COMPLETED)?.clone();
-        let t = self.find_task(contact_id, task_id)?;
+        let t = self.find_child(Child::Task, contact_id, task_id)?;
         t.insert("completed".into(), b["completed"].clone());
         ok(json!({ "task": t }))
-    }
-
-    pub fn delete_task(&mut self, contact_id: &str, task_id: &str) -> Outcome {
-        self.find_task(contact_id, task_id)?;
-        if let Some(ts) = self.tasks.get_mut(contact_id) {
-            ts.retain(|t| t.get("id").and_then(Value::as_str) != Some(task_id));
-        }
-        ok(json!({ "succeded": true }))
     }
 
     /// POST /locations/{locationId}/tasks/search, sorted by due date.
@@ -1083,69 +1153,6 @@ impl Store {
         hits.sort_by_key(|t| (s(t, "dueDate"), s(t, "id")));
         let page: Vec<&Obj> = hits.into_iter().skip(skip).take(limit).collect();
         ok(json!({ "tasks": page }))
-    }
-
-    // --------------------------------------------------------------- notes
-
-    pub fn list_notes(&self, contact_id: &str) -> Outcome {
-        self.need_contact(contact_id)?;
-        ok(json!({ "notes": self.notes_of(contact_id) }))
-    }
-
-    fn find_note(&mut self, contact_id: &str, note_id: &str) -> Result<&mut Obj, Reply> {
-        self.need_contact(contact_id)?;
-        self.notes
-            .get_mut(contact_id)
-            .and_then(|ns| {
-                ns.iter_mut()
-                    .find(|n| n.get("id").and_then(Value::as_str) == Some(note_id))
-            })
-            .ok_or_else(|| not_found("Note not found"))
-    }
-
-    pub fn get_note(&mut self, contact_id: &str, note_id: &str) -> Outcome {
-        let n = self.find_note(contact_id, note_id)?;
-        ok(json!({ "note": n }))
-    }
-
-    pub fn create_note(&mut self, contact_id: &str, body: &Value) -> Outcome {
-        let b = checked(body, CREATE_NOTE)?.clone();
-        self.need_contact(contact_id)?;
-        let mut n = Obj::new();
-        n.insert("id".into(), json!(make_id(&mut self.rng)));
-        for (k, v) in b {
-            n.insert(k, v);
-        }
-        n.insert("contactId".into(), json!(contact_id));
-        n.insert("dateAdded".into(), json!(Self::now()));
-        self.notes
-            .entry(contact_id.to_string())
-            .or_default()
-            .push(n.clone());
-        created(json!({ "note": n }))
-    }
-
-    pub fn update_note(&mut self, contact_id: &str, note_id: &str, body: &Value) -> Outcome {
-        let b = checked(body, UPDATE_NOTE)?.clone();
-        if b.get("body")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.trim().is_empty())
-        {
-            return Err(unprocessable(vec!["body should not be empty".into()]));
-        }
-        let n = self.find_note(contact_id, note_id)?;
-        for (k, v) in b {
-            n.insert(k, v);
-        }
-        ok(json!({ "note": n }))
-    }
-
-    pub fn delete_note(&mut self, contact_id: &str, note_id: &str) -> Outcome {
-        self.find_note(contact_id, note_id)?;
-        if let Some(ns) = self.notes.get_mut(contact_id) {
-            ns.retain(|n| n.get("id").and_then(Value::as_str) != Some(note_id));
-        }
-        ok(json!({ "succeded": true }))
     }
 
     // ---------------------------------------------------------------- tags
