@@ -11,5 +11,6 @@ pub mod input;
 pub mod sandbox;
 pub mod search;
 pub mod text;
+pub mod theme;
 pub mod tui;
 pub mod ui;

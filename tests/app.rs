@@ -235,7 +235,7 @@ fn matched_characters_are_highlighted() {
     h.keys("ada");
     let t = h.render(100, 30);
     let buf = t.backend().buffer();
-    let theme = rolo::ui::theme::Theme::default();
+    let theme = rolo::theme::Theme::default();
     let highlighted: String = (0..buf.area.width)
         .map(|x| &buf[(x, 2)])
         .filter(|c| c.fg == theme.highlight.fg.unwrap())
@@ -486,8 +486,8 @@ fn the_palette_reaches_every_action() {
     let Some(Overlay::Palette(p)) = &h.state.overlay else {
         panic!("palette open")
     };
-    let listed = rolo::app::palette_matches(p).len();
-    let bound = rolo::app::keymap::BINDINGS.len() - 1; // all but the palette itself
+    let listed = rolo::app::palette_matches(&h.state.keymap, p).len();
+    let bound = rolo::app::keymap::DEFAULTS.len() - 1; // all but the palette itself
     assert_eq!(listed, bound);
 }
 

@@ -54,190 +54,200 @@ impl Context {
     }
 }
 
-pub struct Binding {
+/// One entry of the built-in table.
+pub struct Default {
     pub keys: &'static [&'static str],
     pub action: Action,
     pub context: Context,
     pub help: &'static str,
 }
 
+/// A binding in force: the built-in one, or the user's override of its keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub keys: Vec<String>,
+    pub action: Action,
+    pub context: Context,
+    pub help: &'static str,
+}
+
 /// The default keymap. Keys are written as the help shows them.
-pub const BINDINGS: &[Binding] = &[
-    Binding {
+pub const DEFAULTS: &[Default] = &[
+    Default {
         keys: &["q", "ctrl-c"],
         action: Action::Quit,
         context: Context::Global,
         help: "quit",
     },
-    Binding {
+    Default {
         keys: &["?"],
         action: Action::Help,
         context: Context::Global,
         help: "this help",
     },
-    Binding {
+    Default {
         keys: &["/"],
         action: Action::Search,
         context: Context::Global,
         help: "search: #tag email:",
     },
-    Binding {
+    Default {
         keys: &["T"],
         action: Action::Today,
         context: Context::Global,
         help: "today's due tasks",
     },
-    Binding {
+    Default {
         keys: &["r"],
         action: Action::Refresh,
         context: Context::Global,
         help: "refresh",
     },
-    Binding {
+    Default {
         keys: &["u"],
         action: Action::Undo,
         context: Context::Global,
         help: "undo last change",
     },
-    Binding {
+    Default {
         keys: &["ctrl-l"],
         action: Action::DismissError,
         context: Context::Global,
         help: "dismiss the error",
     },
-    Binding {
+    Default {
         keys: &["j", "down"],
         action: Action::Down,
         context: Context::Global,
         help: "move down",
     },
-    Binding {
+    Default {
         keys: &["k", "up"],
         action: Action::Up,
         context: Context::Global,
         help: "move up",
     },
-    Binding {
+    Default {
         keys: &["g", "home"],
         action: Action::Top,
         context: Context::Global,
         help: "first",
     },
-    Binding {
+    Default {
         keys: &["G", "end"],
         action: Action::Bottom,
         context: Context::Global,
         help: "last",
     },
-    Binding {
+    Default {
         keys: &["ctrl-d", "pagedown"],
         action: Action::PageDown,
         context: Context::Global,
         help: "page down",
     },
-    Binding {
+    Default {
         keys: &["ctrl-u", "pageup"],
         action: Action::PageUp,
         context: Context::Global,
         help: "page up",
     },
-    Binding {
+    Default {
         keys: &["tab"],
         action: Action::NextPane,
         context: Context::Global,
         help: "switch pane",
     },
-    Binding {
+    Default {
         keys: &["enter", "l", "right"],
         action: Action::Open,
         context: Context::List,
         help: "open the contact",
     },
-    Binding {
+    Default {
         keys: &["e"],
         action: Action::Edit,
         context: Context::Global,
         help: "edit contact or item",
     },
-    Binding {
+    Default {
         keys: &["y"],
         action: Action::Yank,
         context: Context::Global,
         help: "copy email/phone/id",
     },
-    Binding {
+    Default {
         keys: &["o"],
         action: Action::OpenWeb,
         context: Context::Global,
         help: "open in the web app",
     },
-    Binding {
+    Default {
         keys: &[":"],
         action: Action::Palette,
         context: Context::Global,
         help: "command palette",
     },
-    Binding {
+    Default {
         keys: &["c"],
         action: Action::NewContact,
         context: Context::Global,
         help: "new contact",
     },
-    Binding {
+    Default {
         keys: &["D"],
         action: Action::DeleteContact,
         context: Context::Global,
         help: "delete contact (asks)",
     },
-    Binding {
+    Default {
         keys: &["enter"],
         action: Action::Open,
         context: Context::Detail,
         help: "Today: go to contact",
     },
-    Binding {
+    Default {
         keys: &["esc", "h", "left"],
         action: Action::Back,
         context: Context::Detail,
         help: "back to the list",
     },
-    Binding {
+    Default {
         keys: &["t"],
         action: Action::NewTask,
         context: Context::Detail,
         help: "new task",
     },
-    Binding {
+    Default {
         keys: &["x", "space"],
         action: Action::ToggleTask,
         context: Context::Detail,
         help: "complete / reopen",
     },
-    Binding {
+    Default {
         keys: &["d"],
         action: Action::Delete,
         context: Context::Detail,
         help: "delete (asks first)",
     },
-    Binding {
+    Default {
         keys: &["+"],
         action: Action::AddTag,
         context: Context::Detail,
         help: "add tags",
     },
-    Binding {
+    Default {
         keys: &["-"],
         action: Action::RemoveTag,
         context: Context::Detail,
         help: "remove a tag",
     },
-    Binding {
+    Default {
         keys: &["n"],
         action: Action::NewNote,
         context: Context::Detail,
         help: "new note",
     },
-    Binding {
+    Default {
         keys: &["m"],
         action: Action::ToggleMore,
         context: Context::Detail,
@@ -275,24 +285,131 @@ pub fn key_name(k: &KeyEvent) -> Option<String> {
     }
 }
 
-/// The action bound to a key in a context (global bindings apply everywhere).
-pub fn action_for(k: &KeyEvent, context: Context) -> Option<Action> {
-    let name = key_name(k)?;
-    BINDINGS
-        .iter()
-        .filter(|b| b.context == Context::Global || b.context == context)
-        .find(|b| b.keys.contains(&name.as_str()))
-        .map(|b| b.action)
+impl Action {
+    /// The name the config file uses: `new_task`, `toggle_task`…
+    pub fn name(self) -> String {
+        let debug = format!("{self:?}");
+        let mut out = String::new();
+        for (i, c) in debug.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        DEFAULTS.iter().map(|d| d.action).find(|a| a.name() == name)
+    }
 }
 
-/// The first key of an action, for hints.
-pub fn key_for(action: Action) -> &'static str {
-    BINDINGS
-        .iter()
-        .find(|b| b.action == action)
-        .and_then(|b| b.keys.first())
-        .copied()
-        .unwrap_or("?")
+/// Whether `name` is a key the keymap can match ("x", "ctrl-d", "enter").
+pub fn valid_key(name: &str) -> bool {
+    const NAMED: &[&str] = &[
+        "space",
+        "enter",
+        "esc",
+        "tab",
+        "backtab",
+        "up",
+        "down",
+        "left",
+        "right",
+        "home",
+        "end",
+        "pageup",
+        "pagedown",
+        "backspace",
+        "delete",
+    ];
+    let base = name
+        .strip_prefix("ctrl-")
+        .or_else(|| name.strip_prefix("alt-"))
+        .unwrap_or(name);
+    base.chars().count() == 1 && !base.starts_with(char::is_whitespace) || NAMED.contains(&base)
+}
+
+/// The keys in force: the defaults, with the user's overrides applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+impl std::default::Default for Keymap {
+    fn default() -> Self {
+        Self {
+            bindings: DEFAULTS
+                .iter()
+                .map(|d| Binding {
+                    keys: d.keys.iter().map(|k| k.to_string()).collect(),
+                    action: d.action,
+                    context: d.context,
+                    help: d.help,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Keymap {
+    pub fn bindings(&self) -> &[Binding] {
+        &self.bindings
+    }
+
+    /// Binds `action` to `keys` instead of its defaults. Fails, naming the
+    /// other action, when a key is already taken where both apply.
+    pub fn rebind(&mut self, action: Action, keys: Vec<String>) -> Result<(), String> {
+        if let Some(bad) = keys.iter().find(|k| !valid_key(k)) {
+            return Err(format!(
+                "{bad:?} is not a key (write keys like \"x\", \"ctrl-d\", \"enter\", \"pagedown\")"
+            ));
+        }
+        let contexts: Vec<Context> = self
+            .bindings
+            .iter()
+            .filter(|b| b.action == action)
+            .map(|b| b.context)
+            .collect();
+        for b in self.bindings.iter().filter(|b| b.action != action) {
+            let overlaps = contexts
+                .iter()
+                .any(|c| *c == b.context || *c == Context::Global || b.context == Context::Global);
+            if let Some(k) = keys.iter().find(|k| overlaps && b.keys.contains(k)) {
+                return Err(format!(
+                    "{k:?} is already bound to {}; rebind that one too",
+                    b.action.name()
+                ));
+            }
+        }
+        let mut first = true;
+        for b in self.bindings.iter_mut().filter(|b| b.action == action) {
+            // An action bound in two contexts (Open) keeps one entry with
+            // the new keys; the others are emptied.
+            b.keys = if first { keys.clone() } else { Vec::new() };
+            first = false;
+        }
+        Ok(())
+    }
+
+    /// The action bound to a key in a context (global bindings apply everywhere).
+    pub fn action_for(&self, k: &KeyEvent, context: Context) -> Option<Action> {
+        let name = key_name(k)?;
+        self.bindings
+            .iter()
+            .filter(|b| b.context == Context::Global || b.context == context)
+            .find(|b| b.keys.iter().any(|x| *x == name))
+            .map(|b| b.action)
+    }
+
+    /// The first key of an action, for hints.
+    pub fn key_for(&self, action: Action) -> String {
+        self.bindings
+            .iter()
+            .filter(|b| b.action == action)
+            .find_map(|b| b.keys.first().cloned())
+            .unwrap_or_else(|| ":".into())
+    }
 }
 
 #[cfg(test)]
@@ -301,8 +418,8 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        for a in BINDINGS {
-            for b in BINDINGS {
+        for a in DEFAULTS {
+            for b in DEFAULTS {
                 if std::ptr::eq(a, b) {
                     continue;
                 }
@@ -326,11 +443,43 @@ mod tests {
     #[test]
     fn keys_resolve() {
         let ctrl_d = KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL);
-        assert_eq!(action_for(&ctrl_d, Context::List), Some(Action::PageDown));
+        let km = Keymap::default();
+        assert_eq!(
+            km.action_for(&ctrl_d, Context::List),
+            Some(Action::PageDown)
+        );
         let d = KeyEvent::new(KeyCode::Char('d'), KeyModifiers::NONE);
-        assert_eq!(action_for(&d, Context::Detail), Some(Action::Delete));
-        assert_eq!(action_for(&d, Context::List), None);
+        assert_eq!(km.action_for(&d, Context::Detail), Some(Action::Delete));
+        assert_eq!(km.action_for(&d, Context::List), None);
         let shift_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(action_for(&shift_g, Context::List), Some(Action::Bottom));
+        assert_eq!(km.action_for(&shift_g, Context::List), Some(Action::Bottom));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for d in DEFAULTS {
+            assert_eq!(Action::from_name(&d.action.name()), Some(d.action));
+        }
+        assert_eq!(Action::NewTask.name(), "new_task");
+    }
+
+    #[test]
+    fn rebinding() {
+        let mut km = Keymap::default();
+        km.rebind(Action::Today, vec!["ctrl-t".into()]).unwrap();
+        let ctrl_t = KeyEvent::new(KeyCode::Char('t'), KeyModifiers::CONTROL);
+        assert_eq!(km.action_for(&ctrl_t, Context::List), Some(Action::Today));
+        let big_t = KeyEvent::new(KeyCode::Char('T'), KeyModifiers::SHIFT);
+        assert_eq!(
+            km.action_for(&big_t, Context::List),
+            None,
+            "the old key is free"
+        );
+        let e = km.rebind(Action::Today, vec!["q".into()]).unwrap_err();
+        assert!(e.contains("quit"), "{e}");
+        let e = km
+            .rebind(Action::Today, vec!["hyper-x".into()])
+            .unwrap_err();
+        assert!(e.contains("not a key"), "{e}");
     }
 }

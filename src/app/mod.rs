@@ -265,6 +265,10 @@ pub enum Undo {
     },
 }
 
+/// The HighLevel web app's page for a contact.
+pub const DEFAULT_WEB_URL: &str =
+    "https://app.gohighlevel.com/v2/location/{location}/contacts/detail/{contact}";
+
 /// How many contacts one page of the initial load asks for (the API's max).
 pub const PAGE_LIMIT: u32 = 500;
 /// How long the cursor must rest before the detail pane loads.
@@ -274,6 +278,14 @@ pub const SEARCH_DEBOUNCE_MS: u64 = 300;
 
 pub struct State {
     pub location: String,
+    /// The profile's name, shown in the status bar.
+    pub profile: String,
+    pub keymap: keymap::Keymap,
+    pub theme: crate::theme::Theme,
+    /// Writes are refused: for looking around a client's account safely.
+    pub read_only: bool,
+    /// The web app's contact page, with `{location}` and `{contact}`.
+    pub web_url: String,
     pub contacts: Vec<Contact>,
     index: Index,
     by_id: HashMap<String, usize>,
@@ -320,6 +332,11 @@ impl State {
     pub fn new(location: &str, now: DateTime<Utc>, offset: FixedOffset) -> (State, Vec<Command>) {
         let mut s = State {
             location: location.to_string(),
+            profile: String::new(),
+            keymap: keymap::Keymap::default(),
+            theme: crate::theme::Theme::default(),
+            read_only: false,
+            web_url: DEFAULT_WEB_URL.to_string(),
             contacts: Vec::new(),
             index: Index::default(),
             by_id: HashMap::new(),
@@ -1054,7 +1071,7 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         return;
     }
     s.notice = None;
-    let Some(action) = keymap::action_for(&k, s.context()) else {
+    let Some(action) = s.keymap.action_for(&k, s.context()) else {
         return;
     };
     let moving = matches!(
@@ -1086,10 +1103,10 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         }
         Action::OpenWeb => {
             if let Some(c) = s.current_contact() {
-                let url = format!(
-                    "https://app.gohighlevel.com/v2/location/{}/contacts/detail/{}",
-                    s.location, c.id
-                );
+                let url = s
+                    .web_url
+                    .replace("{location}", &s.location)
+                    .replace("{contact}", &c.id);
                 out.push(Command::Open(url));
             }
         }
@@ -2060,11 +2077,15 @@ fn contact_key(
 
 /// The palette's matches: every bound action whose help or keys contain
 /// what was typed, in keymap order.
-pub fn palette_matches(p: &forms::Palette) -> Vec<&'static keymap::Binding> {
+pub fn palette_matches<'a>(
+    keymap: &'a keymap::Keymap,
+    p: &forms::Palette,
+) -> Vec<&'a keymap::Binding> {
     let q = search::fold(&text_of(&p.input));
-    keymap::BINDINGS
+    keymap
+        .bindings()
         .iter()
-        .filter(|b| b.action != Action::Palette)
+        .filter(|b| b.action != Action::Palette && !b.keys.is_empty())
         .filter(|b| {
             q.trim().is_empty()
                 || search::fold(b.help).contains(q.trim())
@@ -2079,7 +2100,7 @@ fn palette_key(
     k: KeyEvent,
     out: &mut Vec<Command>,
 ) -> Option<Overlay> {
-    let matches = palette_matches(&p);
+    let matches = palette_matches(&s.keymap, &p);
     match k.code {
         KeyCode::Esc => return None,
         KeyCode::Down | KeyCode::Tab => {

@@ -7,11 +7,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::theme::Theme;
 use super::{bold, clean, fit};
 use crate::api::model::{Contact, Task, parse_timestamp};
 use crate::app::{DetailItem, Focus, Remote, State};
 use crate::due::relative;
+use crate::theme::Theme;
 
 fn section<'a, T>(
     title: &str,

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::theme::Theme;
 use super::{clean, fit};
 use crate::app::{Focus, Remote, State};
+use crate::theme::Theme;
 
 pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let focused = matches!(s.focus, Focus::List | Focus::Search);

@@ -6,7 +6,6 @@
 mod detail;
 mod list;
 mod overlay;
-pub mod theme;
 
 use std::borrow::Cow;
 
@@ -16,9 +15,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::keymap::{Action, key_for};
+use crate::app::keymap::Action;
 use crate::app::{Focus, State, View};
-use theme::Theme;
+use crate::theme::Theme;
 
 /// Untrusted text, made safe for a terminal cell.
 pub(crate) fn clean(s: &str) -> Cow<'_, str> {
@@ -28,7 +27,7 @@ pub(crate) fn clean(s: &str) -> Cow<'_, str> {
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 pub fn render(s: &State, f: &mut Frame) {
-    let theme = Theme::default();
+    let theme = &s.theme;
     let area = f.area();
     let [main, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     match s.view {
@@ -37,13 +36,13 @@ pub fn render(s: &State, f: &mut Frame) {
             let list_w = (main.width * 2 / 5).max(30.min(main.width));
             let [left, right] =
                 Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(main);
-            list::render(s, f, left, &theme);
-            detail::render_contact(s, f, right, &theme);
+            list::render(s, f, left, theme);
+            detail::render_contact(s, f, right, theme);
         }
-        View::Today => detail::render_today(s, f, main, &theme),
+        View::Today => detail::render_today(s, f, main, theme),
     }
-    render_status(s, f, status, &theme);
-    overlay::render(s, f, area, &theme);
+    render_status(s, f, status, theme);
+    overlay::render(s, f, area, theme);
 }
 
 fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
@@ -63,7 +62,7 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     if let Some(e) = &s.error {
         spans.push(Span::styled(format!(" {} ", clean(e)), theme.error));
         spans.push(Span::styled(
-            format!("({} to dismiss) ", key_for(Action::DismissError)),
+            format!("({} to dismiss) ", s.keymap.key_for(Action::DismissError)),
             theme.dim,
         ));
     } else if let Some(n) = &s.notice {
@@ -102,7 +101,7 @@ fn hints(s: &State) -> String {
     };
     let mut out = String::from(" ");
     for (a, label) in pairs {
-        out.push_str(&format!("{}:{label}  ", key_for(*a)));
+        out.push_str(&format!("{}:{label}  ", s.keymap.key_for(*a)));
     }
     out
 }

@@ -7,11 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 
-use super::theme::Theme;
 use super::{clean, fit};
 use crate::app::forms::{TagMode, TaskField, text_of};
-use crate::app::keymap::{BINDINGS, Context};
+use crate::app::keymap::{Binding, Context};
 use crate::app::{Overlay, State, tag_suggestions};
+use crate::theme::Theme;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
@@ -44,7 +44,7 @@ fn input(f: &mut Frame, t: &TextArea<'static>, area: Rect, focused: bool, theme:
 pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let Some(o) = &s.overlay else { return };
     match o {
-        Overlay::Help => help(f, area, theme),
+        Overlay::Help => help(f, area, s.keymap.bindings(), theme),
         Overlay::Confirm(c) => {
             let width = (c.message.chars().count() as u16 + 6).clamp(30, area.width);
             let r = centered(area, width, 5);
@@ -270,7 +270,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             f.render_widget(Paragraph::new(lines).block(boxed("Copy", theme)), r);
         }
         Overlay::Palette(p) => {
-            let matches = crate::app::palette_matches(p);
+            let matches = crate::app::palette_matches(&s.keymap, p);
             let h = (matches.len() as u16 + 4).clamp(6, area.height.min(20));
             let r = centered(area, 56, h);
             f.render_widget(Clear, r);
@@ -339,9 +339,17 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     }
 }
 
-fn help_group(ctx: Context, key_w: usize, theme: &Theme) -> Vec<Line<'static>> {
+fn help_group(
+    bindings: &[Binding],
+    ctx: Context,
+    key_w: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(Span::styled(ctx.title(), theme.title))];
-    for b in BINDINGS.iter().filter(|b| b.context == ctx) {
+    for b in bindings
+        .iter()
+        .filter(|b| b.context == ctx && !b.keys.is_empty())
+    {
         lines.push(Line::from(vec![
             Span::styled(format!("  {:<key_w$}", b.keys.join(",")), theme.highlight),
             Span::raw(b.help),
@@ -351,8 +359,8 @@ fn help_group(ctx: Context, key_w: usize, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 /// Generated from the keymap table; two columns when one does not fit.
-fn help(f: &mut Frame, area: Rect, theme: &Theme) {
-    let key_w = BINDINGS
+fn help(f: &mut Frame, area: Rect, bindings: &[Binding], theme: &Theme) {
+    let key_w = bindings
         .iter()
         .map(|b| b.keys.join(",").len())
         .max()
@@ -360,7 +368,7 @@ fn help(f: &mut Frame, area: Rect, theme: &Theme) {
         + 1;
     let groups: Vec<Vec<Line>> = [Context::Global, Context::List, Context::Detail]
         .into_iter()
-        .map(|c| help_group(c, key_w, theme))
+        .map(|c| help_group(bindings, c, key_w, theme))
         .collect();
     let one_column: usize = groups.iter().map(|g| g.len() + 1).sum::<usize>() + 1;
     let footer = Line::from(Span::styled("any key closes this help", theme.dim));
