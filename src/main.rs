@@ -34,13 +34,19 @@ struct Cli {
 
 #[derive(Args, Debug)]
 struct ServerArgs {
-    /// API base URL. The token comes from ROLO_TOKEN, never from a flag.
-    #[arg(long, env = "ROLO_BASE_URL", default_value = DEFAULT_BASE_URL)]
-    base_url: String,
+    /// API base URL [default: the profile's, else https://services.leadconnectorhq.com].
+    /// The token comes from ROLO_TOKEN, never from a flag.
+    #[arg(long, env = "ROLO_BASE_URL")]
+    base_url: Option<String>,
 
-    /// The HighLevel location (sub-account) id.
+    /// The HighLevel location (sub-account) id [default: the profile's].
     #[arg(long, env = "ROLO_LOCATION_ID")]
     location_id: Option<String>,
+
+    /// The config profile to use [default: `default_profile` in the config].
+    /// The config file is $ROLO_CONFIG, else ~/.config/rolo/config.toml.
+    #[arg(long, env = "ROLO_PROFILE")]
+    profile: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -112,39 +118,91 @@ fn main() -> ExitCode {
     }
 }
 
+/// Logs go to a file in the state dir, never to the terminal the TUI owns.
 fn init_logging(level: Option<&str>) {
-    // Until the TUI owns the terminal, logs go to stderr, and only when asked.
-    let Some(level) = level else { return };
-    let filter = tracing_subscriber::EnvFilter::try_new(level)
+    let Some(path) = rolo::config::log_path() else {
+        return;
+    };
+    let file = path
+        .parent()
+        .map(std::fs::create_dir_all)
+        .transpose()
+        .and_then(|_| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+        });
+    let Ok(file) = file else { return };
+    let filter = tracing_subscriber::EnvFilter::try_new(level.unwrap_or("warn"))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
         .try_init();
+}
+
+/// The config's settings, or the defaults and a warning to show when the
+/// file is broken (the TUI still starts). An unknown `--profile` is an
+/// error: the user asked for something that does not exist.
+fn settings(profile: Option<&str>) -> Result<(rolo::config::Settings, Option<String>), ExitCode> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let path = rolo::config::config_path();
+    match rolo::config::load(path.as_deref(), profile, no_color) {
+        Ok(s) => Ok((s, None)),
+        Err(e) if profile.is_some() && e.message.starts_with("no profile named") => {
+            eprintln!("rolo: {e}");
+            Err(ExitCode::from(2))
+        }
+        Err(e) => {
+            let defaults = rolo::config::load(None, None, no_color).map_err(|e| {
+                eprintln!("rolo: {e}");
+                ExitCode::from(2)
+            })?;
+            Ok((
+                defaults,
+                Some(format!("Config ignored, defaults in use: {e}")),
+            ))
+        }
+    }
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Some(Command::Sandbox(args)) => serve_sandbox(args).await,
         None if cli.demo => {
+            let (settings, warning) = match settings(None) {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
+            };
             let demo = rolo::demo::start().await?;
-            rolo::tui::run(demo.client).await?;
+            rolo::tui::run(demo.client, &settings, warning).await?;
             drop(demo.sandbox);
             Ok(ExitCode::SUCCESS)
         }
         None => {
-            let location = cli.server.location_id.context(
-                "no location id: pass --location-id or set ROLO_LOCATION_ID (or try `rolo --demo`)",
+            let (settings, warning) = match settings(cli.server.profile.as_deref()) {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
+            };
+            // Flags and environment first, then the profile, then the defaults.
+            let location = cli.server.location_id.or(settings.location_id.clone()).context(
+                "no location id: pass --location-id, set ROLO_LOCATION_ID or a profile's location_id (or try `rolo --demo`)",
             )?;
+            let base_url = cli
+                .server
+                .base_url
+                .or(settings.base_url.clone())
+                .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
             let token = std::env::var("ROLO_TOKEN").map(rolo::api::Token::new).map_err(|_| {
                 anyhow::anyhow!("no token: set ROLO_TOKEN to a Private Integration token (or try `rolo --demo`)")
             })?;
-            let client = rolo::api::Client::new(rolo::api::ClientConfig::new(
-                &cli.server.base_url,
-                location,
-                token,
-            ))?;
-            rolo::tui::run(client).await?;
+            let mut config = rolo::api::ClientConfig::new(&base_url, location, token);
+            config.rate.max_requests = settings.rate_limit;
+            config.timeout = std::time::Duration::from_secs(settings.timeout_secs);
+            let client = rolo::api::Client::new(config)?;
+            rolo::tui::run(client, &settings, warning).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -16,16 +16,26 @@ use tokio::time::Instant;
 use crate::api::Client;
 use crate::api::actor::{ActorConfig, ApiHandle};
 use crate::app::{Command, Event, State, update};
+use crate::config::Settings;
 
 const FRAME: Duration = Duration::from_millis(16);
 const TICK: Duration = Duration::from_millis(80);
 
 /// Runs the workspace until the user quits.
-pub async fn run(client: Client) -> Result<()> {
+/// `warning` (a config problem, say) is shown in the status bar at start.
+pub async fn run(client: Client, settings: &Settings, warning: Option<String>) -> Result<()> {
     let location = client.location_id().to_string();
     let (api, mut api_rx) = ApiHandle::spawn(client, ActorConfig::default());
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
-    let result = event_loop(&mut terminal, &api, &mut api_rx, &location).await;
+    let result = event_loop(
+        &mut terminal,
+        &api,
+        &mut api_rx,
+        &location,
+        settings,
+        warning,
+    )
+    .await;
     ratatui::restore();
     let report = api.shutdown(Duration::from_secs(10)).await;
     for w in &report.unfinished_writes {
@@ -47,10 +57,16 @@ async fn event_loop(
     api: &ApiHandle,
     api_rx: &mut tokio::sync::mpsc::UnboundedReceiver<crate::api::ApiEvent>,
     location: &str,
+    settings: &Settings,
+    warning: Option<String>,
 ) -> Result<()> {
     let started = Instant::now();
-    let offset = Local::now().offset().fix();
+    let offset = settings
+        .offset
+        .unwrap_or_else(|| Local::now().offset().fix());
     let (mut state, commands) = State::new(location, Utc::now(), offset);
+    state.configure(settings);
+    state.error = warning;
     let size = terminal.size()?;
     update(
         &mut state,

@@ -543,3 +543,55 @@ fn the_detail_pane_waits_for_the_cursor_to_rest() {
         other => panic!("expected the task form, got {other:?}"),
     }
 }
+
+#[test]
+fn a_read_only_profile_blocks_every_write() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    let mut settings = rolo::config::load(None, None, false).unwrap();
+    settings.read_only = true;
+    settings.profile = Some("client-x".into());
+    h.state.configure(&settings);
+    h.serve(&f);
+    h.select(&f.rich_contact().id);
+    h.wait(500);
+    h.serve(&f);
+    h.send(code(KeyCode::Enter));
+    for k in ['x', 't', 'n', '+', '-', 'd', 'e', 'c', 'D', 'u'] {
+        h.send(key(k));
+        assert!(h.state.overlay.is_none(), "{k} opened a form");
+        assert!(
+            h.outbox.iter().all(|r| !r.op.is_write()),
+            "{k} sent a write"
+        );
+        let err = h.state.error.take().unwrap_or_default();
+        assert!(err.contains("Read-only profile `client-x`"), "{k}: {err}");
+    }
+    assert!(screen(&h.render(120, 30)).contains("read-only"));
+}
+
+#[test]
+fn a_keymap_override_shows_in_help_and_works() {
+    let dir = std::env::temp_dir().join(format!("rolo-app-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "[keys]\ntoday = \"ctrl-t\"\n").unwrap();
+    let settings = rolo::config::load(Some(&path), None, false).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.state.configure(&settings);
+    h.serve(&f);
+    h.send(key('?'));
+    let help = screen(&h.render(120, 40));
+    let line = help
+        .lines()
+        .find(|l| l.contains("today's due tasks"))
+        .unwrap();
+    assert!(line.contains("ctrl-t"), "{line}");
+    h.send(key('q')); // closes help
+    h.send(key('T'));
+    assert_eq!(h.state.view, rolo::app::View::Contacts, "T is free now");
+    h.send(ctrl('t'));
+    assert_eq!(h.state.view, rolo::app::View::Today);
+}

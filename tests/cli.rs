@@ -146,3 +146,31 @@ fn plain_http_to_a_remote_host_is_refused() {
     assert!(err.contains("https"), "{err}");
     assert!(!err.contains("abcdefgh12345678"), "the token leaked: {err}");
 }
+
+#[test]
+fn an_unknown_profile_is_a_usage_error() {
+    let dir = std::env::temp_dir().join(format!("rolo-cli-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "[profiles.acme]\nlocation_id = \"loc\"\n").unwrap();
+    let out = rolo()
+        .args(["--profile", "acem"])
+        .env("ROLO_CONFIG", &path)
+        .output()
+        .expect("rolo runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no profile named `acem`; did you mean `acme`?"),
+        "{err}"
+    );
+    // The profile supplies the location: only the token is missing now.
+    let out = rolo()
+        .args(["--profile", "acme"])
+        .env("ROLO_CONFIG", &path)
+        .output()
+        .expect("rolo runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ROLO_TOKEN"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -45,6 +45,11 @@ impl Tui {
             cmd.env_remove(var);
         }
         cmd.env("TERM", "xterm-256color");
+        // No user config or state from this machine leaks into the test.
+        let home = std::env::temp_dir().join(format!("rolo-e2e-{}", std::process::id()));
+        cmd.env("ROLO_CONFIG", home.join("no-config.toml"));
+        cmd.env("XDG_STATE_HOME", home.join("state"));
+        cmd.env("XDG_DATA_HOME", home.join("data"));
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -316,4 +321,24 @@ fn demo_first_screen() {
     tui.send("q"); // closes help
     tui.send("q");
     assert!(tui.exit_status().success());
+}
+
+#[test]
+fn a_broken_config_starts_on_defaults_with_a_visible_warning() {
+    let dir = std::env::temp_dir().join(format!("rolo-e2e-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "[ui]\nthem = \"monochrome\"\n").unwrap();
+    let mut tui = Tui::start(
+        &["--demo"],
+        &[("ROLO_CONFIG", path.to_str().unwrap())],
+        120,
+        24,
+    );
+    let screen = tui.wait_for("did you mean");
+    assert!(screen.contains("Config ignored"), "{screen}");
+    tui.wait_for("Contacts 500");
+    tui.send("q");
+    assert!(tui.exit_status().success());
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -377,6 +377,15 @@ impl State {
         (s, out)
     }
 
+    /// Applies the config's settings for this run.
+    pub fn configure(&mut self, settings: &crate::config::Settings) {
+        self.profile = settings.profile.clone().unwrap_or_default();
+        self.keymap = settings.keymap.clone();
+        self.theme = settings.theme.clone();
+        self.read_only = settings.read_only;
+        self.web_url = settings.web_url.clone();
+    }
+
     fn request(
         &mut self,
         out: &mut Vec<Command>,
@@ -387,6 +396,11 @@ impl State {
     ) -> RequestId {
         let id = RequestId(self.next_request);
         self.next_request += 1;
+        if self.read_only && op.is_write() {
+            // The actions are gated already; this is the backstop.
+            self.error = Some(read_only_message(&self.profile));
+            return id;
+        }
         self.requests.insert(id, purpose);
         self.pending += 1;
         out.push(Command::Api(ApiRequest {
@@ -432,9 +446,33 @@ impl State {
         self.by_id.get(id).and_then(|i| self.contacts.get(*i))
     }
 
-    /// Rows of the list that fit on screen (frame minus borders, search and status lines).
+    /// The error as shown, with how to dismiss it.
+    pub fn error_text(&self) -> Option<String> {
+        let e = self.error.as_ref()?;
+        Some(format!(
+            "{} ({} to dismiss)",
+            crate::text::sanitize(e),
+            self.keymap.key_for(Action::DismissError)
+        ))
+    }
+
+    /// Lines above the status bar for an error too long to share it: up to 4.
+    pub fn error_lines(&self) -> u16 {
+        let Some(text) = self.error_text() else {
+            return 0;
+        };
+        let len = text.chars().count() as u16 + 2;
+        if len <= self.width / 2 {
+            0
+        } else {
+            len.div_ceil(self.width.max(1)).min(4)
+        }
+    }
+
+    /// Rows of the list that fit on screen (frame minus borders, search,
+    /// status and error lines).
     pub fn list_rows(&self) -> usize {
-        usize::from(self.height.saturating_sub(4)).max(1)
+        usize::from(self.height.saturating_sub(4 + self.error_lines())).max(1)
     }
 
     fn context(&self) -> Context {
@@ -718,6 +756,34 @@ fn slim(c: Contact) -> Contact {
         date_added: c.date_added,
         ..Contact::default()
     }
+}
+
+fn read_only_message(profile: &str) -> String {
+    format!(
+        "Read-only profile{}: changes are blocked (set read_only = false in its [profiles] table to allow them)",
+        if profile.is_empty() {
+            String::new()
+        } else {
+            format!(" `{profile}`")
+        }
+    )
+}
+
+/// Whether an action changes data on the server.
+fn writes(action: Action) -> bool {
+    matches!(
+        action,
+        Action::NewTask
+            | Action::Edit
+            | Action::ToggleTask
+            | Action::Delete
+            | Action::AddTag
+            | Action::RemoveTag
+            | Action::NewNote
+            | Action::NewContact
+            | Action::DeleteContact
+            | Action::Undo
+    )
 }
 
 /// The single place where state changes.
@@ -1093,6 +1159,10 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
 
 /// Does what an action means here; keys and the command palette both land here.
 pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
+    if s.read_only && writes(action) {
+        s.error = Some(read_only_message(&s.profile));
+        return;
+    }
     match action {
         Action::Quit => out.push(Command::Quit),
         Action::Palette => s.overlay = Some(Overlay::Palette(Box::default())),

@@ -29,7 +29,20 @@ const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 pub fn render(s: &State, f: &mut Frame) {
     let theme = &s.theme;
     let area = f.area();
-    let [main, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let [main, error, status] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(s.error_lines()),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    if let (Some(text), true) = (s.error_text(), error.height > 0) {
+        f.render_widget(
+            Paragraph::new(format!(" {text}"))
+                .style(theme.error)
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+            error,
+        );
+    }
     match s.view {
         View::Contacts => {
             // The list gets about two fifths, and never less than 30 columns.
@@ -46,10 +59,15 @@ pub fn render(s: &State, f: &mut Frame) {
 }
 
 fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
-    let mut spans: Vec<Span> = vec![Span::styled(
-        format!(" {} ", clean(&s.location)),
-        theme.badge,
-    )];
+    let label = if s.profile.is_empty() {
+        clean(&s.location).into_owned()
+    } else {
+        format!("{} · {}", clean(&s.profile), clean(&s.location))
+    };
+    let mut spans: Vec<Span> = vec![Span::styled(format!(" {label} "), theme.badge)];
+    if s.read_only {
+        spans.push(Span::styled(" read-only ", theme.error));
+    }
     if s.pending > 0 {
         spans.push(Span::styled(
             format!(" {} {} ", SPINNER[s.spinner % SPINNER.len()], s.pending),
@@ -59,7 +77,7 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     if let (Some(r), Some(m)) = (s.budget.remaining, s.budget.max) {
         spans.push(Span::styled(format!(" {r}/{m} "), theme.dim));
     }
-    if let Some(e) = &s.error {
+    if let (Some(e), 0) = (&s.error, s.error_lines()) {
         spans.push(Span::styled(format!(" {} ", clean(e)), theme.error));
         spans.push(Span::styled(
             format!("({} to dismiss) ", s.keymap.key_for(Action::DismissError)),
