@@ -398,7 +398,7 @@ impl Keymap {
         self.bindings
             .iter()
             .filter(|b| b.context == Context::Global || b.context == context)
-            .find(|b| b.keys.iter().any(|x| *x == name))
+            .find(|b| b.keys.contains(&name))
             .map(|b| b.action)
     }
 
