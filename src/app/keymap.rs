@@ -482,4 +482,13 @@ mod tests {
             .unwrap_err();
         assert!(e.contains("not a key"), "{e}");
     }
+
+    #[test]
+    fn the_readme_names_every_action() {
+        let readme = include_str!("../../README.md");
+        for d in DEFAULTS {
+            let name = format!("`{}`", d.action.name());
+            assert!(readme.contains(&name), "README.md does not list {name}");
+        }
+    }
 }

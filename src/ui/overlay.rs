@@ -272,7 +272,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         Overlay::Palette(p) => {
             let matches = crate::app::palette_matches(&s.keymap, p);
             let h = (matches.len() as u16 + 4).clamp(6, area.height.min(20));
-            let r = centered(area, 56, h);
+            let r = centered(area, 70, h);
             f.render_widget(Clear, r);
             let block = boxed("Command", theme);
             let inner = block.inner(r);
@@ -298,7 +298,11 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
                         theme.text
                     };
                     Line::from(vec![
-                        Span::styled(format!(" {:<28}", b.help), st),
+                        Span::styled(format!(" {:<24}", b.help), st),
+                        Span::styled(
+                            format!("{:<15}", b.action.name()),
+                            if i == p.selected { st } else { theme.dim },
+                        ),
                         Span::styled(
                             format!("{:>12} ", b.keys.join(",")),
                             if i == p.selected { st } else { theme.dim },
