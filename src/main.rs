@@ -36,16 +36,16 @@ struct Cli {
 struct ServerArgs {
     /// API base URL [default: the profile's, else https://services.leadconnectorhq.com].
     /// The token comes from ROLO_TOKEN, never from a flag.
-    #[arg(long, env = "ROLO_BASE_URL")]
+    #[arg(long, env = "ROLO_BASE_URL", global = true)]
     base_url: Option<String>,
 
     /// The HighLevel location (sub-account) id [default: the profile's].
-    #[arg(long, env = "ROLO_LOCATION_ID")]
+    #[arg(long, env = "ROLO_LOCATION_ID", global = true)]
     location_id: Option<String>,
 
     /// The config profile to use [default: `default_profile` in the config].
     /// The config file is $ROLO_CONFIG, else ~/.config/rolo/config.toml.
-    #[arg(long, env = "ROLO_PROFILE")]
+    #[arg(long, env = "ROLO_PROFILE", global = true)]
     profile: Option<String>,
 }
 
@@ -53,6 +53,26 @@ struct ServerArgs {
 enum Command {
     /// Serve the sandbox API (HighLevel v2 over HTTP) until killed.
     Sandbox(SandboxArgs),
+    /// Sign in, see where the token is kept, sign out.
+    #[command(subcommand)]
+    Auth(AuthCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AuthCommand {
+    /// Check a Private Integration token with the API and store it.
+    Login {
+        /// Read the token from standard input (for scripts), not a prompt.
+        #[arg(long)]
+        with_token: bool,
+        /// Allow a plain file (mode 0600) when no keyring is available.
+        #[arg(long)]
+        insecure_storage: bool,
+    },
+    /// Show the profile, location, store and masked token.
+    Status,
+    /// Remove the stored token from every store that has it.
+    Logout,
 }
 
 #[derive(Args, Debug)]
@@ -152,8 +172,28 @@ fn settings(profile: Option<&str>) -> Result<(rolo::config::Settings, Option<Str
     match rolo::config::load(path.as_deref(), profile, no_color) {
         Ok(s) => Ok((s, None)),
         Err(e) if profile.is_some() && e.message.starts_with("no profile named") => {
-            eprintln!("rolo: {e}");
-            Err(ExitCode::from(2))
+            // A profile may live in the credential store alone (made by
+            // `rolo auth login --profile NAME`), with no table in the config.
+            let name = profile.unwrap_or_default();
+            let (stores, _) = stores();
+            let stored = rolo::auth::load(&stores, &rolo::auth::account(Some(name)))
+                .ok()
+                .flatten();
+            match (stored, rolo::config::load(path.as_deref(), None, no_color)) {
+                (Some(_), Ok(mut s)) => {
+                    s.profile = Some(name.to_string());
+                    s.location_id = None;
+                    s.base_url = None;
+                    s.read_only = false;
+                    Ok((s, None))
+                }
+                _ => {
+                    eprintln!(
+                        "rolo: {e} (or sign in to it with `rolo auth login --profile {name}`)"
+                    );
+                    Err(ExitCode::from(2))
+                }
+            }
         }
         Err(e) => {
             let defaults = rolo::config::load(None, None, no_color).map_err(|e| {
@@ -171,6 +211,7 @@ fn settings(profile: Option<&str>) -> Result<(rolo::config::Settings, Option<Str
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Some(Command::Sandbox(args)) => serve_sandbox(args).await,
+        Some(Command::Auth(cmd)) => auth(cmd, cli.server).await,
         None if cli.demo => {
             let (settings, warning) = match settings(None) {
                 Ok(s) => s,
@@ -186,18 +227,39 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
             };
-            // Flags and environment first, then the profile, then the defaults.
-            let location = cli.server.location_id.or(settings.location_id.clone()).context(
-                "no location id: pass --location-id, set ROLO_LOCATION_ID or a profile's location_id (or try `rolo --demo`)",
-            )?;
+            // The token: ROLO_TOKEN, else what `rolo auth login` stored.
+            let stored = match std::env::var("ROLO_TOKEN") {
+                Ok(t) => (rolo::api::Token::new(t), None),
+                Err(_) => {
+                    let (stores, _) = stores();
+                    let account = rolo::auth::account(settings.profile.as_deref());
+                    match rolo::auth::load(&stores, &account)? {
+                        Some((c, _)) => (rolo::api::Token::new(c.token), Some(c.location_id)),
+                        None => {
+                            eprintln!(
+                                "rolo: {} (or set ROLO_TOKEN, or try `rolo --demo`)",
+                                rolo::auth::AuthError::NotLoggedIn { profile: account }
+                            );
+                            return Ok(ExitCode::from(3));
+                        }
+                    }
+                }
+            };
+            let (token, stored_location) = stored;
+            // Flags and environment first, then the profile, then the login.
+            let location = cli
+                .server
+                .location_id
+                .or(settings.location_id.clone())
+                .or(stored_location)
+                .context(
+                    "no location id: pass --location-id, set ROLO_LOCATION_ID or a profile's location_id (or try `rolo --demo`)",
+                )?;
             let base_url = cli
                 .server
                 .base_url
                 .or(settings.base_url.clone())
                 .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-            let token = std::env::var("ROLO_TOKEN").map(rolo::api::Token::new).map_err(|_| {
-                anyhow::anyhow!("no token: set ROLO_TOKEN to a Private Integration token (or try `rolo --demo`)")
-            })?;
             let mut config = rolo::api::ClientConfig::new(&base_url, location, token);
             config.rate.max_requests = settings.rate_limit;
             config.timeout = std::time::Duration::from_secs(settings.timeout_secs);
@@ -239,4 +301,170 @@ async fn serve_sandbox(args: SandboxArgs) -> Result<ExitCode> {
         _ = tokio::signal::ctrl_c() => {}
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn stores() -> (Vec<Box<dyn rolo::auth::SecretStore>>, Vec<String>) {
+    rolo::auth::available_stores(
+        std::env::var("ROLO_SECRET_STORES").ok().as_deref(),
+        rolo::auth::FileStore::default_dir(),
+    )
+}
+
+async fn auth(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
+    // Logging in is how a new profile comes to exist: an unknown name is
+    // fine here, with the config's other settings.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let known = rolo::config::load(
+        rolo::config::config_path().as_deref(),
+        server.profile.as_deref(),
+        no_color,
+    );
+    let (settings, warning) = match (known, &server.profile) {
+        (Err(e), Some(name)) if e.message.starts_with("no profile named") => match settings(None) {
+            Ok((mut s, w)) => {
+                s.profile = Some(name.clone());
+                (s, w)
+            }
+            Err(code) => return Ok(code),
+        },
+        _ => match settings(server.profile.as_deref()) {
+            Ok(s) => s,
+            Err(code) => return Ok(code),
+        },
+    };
+    if let Some(w) = warning {
+        eprintln!("rolo: {w}");
+        return Ok(ExitCode::from(2));
+    }
+    let account = rolo::auth::account(settings.profile.as_deref());
+    let (stores, skipped) = stores();
+    match cmd {
+        AuthCommand::Login {
+            with_token,
+            insecure_storage,
+        } => {
+            let location = match server.location_id.or(settings.location_id.clone()) {
+                Some(l) => l,
+                None if with_token => {
+                    eprintln!(
+                        "rolo: with --with-token, give the location with --location-id or the profile's location_id"
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+                None => {
+                    eprint!("HighLevel location (sub-account) id: ");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim().to_string()
+                }
+            };
+            if location.is_empty() {
+                eprintln!("rolo: no location id given");
+                return Ok(ExitCode::from(2));
+            }
+            let token = if with_token {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                line.trim().to_string()
+            } else {
+                rpassword::prompt_password("Private Integration token (input hidden): ")
+                    .context("no terminal to read the token from: pipe it in with --with-token")?
+                    .trim()
+                    .to_string()
+            };
+            if token.is_empty() {
+                eprintln!("rolo: no token given");
+                return Ok(ExitCode::from(2));
+            }
+            let base_url = server
+                .base_url
+                .or(settings.base_url.clone())
+                .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+            let client = rolo::api::Client::new(rolo::api::ClientConfig::new(
+                &base_url,
+                location.clone(),
+                rolo::api::Token::new(token.clone()),
+            ))?;
+            let access = match rolo::auth::verify(&client).await {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("rolo: the token was not accepted: {e}");
+                    return Ok(ExitCode::from(if e.is_transient() { 4 } else { 3 }));
+                }
+            };
+            println!(
+                "The token works for location {location}: read yes, write {}.",
+                if access.write {
+                    "yes"
+                } else {
+                    "NO (read-only: changes will be refused)"
+                }
+            );
+            let credential = rolo::auth::Credential {
+                location_id: location,
+                token,
+            };
+            match rolo::auth::save(&stores, &skipped, &account, &credential, insecure_storage) {
+                Ok((store, reasons)) => {
+                    println!("Saved for profile `{account}` in {}.", store.describe());
+                    for r in reasons {
+                        println!("  (a better store was skipped: {r})");
+                    }
+                    if let Some(w) = store.warning() {
+                        eprintln!("warning: {w}");
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("rolo: {e}");
+                    Ok(ExitCode::from(3))
+                }
+            }
+        }
+        AuthCommand::Status => {
+            println!("profile:  {account}");
+            if let Ok(t) = std::env::var("ROLO_TOKEN") {
+                println!(
+                    "token:    {} from ROLO_TOKEN (stored tokens are not used)",
+                    rolo::api::Token::new(t).masked()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            match rolo::auth::load(&stores, &account)? {
+                Some((c, store)) => {
+                    println!("location: {}", c.location_id);
+                    println!("store:    {}", store.describe());
+                    println!("token:    {}", rolo::api::Token::new(c.token).masked());
+                    println!(
+                        "expiry:   none (a Private Integration token lasts until it is rotated)"
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    eprintln!(
+                        "rolo: {}",
+                        rolo::auth::AuthError::NotLoggedIn { profile: account }
+                    );
+                    Ok(ExitCode::from(3))
+                }
+            }
+        }
+        AuthCommand::Logout => {
+            let mut removed = Vec::new();
+            for s in &stores {
+                if s.delete(&account)? {
+                    removed.push(s.describe());
+                }
+            }
+            if removed.is_empty() {
+                println!("Nothing was stored for profile `{account}`.");
+            } else {
+                println!(
+                    "Removed the token of profile `{account}` from {}.",
+                    removed.join(" and ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

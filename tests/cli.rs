@@ -107,19 +107,19 @@ async fn sandbox_prints_one_line_then_serves() {
 #[test]
 fn missing_settings_give_a_clear_message() {
     let out = rolo().output().expect("rolo runs");
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(3), "no token is an auth error");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("--location-id") && err.contains("--demo"),
+        err.contains("rolo auth login") && err.contains("ROLO_TOKEN") && err.contains("--demo"),
         "{err}"
     );
 
     let out = rolo()
-        .args(["--location-id", "loc"])
+        .env("ROLO_TOKEN", "pit-abcdefgh12345678")
         .output()
         .expect("rolo runs");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("ROLO_TOKEN"), "{err}");
+    assert!(err.contains("--location-id"), "{err}");
 
     let out = rolo()
         .args(["sandbox", "--token", "t", "--fail-rate", "2"])

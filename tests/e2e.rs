@@ -50,6 +50,7 @@ impl Tui {
         cmd.env("ROLO_CONFIG", home.join("no-config.toml"));
         cmd.env("XDG_STATE_HOME", home.join("state"));
         cmd.env("XDG_DATA_HOME", home.join("data"));
+        cmd.env("ROLO_SECRET_STORES", "file");
         for (k, v) in env {
             cmd.env(k, v);
         }

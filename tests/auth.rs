@@ -1,0 +1,248 @@
+//! Sign-in: token verification against the sandbox, secret store
+//! selection with injected fake stores, the 0600 file fallback, and the
+//! `rolo auth` commands end to end.
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use rolo::api::{ApiError, Client};
+use rolo::auth::{AuthError, Credential, FileStore, SecretStore};
+use support::{RO_TOKEN, TOKEN, client_config, sandbox};
+
+#[tokio::test]
+async fn verification_tells_read_from_write_and_rejects_bad_tokens() {
+    let sb = sandbox(support::config(5)).await;
+    let full = Client::new(client_config(&sb, TOKEN)).unwrap();
+    let a = rolo::auth::verify(&full).await.unwrap();
+    assert!(a.read && a.write);
+    let ro = Client::new(client_config(&sb, RO_TOKEN)).unwrap();
+    let a = rolo::auth::verify(&ro).await.unwrap();
+    assert!(
+        a.read && !a.write,
+        "the read-only token is reported as read-only"
+    );
+    let bad = Client::new(client_config(&sb, "nope-nope-nope")).unwrap();
+    let e = rolo::auth::verify(&bad).await.unwrap_err();
+    assert!(matches!(e, ApiError::Unauthorized { .. }), "{e:?}");
+    let changed = sb.with_store(|s| {
+        s.contact_ids().iter().any(|id| {
+            s.contact(id).unwrap()["tags"]
+                .to_string()
+                .contains("rolo-scope-check")
+        })
+    });
+    assert!(!changed, "verification changes nothing");
+}
+
+/// An in-memory store that can be told to fail.
+struct Fake {
+    name: &'static str,
+    broken: bool,
+    items: Mutex<HashMap<String, String>>,
+}
+
+impl Fake {
+    fn new(name: &'static str, broken: bool) -> Box<dyn SecretStore> {
+        Box::new(Fake {
+            name,
+            broken,
+            items: Mutex::new(HashMap::new()),
+        })
+    }
+    fn fail(&self) -> Result<(), AuthError> {
+        if self.broken {
+            return Err(AuthError::Store {
+                store: "a fake keyring",
+                message: "locked".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl SecretStore for Fake {
+    fn describe(&self) -> &'static str {
+        "a fake keyring"
+    }
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn get(&self, account: &str) -> Result<Option<String>, AuthError> {
+        self.fail()?;
+        Ok(self.items.lock().unwrap().get(account).cloned())
+    }
+    fn set(&self, account: &str, secret: &str) -> Result<(), AuthError> {
+        self.fail()?;
+        self.items
+            .lock()
+            .unwrap()
+            .insert(account.into(), secret.into());
+        Ok(())
+    }
+    fn delete(&self, account: &str) -> Result<bool, AuthError> {
+        self.fail()?;
+        Ok(self.items.lock().unwrap().remove(account).is_some())
+    }
+}
+
+fn cred() -> Credential {
+    Credential {
+        location_id: "loc".into(),
+        token: "pit-0000111122223333".into(),
+    }
+}
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "rolo-auth-{tag}-{}-{}",
+        std::process::id(),
+        fastrand::u32(..)
+    ))
+}
+
+#[test]
+fn the_best_working_store_wins_and_the_file_needs_consent() {
+    let dir = temp_dir("select");
+    let stores: Vec<Box<dyn SecretStore>> = vec![
+        Fake::new("keyring", true),
+        Fake::new("kernel", false),
+        Box::new(FileStore { dir: dir.clone() }),
+    ];
+    let (used, reasons) = rolo::auth::save(
+        &stores,
+        &["keyring: no Secret Service".into()],
+        "acme",
+        &cred(),
+        false,
+    )
+    .unwrap();
+    assert_eq!(used.name(), "kernel", "a broken keyring is passed over");
+    assert!(reasons.iter().any(|r| r.contains("locked")), "{reasons:?}");
+    let (found, from) = rolo::auth::load(&stores[1..], "acme").unwrap().unwrap();
+    assert_eq!(found, cred());
+    assert_eq!(from.name(), "kernel");
+
+    // Without any keyring, the file is used only when asked for.
+    let only_file: Vec<Box<dyn SecretStore>> = vec![
+        Fake::new("keyring", true),
+        Box::new(FileStore { dir: dir.clone() }),
+    ];
+    let e = rolo::auth::save(&only_file, &[], "acme", &cred(), false)
+        .err()
+        .unwrap();
+    assert!(matches!(e, AuthError::NoStore(_)));
+    assert!(e.to_string().contains("--insecure-storage"), "{e}");
+    let (used, _) = rolo::auth::save(&only_file, &[], "acme", &cred(), true).unwrap();
+    assert_eq!(used.name(), "file");
+    assert!(used.warning().unwrap().contains("UNENCRYPTED"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_file_fallback_is_0600_and_written_whole() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("file");
+    let store = FileStore { dir: dir.clone() };
+    store.set("acme", "secret-one").unwrap();
+    store.set("acme", "secret-two").unwrap();
+    let path = dir.join("acme.json");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(store.get("acme").unwrap().as_deref(), Some("secret-two"));
+    assert!(
+        std::fs::read_dir(&dir).unwrap().all(|e| e
+            .unwrap()
+            .path()
+            .extension()
+            .is_some_and(|x| x == "json"))
+    );
+    assert!(store.delete("acme").unwrap());
+    assert!(!store.delete("acme").unwrap());
+    assert_eq!(store.get("acme").unwrap(), None);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn auth_commands_end_to_end_with_the_file_store() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sb = runtime.block_on(sandbox(support::config(5)));
+    let home = temp_dir("cli");
+    let rolo = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_rolo"));
+        c.args(args)
+            .env_remove("ROLO_TOKEN")
+            .env_remove("ROLO_PROFILE")
+            .env("ROLO_CONFIG", home.join("none.toml"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("ROLO_SECRET_STORES", "file")
+            .env("ROLO_BASE_URL", sb.base_url())
+            .env("ROLO_LOCATION_ID", support::LOCATION);
+        c
+    };
+    let login = |extra: &[&str], token: &str| {
+        let mut args = vec!["auth", "login", "--with-token"];
+        args.extend_from_slice(extra);
+        let mut child = rolo(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{token}\n").as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+
+    let out = login(&[], TOKEN);
+    assert_eq!(out.status.code(), Some(3), "no secure store and no consent");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--insecure-storage"));
+
+    let out = login(&["--insecure-storage", "--profile", "acme"], TOKEN);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("read yes, write yes"), "{stdout}");
+    assert!(stdout.contains("plain file"), "{stdout}");
+    assert!(stderr.contains("UNENCRYPTED"), "{stderr}");
+    assert!(
+        !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
+        "the token was printed"
+    );
+
+    let out = rolo(&["auth", "status", "--profile", "acme"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("****") && stdout.contains(support::LOCATION),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(TOKEN));
+
+    let out = login(&["--insecure-storage", "--profile", "ro"], RO_TOKEN);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("write NO"));
+
+    let out = login(&["--insecure-storage"], "not-a-valid-token-1");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not accepted"));
+
+    let out = rolo(&["auth", "logout", "--profile", "acme"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Removed"));
+    let out = rolo(&["auth", "status", "--profile", "acme"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let _ = std::fs::remove_dir_all(&home);
+}
