@@ -44,7 +44,7 @@ struct Fake {
 }
 
 impl Fake {
-    fn new(name: &'static str, broken: bool) -> Box<dyn SecretStore> {
+    fn boxed(name: &'static str, broken: bool) -> Box<dyn SecretStore> {
         Box::new(Fake {
             name,
             broken,
@@ -106,8 +106,8 @@ fn temp_dir(tag: &str) -> std::path::PathBuf {
 fn the_best_working_store_wins_and_the_file_needs_consent() {
     let dir = temp_dir("select");
     let stores: Vec<Box<dyn SecretStore>> = vec![
-        Fake::new("keyring", true),
-        Fake::new("kernel", false),
+        Fake::boxed("keyring", true),
+        Fake::boxed("kernel", false),
         Box::new(FileStore { dir: dir.clone() }),
     ];
     let (used, reasons) = rolo::auth::save(
@@ -126,7 +126,7 @@ fn the_best_working_store_wins_and_the_file_needs_consent() {
 
     // Without any keyring, the file is used only when asked for.
     let only_file: Vec<Box<dyn SecretStore>> = vec![
-        Fake::new("keyring", true),
+        Fake::boxed("keyring", true),
         Box::new(FileStore { dir: dir.clone() }),
     ];
     let e = rolo::auth::save(&only_file, &[], "acme", &cred(), false)
