@@ -63,6 +63,8 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// Per attempt, from connect to the last byte of the body.
     pub timeout: Duration,
+    /// OAuth tokens that renew themselves; `token` is then unused.
+    pub oauth: Option<super::oauth::OAuthConfig>,
 }
 
 impl ClientConfig {
@@ -74,6 +76,7 @@ impl ClientConfig {
             rate: RateConfig::default(),
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
+            oauth: None,
         }
     }
 }
@@ -283,6 +286,7 @@ struct Inner {
     host: String,
     location_id: String,
     auth: HeaderValue,
+    oauth: Option<super::oauth::OAuthState>,
     limiter: Limiter,
     retry: RetryPolicy,
     timeout: Duration,
@@ -316,7 +320,7 @@ impl Client {
                 config.base_url
             )));
         }
-        if config.token.is_empty() {
+        if config.token.is_empty() && config.oauth.is_none() {
             return Err(ApiError::InvalidRequest(
                 "no API token: set ROLO_TOKEN or run `rolo auth login`".into(),
             ));
@@ -347,6 +351,7 @@ impl Client {
                 host,
                 location_id: config.location_id,
                 auth,
+                oauth: config.oauth.map(super::oauth::OAuthState::new),
                 limiter: Limiter::new(config.rate),
                 retry: config.retry,
                 timeout: config.timeout,
@@ -388,12 +393,24 @@ impl Client {
     ) -> Result<T, ApiError> {
         let inner = &self.inner;
         let mut attempt: u32 = 0;
+        // At most one OAuth refresh per call, ahead of expiry or after a 401.
+        let mut refreshed = false;
         loop {
+            let (auth, generation) = self.auth_header();
+            if let Some(o) = &inner.oauth
+                && !refreshed
+                && o.expires_soon()
+            {
+                refreshed = true;
+                o.refresh(&inner.http, self.url(&["oauth", "token"]), generation)
+                    .await?;
+                continue;
+            }
             let permit = inner.limiter.acquire().await?;
             let mut req = inner
                 .http
                 .request(ep.method.clone(), url.clone())
-                .header(AUTHORIZATION, inner.auth.clone())
+                .header(AUTHORIZATION, auth)
                 .header("Version", VERSION_CONTACTS)
                 .header(ACCEPT, "application/json")
                 .timeout(inner.timeout);
@@ -482,7 +499,31 @@ impl Client {
                 attempt += 1;
                 continue;
             }
-            return Err(error_from_status(ep, status, &bytes, what));
+            let err = error_from_status(ep, status, &bytes, what);
+            if let (Some(o), ApiError::Unauthorized { .. }, false) = (&inner.oauth, &err, refreshed)
+            {
+                // Expired or revoked: renew once (or wait for the renewal
+                // another request started) and send it again.
+                refreshed = true;
+                o.refresh(&inner.http, self.url(&["oauth", "token"]), generation)
+                    .await?;
+                continue;
+            }
+            return Err(err);
+        }
+    }
+
+    /// The `Authorization` value to send now, and its OAuth generation.
+    fn auth_header(&self) -> (HeaderValue, u64) {
+        match &self.inner.oauth {
+            None => (self.inner.auth.clone(), 0),
+            Some(o) => {
+                let (token, generation) = o.current();
+                let mut h = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                    .unwrap_or_else(|_| self.inner.auth.clone());
+                h.set_sensitive(true);
+                (h, generation)
+            }
         }
     }
 

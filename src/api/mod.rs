@@ -6,6 +6,7 @@ pub mod client;
 pub mod error;
 pub mod limiter;
 pub mod model;
+pub mod oauth;
 pub mod token;
 
 pub use actor::{ApiEvent, ApiHandle, ApiOp, ApiRequest, ApiResponse, Priority, RequestId};

@@ -107,11 +107,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/locations/{location_id}/tasks/search", post(search_tasks))
         .fallback(not_found_route)
         .layer(middleware::from_fn_with_state(shared.clone(), gate));
+    let oauth = Router::new().route("/oauth/token", post(oauth_token));
     let admin = Router::new()
         .route("/_sandbox/faults", get(get_faults).put(put_faults))
         .route("/_sandbox/requests", get(request_stats))
         .layer(middleware::from_fn_with_state(shared.clone(), admin_gate));
-    admin.merge(api).with_state(shared)
+    admin.merge(oauth).merge(api).with_state(shared)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -130,8 +131,62 @@ fn access_of(s: &Shared, headers: &HeaderMap) -> Option<Access> {
     } else if s.config.readonly_token.as_deref() == Some(token) {
         Some(Access::ReadOnly)
     } else {
-        None
+        let mut o = s.oauth.lock().unwrap_or_else(|p| p.into_inner());
+        let live = o
+            .access
+            .get(token)
+            .is_some_and(|exp| *exp > tokio::time::Instant::now());
+        if live {
+            o.used.insert(token.to_string());
+        }
+        live.then_some(Access::Full)
     }
+}
+
+/// POST /oauth/token (form-encoded), the refresh_token grant: each refresh
+/// token works once, and the answer carries the next one.
+async fn oauth_token(
+    State(s): State<Arc<Shared>>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Response {
+    let Some(app) = s.config.oauth.clone() else {
+        return not_found_route(Method::POST, "/oauth/token".parse().unwrap_or_default()).await;
+    };
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    let mut o = s.oauth.lock().unwrap_or_else(|p| p.into_inner());
+    o.token_calls += 1;
+    if field("client_id") != app.client_id || field("client_secret") != app.client_secret {
+        return respond(unauthorized("Invalid client credentials"));
+    }
+    if field("grant_type") != "refresh_token" {
+        return respond(Reply {
+            status: 422,
+            body: json!({"statusCode": 422, "message": ["grant_type must be refresh_token here"], "error": "Unprocessable Entity"}),
+        });
+    }
+    if !o.refresh_tokens.remove(field("refresh_token")) {
+        return respond(bad_request(
+            "Invalid grant: refresh token is invalid or already used",
+        ));
+    }
+    let mut rng = s.rng.lock().unwrap_or_else(|p| p.into_inner());
+    let access = format!("oauth-{}", super::seed::make_id(&mut rng));
+    let refresh = format!("refresh-{}", super::seed::make_id(&mut rng));
+    drop(rng);
+    o.access
+        .insert(access.clone(), tokio::time::Instant::now() + app.access_ttl);
+    o.refresh_tokens.insert(refresh.clone());
+    axum::Json(json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": app.access_ttl.as_secs(),
+        "refresh_token": refresh,
+        "scope": "contacts.readonly contacts.write locations/tags.readonly locations/tasks.readonly",
+        "userType": "Location",
+        "locationId": s.config.location_id,
+        "userId": "sandboxUser000000001",
+    }))
+    .into_response()
 }
 
 fn unauthorized(message: &str) -> Reply {

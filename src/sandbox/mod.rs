@@ -41,6 +41,27 @@ impl Default for RateLimit {
     }
 }
 
+/// An OAuth app the sandbox knows, for POST /oauth/token.
+#[derive(Debug, Clone)]
+pub struct OAuthClient {
+    pub client_id: String,
+    pub client_secret: String,
+    /// The refresh token issued at "install"; each one works once.
+    pub refresh_token: String,
+    /// How long issued access tokens last (HighLevel: about a day).
+    pub access_ttl: Duration,
+}
+
+/// Tokens issued through /oauth/token.
+#[derive(Debug, Default)]
+pub(crate) struct OAuthState {
+    pub(crate) refresh_tokens: std::collections::HashSet<String>,
+    pub(crate) access: HashMap<String, Instant>,
+    /// Access tokens that authorized at least one request.
+    pub(crate) used: std::collections::HashSet<String>,
+    pub(crate) token_calls: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
     pub token: String,
@@ -52,6 +73,7 @@ pub struct SandboxConfig {
     pub rate_limit: RateLimit,
     /// How deep `page` may reach in POST /contacts/search (10,000 upstream).
     pub page_depth: u64,
+    pub oauth: Option<OAuthClient>,
 }
 
 impl Default for SandboxConfig {
@@ -65,6 +87,7 @@ impl Default for SandboxConfig {
             faults: Faults::default(),
             rate_limit: RateLimit::default(),
             page_depth: 10_000,
+            oauth: None,
         }
     }
 }
@@ -194,6 +217,7 @@ impl RateState {
 
 struct Shared {
     config: SandboxConfig,
+    oauth: Mutex<OAuthState>,
     store: Mutex<Store>,
     faults: Mutex<Faults>,
     rate: Mutex<RateState>,
@@ -241,7 +265,12 @@ impl Sandbox {
     pub async fn start(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<Sandbox> {
         let mut store = Store::seeded(&config.location_id, config.contacts, config.seed);
         store.page_depth = config.page_depth;
+        let mut oauth = OAuthState::default();
+        if let Some(o) = &config.oauth {
+            oauth.refresh_tokens.insert(o.refresh_token.clone());
+        }
         let shared = Arc::new(Shared {
+            oauth: Mutex::new(oauth),
             store: Mutex::new(store),
             faults: Mutex::new(config.faults.clone()),
             rate: Mutex::new(RateState {
@@ -309,6 +338,34 @@ impl Sandbox {
     /// Reads the server-side state (for tests: "is it really on the server?").
     pub fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
         f(&mut self.shared.store.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// How many times POST /oauth/token was called.
+    pub fn oauth_token_calls(&self) -> usize {
+        self.shared
+            .oauth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .token_calls
+    }
+
+    /// Whether an issued access token has authorized a request yet.
+    pub fn oauth_token_used(&self, access_token: &str) -> bool {
+        self.shared
+            .oauth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .used
+            .contains(access_token)
+    }
+
+    /// Makes every issued access token expire now.
+    pub fn expire_access_tokens(&self) {
+        let mut o = self.shared.oauth.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        for t in o.access.values_mut() {
+            *t = now;
+        }
     }
 
     /// Serves until the task is aborted; for `rolo sandbox`.
