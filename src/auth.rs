@@ -19,10 +19,69 @@ use crate::api::Token;
 const SERVICE: &str = "rolo";
 
 /// What rolo keeps for a profile: the token and the location it is for.
+/// With OAuth, `token` is the access token and `oauth` the rest.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credential {
     pub location_id: String,
     pub token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<StoredOAuth>,
+}
+
+/// The OAuth half of a credential.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredOAuth {
+    pub client_id: String,
+    pub client_secret: String,
+    pub refresh_token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Credential {
+    /// The client's OAuth settings, renewing into `persist`.
+    pub fn oauth_config(
+        &self,
+        persist: crate::api::oauth::Persist,
+    ) -> Option<crate::api::oauth::OAuthConfig> {
+        let o = self.oauth.as_ref()?;
+        Some(crate::api::oauth::OAuthConfig {
+            client_id: o.client_id.clone(),
+            client_secret: Token::new(o.client_secret.clone()),
+            tokens: crate::api::oauth::OAuthTokens {
+                access_token: Token::new(self.token.clone()),
+                refresh_token: Token::new(o.refresh_token.clone()),
+                expires_at: o.expires_at,
+            },
+            persist,
+        })
+    }
+}
+
+/// A `persist` for OAuth renewals that writes the rotated tokens back into
+/// the store named `store` under `account`.
+pub fn persist_to(
+    store: &'static str,
+    account: String,
+    base: Credential,
+) -> crate::api::oauth::Persist {
+    std::sync::Arc::new(move |t: &crate::api::oauth::OAuthTokens| {
+        let (stores, _) = available_stores(
+            std::env::var("ROLO_SECRET_STORES").ok().as_deref(),
+            FileStore::default_dir(),
+        );
+        let target = stores
+            .iter()
+            .find(|s| s.name() == store)
+            .ok_or_else(|| format!("{store} is no longer available"))?;
+        let mut c = base.clone();
+        c.token = t.access_token.expose().to_string();
+        if let Some(o) = &mut c.oauth {
+            o.refresh_token = t.refresh_token.expose().to_string();
+            o.expires_at = t.expires_at;
+        }
+        let secret = serde_json::to_string(&c).map_err(|e| e.to_string())?;
+        target.set(&account, &secret).map_err(|e| e.to_string())
+    })
 }
 
 impl std::fmt::Debug for Credential {
@@ -390,6 +449,7 @@ mod tests {
         let c = Credential {
             location_id: "loc".into(),
             token: "pit-0123456789abcdef".into(),
+            oauth: None,
         };
         let shown = format!("{c:?}");
         assert!(!shown.contains("0123456789"), "{shown}");

@@ -68,6 +68,10 @@ enum AuthCommand {
         /// Allow a plain file (mode 0600) when no keyring is available.
         #[arg(long)]
         insecure_storage: bool,
+        /// Import an OAuth app's client id, secret and refresh token
+        /// instead (with --with-token: three lines on standard input).
+        #[arg(long)]
+        oauth: bool,
     },
     /// Show the profile, location, store and masked token.
     Status,
@@ -228,13 +232,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Err(code) => return Ok(code),
             };
             // The token: ROLO_TOKEN, else what `rolo auth login` stored.
+            let mut oauth = None;
             let stored = match std::env::var("ROLO_TOKEN") {
                 Ok(t) => (rolo::api::Token::new(t), None),
                 Err(_) => {
                     let (stores, _) = stores();
                     let account = rolo::auth::account(settings.profile.as_deref());
                     match rolo::auth::load(&stores, &account)? {
-                        Some((c, _)) => (rolo::api::Token::new(c.token), Some(c.location_id)),
+                        Some((c, store)) => {
+                            let persist =
+                                rolo::auth::persist_to(store.name(), account.clone(), c.clone());
+                            oauth = c.oauth_config(persist);
+                            (rolo::api::Token::new(c.token), Some(c.location_id))
+                        }
                         None => {
                             eprintln!(
                                 "rolo: {} (or set ROLO_TOKEN, or try `rolo --demo`)",
@@ -263,6 +273,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let mut config = rolo::api::ClientConfig::new(&base_url, location, token);
             config.rate.max_requests = settings.rate_limit;
             config.timeout = std::time::Duration::from_secs(settings.timeout_secs);
+            config.oauth = oauth;
             let client = rolo::api::Client::new(config)?;
             rolo::tui::run(client, &settings, warning).await?;
             Ok(ExitCode::SUCCESS)
@@ -342,6 +353,7 @@ async fn auth(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
         AuthCommand::Login {
             with_token,
             insecure_storage,
+            oauth,
         } => {
             let location = match server.location_id.or(settings.location_id.clone()) {
                 Some(l) => l,
@@ -362,29 +374,76 @@ async fn auth(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
                 eprintln!("rolo: no location id given");
                 return Ok(ExitCode::from(2));
             }
-            let token = if with_token {
-                let mut line = String::new();
-                std::io::stdin().read_line(&mut line)?;
-                line.trim().to_string()
-            } else {
-                rpassword::prompt_password("Private Integration token (input hidden): ")
-                    .context("no terminal to read the token from: pipe it in with --with-token")?
-                    .trim()
-                    .to_string()
+            let read_line = |prompt: &str, hidden: bool| -> Result<String> {
+                if with_token {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    Ok(line.trim().to_string())
+                } else if hidden {
+                    Ok(rpassword::prompt_password(prompt)
+                        .context(
+                            "no terminal to read the secret from: pipe it in with --with-token",
+                        )?
+                        .trim()
+                        .to_string())
+                } else {
+                    eprint!("{prompt}");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    Ok(line.trim().to_string())
+                }
             };
-            if token.is_empty() {
-                eprintln!("rolo: no token given");
-                return Ok(ExitCode::from(2));
-            }
+            // OAuth: the app's credentials and a refresh token; the access
+            // token comes from renewing at once, which also proves them.
+            let (oauth_parts, token) = if oauth {
+                let client_id = read_line("OAuth client id: ", false)?;
+                let client_secret = read_line("OAuth client secret (input hidden): ", true)?;
+                let refresh = read_line("Refresh token (input hidden): ", true)?;
+                if [&client_id, &client_secret, &refresh]
+                    .iter()
+                    .any(|v| v.is_empty())
+                {
+                    eprintln!("rolo: the client id, secret and refresh token are all needed");
+                    return Ok(ExitCode::from(2));
+                }
+                (Some((client_id, client_secret, refresh)), String::new())
+            } else {
+                let token = read_line("Private Integration token (input hidden): ", true)?;
+                if token.is_empty() {
+                    eprintln!("rolo: no token given");
+                    return Ok(ExitCode::from(2));
+                }
+                (None, token)
+            };
             let base_url = server
                 .base_url
                 .or(settings.base_url.clone())
                 .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-            let client = rolo::api::Client::new(rolo::api::ClientConfig::new(
+            let mut config = rolo::api::ClientConfig::new(
                 &base_url,
                 location.clone(),
                 rolo::api::Token::new(token.clone()),
-            ))?;
+            );
+            // Renewals during the check land here, to be stored below.
+            let rotated: std::sync::Arc<std::sync::Mutex<Option<rolo::api::oauth::OAuthTokens>>> =
+                std::sync::Arc::default();
+            if let Some((id, secret, refresh)) = &oauth_parts {
+                let r = rotated.clone();
+                config.oauth = Some(rolo::api::oauth::OAuthConfig {
+                    client_id: id.clone(),
+                    client_secret: rolo::api::Token::new(secret.clone()),
+                    tokens: rolo::api::oauth::OAuthTokens {
+                        access_token: rolo::api::Token::new(""),
+                        refresh_token: rolo::api::Token::new(refresh.clone()),
+                        expires_at: chrono::Utc::now(),
+                    },
+                    persist: std::sync::Arc::new(move |t| {
+                        *r.lock().map_err(|_| "poisoned".to_string())? = Some(t.clone());
+                        Ok(())
+                    }),
+                });
+            }
+            let client = rolo::api::Client::new(config)?;
             let access = match rolo::auth::verify(&client).await {
                 Ok(a) => a,
                 Err(e) => {
@@ -400,9 +459,26 @@ async fn auth(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
                     "NO (read-only: changes will be refused)"
                 }
             );
-            let credential = rolo::auth::Credential {
-                location_id: location,
-                token,
+            let credential = match (oauth_parts, rotated.lock().ok().and_then(|r| r.clone())) {
+                (Some((client_id, client_secret, _)), Some(t)) => rolo::auth::Credential {
+                    location_id: location,
+                    token: t.access_token.expose().to_string(),
+                    oauth: Some(rolo::auth::StoredOAuth {
+                        client_id,
+                        client_secret,
+                        refresh_token: t.refresh_token.expose().to_string(),
+                        expires_at: t.expires_at,
+                    }),
+                },
+                (Some(_), None) => {
+                    eprintln!("rolo: the OAuth token was never renewed; nothing to store");
+                    return Ok(ExitCode::from(3));
+                }
+                (None, _) => rolo::auth::Credential {
+                    location_id: location,
+                    token,
+                    oauth: None,
+                },
             };
             match rolo::auth::save(&stores, &skipped, &account, &credential, insecure_storage) {
                 Ok((store, reasons)) => {
@@ -434,10 +510,19 @@ async fn auth(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
                 Some((c, store)) => {
                     println!("location: {}", c.location_id);
                     println!("store:    {}", store.describe());
-                    println!("token:    {}", rolo::api::Token::new(c.token).masked());
                     println!(
-                        "expiry:   none (a Private Integration token lasts until it is rotated)"
+                        "token:    {}",
+                        rolo::api::Token::new(c.token.clone()).masked()
                     );
+                    match &c.oauth {
+                        Some(o) => println!(
+                            "expiry:   {} (OAuth; renewed automatically with the stored refresh token)",
+                            o.expires_at.format("%Y-%m-%d %H:%M UTC")
+                        ),
+                        None => println!(
+                            "expiry:   none (a Private Integration token lasts until it is rotated)"
+                        ),
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 None => {

@@ -91,6 +91,7 @@ fn cred() -> Credential {
     Credential {
         location_id: "loc".into(),
         token: "pit-0000111122223333".into(),
+        oauth: None,
     }
 }
 
@@ -243,6 +244,86 @@ fn auth_commands_end_to_end_with_the_file_store() {
     let out = rolo(&["auth", "status", "--profile", "acme"])
         .output()
         .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn oauth_login_renews_at_once_and_stores_the_rotated_tokens() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut config = support::config(5);
+    config.oauth = Some(rolo::sandbox::OAuthClient {
+        client_id: "app-id".into(),
+        client_secret: "app-secret-123456".into(),
+        refresh_token: "refresh-initial".into(),
+        access_ttl: std::time::Duration::from_secs(3600),
+    });
+    let sb = runtime.block_on(sandbox(config));
+    let home = temp_dir("oauth");
+    let run = |args: &[&str], input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rolo"))
+            .args(args)
+            .env_remove("ROLO_TOKEN")
+            .env("ROLO_CONFIG", home.join("none.toml"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("ROLO_SECRET_STORES", "file")
+            .env("ROLO_BASE_URL", sb.base_url())
+            .env("ROLO_LOCATION_ID", support::LOCATION)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(
+        &[
+            "auth",
+            "login",
+            "--oauth",
+            "--with-token",
+            "--insecure-storage",
+        ],
+        "app-id\napp-secret-123456\nrefresh-initial\n",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("read yes, write yes"), "{stdout}");
+    assert_eq!(sb.oauth_token_calls(), 1);
+    let file = std::fs::read_to_string(home.join("data/rolo/credentials/default.json")).unwrap();
+    let stored: Credential = serde_json::from_str(&file).unwrap();
+    let o = stored.oauth.expect("stored as OAuth");
+    assert_ne!(
+        o.refresh_token, "refresh-initial",
+        "the rotated refresh token is what is kept"
+    );
+    assert!(sb.oauth_token_used(&stored.token));
+    let out = run(&["auth", "status"], "");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("renewed automatically"));
+    // The spent refresh token cannot log in again.
+    let out = run(
+        &[
+            "auth",
+            "login",
+            "--oauth",
+            "--with-token",
+            "--insecure-storage",
+        ],
+        "app-id\napp-secret-123456\nrefresh-initial\n",
+    );
     assert_eq!(out.status.code(), Some(3));
     let _ = std::fs::remove_dir_all(&home);
 }
