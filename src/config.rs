@@ -198,6 +198,8 @@ pub fn log_path() -> Option<PathBuf> {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub profile: Option<String>,
+    /// Every profile the config defines.
+    pub profiles: Vec<String>,
     pub location_id: Option<String>,
     pub base_url: Option<String>,
     pub read_only: bool,
@@ -383,6 +385,7 @@ pub fn resolve(
         ));
     }
     Ok(Settings {
+        profiles: file.profiles.keys().cloned().collect(),
         profile: chosen,
         location_id: prof.location_id,
         base_url: prof.base_url,

@@ -170,7 +170,9 @@ fn init_logging(level: Option<&str>) {
 /// The config's settings, or the defaults and a warning to show when the
 /// file is broken (the TUI still starts). An unknown `--profile` is an
 /// error: the user asked for something that does not exist.
-fn settings(profile: Option<&str>) -> Result<(rolo::config::Settings, Option<String>), ExitCode> {
+fn load_settings(
+    profile: Option<&str>,
+) -> Result<(rolo::config::Settings, Option<String>), ExitCode> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let path = rolo::config::config_path();
     match rolo::config::load(path.as_deref(), profile, no_color) {
@@ -217,65 +219,44 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Sandbox(args)) => serve_sandbox(args).await,
         Some(Command::Auth(cmd)) => auth(cmd, cli.server).await,
         None if cli.demo => {
-            let (settings, warning) = match settings(None) {
+            let (settings, warning) = match load_settings(None) {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
             };
             let demo = rolo::demo::start().await?;
-            rolo::tui::run(demo.client, &settings, warning).await?;
+            rolo::tui::run_with(demo.client, &settings, warning, None).await?;
             drop(demo.sandbox);
             Ok(ExitCode::SUCCESS)
         }
         None => {
-            let (settings, warning) = match settings(cli.server.profile.as_deref()) {
+            let (settings, warning) = match load_settings(cli.server.profile.as_deref()) {
                 Ok(s) => s,
                 Err(code) => return Ok(code),
             };
-            // The token: ROLO_TOKEN, else what `rolo auth login` stored.
-            let mut oauth = None;
-            let stored = match std::env::var("ROLO_TOKEN") {
-                Ok(t) => (rolo::api::Token::new(t), None),
-                Err(_) => {
-                    let (stores, _) = stores();
-                    let account = rolo::auth::account(settings.profile.as_deref());
-                    match rolo::auth::load(&stores, &account)? {
-                        Some((c, store)) => {
-                            let persist =
-                                rolo::auth::persist_to(store.name(), account.clone(), c.clone());
-                            oauth = c.oauth_config(persist);
-                            (rolo::api::Token::new(c.token), Some(c.location_id))
-                        }
-                        None => {
-                            eprintln!(
-                                "rolo: {} (or set ROLO_TOKEN, or try `rolo --demo`)",
-                                rolo::auth::AuthError::NotLoggedIn { profile: account }
-                            );
-                            return Ok(ExitCode::from(3));
-                        }
-                    }
+            let client = match client_for(
+                &settings,
+                cli.server.base_url.clone(),
+                cli.server.location_id.clone(),
+                true,
+            ) {
+                Ok(c) => c,
+                Err((code, message)) => {
+                    eprintln!("rolo: {message}");
+                    return Ok(ExitCode::from(code));
                 }
             };
-            let (token, stored_location) = stored;
-            // Flags and environment first, then the profile, then the login.
-            let location = cli
-                .server
-                .location_id
-                .or(settings.location_id.clone())
-                .or(stored_location)
-                .context(
-                    "no location id: pass --location-id, set ROLO_LOCATION_ID or a profile's location_id (or try `rolo --demo`)",
-                )?;
-            let base_url = cli
-                .server
-                .base_url
-                .or(settings.base_url.clone())
-                .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-            let mut config = rolo::api::ClientConfig::new(&base_url, location, token);
-            config.rate.max_requests = settings.rate_limit;
-            config.timeout = std::time::Duration::from_secs(settings.timeout_secs);
-            config.oauth = oauth;
-            let client = rolo::api::Client::new(config)?;
-            rolo::tui::run(client, &settings, warning).await?;
+            // Other profiles come from the config and the stored logins
+            // (flags and ROLO_TOKEN belong to the first one).
+            let switcher: rolo::tui::Switcher = Box::new(|name: &str| {
+                let (settings, warning) =
+                    load_settings(Some(name)).map_err(|_| format!("no profile named `{name}`"))?;
+                if let Some(w) = warning {
+                    return Err(w);
+                }
+                let client = client_for(&settings, None, None, false).map_err(|(_, m)| m)?;
+                Ok((client, settings))
+            });
+            rolo::tui::run_with(client, &settings, warning, Some(switcher)).await?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -331,14 +312,16 @@ async fn auth(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
         no_color,
     );
     let (settings, warning) = match (known, &server.profile) {
-        (Err(e), Some(name)) if e.message.starts_with("no profile named") => match settings(None) {
-            Ok((mut s, w)) => {
-                s.profile = Some(name.clone());
-                (s, w)
+        (Err(e), Some(name)) if e.message.starts_with("no profile named") => {
+            match load_settings(None) {
+                Ok((mut s, w)) => {
+                    s.profile = Some(name.clone());
+                    (s, w)
+                }
+                Err(code) => return Ok(code),
             }
-            Err(code) => return Ok(code),
-        },
-        _ => match settings(server.profile.as_deref()) {
+        }
+        _ => match load_settings(server.profile.as_deref()) {
             Ok(s) => s,
             Err(code) => return Ok(code),
         },
@@ -552,4 +535,56 @@ async fn auth(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A client for the profile in `settings`: flags first, then the profile,
+/// then what `rolo auth login` stored. The token is `ROLO_TOKEN` when
+/// `env_token` and it is set, else the stored one.
+fn client_for(
+    settings: &rolo::config::Settings,
+    base_flag: Option<String>,
+    location_flag: Option<String>,
+    env_token: bool,
+) -> Result<rolo::api::Client, (u8, String)> {
+    let mut oauth = None;
+    let env = std::env::var("ROLO_TOKEN").ok().filter(|_| env_token);
+    let (token, stored_location) = match env {
+        Some(t) => (rolo::api::Token::new(t), None),
+        None => {
+            let (stores, _) = stores();
+            let account = rolo::auth::account(settings.profile.as_deref());
+            match rolo::auth::load(&stores, &account).map_err(|e| (3, e.to_string()))? {
+                Some((c, store)) => {
+                    let persist = rolo::auth::persist_to(store.name(), account.clone(), c.clone());
+                    oauth = c.oauth_config(persist);
+                    (rolo::api::Token::new(c.token), Some(c.location_id))
+                }
+                None => {
+                    return Err((
+                        3,
+                        format!(
+                            "{} (or set ROLO_TOKEN, or try `rolo --demo`)",
+                            rolo::auth::AuthError::NotLoggedIn { profile: account }
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    let location = location_flag
+        .or(settings.location_id.clone())
+        .or(stored_location)
+        .ok_or((
+            2,
+            "no location id: pass --location-id, set ROLO_LOCATION_ID or a profile's location_id (or try `rolo --demo`)"
+                .to_string(),
+        ))?;
+    let base_url = base_flag
+        .or(settings.base_url.clone())
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+    let mut config = rolo::api::ClientConfig::new(&base_url, location, token);
+    config.rate.max_requests = settings.rate_limit;
+    config.timeout = std::time::Duration::from_secs(settings.timeout_secs);
+    config.oauth = oauth;
+    rolo::api::Client::new(config).map_err(|e| (2, e.to_string()))
 }

@@ -21,23 +21,64 @@ use crate::config::Settings;
 const FRAME: Duration = Duration::from_millis(16);
 const TICK: Duration = Duration::from_millis(80);
 
+/// Builds the client and settings of another profile, for switching.
+pub type Switcher = Box<dyn Fn(&str) -> Result<(Client, Settings), String> + Send>;
+
+/// One profile's session: its actor and its app state.
+struct Session {
+    api: ApiHandle,
+    api_rx: tokio::sync::mpsc::UnboundedReceiver<crate::api::ApiEvent>,
+    state: State,
+}
+
+impl Session {
+    fn open(
+        client: Client,
+        settings: &Settings,
+        size: ratatui::layout::Size,
+    ) -> (Session, Vec<Command>) {
+        let location = client.location_id().to_string();
+        let (api, api_rx) = ApiHandle::spawn(client, ActorConfig::default());
+        let offset = settings
+            .offset
+            .unwrap_or_else(|| Local::now().offset().fix());
+        let (mut state, mut commands) = State::new(&location, Utc::now(), offset);
+        state.configure(settings);
+        commands.extend(update(
+            &mut state,
+            Event::Resize {
+                width: size.width,
+                height: size.height,
+            },
+        ));
+        (Session { api, api_rx, state }, commands)
+    }
+}
+
 /// Runs the workspace until the user quits.
-/// `warning` (a config problem, say) is shown in the status bar at start.
 pub async fn run(client: Client, settings: &Settings, warning: Option<String>) -> Result<()> {
-    let location = client.location_id().to_string();
-    let (api, mut api_rx) = ApiHandle::spawn(client, ActorConfig::default());
+    run_with(client, settings, warning, None).await
+}
+
+/// Runs the workspace; `warning` (a config problem, say) shows at start,
+/// and `switcher`, when given, lets the user change profiles.
+pub async fn run_with(
+    client: Client,
+    settings: &Settings,
+    warning: Option<String>,
+    switcher: Option<Switcher>,
+) -> Result<()> {
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
-    let result = event_loop(
-        &mut terminal,
-        &api,
-        &mut api_rx,
-        &location,
-        settings,
-        warning,
-    )
-    .await;
+    let size = terminal.size().unwrap_or_default();
+    let (mut session, commands) = Session::open(client, settings, size);
+    session.state.error = warning;
+    let result = event_loop(&mut terminal, &mut session, commands, switcher.as_ref()).await;
     ratatui::restore();
-    let report = api.shutdown(Duration::from_secs(10)).await;
+    report_unfinished(&session.api.shutdown(Duration::from_secs(10)).await);
+    result
+}
+
+fn report_unfinished(report: &crate::api::actor::ShutdownReport) {
     for w in &report.unfinished_writes {
         eprintln!(
             "rolo: not confirmed by HighLevel before exit: {} ({})",
@@ -49,48 +90,72 @@ pub async fn run(client: Client, settings: &Settings, warning: Option<String>) -
             }
         );
     }
-    result
 }
 
 async fn event_loop(
     terminal: &mut DefaultTerminal,
-    api: &ApiHandle,
-    api_rx: &mut tokio::sync::mpsc::UnboundedReceiver<crate::api::ApiEvent>,
-    location: &str,
-    settings: &Settings,
-    warning: Option<String>,
+    session: &mut Session,
+    commands: Vec<Command>,
+    switcher: Option<&Switcher>,
 ) -> Result<()> {
     let started = Instant::now();
-    let offset = settings
-        .offset
-        .unwrap_or_else(|| Local::now().offset().fix());
-    let (mut state, commands) = State::new(location, Utc::now(), offset);
-    state.configure(settings);
-    state.error = warning;
-    let size = terminal.size()?;
-    update(
-        &mut state,
-        Event::Resize {
-            width: size.width,
-            height: size.height,
-        },
-    );
-    if dispatch(terminal, api, &mut state, commands)? {
-        return Ok(());
-    }
+    let mut pending_commands = commands;
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     loop {
+        match dispatch(
+            terminal,
+            &session.api,
+            &mut session.state,
+            std::mem::take(&mut pending_commands),
+        )? {
+            Flow::Continue => {}
+            Flow::Quit => return Ok(()),
+            Flow::Switch(name) => {
+                let outcome = match switcher {
+                    None => Err(
+                        "profiles need a real account: the demo has a single sandbox".to_string(),
+                    ),
+                    Some(make) => make(&name),
+                };
+                match outcome {
+                    Err(e) => {
+                        pending_commands = update(
+                            &mut session.state,
+                            Event::Info(format!("Cannot switch: {e}")),
+                        )
+                    }
+                    Ok((client, settings)) => {
+                        let (next, commands) =
+                            Session::open(client, &settings, terminal.size().unwrap_or_default());
+                        let old = std::mem::replace(session, next);
+                        let report = old.api.shutdown(Duration::from_secs(5)).await;
+                        let unfinished = report.unfinished_writes.len();
+                        session.state.notice = Some(if unfinished == 0 {
+                            format!("Switched to profile `{name}`.")
+                        } else {
+                            format!(
+                                "Switched to `{name}`; {unfinished} change(s) of the last profile were not confirmed"
+                            )
+                        });
+                        pending_commands = commands;
+                    }
+                }
+                dirty = true;
+                continue;
+            }
+        }
         if dirty && last_draw.elapsed() >= FRAME {
-            terminal.draw(|f| crate::ui::render(&state, f))?;
+            terminal.draw(|f| crate::ui::render(&session.state, f))?;
             last_draw = Instant::now();
             dirty = false;
         }
         let next_frame = last_draw + FRAME;
-        let mut commands = Vec::new();
+        let state = &mut session.state;
+        let api_rx = &mut session.api_rx;
         tokio::select! {
             ev = input.next() => match ev {
                 None => return Ok(()),
@@ -99,49 +164,52 @@ async fn event_loop(
                     if k.code == KeyCode::Char('z') && k.modifiers.contains(KeyModifiers::CONTROL) && state.overlay.is_none() {
                         suspend(terminal)?;
                     } else {
-                        commands = update(&mut state, Event::Key(k));
+                        pending_commands = update(state, Event::Key(k));
                     }
                     dirty = true;
                 }
                 Some(Ok(TermEvent::Resize(width, height))) => {
-                    commands = update(&mut state, Event::Resize { width, height });
+                    pending_commands = update(state, Event::Resize { width, height });
                     terminal.autoresize()?;
                     dirty = true;
                 }
                 Some(Ok(_)) => {}
             },
             Some(e) = api_rx.recv() => {
-                commands = update(&mut state, Event::Api(e));
+                pending_commands = update(state, Event::Api(e));
                 // Drain whatever else arrived: one frame for the lot.
                 while let Ok(e) = api_rx.try_recv() {
-                    commands.extend(update(&mut state, Event::Api(e)));
+                    pending_commands.extend(update(state, Event::Api(e)));
                 }
                 dirty = true;
             },
             _ = tick.tick() => {
                 let before = (state.spinner, state.pending);
-                commands = update(&mut state, Event::Tick {
+                pending_commands = update(state, Event::Tick {
                     now: Utc::now(),
                     elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
                 });
-                dirty |= !commands.is_empty() || before != (state.spinner, state.pending);
+                dirty |= !pending_commands.is_empty() || before != (state.spinner, state.pending);
             },
             _ = tokio::time::sleep_until(next_frame), if dirty => {},
-        }
-        if dispatch(terminal, api, &mut state, commands)? {
-            return Ok(());
         }
     }
 }
 
-/// Carries out commands; true when the app asked to quit. Side effects
-/// report back to the app as events.
+/// What the loop does after carrying out commands.
+enum Flow {
+    Continue,
+    Quit,
+    Switch(String),
+}
+
+/// Carries out commands. Side effects report back to the app as events.
 fn dispatch(
     terminal: &mut DefaultTerminal,
     api: &ApiHandle,
     state: &mut State,
     commands: Vec<Command>,
-) -> Result<bool> {
+) -> Result<Flow> {
     let mut queue: std::collections::VecDeque<Command> = commands.into();
     while let Some(c) = queue.pop_front() {
         let feedback = match c {
@@ -149,7 +217,8 @@ fn dispatch(
                 api.send(r).context("the API actor stopped")?;
                 None
             }
-            Command::Quit => return Ok(true),
+            Command::Quit => return Ok(Flow::Quit),
+            Command::SwitchProfile(name) => return Ok(Flow::Switch(name)),
             Command::Copy(text) => {
                 copy(&text);
                 None
@@ -164,7 +233,7 @@ fn dispatch(
             queue.extend(update(state, e));
         }
     }
-    Ok(false)
+    Ok(Flow::Continue)
 }
 
 /// OSC 52: the terminal (even across SSH and tmux) puts it on the clipboard.

@@ -343,3 +343,53 @@ fn a_broken_config_starts_on_defaults_with_a_visible_warning() {
     assert!(tui.exit_status().success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn switching_profiles_swaps_the_session() {
+    let srv = server(0);
+    let base = srv.sandbox.base_url();
+    let home = std::env::temp_dir().join(format!("rolo-e2e-profiles-{}", std::process::id()));
+    let creds = home.join("data/rolo/credentials");
+    std::fs::create_dir_all(&creds).unwrap();
+    for (name, token) in [("main", support::TOKEN), ("viewer", support::TOKEN)] {
+        let c = rolo::auth::Credential {
+            location_id: "sandbox-location".into(),
+            token: token.into(),
+            oauth: None,
+        };
+        std::fs::write(
+            creds.join(format!("{name}.json")),
+            serde_json::to_string(&c).unwrap(),
+        )
+        .unwrap();
+    }
+    let config = home.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "default_profile = \"main\"\n[profiles.main]\nbase_url = \"{base}\"\n[profiles.viewer]\nbase_url = \"{base}\"\nread_only = true\n"
+        ),
+    )
+    .unwrap();
+    let mut tui = Tui::start(
+        &[],
+        &[
+            ("ROLO_CONFIG", config.to_str().unwrap()),
+            ("XDG_DATA_HOME", home.join("data").to_str().unwrap()),
+        ],
+        100,
+        30,
+    );
+    tui.wait_for("main · sandbox-location");
+    tui.wait_for("Contacts 300");
+    tui.send("P");
+    tui.wait_for("Profiles");
+    tui.send("j");
+    tui.send(ENTER);
+    tui.wait_for("viewer · sandbox-location");
+    tui.wait_for("read-only");
+    tui.wait_for("Contacts 300");
+    tui.send("q");
+    assert!(tui.exit_status().success());
+    let _ = std::fs::remove_dir_all(&home);
+}

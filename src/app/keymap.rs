@@ -24,6 +24,7 @@ pub enum Action {
     Yank,
     OpenWeb,
     Palette,
+    SwitchProfile,
     NewContact,
     DeleteContact,
     ToggleTask,
@@ -180,6 +181,12 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::OpenWeb,
         context: Context::Global,
         help: "open in the web app",
+    },
+    Default {
+        keys: &["P"],
+        action: Action::SwitchProfile,
+        context: Context::Global,
+        help: "switch profile",
     },
     Default {
         keys: &[":"],

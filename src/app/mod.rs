@@ -81,6 +81,8 @@ pub enum Command {
     Open(String),
     /// Edit text in `$EDITOR`; the result comes back as `Event::Edited`.
     Edit(String),
+    /// Open another profile's session in place of this one.
+    SwitchProfile(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +109,8 @@ pub enum Overlay {
     /// Which field of this contact to copy.
     Copy(Box<Contact>),
     Palette(Box<forms::Palette>),
+    /// Pick a profile to switch to; the index of the highlighted one.
+    Profiles(usize),
 }
 
 /// One selectable row of the detail pane.
@@ -286,6 +290,8 @@ pub struct State {
     pub read_only: bool,
     /// The web app's contact page, with `{location}` and `{contact}`.
     pub web_url: String,
+    /// The profiles the config defines, for switching.
+    pub profiles: Vec<String>,
     pub contacts: Vec<Contact>,
     index: Index,
     by_id: HashMap<String, usize>,
@@ -337,6 +343,7 @@ impl State {
             theme: crate::theme::Theme::default(),
             read_only: false,
             web_url: DEFAULT_WEB_URL.to_string(),
+            profiles: Vec::new(),
             contacts: Vec::new(),
             index: Index::default(),
             by_id: HashMap::new(),
@@ -384,6 +391,7 @@ impl State {
         self.theme = settings.theme.clone();
         self.read_only = settings.read_only;
         self.web_url = settings.web_url.clone();
+        self.profiles = settings.profiles.clone();
     }
 
     fn request(
@@ -1166,6 +1174,17 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
     match action {
         Action::Quit => out.push(Command::Quit),
         Action::Palette => s.overlay = Some(Overlay::Palette(Box::default())),
+        Action::SwitchProfile => {
+            if s.profiles.is_empty() {
+                s.notice = Some(
+                    "No profiles in the config: add [profiles.NAME] tables to switch between them."
+                        .into(),
+                );
+            } else {
+                let here = s.profiles.iter().position(|p| *p == s.profile).unwrap_or(0);
+                s.overlay = Some(Overlay::Profiles(here));
+            }
+        }
         Action::Yank => {
             if let Some(c) = s.current_contact().cloned() {
                 s.overlay = Some(Overlay::Copy(Box::new(c)));
@@ -1674,6 +1693,20 @@ fn on_overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
             None
         }
         Overlay::Palette(p) => palette_key(s, p, k, out),
+        Overlay::Profiles(i) => match k.code {
+            KeyCode::Esc | KeyCode::Char('q') => None,
+            KeyCode::Down | KeyCode::Char('j') => Some(Overlay::Profiles(
+                (i + 1).min(s.profiles.len().saturating_sub(1)),
+            )),
+            KeyCode::Up | KeyCode::Char('k') => Some(Overlay::Profiles(i.saturating_sub(1))),
+            KeyCode::Enter => {
+                if let Some(name) = s.profiles.get(i) {
+                    out.push(Command::SwitchProfile(name.clone()));
+                }
+                None
+            }
+            _ => Some(Overlay::Profiles(i)),
+        },
     };
 }
 

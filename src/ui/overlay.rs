@@ -312,6 +312,31 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
                 .collect();
             f.render_widget(Paragraph::new(lines), list);
         }
+        Overlay::Profiles(selected) => {
+            let h = (s.profiles.len() as u16 + 4).min(area.height);
+            let r = centered(area, 44, h);
+            f.render_widget(Clear, r);
+            let mut lines: Vec<Line> = s
+                .profiles
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let here = if *p == s.profile { " (current)" } else { "" };
+                    let st = if i == *selected {
+                        theme.selected
+                    } else {
+                        theme.text
+                    };
+                    Line::from(Span::styled(format!(" {}{here}", fit(&clean(p), 34)), st))
+                })
+                .collect();
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                " enter: switch · esc: cancel",
+                theme.dim,
+            )));
+            f.render_widget(Paragraph::new(lines).block(boxed("Profiles", theme)), r);
+        }
         Overlay::Note(n) => {
             let w = area.width.saturating_sub(8).clamp(20, 90);
             let h = area.height.saturating_sub(4).clamp(6, 20);
