@@ -413,11 +413,19 @@ pub struct Access {
     pub write: bool,
 }
 
+/// What `verify` learned: the access, and the location's name when the
+/// token may read it (`locations.readonly`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub access: Access,
+    pub location_name: Option<String>,
+}
+
 /// Checks a token with two cheap calls: a one-contact search (read), and a
 /// tag change on a contact that does not exist (write): a token without
 /// the write scope is refused before the contact is even looked up, and
 /// one with it gets "not found". Nothing is changed either way.
-pub async fn verify(client: &crate::api::Client) -> Result<Access, crate::api::ApiError> {
+pub async fn verify(client: &crate::api::Client) -> Result<Verified, crate::api::ApiError> {
     use crate::api::ApiError;
     use crate::api::model::SearchContacts;
     client
@@ -437,7 +445,11 @@ pub async fn verify(client: &crate::api::Client) -> Result<Access, crate::api::A
         ) => false,
         Ok(_) | Err(_) => true,
     };
-    Ok(Access { read: true, write })
+    let location_name = client.location().await.ok().and_then(|l| l.name);
+    Ok(Verified {
+        access: Access { read: true, write },
+        location_name,
+    })
 }
 
 #[cfg(test)]

@@ -427,15 +427,20 @@ async fn auth(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
                 });
             }
             let client = rolo::api::Client::new(config)?;
-            let access = match rolo::auth::verify(&client).await {
+            let verified = match rolo::auth::verify(&client).await {
                 Ok(a) => a,
                 Err(e) => {
                     eprintln!("rolo: the token was not accepted: {e}");
                     return Ok(ExitCode::from(if e.is_transient() { 4 } else { 3 }));
                 }
             };
+            let access = verified.access;
+            let shown = match &verified.location_name {
+                Some(n) => format!("{} ({location})", rolo::text::sanitize(n)),
+                None => format!("{location} (its name needs the locations.readonly scope)"),
+            };
             println!(
-                "The token works for location {location}: read yes, write {}.",
+                "The token works for location {shown}: read yes, write {}.",
                 if access.write {
                     "yes"
                 } else {

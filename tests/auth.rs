@@ -15,10 +15,11 @@ use support::{RO_TOKEN, TOKEN, client_config, sandbox};
 async fn verification_tells_read_from_write_and_rejects_bad_tokens() {
     let sb = sandbox(support::config(5)).await;
     let full = Client::new(client_config(&sb, TOKEN)).unwrap();
-    let a = rolo::auth::verify(&full).await.unwrap();
-    assert!(a.read && a.write);
+    let v = rolo::auth::verify(&full).await.unwrap();
+    assert!(v.access.read && v.access.write);
+    assert_eq!(v.location_name.as_deref(), Some("Sandbox Demo Co"));
     let ro = Client::new(client_config(&sb, RO_TOKEN)).unwrap();
-    let a = rolo::auth::verify(&ro).await.unwrap();
+    let a = rolo::auth::verify(&ro).await.unwrap().access;
     assert!(
         a.read && !a.write,
         "the read-only token is reported as read-only"
@@ -213,6 +214,7 @@ fn auth_commands_end_to_end_with_the_file_store() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(stdout.contains("read yes, write yes"), "{stdout}");
+    assert!(stdout.contains("Sandbox Demo Co"), "{stdout}");
     assert!(stdout.contains("plain file"), "{stdout}");
     assert!(stderr.contains("UNENCRYPTED"), "{stderr}");
     assert!(
@@ -326,4 +328,46 @@ fn oauth_login_renews_at_once_and_stores_the_rotated_tokens() {
     );
     assert_eq!(out.status.code(), Some(3));
     let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn the_kernel_keyring_round_trips_where_this_machine_has_one() {
+    // Covers the real keyutils branch on machines that offer it (most
+    // Linux hosts, this one included); elsewhere the reason is reported.
+    match rolo::auth::KeyringStore::kernel() {
+        Ok(store) => {
+            let account = format!("rolo-test-{}-{}", std::process::id(), fastrand::u32(..));
+            assert_eq!(store.get(&account).unwrap(), None);
+            store.set(&account, "secret-value").unwrap();
+            assert_eq!(
+                store.get(&account).unwrap().as_deref(),
+                Some("secret-value")
+            );
+            assert!(store.delete(&account).unwrap());
+            assert_eq!(store.get(&account).unwrap(), None);
+            assert!(store.warning().unwrap().contains("reboot"));
+        }
+        Err(why) => {
+            assert!(!why.is_empty());
+            eprintln!("no kernel keyring here: {why}");
+        }
+    }
+}
+
+#[test]
+fn rolo_token_in_the_environment_wins_and_is_never_stored() {
+    let home = temp_dir("env");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rolo"))
+        .args(["auth", "status"])
+        .env("ROLO_TOKEN", "pit-from-the-environment-9876")
+        .env("ROLO_CONFIG", home.join("none.toml"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("ROLO_SECRET_STORES", "file")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(stdout.contains("****9876 from ROLO_TOKEN"), "{stdout}");
+    assert!(!stdout.contains("from-the-environment"));
+    assert!(!home.join("data").exists(), "nothing was written");
 }

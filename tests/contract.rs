@@ -406,6 +406,15 @@ async fn every_sandbox_response_matches_the_spec() {
     h.call(
         LOCATIONS,
         "GET",
+        "/locations/{locationId}",
+        &format!("/locations/{LOCATION}"),
+        None,
+        200,
+    )
+    .await;
+    h.call(
+        LOCATIONS,
+        "GET",
         "/locations/{locationId}/tags",
         &format!("/locations/{LOCATION}/tags"),
         None,

@@ -256,6 +256,13 @@ endpoint!(
     Idempotent
 );
 endpoint!(
+    GET_LOCATION,
+    "get-location",
+    GET,
+    "locations.readonly",
+    Idempotent
+);
+endpoint!(
     LOCATION_TAGS,
     "get-location-tags",
     GET,
@@ -1029,6 +1036,25 @@ impl Client {
             )
             .await?;
         Ok(r.tags)
+    }
+
+    /// GET /locations/{locationId}: the location's name and settings.
+    pub async fn location(&self) -> Result<Location, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            location: Location,
+        }
+        let loc = self.inner.location_id.clone();
+        let r: Resp = self
+            .call(
+                &GET_LOCATION,
+                self.url(&["locations", &loc]),
+                &[],
+                None,
+                &|| format!("location {loc}"),
+            )
+            .await?;
+        Ok(r.location)
     }
 
     /// GET /locations/{locationId}/tags, for tag completion.

@@ -281,6 +281,20 @@ impl Appointment {
     }
 }
 
+/// A location (sub-account), as GET /locations/{id} returns it
+/// (`GetLocationByIdSchema`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Location {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
 /// A tag defined on the location (`LocationTagsSchema`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

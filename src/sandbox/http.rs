@@ -103,6 +103,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             post(add_tags).delete(remove_tags),
         )
         .route("/contacts/{contact_id}/appointments", get(appointments))
+        .route("/locations/{location_id}", get(location))
         .route("/locations/{location_id}/tags", get(location_tags))
         .route("/locations/{location_id}/tasks/search", post(search_tasks))
         .fallback(not_found_route)
@@ -546,6 +547,23 @@ async fn location_tags(State(s): State<Arc<Shared>>, Path(loc): Path<String>) ->
         st.check_path_location(&loc)
             .map_or_else(Err, |()| st.location_tags())
     }))
+}
+
+async fn location(State(s): State<Arc<Shared>>, Path(loc): Path<String>) -> Response {
+    let known = with_store!(s, |st| st.check_path_location(&loc));
+    match known {
+        Err(e) => respond(e),
+        Ok(()) => axum::Json(json!({
+            "location": {
+                "id": s.config.location_id,
+                "companyId": "sandboxCompany000001",
+                "name": s.config.location_name,
+                "timezone": "America/Chicago",
+                "country": "US",
+            }
+        }))
+        .into_response(),
+    }
 }
 
 async fn appointments(State(s): State<Arc<Shared>>, Path(cid): Path<String>) -> Response {

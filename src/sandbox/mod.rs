@@ -67,6 +67,8 @@ pub struct SandboxConfig {
     pub token: String,
     pub readonly_token: Option<String>,
     pub location_id: String,
+    /// The location's name, as GET /locations/{id} reports it.
+    pub location_name: String,
     pub contacts: usize,
     pub seed: u64,
     pub faults: Faults,
@@ -82,6 +84,7 @@ impl Default for SandboxConfig {
             token: "sandbox-token".into(),
             readonly_token: None,
             location_id: "sandbox-location".into(),
+            location_name: "Sandbox Demo Co".into(),
             contacts: 500,
             seed: 1,
             faults: Faults::default(),
