@@ -595,3 +595,30 @@ fn a_keymap_override_shows_in_help_and_works() {
     h.send(ctrl('t'));
     assert_eq!(h.state.view, rolo::app::View::Today);
 }
+
+#[test]
+fn a_key_sequence_binding_works_and_shows_while_typed() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    let mut settings = rolo::config::load(None, None, false).unwrap();
+    settings
+        .keymap
+        .rebind(rolo::app::keymap::Action::Top, vec!["g g".into()])
+        .unwrap();
+    h.state.configure(&settings);
+    h.serve(&f);
+    for _ in 0..5 {
+        h.send(key('j'));
+    }
+    assert_eq!(h.state.selected, 5);
+    h.send(key('g'));
+    assert_eq!(h.state.pending_keys, "g");
+    assert!(screen(&h.render(100, 30)).contains("g …"));
+    h.send(key('g'));
+    assert_eq!(h.state.selected, 0, "g g went to the top");
+    assert!(h.state.pending_keys.is_empty());
+    // A dead end drops the start and takes the last key afresh.
+    h.send(key('g'));
+    h.send(key('j'));
+    assert_eq!(h.state.selected, 1);
+}

@@ -337,6 +337,23 @@ pub fn valid_key(name: &str) -> bool {
     base.chars().count() == 1 && !base.starts_with(char::is_whitespace) || NAMED.contains(&base)
 }
 
+/// The meaning of keys typed so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    Action(Action),
+    /// More keys may complete a binding ("g" of "g g").
+    Prefix,
+    None,
+}
+
+/// Whether `spec` is a key or a key sequence ("g g", "ctrl-x d").
+pub fn valid_binding(spec: &str) -> bool {
+    let parts: Vec<&str> = spec.split(' ').collect();
+    !parts.is_empty()
+        && parts.iter().all(|p| valid_key(p))
+        && !(parts.len() > 1 && parts.contains(&"space"))
+}
+
 /// The keys in force: the defaults, with the user's overrides applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
@@ -367,9 +384,9 @@ impl Keymap {
     /// Binds `action` to `keys` instead of its defaults. Fails, naming the
     /// other action, when a key is already taken where both apply.
     pub fn rebind(&mut self, action: Action, keys: Vec<String>) -> Result<(), String> {
-        if let Some(bad) = keys.iter().find(|k| !valid_key(k)) {
+        if let Some(bad) = keys.iter().find(|k| !valid_binding(k)) {
             return Err(format!(
-                "{bad:?} is not a key (write keys like \"x\", \"ctrl-d\", \"enter\", \"pagedown\")"
+                "{bad:?} is not a key (write keys like \"x\", \"ctrl-d\", \"enter\", \"pagedown\", or a sequence like \"g g\")"
             ));
         }
         let contexts: Vec<Context> = self
@@ -388,6 +405,22 @@ impl Keymap {
                     b.action.name()
                 ));
             }
+            // "g g" cannot work while "g" alone does something else.
+            let clash = keys.iter().find_map(|k| {
+                b.keys
+                    .iter()
+                    .find(|o| {
+                        overlaps
+                            && (k.starts_with(&format!("{o} ")) || o.starts_with(&format!("{k} ")))
+                    })
+                    .map(|o| (k, o))
+            });
+            if let Some((k, o)) = clash {
+                return Err(format!(
+                    "{k:?} and {o:?} ({}) would shadow each other; rebind that one too",
+                    b.action.name()
+                ));
+            }
         }
         let mut first = true;
         for b in self.bindings.iter_mut().filter(|b| b.action == action) {
@@ -397,6 +430,24 @@ impl Keymap {
             first = false;
         }
         Ok(())
+    }
+
+    /// What a sequence of keys (names joined by spaces, "g g") means in a
+    /// context: an action, the start of a longer binding, or nothing.
+    pub fn lookup(&self, seq: &str, context: Context) -> Lookup {
+        let in_context = || {
+            self.bindings
+                .iter()
+                .filter(move |b| b.context == Context::Global || b.context == context)
+        };
+        if let Some(b) = in_context().find(|b| b.keys.iter().any(|k| k == seq)) {
+            return Lookup::Action(b.action);
+        }
+        let prefix = format!("{seq} ");
+        if in_context().any(|b| b.keys.iter().any(|k| k.starts_with(&prefix))) {
+            return Lookup::Prefix;
+        }
+        Lookup::None
     }
 
     /// The action bound to a key in a context (global bindings apply everywhere).
@@ -497,5 +548,17 @@ mod tests {
             let name = format!("`{}`", d.action.name());
             assert!(readme.contains(&name), "README.md does not list {name}");
         }
+    }
+
+    #[test]
+    fn key_sequences() {
+        let mut km = Keymap::default();
+        km.rebind(Action::Top, vec!["g g".into()]).unwrap();
+        assert_eq!(km.lookup("g", Context::List), Lookup::Prefix);
+        assert_eq!(km.lookup("g g", Context::List), Lookup::Action(Action::Top));
+        assert_eq!(km.lookup("g x", Context::List), Lookup::None);
+        let e = km.rebind(Action::Bottom, vec!["g".into()]).unwrap_err();
+        assert!(e.contains("shadow"), "{e}");
+        assert!(km.rebind(Action::Today, vec!["g q".into()]).is_ok());
     }
 }

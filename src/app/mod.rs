@@ -292,6 +292,8 @@ pub struct State {
     pub web_url: String,
     /// The profiles the config defines, for switching.
     pub profiles: Vec<String>,
+    /// The start of a key sequence typed so far ("g" of "g g").
+    pub pending_keys: String,
     pub contacts: Vec<Contact>,
     index: Index,
     by_id: HashMap<String, usize>,
@@ -344,6 +346,7 @@ impl State {
             read_only: false,
             web_url: DEFAULT_WEB_URL.to_string(),
             profiles: Vec::new(),
+            pending_keys: String::new(),
             contacts: Vec::new(),
             index: Index::default(),
             by_id: HashMap::new(),
@@ -1145,9 +1148,38 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         return;
     }
     s.notice = None;
-    let Some(action) = s.keymap.action_for(&k, s.context()) else {
+    let Some(name) = keymap::key_name(&k) else {
+        s.pending_keys.clear();
         return;
     };
+    // Key sequences ("g g"): keep the start, and show it, until it
+    // completes a binding or cannot.
+    let seq = if s.pending_keys.is_empty() {
+        name.clone()
+    } else {
+        format!("{} {name}", s.pending_keys)
+    };
+    let action = match s.keymap.lookup(&seq, s.context()) {
+        keymap::Lookup::Action(a) => a,
+        keymap::Lookup::Prefix => {
+            s.pending_keys = seq;
+            return;
+        }
+        keymap::Lookup::None if !s.pending_keys.is_empty() => {
+            // A dead end: the last key starts afresh.
+            s.pending_keys.clear();
+            match s.keymap.lookup(&name, s.context()) {
+                keymap::Lookup::Action(a) => a,
+                keymap::Lookup::Prefix => {
+                    s.pending_keys = name;
+                    return;
+                }
+                keymap::Lookup::None => return,
+            }
+        }
+        keymap::Lookup::None => return,
+    };
+    s.pending_keys.clear();
     let moving = matches!(
         action,
         Action::Down

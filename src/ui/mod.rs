@@ -83,6 +83,11 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             format!("({} to dismiss) ", s.keymap.key_for(Action::DismissError)),
             theme.dim,
         ));
+    } else if !s.pending_keys.is_empty() {
+        spans.push(Span::styled(
+            format!(" {} …", clean(&s.pending_keys)),
+            theme.accent,
+        ));
     } else if let Some(n) = &s.notice {
         spans.push(Span::styled(format!(" {} ", clean(n)), theme.notice));
     } else {
