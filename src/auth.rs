@@ -155,24 +155,41 @@ impl KeyringStore {
             .map_err(|e| self.err(e))
     }
 
-    /// The OS keyring, if one answers here.
+    /// The OS keyring, if one answers here: Secret Service on Linux,
+    /// the login Keychain on macOS, the Credential Manager on Windows.
     pub fn os() -> Result<Self, String> {
         #[cfg(target_os = "linux")]
+        let (store, describe) = (
+            zbus_secret_service_keyring_store::Store::new()
+                .map_err(|e| format!("no Secret Service ({e})"))?,
+            "the OS keyring (Secret Service)",
+        );
+        #[cfg(target_os = "macos")]
+        let (store, describe) = (
+            apple_native_keyring_store::keychain::Store::new()
+                .map_err(|e| format!("no Keychain ({e})"))?,
+            "the macOS Keychain",
+        );
+        #[cfg(target_os = "windows")]
+        let (store, describe) = (
+            windows_native_keyring_store::Store::new()
+                .map_err(|e| format!("no Credential Manager ({e})"))?,
+            "the Windows Credential Manager",
+        );
+        #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
         {
-            let store = zbus_secret_service_keyring_store::Store::new()
-                .map_err(|e| format!("no Secret Service ({e})"))?;
             let s = KeyringStore {
                 store,
                 name: "keyring",
-                describe: "the OS keyring (Secret Service)",
+                describe,
                 warning: None,
             };
             s.probe()?;
             Ok(s)
         }
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
         {
-            Err("this build has no OS keyring support for this platform".into())
+            Err("no OS keyring is supported on this platform".into())
         }
     }
 
