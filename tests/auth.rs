@@ -377,12 +377,19 @@ fn every_skipped_store_says_why() {
     let dir = temp_dir("skip");
     // Only the file is allowed: both keyrings are reported as skipped.
     let (stores, skipped) = rolo::auth::available_stores(Some("file"), Some(dir.clone()));
-    assert_eq!(stores.iter().map(|s| s.name()).collect::<Vec<_>>(), vec!["file"]);
+    assert_eq!(
+        stores.iter().map(|s| s.name()).collect::<Vec<_>>(),
+        vec!["file"]
+    );
     assert_eq!(skipped.len(), 2, "{skipped:?}");
     assert!(skipped.iter().all(|r| r.contains("ROLO_SECRET_STORES")));
     // Everything allowed: each store is either offered or has a reason.
     let (stores, skipped) = rolo::auth::available_stores(None, Some(dir));
     assert_eq!(stores.len() + skipped.len(), 3, "{skipped:?}");
     assert!(skipped.iter().all(|r| !r.is_empty()));
-    assert_eq!(stores.last().map(|s| s.name()), Some("file"), "the file is always last");
+    assert_eq!(
+        stores.last().map(|s| s.name()),
+        Some("file"),
+        "the file is always last"
+    );
 }

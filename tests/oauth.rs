@@ -165,3 +165,39 @@ async fn a_spent_refresh_token_is_a_clear_error() {
     assert!(e.to_string().contains("rolo auth login"));
     let _ = LOCATION;
 }
+
+#[tokio::test]
+async fn after_a_crash_the_stored_pair_is_the_live_one() {
+    let sb = oauth_sandbox().await;
+    let (persist, saved) = recorder();
+    let first = client(&sb, "stale-access-token", 3600, persist.clone());
+    let cid = sb.with_store(|s| s.contact_ids()[0].clone());
+    first.get_contact(&cid).await.unwrap();
+    drop(first); // the process dies after the renewal
+    // A restart reads what was stored.
+    let stored = saved
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .expect("stored before use");
+    let mut c = client_config(&sb, "unused");
+    c.oauth = Some(OAuthConfig {
+        client_id: "app-id".into(),
+        client_secret: Token::new("app-secret-123456"),
+        tokens: stored,
+        persist,
+    });
+    let restarted = Client::new(c).unwrap();
+    restarted
+        .get_contact(&cid)
+        .await
+        .expect("the stored access token works");
+    assert_eq!(sb.oauth_token_calls(), 1, "no renewal was needed");
+    sb.expire_access_tokens();
+    restarted
+        .get_contact(&cid)
+        .await
+        .expect("the stored refresh token is the live one");
+    assert_eq!(sb.oauth_token_calls(), 2);
+}
