@@ -96,6 +96,40 @@ fn cred() -> Credential {
     }
 }
 
+/// Runs the real binary against `base_url`, isolated in `home` (file store
+/// only), feeding `input` on standard input.
+fn run_rolo(
+    home: &std::path::Path,
+    base_url: &str,
+    args: &[&str],
+    input: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rolo"))
+        .args(args)
+        .env_remove("ROLO_TOKEN")
+        .env_remove("ROLO_PROFILE")
+        .env("ROLO_CONFIG", home.join("none.toml"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("ROLO_SECRET_STORES", "file")
+        .env("ROLO_BASE_URL", base_url)
+        .env("ROLO_LOCATION_ID", support::LOCATION)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn temp_dir(tag: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!(
         "rolo-auth-{tag}-{}-{}",
@@ -169,40 +203,15 @@ fn the_file_fallback_is_0600_and_written_whole() {
 
 #[test]
 fn auth_commands_end_to_end_with_the_file_store() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let sb = runtime.block_on(sandbox(support::config(5)));
     let home = temp_dir("cli");
-    let rolo = |args: &[&str]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_rolo"));
-        c.args(args)
-            .env_remove("ROLO_TOKEN")
-            .env_remove("ROLO_PROFILE")
-            .env("ROLO_CONFIG", home.join("none.toml"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("ROLO_SECRET_STORES", "file")
-            .env("ROLO_BASE_URL", sb.base_url())
-            .env("ROLO_LOCATION_ID", support::LOCATION);
-        c
-    };
+    let base = sb.base_url();
+    let rolo = |args: &[&str]| run_rolo(&home, &base, args, "");
     let login = |extra: &[&str], token: &str| {
         let mut args = vec!["auth", "login", "--with-token"];
         args.extend_from_slice(extra);
-        let mut child = rolo(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{token}\n").as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        run_rolo(&home, &base, &args, &format!("{token}\n"))
     };
 
     let out = login(&[], TOKEN);
@@ -222,9 +231,7 @@ fn auth_commands_end_to_end_with_the_file_store() {
         "the token was printed"
     );
 
-    let out = rolo(&["auth", "status", "--profile", "acme"])
-        .output()
-        .unwrap();
+    let out = rolo(&["auth", "status", "--profile", "acme"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("****") && stdout.contains(support::LOCATION),
@@ -239,21 +246,15 @@ fn auth_commands_end_to_end_with_the_file_store() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not accepted"));
 
-    let out = rolo(&["auth", "logout", "--profile", "acme"])
-        .output()
-        .unwrap();
+    let out = rolo(&["auth", "logout", "--profile", "acme"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Removed"));
-    let out = rolo(&["auth", "status", "--profile", "acme"])
-        .output()
-        .unwrap();
+    let out = rolo(&["auth", "status", "--profile", "acme"]);
     assert_eq!(out.status.code(), Some(3));
     let _ = std::fs::remove_dir_all(&home);
 }
 
 #[test]
 fn oauth_login_renews_at_once_and_stores_the_rotated_tokens() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut config = support::config(5);
     config.oauth = Some(rolo::sandbox::OAuthClient {
@@ -264,29 +265,8 @@ fn oauth_login_renews_at_once_and_stores_the_rotated_tokens() {
     });
     let sb = runtime.block_on(sandbox(config));
     let home = temp_dir("oauth");
-    let run = |args: &[&str], input: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rolo"))
-            .args(args)
-            .env_remove("ROLO_TOKEN")
-            .env("ROLO_CONFIG", home.join("none.toml"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("ROLO_SECRET_STORES", "file")
-            .env("ROLO_BASE_URL", sb.base_url())
-            .env("ROLO_LOCATION_ID", support::LOCATION)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let base = sb.base_url();
+    let run = |args: &[&str], input: &str| run_rolo(&home, &base, args, input);
     let out = run(
         &[
             "auth",
