@@ -56,6 +56,67 @@ enum Command {
     /// Sign in, see where the token is kept, sign out.
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// The best matches for a query, one line each.
+    Find {
+        query: String,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// JSON, with the API's field names.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A contact card: fields, tags, open tasks, recent notes, upcoming appointments.
+    Show {
+        /// A contact id or a query that matches one contact.
+        contact: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open tasks due today or overdue, across contacts.
+    Today {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Address-book lookup for mutt/neomutt `query_command` and aerc `address-book-cmd`.
+    Query { query: String },
+    /// Add or complete a task.
+    #[command(subcommand)]
+    Task(TaskCommand),
+    /// Add or remove tags.
+    Tag {
+        /// add or rm
+        #[arg(value_parser = ["add", "rm"])]
+        op: String,
+        contact: String,
+        #[arg(required = true)]
+        tags: Vec<String>,
+    },
+    /// Add a note; the body comes from standard input, or from $EDITOR.
+    #[command(subcommand)]
+    Note(NoteCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum TaskCommand {
+    /// Add a task to a contact.
+    Add {
+        contact: String,
+        #[arg(long)]
+        title: String,
+        /// today 17:00, tomorrow, fri 9am, +3d, 2026-12-01 14:30
+        #[arg(long)]
+        due: String,
+        #[arg(long)]
+        body: Option<String>,
+    },
+    /// Mark a contact's task done.
+    Done { contact: String, task_id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum NoteCommand {
+    /// Add a note to a contact.
+    Add { contact: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -218,6 +279,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Some(Command::Sandbox(args)) => serve_sandbox(args).await,
         Some(Command::Auth(cmd)) => auth(cmd, cli.server).await,
+        Some(cmd) => shell(cmd, cli.server).await,
         None if cli.demo => {
             let (settings, warning) = match load_settings(None) {
                 Ok(s) => s,
@@ -592,4 +654,95 @@ fn client_for(
     config.timeout = std::time::Duration::from_secs(settings.timeout_secs);
     config.oauth = oauth;
     rolo::api::Client::new(config).map_err(|e| (2, e.to_string()))
+}
+
+/// The shell commands: strict config (a broken file is exit 2), then one
+/// call each.
+async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let settings = match rolo::config::load(
+        rolo::config::config_path().as_deref(),
+        server.profile.as_deref(),
+        no_color,
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("rolo: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let client = match client_for(&settings, server.base_url, server.location_id, true) {
+        Ok(c) => c,
+        Err((code, message)) => {
+            eprintln!("rolo: {message}");
+            return Ok(ExitCode::from(code));
+        }
+    };
+    let offset = settings
+        .offset
+        .unwrap_or_else(|| chrono::Offset::fix(chrono::Local::now().offset()));
+    use rolo::cli;
+    let result = match cmd {
+        Command::Find { query, limit, json } => cli::find(&client, &query, limit, json).await,
+        Command::Show { contact, json } => cli::show(&client, &contact, json, offset).await,
+        Command::Today { json } => cli::today(&client, json, offset).await,
+        Command::Query { query } => cli::query(&client, &query).await,
+        Command::Task(TaskCommand::Add {
+            contact,
+            title,
+            due,
+            body,
+        }) => cli::task_add(&client, &contact, &title, &due, body.as_deref(), offset).await,
+        Command::Task(TaskCommand::Done { contact, task_id }) => {
+            cli::task_done(&client, &contact, &task_id).await
+        }
+        Command::Tag { op, contact, tags } => {
+            cli::tags(&client, &contact, op == "add", &tags).await
+        }
+        Command::Note(NoteCommand::Add { contact }) => match note_body() {
+            Ok(body) => cli::note_add(&client, &contact, &body).await,
+            Err(e) => Err(cli::Failure {
+                code: 2,
+                message: e,
+            }),
+        },
+        Command::Sandbox(_) | Command::Auth(_) => Ok(()),
+    };
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(f) if f.code == 0 => Ok(ExitCode::SUCCESS),
+        Err(f) => {
+            eprintln!("rolo: {}", f.message);
+            Ok(ExitCode::from(f.code))
+        }
+    }
+}
+
+/// A note's body: standard input when it is not a terminal, else $EDITOR.
+fn note_body() -> Result<String, String> {
+    use std::io::{IsTerminal, Read};
+    if !std::io::stdin().is_terminal() {
+        let mut body = String::new();
+        std::io::stdin()
+            .read_to_string(&mut body)
+            .map_err(|e| e.to_string())?;
+        return Ok(body);
+    }
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    let path = std::env::temp_dir().join(format!("rolo-note-{}.md", std::process::id()));
+    std::fs::write(&path, "").map_err(|e| e.to_string())?;
+    let mut parts = editor.split_whitespace();
+    let status = std::process::Command::new(parts.next().unwrap_or("vi"))
+        .args(parts)
+        .arg(&path)
+        .status()
+        .map_err(|e| format!("cannot run {editor}: {e}"))?;
+    let body = std::fs::read_to_string(&path).map_err(|e| e.to_string());
+    let _ = std::fs::remove_file(&path);
+    if !status.success() {
+        return Err(format!("{editor} exited with {status}; no note was added"));
+    }
+    body
 }

@@ -1,0 +1,399 @@
+//! The shell commands: quick lookups and single changes without the
+//! full-screen workspace. They print plain lines (or `--json`, with the
+//! API's field names) and exit with:
+//! 0 ok, 1 not found or ambiguous, 2 usage or config, 3 auth, 4 network or
+//! server. Errors are one line on stderr with a hint.
+
+use std::io::Write;
+
+use chrono::{FixedOffset, Utc};
+use serde_json::{Value, json};
+
+use crate::api::model::*;
+use crate::api::{ApiError, Client};
+use crate::search::{self, Entry, Tier};
+use crate::text::sanitize;
+
+/// A failure with its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        let code = match &e {
+            ApiError::Unauthorized { .. }
+            | ApiError::MissingScope { .. }
+            | ApiError::Forbidden { .. } => 3,
+            ApiError::NotFound { .. } => 1,
+            ApiError::Validation { .. } | ApiError::InvalidRequest(_) => 2,
+            _ => 4,
+        };
+        Failure::new(code, e.to_string())
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        // `rolo today | head`: the reader has what it wanted.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Failure::new(0, "");
+        }
+        Failure::new(4, format!("cannot write the output: {e}"))
+    }
+}
+
+pub type Outcome = Result<(), Failure>;
+
+/// Contacts matching `query`, best first: the server's search for the plain
+/// words, then rolo's ranking (exact, prefix, substring, fuzzy) over them.
+pub async fn find_contacts(
+    client: &Client,
+    query: &str,
+    limit: usize,
+) -> Result<Vec<(Contact, Tier)>, Failure> {
+    let words: Vec<&str> = query
+        .split_whitespace()
+        .filter(|w| !w.starts_with('#') && !w.contains(':'))
+        .collect();
+    let page = client
+        .search_contacts(&SearchContacts {
+            query: (!words.is_empty()).then(|| words.join(" ")),
+            page_limit: 500,
+            ..SearchContacts::default()
+        })
+        .await?;
+    let entries: Vec<Entry> = page.contacts.iter().map(Entry::new).collect();
+    let hits = search::search(query, &entries);
+    Ok(hits
+        .into_iter()
+        .take(limit)
+        .map(|h| (page.contacts[h.index].clone(), h.tier))
+        .collect())
+}
+
+/// One contact from an id or an unambiguous query; otherwise the matches
+/// are listed on stderr and the exit code is 1.
+pub async fn resolve_contact(client: &Client, what: &str) -> Result<Contact, Failure> {
+    let looks_like_id = what.len() >= 16 && what.chars().all(|c| c.is_ascii_alphanumeric());
+    if looks_like_id {
+        match client.get_contact(what).await {
+            Ok(c) => return Ok(c),
+            Err(ApiError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let found = find_contacts(client, what, 10).await?;
+    match found.as_slice() {
+        [] => Err(Failure::new(1, format!("no contact matches {what:?}"))),
+        [(only, _)] => Ok(client.get_contact(&only.id).await?),
+        [(best, t1), (_, t2), ..] if t1 > t2 && *t1 >= Tier::Prefix => {
+            Ok(client.get_contact(&best.id).await?)
+        }
+        many => {
+            let mut lines = format!(
+                "{} contacts match {what:?}; say which (by id or a longer query):",
+                many.len()
+            );
+            for (c, _) in many {
+                lines.push_str(&format!("\n  {}  {}", c.id, one_line(c)));
+            }
+            Err(Failure::new(1, lines))
+        }
+    }
+}
+
+/// name · company · email · phone · #tags, sanitized.
+pub fn one_line(c: &Contact) -> String {
+    let mut parts = vec![sanitize(&c.display_name()).into_owned()];
+    for v in [&c.company_name, &c.email, &c.phone].into_iter().flatten() {
+        if !v.trim().is_empty() {
+            parts.push(sanitize(v).into_owned());
+        }
+    }
+    let tags: Vec<String> = c
+        .tags()
+        .iter()
+        .map(|t| format!("#{}", sanitize(t)))
+        .collect();
+    if !tags.is_empty() {
+        parts.push(tags.join(" "));
+    }
+    parts.join(" · ")
+}
+
+fn print_json(v: &Value) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v).map_err(|e| Failure::new(4, e.to_string()))?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// `rolo find QUERY`
+pub async fn find(client: &Client, query: &str, limit: usize, as_json: bool) -> Outcome {
+    let found = find_contacts(client, query, limit).await?;
+    if as_json {
+        return print_json(&json!(found.iter().map(|(c, _)| c).collect::<Vec<_>>()));
+    }
+    if found.is_empty() {
+        return Err(Failure::new(1, format!("no contact matches {query:?}")));
+    }
+    let mut out = std::io::stdout().lock();
+    for (c, _) in &found {
+        writeln!(out, "{}  {}", c.id, one_line(c))?;
+    }
+    Ok(())
+}
+
+/// `rolo query QUERY`: the mutt/aerc address-book format.
+pub async fn query(client: &Client, query: &str) -> Outcome {
+    let found = find_contacts(client, query, 50).await?;
+    let with_email: Vec<&Contact> = found
+        .iter()
+        .map(|(c, _)| c)
+        .filter(|c| c.email.is_some())
+        .collect();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "rolo: {} matches", with_email.len())?;
+    for c in &with_email {
+        let tabless = |s: &str| sanitize(s).replace('\t', " ");
+        writeln!(
+            out,
+            "{}\t{}\t{}",
+            tabless(c.email.as_deref().unwrap_or("")),
+            tabless(&c.display_name()),
+            tabless(c.company_name.as_deref().unwrap_or(""))
+        )?;
+    }
+    if with_email.is_empty() {
+        return Err(Failure::new(
+            1,
+            format!("no contact with an email matches {query:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `rolo show ID|QUERY`: a card with fields, tags, open tasks, recent
+/// notes and upcoming appointments.
+pub async fn show(client: &Client, what: &str, as_json: bool, offset: FixedOffset) -> Outcome {
+    let c = resolve_contact(client, what).await?;
+    let (tasks, notes, appts) = tokio::join!(
+        client.tasks(&c.id),
+        client.notes(&c.id),
+        client.appointments(&c.id)
+    );
+    let (tasks, notes, appts) = (tasks?, notes?, appts?);
+    let now = Utc::now();
+    let mut open: Vec<&Task> = tasks.iter().filter(|t| !t.completed).collect();
+    open.sort_by_key(|t| t.due());
+    let mut recent: Vec<&Note> = notes.iter().collect();
+    recent.sort_by(|a, b| b.date_added.cmp(&a.date_added));
+    recent.truncate(3);
+    let mut upcoming: Vec<&Appointment> = appts
+        .iter()
+        .filter(|a| a.start().is_some_and(|s| s >= now))
+        .collect();
+    upcoming.sort_by_key(|a| a.start());
+    if as_json {
+        return print_json(&json!({
+            "contact": c,
+            "tasks": open,
+            "notes": recent,
+            "appointments": upcoming,
+        }));
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}  ({})", sanitize(&c.display_name()), c.id)?;
+    let fields = [
+        ("email", &c.email),
+        ("phone", &c.phone),
+        ("company", &c.company_name),
+        ("city", &c.city),
+        ("website", &c.website),
+    ];
+    for (k, v) in fields {
+        if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+            writeln!(out, "  {k:<8} {}", sanitize(v))?;
+        }
+    }
+    if !c.tags().is_empty() {
+        let tags: Vec<String> = c
+            .tags()
+            .iter()
+            .map(|t| format!("#{}", sanitize(t)))
+            .collect();
+        writeln!(out, "  {:<8} {}", "tags", tags.join(" "))?;
+    }
+    writeln!(out, "Open tasks ({})", open.len())?;
+    for t in &open {
+        let when = t
+            .due()
+            .map(|d| crate::due::relative(d, now))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {}  {}  [{}]",
+            sanitize(t.title.as_deref().unwrap_or("")),
+            when,
+            t.id
+        )?;
+    }
+    writeln!(out, "Recent notes ({} of {})", recent.len(), notes.len())?;
+    for n in &recent {
+        let first = n.body.as_deref().unwrap_or("").lines().next().unwrap_or("");
+        writeln!(out, "  {}", crate::text::snippet(first, 100))?;
+    }
+    writeln!(out, "Upcoming appointments ({})", upcoming.len())?;
+    for a in &upcoming {
+        let when = a
+            .start()
+            .map(|s| crate::due::describe(s, offset))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {when}  {}  {}",
+            sanitize(a.title.as_deref().unwrap_or("")),
+            sanitize(a.appointment_status.as_deref().unwrap_or(""))
+        )?;
+    }
+    Ok(())
+}
+
+/// `rolo today`: open tasks due today or overdue, across contacts.
+pub async fn today(client: &Client, as_json: bool, offset: FixedOffset) -> Outcome {
+    let tasks = client
+        .search_tasks(&TaskSearch {
+            completed: Some(false),
+            limit: Some(1000),
+            ..TaskSearch::default()
+        })
+        .await?;
+    let now = Utc::now();
+    let end = now
+        .with_timezone(&offset)
+        .date_naive()
+        .and_hms_opt(23, 59, 59)
+        .and_then(|t| t.and_local_timezone(offset).single())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now);
+    let mut due: Vec<&Task> = tasks
+        .iter()
+        .filter(|t| t.due().is_some_and(|d| d <= end))
+        .collect();
+    due.sort_by_key(|t| t.due());
+    if as_json {
+        return print_json(&json!(due));
+    }
+    let mut out = std::io::stdout().lock();
+    for t in &due {
+        let when = t
+            .due()
+            .map(|d| crate::due::relative(d, now))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{:<12} {}  [contact {} · task {}]",
+            when,
+            sanitize(t.title.as_deref().unwrap_or("")),
+            t.contact_id.as_deref().unwrap_or("?"),
+            t.id
+        )?;
+    }
+    if due.is_empty() {
+        writeln!(out, "Nothing due today.")?;
+    }
+    Ok(())
+}
+
+/// `rolo task add CONTACT --title T --due WHEN [--body B]`
+pub async fn task_add(
+    client: &Client,
+    who: &str,
+    title: &str,
+    due: &str,
+    body: Option<&str>,
+    offset: FixedOffset,
+) -> Outcome {
+    let due = crate::due::parse_due(due, Utc::now().with_timezone(&offset))
+        .map_err(|e| Failure::new(2, e))?;
+    let c = resolve_contact(client, who).await?;
+    let t = client
+        .create_task(
+            &c.id,
+            &NewTask {
+                title: title.to_string(),
+                body: body.map(str::to_string),
+                due_date: format_timestamp(due),
+                completed: false,
+                assigned_to: None,
+            },
+        )
+        .await?;
+    println!(
+        "Added task {} for {} due {}.",
+        t.id,
+        sanitize(&c.display_name()),
+        crate::due::describe(due, offset)
+    );
+    Ok(())
+}
+
+/// `rolo task done CONTACT TASK_ID`
+pub async fn task_done(client: &Client, who: &str, task_id: &str) -> Outcome {
+    let c = resolve_contact(client, who).await?;
+    let t = client.set_task_completed(&c.id, task_id, true).await?;
+    println!("Done: {}.", sanitize(t.title.as_deref().unwrap_or(task_id)));
+    Ok(())
+}
+
+/// `rolo tag add|rm CONTACT TAG...`
+pub async fn tags(client: &Client, who: &str, add: bool, tags: &[String]) -> Outcome {
+    let c = resolve_contact(client, who).await?;
+    let now = if add {
+        client.add_tags(&c.id, tags).await?
+    } else {
+        client.remove_tags(&c.id, tags).await?
+    };
+    let shown: Vec<String> = now.iter().map(|t| format!("#{}", sanitize(t))).collect();
+    println!(
+        "{} now has: {}",
+        sanitize(&c.display_name()),
+        if shown.is_empty() {
+            "no tags".into()
+        } else {
+            shown.join(" ")
+        }
+    );
+    Ok(())
+}
+
+/// `rolo note add CONTACT`: the body is `body` (from stdin or `$EDITOR`).
+pub async fn note_add(client: &Client, who: &str, body: &str) -> Outcome {
+    if body.trim().is_empty() {
+        return Err(Failure::new(2, "the note is empty; nothing was added"));
+    }
+    let c = resolve_contact(client, who).await?;
+    let n = client
+        .create_note(
+            &c.id,
+            &NewNote {
+                body: body.trim_end().to_string(),
+                ..NewNote::default()
+            },
+        )
+        .await?;
+    println!("Added note {} to {}.", n.id, sanitize(&c.display_name()));
+    Ok(())
+}

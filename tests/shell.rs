@@ -1,0 +1,250 @@
+//! The shell commands, run as the real binary against a sandbox: every
+//! command, each exit code, `--json` parsed back, an ambiguous query.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+struct Shell {
+    sandbox: rolo::sandbox::Sandbox,
+    _runtime: tokio::runtime::Runtime,
+    home: std::path::PathBuf,
+}
+
+impl Shell {
+    fn new() -> Shell {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let sandbox = runtime.block_on(support::sandbox(support::config(120)));
+        let home = std::env::temp_dir().join(format!(
+            "rolo-shell-{}-{}",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
+        Shell {
+            sandbox,
+            _runtime: runtime,
+            home,
+        }
+    }
+
+    fn run_with(&self, args: &[&str], token: &str, input: Option<&str>) -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_rolo"));
+        c.args(args)
+            .env("ROLO_TOKEN", token)
+            .env("ROLO_BASE_URL", self.sandbox.base_url())
+            .env("ROLO_LOCATION_ID", support::LOCATION)
+            .env("ROLO_CONFIG", self.home.join("none.toml"))
+            .env("XDG_STATE_HOME", self.home.join("state"))
+            .env_remove("ROLO_PROFILE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        if let Some(i) = input {
+            stdin.write_all(i.as_bytes()).unwrap();
+        }
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, support::TOKEN, None)
+    }
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+/// A contact with a unique two-word ASCII name.
+fn unique(sh: &Shell) -> (String, String) {
+    sh.sandbox.with_store(|s| {
+        let ids = s.contact_ids();
+        let name = |id: &String| {
+            s.contact(id).unwrap()["name"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        };
+        let names: Vec<String> = ids.iter().map(name).collect();
+        ids.iter()
+            .zip(&names)
+            .find(|(_, n)| {
+                n.chars().all(|c| c.is_ascii_alphabetic() || c == ' ')
+                    && names.iter().filter(|m| m == n).count() == 1
+            })
+            .map(|(id, n)| (id.clone(), n.clone()))
+            .unwrap()
+    })
+}
+
+#[test]
+fn find_and_query_print_lines_and_json() {
+    let sh = Shell::new();
+    let (id, name) = unique(&sh);
+    let out = sh.run(&["find", &name]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.lines().next().unwrap().starts_with(&id), "{stdout}");
+    let out = sh.run(&["find", &name, "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v[0]["id"], id.as_str());
+    assert!(v[0].get("firstName").is_some(), "API field names");
+    let out = sh.run(&["find", "zzqqxx"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = sh.run(&["query", &name]);
+    let (stdout, _) = text(&out);
+    let mut lines = stdout.lines();
+    assert!(
+        lines.next().unwrap().starts_with("rolo:"),
+        "a first line, as mutt expects"
+    );
+    let row: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    assert_eq!(row.len(), 3);
+    assert!(row[0].contains('@'));
+    assert_eq!(row[1], name);
+}
+
+#[test]
+fn show_a_card_and_refuse_an_ambiguous_query() {
+    let sh = Shell::new();
+    let (id, name) = unique(&sh);
+    let out = sh.run(&["show", &id]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.starts_with(&name), "{stdout}");
+    assert!(
+        stdout.contains("Open tasks")
+            && stdout.contains("Recent notes")
+            && stdout.contains("Upcoming appointments")
+    );
+    let out = sh.run(&["show", &id, "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["contact"]["id"], id.as_str());
+    assert!(v["tasks"].is_array() && v["notes"].is_array() && v["appointments"].is_array());
+    // One letter matches many contacts: listed, and exit 1.
+    let out = sh.run(&["show", "a"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("say which"), "{stderr}");
+}
+
+#[test]
+fn today_lists_due_tasks() {
+    let sh = Shell::new();
+    let out = sh.run(&["today", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tasks = v.as_array().unwrap();
+    assert!(!tasks.is_empty(), "the seed has tasks due today or overdue");
+    assert!(tasks.iter().all(|t| t["completed"] == false));
+    let out = sh.run(&["today"]);
+    assert!(out.status.success());
+    assert!(text(&out).0.contains("overdue") || text(&out).0.contains("in "));
+}
+
+#[test]
+fn write_verbs_change_the_server() {
+    let sh = Shell::new();
+    let (id, name) = unique(&sh);
+    let out = sh.run(&[
+        "task",
+        "add",
+        &name,
+        "--title",
+        "From the shell",
+        "--due",
+        "tomorrow 10am",
+    ]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let task = sh.sandbox.with_store(|s| {
+        s.tasks_of(&id)
+            .iter()
+            .find(|t| t["title"] == "From the shell")
+            .map(|t| t["id"].as_str().unwrap().to_string())
+    });
+    let task = task.expect("the task is on the server");
+    let out = sh.run(&["task", "done", &id, &task]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(sh.sandbox.with_store(|s| {
+        s.tasks_of(&id)
+            .iter()
+            .any(|t| t["id"] == task.as_str() && t["completed"] == true)
+    }));
+
+    let out = sh.run(&["tag", "add", &id, "shell-a", "shell-b"]);
+    assert!(out.status.success());
+    let out = sh.run(&["tag", "rm", &id, "shell-a"]);
+    assert!(out.status.success());
+    let tags = sh
+        .sandbox
+        .with_store(|s| s.contact(&id).unwrap()["tags"].to_string());
+    assert!(
+        tags.contains("shell-b") && !tags.contains("shell-a"),
+        "{tags}"
+    );
+
+    let out = sh.run_with(
+        &["note", "add", &id],
+        support::TOKEN,
+        Some("Piped in from stdin\nsecond line\n"),
+    );
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(sh.sandbox.with_store(|s| {
+        s.notes_of(&id)
+            .iter()
+            .any(|n| n["body"] == "Piped in from stdin\nsecond line")
+    }));
+
+    let out = sh.run(&["task", "add", &id, "--title", "x", "--due", "someday"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a bad due date is a usage error"
+    );
+}
+
+#[test]
+fn exit_codes_for_auth_network_config_and_usage() {
+    let sh = Shell::new();
+    let out = sh.run_with(&["find", "ada"], "not-a-valid-token", None);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out).1.contains("rolo auth login"));
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let out = Command::new(env!("CARGO_BIN_EXE_rolo"))
+        .args(["find", "ada"])
+        .env("ROLO_TOKEN", support::TOKEN)
+        .env("ROLO_BASE_URL", format!("http://{addr}"))
+        .env("ROLO_LOCATION_ID", support::LOCATION)
+        .env("ROLO_CONFIG", sh.home.join("none.toml"))
+        .env("XDG_STATE_HOME", sh.home.join("state"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{:?}", text(&out));
+    assert!(text(&out).1.contains("127.0.0.1"));
+
+    std::fs::create_dir_all(&sh.home).unwrap();
+    let bad = sh.home.join("bad.toml");
+    std::fs::write(&bad, "[ui]\nthem = 1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rolo"))
+        .args(["today"])
+        .env("ROLO_CONFIG", &bad)
+        .env("ROLO_TOKEN", support::TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("did you mean `theme`"));
+
+    let out = sh.run(&["tag", "frobnicate", "x", "y"]);
+    assert_eq!(out.status.code(), Some(2), "clap's usage errors are 2");
+    let _ = std::fs::remove_dir_all(&sh.home);
+}
