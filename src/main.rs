@@ -94,6 +94,13 @@ enum Command {
     /// Add a note; the body comes from standard input, or from $EDITOR.
     #[command(subcommand)]
     Note(NoteCommand),
+    /// Print shell completions: `rolo completions bash > ~/.local/share/bash-completion/completions/rolo`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `rolo man | man -l -`.
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
@@ -196,6 +203,15 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
+        // `rolo man | head`: the reader has what it wanted.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("rolo: {e:#}");
             ExitCode::from(1)
@@ -279,6 +295,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Some(Command::Sandbox(args)) => serve_sandbox(args).await,
         Some(Command::Auth(cmd)) => auth(cmd, cli.server).await,
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "rolo", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(cmd) => shell(cmd, cli.server).await,
         None if cli.demo => {
             let (settings, warning) = match load_settings(None) {
@@ -706,7 +732,9 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
                 message: e,
             }),
         },
-        Command::Sandbox(_) | Command::Auth(_) => Ok(()),
+        Command::Sandbox(_) | Command::Auth(_) | Command::Completions { .. } | Command::Man => {
+            Ok(())
+        }
     };
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),

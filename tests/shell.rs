@@ -248,3 +248,22 @@ fn exit_codes_for_auth_network_config_and_usage() {
     assert_eq!(out.status.code(), Some(2), "clap's usage errors are 2");
     let _ = std::fs::remove_dir_all(&sh.home);
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_rolo"))
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let s = String::from_utf8_lossy(&out.stdout);
+        assert!(s.contains("rolo") && s.contains("today"), "{shell}: {s}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_rolo"))
+        .arg("man")
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains(".TH rolo") && s.contains("find"), "{s}");
+}
