@@ -622,3 +622,60 @@ fn a_key_sequence_binding_works_and_shows_while_typed() {
     h.send(key('j'));
     assert_eq!(h.state.selected, 1);
 }
+
+#[test]
+fn every_view_survives_tiny_terminals() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    let mut settings = rolo::config::load(None, None, false).unwrap();
+    settings.profiles = vec!["a".into(), "b".into()];
+    h.state.configure(&settings);
+    h.serve(&f);
+    h.select(&f.rich_contact().id);
+    h.wait(500);
+    h.serve(&f);
+    h.state.error =
+        Some("a long error message that has to wrap over several lines somewhere".into());
+    let sizes = [
+        (1, 1),
+        (8, 4),
+        (20, 6),
+        (31, 9),
+        (45, 12),
+        (240, 70),
+        (400, 120),
+    ];
+    let mut scenes: Vec<Vec<Event>> = vec![
+        vec![],
+        vec![key('?')],
+        vec![code(KeyCode::Enter), key('t')],
+        vec![code(KeyCode::Enter), key('+')],
+        vec![code(KeyCode::Enter), key('d')],
+        vec![code(KeyCode::Enter), key('n')],
+        vec![key('e')],
+        vec![key('c')],
+        vec![key('y')],
+        vec![key(':')],
+        vec![key('P')],
+        vec![key('T')],
+        vec![key('/'), key('z'), key('z')],
+    ];
+    for scene in scenes.drain(..) {
+        let mut h2 = Harness::new();
+        h2.state.configure(&settings);
+        h2.serve(&f);
+        h2.select(&f.rich_contact().id);
+        h2.wait(500);
+        h2.serve(&f);
+        for e in scene {
+            h2.send(e);
+        }
+        h2.serve(&f);
+        for (w, ht) in sizes {
+            let _ = h2.render(w, ht);
+        }
+    }
+    for (w, ht) in sizes {
+        let _ = h.render(w, ht);
+    }
+}

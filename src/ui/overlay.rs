@@ -46,7 +46,9 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     match o {
         Overlay::Help => help(f, area, s.keymap.bindings(), theme),
         Overlay::Confirm(c) => {
-            let width = (c.message.chars().count() as u16 + 6).clamp(30, area.width);
+            let width = (c.message.chars().count() as u16 + 6)
+                .max(30)
+                .min(area.width);
             let r = centered(area, width, 5);
             f.render_widget(Clear, r);
             let p = Paragraph::new(vec![
@@ -271,7 +273,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         }
         Overlay::Palette(p) => {
             let matches = crate::app::palette_matches(&s.keymap, p);
-            let h = (matches.len() as u16 + 4).clamp(6, area.height.min(20));
+            let h = (matches.len() as u16 + 4).max(6).min(area.height.min(20));
             let r = centered(area, 70, h);
             f.render_widget(Clear, r);
             let block = boxed("Command", theme);
