@@ -679,3 +679,20 @@ fn every_view_survives_tiny_terminals() {
         let _ = h.render(w, ht);
     }
 }
+
+#[test]
+fn tag_completion_replaces_only_the_word_being_typed() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.serve(&f);
+    h.select(&f.rich_contact().id);
+    h.send(code(KeyCode::Enter));
+    h.send(key('+'));
+    h.serve(&f);
+    h.keys("vip,\u{3000}le");
+    h.send(code(KeyCode::Tab));
+    match &h.state.overlay {
+        Some(Overlay::Tags(p)) => assert_eq!(p.input.lines().join(""), "vip,lead "),
+        other => panic!("the prompt stays open, got {other:?}"),
+    }
+}

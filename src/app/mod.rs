@@ -1835,8 +1835,10 @@ fn tag_key(
         KeyCode::Tab => {
             if let Some(choice) = suggestions.get(p.selected) {
                 let text = text_of(&p.input);
-                let keep = text.len() - p.current_word().len();
-                let mut new = text[..keep.min(text.len())].to_string();
+                // Everything up to the word being typed (split as
+                // `current_word` splits, so the cut is on a char boundary).
+                let keep = text.rfind([',', ' ']).map_or(0, |i| i + 1);
+                let mut new = text[..keep].to_string();
                 new.push_str(choice);
                 new.push(' ');
                 p.input = forms::line_input(&new);
