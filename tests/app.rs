@@ -696,3 +696,61 @@ fn tag_completion_replaces_only_the_word_being_typed() {
         other => panic!("the prompt stays open, got {other:?}"),
     }
 }
+
+#[test]
+fn random_keystrokes_and_failures_never_panic() {
+    // Deterministic chaos: thousands of keys from everything the keymap and
+    // the forms react to, with server answers that succeed or fail at random.
+    let f = fixture(60);
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut h = Harness::new();
+    h.serve(&f);
+    let chars: Vec<char> = "jkgGxtTnedcDyou+-/?:Pqm \u{1b}aé🦀#".chars().collect();
+    let codes = [
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Backspace,
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
+    ];
+    for i in 0..6000 {
+        let e = match rng.u8(..10) {
+            0..=5 => {
+                let c = chars[rng.usize(..chars.len())];
+                if c == 'q' {
+                    key('j') // quitting would end the run early
+                } else {
+                    key(c)
+                }
+            }
+            6 | 7 => code(codes[rng.usize(..codes.len())]),
+            8 => ctrl(['s', 'e', 'l', 'u', 'w', 'd'][rng.usize(..6)]),
+            _ => {
+                h.wait(rng.u64(0..400));
+                continue;
+            }
+        };
+        h.send(e);
+        // Answer what was asked, sometimes with a failure.
+        if rng.bool() && !h.outbox.is_empty() {
+            if rng.u8(..4) == 0 {
+                let r = h.outbox.remove(0);
+                h.answer(r.id, Err(server_error()));
+            } else {
+                h.serve_one(&f);
+            }
+        }
+        if i % 250 == 0 {
+            let _ = h.render(80, 24);
+        }
+    }
+    let _ = h.render(120, 40);
+}

@@ -171,68 +171,19 @@ impl Harness {
     /// Answers every outstanding request from the fixture.
     pub fn serve(&mut self, f: &Fixture) {
         while !self.outbox.is_empty() {
-            let r = self.outbox.remove(0);
-            let result = match &r.op {
-                ApiOp::SearchContacts(q) => {
-                    let start = (q.page.unwrap_or(1) as usize - 1) * q.page_limit as usize;
-                    Ok(ApiResponse::SearchPage(SearchPage {
-                        contacts: f
-                            .contacts
-                            .iter()
-                            .skip(start)
-                            .take(q.page_limit as usize)
-                            .cloned()
-                            .collect(),
-                        total: f.contacts.len() as u64,
-                        ..Default::default()
-                    }))
-                }
-                ApiOp::GetContact { id } => match f.contacts.iter().find(|c| c.id == *id) {
-                    Some(c) => Ok(ApiResponse::Contact(c.clone())),
-                    None => Err(rolo::api::ApiError::NotFound {
-                        what: id.clone(),
-                        message: "Contact not found".into(),
-                    }),
-                },
-                ApiOp::ListTasks { contact_id } => Ok(ApiResponse::Tasks(
-                    f.tasks
-                        .iter()
-                        .filter(|t| t.contact_id.as_deref() == Some(contact_id))
-                        .cloned()
-                        .collect(),
-                )),
-                ApiOp::ListNotes { contact_id } => Ok(ApiResponse::Notes(
-                    f.notes
-                        .iter()
-                        .filter(|t| t.contact_id.as_deref() == Some(contact_id))
-                        .cloned()
-                        .collect(),
-                )),
-                ApiOp::ListAppointments { contact_id } => Ok(ApiResponse::Appointments(
-                    f.appointments
-                        .iter()
-                        .filter(|t| t.contact_id.as_deref() == Some(contact_id))
-                        .cloned()
-                        .collect(),
-                )),
-                ApiOp::SearchTasks(_) => Ok(ApiResponse::Tasks(
-                    f.tasks.iter().filter(|t| !t.completed).cloned().collect(),
-                )),
-                ApiOp::LocationTags => Ok(ApiResponse::LocationTags(
-                    ["vip", "lead", "customer", "newsletter", "follow-up"]
-                        .iter()
-                        .map(|n| LocationTag {
-                            id: None,
-                            name: n.to_string(),
-                            location_id: None,
-                            extra: Default::default(),
-                        })
-                        .collect(),
-                )),
-                other => panic!("serve() does not answer {other:?}"),
-            };
-            self.answer(r.id, result);
+            self.serve_one(f);
         }
+    }
+
+    /// Answers the oldest outstanding request: reads from the fixture,
+    /// writes with what the server would plausibly send back.
+    pub fn serve_one(&mut self, f: &Fixture) {
+        if self.outbox.is_empty() {
+            return;
+        }
+        let r = self.outbox.remove(0);
+        let result = answer_for(f, &r);
+        self.answer(r.id, result);
     }
 
     /// Moves the list cursor to the contact with this id, key by key.
@@ -255,6 +206,107 @@ impl Harness {
         let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
         t.draw(|f| rolo::ui::render(&self.state, f)).unwrap();
         t
+    }
+}
+
+/// The fixture's answer to a request.
+pub fn answer_for(f: &Fixture, r: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    match &r.op {
+        ApiOp::SearchContacts(q) => {
+            let start = (q.page.unwrap_or(1) as usize - 1) * q.page_limit as usize;
+            Ok(ApiResponse::SearchPage(SearchPage {
+                contacts: f
+                    .contacts
+                    .iter()
+                    .skip(start)
+                    .take(q.page_limit as usize)
+                    .cloned()
+                    .collect(),
+                total: f.contacts.len() as u64,
+                ..Default::default()
+            }))
+        }
+        ApiOp::GetContact { id } => match f.contacts.iter().find(|c| c.id == *id) {
+            Some(c) => Ok(ApiResponse::Contact(c.clone())),
+            None => Err(rolo::api::ApiError::NotFound {
+                what: id.clone(),
+                message: "Contact not found".into(),
+            }),
+        },
+        ApiOp::ListTasks { contact_id } => Ok(ApiResponse::Tasks(
+            f.tasks
+                .iter()
+                .filter(|t| t.contact_id.as_deref() == Some(contact_id))
+                .cloned()
+                .collect(),
+        )),
+        ApiOp::ListNotes { contact_id } => Ok(ApiResponse::Notes(
+            f.notes
+                .iter()
+                .filter(|t| t.contact_id.as_deref() == Some(contact_id))
+                .cloned()
+                .collect(),
+        )),
+        ApiOp::ListAppointments { contact_id } => Ok(ApiResponse::Appointments(
+            f.appointments
+                .iter()
+                .filter(|t| t.contact_id.as_deref() == Some(contact_id))
+                .cloned()
+                .collect(),
+        )),
+        ApiOp::SearchTasks(_) => Ok(ApiResponse::Tasks(
+            f.tasks.iter().filter(|t| !t.completed).cloned().collect(),
+        )),
+        ApiOp::LocationTags => Ok(ApiResponse::LocationTags(
+            ["vip", "lead", "customer", "newsletter", "follow-up"]
+                .iter()
+                .map(|n| LocationTag {
+                    id: None,
+                    name: n.to_string(),
+                    location_id: None,
+                    extra: Default::default(),
+                })
+                .collect(),
+        )),
+        ApiOp::CreateTask { contact_id, task } => Ok(ApiResponse::Task(Task {
+            id: format!("t{}", r.id.0),
+            title: Some(task.title.clone()),
+            due_date: Some(task.due_date.clone()),
+            contact_id: Some(contact_id.clone()),
+            ..Task::default()
+        })),
+        ApiOp::UpdateTask { task_id, .. } | ApiOp::SetTaskCompleted { task_id, .. } => {
+            Ok(ApiResponse::Task(Task {
+                id: task_id.clone(),
+                ..Task::default()
+            }))
+        }
+        ApiOp::CreateNote { contact_id, note } => Ok(ApiResponse::Note(Note {
+            id: format!("n{}", r.id.0),
+            body: Some(note.body.clone()),
+            contact_id: Some(contact_id.clone()),
+            ..Note::default()
+        })),
+        ApiOp::UpdateNote { note_id, .. } => Ok(ApiResponse::Note(Note {
+            id: note_id.clone(),
+            ..Note::default()
+        })),
+        ApiOp::AddTags { tags, .. } | ApiOp::RemoveTags { tags, .. } => {
+            Ok(ApiResponse::Tags(tags.clone()))
+        }
+        ApiOp::CreateContact(n) => Ok(ApiResponse::Contact(Contact {
+            id: format!("c{}", r.id.0),
+            first_name: n.first_name.clone(),
+            ..Contact::default()
+        })),
+        ApiOp::UpdateContact { id, .. } => Ok(ApiResponse::Contact(Contact {
+            id: id.clone(),
+            ..Contact::default()
+        })),
+        ApiOp::DeleteContact { .. } | ApiOp::DeleteTask { .. } | ApiOp::DeleteNote { .. } => {
+            Ok(ApiResponse::Deleted)
+        }
+        other => panic!("the fixture does not answer {other:?}"),
     }
 }
 
