@@ -550,3 +550,70 @@ async fn the_validator_catches_violations() {
         "campaign is nullable: {errors:?}"
     );
 }
+
+#[tokio::test]
+async fn v3_callers_get_the_v3_spelling() {
+    rolo::api::client::ensure_crypto_provider();
+    let sb = support::sandbox(support::config(5)).await;
+    let http = reqwest::Client::new();
+    let (cid, tid) = sb.with_store(|s| {
+        let id = s
+            .contact_ids()
+            .into_iter()
+            .find(|id| !s.tasks_of(id).is_empty())
+            .unwrap();
+        let t = s.tasks_of(&id)[0]["id"].as_str().unwrap().to_string();
+        (id, t)
+    });
+    let send = |m: reqwest::Method, path: String, version: &'static str, body: Option<Value>| {
+        let mut r = http
+            .request(m, format!("{}{path}", sb.base_url()))
+            .bearer_auth(TOKEN)
+            .header("Version", version);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        r.send()
+    };
+    let v: Value = send(
+        reqwest::Method::DELETE,
+        format!("/contacts/{cid}/tasks/{tid}"),
+        "v3",
+        None,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(v, json!({"succeded": true, "succeeded": true}));
+    let v: Value = send(
+        reqwest::Method::PUT,
+        format!("/contacts/{cid}"),
+        "v3",
+        Some(json!({"city": "Oslo"})),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(v["succeeded"], true);
+    assert!(
+        v.get("succeded").is_none(),
+        "the v3 update has only the corrected spelling"
+    );
+    let v: Value = send(
+        reqwest::Method::PUT,
+        format!("/contacts/{cid}"),
+        "2021-07-28",
+        Some(json!({"city": "Bergen"})),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(v["succeded"], true);
+    assert!(v.get("succeeded").is_none(), "v2 keeps the spec's spelling");
+}

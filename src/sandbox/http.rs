@@ -263,11 +263,15 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
             r
         }
         _ => {
-            let version_ok = req
+            let version = req
                 .headers()
                 .get("version")
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| ACCEPTED_VERSIONS.contains(&v.trim()));
+                .map(|v| v.trim().to_string());
+            let version_ok = version
+                .as_deref()
+                .is_some_and(|v| ACCEPTED_VERSIONS.contains(&v));
+            let v3 = version.as_deref() == Some("v3");
             match access {
                 None => respond(unauthorized("Invalid token: access token is invalid")),
                 Some(_) if !version_ok => respond(bad_request(format!(
@@ -285,7 +289,13 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
                     } else if access == Access::ReadOnly && is_write(&method, &path) {
                         respond(unauthorized("The token is not authorized for this scope."))
                     } else {
-                        let resp = next.run(req).await;
+                        let update_contact = method == Method::PUT
+                            && path.starts_with("/contacts/")
+                            && path.matches('/').count() == 2;
+                        let mut resp = next.run(req).await;
+                        if v3 {
+                            resp = v3_spelling(resp, update_contact).await;
+                        }
                         match decision {
                             Decision::Fault(Fault::Reset, _) => reset_midway(resp).await,
                             Decision::Fault(Fault::Malformed, _) => malformed(resp).await,
@@ -306,6 +316,27 @@ fn too_many() -> Response {
         status: 429,
         body: json!({"statusCode": 429, "message": "Too Many Requests"}),
     })
+}
+
+/// The v3 spec spells it `succeeded`: deletes carry both spellings, and
+/// the contact update only the corrected one.
+async fn v3_spelling(resp: Response, update_contact: bool) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let Ok(Value::Object(mut obj)) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    if let Some(v) = obj.get("succeded").cloned() {
+        obj.insert("succeeded".into(), v);
+        if update_contact {
+            obj.remove("succeded");
+        }
+    }
+    let out = Value::Object(obj).to_string();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(out))
 }
 
 /// Sends the headers and half the body, then breaks the connection.
