@@ -6,7 +6,9 @@
 
 use std::io::Write;
 
-use chrono::{FixedOffset, Utc};
+use chrono::Utc;
+
+use crate::zone::Zone;
 use serde_json::{Value, json};
 
 use crate::api::model::*;
@@ -187,7 +189,7 @@ pub async fn query(client: &Client, query: &str) -> Outcome {
 
 /// `rolo show ID|QUERY`: a card with fields, tags, open tasks, recent
 /// notes and upcoming appointments.
-pub async fn show(client: &Client, what: &str, as_json: bool, offset: FixedOffset) -> Outcome {
+pub async fn show(client: &Client, what: &str, as_json: bool, zone: Zone) -> Outcome {
     let c = resolve_contact(client, what).await?;
     let (tasks, notes, appts) = tokio::join!(
         client.tasks(&c.id),
@@ -259,7 +261,7 @@ pub async fn show(client: &Client, what: &str, as_json: bool, offset: FixedOffse
     for a in &upcoming {
         let when = a
             .start()
-            .map(|s| crate::due::describe(s, offset))
+            .map(|s| crate::due::describe(s, &zone))
             .unwrap_or_default();
         writeln!(
             out,
@@ -272,7 +274,7 @@ pub async fn show(client: &Client, what: &str, as_json: bool, offset: FixedOffse
 }
 
 /// `rolo today`: open tasks due today or overdue, across contacts.
-pub async fn today(client: &Client, as_json: bool, offset: FixedOffset) -> Outcome {
+pub async fn today(client: &Client, as_json: bool, zone: Zone) -> Outcome {
     let tasks = client
         .search_tasks(&TaskSearch {
             completed: Some(false),
@@ -282,10 +284,10 @@ pub async fn today(client: &Client, as_json: bool, offset: FixedOffset) -> Outco
         .await?;
     let now = Utc::now();
     let end = now
-        .with_timezone(&offset)
+        .with_timezone(&zone)
         .date_naive()
         .and_hms_opt(23, 59, 59)
-        .and_then(|t| t.and_local_timezone(offset).single())
+        .and_then(|t| t.and_local_timezone(zone).single())
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(now);
     let mut due: Vec<&Task> = tasks
@@ -324,9 +326,9 @@ pub async fn task_add(
     title: &str,
     due: &str,
     body: Option<&str>,
-    offset: FixedOffset,
+    zone: Zone,
 ) -> Outcome {
-    let due = crate::due::parse_due(due, Utc::now().with_timezone(&offset))
+    let due = crate::due::parse_due(due, Utc::now().with_timezone(&zone))
         .map_err(|e| Failure::new(2, e))?;
     let c = resolve_contact(client, who).await?;
     let t = client
@@ -345,7 +347,7 @@ pub async fn task_add(
         "Added task {} for {} due {}.",
         t.id,
         sanitize(&c.display_name()),
-        crate::due::describe(due, offset)
+        crate::due::describe(due, &zone)
     );
     Ok(())
 }

@@ -6,9 +6,7 @@
 //! `9am`, `9:30pm`, `noon`. A day without a time means 09:00, or for today
 //! the next of 09:00, 17:00 and 23:59 still ahead.
 
-use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
-};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 
 fn weekday(word: &str) -> Option<Weekday> {
     Some(match word {
@@ -53,7 +51,7 @@ fn parse_time(s: &str) -> Option<NaiveTime> {
 }
 
 /// Resolves `input` against `now` (in the user's offset) to an instant.
-pub fn parse_due(input: &str, now: DateTime<FixedOffset>) -> Result<DateTime<Utc>, String> {
+pub fn parse_due<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTime<Utc>, String> {
     let input = input.trim();
     if input.is_empty() {
         return Err(
@@ -173,8 +171,11 @@ pub fn relative(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// A full, unambiguous rendering for the echo under the due-date field.
-pub fn describe(t: DateTime<Utc>, offset: FixedOffset) -> String {
-    t.with_timezone(&offset)
+pub fn describe<Tz: TimeZone>(t: DateTime<Utc>, zone: &Tz) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    t.with_timezone(zone)
         .format("%a %Y-%m-%d %H:%M")
         .to_string()
 }
@@ -182,6 +183,7 @@ pub fn describe(t: DateTime<Utc>, offset: FixedOffset) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::FixedOffset;
 
     /// Tuesday 2026-11-24 10:00 at UTC-6.
     fn now() -> DateTime<FixedOffset> {
@@ -190,7 +192,7 @@ mod tests {
     }
 
     fn at(input: &str) -> String {
-        describe(parse_due(input, now()).unwrap(), now().timezone())
+        describe(parse_due(input, now()).unwrap(), &now().timezone())
     }
 
     #[test]

@@ -706,7 +706,7 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
     };
     let offset = settings
         .offset
-        .unwrap_or_else(|| chrono::Offset::fix(chrono::Local::now().offset()));
+        .map_or(rolo::zone::Zone::Local, rolo::zone::Zone::Fixed);
     use rolo::cli;
     let result = match cmd {
         Command::Find { query, limit, json } => cli::find(&client, &query, limit, json).await,

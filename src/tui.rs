@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use chrono::{Local, Offset, Utc};
+use chrono::Utc;
 use crossterm::event::{Event as TermEvent, EventStream, KeyCode, KeyEventKind, KeyModifiers};
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
@@ -39,10 +39,10 @@ impl Session {
     ) -> (Session, Vec<Command>) {
         let location = client.location_id().to_string();
         let (api, api_rx) = ApiHandle::spawn(client, ActorConfig::default());
-        let offset = settings
+        let zone = settings
             .offset
-            .unwrap_or_else(|| Local::now().offset().fix());
-        let (mut state, mut commands) = State::new(&location, Utc::now(), offset);
+            .map_or(crate::zone::Zone::Local, crate::zone::Zone::Fixed);
+        let (mut state, mut commands) = State::new(&location, Utc::now(), zone);
         state.configure(settings);
         commands.extend(update(
             &mut state,

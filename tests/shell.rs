@@ -267,3 +267,41 @@ fn completions_and_man_page_come_from_the_cli_definition() {
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains(".TH rolo") && s.contains("find"), "{s}");
 }
+
+#[test]
+fn due_dates_follow_daylight_saving_in_the_local_zone() {
+    // Today (November) Chicago is UTC-6; on 2027-03-20 it is UTC-5. A due
+    // time typed for that date must use that date's offset.
+    if !std::path::Path::new("/usr/share/zoneinfo/America/Chicago").exists() {
+        eprintln!("no tz database here; nothing to check");
+        return;
+    }
+    let sh = Shell::new();
+    let (id, _) = unique(&sh);
+    let out = Command::new(env!("CARGO_BIN_EXE_rolo"))
+        .args([
+            "task",
+            "add",
+            &id,
+            "--title",
+            "After the clocks change",
+            "--due",
+            "2027-03-20 09:00",
+        ])
+        .env("TZ", "America/Chicago")
+        .env("ROLO_TOKEN", support::TOKEN)
+        .env("ROLO_BASE_URL", sh.sandbox.base_url())
+        .env("ROLO_LOCATION_ID", support::LOCATION)
+        .env("ROLO_CONFIG", sh.home.join("none.toml"))
+        .env("XDG_STATE_HOME", sh.home.join("state"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+    let due = sh.sandbox.with_store(|s| {
+        s.tasks_of(&id)
+            .iter()
+            .find(|t| t["title"] == "After the clocks change")
+            .map(|t| t["dueDate"].as_str().unwrap().to_string())
+    });
+    assert_eq!(due.as_deref(), Some("2027-03-20T14:00:00.000Z"));
+}

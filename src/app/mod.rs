@@ -8,7 +8,7 @@ pub mod keymap;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::api::actor::{ApiEvent, ApiOp, ApiRequest, ApiResponse, Priority, RequestId};
@@ -329,7 +329,8 @@ pub struct State {
     pub notice: Option<String>,
     pub spinner: usize,
     pub now: DateTime<Utc>,
-    pub offset: FixedOffset,
+    /// The user's zone for due dates (daylight saving included).
+    pub zone: crate::zone::Zone,
     pub elapsed_ms: u64,
     pub height: u16,
     pub width: u16,
@@ -337,7 +338,11 @@ pub struct State {
 
 impl State {
     /// A fresh state and the commands that start loading.
-    pub fn new(location: &str, now: DateTime<Utc>, offset: FixedOffset) -> (State, Vec<Command>) {
+    pub fn new(
+        location: &str,
+        now: DateTime<Utc>,
+        zone: impl Into<crate::zone::Zone>,
+    ) -> (State, Vec<Command>) {
         let mut s = State {
             location: location.to_string(),
             profile: String::new(),
@@ -377,7 +382,7 @@ impl State {
             notice: None,
             spinner: 0,
             now,
-            offset,
+            zone: zone.into(),
             elapsed_ms: 0,
             height: 24,
             width: 80,
@@ -667,10 +672,10 @@ impl State {
     pub fn today_tasks(&self) -> Vec<&Task> {
         let end = self
             .now
-            .with_timezone(&self.offset)
+            .with_timezone(&self.zone)
             .date_naive()
             .and_hms_opt(23, 59, 59)
-            .and_then(|t| t.and_local_timezone(self.offset).single())
+            .and_then(|t| t.and_local_timezone(self.zone).single())
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or(self.now);
         let mut tasks: Vec<&Task> = self
@@ -1321,7 +1326,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                 let due = task
                     .due()
                     .map(|d| {
-                        d.with_timezone(&s.offset)
+                        d.with_timezone(&s.zone)
                             .format("%Y-%m-%d %H:%M")
                             .to_string()
                     })
@@ -1926,7 +1931,7 @@ fn task_key(
         f.field = TaskField::Title;
         return Some(Overlay::Task(Box::new(f)));
     }
-    let due = match crate::due::parse_due(&text_of(&f.due), s.now.with_timezone(&s.offset)) {
+    let due = match crate::due::parse_due(&text_of(&f.due), s.now.with_timezone(&s.zone)) {
         Ok(d) => d,
         Err(e) => {
             f.error = Some(e);

@@ -36,7 +36,7 @@ fn section<'a, T>(
 }
 
 fn local(t: DateTime<Utc>, s: &State) -> String {
-    t.with_timezone(&s.offset)
+    t.with_timezone(&s.zone)
         .format("%a %b %-d %H:%M")
         .to_string()
 }
@@ -48,10 +48,10 @@ fn task_style(t: &Task, s: &State, theme: &Theme) -> (Style, String) {
     match t.due() {
         Some(d) => {
             let rel = relative(d, s.now);
-            let today_end = s.now.with_timezone(&s.offset).date_naive();
+            let today_end = s.now.with_timezone(&s.zone).date_naive();
             if d < s.now {
                 (theme.overdue, rel)
-            } else if d.with_timezone(&s.offset).date_naive() == today_end {
+            } else if d.with_timezone(&s.zone).date_naive() == today_end {
                 (theme.due_today, rel)
             } else {
                 (theme.text, rel)
@@ -284,7 +284,7 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             .date_added
             .as_deref()
             .and_then(parse_timestamp)
-            .map(|t| t.with_timezone(&s.offset).format("%Y-%m-%d").to_string())
+            .map(|t| t.with_timezone(&s.zone).format("%Y-%m-%d").to_string())
             .unwrap_or_default();
         let body = n.body.as_deref().unwrap_or("");
         let body_lines: Vec<&str> = body.lines().filter(|l| !l.trim().is_empty()).collect();

@@ -155,9 +155,9 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             );
             // The due date echoed back, resolved, before saving.
             let echo =
-                match crate::due::parse_due(&text_of(&form.due), s.now.with_timezone(&s.offset)) {
+                match crate::due::parse_due(&text_of(&form.due), s.now.with_timezone(&s.zone)) {
                     Ok(d) => Span::styled(
-                        format!("→ {}", crate::due::describe(d, s.offset)),
+                        format!("→ {}", crate::due::describe(d, &s.zone)),
                         theme.notice,
                     ),
                     Err(e) => Span::styled(
