@@ -20,11 +20,7 @@ fn server_error() -> ApiError {
 #[test]
 fn complete_is_optimistic_and_rolls_back_on_500() {
     let f = fixture(40);
-    let mut h = Harness::new();
-    h.serve(&f);
-    h.select(&f.rich_contact().id);
-    h.wait(500);
-    h.serve(&f);
+    let mut h = Harness::opened(&f);
     h.send(code(KeyCode::Enter));
     let task = h.state.detail.current_task().unwrap().clone();
     assert!(!task.completed);
@@ -63,11 +59,7 @@ fn complete_is_optimistic_and_rolls_back_on_500() {
 #[test]
 fn complete_then_undo_sends_the_inverse() {
     let f = fixture(40);
-    let mut h = Harness::new();
-    h.serve(&f);
-    h.select(&f.rich_contact().id);
-    h.wait(500);
-    h.serve(&f);
+    let mut h = Harness::opened(&f);
     h.send(code(KeyCode::Enter));
     let task = h.state.detail.current_task().unwrap().clone();
     h.send(key('x'));
@@ -292,11 +284,7 @@ fn tags_added_optimistically_roll_back_on_failure() {
 #[test]
 fn a_note_that_fails_to_save_is_not_lost() {
     let f = fixture(40);
-    let mut h = Harness::new();
-    h.serve(&f);
-    h.select(&f.rich_contact().id);
-    h.wait(500);
-    h.serve(&f);
+    let mut h = Harness::opened(&f);
     h.send(code(KeyCode::Enter));
     h.send(key('n'));
     h.keys("Important detail");

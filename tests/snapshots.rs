@@ -21,13 +21,7 @@ fn snap(h: &mut Harness, name: &str) {
 /// The app with the contact list loaded and a rich contact's detail open.
 fn loaded() -> (Harness, support::app::Fixture) {
     let f = fixture(60);
-    let mut h = Harness::new();
-    h.serve(&f);
-    let id = f.rich_contact().id.clone();
-    h.select(&id);
-    h.wait(500);
-    h.serve(&f);
-    (h, f)
+    (Harness::opened(&f), f)
 }
 
 #[test]

@@ -168,6 +168,17 @@ impl Harness {
         }));
     }
 
+    /// The app with the list loaded and the fixture's rich contact open in
+    /// the detail pane, everything answered.
+    pub fn opened(f: &Fixture) -> Self {
+        let mut h = Harness::new();
+        h.serve(f);
+        h.select(&f.rich_contact().id);
+        h.wait(500);
+        h.serve(f);
+        h
+    }
+
     /// Answers every outstanding request from the fixture.
     pub fn serve(&mut self, f: &Fixture) {
         while !self.outbox.is_empty() {
