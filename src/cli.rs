@@ -135,6 +135,13 @@ pub fn one_line(c: &Contact) -> String {
     parts.join(" · ")
 }
 
+/// "in 2h", "3d overdue", or nothing for a task without a due date.
+fn due_in(t: &Task, now: chrono::DateTime<Utc>) -> String {
+    t.due()
+        .map(|d| crate::due::relative(d, now))
+        .unwrap_or_default()
+}
+
 fn print_json(v: &Value) -> Outcome {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, v).map_err(|e| Failure::new(4, e.to_string()))?;
@@ -240,10 +247,7 @@ pub async fn show(client: &Client, what: &str, as_json: bool, zone: Zone) -> Out
     }
     writeln!(out, "Open tasks ({})", open.len())?;
     for t in &open {
-        let when = t
-            .due()
-            .map(|d| crate::due::relative(d, now))
-            .unwrap_or_default();
+        let when = due_in(t, now);
         writeln!(
             out,
             "  {}  {}  [{}]",
@@ -300,10 +304,7 @@ pub async fn today(client: &Client, as_json: bool, zone: Zone) -> Outcome {
     }
     let mut out = std::io::stdout().lock();
     for t in &due {
-        let when = t
-            .due()
-            .map(|d| crate::due::relative(d, now))
-            .unwrap_or_default();
+        let when = due_in(t, now);
         writeln!(
             out,
             "{:<12} {}  [contact {} · task {}]",

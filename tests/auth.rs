@@ -267,16 +267,19 @@ fn oauth_login_renews_at_once_and_stores_the_rotated_tokens() {
     let home = temp_dir("oauth");
     let base = sb.base_url();
     let run = |args: &[&str], input: &str| run_rolo(&home, &base, args, input);
-    let out = run(
-        &[
-            "auth",
-            "login",
-            "--oauth",
-            "--with-token",
-            "--insecure-storage",
-        ],
-        "app-id\napp-secret-123456\nrefresh-initial\n",
-    );
+    let login = || {
+        run(
+            &[
+                "auth",
+                "login",
+                "--oauth",
+                "--with-token",
+                "--insecure-storage",
+            ],
+            "app-id\napp-secret-123456\nrefresh-initial\n",
+        )
+    };
+    let out = login();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -296,16 +299,7 @@ fn oauth_login_renews_at_once_and_stores_the_rotated_tokens() {
     let out = run(&["auth", "status"], "");
     assert!(String::from_utf8_lossy(&out.stdout).contains("renewed automatically"));
     // The spent refresh token cannot log in again.
-    let out = run(
-        &[
-            "auth",
-            "login",
-            "--oauth",
-            "--with-token",
-            "--insecure-storage",
-        ],
-        "app-id\napp-secret-123456\nrefresh-initial\n",
-    );
+    let out = login();
     assert_eq!(out.status.code(), Some(3));
     let _ = std::fs::remove_dir_all(&home);
 }

@@ -268,9 +268,10 @@ fn run_workflow(sb: &Sandbox, tui: &mut Tui, id: &str, name: &str, slow: bool) {
     });
 }
 
-#[test]
-fn find_open_complete_tag_and_note_against_a_sandbox() {
-    let srv = server(0);
+/// The whole workflow in a pty of `cols`×`rows` against a sandbox that
+/// answers after `latency_ms`.
+fn workflow(latency_ms: u64, cols: u16, rows: u16) {
+    let srv = server(latency_ms);
     let (id, name) = quiet_contact(&srv.sandbox);
     let base = srv.sandbox.base_url();
     let mut tui = Tui::start(
@@ -280,34 +281,24 @@ fn find_open_complete_tag_and_note_against_a_sandbox() {
             ("ROLO_LOCATION_ID", "sandbox-location"),
             ("ROLO_TOKEN", support::TOKEN),
         ],
-        100,
-        30,
+        cols,
+        rows,
     );
-    run_workflow(&srv.sandbox, &mut tui, &id, &name, false);
+    run_workflow(&srv.sandbox, &mut tui, &id, &name, latency_ms > 0);
     tui.send("q");
     assert!(tui.exit_status().success());
 }
 
 #[test]
+fn find_open_complete_tag_and_note_against_a_sandbox() {
+    workflow(0, 100, 30);
+}
+
+#[test]
 fn over_a_slow_link_every_key_gets_feedback_before_the_server_answers() {
-    let srv = server(2500);
-    let (id, name) = quiet_contact(&srv.sandbox);
-    let base = srv.sandbox.base_url();
-    let mut tui = Tui::start(
-        &[],
-        &[
-            ("ROLO_BASE_URL", &base),
-            ("ROLO_LOCATION_ID", "sandbox-location"),
-            ("ROLO_TOKEN", support::TOKEN),
-        ],
-        80,
-        24,
-    );
-    // Every write below is confirmed 2.5 s after it is sent; the screen
-    // must show it at once, marked as saving.
-    run_workflow(&srv.sandbox, &mut tui, &id, &name, true);
-    tui.send("q");
-    assert!(tui.exit_status().success());
+    // Every write is confirmed 2.5 s after it is sent; the screen must show
+    // it at once, marked as saving.
+    workflow(2500, 80, 24);
 }
 
 #[test]
