@@ -148,13 +148,7 @@ fn count_more(c: &Contact) -> usize {
 
 pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let focused = s.focus == Focus::Detail;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            theme.border
-        });
+    let block = super::pane(focused, theme);
     // The full record once fetched; the list's slim copy until then.
     let full = s
         .detail

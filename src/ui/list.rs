@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::{clean, fit};
@@ -27,13 +27,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     } else {
         format!(" {}/{} ", s.selected + 1, s.hits.len())
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            theme.border
-        })
+    let block = super::pane(focused, theme)
         .title(Line::from(title))
         .title_bottom(Line::from(Span::styled(position, theme.dim)).right_aligned());
     let inner = block.inner(area);

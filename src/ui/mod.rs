@@ -152,6 +152,17 @@ pub(crate) fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// A bordered pane, its border lit when it has the focus.
+pub(crate) fn pane<'a>(focused: bool, theme: &Theme) -> ratatui::widgets::Block<'a> {
+    ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+}
+
 pub(crate) fn bold(s: Style) -> Style {
     s.add_modifier(Modifier::BOLD)
 }
