@@ -41,8 +41,10 @@ pub enum Priority {
     Background,
 }
 
-/// One call of the HighLevel API, with owned arguments.
-#[derive(Debug, Clone, PartialEq)]
+/// One call of the HighLevel API, with owned arguments. It serializes so
+/// that the outbox can keep writes on disk until they are confirmed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
 pub enum ApiOp {
     GetContact {
         id: String,
@@ -225,7 +227,7 @@ impl ApiOp {
         }
     }
 
-    async fn run(self, c: &Client) -> Result<ApiResponse, ApiError> {
+    pub async fn run(self, c: &Client) -> Result<ApiResponse, ApiError> {
         use ApiResponse as R;
         Ok(match self {
             ApiOp::GetContact { id } => R::Contact(c.get_contact(&id).await?),

@@ -650,6 +650,14 @@ impl Serialize for ContactUpdate {
     }
 }
 
+impl<'de> Deserialize<'de> for ContactUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(ContactUpdate {
+            fields: Map::deserialize(d)?,
+        })
+    }
+}
+
 /// Body of POST /contacts/{id}/tasks (`CreateTaskParams`): `title`,
 /// `dueDate` and `completed` are required, so `completed` is always sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -712,7 +720,7 @@ pub struct NoteUpdate {
 }
 
 /// Query of the deprecated GET /contacts/.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListContacts {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -773,7 +781,7 @@ pub enum SortDirection {
 
 /// Query of GET /contacts/business/{businessId}. The spec types `limit` and
 /// `skip` as strings.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BusinessContacts {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,

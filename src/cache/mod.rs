@@ -1,0 +1,781 @@
+//! The on-disk cache: one SQLite database (WAL mode) per location.
+//!
+//! It holds what rolo last saw of the account (contacts, tasks, notes,
+//! appointments, location tags), the sync cursors, and the outbox of edits
+//! not yet confirmed by HighLevel. Each part of the program opens its own
+//! connection; SQLite serializes the writers.
+//!
+//! The start-up path reads only the `contacts` table, whose rows hold the
+//! few columns the list and search need. The whole JSON of each contact
+//! lives apart in `contact_raw`, read one at a time for the detail pane.
+
+pub mod outbox;
+pub mod sync;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::api::model::{Appointment, Contact, LocationTag, Note, Task};
+
+/// The schema this binary writes. Each step of `MIGRATIONS` moves a file
+/// from version N to N + 1.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: contacts, their children, sync state and the outbox.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE contacts (
+        id TEXT PRIMARY KEY,
+        ord INTEGER NOT NULL,
+        name TEXT, first_name TEXT, last_name TEXT, email TEXT, phone TEXT,
+        company TEXT, tags TEXT, date_added TEXT, date_updated TEXT,
+        pass INTEGER NOT NULL DEFAULT 0
+     );
+     CREATE INDEX contacts_ord ON contacts (ord);
+     CREATE TABLE contact_raw (id TEXT PRIMARY KEY, raw TEXT NOT NULL);
+     CREATE TABLE tasks (contact_id TEXT NOT NULL, id TEXT NOT NULL, raw TEXT NOT NULL,
+        PRIMARY KEY (contact_id, id));
+     CREATE TABLE notes (contact_id TEXT NOT NULL, id TEXT NOT NULL, raw TEXT NOT NULL,
+        PRIMARY KEY (contact_id, id));
+     CREATE TABLE appointments (contact_id TEXT NOT NULL, id TEXT NOT NULL, raw TEXT NOT NULL,
+        PRIMARY KEY (contact_id, id));
+     CREATE TABLE children_loaded (contact_id TEXT NOT NULL, kind TEXT NOT NULL,
+        PRIMARY KEY (contact_id, kind));
+     CREATE TABLE location_tags (id TEXT PRIMARY KEY, raw TEXT NOT NULL);
+     CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        op TEXT NOT NULL,
+        description TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        base TEXT
+     );
+     CREATE INDEX outbox_key ON outbox (key, seq);",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error(
+        "the cache {path} was written by a newer rolo (schema {found}; this rolo knows up to {known}): upgrade rolo, or move the file aside to start afresh"
+    )]
+    Newer {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("the cache {path} is damaged: {detail}")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("the cache {path}: {detail}")]
+    Sqlite { path: PathBuf, detail: String },
+    #[error("cannot create the cache folder {path}: {detail}")]
+    Folder { path: PathBuf, detail: String },
+}
+
+impl CacheError {
+    pub fn is_corrupt(&self) -> bool {
+        matches!(self, CacheError::Corrupt { .. })
+    }
+}
+
+pub type Result<T> = std::result::Result<T, CacheError>;
+
+/// The first bytes of every SQLite 3 database file.
+const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Where the cache for `location` lives: `$ROLO_DATA_DIR`, else the
+/// platform's data dir (`~/.local/share/rolo` on Linux).
+pub fn default_path(location: &str) -> Option<PathBuf> {
+    let dir = match std::env::var_os("ROLO_DATA_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => directories::ProjectDirs::from("", "", "rolo")?
+            .data_dir()
+            .to_path_buf(),
+    };
+    Some(dir.join("cache").join(format!("{}.db", file_safe(location))))
+}
+
+/// A location id as a file name: anything but [A-Za-z0-9_-] becomes `_`.
+fn file_safe(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() { "default".into() } else { s }
+}
+
+pub struct Cache {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache").field("path", &self.path).finish()
+    }
+}
+
+/// What `open_or_recover` did about a damaged file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recovery {
+    /// Where the damaged database went.
+    pub moved_to: PathBuf,
+    /// The pending edits read out of it, if any could be.
+    pub exported: Option<PathBuf>,
+    /// How many of those edits were queued again in the new cache.
+    pub requeued: usize,
+    pub detail: String,
+}
+
+impl std::fmt::Display for Recovery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "The cache was damaged ({}); it was moved to {} and is being rebuilt from HighLevel",
+            self.detail,
+            self.moved_to.display()
+        )?;
+        if let Some(e) = &self.exported {
+            write!(
+                f,
+                ". {} unsent edit(s) were saved to {} and queued again",
+                self.requeued,
+                e.display()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Cache {
+    /// Opens (creating if needed) and migrates the cache at `path`.
+    pub fn open(path: &Path) -> Result<Cache> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| CacheError::Folder {
+                path: dir.to_path_buf(),
+                detail: e.to_string(),
+            })?;
+        }
+        check_header(path)?;
+        let conn = Connection::open(path).map_err(|e| classify(path, e))?;
+        let mut cache = Cache {
+            conn,
+            path: path.to_path_buf(),
+        };
+        cache.setup().map_err(|e| classify(path, e))?;
+        cache.migrate()?;
+        Ok(cache)
+    }
+
+    /// Opens the cache; a damaged file is moved aside (its unsent edits
+    /// exported to a JSON file first) and a new one started.
+    pub fn open_or_recover(path: &Path) -> Result<(Cache, Option<Recovery>)> {
+        let detail = match Cache::open(path).and_then(|c| c.probe().map(|_| c)) {
+            Ok(c) => return Ok((c, None)),
+            Err(CacheError::Corrupt { detail, .. }) => detail,
+            Err(e) => return Err(e),
+        };
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+        let salvaged = outbox::salvage(path);
+        let exported = if salvaged.is_empty() {
+            None
+        } else {
+            let out = path.with_extension(format!("outbox-{stamp}.json"));
+            let text = serde_json::to_string_pretty(&salvaged).unwrap_or_default();
+            std::fs::write(&out, text).map_err(|e| CacheError::Folder {
+                path: out.clone(),
+                detail: format!("cannot save the unsent edits: {e}"),
+            })?;
+            Some(out)
+        };
+        let moved_to = path.with_extension(format!("db.damaged-{stamp}"));
+        std::fs::rename(path, &moved_to).map_err(|e| CacheError::Folder {
+            path: path.to_path_buf(),
+            detail: format!("cannot move the damaged cache aside: {e}"),
+        })?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            let side = PathBuf::from(side);
+            if side.exists() {
+                let mut to = moved_to.as_os_str().to_owned();
+                to.push(suffix);
+                let _ = std::fs::rename(&side, PathBuf::from(to));
+            }
+        }
+        let mut cache = Cache::open(path)?;
+        let requeued = cache.requeue(&salvaged)?;
+        tracing::warn!(?moved_to, ?exported, requeued, "cache damaged: {detail}");
+        Ok((
+            cache,
+            Some(Recovery {
+                moved_to,
+                exported,
+                requeued,
+                detail,
+            }),
+        ))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    fn setup(&self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(10))?;
+        self.conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .or_else(|e| match e {
+                // journal_mode answers with a row; some builds report it so.
+                rusqlite::Error::ExecuteReturnedResults => Ok(()),
+                e => Err(e),
+            })?;
+        // Durable at each commit of the outbox, cheap elsewhere (WAL).
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let found: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| classify(&path, e))?;
+        if found > SCHEMA_VERSION {
+            return Err(CacheError::Newer {
+                path,
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+            let tx = self.conn.transaction().map_err(|e| classify(&path, e))?;
+            tx.execute_batch(step).map_err(|e| classify(&path, e))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(|e| classify(&path, e))?;
+            tx.commit().map_err(|e| classify(&path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Reads a little of every table, so that a damaged file shows now
+    /// rather than halfway through a session.
+    pub fn probe(&self) -> Result<()> {
+        let run = || -> rusqlite::Result<()> {
+            for table in [
+                "meta",
+                "contacts",
+                "contact_raw",
+                "tasks",
+                "notes",
+                "outbox",
+            ] {
+                self.conn
+                    .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+                        r.get::<_, i64>(0)
+                    })?;
+            }
+            Ok(())
+        };
+        run().map_err(|e| classify(&self.path, e))
+    }
+
+    /// The full integrity check: reads every page. Slow on a big cache.
+    pub fn check_integrity(&self) -> Result<()> {
+        let verdict: String = self
+            .conn
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .map_err(|e| classify(&self.path, e))?;
+        if verdict == "ok" {
+            Ok(())
+        } else {
+            Err(CacheError::Corrupt {
+                path: self.path.clone(),
+                detail: verdict,
+            })
+        }
+    }
+
+    pub(crate) fn err(&self, e: rusqlite::Error) -> CacheError {
+        classify(&self.path, e)
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// When the last complete sync started (its data is at least this fresh).
+    pub fn synced_at(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        Ok(self
+            .meta(sync::SYNCED_AT)?
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
+            .map(|t| t.with_timezone(&chrono::Utc)))
+    }
+
+    pub fn contact_count(&self) -> Result<u64> {
+        self.conn
+            .query_row("SELECT count(*) FROM contacts", [], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every cached contact, slim (the list's fields), in list order.
+    pub fn load_contacts(&self) -> Result<Vec<Contact>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, name, first_name, last_name, email, phone, company, tags,
+                        date_added, date_updated
+                 FROM contacts ORDER BY ord",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Contact {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    first_name: r.get(2)?,
+                    last_name: r.get(3)?,
+                    email: r.get(4)?,
+                    phone: r.get(5)?,
+                    company_name: r.get(6)?,
+                    tags: r.get::<_, Option<String>>(7)?.map(|t| decode_tags(&t)),
+                    date_added: r.get(8)?,
+                    date_updated: r.get(9)?,
+                    ..Contact::default()
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(self.contact_count().unwrap_or(0) as usize);
+        for row in rows {
+            out.push(row.map_err(|e| self.err(e))?);
+        }
+        Ok(out)
+    }
+
+    /// One contact with all its fields, as last seen.
+    pub fn contact(&self, id: &str) -> Result<Option<Contact>> {
+        let raw: Option<String> = self
+            .conn
+            .query_row("SELECT raw FROM contact_raw WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(raw.and_then(|r| serde_json::from_str(&r).ok()))
+    }
+
+    /// Stores contacts as the server sent them. `pass` marks them seen by
+    /// that sync pass; `ord` numbers them from `first_ord` (new ones only,
+    /// when `None`: a detail fetch keeps the row where it is).
+    pub fn put_contacts(
+        &mut self,
+        contacts: &[Contact],
+        pass: Option<i64>,
+        first_ord: Option<i64>,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| classify(&path, e))?;
+        put_contacts_tx(&tx, contacts, pass, first_ord).map_err(|e| classify(&path, e))?;
+        tx.commit().map_err(|e| classify(&path, e))
+    }
+
+    pub fn delete_contact(&mut self, id: &str) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| classify(&path, e))?;
+        for table in ["contacts", "contact_raw"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])
+                .map_err(|e| classify(&path, e))?;
+        }
+        for table in ["tasks", "notes", "appointments", "children_loaded"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE contact_id = ?1"), [id])
+                .map_err(|e| classify(&path, e))?;
+        }
+        tx.commit().map_err(|e| classify(&path, e))
+    }
+
+    pub fn tasks(&self, contact_id: &str) -> Result<Option<Vec<Task>>> {
+        self.children("tasks", contact_id)
+    }
+    pub fn notes(&self, contact_id: &str) -> Result<Option<Vec<Note>>> {
+        self.children("notes", contact_id)
+    }
+    pub fn appointments(&self, contact_id: &str) -> Result<Option<Vec<Appointment>>> {
+        self.children("appointments", contact_id)
+    }
+    pub fn put_tasks(&mut self, contact_id: &str, items: &[Task]) -> Result<()> {
+        self.put_children("tasks", contact_id, items, |t| t.id.clone())
+    }
+    pub fn put_notes(&mut self, contact_id: &str, items: &[Note]) -> Result<()> {
+        self.put_children("notes", contact_id, items, |n| n.id.clone())
+    }
+    pub fn put_appointments(&mut self, contact_id: &str, items: &[Appointment]) -> Result<()> {
+        self.put_children("appointments", contact_id, items, |a| a.id.clone())
+    }
+
+    /// A contact's cached tasks/notes/appointments: `None` when never loaded.
+    fn children<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        contact_id: &str,
+    ) -> Result<Option<Vec<T>>> {
+        let loaded = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM children_loaded WHERE contact_id = ?1 AND kind = ?2",
+                params![contact_id, table],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .is_some();
+        if !loaded {
+            return Ok(None);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT raw FROM {table} WHERE contact_id = ?1 ORDER BY rowid"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([contact_id], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for raw in rows {
+            let raw = raw.map_err(|e| self.err(e))?;
+            if let Ok(item) = serde_json::from_str(&raw) {
+                out.push(item);
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Replaces a contact's whole list of one kind.
+    fn put_children<T: Serialize>(
+        &mut self,
+        table: &str,
+        contact_id: &str,
+        items: &[T],
+        id: impl Fn(&T) -> String,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE contact_id = ?1"),
+                [contact_id],
+            )?;
+            {
+                let mut ins = tx.prepare_cached(&format!(
+                    "INSERT OR REPLACE INTO {table} (contact_id, id, raw) VALUES (?1, ?2, ?3)"
+                ))?;
+                for item in items {
+                    let raw = serde_json::to_string(item).unwrap_or_default();
+                    ins.execute(params![contact_id, id(item), raw])?;
+                }
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO children_loaded (contact_id, kind) VALUES (?1, ?2)",
+                params![contact_id, table],
+            )?;
+            tx.commit()
+        };
+        run(&mut self.conn).map_err(|e| classify(&path, e))
+    }
+
+    pub fn location_tags(&self) -> Result<Vec<LocationTag>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT raw FROM location_tags ORDER BY rowid")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for raw in rows {
+            if let Ok(t) = serde_json::from_str(&raw.map_err(|e| self.err(e))?) {
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn put_location_tags(&mut self, tags: &[LocationTag]) -> Result<()> {
+        let path = self.path.clone();
+        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM location_tags", [])?;
+            for t in tags {
+                tx.execute(
+                    "INSERT OR REPLACE INTO location_tags (id, raw) VALUES (?1, ?2)",
+                    params![t.id, serde_json::to_string(t).unwrap_or_default()],
+                )?;
+            }
+            tx.commit()
+        };
+        run(&mut self.conn).map_err(|e| classify(&path, e))
+    }
+}
+
+/// Upserts contacts inside a transaction (see [`Cache::put_contacts`]).
+pub(crate) fn put_contacts_tx(
+    tx: &rusqlite::Transaction<'_>,
+    contacts: &[Contact],
+    pass: Option<i64>,
+    first_ord: Option<i64>,
+) -> rusqlite::Result<()> {
+    let next_ord: i64 = match first_ord {
+        Some(o) => o,
+        None => tx.query_row("SELECT coalesce(max(ord), -1) + 1 FROM contacts", [], |r| {
+            r.get(0)
+        })?,
+    };
+    let mut up = tx.prepare_cached(
+        "INSERT INTO contacts (id, ord, name, first_name, last_name, email, phone, company,
+                               tags, date_added, date_updated, pass)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, coalesce(?12, 0))
+         ON CONFLICT (id) DO UPDATE SET
+            ord = CASE WHEN ?13 THEN excluded.ord ELSE contacts.ord END,
+            name = excluded.name, first_name = excluded.first_name,
+            last_name = excluded.last_name, email = excluded.email, phone = excluded.phone,
+            company = excluded.company, tags = excluded.tags,
+            date_added = excluded.date_added, date_updated = excluded.date_updated,
+            pass = coalesce(?12, contacts.pass)",
+    )?;
+    let mut raw = tx.prepare_cached(
+        "INSERT INTO contact_raw (id, raw) VALUES (?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET raw = excluded.raw",
+    )?;
+    for (i, c) in contacts.iter().enumerate() {
+        let mut full = c.clone();
+        // The cursor belongs to one search, not to the contact.
+        full.search_after = None;
+        up.execute(params![
+            c.id,
+            next_ord + i as i64,
+            c.name,
+            c.first_name,
+            c.last_name,
+            c.email,
+            c.phone,
+            c.company_name,
+            c.tags.as_deref().map(encode_tags),
+            c.date_added,
+            c.date_updated,
+            pass,
+            first_ord.is_some(),
+        ])?;
+        raw.execute(params![
+            c.id,
+            serde_json::to_string(&full).unwrap_or_default()
+        ])?;
+    }
+    Ok(())
+}
+
+/// Tags as one column: joined by the unit separator, or as JSON (behind a
+/// record separator) when a tag holds one itself.
+fn encode_tags(tags: &[String]) -> String {
+    if tags.iter().any(|t| t.contains(['\u{1f}', '\u{1e}'])) {
+        format!("\u{1e}{}", serde_json::to_string(tags).unwrap_or_default())
+    } else {
+        tags.join("\u{1f}")
+    }
+}
+
+fn decode_tags(s: &str) -> Vec<String> {
+    if let Some(json) = s.strip_prefix('\u{1e}') {
+        serde_json::from_str(json).unwrap_or_default()
+    } else if s.is_empty() {
+        Vec::new()
+    } else {
+        s.split('\u{1f}').map(str::to_string).collect()
+    }
+}
+
+/// A file that exists but is not an SQLite database is damaged.
+fn check_header(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let mut head = [0u8; 16];
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => {
+                return Err(CacheError::Sqlite {
+                    path: path.to_path_buf(),
+                    detail: e.to_string(),
+                });
+            }
+        }
+    }
+    if n == 0 || &head[..n] == MAGIC.as_slice() {
+        return Ok(());
+    }
+    Err(CacheError::Corrupt {
+        path: path.to_path_buf(),
+        detail: if n < head.len() {
+            "the file is truncated".into()
+        } else {
+            "the file is not an SQLite database".into()
+        },
+    })
+}
+
+pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> CacheError {
+    use rusqlite::ErrorCode::*;
+    let code = e.sqlite_error_code();
+    match code {
+        Some(DatabaseCorrupt) | Some(NotADatabase) => CacheError::Corrupt {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+        _ => CacheError::Sqlite {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn temp_path(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "rolo-cache-test-{}-{}-{}",
+            std::process::id(),
+            name,
+            fastrand::u64(..)
+        ));
+        dir.join("c.db")
+    }
+
+    fn contact(id: &str, name: &str) -> Contact {
+        Contact {
+            id: id.into(),
+            name: Some(name.into()),
+            email: Some(format!("{id}@example.com")),
+            tags: Some(vec!["vip".into(), "a\u{1f}b".into()]),
+            city: Some("Austin".into()),
+            ..Contact::default()
+        }
+    }
+
+    #[test]
+    fn contacts_round_trip_slim_and_whole() {
+        let path = temp_path("rt");
+        let mut c = Cache::open(&path).unwrap();
+        c.put_contacts(
+            &[contact("b", "Bea"), contact("a", "Al")],
+            Some(1),
+            Some(0),
+        )
+        .unwrap();
+        let list = c.load_contacts().unwrap();
+        assert_eq!(
+            list.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            ["b", "a"]
+        );
+        assert_eq!(list[0].tags.as_ref().unwrap()[1], "a\u{1f}b");
+        assert_eq!(list[0].city, None, "the list row is slim");
+        assert_eq!(c.contact("b").unwrap().unwrap().city.as_deref(), Some("Austin"));
+        // An update in place keeps the row's place when no order is given.
+        c.put_contacts(&[contact("b", "Bea Two")], None, None).unwrap();
+        let list = c.load_contacts().unwrap();
+        assert_eq!(list[0].name.as_deref(), Some("Bea Two"));
+        c.delete_contact("b").unwrap();
+        assert_eq!(c.contact_count().unwrap(), 1);
+        assert!(c.contact("b").unwrap().is_none());
+    }
+
+    #[test]
+    fn children_distinguish_never_loaded_from_empty() {
+        let mut c = Cache::open(&temp_path("children")).unwrap();
+        assert_eq!(c.tasks("x").unwrap(), None);
+        c.put_tasks("x", &[]).unwrap();
+        assert_eq!(c.tasks("x").unwrap(), Some(vec![]));
+        let t = Task {
+            id: "t1".into(),
+            title: Some("Call".into()),
+            ..Task::default()
+        };
+        c.put_tasks("x", std::slice::from_ref(&t)).unwrap();
+        assert_eq!(c.tasks("x").unwrap(), Some(vec![t]));
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_with_a_clear_message() {
+        let path = temp_path("newer");
+        drop(Cache::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(conn);
+        let err = Cache::open(&path).unwrap_err();
+        assert!(matches!(err, CacheError::Newer { .. }), "{err}");
+        assert!(err.to_string().contains("newer rolo"), "{err}");
+        // And it was left alone.
+        let conn = Connection::open(&path).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION + 1);
+    }
+
+    #[test]
+    fn reopening_keeps_the_data_and_the_schema() {
+        let path = temp_path("reopen");
+        let mut c = Cache::open(&path).unwrap();
+        c.put_contacts(&[contact("a", "Al")], Some(1), Some(0))
+            .unwrap();
+        c.set_meta("k", "v").unwrap();
+        drop(c);
+        let c = Cache::open(&path).unwrap();
+        assert_eq!(c.contact_count().unwrap(), 1);
+        assert_eq!(c.meta("k").unwrap().as_deref(), Some("v"));
+    }
+}

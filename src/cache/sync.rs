@@ -1,0 +1,424 @@
+//! Sync: bring the cached contacts in line with HighLevel.
+//!
+//! - The first sync (and any sync after the cache lost track) is a *full
+//!   pass*: POST /contacts/search, 500 a page, by page number up to the
+//!   10,000 records page numbers reach, then by `searchAfter`. Each page is
+//!   committed with the pass's cursor, so an interrupted pass resumes at the
+//!   page after the last one stored. At the end, contacts the pass did not
+//!   see were deleted on the server and go from the cache too.
+//! - A later sync asks only for contacts whose `dateUpdated` is after the
+//!   last sync started (less a margin: the API says updates take a few
+//!   seconds to reach search). Then one request with `pageLimit` 1 reads the
+//!   server's total; if the cache holds a different number, something was
+//!   deleted, and a full pass follows.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Cache, CacheError, put_contacts_tx};
+use crate::api::client::SEARCH_PAGE_DEPTH;
+use crate::api::error::ApiError;
+use crate::api::{Client, model::*};
+
+/// Meta key: when the last complete sync started (RFC 3339).
+pub const SYNCED_AT: &str = "sync.synced_at";
+/// Meta key: the full pass under way, if one is.
+const FULL: &str = "sync.full";
+/// Meta key: the number of the last full pass.
+const PASS: &str = "sync.pass";
+
+/// How far back a delta sync looks before the last sync's start.
+pub const DELTA_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Contacts a page (the API allows 1 to 500).
+    pub page_limit: u32,
+    /// Skip the delta sync and walk every contact.
+    pub full: bool,
+    /// Records page numbers reach (10,000 on HighLevel).
+    pub depth_limit: u64,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            page_limit: 500,
+            full: false,
+            depth_limit: SEARCH_PAGE_DEPTH,
+        }
+    }
+}
+
+/// A full pass under way, as stored after each page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct FullPass {
+    pass: i64,
+    next_page: u32,
+    after: Option<Vec<Value>>,
+    done: u64,
+    total: u64,
+    started_at: String,
+}
+
+/// How far a sync has come.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+    /// The estimate of the time left, once there is a pace to go by.
+    pub left: Option<Duration>,
+    pub full: bool,
+}
+
+impl std::fmt::Display for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = if self.full {
+            "Syncing contacts"
+        } else {
+            "Checking for changes"
+        };
+        write!(
+            f,
+            "{what} {} / {}",
+            thousands(self.done),
+            thousands(self.total.max(self.done))
+        )?;
+        if let Some(left) = self.left {
+            write!(f, " · {} left", short_duration(left))?;
+        }
+        Ok(())
+    }
+}
+
+/// 12345 as "12,345".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn short_duration(d: Duration) -> String {
+    let s = d.as_secs_f64().ceil() as u64;
+    if s >= 3600 {
+        format!("{}h {}m", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{}m {}s", s / 60, s % 60)
+    } else {
+        format!("{s} s")
+    }
+}
+
+/// What a sync reports as it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncEvent {
+    Progress(Progress),
+    /// Contacts stored, as the server sent them.
+    Contacts(Vec<Contact>),
+    /// Contacts deleted on the server, now gone from the cache.
+    Removed(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncSummary {
+    pub full: bool,
+    /// Contacts received.
+    pub fetched: u64,
+    /// The count a resumed pass started from.
+    pub resumed_at: u64,
+    pub removed: usize,
+    /// Contacts in the cache afterwards.
+    pub cached: u64,
+    pub requests: u64,
+    pub elapsed: Duration,
+}
+
+/// Syncs the cache at `path`; `on` hears of progress and changes.
+pub async fn sync(
+    client: &Client,
+    path: &Path,
+    opts: &SyncOptions,
+    mut on: impl FnMut(SyncEvent),
+) -> Result<SyncSummary, SyncError> {
+    let mut cache = Cache::open(path)?;
+    let started = Instant::now();
+    let mut requests = 0;
+    let in_progress = cache
+        .meta(FULL)?
+        .and_then(|s| serde_json::from_str::<FullPass>(&s).ok());
+    let synced_at = cache.synced_at()?;
+    if !opts.full
+        && in_progress.is_none()
+        && let Some(since) = synced_at
+    {
+        let (fetched, n) = delta(client, &mut cache, opts, since, &mut on).await?;
+        requests += n;
+        let total = client
+            .search_contacts(&SearchContacts {
+                page_limit: 1,
+                ..SearchContacts::default()
+            })
+            .await?
+            .total;
+        requests += 1;
+        let cached = cache.contact_count()?;
+        if cached == total {
+            return Ok(SyncSummary {
+                full: false,
+                fetched,
+                resumed_at: 0,
+                removed: 0,
+                cached,
+                requests,
+                elapsed: started.elapsed(),
+            });
+        }
+        tracing::info!(cached, total, "counts differ after the delta: full pass");
+    }
+    let mut summary = full_pass(client, &mut cache, opts, in_progress, &mut on).await?;
+    summary.requests += requests;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+async fn delta(
+    client: &Client,
+    cache: &mut Cache,
+    opts: &SyncOptions,
+    since: chrono::DateTime<chrono::Utc>,
+    on: &mut impl FnMut(SyncEvent),
+) -> Result<(u64, u64), SyncError> {
+    let started_at = chrono::Utc::now();
+    let from = since - chrono::Duration::from_std(DELTA_MARGIN).unwrap_or_default();
+    let mut query = SearchContacts {
+        page_limit: opts.page_limit,
+        filters: vec![json!({
+            "field": "dateUpdated",
+            "operator": "range",
+            "value": { "gt": from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true) },
+        })],
+        sort: vec![SortBy {
+            field: "dateUpdated".into(),
+            direction: SortDirection::Asc,
+        }],
+        ..SearchContacts::default()
+    };
+    let (mut page_no, mut after, mut done, mut requests) = (1u32, None, 0u64, 0u64);
+    loop {
+        set_position(&mut query, opts, page_no, &after);
+        let page = client.search_contacts(&query).await?;
+        requests += 1;
+        let got = page.contacts.len() as u64;
+        done += got;
+        after = page.contacts.last().and_then(|c| c.search_after.clone());
+        {
+            let path = cache.path.clone();
+            let tx = cache
+                .conn_mut()
+                .transaction()
+                .map_err(|e| super::classify(&path, e))?;
+            put_contacts_tx(&tx, &page.contacts, None, None)
+                .map_err(|e| super::classify(&path, e))?;
+            tx.commit().map_err(|e| super::classify(&path, e))?;
+        }
+        on(SyncEvent::Progress(Progress {
+            done,
+            total: page.total,
+            left: None,
+            full: false,
+        }));
+        if !page.contacts.is_empty() {
+            on(SyncEvent::Contacts(page.contacts));
+        }
+        page_no += 1;
+        if got < u64::from(opts.page_limit) || done >= page.total || after.is_none() {
+            break;
+        }
+    }
+    cache.set_meta(SYNCED_AT, &started_at.to_rfc3339())?;
+    Ok((done, requests))
+}
+
+/// Page numbers while they reach, then the cursor.
+fn set_position(q: &mut SearchContacts, opts: &SyncOptions, page: u32, after: &Option<Vec<Value>>) {
+    let by_page = u64::from(page) * u64::from(opts.page_limit.max(1)) <= opts.depth_limit;
+    if by_page || after.is_none() {
+        q.page = Some(page);
+        q.search_after = None;
+    } else {
+        q.page = None;
+        q.search_after = after.clone();
+    }
+}
+
+async fn full_pass(
+    client: &Client,
+    cache: &mut Cache,
+    opts: &SyncOptions,
+    resume: Option<FullPass>,
+    on: &mut impl FnMut(SyncEvent),
+) -> Result<SyncSummary, SyncError> {
+    let path = cache.path.clone();
+    let err = |e| super::classify(&path, e);
+    let mut state = match resume {
+        Some(s) => s,
+        None => FullPass {
+            pass: cache.meta(PASS)?.and_then(|p| p.parse().ok()).unwrap_or(0) + 1,
+            next_page: 1,
+            after: None,
+            done: 0,
+            total: 0,
+            started_at: chrono::Utc::now().to_rfc3339(),
+        },
+    };
+    let resumed_at = state.done;
+    let mut query = SearchContacts {
+        page_limit: opts.page_limit,
+        sort: vec![SortBy {
+            field: "dateAdded".into(),
+            direction: SortDirection::Desc,
+        }],
+        ..SearchContacts::default()
+    };
+    let started = Instant::now();
+    let mut requests = 0u64;
+    loop {
+        set_position(&mut query, opts, state.next_page, &state.after);
+        let page = client.search_contacts(&query).await?;
+        requests += 1;
+        let got = page.contacts.len() as u64;
+        let first_ord = state.done as i64;
+        state.done += got;
+        state.total = page.total;
+        state.next_page += 1;
+        state.after = page
+            .contacts
+            .last()
+            .and_then(|c| c.search_after.clone())
+            .or(state.after.take());
+        let last = got < u64::from(opts.page_limit) || state.done >= page.total;
+        {
+            let tx = cache.conn_mut().transaction().map_err(err)?;
+            put_contacts_tx(&tx, &page.contacts, Some(state.pass), Some(first_ord))
+                .map_err(err)?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                rusqlite::params![FULL, serde_json::to_string(&state).unwrap_or_default()],
+            )
+            .map_err(err)?;
+            tx.commit().map_err(err)?;
+        }
+        let fetched = state.done - resumed_at;
+        let left = (fetched > 0 && !last).then(|| {
+            let per = started.elapsed().as_secs_f64() / fetched as f64;
+            Duration::from_secs_f64(per * state.total.saturating_sub(state.done) as f64)
+        });
+        on(SyncEvent::Progress(Progress {
+            done: state.done,
+            total: state.total,
+            left,
+            full: true,
+        }));
+        if !page.contacts.is_empty() {
+            on(SyncEvent::Contacts(page.contacts));
+        }
+        if last {
+            break;
+        }
+    }
+    // What this pass did not see is gone from the server.
+    let removed: Vec<String> = {
+        let tx = cache.conn_mut().transaction().map_err(err)?;
+        let ids: Vec<String> = {
+            let mut stmt = tx
+                .prepare("SELECT id FROM contacts WHERE pass <> ?1")
+                .map_err(err)?;
+            stmt.query_map([state.pass], |r| r.get(0))
+                .map_err(err)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(err)?
+        };
+        for id in &ids {
+            // Keep contacts with edits still queued: they may be new.
+            let queued: bool = tx
+                .query_row("SELECT count(*) > 0 FROM outbox WHERE key = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .map_err(err)?;
+            if queued {
+                continue;
+            }
+            for table in ["contacts", "contact_raw"] {
+                tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])
+                    .map_err(err)?;
+            }
+            for table in ["tasks", "notes", "appointments", "children_loaded"] {
+                tx.execute(&format!("DELETE FROM {table} WHERE contact_id = ?1"), [id])
+                    .map_err(err)?;
+            }
+        }
+        tx.execute("DELETE FROM meta WHERE key = ?1", [FULL])
+            .map_err(err)?;
+        for (k, v) in [
+            (PASS, state.pass.to_string()),
+            (SYNCED_AT, state.started_at.clone()),
+        ] {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                rusqlite::params![k, v],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        ids
+    };
+    if !removed.is_empty() {
+        on(SyncEvent::Removed(removed.clone()));
+    }
+    Ok(SyncSummary {
+        full: true,
+        fetched: state.done - resumed_at,
+        resumed_at,
+        removed: removed.len(),
+        cached: cache.contact_count()?,
+        requests,
+        elapsed: started.elapsed(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_reads_like_the_status_bar() {
+        let p = Progress {
+            done: 12_300,
+            total: 45_000,
+            left: Some(Duration::from_millis(37_400)),
+            full: true,
+        };
+        assert_eq!(p.to_string(), "Syncing contacts 12,300 / 45,000 · 38 s left");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+    }
+}
