@@ -400,3 +400,150 @@ pub async fn note_add(client: &Client, who: &str, body: &str) -> Outcome {
     println!("Added note {} to {}.", n.id, sanitize(&c.display_name()));
     Ok(())
 }
+
+impl From<crate::cache::CacheError> for Failure {
+    fn from(e: crate::cache::CacheError) -> Self {
+        Failure::new(2, e.to_string())
+    }
+}
+
+impl From<crate::cache::sync::SyncError> for Failure {
+    fn from(e: crate::cache::sync::SyncError) -> Self {
+        match e {
+            crate::cache::sync::SyncError::Api(e) => e.into(),
+            crate::cache::sync::SyncError::Cache(e) => e.into(),
+        }
+    }
+}
+
+/// `rolo sync`: a bar on a terminal, a line per page otherwise. Edits
+/// waiting in the outbox go first.
+pub async fn sync(client: &Client, path: &std::path::Path, full: bool) -> Outcome {
+    use std::io::IsTerminal;
+    let tty = std::io::stderr().is_terminal();
+    let (_, recovery) = crate::cache::Cache::open_or_recover(path)?;
+    if let Some(r) = recovery {
+        eprintln!("rolo: {r}");
+    }
+    let counts = crate::cache::Cache::open(path)?.outbox_counts()?;
+    if counts.pending > 0 {
+        outbox_push(client, path).await?;
+    }
+    let opts = crate::cache::sync::SyncOptions {
+        full,
+        ..Default::default()
+    };
+    let mut err = std::io::stderr().lock();
+    let summary = crate::cache::sync::sync(client, path, &opts, |e| {
+        if let crate::cache::sync::SyncEvent::Progress(p) = e {
+            if tty {
+                let _ = write!(err, "\r\x1b[2K{}  {p}", bar(p.done, p.total, 24));
+            } else {
+                let _ = writeln!(err, "{p}");
+            }
+            let _ = err.flush();
+        }
+    })
+    .await;
+    if tty {
+        let _ = write!(err, "\r\x1b[2K");
+    }
+    let s = summary?;
+    let what = if s.full { "full pass" } else { "changes only" };
+    writeln!(
+        std::io::stdout(),
+        "Synced {} contacts ({what}: {} fetched, {} removed, {} requests, {:.1} s)",
+        crate::cache::sync::thousands(s.cached),
+        crate::cache::sync::thousands(s.fetched),
+        s.removed,
+        s.requests,
+        s.elapsed.as_secs_f64()
+    )?;
+    Ok(())
+}
+
+/// A progress bar of `width` cells.
+fn bar(done: u64, total: u64, width: usize) -> String {
+    let filled = if total == 0 {
+        0
+    } else {
+        ((done.min(total) as f64 / total as f64) * width as f64).round() as usize
+    };
+    format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
+}
+
+/// `rolo outbox`: the edits not yet confirmed by HighLevel.
+pub fn outbox_list(path: &std::path::Path, as_json: bool) -> Outcome {
+    let cache = crate::cache::Cache::open(path)?;
+    let entries = cache.outbox()?;
+    if as_json {
+        return print_json(&serde_json::to_value(&entries).unwrap_or_default());
+    }
+    let mut out = std::io::stdout().lock();
+    if entries.is_empty() {
+        writeln!(
+            out,
+            "Nothing waiting: every edit is confirmed by HighLevel."
+        )?;
+        return Ok(());
+    }
+    for e in &entries {
+        let state = match e.state {
+            crate::cache::outbox::EntryState::Pending => "pending",
+            crate::cache::outbox::EntryState::Attention => "NEEDS ATTENTION",
+        };
+        write!(
+            out,
+            "{:>5}  {state:<15}  {}",
+            e.seq,
+            sanitize(&e.description)
+        )?;
+        if e.attempts > 0 {
+            write!(out, "  ({} attempts)", e.attempts)?;
+        }
+        if let Some(err) = &e.error {
+            write!(out, "\n       {}", sanitize(err))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// `rolo outbox push`: send what waits, retrying what can heal, until
+/// nothing is left to send.
+pub async fn outbox_push(client: &Client, path: &std::path::Path) -> Outcome {
+    let mut err = std::io::stderr().lock();
+    let left = crate::cache::outbox::drain(client, path, |entry, result| {
+        let _ = match result {
+            Ok(_) => writeln!(err, "sent: {}", sanitize(&entry.description)),
+            Err(e) => writeln!(err, "not yet: {}: {}", sanitize(&entry.description), e),
+        };
+    })
+    .await?;
+    if left.attention > 0 {
+        return Err(Failure::new(
+            4,
+            format!(
+                "{} edit(s) were refused by HighLevel and need attention: see `rolo outbox`, then `rolo outbox retry SEQ` or `rolo outbox discard SEQ`",
+                left.attention
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `rolo outbox retry|discard SEQ`
+pub fn outbox_settle(path: &std::path::Path, seq: i64, retry: bool) -> Outcome {
+    let cache = crate::cache::Cache::open(path)?;
+    if cache.outbox_entry(seq)?.is_none() {
+        return Err(Failure::new(1, format!("no edit {seq} in the outbox")));
+    }
+    if retry {
+        cache.retry(seq, None)?;
+        writeln!(std::io::stdout(), "Edit {seq} will be sent again.")?;
+    } else {
+        cache.discard(seq)?;
+        writeln!(std::io::stdout(), "Edit {seq} discarded.")?;
+    }
+    Ok(())
+}

@@ -94,6 +94,19 @@ enum Command {
     /// Add a note; the body comes from standard input, or from $EDITOR.
     #[command(subcommand)]
     Note(NoteCommand),
+    /// Bring the local cache up to date (edits waiting go out first).
+    Sync {
+        /// Walk every contact, not only those changed since the last sync.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Edits waiting to be confirmed by HighLevel: list, push, retry, discard.
+    Outbox {
+        #[command(subcommand)]
+        action: Option<OutboxCommand>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print shell completions: `rolo completions bash > ~/.local/share/bash-completion/completions/rolo`.
     Completions {
         #[arg(value_enum)]
@@ -118,6 +131,16 @@ enum TaskCommand {
     },
     /// Mark a contact's task done.
     Done { contact: String, task_id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum OutboxCommand {
+    /// Send every waiting edit now; retries until none is left to send.
+    Push,
+    /// Send an edit that needs attention again.
+    Retry { seq: i64 },
+    /// Drop an edit that needs attention.
+    Discard { seq: i64 },
 }
 
 #[derive(Subcommand, Debug)]
@@ -732,6 +755,19 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
                 message: e,
             }),
         },
+        Command::Sync { full } => match cache_path(&client) {
+            Ok(path) => cli::sync(&client, &path, full).await,
+            Err(f) => Err(f),
+        },
+        Command::Outbox { action, json } => match (cache_path(&client), action) {
+            (Err(f), _) => Err(f),
+            (Ok(path), None) => cli::outbox_list(&path, json),
+            (Ok(path), Some(OutboxCommand::Push)) => cli::outbox_push(&client, &path).await,
+            (Ok(path), Some(OutboxCommand::Retry { seq })) => cli::outbox_settle(&path, seq, true),
+            (Ok(path), Some(OutboxCommand::Discard { seq })) => {
+                cli::outbox_settle(&path, seq, false)
+            }
+        },
         Command::Sandbox(_) | Command::Auth(_) | Command::Completions { .. } | Command::Man => {
             Ok(())
         }
@@ -744,6 +780,14 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
             Ok(ExitCode::from(f.code))
         }
     }
+}
+
+/// The cache file of the client's location.
+fn cache_path(client: &rolo::api::Client) -> Result<std::path::PathBuf, rolo::cli::Failure> {
+    rolo::cache::default_path(client.location_id()).ok_or_else(|| rolo::cli::Failure {
+        code: 2,
+        message: "no data folder: set ROLO_DATA_DIR or HOME".into(),
+    })
 }
 
 /// A note's body: standard input when it is not a terminal, else $EDITOR.

@@ -112,8 +112,11 @@ impl Cache {
         .map_err(|e| self.err(e))?;
         let seq = conn.last_insert_rowid();
         let key = contact_of(op).map_or_else(|| format!("new-{seq}"), str::to_string);
-        conn.execute("UPDATE outbox SET key = ?1 WHERE seq = ?2", params![key, seq])
-            .map_err(|e| self.err(e))?;
+        conn.execute(
+            "UPDATE outbox SET key = ?1 WHERE seq = ?2",
+            params![key, seq],
+        )
+        .map_err(|e| self.err(e))?;
         Ok(seq)
     }
 
@@ -238,7 +241,11 @@ impl Cache {
         if let Some(op) = op {
             conn.execute(
                 "UPDATE outbox SET op = ?2, description = ?3 WHERE seq = ?1",
-                params![seq, serde_json::to_string(op).unwrap_or_default(), op.describe()],
+                params![
+                    seq,
+                    serde_json::to_string(op).unwrap_or_default(),
+                    op.describe()
+                ],
             )
             .map_err(|e| self.err(e))?;
         }
@@ -261,10 +268,7 @@ impl Cache {
     /// A fresh start tries every waiting edit at once.
     pub fn wake_all(&self) -> Result<()> {
         self.conn()
-            .execute(
-                "UPDATE outbox SET next_at = 0 WHERE state = 'pending'",
-                [],
-            )
+            .execute("UPDATE outbox SET next_at = 0 WHERE state = 'pending'", [])
             .map(drop)
             .map_err(|e| self.err(e))
     }
@@ -357,33 +361,28 @@ pub(crate) fn salvage(path: &Path) -> Vec<Salvaged> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    let Ok(mut stmt) = conn.prepare(
-        "SELECT seq, description, op, attempts, state, error FROM outbox ORDER BY seq",
-    ) else {
+    let Ok(mut stmt) = conn
+        .prepare("SELECT seq, description, op, attempts, state, error FROM outbox ORDER BY seq")
+    else {
         return out;
     };
     let Ok(mut rows) = stmt.query([]) else {
         return out;
     };
-    loop {
-        match rows.next() {
-            Ok(Some(r)) => {
-                let row = (|| -> rusqlite::Result<Salvaged> {
-                    let op: String = r.get(2)?;
-                    Ok(Salvaged {
-                        seq: r.get(0)?,
-                        description: r.get(1)?,
-                        op: serde_json::from_str(&op).unwrap_or(serde_json::Value::String(op)),
-                        attempts: r.get(3)?,
-                        state: r.get(4)?,
-                        error: r.get(5)?,
-                    })
-                })();
-                if let Ok(s) = row {
-                    out.push(s);
-                }
-            }
-            Ok(None) | Err(_) => break,
+    while let Ok(Some(r)) = rows.next() {
+        let row = (|| -> rusqlite::Result<Salvaged> {
+            let op: String = r.get(2)?;
+            Ok(Salvaged {
+                seq: r.get(0)?,
+                description: r.get(1)?,
+                op: serde_json::from_str(&op).unwrap_or(serde_json::Value::String(op)),
+                attempts: r.get(3)?,
+                state: r.get(4)?,
+                error: r.get(5)?,
+            })
+        })();
+        if let Ok(s) = row {
+            out.push(s);
         }
     }
     out
@@ -393,7 +392,7 @@ pub(crate) fn salvage(path: &Path) -> Vec<Salvaged> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutboxEvent {
     /// The final answer to an edit queued in this run by request `id`.
-    Answer(ApiEvent),
+    Answer(Box<ApiEvent>),
     /// An edit queued by an earlier run was applied (`ok`) or refused.
     Settled {
         seq: i64,
@@ -574,12 +573,12 @@ impl Worker {
                     self.note_in_cache(&entry, result.as_ref().ok());
                 }
                 let event = match self.requests.remove(&entry.seq) {
-                    Some(id) => OutboxEvent::Answer(ApiEvent {
+                    Some(id) => OutboxEvent::Answer(Box::new(ApiEvent {
                         id,
                         result,
                         budget: self.client.budget(),
                         pending: 0,
-                    }),
+                    })),
                     None => OutboxEvent::Settled {
                         seq: entry.seq,
                         contact_id: entry.contact_id().map(str::to_string),
@@ -596,11 +595,9 @@ impl Worker {
     fn note_in_cache(&mut self, entry: &Entry, response: Option<&ApiResponse>) {
         let r = match (&entry.op, response) {
             (ApiOp::DeleteContact { id }, _) => self.cache.delete_contact(id),
-            (_, Some(ApiResponse::Contact(c))) => self.cache.put_contacts(
-                std::slice::from_ref(c),
-                None,
-                None,
-            ),
+            (_, Some(ApiResponse::Contact(c))) => {
+                self.cache.put_contacts(std::slice::from_ref(c), None, None)
+            }
             _ => Ok(()),
         };
         if let Err(e) = r {
@@ -608,10 +605,10 @@ impl Worker {
         }
         if let Some(cid) = entry.contact_id() {
             // Its tasks or notes changed: the next look fetches them.
-            let _ = self.cache.conn().execute(
-                "DELETE FROM children_loaded WHERE contact_id = ?1",
-                [cid],
-            );
+            let _ = self
+                .cache
+                .conn()
+                .execute("DELETE FROM children_loaded WHERE contact_id = ?1", [cid]);
         }
     }
 
@@ -655,7 +652,9 @@ fn backoff(attempts: u32, e: &ApiError) -> Duration {
     }
     let base = Duration::from_millis(500) * 2u32.saturating_pow(attempts.saturating_sub(1).min(10));
     let capped = base.min(MAX_BACKOFF);
-    capped.mul_f64(0.75 + fastrand::f64() * 0.5).min(MAX_BACKOFF)
+    capped
+        .mul_f64(0.75 + fastrand::f64() * 0.5)
+        .min(MAX_BACKOFF)
 }
 
 /// Sends one edit. A create tried before first looks for its result.
@@ -734,9 +733,10 @@ async fn already_created(
                                     && c.last_name == new.last_name
                                     && c.email == new.email
                                     && c.phone == new.phone
-                                    && c.date_added.as_deref().and_then(parse_ms).is_some_and(
-                                        |t| t >= entry.created_at - 5 * 60_000,
-                                    )
+                                    && c.date_added
+                                        .as_deref()
+                                        .and_then(parse_ms)
+                                        .is_some_and(|t| t >= entry.created_at - 5 * 60_000)
                             })
                             .map(ApiResponse::Contact)
                     }
@@ -818,7 +818,11 @@ mod tests {
 
     fn temp() -> std::path::PathBuf {
         std::env::temp_dir()
-            .join(format!("rolo-outbox-{}-{}", std::process::id(), fastrand::u64(..)))
+            .join(format!(
+                "rolo-outbox-{}-{}",
+                std::process::id(),
+                fastrand::u64(..)
+            ))
             .join("c.db")
     }
 
@@ -836,19 +840,39 @@ mod tests {
         let a2 = c.enqueue(&tag("a", "2")).unwrap();
         let b1 = c.enqueue(&tag("b", "1")).unwrap();
         let none = HashSet::new();
-        let ready: Vec<i64> = c.ready(now_ms(), &none, 10).unwrap().iter().map(|e| e.seq).collect();
+        let ready: Vec<i64> = c
+            .ready(now_ms(), &none, 10)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
         assert_eq!(ready, [a1, b1]);
         // While a's first edit is out, a's second does not go.
         let busy: HashSet<String> = ["a".to_string()].into();
-        let ready: Vec<i64> = c.ready(now_ms(), &busy, 10).unwrap().iter().map(|e| e.seq).collect();
+        let ready: Vec<i64> = c
+            .ready(now_ms(), &busy, 10)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
         assert_eq!(ready, [b1]);
         c.confirm(a1).unwrap();
-        let ready: Vec<i64> = c.ready(now_ms(), &none, 10).unwrap().iter().map(|e| e.seq).collect();
+        let ready: Vec<i64> = c
+            .ready(now_ms(), &none, 10)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
         assert_eq!(ready, [a2, b1]);
         // One needing attention holds back the later edits of its contact.
         c.needs_attention(a2, "422").unwrap();
         c.enqueue(&tag("a", "3")).unwrap();
-        let ready: Vec<i64> = c.ready(now_ms(), &none, 10).unwrap().iter().map(|e| e.seq).collect();
+        let ready: Vec<i64> = c
+            .ready(now_ms(), &none, 10)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
         assert_eq!(ready, [b1]);
         assert_eq!(
             c.outbox_counts().unwrap(),

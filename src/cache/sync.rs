@@ -107,7 +107,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -316,8 +316,7 @@ async fn full_pass(
         let last = got < u64::from(opts.page_limit) || state.done >= page.total;
         {
             let tx = cache.conn_mut().transaction().map_err(err)?;
-            put_contacts_tx(&tx, &page.contacts, Some(state.pass), Some(first_ord))
-                .map_err(err)?;
+            put_contacts_tx(&tx, &page.contacts, Some(state.pass), Some(first_ord)).map_err(err)?;
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -359,9 +358,11 @@ async fn full_pass(
         for id in &ids {
             // Keep contacts with edits still queued: they may be new.
             let queued: bool = tx
-                .query_row("SELECT count(*) > 0 FROM outbox WHERE key = ?1", [id], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "SELECT count(*) > 0 FROM outbox WHERE key = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
                 .map_err(err)?;
             if queued {
                 continue;
@@ -417,7 +418,10 @@ mod tests {
             left: Some(Duration::from_millis(37_400)),
             full: true,
         };
-        assert_eq!(p.to_string(), "Syncing contacts 12,300 / 45,000 · 38 s left");
+        assert_eq!(
+            p.to_string(),
+            "Syncing contacts 12,300 / 45,000 · 38 s left"
+        );
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_000_000), "1,000,000");
     }

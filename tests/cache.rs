@@ -1,0 +1,383 @@
+//! The cache against a sandbox over loopback: full and delta sync,
+//! resuming, deletions, damaged files, and the outbox under faults.
+
+mod support;
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use rolo::api::actor::{ApiOp, RequestId};
+use rolo::api::model::*;
+use rolo::cache::outbox::{Outbox, OutboxEvent};
+use rolo::cache::sync::{SyncEvent, SyncOptions, sync};
+use rolo::cache::{Cache, CacheError};
+use rolo::sandbox::faults::{Fault, Faults};
+use serde_json::json;
+
+fn temp_db(name: &str) -> PathBuf {
+    std::env::temp_dir()
+        .join(format!(
+            "rolo-cache-it-{name}-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ))
+        .join("cache.db")
+}
+
+fn small_pages() -> SyncOptions {
+    SyncOptions {
+        page_limit: 100,
+        full: false,
+        // Page numbers reach 300 records here; the cursor takes over after.
+        depth_limit: 300,
+    }
+}
+
+#[tokio::test]
+async fn a_full_sync_stores_every_contact_and_resumes_where_it_stopped() {
+    let mut config = support::config(1_250);
+    config.page_depth = 300;
+    let sb = support::sandbox(config).await;
+    let client = support::client(&sb);
+    let path = temp_db("full");
+    // After five pages the next request is refused: the sync stops there.
+    let mut seen = 0u64;
+    let mut progress = Vec::new();
+    let stop_after = 5;
+    let first = {
+        let mut pages = 0;
+        sync(&client, &path, &small_pages(), |e| match e {
+            SyncEvent::Progress(p) => {
+                pages += 1;
+                progress.push(p);
+                if pages == stop_after {
+                    sb.set_faults(Faults {
+                        script: [Fault::Status(400)].into(),
+                        ..Faults::default()
+                    });
+                }
+            }
+            SyncEvent::Contacts(c) => seen += c.len() as u64,
+            SyncEvent::Removed(_) => {}
+        })
+        .await
+    };
+    assert!(first.is_err(), "the refused page stops the sync");
+    assert_eq!(seen, 500);
+    assert_eq!(Cache::open(&path).unwrap().contact_count().unwrap(), 500);
+    assert_eq!(progress.last().unwrap().total, 1_250);
+    assert!(progress.last().unwrap().left.is_some());
+
+    sb.clear_requests();
+    let summary = sync(&client, &path, &small_pages(), |_| {}).await.unwrap();
+    assert!(summary.full);
+    assert_eq!(summary.resumed_at, 500, "it resumes after the stored pages");
+    assert_eq!(summary.fetched, 750);
+    assert_eq!(summary.requests, 8, "13 pages in all, 5 already stored");
+    assert_eq!(sb.requests().len(), 8);
+    let cache = Cache::open(&path).unwrap();
+    let cached: HashSet<String> = cache
+        .load_contacts()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let server: HashSet<String> = sb.with_store(|s| s.contact_ids()).into_iter().collect();
+    assert_eq!(cached, server, "every contact, once");
+    assert!(cache.synced_at().unwrap().is_some());
+    // The whole record is kept for the detail pane.
+    let any = server.iter().next().unwrap();
+    let full = cache.contact(any).unwrap().unwrap();
+    assert_eq!(full.location_id.as_deref(), Some(support::LOCATION));
+}
+
+#[tokio::test]
+async fn a_later_sync_fetches_changes_only_and_notices_deletions() {
+    let sb = support::sandbox(support::config(600)).await;
+    let client = support::client(&sb);
+    let path = temp_db("delta");
+    sync(&client, &path, &small_pages(), |_| {}).await.unwrap();
+    let ids = sb.with_store(|s| s.contact_ids());
+
+    // One change on the server: a delta of one page plus the count check.
+    sb.with_store(|s| {
+        s.update_contact(&ids[3], &json!({ "city": "Changed City" }))
+            .unwrap()
+    });
+    sb.clear_requests();
+    let mut changed = Vec::new();
+    let summary = sync(&client, &path, &small_pages(), |e| {
+        if let SyncEvent::Contacts(c) = e {
+            changed.extend(c.into_iter().map(|c| c.id));
+        }
+    })
+    .await
+    .unwrap();
+    assert!(!summary.full);
+    assert_eq!(summary.requests, 2, "{summary:?}");
+    assert!(changed.contains(&ids[3]));
+    let cache = Cache::open(&path).unwrap();
+    assert_eq!(
+        cache.contact(&ids[3]).unwrap().unwrap().city.as_deref(),
+        Some("Changed City")
+    );
+
+    // A deletion on the server: the counts differ, so a full pass runs.
+    sb.with_store(|s| s.delete_contact(&ids[7]).unwrap());
+    let mut removed = Vec::new();
+    let summary = sync(&client, &path, &small_pages(), |e| {
+        if let SyncEvent::Removed(r) = e {
+            removed.extend(r);
+        }
+    })
+    .await
+    .unwrap();
+    assert!(summary.full);
+    assert_eq!(removed, vec![ids[7].clone()]);
+    assert!(cache.contact(&ids[7]).unwrap().is_none());
+    assert_eq!(cache.contact_count().unwrap(), 599);
+}
+
+/// Overwrites the root page of `table` with garbage, as a disk fault would.
+fn damage_table(path: &std::path::Path, table: &str) {
+    let (root, page_size): (i64, i64) = {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.pragma_update(None, "wal_checkpoint", "TRUNCATE").ok();
+        let root = conn
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let size = conn
+            .pragma_query_value(None, "page_size", |r| r.get(0))
+            .unwrap();
+        (root, size)
+    };
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    f.seek(SeekFrom::Start(((root - 1) * page_size) as u64))
+        .unwrap();
+    f.write_all(&vec![0xA5; page_size as usize]).unwrap();
+    f.sync_all().unwrap();
+}
+
+#[test]
+fn a_damaged_cache_is_moved_aside_and_its_unsent_edits_kept() {
+    let path = temp_db("damaged");
+    {
+        let mut cache = Cache::open(&path).unwrap();
+        let contacts: Vec<Contact> = (0..2_000)
+            .map(|i| Contact {
+                id: format!("c{i}"),
+                name: Some(format!("Contact {i}")),
+                ..Contact::default()
+            })
+            .collect();
+        cache.put_contacts(&contacts, Some(1), Some(0)).unwrap();
+        for i in 0..3 {
+            cache
+                .enqueue(&ApiOp::AddTags {
+                    contact_id: format!("c{i}"),
+                    tags: vec!["kept".into()],
+                })
+                .unwrap();
+        }
+    }
+    damage_table(&path, "contacts");
+    let (cache, recovery) = Cache::open_or_recover(&path).unwrap();
+    let r = recovery.expect("the damage is noticed");
+    assert!(r.moved_to.exists(), "the damaged file is kept, not deleted");
+    let exported = r.exported.as_ref().expect("the edits were exported");
+    let saved: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(exported).unwrap()).unwrap();
+    assert_eq!(saved.len(), 3);
+    assert_eq!(r.requeued, 3);
+    assert_eq!(cache.outbox().unwrap().len(), 3, "queued again");
+    assert_eq!(cache.contact_count().unwrap(), 0, "rebuilt from the server");
+    let message = r.to_string();
+    assert!(
+        message.contains("moved to") && message.contains("3 unsent edit"),
+        "{message}"
+    );
+
+    // A file that is not a database at all.
+    let path = temp_db("garbage");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, b"this is not a database, it is a shopping list").unwrap();
+    assert!(matches!(
+        Cache::open(&path),
+        Err(CacheError::Corrupt { .. })
+    ));
+    let (_, r) = Cache::open_or_recover(&path).unwrap();
+    let r = r.unwrap();
+    assert!(r.moved_to.exists());
+    assert_eq!(r.exported, None);
+
+    // A truncated file.
+    let path = temp_db("short");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, b"SQLite for").unwrap();
+    assert!(Cache::open_or_recover(&path).unwrap().1.is_some());
+}
+
+/// The outbox under 30% 5xx and 429 storms: every edit lands once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_edit_lands_once_through_server_errors_and_storms() {
+    let mut config = support::config(40);
+    // The storms are the faults here, not the steady limit.
+    config.rate_limit.max = 100_000;
+    // A storm's `remaining: 0` holds the client back one window: keep it short.
+    config.rate_limit.interval = std::time::Duration::from_secs(1);
+    let sb = support::sandbox(config).await;
+    sb.set_faults(Faults {
+        fail_rate: 0.3,
+        ..Faults::default()
+    });
+    let mut cc = support::client_config(&sb, support::TOKEN);
+    // No retries inside the client: the outbox does the retrying here.
+    cc.retry.max_retries = 0;
+    cc.rate.max_requests = 1_000;
+    let client = rolo::api::Client::new(cc).unwrap();
+    let path = temp_db("faults");
+    let (mut outbox, mut events) = Outbox::spawn(client, &path).unwrap();
+    let ids = sb.with_store(|s| s.contact_ids());
+    let mut sent = HashMap::new();
+    let n = 120;
+    for i in 0..n {
+        let cid = ids[i % ids.len()].clone();
+        let op = if i % 3 == 0 {
+            ApiOp::AddTags {
+                contact_id: cid,
+                tags: vec![format!("t{i}")],
+            }
+        } else if i % 3 == 1 {
+            ApiOp::CreateNote {
+                contact_id: cid,
+                note: NewNote {
+                    body: format!("note {i}"),
+                    ..NewNote::default()
+                },
+            }
+        } else {
+            ApiOp::CreateTask {
+                contact_id: cid,
+                task: NewTask {
+                    title: format!("task {i}"),
+                    body: None,
+                    due_date: "2026-12-01T15:00:00.000Z".into(),
+                    completed: false,
+                    assigned_to: None,
+                },
+            }
+        };
+        outbox.submit(RequestId(i as u64), &op).unwrap();
+        sent.insert(RequestId(i as u64), op);
+        if i % 40 == 20 {
+            sb.set_faults(Faults {
+                fail_rate: 0.3,
+                storm_requests: 15,
+                // Without it the client rests a whole 10 s window per storm.
+                storm_retry_after: Some(1),
+                ..Faults::default()
+            });
+        }
+    }
+    let mut answered = HashSet::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+    while answered.len() < n {
+        let e = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("every edit is answered in time")
+            .unwrap();
+        if let OutboxEvent::Answer(a) = e {
+            assert!(a.result.is_ok(), "{:?}", a.result);
+            assert!(answered.insert(a.id), "one answer per edit");
+        }
+    }
+    let counts = outbox.cache().outbox_counts().unwrap();
+    assert_eq!((counts.pending, counts.attention), (0, 0));
+    // Through the server's state: each note and task exists exactly once.
+    sb.with_store(|s| {
+        for (id, op) in &sent {
+            match op {
+                ApiOp::CreateNote { contact_id, note } => {
+                    let n = s
+                        .notes_of(contact_id)
+                        .iter()
+                        .filter(|x| x["body"] == json!(note.body))
+                        .count();
+                    assert_eq!(n, 1, "{id}: {}", note.body);
+                }
+                ApiOp::CreateTask { contact_id, task } => {
+                    let n = s
+                        .tasks_of(contact_id)
+                        .iter()
+                        .filter(|x| x["title"] == json!(task.title))
+                        .count();
+                    assert_eq!(n, 1, "{id}: {}", task.title);
+                }
+                ApiOp::AddTags { contact_id, tags } => {
+                    let c = s.contact(contact_id).unwrap();
+                    assert!(c["tags"].as_array().unwrap().contains(&json!(tags[0])));
+                }
+                _ => unreachable!(),
+            }
+        }
+    });
+    outbox.stop();
+}
+
+#[tokio::test]
+async fn a_refused_edit_waits_for_the_user_and_deletes_of_missing_things_are_done() {
+    let sb = support::sandbox(support::config(5)).await;
+    let client = support::client(&sb);
+    let path = temp_db("refused");
+    let (mut outbox, mut events) = Outbox::spawn(client, &path).unwrap();
+    let ids = sb.with_store(|s| s.contact_ids());
+    outbox
+        .submit(
+            RequestId(1),
+            &ApiOp::CreateTask {
+                contact_id: ids[0].clone(),
+                task: NewTask {
+                    title: String::new(),
+                    body: None,
+                    due_date: "2026-12-01T15:00:00.000Z".into(),
+                    completed: false,
+                    assigned_to: None,
+                },
+            },
+        )
+        .unwrap();
+    outbox
+        .submit(
+            RequestId(2),
+            &ApiOp::DeleteNote {
+                contact_id: ids[1].clone(),
+                note_id: "no-such-note".into(),
+            },
+        )
+        .unwrap();
+    let mut answers = HashMap::new();
+    while answers.len() < 2 {
+        if let Some(OutboxEvent::Answer(a)) = events.recv().await {
+            answers.insert(a.id, a.result);
+        }
+    }
+    assert!(
+        answers[&RequestId(1)].is_err(),
+        "the empty title is refused"
+    );
+    assert!(
+        answers[&RequestId(2)].is_ok(),
+        "nothing left to delete is done"
+    );
+    let entries = outbox.cache().outbox().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].state, rolo::cache::outbox::EntryState::Attention);
+    assert!(entries[0].error.as_deref().unwrap().contains("rejected"));
+    assert!(outbox.cache().discard(entries[0].seq).unwrap());
+    outbox.stop();
+}
