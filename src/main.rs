@@ -24,6 +24,11 @@ struct Cli {
     #[command(flatten)]
     server: ServerArgs,
 
+    /// Keep nothing on disk: no contact cache, and edits go straight to
+    /// HighLevel instead of through the outbox.
+    #[arg(long, env = "ROLO_NO_CACHE", global = true)]
+    no_cache: bool,
+
     /// Log filter (error, warn, info, debug, trace, or a tracing directive).
     #[arg(long, env = "ROLO_LOG", global = true)]
     log_level: Option<String>,
@@ -335,8 +340,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Err(code) => return Ok(code),
             };
             let demo = rolo::demo::start().await?;
-            rolo::tui::run_with(demo.client, &settings, warning, None).await?;
+            // The demo's data lives as long as its sandbox: a fresh cache.
+            let dir = std::env::temp_dir().join(format!("rolo-demo-{}", std::process::id()));
+            let caching = if cli.no_cache {
+                rolo::cache::Caching::Off
+            } else {
+                rolo::cache::Caching::In(dir.clone())
+            };
+            let result = rolo::tui::run_with(demo.client, &settings, warning, None, caching).await;
             drop(demo.sandbox);
+            let _ = std::fs::remove_dir_all(&dir);
+            result?;
             Ok(ExitCode::SUCCESS)
         }
         None => {
@@ -367,7 +381,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 let client = client_for(&settings, None, None, false).map_err(|(_, m)| m)?;
                 Ok((client, settings))
             });
-            rolo::tui::run_with(client, &settings, warning, Some(switcher)).await?;
+            let caching = if cli.no_cache {
+                rolo::cache::Caching::Off
+            } else {
+                rolo::cache::Caching::Default
+            };
+            rolo::tui::run_with(client, &settings, warning, Some(switcher), caching).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -15,7 +15,10 @@ use tokio::time::Instant;
 
 use crate::api::Client;
 use crate::api::actor::{ActorConfig, ApiHandle};
+use crate::app::local::{Cached, OutboxAction, StoreWrite};
 use crate::app::{Command, Event, State, update};
+use crate::cache::outbox::{Outbox, OutboxEvent};
+use crate::cache::{Cache, Caching};
 use crate::config::Settings;
 
 const FRAME: Duration = Duration::from_millis(16);
@@ -24,25 +27,192 @@ const TICK: Duration = Duration::from_millis(80);
 /// Builds the client and settings of another profile, for switching.
 pub type Switcher = Box<dyn Fn(&str) -> Result<(Client, Settings), String> + Send>;
 
-/// One profile's session: its actor and its app state.
-struct Session {
+/// One profile's session: its actor, its cache and its app state.
+pub struct Session {
     api: ApiHandle,
     api_rx: tokio::sync::mpsc::UnboundedReceiver<crate::api::ApiEvent>,
-    state: State,
+    pub state: State,
+    local: Option<LocalSession>,
+}
+
+/// The cache side of a session: reads and writes on this thread, the
+/// outbox worker and the sync in tasks of their own.
+struct LocalSession {
+    path: std::path::PathBuf,
+    cache: Cache,
+    client: Client,
+    outbox: Outbox,
+    outbox_rx: tokio::sync::mpsc::UnboundedReceiver<OutboxEvent>,
+    sync_tx: tokio::sync::mpsc::UnboundedSender<Event>,
+    sync_rx: tokio::sync::mpsc::UnboundedReceiver<Event>,
+    sync_task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl LocalSession {
+    /// Opens the cache (moving a damaged one aside) and reads the list.
+    fn open(
+        client: &Client,
+        path: &std::path::Path,
+    ) -> Result<(LocalSession, Vec<crate::api::model::Contact>, Option<String>), String> {
+        let (mut cache, mut recovery) =
+            Cache::open_or_recover(path).map_err(|e| e.to_string())?;
+        let contacts = match cache.load_contacts() {
+            Ok(c) => c,
+            Err(e) if e.is_corrupt() => {
+                drop(cache);
+                let (c, r) = Cache::recover(path, e.to_string()).map_err(|e| e.to_string())?;
+                cache = c;
+                recovery = Some(r);
+                Vec::new()
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        let (outbox, outbox_rx) =
+            Outbox::spawn(client.clone(), path).map_err(|e| e.to_string())?;
+        let (sync_tx, sync_rx) = tokio::sync::mpsc::unbounded_channel();
+        Ok((
+            LocalSession {
+                path: path.to_path_buf(),
+                cache,
+                client: client.clone(),
+                outbox,
+                outbox_rx,
+                sync_tx,
+                sync_rx,
+                sync_task: None,
+            },
+            contacts,
+            recovery.map(|r| r.to_string()),
+        ))
+    }
+
+    fn close(mut self) -> usize {
+        if let Some(t) = self.sync_task.take() {
+            t.abort();
+        }
+        let waiting = self.cache.outbox_counts().map(|c| c.pending).unwrap_or(0);
+        self.outbox.stop();
+        waiting
+    }
+
+    fn start_sync(&mut self, full: bool) {
+        if self.sync_task.as_ref().is_some_and(|t| !t.is_finished()) {
+            return;
+        }
+        let (client, path, tx) = (self.client.clone(), self.path.clone(), self.sync_tx.clone());
+        self.sync_task = Some(tokio::spawn(async move {
+            let opts = crate::cache::sync::SyncOptions {
+                full,
+                ..Default::default()
+            };
+            let progress = tx.clone();
+            let result = crate::cache::sync::sync(&client, &path, &opts, move |e| {
+                let _ = progress.send(Event::Sync(e));
+            })
+            .await;
+            let _ = tx.send(Event::SyncDone(
+                result.map(|_| ()).map_err(|e| e.to_string()),
+            ));
+        }));
+    }
+
+    fn read(&self, contact_id: &str) -> Cached {
+        let c = &self.cache;
+        Cached {
+            contact_id: contact_id.to_string(),
+            contact: c.contact(contact_id).ok().flatten(),
+            tasks: c.tasks(contact_id).ok().flatten(),
+            notes: c.notes(contact_id).ok().flatten(),
+            appointments: c.appointments(contact_id).ok().flatten(),
+        }
+    }
+
+    fn store(&mut self, w: StoreWrite) {
+        let c = &mut self.cache;
+        let r = match w {
+            StoreWrite::Contact(x) => c.put_contacts(std::slice::from_ref(&x), None, None),
+            StoreWrite::Tasks(id, t) => c.put_tasks(&id, &t),
+            StoreWrite::Notes(id, n) => c.put_notes(&id, &n),
+            StoreWrite::Appointments(id, a) => c.put_appointments(&id, &a),
+            StoreWrite::LocationTags(t) => c.put_location_tags(&t),
+        };
+        if let Err(e) = r {
+            tracing::warn!("cache write failed: {e}");
+        }
+    }
+
+    fn entries(&self) -> Event {
+        Event::OutboxEntries(self.cache.outbox().unwrap_or_default())
+    }
+}
+
+fn outbox_event(e: OutboxEvent) -> Event {
+    match e {
+        OutboxEvent::Answer(a) => Event::Api(*a),
+        OutboxEvent::Settled {
+            contact_id,
+            ok,
+            message,
+            ..
+        } => Event::OutboxSettled {
+            contact_id,
+            ok,
+            message,
+        },
+        OutboxEvent::Status {
+            counts,
+            waiting,
+            last_error,
+        } => Event::OutboxStatus {
+            counts,
+            waiting,
+            last_error,
+        },
+        OutboxEvent::Failed(m) => Event::Info(format!("The outbox cannot be written: {m}")),
+    }
+}
+
+/// Waits on a receiver that may not exist.
+async fn recv_maybe<T>(rx: Option<&mut tokio::sync::mpsc::UnboundedReceiver<T>>) -> Option<T> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 impl Session {
-    fn open(
+    pub fn open(
         client: Client,
         settings: &Settings,
         size: ratatui::layout::Size,
+        caching: &Caching,
     ) -> (Session, Vec<Command>) {
         let location = client.location_id().to_string();
-        let (api, api_rx) = ApiHandle::spawn(client, ActorConfig::default());
         let zone = settings
             .offset
             .map_or(crate::zone::Zone::Local, crate::zone::Zone::Fixed);
-        let (mut state, mut commands) = State::new(&location, Utc::now(), zone);
+        let opened = caching
+            .path_for(&location)
+            .map(|path| LocalSession::open(&client, &path));
+        let (api, api_rx) = ApiHandle::spawn(client, ActorConfig::default());
+        let (mut state, mut commands, local) = match opened {
+            Some(Ok((local, contacts, recovered))) => {
+                let synced = local.cache.synced_at().ok().flatten();
+                let (mut state, commands) =
+                    State::from_cache(&location, Utc::now(), zone, contacts, synced);
+                state.error = recovered;
+                (state, commands, Some(local))
+            }
+            Some(Err(e)) => {
+                let (mut state, commands) = State::new(&location, Utc::now(), zone);
+                state.error = Some(format!("Running without the local cache: {e}"));
+                (state, commands, None)
+            }
+            None => {
+                let (state, commands) = State::new(&location, Utc::now(), zone);
+                (state, commands, None)
+            }
+        };
         state.configure(settings);
         commands.extend(update(
             &mut state,
@@ -51,13 +221,28 @@ impl Session {
                 height: size.height,
             },
         ));
-        (Session { api, api_rx, state }, commands)
+        (
+            Session {
+                api,
+                api_rx,
+                state,
+                local,
+            },
+            commands,
+        )
+    }
+
+    /// Ends the session: the actor finishes what it can; the outbox keeps
+    /// what is not confirmed for next time.
+    async fn close(self, grace: Duration) -> (crate::api::actor::ShutdownReport, usize) {
+        let waiting = self.local.map_or(0, LocalSession::close);
+        (self.api.shutdown(grace).await, waiting)
     }
 }
 
 /// Runs the workspace until the user quits.
 pub async fn run(client: Client, settings: &Settings, warning: Option<String>) -> Result<()> {
-    run_with(client, settings, warning, None).await
+    run_with(client, settings, warning, None, Caching::Default).await
 }
 
 /// Runs the workspace; `warning` (a config problem, say) shows at start,
@@ -67,14 +252,30 @@ pub async fn run_with(
     settings: &Settings,
     warning: Option<String>,
     switcher: Option<Switcher>,
+    caching: Caching,
 ) -> Result<()> {
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
     let size = terminal.size().unwrap_or_default();
-    let (mut session, commands) = Session::open(client, settings, size);
-    session.state.error = warning;
-    let result = event_loop(&mut terminal, &mut session, commands, switcher.as_ref()).await;
+    let (mut session, commands) = Session::open(client, settings, size, &caching);
+    if warning.is_some() {
+        session.state.error = warning;
+    }
+    let result = event_loop(
+        &mut terminal,
+        &mut session,
+        commands,
+        switcher.as_ref(),
+        &caching,
+    )
+    .await;
     ratatui::restore();
-    report_unfinished(&session.api.shutdown(Duration::from_secs(10)).await);
+    let (report, waiting) = session.close(Duration::from_secs(10)).await;
+    report_unfinished(&report);
+    if waiting > 0 {
+        eprintln!(
+            "rolo: {waiting} edit(s) wait in the outbox; they go out at the next start, or with `rolo outbox push`"
+        );
+    }
     result
 }
 
@@ -97,6 +298,7 @@ async fn event_loop(
     session: &mut Session,
     commands: Vec<Command>,
     switcher: Option<&Switcher>,
+    caching: &Caching,
 ) -> Result<()> {
     let started = Instant::now();
     let mut pending_commands = commands;
@@ -106,12 +308,7 @@ async fn event_loop(
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     loop {
-        match dispatch(
-            terminal,
-            &session.api,
-            &mut session.state,
-            std::mem::take(&mut pending_commands),
-        )? {
+        match dispatch(terminal, session, std::mem::take(&mut pending_commands))? {
             Flow::Continue => {}
             Flow::Quit => return Ok(()),
             Flow::Switch(name) => {
@@ -129,10 +326,14 @@ async fn event_loop(
                         )
                     }
                     Ok((client, settings)) => {
-                        let (next, commands) =
-                            Session::open(client, &settings, terminal.size().unwrap_or_default());
+                        let (next, commands) = Session::open(
+                            client,
+                            &settings,
+                            terminal.size().unwrap_or_default(),
+                            caching,
+                        );
                         let old = std::mem::replace(session, next);
-                        let report = old.api.shutdown(Duration::from_secs(5)).await;
+                        let (report, _) = old.close(Duration::from_secs(5)).await;
                         let unfinished = report.unfinished_writes.len();
                         session.state.notice = Some(if unfinished == 0 {
                             format!("Switched to profile `{name}`.")
@@ -156,6 +357,10 @@ async fn event_loop(
         let next_frame = last_draw + FRAME;
         let state = &mut session.state;
         let api_rx = &mut session.api_rx;
+        let (outbox_rx, sync_rx) = match session.local.as_mut() {
+            Some(l) => (Some(&mut l.outbox_rx), Some(&mut l.sync_rx)),
+            None => (None, None),
+        };
         tokio::select! {
             ev = input.next() => match ev {
                 None => return Ok(()),
@@ -183,6 +388,20 @@ async fn event_loop(
                 }
                 dirty = true;
             },
+            Some(e) = recv_maybe(outbox_rx) => {
+                pending_commands = update(state, outbox_event(e));
+                dirty = true;
+            },
+            Some(e) = recv_maybe(sync_rx) => {
+                pending_commands = update(state, e);
+                // A sync page is 500 contacts: take what else is ready too.
+                if let Some(l) = session.local.as_mut() {
+                    while let Ok(e) = l.sync_rx.try_recv() {
+                        pending_commands.extend(update(&mut session.state, e));
+                    }
+                }
+                dirty = true;
+            },
             _ = tick.tick() => {
                 let before = (state.spinner, state.pending);
                 pending_commands = update(state, Event::Tick {
@@ -206,17 +425,63 @@ enum Flow {
 /// Carries out commands. Side effects report back to the app as events.
 fn dispatch(
     terminal: &mut DefaultTerminal,
-    api: &ApiHandle,
-    state: &mut State,
+    session: &mut Session,
     commands: Vec<Command>,
 ) -> Result<Flow> {
+    let api = &session.api;
+    let state = &mut session.state;
+    let mut local = session.local.as_mut();
     let mut queue: std::collections::VecDeque<Command> = commands.into();
     while let Some(c) = queue.pop_front() {
         let feedback = match c {
+            // Edits go to disk first; the outbox sends them.
+            Command::Api(r) if r.op.is_write() && local.is_some() => {
+                let l = local.as_mut().expect("checked");
+                match l.outbox.submit(r.id, &r.op) {
+                    Ok(_) => None,
+                    Err(e) => {
+                        api.send(r).context("the API actor stopped")?;
+                        Some(Event::Info(format!(
+                            "Could not keep the edit on disk ({e}); sent directly"
+                        )))
+                    }
+                }
+            }
             Command::Api(r) => {
                 api.send(r).context("the API actor stopped")?;
                 None
             }
+            Command::ReadCache(id) => local.as_ref().map(|l| Event::Cached(Box::new(l.read(&id)))),
+            Command::Store(w) => {
+                if let Some(l) = local.as_mut() {
+                    l.store(*w);
+                }
+                None
+            }
+            Command::Sync { full } => match local.as_mut() {
+                Some(l) => {
+                    l.start_sync(full);
+                    None
+                }
+                None => Some(Event::SyncDone(Err("no local cache".into()))),
+            },
+            Command::Outbox(action) => local.as_mut().map(|l| {
+                let outcome = match action {
+                    OutboxAction::Load => Ok(None),
+                    OutboxAction::Retry(seq) => l.cache.retry(seq, None).map(|_| None),
+                    OutboxAction::Discard(seq) => l.cache.discard(seq).map(|_| None),
+                    OutboxAction::Edit(seq) => Ok(Some(edit_entry(terminal, l, seq))),
+                };
+                l.outbox.kick();
+                match outcome {
+                    Ok(None) => l.entries(),
+                    Ok(Some(message)) => {
+                        queue.extend(update(state, l.entries()));
+                        Event::Info(message)
+                    }
+                    Err(e) => Event::Info(format!("The outbox: {e}")),
+                }
+            }),
             Command::Quit => return Ok(Flow::Quit),
             Command::SwitchProfile(name) => return Ok(Flow::Switch(name)),
             Command::Copy(text) => {
@@ -234,6 +499,35 @@ fn dispatch(
         }
     }
     Ok(Flow::Continue)
+}
+
+/// Edits an outbox entry's request as JSON in `$EDITOR`, then queues it
+/// to be sent again. Returns what happened, for the status line.
+fn edit_entry(terminal: &mut DefaultTerminal, l: &mut LocalSession, seq: i64) -> String {
+    let entry = match l.cache.outbox_entry(seq) {
+        Ok(Some(e)) => e,
+        Ok(None) => return "That edit is no longer in the outbox.".into(),
+        Err(e) => return format!("The outbox: {e}"),
+    };
+    let text = serde_json::to_string_pretty(&entry.op).unwrap_or_default();
+    let edited = match edit_externally(terminal, &text) {
+        Ok(t) => t,
+        Err(e) => return format!("The editor failed: {e:#}"),
+    };
+    if edited.trim() == text.trim() {
+        return "Unchanged: the edit waits as it was (r sends it again).".into();
+    }
+    let op: crate::api::actor::ApiOp = match serde_json::from_str(&edited) {
+        Ok(op) => op,
+        Err(e) => return format!("Not saved: that is not a valid request ({e})"),
+    };
+    if !op.is_write() {
+        return format!("Not saved: {} is not an edit", op.name());
+    }
+    match l.cache.retry(seq, Some(&op)) {
+        Ok(()) => format!("Saved; sending again: {}", op.describe()),
+        Err(e) => format!("Not saved: {e}"),
+    }
 }
 
 /// OSC 52: the terminal (even across SSH and tmux) puts it on the clipboard.

@@ -175,6 +175,8 @@ pub enum ConfirmAction {
     DeleteContact { contact: Box<Contact> },
     DeleteTask { contact_id: String, task: Task },
     DeleteNote { contact_id: String, note: Note },
+    /// Drop an edit from the outbox.
+    DiscardEdit { seq: i64, description: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]

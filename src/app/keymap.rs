@@ -19,6 +19,7 @@ pub enum Action {
     NextPane,
     Today,
     Refresh,
+    Outbox,
     NewTask,
     Edit,
     Yank,
@@ -103,6 +104,12 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::Refresh,
         context: Context::Global,
         help: "refresh",
+    },
+    Default {
+        keys: &["O"],
+        action: Action::Outbox,
+        context: Context::Global,
+        help: "outbox: edits not yet confirmed",
     },
     Default {
         keys: &["u"],

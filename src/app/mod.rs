@@ -5,6 +5,7 @@
 
 pub mod forms;
 pub mod keymap;
+pub mod local;
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,6 +22,10 @@ use forms::{
     text_of,
 };
 use keymap::{Action, Context};
+use local::{Cached, Local, OutboxAction, OutboxView, StoreWrite};
+
+use crate::cache::outbox::{Counts, Entry as OutboxEntry};
+use crate::cache::sync::SyncEvent;
 
 /// Data that comes from the network, in one of its four states.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -68,6 +73,26 @@ pub enum Event {
     Info(String),
     /// Text back from `$EDITOR`.
     Edited(String),
+    /// Sync progress and the contacts it stored.
+    Sync(SyncEvent),
+    /// The sync ended: `Err` says why it stopped.
+    SyncDone(Result<(), String>),
+    /// The outbox changed.
+    OutboxStatus {
+        counts: Counts,
+        waiting: Vec<String>,
+        last_error: Option<String>,
+    },
+    /// An edit queued by an earlier run was applied or refused.
+    OutboxSettled {
+        contact_id: Option<String>,
+        ok: bool,
+        message: Option<String>,
+    },
+    /// The outbox's entries, for its view.
+    OutboxEntries(Vec<OutboxEntry>),
+    /// A contact's data as cached, for the detail pane while it loads.
+    Cached(Box<Cached>),
 }
 
 #[allow(clippy::large_enum_variant)]
@@ -83,6 +108,13 @@ pub enum Command {
     Edit(String),
     /// Open another profile's session in place of this one.
     SwitchProfile(String),
+    /// Read a contact's cached data (answer: `Event::Cached`).
+    ReadCache(String),
+    /// Keep what the server sent in the cache.
+    Store(Box<StoreWrite>),
+    /// Start a sync (answers: `Event::Sync`, then `Event::SyncDone`).
+    Sync { full: bool },
+    Outbox(OutboxAction),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +143,8 @@ pub enum Overlay {
     Palette(Box<forms::Palette>),
     /// Pick a profile to switch to; the index of the highlighted one.
     Profiles(usize),
+    /// Edits not yet confirmed, and those that need attention.
+    Outbox(Box<OutboxView>),
 }
 
 /// One selectable row of the detail pane.
@@ -324,6 +358,8 @@ pub struct State {
     pub undo: Vec<Undo>,
 
     pub budget: RateBudget,
+    /// The local cache: freshness, sync, outbox.
+    pub local: Local,
     pub pending: usize,
     pub error: Option<String>,
     pub notice: Option<String>,
@@ -377,6 +413,7 @@ impl State {
             temp_ids: 0,
             undo: Vec::new(),
             budget: RateBudget::default(),
+            local: Local::default(),
             pending: 0,
             error: None,
             notice: None,
@@ -390,6 +427,50 @@ impl State {
         let mut out = Vec::new();
         s.load_page(&mut out, Priority::Interactive);
         (s, out)
+    }
+
+    /// A state drawn from the cache at once: the contacts as last synced,
+    /// then a sync in the background brings them up to date.
+    pub fn from_cache(
+        location: &str,
+        now: DateTime<Utc>,
+        zone: impl Into<crate::zone::Zone>,
+        contacts: Vec<Contact>,
+        synced_at: Option<DateTime<Utc>>,
+    ) -> (State, Vec<Command>) {
+        let (mut s, _) = State::new(location, now, zone);
+        s.requests.clear();
+        s.pending = 0;
+        s.local.enabled = true;
+        s.local.synced_at = synced_at;
+        s.set_contacts(contacts);
+        s.list_status = if s.contacts.is_empty() && synced_at.is_none() {
+            Remote::Loading
+        } else {
+            Remote::Loaded(())
+        };
+        s.local.sync = Some(crate::cache::sync::Progress {
+            done: 0,
+            total: 0,
+            left: None,
+            full: synced_at.is_none(),
+        });
+        (s, vec![Command::Sync { full: false }])
+    }
+
+    /// Replaces the whole list at once (one index build, not one per row).
+    fn set_contacts(&mut self, contacts: Vec<Contact>) {
+        self.by_id = contacts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        self.index = Index::default();
+        for c in &contacts {
+            self.index.push(Entry::new(c));
+        }
+        self.contacts = contacts;
+        self.refilter();
     }
 
     /// Applies the config's settings for this run.
@@ -615,6 +696,10 @@ impl State {
         self.detail.appointments = Remote::Loading;
         if !matches!(self.detail.contact, Remote::Loaded(_)) {
             self.detail.contact = Remote::Loading;
+        }
+        if self.local.enabled {
+            // What the cache has shows at once; the answers replace it.
+            out.push(Command::ReadCache(cid.clone()));
         }
         // Four requests at once; a newer contact's loads supersede these.
         self.request(
@@ -849,8 +934,102 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
             }
             on_key(s, k, &mut out);
         }
+        Event::Sync(e) => on_sync(s, e),
+        Event::SyncDone(r) => {
+            s.local.sync = None;
+            match r {
+                Ok(()) => {
+                    s.local.synced_at = Some(s.now);
+                    s.local.sync_error = None;
+                    s.list_status = Remote::Loaded(());
+                    s.total_on_server = Some(s.contacts.len() as u64);
+                }
+                Err(e) => {
+                    if matches!(s.list_status, Remote::Loading) && s.contacts.is_empty() {
+                        s.list_status = Remote::Failed(e.clone());
+                    }
+                    s.error = Some(format!("Sync stopped: {e} (showing the cached data; {} retries)", s.keymap.key_for(Action::Refresh)));
+                    s.local.sync_error = Some(e);
+                }
+            }
+        }
+        Event::OutboxStatus {
+            counts,
+            waiting,
+            last_error,
+        } => {
+            s.local.outbox = counts;
+            s.local.waiting = waiting.into_iter().collect();
+            s.local.outbox_error = last_error;
+            if matches!(s.overlay, Some(Overlay::Outbox(_))) {
+                out.push(Command::Outbox(OutboxAction::Load));
+            }
+        }
+        Event::OutboxSettled {
+            contact_id,
+            ok,
+            message,
+        } => {
+            if !ok {
+                s.notice = Some(format!(
+                    "An edit from an earlier session was refused: {} (see the outbox, {})",
+                    message.unwrap_or_default(),
+                    s.keymap.key_for(Action::Outbox)
+                ));
+            }
+            if contact_id.is_some() && contact_id == s.detail.contact_id {
+                s.load_detail(&mut out);
+            }
+        }
+        Event::OutboxEntries(entries) => {
+            if let Some(Overlay::Outbox(v)) = &mut s.overlay {
+                v.selected = v.selected.min(entries.len().saturating_sub(1));
+                v.entries = Some(entries);
+            }
+        }
+        Event::Cached(c) => on_cached(s, *c),
     }
     out
+}
+
+fn on_sync(s: &mut State, e: SyncEvent) {
+    match e {
+        SyncEvent::Progress(p) => s.local.sync = Some(p),
+        SyncEvent::Contacts(list) => s.merge_contacts(list),
+        SyncEvent::Removed(ids) => {
+            for id in ids {
+                if s.detail.contact_id.as_deref() == Some(id.as_str()) {
+                    s.notice = Some("This contact was deleted in HighLevel.".into());
+                }
+                s.remove_contact(&id);
+            }
+        }
+    }
+}
+
+/// Cached data fills what is still loading; answers from the server win.
+fn on_cached(s: &mut State, c: Cached) {
+    if s.detail.contact_id.as_deref() != Some(c.contact_id.as_str()) {
+        return;
+    }
+    fn fill<T>(slot: &mut Remote<T>, v: Option<T>) {
+        if let (Some(v), Remote::Loading | Remote::Idle | Remote::Failed(_)) = (v, &slot) {
+            *slot = Remote::Loaded(v);
+        }
+    }
+    fill(&mut s.detail.contact, c.contact);
+    fill(&mut s.detail.tasks, c.tasks);
+    fill(&mut s.detail.notes, c.notes);
+    fill(&mut s.detail.appointments, c.appointments);
+}
+
+/// A failed load keeps the cached data it would have replaced.
+fn failed_keeping<T>(slot: &mut Remote<T>, err: &ApiError, notice: &mut Option<String>) {
+    if matches!(slot, Remote::Loaded(_)) {
+        *notice = Some(format!("Showing cached data: {err}"));
+    } else {
+        *slot = Remote::Failed(err.to_string());
+    }
 }
 
 fn server_search(s: &mut State, out: &mut Vec<Command>) {
@@ -909,13 +1088,16 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
             match r {
                 Ok(ApiResponse::Contact(c)) => {
                     s.detail.contact = Remote::Loaded(c.clone());
+                    if s.local.enabled {
+                        out.push(Command::Store(Box::new(StoreWrite::Contact(c.clone()))));
+                    }
                     // Fresher than the list's copy: show it there too.
                     s.merge_contacts(vec![c]);
                 }
                 Ok(other) => {
                     s.detail.contact = Remote::Failed(format!("unexpected answer {other:?}"))
                 }
-                Err(err) => s.detail.contact = Remote::Failed(err.to_string()),
+                Err(err) => failed_keeping(&mut s.detail.contact, &err, &mut s.notice),
             }
         }
         (Purpose::Contact(_), _) => {}
@@ -928,25 +1110,42 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         }
         (Purpose::ServerSearch, Err(err)) => s.set_error("Server search failed", &err),
         (Purpose::Tasks(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {
-            s.detail.tasks = match r {
-                Ok(ApiResponse::Tasks(t)) => Remote::Loaded(t),
-                Ok(other) => Remote::Failed(format!("unexpected answer {other:?}")),
-                Err(err) => Remote::Failed(err.to_string()),
-            };
+            match r {
+                Ok(ApiResponse::Tasks(t)) => {
+                    if s.local.enabled {
+                        out.push(Command::Store(Box::new(StoreWrite::Tasks(cid, t.clone()))));
+                    }
+                    s.detail.tasks = Remote::Loaded(t);
+                }
+                Ok(other) => s.detail.tasks = Remote::Failed(format!("unexpected answer {other:?}")),
+                Err(err) => failed_keeping(&mut s.detail.tasks, &err, &mut s.notice),
+            }
         }
         (Purpose::Notes(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {
-            s.detail.notes = match r {
-                Ok(ApiResponse::Notes(n)) => Remote::Loaded(n),
-                Ok(other) => Remote::Failed(format!("unexpected answer {other:?}")),
-                Err(err) => Remote::Failed(err.to_string()),
-            };
+            match r {
+                Ok(ApiResponse::Notes(n)) => {
+                    if s.local.enabled {
+                        out.push(Command::Store(Box::new(StoreWrite::Notes(cid, n.clone()))));
+                    }
+                    s.detail.notes = Remote::Loaded(n);
+                }
+                Ok(other) => s.detail.notes = Remote::Failed(format!("unexpected answer {other:?}")),
+                Err(err) => failed_keeping(&mut s.detail.notes, &err, &mut s.notice),
+            }
         }
         (Purpose::Appointments(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {
-            s.detail.appointments = match r {
-                Ok(ApiResponse::Appointments(a)) => Remote::Loaded(a),
-                Ok(other) => Remote::Failed(format!("unexpected answer {other:?}")),
-                Err(err) => Remote::Failed(err.to_string()),
-            };
+            match r {
+                Ok(ApiResponse::Appointments(a)) => {
+                    if s.local.enabled {
+                        out.push(Command::Store(Box::new(StoreWrite::Appointments(cid, a.clone()))));
+                    }
+                    s.detail.appointments = Remote::Loaded(a);
+                }
+                Ok(other) => {
+                    s.detail.appointments = Remote::Failed(format!("unexpected answer {other:?}"))
+                }
+                Err(err) => failed_keeping(&mut s.detail.appointments, &err, &mut s.notice),
+            }
         }
         // Answers for a contact no longer shown.
         (Purpose::Tasks(_) | Purpose::Notes(_) | Purpose::Appointments(_), _) => {}
@@ -958,6 +1157,9 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         }
         (Purpose::Today, Err(err)) => s.today = Remote::Failed(err.to_string()),
         (Purpose::LocationTags, Ok(ApiResponse::LocationTags(t))) => {
+            if s.local.enabled {
+                out.push(Command::Store(Box::new(StoreWrite::LocationTags(t.clone()))));
+            }
             s.location_tags = Remote::Loaded(t)
         }
         (Purpose::LocationTags, Err(err)) => s.location_tags = Remote::Failed(err.to_string()),
@@ -1253,6 +1455,17 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Refresh => {
             if s.view == View::Today {
                 s.load_today(out);
+            } else if s.local.enabled {
+                if s.local.sync.is_none() {
+                    s.local.sync = Some(crate::cache::sync::Progress {
+                        done: 0,
+                        total: 0,
+                        left: None,
+                        full: false,
+                    });
+                    out.push(Command::Sync { full: false });
+                }
+                s.load_detail(out);
             } else {
                 s.next_page = 1;
                 s.cursor = None;
@@ -1261,6 +1474,14 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             }
         }
         Action::Undo => undo(s, out),
+        Action::Outbox => {
+            if s.local.enabled {
+                s.overlay = Some(Overlay::Outbox(Box::default()));
+                out.push(Command::Outbox(OutboxAction::Load));
+            } else {
+                s.notice = Some("No local cache in this session, so no outbox: edits go straight to HighLevel.".into());
+            }
+        }
         Action::Down
         | Action::Up
         | Action::Top
@@ -1730,6 +1951,7 @@ fn on_overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
             None
         }
         Overlay::Palette(p) => palette_key(s, p, k, out),
+        Overlay::Outbox(v) => outbox_key(s, v, k, out),
         Overlay::Profiles(i) => match k.code {
             KeyCode::Esc | KeyCode::Char('q') => None,
             KeyCode::Down | KeyCode::Char('j') => Some(Overlay::Profiles(
@@ -1747,8 +1969,55 @@ fn on_overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
     };
 }
 
+/// The outbox view: move, retry, edit, discard.
+fn outbox_key(
+    s: &mut State,
+    mut v: Box<OutboxView>,
+    k: KeyEvent,
+    out: &mut Vec<Command>,
+) -> Option<Overlay> {
+    let len = v.entries.as_ref().map_or(0, Vec::len);
+    match k.code {
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('O') => return None,
+        KeyCode::Down | KeyCode::Char('j') => v.selected = (v.selected + 1).min(len.saturating_sub(1)),
+        KeyCode::Up | KeyCode::Char('k') => v.selected = v.selected.saturating_sub(1),
+        KeyCode::Char('r') | KeyCode::Char('e') | KeyCode::Char('d') if s.read_only => {
+            s.error = Some(read_only_message(&s.profile));
+        }
+        KeyCode::Char('r') => {
+            if let Some(e) = v.current() {
+                out.push(Command::Outbox(OutboxAction::Retry(e.seq)));
+                s.notice = Some(format!("Sending again: {}", e.description));
+            }
+        }
+        KeyCode::Char('e') => {
+            if let Some(e) = v.current() {
+                out.push(Command::Outbox(OutboxAction::Edit(e.seq)));
+            }
+        }
+        KeyCode::Char('d') | KeyCode::Char('x') => {
+            if let Some(e) = v.current() {
+                let (seq, description) = (e.seq, e.description.clone());
+                s.overlay = Some(Overlay::Confirm(Box::new(Confirm {
+                    message: format!(
+                        "Discard this edit? It was never confirmed by HighLevel and will be lost:\n{description}"
+                    ),
+                    action: ConfirmAction::DiscardEdit { seq, description },
+                })));
+                return s.overlay.take();
+            }
+        }
+        _ => {}
+    }
+    Some(Overlay::Outbox(v))
+}
+
 fn confirmed(s: &mut State, action: ConfirmAction, out: &mut Vec<Command>) {
     match action {
+        ConfirmAction::DiscardEdit { seq, description } => {
+            out.push(Command::Outbox(OutboxAction::Discard(seq)));
+            s.notice = Some(format!("Discarded: {description}"));
+        }
         ConfirmAction::DeleteContact { contact } => {
             s.remove_contact(&contact.id);
             s.focus = Focus::List;

@@ -105,6 +105,28 @@ pub fn default_path(location: &str) -> Option<PathBuf> {
     )
 }
 
+/// Whether, and where, a session keeps its cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caching {
+    /// No cache: everything from the network, edits sent directly.
+    Off,
+    /// The platform's data dir (or `$ROLO_DATA_DIR`).
+    Default,
+    /// Under this folder (the demo uses a temporary one).
+    In(PathBuf),
+}
+
+impl Caching {
+    /// The cache file for `location`, if caching.
+    pub fn path_for(&self, location: &str) -> Option<PathBuf> {
+        match self {
+            Caching::Off => None,
+            Caching::Default => default_path(location),
+            Caching::In(dir) => Some(dir.join("cache").join(format!("{}.db", file_safe(location)))),
+        }
+    }
+}
+
 /// A location id as a file name: anything but [A-Za-z0-9_-] becomes `_`.
 fn file_safe(s: &str) -> String {
     let s: String = s
@@ -193,6 +215,12 @@ impl Cache {
             Err(CacheError::Corrupt { detail, .. }) => detail,
             Err(e) => return Err(e),
         };
+        Cache::recover(path, detail).map(|(c, r)| (c, Some(r)))
+    }
+
+    /// Moves a damaged cache aside (its unsent edits exported to a JSON
+    /// file first, and queued again) and starts a new one.
+    pub fn recover(path: &Path, detail: String) -> Result<(Cache, Recovery)> {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
         let salvaged = outbox::salvage(path);
         let exported = if salvaged.is_empty() {
@@ -226,12 +254,12 @@ impl Cache {
         tracing::warn!(?moved_to, ?exported, requeued, "cache damaged: {detail}");
         Ok((
             cache,
-            Some(Recovery {
+            Recovery {
                 moved_to,
                 exported,
                 requeued,
                 detail,
-            }),
+            },
         ))
     }
 

@@ -81,9 +81,14 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             theme.text
         };
         let mut spans: Vec<Span> = Vec::new();
+        // An edit of this contact waits in the outbox.
+        let waiting = s.local.waiting.contains(&c.id);
+        if waiting {
+            spans.push(Span::styled("↑", if selected { base } else { theme.accent }));
+        }
         // The name, with matched characters highlighted.
         let name = clean(&c.display_name()).into_owned();
-        let name_budget = (width * 3 / 5).max(12).min(width);
+        let name_budget = (width * 3 / 5).max(12).min(width) - usize::from(waiting);
         let name = fit(&name, name_budget);
         let positions = s.highlights(hit.index);
         let mut run = String::new();
@@ -102,7 +107,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         if !run.is_empty() {
             spans.push(Span::styled(run, style(base, theme.highlight, run_hl)));
         }
-        let mut used = name.width();
+        let mut used = name.width() + usize::from(waiting);
         let secondary = c
             .company_name
             .as_deref()

@@ -74,6 +74,25 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             theme.accent,
         ));
     }
+    if let Some(fresh) = s.local.freshness(s.now) {
+        let style = if s.local.sync_error.is_some() {
+            theme.error
+        } else {
+            theme.dim
+        };
+        spans.push(Span::styled(format!(" {fresh} "), style));
+    }
+    if let Some(outbox) = s
+        .local
+        .outbox_summary(&s.keymap.key_for(Action::Outbox))
+    {
+        let style = if s.local.outbox.attention > 0 {
+            theme.error
+        } else {
+            theme.accent
+        };
+        spans.push(Span::styled(format!(" {outbox} "), style));
+    }
     if let (Some(r), Some(m)) = (s.budget.remaining, s.budget.max) {
         spans.push(Span::styled(format!(" {r}/{m} "), theme.dim));
     }

@@ -45,6 +45,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let Some(o) = &s.overlay else { return };
     match o {
         Overlay::Help => help(f, area, s.keymap.bindings(), theme),
+        Overlay::Outbox(v) => outbox(v, f, area, theme),
         Overlay::Confirm(c) => {
             let width = (c.message.chars().count() as u16 + 6)
                 .max(30)
@@ -447,4 +448,72 @@ fn help(f: &mut Frame, area: Rect, bindings: &[Binding], theme: &Theme) {
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
     f.render_widget(Paragraph::new(left), l);
     f.render_widget(Paragraph::new(right), rr);
+}
+
+/// The outbox: edits waiting for HighLevel, and those it refused.
+fn outbox(v: &crate::app::local::OutboxView, f: &mut Frame, area: Rect, theme: &Theme) {
+    use crate::cache::outbox::EntryState;
+    let r = centered(area, area.width.saturating_sub(8).clamp(40, 110), area.height.saturating_sub(4).clamp(8, 30));
+    f.render_widget(Clear, r);
+    let block = boxed("Outbox", theme).title_bottom(
+        Line::from(Span::styled(
+            " j/k: move · r: send again · e: edit ($EDITOR) · d: discard · esc: close ",
+            theme.dim,
+        ))
+        .right_aligned(),
+    );
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let width = usize::from(inner.width);
+    let Some(entries) = &v.entries else {
+        f.render_widget(Paragraph::new(Span::styled("Reading the outbox…", theme.dim)), inner);
+        return;
+    };
+    if entries.is_empty() {
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                "Nothing waiting: HighLevel has confirmed every edit.",
+                theme.dim,
+            )),
+            inner,
+        );
+        return;
+    }
+    let mut lines = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let selected = i == v.selected;
+        let (mark, style) = match e.state {
+            EntryState::Pending => ("pending  ", theme.accent),
+            EntryState::Attention => ("REFUSED  ", theme.error),
+        };
+        let base = if selected { theme.selected } else { theme.text };
+        let mut text = clean(&e.description).into_owned();
+        if e.attempts > 0 {
+            text.push_str(&format!("  ({} tries)", e.attempts));
+        }
+        let text = fit(&text, width.saturating_sub(mark.len()));
+        let pad = width.saturating_sub(mark.len() + unicode_width::UnicodeWidthStr::width(text.as_str()));
+        lines.push(Line::from(vec![
+            Span::styled(mark, if selected { base } else { style }),
+            Span::styled(text, base),
+            Span::styled(" ".repeat(if selected { pad } else { 0 }), base),
+        ]));
+        if let Some(err) = &e.error
+            && (selected || e.state == EntryState::Attention)
+        {
+            lines.push(Line::from(Span::styled(
+                fit(&format!("         {}", clean(err)), width),
+                theme.dim,
+            )));
+        }
+    }
+    // Keep the selected entry on screen.
+    let height = usize::from(inner.height);
+    let at = lines
+        .iter()
+        .take(entries.len() * 2)
+        .position(|l| l.spans.first().is_some_and(|sp| sp.style == theme.selected))
+        .unwrap_or(0);
+    let skip = at.saturating_sub(height.saturating_sub(1));
+    f.render_widget(Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()), inner);
 }
