@@ -53,9 +53,15 @@ impl LocalSession {
     fn open(
         client: &Client,
         path: &std::path::Path,
-    ) -> Result<(LocalSession, Vec<crate::api::model::Contact>, Option<String>), String> {
-        let (mut cache, mut recovery) =
-            Cache::open_or_recover(path).map_err(|e| e.to_string())?;
+    ) -> Result<
+        (
+            LocalSession,
+            Vec<crate::api::model::Contact>,
+            Option<String>,
+        ),
+        String,
+    > {
+        let (mut cache, mut recovery) = Cache::open_or_recover(path).map_err(|e| e.to_string())?;
         let contacts = match cache.load_contacts() {
             Ok(c) => c,
             Err(e) if e.is_corrupt() => {
@@ -67,8 +73,7 @@ impl LocalSession {
             }
             Err(e) => return Err(e.to_string()),
         };
-        let (outbox, outbox_rx) =
-            Outbox::spawn(client.clone(), path).map_err(|e| e.to_string())?;
+        let (outbox, outbox_rx) = Outbox::spawn(client.clone(), path).map_err(|e| e.to_string())?;
         let (sync_tx, sync_rx) = tokio::sync::mpsc::unbounded_channel();
         Ok((
             LocalSession {
@@ -130,7 +135,7 @@ impl LocalSession {
     fn store(&mut self, w: StoreWrite) {
         let c = &mut self.cache;
         let r = match w {
-            StoreWrite::Contact(x) => c.put_contacts(std::slice::from_ref(&x), None, None),
+            StoreWrite::Contact(x) => c.put_contacts(std::slice::from_ref(&*x), None, None),
             StoreWrite::Tasks(id, t) => c.put_tasks(&id, &t),
             StoreWrite::Notes(id, n) => c.put_notes(&id, &n),
             StoreWrite::Appointments(id, a) => c.put_appointments(&id, &a),

@@ -742,3 +742,180 @@ fn random_keystrokes_and_failures_never_panic() {
     }
     let _ = h.render(120, 40);
 }
+
+mod cached {
+    use super::*;
+    use rolo::app::Command;
+    use rolo::app::local::{Cached, OutboxAction};
+    use rolo::cache::outbox::{Counts, Entry, EntryState};
+    use rolo::cache::sync::{Progress, SyncEvent};
+
+    fn synced() -> chrono::DateTime<chrono::Utc> {
+        support::app::now() - chrono::Duration::minutes(42)
+    }
+
+    #[test]
+    fn the_list_comes_from_the_cache_and_a_sync_starts_without_paging() {
+        let f = fixture(60);
+        let h = Harness::cached(&f, Some(synced()));
+        assert_eq!(h.state.contacts.len(), 60);
+        assert!(matches!(h.state.list_status, Remote::Loaded(())));
+        assert_eq!(h.effects, vec![Command::Sync { full: false }]);
+        assert!(
+            h.outbox.is_empty(),
+            "no contact page is asked of the API: {:?}",
+            h.outbox
+        );
+        let t = screen(&h.clone_render(80, 24));
+        assert!(t.contains("Contacts 60"), "{t}");
+    }
+
+    #[test]
+    fn synced_rows_change_in_place_and_the_cursor_stays() {
+        let f = fixture(60);
+        let mut h = Harness::cached(&f, Some(synced()));
+        let target = f.contacts[20].id.clone();
+        h.select(&target);
+        assert_eq!(h.state.selected_contact().unwrap().id, target, "selected");
+        let mut changed = f.contacts[20].clone();
+        changed.company_name = Some("Renamed Holdings".into());
+        let mut new = f.contacts[0].clone();
+        new.id = "brand-new-contact".into();
+        new.name = Some("Zed Newcomer".into());
+        h.send(Event::Sync(SyncEvent::Contacts(vec![changed, new])));
+        assert_eq!(h.state.selected_contact().unwrap().id, target);
+        assert_eq!(
+            h.state.selected_contact().unwrap().company_name.as_deref(),
+            Some("Renamed Holdings")
+        );
+        assert_eq!(h.state.contacts.len(), 61);
+        let gone = f.contacts[3].id.clone();
+        h.send(Event::Sync(SyncEvent::Removed(vec![gone.clone()])));
+        assert!(h.state.contact_by_id(&gone).is_none());
+        assert_eq!(h.state.selected_contact().unwrap().id, target);
+    }
+
+    #[test]
+    fn the_status_bar_tells_how_fresh_and_what_waits() {
+        let f = fixture(60);
+        let mut h = Harness::cached(&f, Some(synced()));
+        h.send(Event::Sync(SyncEvent::Progress(Progress {
+            done: 12_300,
+            total: 45_000,
+            left: Some(std::time::Duration::from_secs(38)),
+            full: true,
+        })));
+        let t = screen(&h.clone_render(160, 24));
+        assert!(
+            t.contains("Syncing contacts 12,300 / 45,000 · 38 s left"),
+            "{t}"
+        );
+        h.send(Event::SyncDone(Ok(())));
+        let t = screen(&h.clone_render(160, 24));
+        assert!(t.contains("synced just now"), "{t}");
+        h.send(Event::SyncDone(Err("network error talking to x".into())));
+        assert!(h.state.error.as_deref().unwrap().contains("Sync stopped"));
+        h.send(Event::OutboxStatus {
+            counts: Counts {
+                pending: 3,
+                attention: 1,
+            },
+            waiting: vec![h.state.contacts[h.state.hits[1].index].id.clone()],
+            last_error: None,
+        });
+        h.send(ctrl('l'));
+        let t = screen(&h.clone_render(160, 24));
+        assert!(t.contains("3 edits pending · 1 needs attention (O)"), "{t}");
+        assert!(t.contains('↑'), "the waiting contact carries a mark: {t}");
+    }
+
+    #[test]
+    fn cached_detail_shows_at_once_and_survives_a_failed_load() {
+        let f = fixture(60);
+        let mut h = Harness::cached(&f, Some(synced()));
+        let c = f.rich_contact().clone();
+        h.select(&c.id);
+        h.wait(500);
+        assert!(h.effects.contains(&Command::ReadCache(c.id.clone())));
+        let tasks: Vec<_> = f
+            .tasks
+            .iter()
+            .filter(|t| t.contact_id.as_deref() == Some(c.id.as_str()))
+            .cloned()
+            .collect();
+        h.send(Event::Cached(Box::new(Cached {
+            contact_id: c.id.clone(),
+            contact: Some(c.clone()),
+            tasks: Some(tasks.clone()),
+            notes: None,
+            appointments: None,
+        })));
+        assert_eq!(h.state.detail.tasks, Remote::Loaded(tasks.clone()));
+        let r = h.take(|op| matches!(op, ApiOp::ListTasks { .. }));
+        h.answer(
+            r.id,
+            Err(ApiError::Network {
+                host: "services.leadconnectorhq.com".into(),
+                cause: "connection refused".into(),
+            }),
+        );
+        assert_eq!(h.state.detail.tasks, Remote::Loaded(tasks), "kept");
+        assert!(h.state.notice.as_deref().unwrap().contains("cached"));
+        // Fresh answers go to the cache.
+        let r = h.take(|op| matches!(op, ApiOp::ListNotes { .. }));
+        h.answer(r.id, Ok(ApiResponse::Notes(vec![])));
+        assert!(h.effects.iter().any(|e| matches!(e, Command::Store(_))));
+    }
+
+    #[test]
+    fn the_outbox_view_retries_and_discards_after_asking() {
+        let f = fixture(10);
+        let mut h = Harness::cached(&f, Some(synced()));
+        h.effects.clear();
+        h.send(key('O'));
+        assert_eq!(h.effects.last(), Some(&Command::Outbox(OutboxAction::Load)));
+        h.effects.clear();
+        h.send(Event::OutboxEntries(outbox_entries()));
+        h.send(key('j'));
+        h.send(key('r'));
+        assert_eq!(h.effects, vec![Command::Outbox(OutboxAction::Retry(8))]);
+        h.send(key('d'));
+        assert!(matches!(h.state.overlay, Some(Overlay::Confirm(_))));
+        assert_eq!(h.effects.len(), 1, "nothing discarded before the answer");
+        h.send(key('y'));
+        assert_eq!(
+            h.effects.last(),
+            Some(&Command::Outbox(OutboxAction::Discard(8)))
+        );
+    }
+
+    pub fn outbox_entries() -> Vec<Entry> {
+        vec![
+            Entry {
+                seq: 7,
+                key: "c1".into(),
+                op: ApiOp::AddTags {
+                    contact_id: "c1".into(),
+                    tags: vec!["vip".into()],
+                },
+                description: "tag c1 +vip".into(),
+                state: EntryState::Pending,
+                attempts: 2,
+                next_at: 0,
+                error: Some("network error talking to services.leadconnectorhq.com: connection refused (check the connection or --base-url)".into()),
+                created_at: 0,
+            },
+            Entry {
+                seq: 8,
+                key: "c2".into(),
+                op: ApiOp::DeleteContact { id: "c2".into() },
+                description: "delete contact c2".into(),
+                state: EntryState::Attention,
+                attempts: 1,
+                next_at: 0,
+                error: Some("forbidden: not allowed (this needs the `contacts.write` scope on this location)".into()),
+                created_at: 0,
+            },
+        ]
+    }
+}

@@ -173,3 +173,83 @@ fn copy_menu_and_palette() {
     h.keys("ta");
     snap(&mut h, "palette");
 }
+
+/// Started from the cache, mid-sync, with edits waiting.
+#[test]
+fn cached_list_syncing_with_edits_waiting() {
+    use rolo::app::Event;
+    use rolo::cache::outbox::Counts;
+    use rolo::cache::sync::{Progress, SyncEvent};
+    let f = support::app::fixture(60);
+    let mut h = Harness::cached(&f, Some(support::app::now() - chrono::Duration::hours(3)));
+    h.send(Event::Sync(SyncEvent::Progress(Progress {
+        done: 12_300,
+        total: 45_000,
+        left: Some(std::time::Duration::from_secs(38)),
+        full: true,
+    })));
+    let waiting = vec![
+        h.state.contacts[h.state.hits[1].index].id.clone(),
+        h.state.contacts[h.state.hits[4].index].id.clone(),
+    ];
+    h.send(Event::OutboxStatus {
+        counts: Counts {
+            pending: 3,
+            attention: 0,
+        },
+        waiting,
+        last_error: None,
+    });
+    snap(&mut h, "cached_syncing");
+    h.send(Event::SyncDone(Ok(())));
+    snap(&mut h, "cached_synced");
+}
+
+#[test]
+fn outbox_view() {
+    use rolo::app::Event;
+    use rolo::app::local::OutboxAction;
+    let f = support::app::fixture(20);
+    let mut h = Harness::cached(&f, Some(support::app::now()));
+    h.send(key('O'));
+    snap(&mut h, "outbox_reading");
+    assert!(
+        h.effects
+            .contains(&rolo::app::Command::Outbox(OutboxAction::Load))
+    );
+    h.send(Event::OutboxEntries(outbox_entries()));
+    h.send(key('j'));
+    snap(&mut h, "outbox_entries");
+    h.send(Event::OutboxEntries(Vec::new()));
+    snap(&mut h, "outbox_empty");
+}
+
+fn outbox_entries() -> Vec<rolo::cache::outbox::Entry> {
+    use rolo::cache::outbox::{Entry, EntryState};
+    let entry = |seq, description: &str, state, error: Option<&str>| Entry {
+        seq,
+        key: "c".into(),
+        op: ApiOp::DeleteContact { id: "c".into() },
+        description: description.into(),
+        state,
+        attempts: 2,
+        next_at: 0,
+        error: error.map(str::to_string),
+        created_at: 0,
+    };
+    vec![
+        entry(
+            7,
+            "tag c1 +vip",
+            EntryState::Pending,
+            Some("network error talking to services.leadconnectorhq.com: connection refused"),
+        ),
+        entry(
+            8,
+            "create task \"Call back \u{1b}[31mtomorrow\" on c2",
+            EntryState::Attention,
+            Some("rejected by the server: title must be shorter than or equal to 255 characters"),
+        ),
+        entry(9, "update contact c3", EntryState::Pending, None),
+    ]
+}

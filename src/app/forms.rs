@@ -172,11 +172,22 @@ impl TagPrompt {
 /// What a confirmation dialog will do on "yes".
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfirmAction {
-    DeleteContact { contact: Box<Contact> },
-    DeleteTask { contact_id: String, task: Task },
-    DeleteNote { contact_id: String, note: Note },
+    DeleteContact {
+        contact: Box<Contact>,
+    },
+    DeleteTask {
+        contact_id: String,
+        task: Task,
+    },
+    DeleteNote {
+        contact_id: String,
+        note: Note,
+    },
     /// Drop an edit from the outbox.
-    DiscardEdit { seq: i64, description: String },
+    DiscardEdit {
+        seq: i64,
+        description: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

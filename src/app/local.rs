@@ -76,7 +76,10 @@ impl Local {
             ));
         }
         if attention > 0 {
-            parts.push(format!("{attention} need{} attention ({key})", if attention == 1 { "s" } else { "" }));
+            parts.push(format!(
+                "{attention} need{} attention ({key})",
+                if attention == 1 { "s" } else { "" }
+            ));
         }
         (!parts.is_empty()).then(|| parts.join(" · "))
     }
@@ -95,7 +98,7 @@ pub struct Cached {
 /// Data to keep in the cache, as the app learned it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoreWrite {
-    Contact(Contact),
+    Contact(Box<Contact>),
     Tasks(String, Vec<Task>),
     Notes(String, Vec<Note>),
     Appointments(String, Vec<Appointment>),

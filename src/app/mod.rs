@@ -113,7 +113,9 @@ pub enum Command {
     /// Keep what the server sent in the cache.
     Store(Box<StoreWrite>),
     /// Start a sync (answers: `Event::Sync`, then `Event::SyncDone`).
-    Sync { full: bool },
+    Sync {
+        full: bool,
+    },
     Outbox(OutboxAction),
 }
 
@@ -622,6 +624,11 @@ impl State {
         let keep = keep
             .then(|| self.selected_contact().map(|c| c.id.clone()))
             .flatten();
+        self.refilter_on(keep);
+    }
+
+    /// Re-ranks, putting the cursor on contact `keep` when it is listed.
+    fn refilter_on(&mut self, keep: Option<String>) {
         self.hits = self.index.search(&self.query);
         self.selected = keep
             .and_then(|id| {
@@ -808,6 +815,11 @@ impl State {
 
     /// Takes a contact out of the list (after a delete).
     fn remove_contact(&mut self, id: &str) -> Option<Contact> {
+        // Read before the indexes shift.
+        let keep = self
+            .selected_contact()
+            .map(|c| c.id.clone())
+            .filter(|k| k != id);
         let i = self.by_id.remove(id)?;
         let c = self.contacts.remove(i);
         self.index.remove(i);
@@ -817,7 +829,7 @@ impl State {
             }
             debug_assert!(k != id);
         }
-        self.refilter();
+        self.refilter_on(keep);
         Some(c)
     }
 
@@ -948,7 +960,10 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
                     if matches!(s.list_status, Remote::Loading) && s.contacts.is_empty() {
                         s.list_status = Remote::Failed(e.clone());
                     }
-                    s.error = Some(format!("Sync stopped: {e} (showing the cached data; {} retries)", s.keymap.key_for(Action::Refresh)));
+                    s.error = Some(format!(
+                        "Sync stopped: {e} (showing the cached data; {} retries)",
+                        s.keymap.key_for(Action::Refresh)
+                    ));
                     s.local.sync_error = Some(e);
                 }
             }
@@ -1089,7 +1104,9 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
                 Ok(ApiResponse::Contact(c)) => {
                     s.detail.contact = Remote::Loaded(c.clone());
                     if s.local.enabled {
-                        out.push(Command::Store(Box::new(StoreWrite::Contact(c.clone()))));
+                        out.push(Command::Store(Box::new(StoreWrite::Contact(Box::new(
+                            c.clone(),
+                        )))));
                     }
                     // Fresher than the list's copy: show it there too.
                     s.merge_contacts(vec![c]);
@@ -1109,35 +1126,36 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
             s.merge_contacts(page.contacts)
         }
         (Purpose::ServerSearch, Err(err)) => s.set_error("Server search failed", &err),
-        (Purpose::Tasks(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {
-            match r {
-                Ok(ApiResponse::Tasks(t)) => {
-                    if s.local.enabled {
-                        out.push(Command::Store(Box::new(StoreWrite::Tasks(cid, t.clone()))));
-                    }
-                    s.detail.tasks = Remote::Loaded(t);
+        (Purpose::Tasks(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => match r
+        {
+            Ok(ApiResponse::Tasks(t)) => {
+                if s.local.enabled {
+                    out.push(Command::Store(Box::new(StoreWrite::Tasks(cid, t.clone()))));
                 }
-                Ok(other) => s.detail.tasks = Remote::Failed(format!("unexpected answer {other:?}")),
-                Err(err) => failed_keeping(&mut s.detail.tasks, &err, &mut s.notice),
+                s.detail.tasks = Remote::Loaded(t);
             }
-        }
-        (Purpose::Notes(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {
-            match r {
-                Ok(ApiResponse::Notes(n)) => {
-                    if s.local.enabled {
-                        out.push(Command::Store(Box::new(StoreWrite::Notes(cid, n.clone()))));
-                    }
-                    s.detail.notes = Remote::Loaded(n);
+            Ok(other) => s.detail.tasks = Remote::Failed(format!("unexpected answer {other:?}")),
+            Err(err) => failed_keeping(&mut s.detail.tasks, &err, &mut s.notice),
+        },
+        (Purpose::Notes(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => match r
+        {
+            Ok(ApiResponse::Notes(n)) => {
+                if s.local.enabled {
+                    out.push(Command::Store(Box::new(StoreWrite::Notes(cid, n.clone()))));
                 }
-                Ok(other) => s.detail.notes = Remote::Failed(format!("unexpected answer {other:?}")),
-                Err(err) => failed_keeping(&mut s.detail.notes, &err, &mut s.notice),
+                s.detail.notes = Remote::Loaded(n);
             }
-        }
+            Ok(other) => s.detail.notes = Remote::Failed(format!("unexpected answer {other:?}")),
+            Err(err) => failed_keeping(&mut s.detail.notes, &err, &mut s.notice),
+        },
         (Purpose::Appointments(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {
             match r {
                 Ok(ApiResponse::Appointments(a)) => {
                     if s.local.enabled {
-                        out.push(Command::Store(Box::new(StoreWrite::Appointments(cid, a.clone()))));
+                        out.push(Command::Store(Box::new(StoreWrite::Appointments(
+                            cid,
+                            a.clone(),
+                        ))));
                     }
                     s.detail.appointments = Remote::Loaded(a);
                 }
@@ -1158,7 +1176,9 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         (Purpose::Today, Err(err)) => s.today = Remote::Failed(err.to_string()),
         (Purpose::LocationTags, Ok(ApiResponse::LocationTags(t))) => {
             if s.local.enabled {
-                out.push(Command::Store(Box::new(StoreWrite::LocationTags(t.clone()))));
+                out.push(Command::Store(Box::new(StoreWrite::LocationTags(
+                    t.clone(),
+                ))));
             }
             s.location_tags = Remote::Loaded(t)
         }
@@ -1479,7 +1499,10 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                 s.overlay = Some(Overlay::Outbox(Box::default()));
                 out.push(Command::Outbox(OutboxAction::Load));
             } else {
-                s.notice = Some("No local cache in this session, so no outbox: edits go straight to HighLevel.".into());
+                s.notice = Some(
+                    "No local cache in this session, so no outbox: edits go straight to HighLevel."
+                        .into(),
+                );
             }
         }
         Action::Down
@@ -1979,7 +2002,9 @@ fn outbox_key(
     let len = v.entries.as_ref().map_or(0, Vec::len);
     match k.code {
         KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('O') => return None,
-        KeyCode::Down | KeyCode::Char('j') => v.selected = (v.selected + 1).min(len.saturating_sub(1)),
+        KeyCode::Down | KeyCode::Char('j') => {
+            v.selected = (v.selected + 1).min(len.saturating_sub(1))
+        }
         KeyCode::Up | KeyCode::Char('k') => v.selected = v.selected.saturating_sub(1),
         KeyCode::Char('r') | KeyCode::Char('e') | KeyCode::Char('d') if s.read_only => {
             s.error = Some(read_only_message(&s.profile));

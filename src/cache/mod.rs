@@ -122,7 +122,10 @@ impl Caching {
         match self {
             Caching::Off => None,
             Caching::Default => default_path(location),
-            Caching::In(dir) => Some(dir.join("cache").join(format!("{}.db", file_safe(location)))),
+            Caching::In(dir) => Some(
+                dir.join("cache")
+                    .join(format!("{}.db", file_safe(location))),
+            ),
         }
     }
 }

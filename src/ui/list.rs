@@ -84,7 +84,10 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         // An edit of this contact waits in the outbox.
         let waiting = s.local.waiting.contains(&c.id);
         if waiting {
-            spans.push(Span::styled("↑", if selected { base } else { theme.accent }));
+            spans.push(Span::styled(
+                "↑",
+                if selected { base } else { theme.accent },
+            ));
         }
         // The name, with matched characters highlighted.
         let name = clean(&c.display_name()).into_owned();

@@ -82,10 +82,7 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         };
         spans.push(Span::styled(format!(" {fresh} "), style));
     }
-    if let Some(outbox) = s
-        .local
-        .outbox_summary(&s.keymap.key_for(Action::Outbox))
-    {
+    if let Some(outbox) = s.local.outbox_summary(&s.keymap.key_for(Action::Outbox)) {
         let style = if s.local.outbox.attention > 0 {
             theme.error
         } else {

@@ -453,11 +453,15 @@ fn help(f: &mut Frame, area: Rect, bindings: &[Binding], theme: &Theme) {
 /// The outbox: edits waiting for HighLevel, and those it refused.
 fn outbox(v: &crate::app::local::OutboxView, f: &mut Frame, area: Rect, theme: &Theme) {
     use crate::cache::outbox::EntryState;
-    let r = centered(area, area.width.saturating_sub(8).clamp(40, 110), area.height.saturating_sub(4).clamp(8, 30));
+    let r = centered(
+        area,
+        area.width.saturating_sub(8).clamp(40, 110),
+        area.height.saturating_sub(4).clamp(8, 30),
+    );
     f.render_widget(Clear, r);
     let block = boxed("Outbox", theme).title_bottom(
         Line::from(Span::styled(
-            " j/k: move · r: send again · e: edit ($EDITOR) · d: discard · esc: close ",
+            " r: send again · e: edit · d: discard · esc: close ",
             theme.dim,
         ))
         .right_aligned(),
@@ -466,7 +470,10 @@ fn outbox(v: &crate::app::local::OutboxView, f: &mut Frame, area: Rect, theme: &
     f.render_widget(block, r);
     let width = usize::from(inner.width);
     let Some(entries) = &v.entries else {
-        f.render_widget(Paragraph::new(Span::styled("Reading the outbox…", theme.dim)), inner);
+        f.render_widget(
+            Paragraph::new(Span::styled("Reading the outbox…", theme.dim)),
+            inner,
+        );
         return;
     };
     if entries.is_empty() {
@@ -492,7 +499,8 @@ fn outbox(v: &crate::app::local::OutboxView, f: &mut Frame, area: Rect, theme: &
             text.push_str(&format!("  ({} tries)", e.attempts));
         }
         let text = fit(&text, width.saturating_sub(mark.len()));
-        let pad = width.saturating_sub(mark.len() + unicode_width::UnicodeWidthStr::width(text.as_str()));
+        let pad =
+            width.saturating_sub(mark.len() + unicode_width::UnicodeWidthStr::width(text.as_str()));
         lines.push(Line::from(vec![
             Span::styled(mark, if selected { base } else { style }),
             Span::styled(text, base),
@@ -515,5 +523,8 @@ fn outbox(v: &crate::app::local::OutboxView, f: &mut Frame, area: Rect, theme: &
         .position(|l| l.spans.first().is_some_and(|sp| sp.style == theme.selected))
         .unwrap_or(0);
     let skip = at.saturating_sub(height.saturating_sub(1));
-    f.render_widget(Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()), inner);
+    f.render_widget(
+        Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()),
+        inner,
+    );
 }

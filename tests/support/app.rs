@@ -119,6 +119,26 @@ impl Harness {
         h
     }
 
+    /// The app as it starts from a cache holding the fixture's contacts.
+    pub fn cached(f: &Fixture, synced_at: Option<DateTime<Utc>>) -> Self {
+        let (state, commands) = State::from_cache(
+            "sandbox-location",
+            now(),
+            FixedOffset::east_opt(0).unwrap(),
+            f.contacts.clone(),
+            synced_at,
+        );
+        let mut h = Harness {
+            state,
+            outbox: Vec::new(),
+            quit: false,
+            clock: 0,
+            effects: Vec::new(),
+        };
+        h.absorb(commands);
+        h
+    }
+
     fn absorb(&mut self, commands: Vec<Command>) {
         for c in commands {
             match c {
@@ -209,6 +229,13 @@ impl Harness {
         for _ in 0..target {
             self.send(key('j'));
         }
+    }
+
+    /// Draws the state at a size without telling the app (no resize event).
+    pub fn clone_render(&self, width: u16, height: u16) -> Terminal<TestBackend> {
+        let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
+        t.draw(|f| rolo::ui::render(&self.state, f)).unwrap();
+        t
     }
 
     /// Draws the state at a size (after telling the app about that size).
