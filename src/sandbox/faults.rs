@@ -26,6 +26,10 @@ pub enum Fault {
 pub struct Faults {
     /// Added to every API request before it is handled.
     pub latency_ms: u64,
+    /// Added after a request is handled, before the answer leaves: the
+    /// change is made, but the client hears of it late (or never, if it
+    /// dies meanwhile).
+    pub reply_latency_ms: u64,
     /// Fraction (0 to 1) of requests answered 500, 502 or 503.
     pub fail_rate: f64,
     /// Fraction of requests whose connection drops mid-response.

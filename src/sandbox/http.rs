@@ -218,10 +218,14 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
     let path = req.uri().path().to_string();
     let log_index = s.log_arrival(&method, &path);
 
-    let (decision, latency) = {
+    let (decision, latency, reply_latency) = {
         let mut faults = s.faults.lock().unwrap_or_else(|p| p.into_inner());
         let mut rng = s.rng.lock().unwrap_or_else(|p| p.into_inner());
-        (faults.next(&path, || rng.f64()), faults.latency_ms)
+        (
+            faults.next(&path, || rng.f64()),
+            faults.latency_ms,
+            faults.reply_latency_ms,
+        )
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -308,6 +312,9 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
     };
     response.headers_mut().extend(rate_headers);
     s.log_status(log_index, response.status().as_u16());
+    if reply_latency > 0 {
+        tokio::time::sleep(Duration::from_millis(reply_latency)).await;
+    }
     response
 }
 

@@ -1,0 +1,305 @@
+//! The outbox's promise, tested the hard way: 200 mixed edits queued while
+//! HighLevel is down, the real binary killed with SIGKILL at random points
+//! while it drains them, restarted, and the server brought up. Every edit
+//! must be applied exactly once, as the sandbox's own state shows.
+
+mod support;
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rolo::api::actor::ApiOp;
+use rolo::api::model::*;
+use rolo::cache::{Cache, Caching};
+use rolo::sandbox::Sandbox;
+use rolo::sandbox::faults::Faults;
+use serde_json::{Value, json};
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn push(port: u16, home: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_rolo"))
+        .args(["outbox", "push"])
+        .env("ROLO_TOKEN", support::TOKEN)
+        .env("ROLO_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("ROLO_LOCATION_ID", support::LOCATION)
+        .env("ROLO_CONFIG", home.join("none.toml"))
+        .env("ROLO_DATA_DIR", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env_remove("ROLO_PROFILE")
+        .env_remove("ROLO_NO_CACHE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("rolo starts")
+}
+
+/// Lets the child run for a random while, then SIGKILLs it. Returns true
+/// when it had already finished on its own.
+fn run_and_kill(mut child: Child, max_ms: u64) -> bool {
+    let until = Instant::now() + Duration::from_millis(fastrand::u64(30..max_ms));
+    while Instant::now() < until {
+        if let Ok(Some(_)) = child.try_wait() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().ok(); // SIGKILL on Unix: no chance to tidy up.
+    child.wait().ok();
+    false
+}
+
+struct Expect {
+    task_titles: Vec<(String, String)>,
+    note_bodies: Vec<(String, String)>,
+    tags_added: Vec<(String, String)>,
+    tags_removed: Vec<(String, String)>,
+    cities: Vec<(String, String)>,
+    completed: Vec<(String, String)>,
+    notes_deleted: Vec<(String, String)>,
+}
+
+/// 200 edits over 25 contacts: creates, updates, completes, deletes, tags.
+fn queue_edits(cache: &mut Cache, sandbox_data: &rolo::sandbox::store::Store) -> Expect {
+    let mut e = Expect {
+        task_titles: vec![],
+        note_bodies: vec![],
+        tags_added: vec![],
+        tags_removed: vec![],
+        cities: vec![],
+        completed: vec![],
+        notes_deleted: vec![],
+    };
+    let ids = sandbox_data.contact_ids();
+    let mut ops = Vec::new();
+    for (i, cid) in ids.iter().take(25).enumerate() {
+        let cid = cid.clone();
+        for suffix in ["a", "b"] {
+            let title = format!("durable task {i}{suffix}");
+            ops.push(ApiOp::CreateTask {
+                contact_id: cid.clone(),
+                task: NewTask {
+                    title: title.clone(),
+                    body: Some("queued while offline".into()),
+                    due_date: "2026-12-01T15:00:00.000Z".into(),
+                    completed: false,
+                    assigned_to: None,
+                },
+            });
+            e.task_titles.push((cid.clone(), title));
+        }
+        let body = format!("durable note {i}");
+        ops.push(ApiOp::CreateNote {
+            contact_id: cid.clone(),
+            note: NewNote {
+                body: body.clone(),
+                ..NewNote::default()
+            },
+        });
+        e.note_bodies.push((cid.clone(), body));
+        let tag = format!("durable-{i}");
+        ops.push(ApiOp::AddTags {
+            contact_id: cid.clone(),
+            tags: vec![tag.clone()],
+        });
+        e.tags_added.push((cid.clone(), tag));
+        let city = format!("Durable City {i}");
+        ops.push(ApiOp::UpdateContact {
+            id: cid.clone(),
+            update: ContactUpdate::new().set(ContactField::City, Some(&city)),
+        });
+        e.cities.push((cid.clone(), city));
+        match sandbox_data
+            .tasks_of(&cid)
+            .iter()
+            .find(|t| t["completed"] == json!(false))
+        {
+            Some(t) => {
+                let tid = t["id"].as_str().unwrap().to_string();
+                ops.push(ApiOp::SetTaskCompleted {
+                    contact_id: cid.clone(),
+                    task_id: tid.clone(),
+                    completed: true,
+                });
+                e.completed.push((cid.clone(), tid));
+            }
+            None => {
+                let tag = format!("durable-extra-{i}");
+                ops.push(ApiOp::AddTags {
+                    contact_id: cid.clone(),
+                    tags: vec![tag.clone()],
+                });
+                e.tags_added.push((cid.clone(), tag));
+            }
+        }
+        match sandbox_data.notes_of(&cid).first() {
+            Some(n) => {
+                let nid = n["id"].as_str().unwrap().to_string();
+                ops.push(ApiOp::DeleteNote {
+                    contact_id: cid.clone(),
+                    note_id: nid.clone(),
+                });
+                e.notes_deleted.push((cid.clone(), nid));
+            }
+            None => {
+                let body = format!("durable note {i} bis");
+                ops.push(ApiOp::CreateNote {
+                    contact_id: cid.clone(),
+                    note: NewNote {
+                        body: body.clone(),
+                        ..NewNote::default()
+                    },
+                });
+                e.note_bodies.push((cid.clone(), body));
+            }
+        }
+        // Added, then removed again: order matters within a contact.
+        let fleeting = format!("fleeting-{i}");
+        ops.push(ApiOp::RemoveTags {
+            contact_id: cid.clone(),
+            tags: vec![fleeting.clone()],
+        });
+        e.tags_removed.push((cid.clone(), fleeting));
+    }
+    assert_eq!(ops.len(), 200);
+    for op in &ops {
+        cache.enqueue(op).unwrap();
+    }
+    e
+}
+
+fn count(items: &[serde_json::Map<String, Value>], field: &str, value: &str) -> usize {
+    items.iter().filter(|x| x[field] == json!(value)).count()
+}
+
+#[test]
+fn two_hundred_edits_survive_sigkill_and_an_outage_exactly_once() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let home = std::env::temp_dir().join(format!(
+        "rolo-durability-{}-{}",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    let port = free_port();
+    let mut config = support::config(60);
+    // The client keeps to its own limit; the server's would only add 429s
+    // across restarts (each process starts with a fresh budget).
+    config.rate_limit.max = 100_000;
+    // Each change is made at once but confirmed 60 ms later: a kill in
+    // that window leaves an edit applied on the server and not confirmed
+    // on disk, which is what the replay must not apply twice.
+    config.faults = Faults {
+        latency_ms: 5,
+        reply_latency_ms: 60,
+        ..Faults::default()
+    };
+    // The same seed the sandbox will use: its ids, tasks and notes.
+    let before = rolo::sandbox::store::Store::seeded(support::LOCATION, 60, config.seed);
+    let path = Caching::In(home.join("data"))
+        .path_for(support::LOCATION)
+        .unwrap();
+    let expect = {
+        let mut cache = Cache::open(&path).unwrap();
+        queue_edits(&mut cache, &before)
+    };
+    let pending = || Cache::open(&path).unwrap().outbox_counts().unwrap();
+
+    // HighLevel is down: rolo retries, and is killed while it does.
+    for _ in 0..3 {
+        run_and_kill(push(port, &home), 600);
+    }
+    assert_eq!(pending().pending, 200, "nothing is lost while down");
+
+    // HighLevel comes back. Kill rolo at random points while it drains.
+    let sandbox: Sandbox = runtime
+        .block_on(Sandbox::start(
+            config,
+            SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        ))
+        .expect("the sandbox takes the port");
+    let mut kills = 0;
+    let mut finished = false;
+    for _ in 0..60 {
+        if pending().pending == 0 {
+            break;
+        }
+        if run_and_kill(push(port, &home), 400) {
+            finished = pending().pending == 0;
+        } else {
+            kills += 1;
+        }
+    }
+    // Whatever is left goes out in one last, uninterrupted run.
+    if pending().pending > 0 {
+        let status = push(port, &home).wait().unwrap();
+        assert!(status.success(), "the last push ends well: {status}");
+        finished = true;
+    }
+    let _ = finished;
+    eprintln!("{kills} kills during the drain");
+    assert!(kills >= 3, "the drain was interrupted ({kills} kills)");
+    let left = pending();
+    assert_eq!((left.pending, left.attention), (0, 0));
+
+    sandbox.with_store(|s| {
+        for (cid, title) in &expect.task_titles {
+            assert_eq!(count(s.tasks_of(cid), "title", title), 1, "{title}");
+        }
+        for (cid, body) in &expect.note_bodies {
+            assert_eq!(count(s.notes_of(cid), "body", body), 1, "{body}");
+        }
+        for (cid, tag) in &expect.tags_added {
+            let tags = &s.contact(cid).unwrap()["tags"];
+            assert!(tags.as_array().unwrap().contains(&json!(tag)), "{tag}");
+        }
+        for (cid, tag) in &expect.tags_removed {
+            let tags = &s.contact(cid).unwrap()["tags"];
+            assert!(!tags.as_array().unwrap().contains(&json!(tag)), "{tag}");
+        }
+        for (cid, city) in &expect.cities {
+            assert_eq!(s.contact(cid).unwrap()["city"], json!(city));
+        }
+        for (cid, tid) in &expect.completed {
+            assert_eq!(count(s.tasks_of(cid), "id", tid), 1);
+            let t = s
+                .tasks_of(cid)
+                .iter()
+                .find(|t| t["id"] == json!(tid))
+                .unwrap();
+            assert_eq!(t["completed"], json!(true), "{tid}");
+        }
+        for (cid, nid) in &expect.notes_deleted {
+            assert_eq!(count(s.notes_of(cid), "id", nid), 0, "{nid}");
+        }
+        // No stray creations: seeded plus queued, no more.
+        for cid in before.contact_ids().iter().take(25) {
+            let queued_tasks = expect.task_titles.iter().filter(|(c, _)| c == cid).count();
+            assert_eq!(
+                s.tasks_of(cid).len(),
+                before.tasks_of(cid).len() + queued_tasks,
+                "tasks of {cid}"
+            );
+            let queued_notes = expect.note_bodies.iter().filter(|(c, _)| c == cid).count();
+            let deleted = expect
+                .notes_deleted
+                .iter()
+                .filter(|(c, _)| c == cid)
+                .count();
+            assert_eq!(
+                s.notes_of(cid).len(),
+                before.notes_of(cid).len() + queued_notes - deleted,
+                "notes of {cid}"
+            );
+        }
+    });
+    let _ = std::fs::remove_dir_all(&home);
+}
