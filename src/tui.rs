@@ -35,6 +35,15 @@ pub struct Session {
     local: Option<LocalSession>,
 }
 
+/// A cache opened: the session, the top of the list, how many contacts
+/// it holds, and what was done about damage.
+type Opened = (
+    LocalSession,
+    Vec<crate::api::model::Contact>,
+    u64,
+    Option<String>,
+);
+
 /// The cache side of a session: reads and writes on this thread, the
 /// outbox worker and the sync in tasks of their own.
 struct LocalSession {
@@ -49,32 +58,37 @@ struct LocalSession {
 }
 
 impl LocalSession {
-    /// Opens the cache (moving a damaged one aside) and reads the list.
-    fn open(
-        client: &Client,
-        path: &std::path::Path,
-    ) -> Result<
-        (
-            LocalSession,
-            Vec<crate::api::model::Contact>,
-            Option<String>,
-        ),
-        String,
-    > {
+    /// Opens the cache (moving a damaged one aside) and reads the top of
+    /// the list, for the first screen; a thread reads the rest.
+    fn open(client: &Client, path: &std::path::Path, rows: usize) -> Result<Opened, String> {
         let (mut cache, mut recovery) = Cache::open_or_recover(path).map_err(|e| e.to_string())?;
-        let contacts = match cache.load_contacts() {
-            Ok(c) => c,
+        let first = cache
+            .contact_count()
+            .and_then(|n| cache.first_contacts(rows).map(|f| (f, n)));
+        let (first, count) = match first {
+            Ok(f) => f,
             Err(e) if e.is_corrupt() => {
                 drop(cache);
                 let (c, r) = Cache::recover(path, e.to_string()).map_err(|e| e.to_string())?;
                 cache = c;
                 recovery = Some(r);
-                Vec::new()
+                (Vec::new(), 0)
             }
             Err(e) => return Err(e.to_string()),
         };
         let (outbox, outbox_rx) = Outbox::spawn(client.clone(), path).map_err(|e| e.to_string())?;
         let (sync_tx, sync_rx) = tokio::sync::mpsc::unbounded_channel();
+        // The whole list, read and indexed off the loop.
+        let (tx, at) = (sync_tx.clone(), path.to_path_buf());
+        std::thread::spawn(move || {
+            let event = match Cache::open(&at).and_then(|c| c.load_contacts()) {
+                Ok(list) => Event::ListLoaded(Box::new(crate::app::prepare(list))),
+                Err(e) => Event::Info(format!(
+                    "Could not read the cached contacts ({e}); they come from HighLevel instead"
+                )),
+            };
+            let _ = tx.send(event);
+        });
         Ok((
             LocalSession {
                 path: path.to_path_buf(),
@@ -86,7 +100,8 @@ impl LocalSession {
                 sync_rx,
                 sync_task: None,
             },
-            contacts,
+            first,
+            count,
             recovery.map(|r| r.to_string()),
         ))
     }
@@ -196,15 +211,16 @@ impl Session {
         let zone = settings
             .offset
             .map_or(crate::zone::Zone::Local, crate::zone::Zone::Fixed);
+        let rows = usize::from(size.height.max(24)) * 2;
         let opened = caching
             .path_for(&location)
-            .map(|path| LocalSession::open(&client, &path));
+            .map(|path| LocalSession::open(&client, &path, rows));
         let (api, api_rx) = ApiHandle::spawn(client, ActorConfig::default());
         let (mut state, mut commands, local) = match opened {
-            Some(Ok((local, contacts, recovered))) => {
+            Some(Ok((local, first, count, recovered))) => {
                 let synced = local.cache.synced_at().ok().flatten();
                 let (mut state, commands) =
-                    State::from_cache(&location, Utc::now(), zone, contacts, synced);
+                    State::from_cache(&location, Utc::now(), zone, first, count, synced);
                 state.error = recovered;
                 (state, commands, Some(local))
             }

@@ -771,6 +771,36 @@ mod cached {
     }
 
     #[test]
+    fn the_first_screen_comes_before_the_whole_list() {
+        let f = fixture(60);
+        let mut by_name = f.contacts.clone();
+        by_name.sort_by_key(|c| rolo::search::fold(&c.display_name()));
+        let first: Vec<_> = by_name.iter().take(10).cloned().collect();
+        let (mut s, commands) = rolo::app::State::from_cache(
+            "sandbox-location",
+            support::app::now(),
+            chrono::FixedOffset::east_opt(0).unwrap(),
+            first,
+            100_000,
+            Some(synced()),
+        );
+        assert!(commands.is_empty(), "no sync before the list is read");
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 16)).unwrap();
+        t.draw(|f| rolo::ui::render(&s, f)).unwrap();
+        let text = screen(&t);
+        assert!(text.contains("Contacts 100000"), "{text}");
+        assert!(text.contains("reading 100,000 cached contacts"), "{text}");
+        assert!(text.contains(&by_name[1].display_name()), "{text}");
+        let out = rolo::app::update(
+            &mut s,
+            Event::ListLoaded(Box::new(rolo::app::prepare(f.contacts.clone()))),
+        );
+        assert_eq!(out, vec![Command::Sync { full: false }]);
+        assert_eq!(s.contacts.len(), 60);
+        assert_eq!(s.local.cached, None);
+    }
+
+    #[test]
     fn synced_rows_change_in_place_and_the_cursor_stays() {
         let f = fixture(60);
         let mut h = Harness::cached(&f, Some(synced()));

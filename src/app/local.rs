@@ -26,6 +26,8 @@ pub struct Local {
     pub waiting: HashSet<String>,
     /// Why the last attempt to send an edit failed.
     pub outbox_error: Option<String>,
+    /// While the cached list is still being read: how many it holds.
+    pub cached: Option<u64>,
 }
 
 impl Local {
@@ -33,6 +35,12 @@ impl Local {
     pub fn freshness(&self, now: DateTime<Utc>) -> Option<String> {
         if !self.enabled {
             return None;
+        }
+        if let Some(n) = self.cached {
+            return Some(format!(
+                "reading {} cached contacts…",
+                crate::cache::sync::thousands(n)
+            ));
         }
         if let Some(p) = &self.sync
             && (p.full || p.done > 0)

@@ -93,6 +93,48 @@ pub enum Event {
     OutboxEntries(Vec<OutboxEntry>),
     /// A contact's data as cached, for the detail pane while it loads.
     Cached(Box<Cached>),
+    /// The whole cached list, read and indexed off the loop.
+    ListLoaded(Box<Prepared>),
+}
+
+/// A list read and indexed away from the event loop, ready to swap in.
+pub struct Prepared {
+    contacts: Vec<Contact>,
+    index: Index,
+    by_id: HashMap<String, usize>,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Prepared({} contacts)", self.contacts.len())
+    }
+}
+
+impl Clone for Prepared {
+    fn clone(&self) -> Self {
+        prepare(self.contacts.clone())
+    }
+}
+
+/// Builds the list's search index: slow for a big list, so the runtime
+/// calls it on another thread and sends the result as `Event::ListLoaded`.
+pub fn prepare(contacts: Vec<Contact>) -> Prepared {
+    let by_id = contacts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.clone(), i))
+        .collect();
+    let mut index = Index::default();
+    for c in &contacts {
+        index.push(Entry::new(c));
+    }
+    // Rank now (by name, and the search arena), not on the first keystroke.
+    let _ = index.search("");
+    Prepared {
+        contacts,
+        index,
+        by_id,
+    }
 }
 
 #[allow(clippy::large_enum_variant)]
@@ -433,11 +475,16 @@ impl State {
 
     /// A state drawn from the cache at once: the contacts as last synced,
     /// then a sync in the background brings them up to date.
+    ///
+    /// `first` is the top of the list, enough for the first screen; the
+    /// whole list follows as `Event::ListLoaded` (`cached` contacts), and
+    /// then the sync starts.
     pub fn from_cache(
         location: &str,
         now: DateTime<Utc>,
         zone: impl Into<crate::zone::Zone>,
-        contacts: Vec<Contact>,
+        first: Vec<Contact>,
+        cached: u64,
         synced_at: Option<DateTime<Utc>>,
     ) -> (State, Vec<Command>) {
         let (mut s, _) = State::new(location, now, zone);
@@ -445,34 +492,23 @@ impl State {
         s.pending = 0;
         s.local.enabled = true;
         s.local.synced_at = synced_at;
-        s.set_contacts(contacts);
-        s.list_status = if s.contacts.is_empty() && synced_at.is_none() {
+        s.local.cached = Some(cached);
+        s.swap_in(prepare(first));
+        s.list_status = if cached == 0 && synced_at.is_none() {
             Remote::Loading
         } else {
             Remote::Loaded(())
         };
-        s.local.sync = Some(crate::cache::sync::Progress {
-            done: 0,
-            total: 0,
-            left: None,
-            full: synced_at.is_none(),
-        });
-        (s, vec![Command::Sync { full: false }])
+        (s, Vec::new())
     }
 
-    /// Replaces the whole list at once (one index build, not one per row).
-    fn set_contacts(&mut self, contacts: Vec<Contact>) {
-        self.by_id = contacts
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.clone(), i))
-            .collect();
-        self.index = Index::default();
-        for c in &contacts {
-            self.index.push(Entry::new(c));
-        }
-        self.contacts = contacts;
-        self.refilter();
+    /// Puts a prepared list in place, keeping the cursor's contact.
+    fn swap_in(&mut self, p: Prepared) {
+        let keep = self.selected_contact().map(|c| c.id.clone());
+        self.contacts = p.contacts;
+        self.index = p.index;
+        self.by_id = p.by_id;
+        self.refilter_on(keep);
     }
 
     /// Applies the config's settings for this run.
@@ -1003,6 +1039,27 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
             }
         }
         Event::Cached(c) => on_cached(s, *c),
+        Event::ListLoaded(p) => {
+            // What changed on screen meanwhile (a detail fetch, an edit)
+            // is newer than the file.
+            let shown = std::mem::take(&mut s.contacts);
+            s.swap_in(*p);
+            let changed: Vec<Contact> = shown
+                .into_iter()
+                .filter(|c| s.contact_by_id(&c.id) != Some(c))
+                .collect();
+            if !changed.is_empty() {
+                s.merge_contacts(changed);
+            }
+            s.local.cached = None;
+            s.local.sync = Some(crate::cache::sync::Progress {
+                done: 0,
+                total: 0,
+                left: None,
+                full: s.local.synced_at.is_none(),
+            });
+            out.push(Command::Sync { full: false });
+        }
     }
     out
 }

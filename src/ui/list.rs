@@ -13,7 +13,9 @@ use crate::theme::Theme;
 
 pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let focused = matches!(s.focus, Focus::List | Focus::Search);
-    let count = if s.query.trim().is_empty() {
+    let count = if let Some(n) = s.local.cached {
+        format!(" Contacts {n} ")
+    } else if s.query.trim().is_empty() {
         format!(" Contacts {} ", s.contacts.len())
     } else {
         format!(" Contacts {}/{} ", s.hits.len(), s.contacts.len())

@@ -125,7 +125,8 @@ impl Harness {
             "sandbox-location",
             now(),
             FixedOffset::east_opt(0).unwrap(),
-            f.contacts.clone(),
+            Vec::new(),
+            f.contacts.len() as u64,
             synced_at,
         );
         let mut h = Harness {
@@ -136,6 +137,10 @@ impl Harness {
             effects: Vec::new(),
         };
         h.absorb(commands);
+        // The runtime's reader thread delivers the whole list.
+        h.send(Event::ListLoaded(Box::new(rolo::app::prepare(
+            f.contacts.clone(),
+        ))));
         h
     }
 
