@@ -400,7 +400,7 @@ impl Cache {
     pub fn load_contacts(&self) -> Result<Vec<Contact>> {
         // Read in storage order (a sequential scan), then sort: much faster
         // than walking an index and fetching each row.
-        let mut rows = self.slim_rows(
+        let rows = self.slim_rows(
             "SELECT id, name, first_name, last_name, email, phone, company, tags,
                     date_added, date_updated, ord FROM contacts",
             [],
