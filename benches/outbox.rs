@@ -148,7 +148,7 @@ fn main() {
         let before = frames.lock().unwrap().len();
         let sent = Instant::now();
         writer
-            .write_all(if presses % 2 == 0 { b"j" } else { b"k" })
+            .write_all(if presses.is_multiple_of(2) { b"j" } else { b"k" })
             .expect("key");
         writer.flush().ok();
         presses += 1;
@@ -169,7 +169,7 @@ fn main() {
         };
         latencies.push(answered.map_or(Duration::from_secs(10), |t| t - sent));
         std::thread::sleep(Duration::from_millis(100));
-        if presses % 20 == 0 {
+        if presses.is_multiple_of(20) {
             let counts = Cache::open(&path)
                 .and_then(|c| c.outbox_counts())
                 .expect("counts");
