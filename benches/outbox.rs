@@ -148,7 +148,11 @@ fn main() {
         let before = frames.lock().unwrap().len();
         let sent = Instant::now();
         writer
-            .write_all(if presses.is_multiple_of(2) { b"j" } else { b"k" })
+            .write_all(if presses.is_multiple_of(2) {
+                b"j"
+            } else {
+                b"k"
+            })
             .expect("key");
         writer.flush().ok();
         presses += 1;

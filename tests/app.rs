@@ -404,7 +404,7 @@ fn contact_edit_sends_only_changed_fields_and_blocks_invalid_email() {
     h.send(ctrl('s'));
     let req = h.take(|op| matches!(op, ApiOp::UpdateContact { .. }));
     match &req.op {
-        ApiOp::UpdateContact { id, update } => {
+        ApiOp::UpdateContact { id, update, .. } => {
             assert_eq!(id, &c.id);
             assert_eq!(
                 update.to_json(),

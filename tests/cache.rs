@@ -381,3 +381,53 @@ async fn a_refused_edit_waits_for_the_user_and_deletes_of_missing_things_are_don
     assert!(outbox.cache().discard(entries[0].seq).unwrap());
     outbox.stop();
 }
+
+#[tokio::test]
+async fn a_field_changed_on_the_server_meanwhile_is_a_conflict_for_the_user() {
+    let sb = support::sandbox(support::config(5)).await;
+    let client = support::client(&sb);
+    let path = temp_db("conflict");
+    let (mut outbox, mut events) = Outbox::spawn(client, &path).unwrap();
+    let ids = sb.with_store(|s| s.contact_ids());
+    let (a, b) = (ids[0].clone(), ids[1].clone());
+    for id in [&a, &b] {
+        sb.with_store(|s| s.update_contact(id, &json!({ "city": "Austin" })).unwrap());
+    }
+    // Someone else edits `a` in the web app after rolo read it.
+    sb.with_store(|s| s.update_contact(&a, &json!({ "city": "Boston" })).unwrap());
+    let edit = |id: &str| ApiOp::UpdateContact {
+        id: id.into(),
+        update: ContactUpdate::new().set(ContactField::City, Some("Chicago")),
+        base: Some(ContactUpdate::new().set(ContactField::City, Some("Austin"))),
+    };
+    outbox.submit(RequestId(1), &edit(&a)).unwrap();
+    outbox.submit(RequestId(2), &edit(&b)).unwrap();
+    let mut answers = HashMap::new();
+    while answers.len() < 2 {
+        if let Some(OutboxEvent::Answer(e)) = events.recv().await {
+            answers.insert(e.id, e.result);
+        }
+    }
+    let err = answers[&RequestId(1)].as_ref().unwrap_err().to_string();
+    assert!(
+        err.contains("\"Boston\"") && err.contains("\"Chicago\"") && err.contains("\"Austin\""),
+        "both values are shown: {err}"
+    );
+    assert!(answers[&RequestId(2)].is_ok(), "no conflict, no fuss");
+    let city = |id: &str| sb.with_store(|s| s.contact(id).unwrap()["city"].clone());
+    assert_eq!(city(&a), json!("Boston"), "theirs was not overwritten");
+    assert_eq!(city(&b), json!("Chicago"));
+    // The user picks their own value: sent again, it overwrites.
+    let seq = outbox.cache().outbox().unwrap()[0].seq;
+    outbox.cache().retry(seq, None).unwrap();
+    outbox.kick();
+    support::eventually("the chosen value is sent", || async {
+        city(&a) == json!("Chicago")
+    })
+    .await;
+    support::eventually("the outbox empties", || async {
+        outbox.cache().outbox().unwrap().is_empty()
+    })
+    .await;
+    outbox.stop();
+}

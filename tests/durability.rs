@@ -116,6 +116,7 @@ fn queue_edits(cache: &mut Cache, sandbox_data: &rolo::sandbox::store::Store) ->
         ops.push(ApiOp::UpdateContact {
             id: cid.clone(),
             update: ContactUpdate::new().set(ContactField::City, Some(&city)),
+            base: None,
         });
         e.cities.push((cid.clone(), city));
         match sandbox_data

@@ -63,6 +63,11 @@ pub enum ApiOp {
     UpdateContact {
         id: String,
         update: ContactUpdate,
+        /// The same fields as the user saw them before the edit: sent
+        /// later (from the outbox), a field changed on the server since is
+        /// a conflict for the user to settle, not something to overwrite.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        base: Option<ContactUpdate>,
     },
     DeleteContact {
         id: String,
@@ -189,7 +194,7 @@ impl ApiOp {
             ApiOp::BusinessContacts { business_id, .. } => format!("list business {business_id}"),
             ApiOp::FindDuplicate { .. } => "look for a duplicate contact".into(),
             ApiOp::CreateContact(_) => "create a contact".into(),
-            ApiOp::UpdateContact { id, update } => {
+            ApiOp::UpdateContact { id, update, .. } => {
                 format!(
                     "update contact {id} ({})",
                     update.keys().collect::<Vec<_>>().join(", ")
@@ -240,7 +245,7 @@ impl ApiOp {
                 R::Duplicate(c.find_duplicate(email.as_deref(), phone.as_deref()).await?)
             }
             ApiOp::CreateContact(n) => R::Contact(c.create_contact(&n).await?),
-            ApiOp::UpdateContact { id, update } => {
+            ApiOp::UpdateContact { id, update, .. } => {
                 R::Contact(c.update_contact(&id, &update).await?)
             }
             ApiOp::DeleteContact { id } => {

@@ -85,6 +85,10 @@ pub enum ApiError {
 
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+
+    /// The contact changed on the server since the user read it.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 fn rate_limited_message(scope: RateScope, retry_after: Option<Duration>) -> String {

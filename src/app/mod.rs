@@ -1874,11 +1874,12 @@ fn undo(s: &mut State, out: &mut Vec<Command>) {
         }
         Undo::ContactEdited { before, after } => {
             let update = ContactUpdate::diff(&after, &before);
+            let base = Some(ContactUpdate::diff(&before, &after));
             let id = before.id.clone();
             s.replace_contact(&id, (*before).clone());
             s.request(
                 out,
-                ApiOp::UpdateContact { id, update },
+                ApiOp::UpdateContact { id, update, base },
                 Priority::Interactive,
                 None,
                 Purpose::UpdateContact { before: after },
@@ -2500,6 +2501,7 @@ fn contact_key(
                 s.notice = Some("No changes.".into());
                 return None;
             }
+            let base = ContactUpdate::diff(&after, &before);
             s.replace_contact(&before.id, after.clone());
             s.undo.push(Undo::ContactEdited {
                 before: Box::new(before.clone()),
@@ -2509,6 +2511,7 @@ fn contact_key(
                 out,
                 ApiOp::UpdateContact {
                     id: before.id.clone(),
+                    base: Some(base),
                     update,
                 },
                 Priority::Interactive,

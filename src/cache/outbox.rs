@@ -235,10 +235,21 @@ impl Cache {
             .map_err(|e| self.err(e))
     }
 
-    /// Sends an edit that needed attention again, changed or not.
+    /// Sends an edit that needed attention again, changed or not. Sent
+    /// again, a contact update overwrites: the user has seen the conflict.
     pub fn retry(&self, seq: i64, op: Option<&ApiOp>) -> Result<()> {
         let conn = self.conn();
+        let stored = match op {
+            Some(_) => None,
+            None => self.outbox_entry(seq)?.map(|e| e.op),
+        };
+        let op = op.or(stored.as_ref());
         if let Some(op) = op {
+            let mut op = op.clone();
+            if let ApiOp::UpdateContact { base, .. } = &mut op {
+                *base = None;
+            }
+            let op = &op;
             conn.execute(
                 "UPDATE outbox SET op = ?2, description = ?3 WHERE seq = ?1",
                 params![
@@ -659,6 +670,17 @@ fn backoff(attempts: u32, e: &ApiError) -> Duration {
 
 /// Sends one edit. A create tried before first looks for its result.
 pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResponse, ApiError> {
+    if let ApiOp::UpdateContact {
+        id,
+        update,
+        base: Some(base),
+    } = &entry.op
+    {
+        let now = client.get_contact(id).await?;
+        if let Some(conflict) = conflict(&now, update, base) {
+            return Err(ApiError::Conflict(conflict));
+        }
+    }
     if entry.attempts > 0
         && let Some(found) = already_created(client, entry).await?
     {
@@ -676,6 +698,36 @@ pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResp
         }
         r => r,
     }
+}
+
+/// The fields the server changed since the user read them, and the user
+/// changed too: both values, for the user to choose.
+pub fn conflict(server: &Contact, update: &ContactUpdate, base: &ContactUpdate) -> Option<String> {
+    let now = serde_json::to_value(server).unwrap_or_default();
+    let base = base.to_json();
+    let mine = update.to_json();
+    let text = |v: Option<&serde_json::Value>| -> String {
+        match v {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        }
+    };
+    let mut clashes = Vec::new();
+    for (field, was) in base.as_object()?.iter() {
+        let (was, theirs, yours) = (text(Some(was)), text(now.get(field)), text(mine.get(field)));
+        if theirs != was && theirs != yours {
+            clashes.push(format!(
+                "{field} is now \"{theirs}\" in HighLevel (it was \"{was}\"); yours: \"{yours}\""
+            ));
+        }
+    }
+    (!clashes.is_empty()).then(|| {
+        format!(
+            "changed in HighLevel since you read it: {}. Send again (r) to keep yours, or discard (d) to keep theirs",
+            clashes.join("; ")
+        )
+    })
 }
 
 /// What an earlier attempt of a create made, if the server has it.
@@ -905,6 +957,7 @@ mod tests {
             ApiOp::UpdateContact {
                 id: "c".into(),
                 update: ContactUpdate::new().set(ContactField::Email, Some("a@b.c")),
+                base: Some(ContactUpdate::new().set(ContactField::Email, None)),
             },
             ApiOp::DeleteContact { id: "c".into() },
             ApiOp::CreateTask {
