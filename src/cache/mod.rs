@@ -308,7 +308,10 @@ impl Cache {
             });
         }
         for (i, step) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
-            let tx = self.conn.transaction().map_err(|e| classify(&path, e))?;
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(|e| classify(&path, e))?;
             tx.execute_batch(step).map_err(|e| classify(&path, e))?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)
                 .map_err(|e| classify(&path, e))?;
@@ -485,14 +488,20 @@ impl Cache {
         first_ord: Option<i64>,
     ) -> Result<()> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| classify(&path, e))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| classify(&path, e))?;
         put_contacts_tx(&tx, contacts, pass, first_ord).map_err(|e| classify(&path, e))?;
         tx.commit().map_err(|e| classify(&path, e))
     }
 
     pub fn delete_contact(&mut self, id: &str) -> Result<()> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| classify(&path, e))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| classify(&path, e))?;
         for table in ["contacts", "contact_raw"] {
             tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])
                 .map_err(|e| classify(&path, e))?;
@@ -571,7 +580,7 @@ impl Cache {
     ) -> Result<()> {
         let path = self.path.clone();
         let run = |conn: &mut Connection| -> rusqlite::Result<()> {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.execute(
                 &format!("DELETE FROM {table} WHERE contact_id = ?1"),
                 [contact_id],
@@ -614,7 +623,7 @@ impl Cache {
     pub fn put_location_tags(&mut self, tags: &[LocationTag]) -> Result<()> {
         let path = self.path.clone();
         let run = |conn: &mut Connection| -> rusqlite::Result<()> {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.execute("DELETE FROM location_tags", [])?;
             for t in tags {
                 tx.execute(
@@ -838,6 +847,28 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION + 1);
+    }
+
+    #[test]
+    fn writers_on_two_connections_wait_for_each_other() {
+        let path = temp_path("writers");
+        drop(Cache::open(&path).unwrap());
+        let run = |tag: &'static str| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut c = Cache::open(&path).unwrap();
+                for i in 0..150 {
+                    // No order given: the write starts with a read.
+                    c.put_contacts(&[contact(&format!("{tag}{i}"), tag)], None, None)?;
+                    c.put_tasks(&format!("{tag}{i}"), &[])?;
+                }
+                Ok::<_, CacheError>(())
+            })
+        };
+        let (a, b) = (run("a"), run("b"));
+        a.join().unwrap().unwrap();
+        b.join().unwrap().unwrap();
+        assert_eq!(Cache::open(&path).unwrap().contact_count().unwrap(), 300);
     }
 
     #[test]

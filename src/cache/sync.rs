@@ -232,7 +232,7 @@ async fn delta(
             let path = cache.path.clone();
             let tx = cache
                 .conn_mut()
-                .transaction()
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(|e| super::classify(&path, e))?;
             put_contacts_tx(&tx, &page.contacts, None, None)
                 .map_err(|e| super::classify(&path, e))?;
@@ -315,7 +315,10 @@ async fn full_pass(
             .or(state.after.take());
         let last = got < u64::from(opts.page_limit) || state.done >= page.total;
         {
-            let tx = cache.conn_mut().transaction().map_err(err)?;
+            let tx = cache
+                .conn_mut()
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(err)?;
             put_contacts_tx(&tx, &page.contacts, Some(state.pass), Some(first_ord)).map_err(err)?;
             tx.execute(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2)
@@ -345,7 +348,10 @@ async fn full_pass(
     }
     // What this pass did not see is gone from the server.
     let removed: Vec<String> = {
-        let tx = cache.conn_mut().transaction().map_err(err)?;
+        let tx = cache
+            .conn_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
         let ids: Vec<String> = {
             let mut stmt = tx
                 .prepare("SELECT id FROM contacts WHERE pass <> ?1")
