@@ -58,13 +58,70 @@ impl From<std::io::Error> for Failure {
 
 pub type Outcome = Result<(), Failure>;
 
-/// Contacts matching `query`, best first: the server's search for the plain
-/// words, then rolo's ranking (exact, prefix, substring, fuzzy) over them.
+/// Styles for terminal output: colour only on a terminal, never with
+/// `NO_COLOR` (or `TERM=dumb`).
+#[derive(Debug, Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn stdout() -> Paint {
+        use std::io::IsTerminal;
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        Paint(std::io::stdout().is_terminal() && !no_color && !dumb)
+    }
+    fn wrap(self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn dim(self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+    fn red(self, s: &str) -> String {
+        self.wrap("31", s)
+    }
+    fn cyan(self, s: &str) -> String {
+        self.wrap("36", s)
+    }
+}
+
+/// The synced cache of the client's location, if there is one.
+pub fn synced_cache(client: &Client) -> Option<crate::cache::Cache> {
+    if std::env::var_os("ROLO_NO_CACHE").is_some_and(|v| !v.is_empty()) {
+        return None;
+    }
+    let path = crate::cache::default_path(client.location_id())?;
+    if !path.exists() {
+        return None;
+    }
+    let cache = crate::cache::Cache::open(&path).ok()?;
+    cache.synced_at().ok().flatten().map(|_| cache)
+}
+
+/// Contacts matching `query`, best first, with rolo's ranking (exact,
+/// prefix, substring, fuzzy): from the local cache once a sync has filled
+/// it, else over the server's search for the plain words.
 pub async fn find_contacts(
     client: &Client,
     query: &str,
     limit: usize,
 ) -> Result<Vec<(Contact, Tier)>, Failure> {
+    if let Some(cache) = synced_cache(client) {
+        let found = cache.candidates(query, 5_000)?;
+        let entries: Vec<Entry> = found.iter().map(Entry::new).collect();
+        let hits = search::search(query, &entries);
+        return Ok(hits
+            .into_iter()
+            .take(limit)
+            .map(|h| (found[h.index].clone(), h.tier))
+            .collect());
+    }
     let words: Vec<&str> = query
         .split_whitespace()
         .filter(|w| !w.starts_with('#') && !w.contains(':'))
@@ -158,9 +215,14 @@ pub async fn find(client: &Client, query: &str, limit: usize, as_json: bool) -> 
     if found.is_empty() {
         return Err(Failure::new(1, format!("no contact matches {query:?}")));
     }
+    let paint = Paint::stdout();
     let mut out = std::io::stdout().lock();
     for (c, _) in &found {
-        writeln!(out, "{}  {}", c.id, one_line(c))?;
+        let line = one_line(c);
+        // The name in bold, the rest as is, the id dim.
+        let name_len = sanitize(&c.display_name()).len();
+        let (name, rest) = line.split_at(name_len.min(line.len()));
+        writeln!(out, "{}  {}{rest}", paint.dim(&c.id), paint.bold(name))?;
     }
     Ok(())
 }
@@ -223,8 +285,14 @@ pub async fn show(client: &Client, what: &str, as_json: bool, zone: Zone) -> Out
             "appointments": upcoming,
         }));
     }
+    let paint = Paint::stdout();
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}  ({})", sanitize(&c.display_name()), c.id)?;
+    writeln!(
+        out,
+        "{}  {}",
+        paint.bold(&sanitize(&c.display_name())),
+        paint.dim(&format!("({})", c.id))
+    )?;
     let fields = [
         ("email", &c.email),
         ("phone", &c.phone),
@@ -234,7 +302,7 @@ pub async fn show(client: &Client, what: &str, as_json: bool, zone: Zone) -> Out
     ];
     for (k, v) in fields {
         if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
-            writeln!(out, "  {k:<8} {}", sanitize(v))?;
+            writeln!(out, "  {} {}", paint.dim(&format!("{k:<8}")), sanitize(v))?;
         }
     }
     if !c.tags().is_empty() {
@@ -243,25 +311,51 @@ pub async fn show(client: &Client, what: &str, as_json: bool, zone: Zone) -> Out
             .iter()
             .map(|t| format!("#{}", sanitize(t)))
             .collect();
-        writeln!(out, "  {:<8} {}", "tags", tags.join(" "))?;
-    }
-    writeln!(out, "Open tasks ({})", open.len())?;
-    for t in &open {
-        let when = due_in(t, now);
         writeln!(
             out,
-            "  {}  {}  [{}]",
-            sanitize(t.title.as_deref().unwrap_or("")),
-            when,
-            t.id
+            "  {} {}",
+            paint.dim(&format!("{:<8}", "tags")),
+            paint.cyan(&tags.join(" "))
         )?;
     }
-    writeln!(out, "Recent notes ({} of {})", recent.len(), notes.len())?;
+    writeln!(
+        out,
+        "{}",
+        paint.bold(&format!("Open tasks ({})", open.len()))
+    )?;
+    for t in &open {
+        let when = due_in(t, now);
+        let when = if when.contains("overdue") {
+            paint.red(&when)
+        } else {
+            when
+        };
+        writeln!(
+            out,
+            "  {}  {}  {}",
+            sanitize(t.title.as_deref().unwrap_or("")),
+            when,
+            paint.dim(&format!("[{}]", t.id))
+        )?;
+    }
+    writeln!(
+        out,
+        "{}",
+        paint.bold(&format!(
+            "Recent notes ({} of {})",
+            recent.len(),
+            notes.len()
+        ))
+    )?;
     for n in &recent {
         let first = n.body.as_deref().unwrap_or("").lines().next().unwrap_or("");
         writeln!(out, "  {}", crate::text::snippet(first, 100))?;
     }
-    writeln!(out, "Upcoming appointments ({})", upcoming.len())?;
+    writeln!(
+        out,
+        "{}",
+        paint.bold(&format!("Upcoming appointments ({})", upcoming.len()))
+    )?;
     for a in &upcoming {
         let when = a
             .start()
@@ -302,16 +396,24 @@ pub async fn today(client: &Client, as_json: bool, zone: Zone) -> Outcome {
     if as_json {
         return print_json(&json!(due));
     }
+    let paint = Paint::stdout();
     let mut out = std::io::stdout().lock();
     for t in &due {
-        let when = due_in(t, now);
+        let when = format!("{:<12}", due_in(t, now));
+        let when = if when.contains("overdue") {
+            paint.red(&when)
+        } else {
+            paint.bold(&when)
+        };
         writeln!(
             out,
-            "{:<12} {}  [contact {} · task {}]",
-            when,
+            "{when} {}  {}",
             sanitize(t.title.as_deref().unwrap_or("")),
-            t.contact_id.as_deref().unwrap_or("?"),
-            t.id
+            paint.dim(&format!(
+                "[contact {} · task {}]",
+                t.contact_id.as_deref().unwrap_or("?"),
+                t.id
+            ))
         )?;
     }
     if due.is_empty() {

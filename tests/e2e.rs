@@ -49,7 +49,13 @@ impl Tui {
         let home = std::env::temp_dir().join(format!("rolo-e2e-{}", std::process::id()));
         cmd.env("ROLO_CONFIG", home.join("no-config.toml"));
         cmd.env("XDG_STATE_HOME", home.join("state"));
-        cmd.env("XDG_DATA_HOME", home.join("data"));
+        // Each run its own cache and outbox: tests run side by side.
+        cmd.env(
+            "XDG_DATA_HOME",
+            home.join(format!("data-{}", fastrand::u64(..))),
+        );
+        cmd.env_remove("ROLO_DATA_DIR");
+        cmd.env_remove("ROLO_NO_CACHE");
         cmd.env("ROLO_SECRET_STORES", "file");
         for (k, v) in env {
             cmd.env(k, v);
@@ -383,4 +389,34 @@ fn switching_profiles_swaps_the_session() {
     tui.send("q");
     assert!(tui.exit_status().success());
     let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn shell_output_is_coloured_on_a_terminal_and_plain_with_no_color() {
+    let srv = server(0);
+    let (_, name) = quiet_contact(&srv.sandbox);
+    let base = srv.sandbox.base_url();
+    let env = [
+        ("ROLO_BASE_URL", base.as_str()),
+        ("ROLO_LOCATION_ID", "sandbox-location"),
+        ("ROLO_TOKEN", support::TOKEN),
+    ];
+    let bold_name = |tui: &Tui| {
+        let p = tui.parser.lock().unwrap();
+        let screen = p.screen();
+        let text = screen.contents();
+        let row = text.lines().position(|l| l.contains(&name))?;
+        let col = text.lines().nth(row)?.find(&name)?;
+        Some(screen.cell(row as u16, col as u16)?.bold())
+    };
+    let mut tui = Tui::start(&["find", &name], &env, 120, 10);
+    tui.wait_for(&name);
+    assert!(tui.exit_status().success());
+    assert_eq!(bold_name(&tui), Some(true), "bold on a terminal");
+    let mut env_nc = env.to_vec();
+    env_nc.push(("NO_COLOR", "1"));
+    let mut tui = Tui::start(&["find", &name], &env_nc, 120, 10);
+    tui.wait_for(&name);
+    assert!(tui.exit_status().success());
+    assert_eq!(bold_name(&tui), Some(false), "plain with NO_COLOR");
 }

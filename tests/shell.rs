@@ -38,6 +38,8 @@ impl Shell {
             .env("ROLO_LOCATION_ID", support::LOCATION)
             .env("ROLO_CONFIG", self.home.join("none.toml"))
             .env("XDG_STATE_HOME", self.home.join("state"))
+            .env("ROLO_DATA_DIR", self.home.join("data"))
+            .env_remove("ROLO_NO_CACHE")
             .env_remove("ROLO_PROFILE")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -304,4 +306,53 @@ fn due_dates_follow_daylight_saving_in_the_local_zone() {
             .map(|t| t["dueDate"].as_str().unwrap().to_string())
     });
     assert_eq!(due.as_deref(), Some("2027-03-20T14:00:00.000Z"));
+}
+
+#[test]
+fn sync_fills_the_cache_that_find_and_query_then_answer_from_offline() {
+    let sh = Shell::new();
+    let (_, name) = unique(&sh);
+    let o = sh.run(&["sync"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("Synced 120 contacts"), "{out}");
+    // Not a terminal: plain progress lines, no bar, no colour.
+    assert!(err.contains("Syncing contacts 120 / 120"), "{err}");
+    assert!(!out.contains('\x1b') && !err.contains('\x1b'));
+
+    // HighLevel unreachable: the cache answers.
+    let offline = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_rolo"));
+        c.args(args)
+            .env("ROLO_TOKEN", support::TOKEN)
+            .env("ROLO_BASE_URL", "http://127.0.0.1:9")
+            .env("ROLO_LOCATION_ID", support::LOCATION)
+            .env("ROLO_CONFIG", sh.home.join("none.toml"))
+            .env("XDG_STATE_HOME", sh.home.join("state"))
+            .env("ROLO_DATA_DIR", sh.home.join("data"))
+            .env_remove("ROLO_NO_CACHE")
+            .env_remove("ROLO_PROFILE")
+            .output()
+            .unwrap()
+    };
+    let o = offline(&["find", &name, "--json"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["name"], serde_json::json!(name));
+    let o = offline(&["query", &name]);
+    let (out, _) = text(&o);
+    assert!(o.status.success());
+    assert!(out.lines().nth(1).unwrap().contains(&name), "{out}");
+    // Nothing waits in the outbox.
+    let o = sh.run(&["outbox"]);
+    assert!(text(&o).0.contains("Nothing waiting"), "{:?}", text(&o));
+    let o = sh.run(&["outbox", "--json"]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&text(&o).0).unwrap(),
+        serde_json::json!([])
+    );
+    // A second sync fetches changes only.
+    let o = sh.run(&["sync"]);
+    assert!(text(&o).0.contains("changes only"), "{:?}", text(&o));
 }

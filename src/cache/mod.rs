@@ -34,9 +34,12 @@ const MIGRATIONS: &[&str] = &[
         name TEXT, first_name TEXT, last_name TEXT, email TEXT, phone TEXT,
         company TEXT, tags TEXT, date_added TEXT, date_updated TEXT,
         pass INTEGER NOT NULL DEFAULT 0,
-        sort_name TEXT NOT NULL DEFAULT ''
+        sort_name TEXT NOT NULL DEFAULT '',
+        haystack TEXT NOT NULL DEFAULT ''
      );
      CREATE INDEX contacts_sort ON contacts (sort_name, ord);
+     -- Covers `rolo find`'s scan: a narrow read instead of every column.
+     CREATE INDEX contacts_haystack ON contacts (haystack);
      CREATE TABLE contact_raw (id TEXT PRIMARY KEY, raw TEXT NOT NULL);
      CREATE TABLE tasks (contact_id TEXT NOT NULL, id TEXT NOT NULL, raw TEXT NOT NULL,
         PRIMARY KEY (contact_id, id));
@@ -652,10 +655,10 @@ pub(crate) fn put_contacts_tx(
     };
     let mut up = tx.prepare_cached(
         "INSERT INTO contacts (id, ord, name, first_name, last_name, email, phone, company,
-                               tags, date_added, date_updated, pass, sort_name)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, coalesce(?12, 0), ?14)
+                               tags, date_added, date_updated, pass, sort_name, haystack)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, coalesce(?12, 0), ?14, ?15)
          ON CONFLICT (id) DO UPDATE SET
-            sort_name = excluded.sort_name,
+            sort_name = excluded.sort_name, haystack = excluded.haystack,
             ord = CASE WHEN ?13 THEN excluded.ord ELSE contacts.ord END,
             name = excluded.name, first_name = excluded.first_name,
             last_name = excluded.last_name, email = excluded.email, phone = excluded.phone,
@@ -686,6 +689,7 @@ pub(crate) fn put_contacts_tx(
             pass,
             first_ord.is_some(),
             crate::search::fold(&c.display_name()),
+            haystack(c),
         ])?;
         raw.execute(params![
             c.id,
@@ -693,6 +697,108 @@ pub(crate) fn put_contacts_tx(
         ])?;
     }
     Ok(())
+}
+
+/// Everything a search looks at, folded (accents, case) into one line,
+/// with the phone's digits: the quick first pass of `rolo find`.
+fn haystack(c: &Contact) -> String {
+    let mut h = crate::search::fold(&c.display_name());
+    for v in [&c.email, &c.company_name].into_iter().flatten() {
+        h.push(' ');
+        h.push_str(&crate::search::fold(v));
+    }
+    for t in c.tags() {
+        h.push_str(" #");
+        h.push_str(&crate::search::fold(t));
+    }
+    if let Some(p) = &c.phone {
+        h.push(' ');
+        h.extend(p.chars().filter(char::is_ascii_digit));
+    }
+    h
+}
+
+impl Cache {
+    /// The contacts that may match `query`, for the real ranking to sort:
+    /// those whose folded text holds every word, else (a typo, say) those
+    /// holding each word's letters in order. At most `cap`.
+    pub fn candidates(&self, query: &str, cap: usize) -> Result<Vec<Contact>> {
+        let terms: Vec<String> = query
+            .split_whitespace()
+            .map(|w| {
+                let w = w.split_once(':').map_or(w, |(_, v)| v);
+                crate::search::fold(w.trim_start_matches('#'))
+            })
+            .filter(|w| !w.is_empty())
+            .collect();
+        let finders: Vec<memchr::memmem::Finder<'_>> = terms
+            .iter()
+            .map(|t| memchr::memmem::Finder::new(t.as_bytes()))
+            .collect();
+        let mut exact = Vec::new();
+        let mut loose = Vec::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT rowid, haystack FROM contacts")
+                .map_err(|e| self.err(e))?;
+            let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                let hay = r
+                    .get_ref(1)
+                    .map_err(|e| self.err(e))?
+                    .as_bytes()
+                    .unwrap_or(b"");
+                if finders.iter().all(|f| f.find(hay).is_some()) {
+                    exact.push(r.get::<_, i64>(0).map_err(|e| self.err(e))?);
+                } else if exact.is_empty()
+                    && loose.len() < cap
+                    && terms
+                        .iter()
+                        .all(|t| t.chars().count() >= 3 && in_order(t, hay))
+                {
+                    loose.push(r.get::<_, i64>(0).map_err(|e| self.err(e))?);
+                }
+            }
+        }
+        let mut ids = if exact.is_empty() { loose } else { exact };
+        ids.truncate(cap);
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            out.extend(
+                self.slim_rows(
+                    &format!(
+                        "SELECT id, name, first_name, last_name, email, phone, company, tags,
+                                date_added, date_updated, ord
+                         FROM contacts WHERE rowid IN ({list})"
+                    ),
+                    [],
+                )?
+                .into_iter()
+                .map(|(_, c)| c),
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// Whether `needle`'s characters appear in `hay` in order.
+fn in_order(needle: &str, hay: &[u8]) -> bool {
+    let mut rest = hay;
+    for c in needle.chars() {
+        let mut buf = [0u8; 4];
+        let c = c.encode_utf8(&mut buf).as_bytes();
+        match memchr::memmem::find(rest, c) {
+            Some(i) => rest = &rest[i + c.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Tags as one column: joined by the unit separator, or as JSON (behind a
