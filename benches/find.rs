@@ -6,28 +6,15 @@
 //! Run: `cargo bench --bench find` (`-- --quick` for fewer runs).
 
 use std::process::{Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
-use rolo::api::model::Contact;
+use chrono::Utc;
 use rolo::cache::{Cache, Caching};
 
 const LOCATION: &str = "bench-location";
 const QUERIES: [&str; 6] = ["ada", "jose g", "acme roofing", "#vip", "5551", "torvlds"];
-
-fn contacts(n: usize) -> Vec<Contact> {
-    let anchor = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
-    rolo::sandbox::seed::generate(n, 7, LOCATION, anchor)
-        .contacts
-        .into_iter()
-        .map(|m| serde_json::from_value(serde_json::Value::Object(m)).expect("seed fits the model"))
-        .collect()
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
 
 fn time(mut cmd: Command, runs: usize) -> (Duration, usize) {
     let mut samples = Vec::new();
@@ -38,7 +25,7 @@ fn time(mut cmd: Command, runs: usize) -> (Duration, usize) {
         samples.push(t.elapsed());
         lines = out.stdout.iter().filter(|b| **b == b'\n').count();
     }
-    (median(samples), lines)
+    (common::median(samples), lines)
 }
 
 fn main() {
@@ -52,7 +39,7 @@ fn main() {
     let path = Caching::In(home.join("data"))
         .path_for(LOCATION)
         .expect("path");
-    let list = contacts(n);
+    let list = common::contacts(n, LOCATION);
     {
         let mut cache = Cache::open(&path).expect("cache");
         cache.put_contacts(&list, Some(1), Some(0)).expect("stored");
@@ -102,7 +89,7 @@ fn main() {
                     t.elapsed()
                 })
                 .collect();
-            median(samples)
+            common::median(samples)
         });
         let ratio = fzf_time.map(|f| find.as_secs_f64() / f.as_secs_f64());
         if let Some(r) = ratio {

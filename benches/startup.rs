@@ -9,28 +9,15 @@
 //! Run: `cargo bench --bench startup` (add `-- --quick` for fewer runs).
 
 use std::io::Read;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
+use chrono::Utc;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use rolo::api::model::Contact;
 use rolo::cache::{Cache, Caching};
 
 const LOCATION: &str = "bench-location";
-
-fn contacts(n: usize) -> Vec<Contact> {
-    let anchor = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
-    rolo::sandbox::seed::generate(n, 7, LOCATION, anchor)
-        .contacts
-        .into_iter()
-        .map(|m| serde_json::from_value(serde_json::Value::Object(m)).expect("seed fits the model"))
-        .collect()
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
 
 /// One launch: spawn, wait for the list's title on the terminal, kill.
 fn launch(home: &std::path::Path) -> Duration {
@@ -85,7 +72,7 @@ fn main() {
         let path = Caching::In(home.join("data"))
             .path_for(LOCATION)
             .expect("a path");
-        let list = contacts(n);
+        let list = common::contacts(n, LOCATION);
         {
             let mut cache = Cache::open(&path).expect("cache");
             let t = Instant::now();
@@ -126,7 +113,7 @@ fn main() {
         sorted.sort();
         println!(
             "{n:>7} contacts: median {:>6.1} ms  (min {:.1}, max {:.1})",
-            median(samples).as_secs_f64() * 1e3,
+            common::median(samples).as_secs_f64() * 1e3,
             sorted[0].as_secs_f64() * 1e3,
             sorted[sorted.len() - 1].as_secs_f64() * 1e3,
         );

@@ -273,16 +273,11 @@ impl FileStore {
     }
 
     fn path(&self, account: &str) -> PathBuf {
-        let safe: String = account
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let safe = if account.is_empty() {
+            String::new()
+        } else {
+            crate::cache::file_safe(account)
+        };
         self.dir.join(format!("{safe}.json"))
     }
 

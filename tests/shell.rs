@@ -31,10 +31,15 @@ impl Shell {
     }
 
     fn run_with(&self, args: &[&str], token: &str, input: Option<&str>) -> Output {
+        self.run_at(&self.sandbox.base_url(), args, token, input)
+    }
+
+    /// Runs against `base_url` (a closed port plays HighLevel unreachable).
+    fn run_at(&self, base_url: &str, args: &[&str], token: &str, input: Option<&str>) -> Output {
         let mut c = Command::new(env!("CARGO_BIN_EXE_rolo"));
         c.args(args)
             .env("ROLO_TOKEN", token)
-            .env("ROLO_BASE_URL", self.sandbox.base_url())
+            .env("ROLO_BASE_URL", base_url)
             .env("ROLO_LOCATION_ID", support::LOCATION)
             .env("ROLO_CONFIG", self.home.join("none.toml"))
             .env("XDG_STATE_HOME", self.home.join("state"))
@@ -321,20 +326,7 @@ fn sync_fills_the_cache_that_find_and_query_then_answer_from_offline() {
     assert!(!out.contains('\x1b') && !err.contains('\x1b'));
 
     // HighLevel unreachable: the cache answers.
-    let offline = |args: &[&str]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_rolo"));
-        c.args(args)
-            .env("ROLO_TOKEN", support::TOKEN)
-            .env("ROLO_BASE_URL", "http://127.0.0.1:9")
-            .env("ROLO_LOCATION_ID", support::LOCATION)
-            .env("ROLO_CONFIG", sh.home.join("none.toml"))
-            .env("XDG_STATE_HOME", sh.home.join("state"))
-            .env("ROLO_DATA_DIR", sh.home.join("data"))
-            .env_remove("ROLO_NO_CACHE")
-            .env_remove("ROLO_PROFILE")
-            .output()
-            .unwrap()
-    };
+    let offline = |args: &[&str]| sh.run_at("http://127.0.0.1:9", args, support::TOKEN, None);
     let o = offline(&["find", &name, "--json"]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");

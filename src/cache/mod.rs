@@ -135,7 +135,7 @@ impl Caching {
 }
 
 /// A location id as a file name: anything but [A-Za-z0-9_-] becomes `_`.
-fn file_safe(s: &str) -> String {
+pub(crate) fn file_safe(s: &str) -> String {
     let s: String = s
         .chars()
         .map(|c| {

@@ -892,40 +892,20 @@ mod tests {
         let a2 = c.enqueue(&tag("a", "2")).unwrap();
         let b1 = c.enqueue(&tag("b", "1")).unwrap();
         let none = HashSet::new();
-        let ready: Vec<i64> = c
-            .ready(now_ms(), &none, 10)
-            .unwrap()
-            .iter()
-            .map(|e| e.seq)
-            .collect();
-        assert_eq!(ready, [a1, b1]);
+        let ready = |c: &Cache, busy: &HashSet<String>| -> Vec<i64> {
+            let entries = c.ready(now_ms(), busy, 10).unwrap();
+            entries.iter().map(|e| e.seq).collect()
+        };
+        assert_eq!(ready(&c, &none), [a1, b1]);
         // While a's first edit is out, a's second does not go.
         let busy: HashSet<String> = ["a".to_string()].into();
-        let ready: Vec<i64> = c
-            .ready(now_ms(), &busy, 10)
-            .unwrap()
-            .iter()
-            .map(|e| e.seq)
-            .collect();
-        assert_eq!(ready, [b1]);
+        assert_eq!(ready(&c, &busy), [b1]);
         c.confirm(a1).unwrap();
-        let ready: Vec<i64> = c
-            .ready(now_ms(), &none, 10)
-            .unwrap()
-            .iter()
-            .map(|e| e.seq)
-            .collect();
-        assert_eq!(ready, [a2, b1]);
+        assert_eq!(ready(&c, &none), [a2, b1]);
         // One needing attention holds back the later edits of its contact.
         c.needs_attention(a2, "422").unwrap();
         c.enqueue(&tag("a", "3")).unwrap();
-        let ready: Vec<i64> = c
-            .ready(now_ms(), &none, 10)
-            .unwrap()
-            .iter()
-            .map(|e| e.seq)
-            .collect();
-        assert_eq!(ready, [b1]);
+        assert_eq!(ready(&c, &none), [b1]);
         assert_eq!(
             c.outbox_counts().unwrap(),
             Counts {

@@ -108,6 +108,10 @@ impl Harness {
     pub fn new() -> Self {
         let (state, commands) =
             State::new("sandbox-location", now(), FixedOffset::east_opt(0).unwrap());
+        Self::with(state, commands)
+    }
+
+    fn with(state: State, commands: Vec<Command>) -> Self {
         let mut h = Harness {
             state,
             outbox: Vec::new(),
@@ -129,14 +133,7 @@ impl Harness {
             f.contacts.len() as u64,
             synced_at,
         );
-        let mut h = Harness {
-            state,
-            outbox: Vec::new(),
-            quit: false,
-            clock: 0,
-            effects: Vec::new(),
-        };
-        h.absorb(commands);
+        let mut h = Self::with(state, commands);
         // The runtime's reader thread delivers the whole list.
         h.send(Event::ListLoaded(Box::new(rolo::app::prepare(
             f.contacts.clone(),
