@@ -35,6 +35,14 @@ pub struct Session {
     local: Option<LocalSession>,
 }
 
+/// From the cache's threads and tasks to the loop.
+enum LocalMsg {
+    /// For the app.
+    App(Event),
+    /// The cache file turned out damaged while being read.
+    Damaged(String),
+}
+
 /// A cache opened: the session, the top of the list, how many contacts
 /// it holds, and what was done about damage.
 type Opened = (
@@ -52,8 +60,8 @@ struct LocalSession {
     client: Client,
     outbox: Outbox,
     outbox_rx: tokio::sync::mpsc::UnboundedReceiver<OutboxEvent>,
-    sync_tx: tokio::sync::mpsc::UnboundedSender<Event>,
-    sync_rx: tokio::sync::mpsc::UnboundedReceiver<Event>,
+    sync_tx: tokio::sync::mpsc::UnboundedSender<LocalMsg>,
+    sync_rx: tokio::sync::mpsc::UnboundedReceiver<LocalMsg>,
     sync_task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -81,13 +89,17 @@ impl LocalSession {
         // The whole list, read and indexed off the loop.
         let (tx, at) = (sync_tx.clone(), path.to_path_buf());
         std::thread::spawn(move || {
-            let event = match Cache::open(&at).and_then(|c| c.load_contacts()) {
-                Ok(list) => Event::ListLoaded(Box::new(crate::app::prepare(list))),
-                Err(e) => Event::Info(format!(
-                    "Could not read the cached contacts ({e}); they come from HighLevel instead"
-                )),
+            let msg = match Cache::open(&at).and_then(|c| c.load_contacts()) {
+                Ok(list) => LocalMsg::App(Event::ListLoaded(Box::new(crate::app::prepare(list)))),
+                Err(e) if e.is_corrupt() => LocalMsg::Damaged(e.to_string()),
+                Err(e) => {
+                    let _ = tx.send(LocalMsg::App(Event::Info(format!(
+                        "Could not read the cached contacts ({e}); they come from HighLevel instead"
+                    ))));
+                    LocalMsg::App(Event::ListLoaded(Box::new(crate::app::prepare(Vec::new()))))
+                }
             };
-            let _ = tx.send(event);
+            let _ = tx.send(msg);
         });
         Ok((
             LocalSession {
@@ -127,13 +139,43 @@ impl LocalSession {
             };
             let progress = tx.clone();
             let result = crate::cache::sync::sync(&client, &path, &opts, move |e| {
-                let _ = progress.send(Event::Sync(e));
+                let _ = progress.send(LocalMsg::App(Event::Sync(e)));
             })
             .await;
-            let _ = tx.send(Event::SyncDone(
-                result.map(|_| ()).map_err(|e| e.to_string()),
-            ));
+            let _ = tx.send(match result {
+                Err(crate::cache::sync::SyncError::Cache(e)) if e.is_corrupt() => {
+                    LocalMsg::Damaged(e.to_string())
+                }
+                r => LocalMsg::App(Event::SyncDone(r.map(|_| ()).map_err(|e| e.to_string()))),
+            });
         }));
+    }
+
+    /// The file went bad under us: stop writing to it, move it aside
+    /// (its unsent edits saved and queued again), and start afresh.
+    fn recover(&mut self, detail: String) -> Vec<Event> {
+        if let Some(t) = self.sync_task.take() {
+            t.abort();
+        }
+        self.outbox.halt();
+        let mut events = Vec::new();
+        match Cache::recover(&self.path, detail) {
+            Ok((cache, r)) => {
+                self.cache = cache;
+                events.push(Event::Info(r.to_string()));
+            }
+            Err(e) => events.push(Event::Info(format!("The cache is damaged: {e}"))),
+        }
+        match Outbox::spawn(self.client.clone(), &self.path) {
+            Ok((outbox, rx)) => {
+                self.outbox = outbox;
+                self.outbox_rx = rx;
+            }
+            Err(e) => events.push(Event::Info(format!("The outbox cannot start: {e}"))),
+        }
+        // The list is rebuilt from HighLevel.
+        events.push(Event::ListLoaded(Box::new(crate::app::prepare(Vec::new()))));
+        events
     }
 
     fn read(&self, contact_id: &str) -> Cached {
@@ -413,11 +455,24 @@ async fn event_loop(
                 pending_commands = update(state, outbox_event(e));
                 dirty = true;
             },
-            Some(e) = recv_maybe(sync_rx) => {
-                pending_commands = update(state, e);
+            Some(first) = recv_maybe(sync_rx) => {
                 // A sync page is 500 contacts: take what else is ready too.
+                let mut msgs = vec![first];
                 if let Some(l) = session.local.as_mut() {
-                    while let Ok(e) = l.sync_rx.try_recv() {
+                    while let Ok(m) = l.sync_rx.try_recv() {
+                        msgs.push(m);
+                    }
+                }
+                for m in msgs {
+                    let events = match m {
+                        LocalMsg::App(e) => vec![e],
+                        LocalMsg::Damaged(detail) => session
+                            .local
+                            .as_mut()
+                            .map(|l| l.recover(detail))
+                            .unwrap_or_default(),
+                    };
+                    for e in events {
                         pending_commands.extend(update(&mut session.state, e));
                     }
                 }

@@ -490,6 +490,11 @@ impl Outbox {
     pub fn stop(self) {
         self.worker.abort();
     }
+
+    /// Stops the worker but keeps the handle (to replace it).
+    pub fn halt(&self) {
+        self.worker.abort();
+    }
 }
 
 struct Worker {
