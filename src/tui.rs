@@ -36,6 +36,8 @@ pub struct Session {
 }
 
 /// From the cache's threads and tasks to the loop.
+// Mostly app events; the rare `Damaged` is small.
+#[allow(clippy::large_enum_variant)]
 enum LocalMsg {
     /// For the app.
     App(Event),
