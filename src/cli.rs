@@ -11,8 +11,9 @@ use chrono::Utc;
 use crate::zone::Zone;
 use serde_json::{Value, json};
 
+use crate::api::actor::ApiOp;
 use crate::api::model::*;
-use crate::api::{ApiError, Client};
+use crate::api::{ApiError, ApiResponse, Client};
 use crate::search::{self, Entry, Tier};
 use crate::text::sanitize;
 
@@ -150,6 +151,14 @@ pub async fn resolve_contact(client: &Client, what: &str) -> Result<Contact, Fai
         match client.get_contact(what).await {
             Ok(c) => return Ok(c),
             Err(ApiError::NotFound { .. }) => {}
+            // Unreachable: the cache knows the contact, and the edit can
+            // wait in the outbox.
+            Err(e) if e.is_transient() => {
+                match synced_cache(client).and_then(|c| c.contact(what).ok().flatten()) {
+                    Some(c) => return Ok(c),
+                    None => return Err(e.into()),
+                }
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -422,6 +431,47 @@ pub async fn today(client: &Client, as_json: bool, zone: Zone) -> Outcome {
     Ok(())
 }
 
+/// Makes a change the way the workspace does: committed to the outbox
+/// first, then sent (after any earlier edit of the same contact). A
+/// refusal is an error and the edit is dropped (the command line still has
+/// it); a network or server failure keeps it queued for `rolo outbox push`.
+async fn apply(client: &Client, op: ApiOp) -> Result<ApiResponse, Failure> {
+    let no_cache = std::env::var_os("ROLO_NO_CACHE").is_some_and(|v| !v.is_empty());
+    let path = (!no_cache)
+        .then(|| crate::cache::default_path(client.location_id()))
+        .flatten();
+    let Some(path) = path else {
+        return Ok(op.run(client).await?);
+    };
+    let seq = crate::cache::Cache::open(&path)?.enqueue(&op)?;
+    let mut mine = None;
+    crate::cache::outbox::drain(client, &path, false, |entry, result| {
+        if entry.seq == seq {
+            mine = Some(result.clone());
+        }
+    })
+    .await?;
+    match mine {
+        Some(Ok(r)) => Ok(r),
+        Some(Err(e)) if !e.is_transient() && !matches!(e, ApiError::Decode { .. }) => {
+            crate::cache::Cache::open(&path)?.discard(seq)?;
+            Err(e.into())
+        }
+        Some(Err(e)) => Err(Failure::new(
+            4,
+            format!(
+                "not confirmed by HighLevel ({e}); kept in the outbox as edit {seq}: `rolo outbox push` sends it"
+            ),
+        )),
+        None => Err(Failure::new(
+            4,
+            format!(
+                "queued as edit {seq} behind an earlier edit of this contact that is not through yet: see `rolo outbox`"
+            ),
+        )),
+    }
+}
+
 /// `rolo task add CONTACT --title T --due WHEN [--body B]`
 pub async fn task_add(
     client: &Client,
@@ -434,18 +484,19 @@ pub async fn task_add(
     let due = crate::due::parse_due(due, Utc::now().with_timezone(&zone))
         .map_err(|e| Failure::new(2, e))?;
     let c = resolve_contact(client, who).await?;
-    let t = client
-        .create_task(
-            &c.id,
-            &NewTask {
-                title: title.to_string(),
-                body: body.map(str::to_string),
-                due_date: format_timestamp(due),
-                completed: false,
-                assigned_to: None,
-            },
-        )
-        .await?;
+    let op = ApiOp::CreateTask {
+        contact_id: c.id.clone(),
+        task: NewTask {
+            title: title.to_string(),
+            body: body.map(str::to_string),
+            due_date: format_timestamp(due),
+            completed: false,
+            assigned_to: None,
+        },
+    };
+    let ApiResponse::Task(t) = apply(client, op).await? else {
+        return Err(Failure::new(4, "unexpected answer to a task creation"));
+    };
     println!(
         "Added task {} for {} due {}.",
         t.id,
@@ -458,7 +509,14 @@ pub async fn task_add(
 /// `rolo task done CONTACT TASK_ID`
 pub async fn task_done(client: &Client, who: &str, task_id: &str) -> Outcome {
     let c = resolve_contact(client, who).await?;
-    let t = client.set_task_completed(&c.id, task_id, true).await?;
+    let op = ApiOp::SetTaskCompleted {
+        contact_id: c.id.clone(),
+        task_id: task_id.to_string(),
+        completed: true,
+    };
+    let ApiResponse::Task(t) = apply(client, op).await? else {
+        return Err(Failure::new(4, "unexpected answer to completing a task"));
+    };
     println!("Done: {}.", sanitize(t.title.as_deref().unwrap_or(task_id)));
     Ok(())
 }
@@ -466,10 +524,14 @@ pub async fn task_done(client: &Client, who: &str, task_id: &str) -> Outcome {
 /// `rolo tag add|rm CONTACT TAG...`
 pub async fn tags(client: &Client, who: &str, add: bool, tags: &[String]) -> Outcome {
     let c = resolve_contact(client, who).await?;
-    let now = if add {
-        client.add_tags(&c.id, tags).await?
+    let (contact_id, tags) = (c.id.clone(), tags.to_vec());
+    let op = if add {
+        ApiOp::AddTags { contact_id, tags }
     } else {
-        client.remove_tags(&c.id, tags).await?
+        ApiOp::RemoveTags { contact_id, tags }
+    };
+    let ApiResponse::Tags(now) = apply(client, op).await? else {
+        return Err(Failure::new(4, "unexpected answer to a tag change"));
     };
     let shown: Vec<String> = now.iter().map(|t| format!("#{}", sanitize(t))).collect();
     println!(
@@ -490,15 +552,16 @@ pub async fn note_add(client: &Client, who: &str, body: &str) -> Outcome {
         return Err(Failure::new(2, "the note is empty; nothing was added"));
     }
     let c = resolve_contact(client, who).await?;
-    let n = client
-        .create_note(
-            &c.id,
-            &NewNote {
-                body: body.trim_end().to_string(),
-                ..NewNote::default()
-            },
-        )
-        .await?;
+    let op = ApiOp::CreateNote {
+        contact_id: c.id.clone(),
+        note: NewNote {
+            body: body.trim_end().to_string(),
+            ..NewNote::default()
+        },
+    };
+    let ApiResponse::Note(n) = apply(client, op).await? else {
+        return Err(Failure::new(4, "unexpected answer to a note creation"));
+    };
     println!("Added note {} to {}.", n.id, sanitize(&c.display_name()));
     Ok(())
 }
@@ -615,7 +678,7 @@ pub fn outbox_list(path: &std::path::Path, as_json: bool) -> Outcome {
 /// nothing is left to send.
 pub async fn outbox_push(client: &Client, path: &std::path::Path) -> Outcome {
     let mut err = std::io::stderr().lock();
-    let left = crate::cache::outbox::drain(client, path, |entry, result| {
+    let left = crate::cache::outbox::drain(client, path, true, |entry, result| {
         let _ = match result {
             Ok(_) => writeln!(err, "sent: {}", sanitize(&entry.description)),
             Err(e) => writeln!(err, "not yet: {}: {}", sanitize(&entry.description), e),

@@ -347,4 +347,27 @@ fn sync_fills_the_cache_that_find_and_query_then_answer_from_offline() {
     // A second sync fetches changes only.
     let o = sh.run(&["sync"]);
     assert!(text(&o).0.contains("changes only"), "{:?}", text(&o));
+
+    // A change made while HighLevel is unreachable waits in the outbox,
+    // and goes out with `rolo outbox push`.
+    let (id, _) = unique(&sh);
+    let o = offline(&["tag", "add", &id, "made-offline"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(4), "{out}{err}");
+    assert!(err.contains("kept in the outbox"), "{err}");
+    let o = sh.run(&["outbox"]);
+    assert!(text(&o).0.contains("+made-offline"), "{:?}", text(&o));
+    let has_tag = || {
+        sh.sandbox.with_store(|s| {
+            s.contact(&id).unwrap()["tags"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("made-offline"))
+        })
+    };
+    assert!(!has_tag());
+    let o = sh.run(&["outbox", "push"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(has_tag(), "applied once HighLevel is back");
+    assert!(text(&sh.run(&["outbox"])).0.contains("Nothing waiting"));
 }

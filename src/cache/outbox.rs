@@ -823,13 +823,17 @@ fn same_instant(a: Option<&str>, b: Option<&str>) -> bool {
 
 /// Sends every pending edit, retrying those that can heal, until none is
 /// left to send (those needing attention stay). For `rolo outbox push`.
+/// Without `wait`, one pass: what fails stays queued for later.
 pub async fn drain(
     client: &Client,
     path: &Path,
+    wait: bool,
     mut progress: impl FnMut(&Entry, &std::result::Result<ApiResponse, ApiError>),
 ) -> Result<Counts> {
     let cache = Cache::open(path)?;
-    cache.wake_all()?;
+    if wait {
+        cache.wake_all()?;
+    }
     let mut busy = HashSet::new();
     let mut inflight: JoinSet<Done> = JoinSet::new();
     loop {
@@ -846,6 +850,7 @@ pub async fn drain(
         if inflight.is_empty() {
             match cache.next_due(&busy)? {
                 None => return cache.outbox_counts(),
+                Some(at) if !wait && at > now_ms() => return cache.outbox_counts(),
                 Some(at) => {
                     let ms = (at - now_ms()).clamp(0, MAX_BACKOFF.as_millis() as i64);
                     tokio::time::sleep(Duration::from_millis(ms as u64 + 1)).await;
