@@ -114,14 +114,7 @@ pub async fn find_contacts(
     limit: usize,
 ) -> Result<Vec<(Contact, Tier)>, Failure> {
     if let Some(cache) = synced_cache(client) {
-        let found = cache.candidates(query, 5_000)?;
-        let entries: Vec<Entry> = found.iter().map(Entry::new).collect();
-        let hits = search::search(query, &entries);
-        return Ok(hits
-            .into_iter()
-            .take(limit)
-            .map(|h| (found[h.index].clone(), h.tier))
-            .collect());
+        return Ok(cache.find(query, limit)?);
     }
     let words: Vec<&str> = query
         .split_whitespace()

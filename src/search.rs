@@ -71,7 +71,11 @@ fn char_mask(s: &str) -> u64 {
 
 impl Entry {
     pub fn new(c: &Contact) -> Self {
-        let name = fold(&c.display_name());
+        // A separator inside the name (hostile text) would split it.
+        let name: String = fold(&c.display_name())
+            .chars()
+            .filter(|c| *c != FIELD_SEP && *c != TAG_SEP)
+            .collect();
         let mut all = String::with_capacity(96);
         all.push_str(&name);
         let mut starts = [0u32; 4];
@@ -94,6 +98,34 @@ impl Entry {
                     .filter(|c| *c != FIELD_SEP && (i == 2 || *c != TAG_SEP)),
             );
         }
+        Self::finish(name, all, starts)
+    }
+
+    /// Everything searched, folded, in one line (name ␟ email ␟ company ␟
+    /// tags ␟ phone digits): what the cache keeps, to rebuild the entry
+    /// without the contact.
+    pub fn haystack(&self) -> &str {
+        &self.all
+    }
+
+    /// The entry whose `haystack()` this is; `None` if it is not one.
+    pub fn from_haystack(all: String) -> Option<Self> {
+        let mut starts = [0u32; 4];
+        let mut k = 0;
+        for (i, b) in all.bytes().enumerate() {
+            if b == FIELD_SEP as u8 {
+                *starts.get_mut(k)? = (i + 1) as u32;
+                k += 1;
+            }
+        }
+        if k != 4 {
+            return None;
+        }
+        let name = all[..starts[0] as usize - 1].to_string();
+        Some(Self::finish(name, all, starts))
+    }
+
+    fn finish(name: String, all: String, starts: [u32; 4]) -> Self {
         let name_mask = char_mask(&name);
         let text = &all[..starts[3] as usize];
         let any_mask = char_mask(text);
@@ -768,5 +800,24 @@ mod tests {
         }
         // Deleting characters falls back to a full search.
         assert_eq!(index.search("jo"), search("jo", &e));
+    }
+}
+#[cfg(test)]
+mod haystack_tests {
+    use super::*;
+    #[test]
+    fn entries_rebuild_from_their_haystack() {
+        use chrono::TimeZone;
+        let anchor = chrono::Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+        let contacts: Vec<Contact> = crate::sandbox::seed::generate(3_000, 3, "loc", anchor)
+            .contacts
+            .into_iter()
+            .map(|m| serde_json::from_value(serde_json::Value::Object(m)).unwrap())
+            .collect();
+        for c in &contacts {
+            let e = Entry::new(c);
+            let back = Entry::from_haystack(e.haystack().to_string()).unwrap();
+            assert_eq!(format!("{back:?}"), format!("{e:?}"), "{}", c.id);
+        }
     }
 }

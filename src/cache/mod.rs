@@ -39,7 +39,7 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX contacts_sort ON contacts (sort_name, ord);
      -- Covers `rolo find`'s scan: a narrow read instead of every column.
-     CREATE INDEX contacts_haystack ON contacts (haystack);
+     CREATE INDEX contacts_haystack ON contacts (haystack, ord);
      CREATE TABLE contact_raw (id TEXT PRIMARY KEY, raw TEXT NOT NULL);
      CREATE TABLE tasks (contact_id TEXT NOT NULL, id TEXT NOT NULL, raw TEXT NOT NULL,
         PRIMARY KEY (contact_id, id));
@@ -699,30 +699,40 @@ pub(crate) fn put_contacts_tx(
     Ok(())
 }
 
-/// Everything a search looks at, folded (accents, case) into one line,
-/// with the phone's digits: the quick first pass of `rolo find`.
+/// Everything a search looks at, folded (accents, case) into one line:
+/// the search entry's own text, so `rolo find` rebuilds entries from it
+/// without reading (or folding) the contacts.
 fn haystack(c: &Contact) -> String {
-    let mut h = crate::search::fold(&c.display_name());
-    for v in [&c.email, &c.company_name].into_iter().flatten() {
-        h.push(' ');
-        h.push_str(&crate::search::fold(v));
-    }
-    for t in c.tags() {
-        h.push_str(" #");
-        h.push_str(&crate::search::fold(t));
-    }
-    if let Some(p) = &c.phone {
-        h.push(' ');
-        h.extend(p.chars().filter(char::is_ascii_digit));
-    }
-    h
+    crate::search::Entry::new(c).haystack().to_string()
 }
 
 impl Cache {
-    /// The contacts that may match `query`, for the real ranking to sort:
-    /// those whose folded text holds every word, else (a typo, say) those
-    /// holding each word's letters in order. At most `cap`.
-    pub fn candidates(&self, query: &str, cap: usize) -> Result<Vec<Contact>> {
+    /// The best matches for `query`, best first, with the workspace's
+    /// ranking. A quick pass keeps the contacts whose folded text holds
+    /// each word's letters in order; only the `limit` best are read whole.
+    pub fn find(&self, query: &str, limit: usize) -> Result<Vec<(Contact, crate::search::Tier)>> {
+        let (rowids, entries): (Vec<i64>, Vec<crate::search::Entry>) =
+            self.candidates(query)?.into_iter().unzip();
+        // Ranked as the workspace ranks.
+        let mut index = crate::search::Index::default();
+        for e in entries {
+            index.push(e);
+        }
+        let hits = index.search(query);
+        let mut out = Vec::new();
+        for h in hits.into_iter().take(limit) {
+            let row = self.slim_rows(
+                "SELECT id, name, first_name, last_name, email, phone, company, tags,
+                        date_added, date_updated, ord FROM contacts WHERE rowid = ?1",
+                [rowids[h.index]],
+            )?;
+            out.extend(row.into_iter().map(|(_, c)| (c, h.tier)));
+        }
+        Ok(out)
+    }
+
+    /// The quick pass of `find`: each possible match's row and entry.
+    fn candidates(&self, query: &str) -> Result<Vec<(i64, crate::search::Entry)>> {
         let terms: Vec<String> = query
             .split_whitespace()
             .map(|w| {
@@ -735,55 +745,47 @@ impl Cache {
             .iter()
             .map(|t| memchr::memmem::Finder::new(t.as_bytes()))
             .collect();
-        let mut exact = Vec::new();
-        let mut loose = Vec::new();
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT rowid, haystack FROM contacts")
-                .map_err(|e| self.err(e))?;
-            let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
-            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-                let hay = r
-                    .get_ref(1)
-                    .map_err(|e| self.err(e))?
-                    .as_bytes()
-                    .unwrap_or(b"");
-                if finders.iter().all(|f| f.find(hay).is_some()) {
-                    exact.push(r.get::<_, i64>(0).map_err(|e| self.err(e))?);
-                } else if exact.is_empty()
-                    && loose.len() < cap
-                    && terms
-                        .iter()
-                        .all(|t| t.chars().count() >= 3 && in_order(t, hay))
-                {
-                    loose.push(r.get::<_, i64>(0).map_err(|e| self.err(e))?);
-                }
+        let digits: Vec<Option<String>> = terms
+            .iter()
+            .map(|t| {
+                let d: String = t.chars().filter(char::is_ascii_digit).collect();
+                (!d.is_empty()).then_some(d)
+            })
+            .collect();
+        // Every way the ranking can match, loosely: the word anywhere, its
+        // digits (a phone), or its letters in order in the name (fuzzy, from
+        // three letters on).
+        let mut out = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT rowid, haystack, ord FROM contacts")
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let hay = r
+                .get_ref(1)
+                .map_err(|e| self.err(e))?
+                .as_bytes()
+                .unwrap_or(b"");
+            let name = &hay[..memchr::memchr(0x1f, hay).unwrap_or(hay.len())];
+            let found = finders.iter().zip(&terms).zip(&digits).all(|((f, t), d)| {
+                f.find(hay).is_some()
+                    || d.as_ref()
+                        .is_some_and(|d| memchr::memmem::find(hay, d.as_bytes()).is_some())
+                    || (t.chars().count() >= 3 && in_order(t, name))
+            });
+            if !found {
+                continue;
+            }
+            let text = String::from_utf8_lossy(hay).into_owned();
+            if let Some(entry) = crate::search::Entry::from_haystack(text) {
+                let at = |i| r.get::<_, i64>(i).map_err(|e| self.err(e));
+                out.push((at(2)?, at(0)?, entry));
             }
         }
-        let mut ids = if exact.is_empty() { loose } else { exact };
-        ids.truncate(cap);
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let list = chunk
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            out.extend(
-                self.slim_rows(
-                    &format!(
-                        "SELECT id, name, first_name, last_name, email, phone, company, tags,
-                                date_added, date_updated, ord
-                         FROM contacts WHERE rowid IN ({list})"
-                    ),
-                    [],
-                )?
-                .into_iter()
-                .map(|(_, c)| c),
-            );
-        }
-        Ok(out)
+        // In list order, as the workspace breaks ties.
+        out.sort_unstable_by_key(|(ord, rowid, _)| (*ord, *rowid));
+        Ok(out.into_iter().map(|(_, rowid, e)| (rowid, e)).collect())
     }
 }
 
@@ -975,6 +977,40 @@ mod tests {
         a.join().unwrap().unwrap();
         b.join().unwrap().unwrap();
         assert_eq!(Cache::open(&path).unwrap().contact_count().unwrap(), 300);
+    }
+
+    #[test]
+    fn find_ranks_as_the_workspace_does() {
+        use chrono::TimeZone;
+        let anchor = chrono::Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+        let contacts: Vec<Contact> = crate::sandbox::seed::generate(3_000, 3, "loc", anchor)
+            .contacts
+            .into_iter()
+            .map(|m| serde_json::from_value(serde_json::Value::Object(m)).unwrap())
+            .collect();
+        let mut c = Cache::open(&temp_path("find")).unwrap();
+        c.put_contacts(&contacts, Some(1), Some(0)).unwrap();
+        let entries: Vec<crate::search::Entry> =
+            contacts.iter().map(crate::search::Entry::new).collect();
+        for q in [
+            "ada",
+            "jose g",
+            "#vip",
+            "acme roofing",
+            "5551",
+            "torvlds",
+            "email:example.org",
+            "zzqx",
+        ] {
+            let want: Vec<&str> = crate::search::search(q, &entries)
+                .iter()
+                .take(15)
+                .map(|h| contacts[h.index].id.as_str())
+                .collect();
+            let got = c.find(q, 15).unwrap();
+            let got: Vec<&str> = got.iter().map(|(c, _)| c.id.as_str()).collect();
+            assert_eq!(got, want, "query {q:?}");
+        }
     }
 
     #[test]
