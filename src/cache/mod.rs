@@ -996,9 +996,12 @@ mod tests {
             "ada",
             "jose g",
             "#vip",
+            "tag:vip ada",
             "acme roofing",
             "5551",
+            "555-65",
             "torvlds",
+            "adaa",
             "email:example.org",
             "zzqx",
         ] {
