@@ -241,7 +241,13 @@ async fn every_edit_lands_once_through_server_errors_and_storms() {
     cc.rate.max_requests = 1_000;
     let client = rolo::api::Client::new(cc).unwrap();
     let path = temp_db("faults");
-    let (mut outbox, mut events) = Outbox::spawn(client, &path).unwrap();
+    // Backoff in milliseconds: the chains of failures a 30% rate brings
+    // would otherwise take most of the run in waiting.
+    let quick = rolo::cache::outbox::Backoff {
+        first: std::time::Duration::from_millis(20),
+        max: std::time::Duration::from_millis(400),
+    };
+    let (mut outbox, mut events) = Outbox::spawn_with(client, &path, quick).unwrap();
     let ids = sb.with_store(|s| s.contact_ids());
     let mut sent = HashMap::new();
     let n = 120;

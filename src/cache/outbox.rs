@@ -448,6 +448,15 @@ impl Outbox {
         client: Client,
         path: &Path,
     ) -> Result<(Outbox, mpsc::UnboundedReceiver<OutboxEvent>)> {
+        Self::spawn_with(client, path, Backoff::default())
+    }
+
+    /// As `spawn`, with another backoff (tests keep it short).
+    pub fn spawn_with(
+        client: Client,
+        path: &Path,
+        backoff: Backoff,
+    ) -> Result<(Outbox, mpsc::UnboundedReceiver<OutboxEvent>)> {
         let cache = Cache::open(path)?;
         let worker_cache = Cache::open(path)?;
         worker_cache.wake_all()?;
@@ -456,6 +465,7 @@ impl Outbox {
         let worker = tokio::spawn(
             Worker {
                 client,
+                backoff,
                 cache: worker_cache,
                 events,
                 requests: HashMap::new(),
@@ -499,6 +509,7 @@ impl Outbox {
 
 struct Worker {
     client: Client,
+    backoff: Backoff,
     cache: Cache,
     events: mpsc::UnboundedSender<OutboxEvent>,
     requests: HashMap<i64, RequestId>,
@@ -567,7 +578,7 @@ impl Worker {
         let outcome = match &result {
             Ok(_) => self.cache.confirm(entry.seq).map(|_| true),
             Err(e) if heals(e) => {
-                let at = now_ms() + backoff(entry.attempts + 1, e).as_millis() as i64;
+                let at = now_ms() + self.backoff.after(entry.attempts + 1, e).as_millis() as i64;
                 self.last_error = Some(e.to_string());
                 self.cache
                     .retry_later(entry.seq, at, &e.to_string())
@@ -656,21 +667,42 @@ fn heals(e: &ApiError) -> bool {
         || matches!(e, ApiError::Decode { .. } | ApiError::Unauthorized { .. } | ApiError::Cancelled { .. })
 }
 
-/// Exponential from half a second, capped, with jitter; a server's
-/// `Retry-After` wins.
-fn backoff(attempts: u32, e: &ApiError) -> Duration {
-    if let ApiError::RateLimited {
-        retry_after: Some(d),
-        ..
-    } = e
-    {
-        return (*d).min(MAX_BACKOFF);
+/// How long a failed edit waits before it is tried again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backoff {
+    /// After the first failure; it doubles with each one after.
+    pub first: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            first: Duration::from_millis(500),
+            max: MAX_BACKOFF,
+        }
     }
-    let base = Duration::from_millis(500) * 2u32.saturating_pow(attempts.saturating_sub(1).min(10));
-    let capped = base.min(MAX_BACKOFF);
-    capped
-        .mul_f64(0.75 + fastrand::f64() * 0.5)
-        .min(MAX_BACKOFF)
+}
+
+impl Backoff {
+    /// Exponential, capped, with jitter; a server's `Retry-After` wins.
+    fn after(&self, attempts: u32, e: &ApiError) -> Duration {
+        if let ApiError::RateLimited {
+            retry_after: Some(d),
+            ..
+        } = e
+        {
+            return (*d).min(self.max);
+        }
+        let base = self.first * 2u32.saturating_pow(attempts.saturating_sub(1).min(10));
+        base.min(self.max)
+            .mul_f64(0.75 + fastrand::f64() * 0.5)
+            .min(self.max)
+    }
+}
+
+fn backoff(attempts: u32, e: &ApiError) -> Duration {
+    Backoff::default().after(attempts, e)
 }
 
 /// Sends one edit. A create tried before first looks for its result.
