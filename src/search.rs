@@ -805,15 +805,10 @@ mod tests {
 #[cfg(test)]
 mod haystack_tests {
     use super::*;
+
     #[test]
     fn entries_rebuild_from_their_haystack() {
-        use chrono::TimeZone;
-        let anchor = chrono::Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
-        let contacts: Vec<Contact> = crate::sandbox::seed::generate(3_000, 3, "loc", anchor)
-            .contacts
-            .into_iter()
-            .map(|m| serde_json::from_value(serde_json::Value::Object(m)).unwrap())
-            .collect();
+        let contacts = crate::sandbox::seed::model_contacts(3_000, 3, "loc");
         for c in &contacts {
             let e = Entry::new(c);
             let back = Entry::from_haystack(e.haystack().to_string()).unwrap();

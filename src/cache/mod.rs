@@ -981,13 +981,7 @@ mod tests {
 
     #[test]
     fn find_ranks_as_the_workspace_does() {
-        use chrono::TimeZone;
-        let anchor = chrono::Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
-        let contacts: Vec<Contact> = crate::sandbox::seed::generate(3_000, 3, "loc", anchor)
-            .contacts
-            .into_iter()
-            .map(|m| serde_json::from_value(serde_json::Value::Object(m)).unwrap())
-            .collect();
+        let contacts = crate::sandbox::seed::model_contacts(3_000, 3, "loc");
         let mut c = Cache::open(&temp_path("find")).unwrap();
         c.put_contacts(&contacts, Some(1), Some(0)).unwrap();
         let entries: Vec<crate::search::Entry> =

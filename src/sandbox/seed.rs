@@ -195,6 +195,22 @@ fn hostile(i: usize) -> Option<(&'static str, &'static str, &'static str)> {
     H.get(i).copied()
 }
 
+/// The seeded contacts in the API's model, for tests and benchmarks, with
+/// dates anchored at 2026-11-24.
+pub fn model_contacts(
+    count: usize,
+    seed: u64,
+    location_id: &str,
+) -> Vec<crate::api::model::Contact> {
+    use chrono::TimeZone;
+    let anchor = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+    generate(count, seed, location_id, anchor)
+        .contacts
+        .into_iter()
+        .filter_map(|m| serde_json::from_value(Value::Object(m)).ok())
+        .collect()
+}
+
 pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc>) -> SeedData {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut data = SeedData {
