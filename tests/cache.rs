@@ -437,3 +437,59 @@ async fn a_field_changed_on_the_server_meanwhile_is_a_conflict_for_the_user() {
     .await;
     outbox.stop();
 }
+
+/// Two rolo windows on one location: only one sends, and each edit lands
+/// once; the other hears that its edits went out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_outbox_send_each_edit_once() {
+    let mut config = support::config(10);
+    config.rate_limit.max = 100_000;
+    config.faults.reply_latency_ms = 20;
+    let sb = support::sandbox(config).await;
+    let path = temp_db("two");
+    // The second window starts first and takes the sender's lock.
+    let (second, mut second_events) = Outbox::spawn(support::client(&sb), &path).unwrap();
+    assert!(matches!(
+        second_events.recv().await,
+        Some(OutboxEvent::Status { .. })
+    ));
+    let (mut first, mut first_events) = Outbox::spawn(support::client(&sb), &path).unwrap();
+    let ids = sb.with_store(|s| s.contact_ids());
+    let n = 40;
+    for i in 0..n {
+        let op = ApiOp::CreateNote {
+            contact_id: ids[i % ids.len()].clone(),
+            note: NewNote {
+                body: format!("from two windows {i}"),
+                ..NewNote::default()
+            },
+        };
+        first.submit(RequestId(i as u64), &op).unwrap();
+    }
+    // The second sends them all; the first hears that they went out.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut settled = 0;
+    while settled < n {
+        match tokio::time::timeout_at(deadline, first_events.recv()).await {
+            Ok(Some(OutboxEvent::Answer(_) | OutboxEvent::Settled { ok: true, .. })) => {
+                settled += 1
+            }
+            Ok(Some(_)) => {}
+            other => panic!("not every edit settled ({settled} of {n}): {other:?}"),
+        }
+    }
+    sb.with_store(|s| {
+        for i in 0..n {
+            let body = format!("from two windows {i}");
+            let cid = &ids[i % ids.len()];
+            let count = s
+                .notes_of(cid)
+                .iter()
+                .filter(|x| x["body"] == json!(body))
+                .count();
+            assert_eq!(count, 1, "{body}");
+        }
+    });
+    first.stop();
+    second.stop();
+}

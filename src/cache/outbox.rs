@@ -27,6 +27,32 @@ use crate::api::actor::{ApiEvent, ApiOp, ApiResponse, RequestId};
 use crate::api::error::ApiError;
 use crate::api::{Client, model::*};
 
+/// One sender per outbox, across processes: two rolo windows on the same
+/// location must not both send an edit. The OS drops the lock when its
+/// holder dies, even by SIGKILL.
+pub struct SenderLock(#[allow(dead_code)] std::fs::File);
+
+impl SenderLock {
+    /// The lock of the outbox in `db`, if no other process holds it.
+    pub fn try_take(db: &Path) -> Option<SenderLock> {
+        let path = db.with_extension("sender.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .ok()?;
+        file.try_lock().ok()?;
+        Some(SenderLock(file))
+    }
+}
+
+const ELSEWHERE: &str = "another rolo is sending this location's edits";
+
+/// How often a worker that is not the sender, or is idle, looks again
+/// (another process may have queued edits or let go of the lock).
+const RESCAN: Duration = Duration::from_secs(2);
+
 /// How many contacts' edits are sent at once.
 pub const CONCURRENCY: usize = 4;
 /// The longest wait between two attempts of one edit.
@@ -466,6 +492,9 @@ impl Outbox {
             Worker {
                 client,
                 backoff,
+                path: path.to_path_buf(),
+                lock: None,
+                sending: HashSet::new(),
                 cache: worker_cache,
                 events,
                 requests: HashMap::new(),
@@ -510,6 +539,10 @@ impl Outbox {
 struct Worker {
     client: Client,
     backoff: Backoff,
+    path: std::path::PathBuf,
+    lock: Option<SenderLock>,
+    /// The edits this process is sending now.
+    sending: HashSet<i64>,
     cache: Cache,
     events: mpsc::UnboundedSender<OutboxEvent>,
     requests: HashMap<i64, RequestId>,
@@ -524,15 +557,26 @@ impl Worker {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
         let mut inflight: JoinSet<Done> = JoinSet::new();
         loop {
-            if let Err(e) = self.start_ready(&mut inflight) {
+            if self.lock.is_none() {
+                self.lock = SenderLock::try_take(&self.path);
+                self.last_error = match self.lock {
+                    None => Some(ELSEWHERE.into()),
+                    Some(_) if self.last_error.as_deref() == Some(ELSEWHERE) => None,
+                    Some(_) => self.last_error.take(),
+                };
+            }
+            if self.lock.is_some()
+                && let Err(e) = self.start_ready(&mut inflight)
+            {
                 let _ = self.events.send(OutboxEvent::Failed(e.to_string()));
             }
+            self.settled_elsewhere();
             self.report();
             let wake = self.cache.next_due(&self.busy).ok().flatten();
-            let sleep = wake.map(|at| {
-                let ms = (at - now_ms()).clamp(0, MAX_BACKOFF.as_millis() as i64);
-                tokio::time::sleep(Duration::from_millis(ms as u64 + 1))
+            let ms = wake.map_or(RESCAN.as_millis() as i64, |at| {
+                (at - now_ms()).clamp(0, RESCAN.as_millis() as i64)
             });
+            let sleep = tokio::time::sleep(Duration::from_millis(ms as u64 + 1));
             tokio::select! {
                 msg = rx.recv() => match msg {
                     None => break,
@@ -544,7 +588,7 @@ impl Worker {
                         self.finish(done);
                     }
                 }
-                _ = async { sleep.unwrap().await }, if sleep.is_some() => {}
+                _ = sleep => {}
             }
         }
         // The handle is gone: let what runs finish, so that its answer is
@@ -556,6 +600,27 @@ impl Worker {
         }
     }
 
+    /// Edits this process queued that another process sent: the answer
+    /// is not known here, only that HighLevel confirmed them.
+    fn settled_elsewhere(&mut self) {
+        let gone: Vec<i64> = self
+            .requests
+            .keys()
+            .copied()
+            .filter(|seq| !self.sending.contains(seq))
+            .filter(|seq| matches!(self.cache.outbox_entry(*seq), Ok(None)))
+            .collect();
+        for seq in gone {
+            self.requests.remove(&seq);
+            let _ = self.events.send(OutboxEvent::Settled {
+                seq,
+                contact_id: None,
+                ok: true,
+                message: None,
+            });
+        }
+    }
+
     fn start_ready(&mut self, inflight: &mut JoinSet<Done>) -> Result<()> {
         let room = CONCURRENCY.saturating_sub(inflight.len());
         if room == 0 {
@@ -564,6 +629,7 @@ impl Worker {
         for entry in self.cache.ready(now_ms(), &self.busy, room)? {
             self.cache.mark_attempt(entry.seq)?;
             self.busy.insert(entry.key.clone());
+            self.sending.insert(entry.seq);
             let client = self.client.clone();
             inflight.spawn(async move {
                 let result = send(&client, &entry).await;
@@ -575,6 +641,7 @@ impl Worker {
 
     fn finish(&mut self, (entry, result): Done) {
         self.busy.remove(&entry.key);
+        self.sending.remove(&entry.seq);
         let outcome = match &result {
             Ok(_) => self.cache.confirm(entry.seq).map(|_| true),
             Err(e) if heals(e) => {
@@ -863,6 +930,14 @@ pub async fn drain(
     mut progress: impl FnMut(&Entry, &std::result::Result<ApiResponse, ApiError>),
 ) -> Result<Counts> {
     let cache = Cache::open(path)?;
+    let _lock = loop {
+        match SenderLock::try_take(path) {
+            Some(l) => break l,
+            // Another rolo sends: it will send these too.
+            None if !wait => return cache.outbox_counts(),
+            None => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    };
     if wait {
         cache.wake_all()?;
     }
@@ -1019,6 +1094,16 @@ mod tests {
         let c = Cache::open(&path).unwrap();
         let back: Vec<ApiOp> = c.outbox().unwrap().into_iter().map(|e| e.op).collect();
         assert_eq!(back, ops);
+    }
+
+    #[test]
+    fn one_sender_at_a_time_and_the_lock_goes_with_its_holder() {
+        let path = temp();
+        drop(Cache::open(&path).unwrap());
+        let first = SenderLock::try_take(&path).expect("free at first");
+        assert!(SenderLock::try_take(&path).is_none(), "held");
+        drop(first);
+        assert!(SenderLock::try_take(&path).is_some(), "free again");
     }
 
     #[test]
