@@ -232,6 +232,7 @@ fn outbox_event(e: OutboxEvent) -> Event {
             waiting,
             last_error,
         },
+        OutboxEvent::SentElsewhere(id) => Event::SentElsewhere(id),
         OutboxEvent::Failed(m) => Event::Info(format!("The outbox cannot be written: {m}")),
     }
 }

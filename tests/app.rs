@@ -919,6 +919,30 @@ mod cached {
         );
     }
 
+    #[test]
+    fn an_edit_sent_by_another_window_stops_counting_and_reloads() {
+        let f = fixture(40);
+        let mut h = Harness::opened(&f);
+        h.state.local.enabled = true;
+        h.send(code(KeyCode::Enter));
+        h.send(key('x'));
+        let req = h.take(|op| matches!(op, ApiOp::SetTaskCompleted { .. }));
+        assert_eq!(h.state.pending, 1);
+        h.send(Event::SentElsewhere(req.id));
+        // Only the reloads it starts are counted now, not the edit.
+        assert_eq!(h.state.pending, h.outbox.len(), "the edit no longer counts");
+        assert!(
+            h.outbox
+                .iter()
+                .any(|r| matches!(r.op, ApiOp::ListTasks { .. })),
+            "the contact is read again from HighLevel"
+        );
+        // An unknown id changes nothing.
+        let before = h.state.pending;
+        h.send(Event::SentElsewhere(rolo::api::actor::RequestId(9_999)));
+        assert_eq!(h.state.pending, before);
+    }
+
     pub fn outbox_entries() -> Vec<Entry> {
         vec![
             Entry {

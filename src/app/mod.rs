@@ -91,6 +91,8 @@ pub enum Event {
     },
     /// The outbox's entries, for its view.
     OutboxEntries(Vec<OutboxEntry>),
+    /// Another rolo sent this request's edit; its answer is not known here.
+    SentElsewhere(RequestId),
     /// A contact's data as cached, for the detail pane while it loads.
     Cached(Box<Cached>),
     /// The whole cached list, read and indexed off the loop.
@@ -1030,6 +1032,16 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
             }
             if contact_id.is_some() && contact_id == s.detail.contact_id {
                 s.load_detail(&mut out);
+            }
+        }
+        Event::SentElsewhere(id) => {
+            if s.requests.remove(&id).is_some() {
+                s.pending = s.pending.saturating_sub(1);
+                // The server's copy replaces what was shown (a created
+                // task's temporary id, say).
+                if s.detail.contact_id.is_some() {
+                    s.load_detail(&mut out);
+                }
             }
         }
         Event::OutboxEntries(entries) => {

@@ -437,6 +437,9 @@ pub enum OutboxEvent {
         ok: bool,
         message: Option<String>,
     },
+    /// An edit this process queued (request `id`) was sent and confirmed
+    /// by another process; its answer is not known here.
+    SentElsewhere(RequestId),
     /// The outbox changed: counts, the contacts still waiting, and the
     /// reason the last attempt failed, if it did.
     Status {
@@ -611,13 +614,9 @@ impl Worker {
             .filter(|seq| matches!(self.cache.outbox_entry(*seq), Ok(None)))
             .collect();
         for seq in gone {
-            self.requests.remove(&seq);
-            let _ = self.events.send(OutboxEvent::Settled {
-                seq,
-                contact_id: None,
-                ok: true,
-                message: None,
-            });
+            if let Some(id) = self.requests.remove(&seq) {
+                let _ = self.events.send(OutboxEvent::SentElsewhere(id));
+            }
         }
     }
 
