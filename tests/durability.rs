@@ -97,21 +97,25 @@ fn queue_edits(cache: &mut Cache, sandbox_data: &rolo::sandbox::store::Store) ->
             });
             e.task_titles.push((cid.clone(), title));
         }
-        let body = format!("durable note {i}");
-        ops.push(ApiOp::CreateNote {
-            contact_id: cid.clone(),
-            note: NewNote {
-                body: body.clone(),
-                ..NewNote::default()
-            },
-        });
-        e.note_bodies.push((cid.clone(), body));
-        let tag = format!("durable-{i}");
-        ops.push(ApiOp::AddTags {
-            contact_id: cid.clone(),
-            tags: vec![tag.clone()],
-        });
-        e.tags_added.push((cid.clone(), tag));
+        let note = |body: String, ops: &mut Vec<ApiOp>, e: &mut Expect| {
+            ops.push(ApiOp::CreateNote {
+                contact_id: cid.clone(),
+                note: NewNote {
+                    body: body.clone(),
+                    ..NewNote::default()
+                },
+            });
+            e.note_bodies.push((cid.clone(), body));
+        };
+        let tag = |tag: String, ops: &mut Vec<ApiOp>, e: &mut Expect| {
+            ops.push(ApiOp::AddTags {
+                contact_id: cid.clone(),
+                tags: vec![tag.clone()],
+            });
+            e.tags_added.push((cid.clone(), tag));
+        };
+        note(format!("durable note {i}"), &mut ops, &mut e);
+        tag(format!("durable-{i}"), &mut ops, &mut e);
         let city = format!("Durable City {i}");
         ops.push(ApiOp::UpdateContact {
             id: cid.clone(),
@@ -133,14 +137,7 @@ fn queue_edits(cache: &mut Cache, sandbox_data: &rolo::sandbox::store::Store) ->
                 });
                 e.completed.push((cid.clone(), tid));
             }
-            None => {
-                let tag = format!("durable-extra-{i}");
-                ops.push(ApiOp::AddTags {
-                    contact_id: cid.clone(),
-                    tags: vec![tag.clone()],
-                });
-                e.tags_added.push((cid.clone(), tag));
-            }
+            None => tag(format!("durable-extra-{i}"), &mut ops, &mut e),
         }
         match sandbox_data.notes_of(&cid).first() {
             Some(n) => {
@@ -151,17 +148,7 @@ fn queue_edits(cache: &mut Cache, sandbox_data: &rolo::sandbox::store::Store) ->
                 });
                 e.notes_deleted.push((cid.clone(), nid));
             }
-            None => {
-                let body = format!("durable note {i} bis");
-                ops.push(ApiOp::CreateNote {
-                    contact_id: cid.clone(),
-                    note: NewNote {
-                        body: body.clone(),
-                        ..NewNote::default()
-                    },
-                });
-                e.note_bodies.push((cid.clone(), body));
-            }
+            None => note(format!("durable note {i} bis"), &mut ops, &mut e),
         }
         // Added, then removed again: order matters within a contact.
         let fleeting = format!("fleeting-{i}");
