@@ -103,6 +103,19 @@ impl Tui {
         }
     }
 
+    /// Waits (generously) until the screen no longer shows `text`.
+    fn wait_gone(&self, text: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while self.screen().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?} to go; the screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
     fn send(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).unwrap();
         self.writer.flush().unwrap();
@@ -237,6 +250,9 @@ fn run_workflow(sb: &Sandbox, tui: &mut Tui, id: &str, name: &str, slow: bool) {
             .any(|t| t["title"] == "E2E follow-up call" && t["completed"] == false)
     });
     tui.wait_for("1 open, 0 done");
+    // The server has it; the screen has it once the answer is in (until
+    // then the task has no id to complete, and `x` says so).
+    tui.wait_gone("(saving…)");
 
     // Complete it.
     tui.send("x");
