@@ -1107,6 +1107,28 @@ fn on_cached(s: &mut State, c: Cached) {
     fill(&mut s.detail.appointments, c.appointments);
 }
 
+/// One detail section's answer: shown (and kept in the cache, with
+/// `keep`), or, when it failed, the cached copy kept on screen.
+fn section<T: Clone>(
+    slot: &mut Remote<T>,
+    answer: Result<ApiResponse, ApiError>,
+    take: impl FnOnce(ApiResponse) -> Result<T, Box<ApiResponse>>,
+    keep: Option<impl FnOnce(T) -> StoreWrite>,
+    out: &mut Vec<Command>,
+    notice: &mut Option<String>,
+) {
+    match answer.map(take) {
+        Ok(Ok(v)) => {
+            if let Some(keep) = keep {
+                out.push(Command::Store(Box::new(keep(v.clone()))));
+            }
+            *slot = Remote::Loaded(v);
+        }
+        Ok(Err(other)) => *slot = Remote::Failed(format!("unexpected answer {other:?}")),
+        Err(err) => failed_keeping(slot, &err, notice),
+    }
+}
+
 /// A failed load keeps the cached data it would have replaced.
 fn failed_keeping<T>(slot: &mut Remote<T>, err: &ApiError, notice: &mut Option<String>) {
     if matches!(slot, Remote::Loaded(_)) {
@@ -1195,44 +1217,39 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
             s.merge_contacts(page.contacts)
         }
         (Purpose::ServerSearch, Err(err)) => s.set_error("Server search failed", &err),
-        (Purpose::Tasks(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => match r
-        {
-            Ok(ApiResponse::Tasks(t)) => {
-                if s.local.enabled {
-                    out.push(Command::Store(Box::new(StoreWrite::Tasks(cid, t.clone()))));
-                }
-                s.detail.tasks = Remote::Loaded(t);
-            }
-            Ok(other) => s.detail.tasks = Remote::Failed(format!("unexpected answer {other:?}")),
-            Err(err) => failed_keeping(&mut s.detail.tasks, &err, &mut s.notice),
-        },
-        (Purpose::Notes(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => match r
-        {
-            Ok(ApiResponse::Notes(n)) => {
-                if s.local.enabled {
-                    out.push(Command::Store(Box::new(StoreWrite::Notes(cid, n.clone()))));
-                }
-                s.detail.notes = Remote::Loaded(n);
-            }
-            Ok(other) => s.detail.notes = Remote::Failed(format!("unexpected answer {other:?}")),
-            Err(err) => failed_keeping(&mut s.detail.notes, &err, &mut s.notice),
-        },
+        (Purpose::Tasks(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {
+            let keep = s.local.enabled.then_some(|t| StoreWrite::Tasks(cid, t));
+            let take = |a| match a {
+                ApiResponse::Tasks(t) => Ok(t),
+                other => Err(Box::new(other)),
+            };
+            section(&mut s.detail.tasks, r, take, keep, out, &mut s.notice);
+        }
+        (Purpose::Notes(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {
+            let keep = s.local.enabled.then_some(|n| StoreWrite::Notes(cid, n));
+            let take = |a| match a {
+                ApiResponse::Notes(n) => Ok(n),
+                other => Err(Box::new(other)),
+            };
+            section(&mut s.detail.notes, r, take, keep, out, &mut s.notice);
+        }
         (Purpose::Appointments(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {
-            match r {
-                Ok(ApiResponse::Appointments(a)) => {
-                    if s.local.enabled {
-                        out.push(Command::Store(Box::new(StoreWrite::Appointments(
-                            cid,
-                            a.clone(),
-                        ))));
-                    }
-                    s.detail.appointments = Remote::Loaded(a);
-                }
-                Ok(other) => {
-                    s.detail.appointments = Remote::Failed(format!("unexpected answer {other:?}"))
-                }
-                Err(err) => failed_keeping(&mut s.detail.appointments, &err, &mut s.notice),
-            }
+            let keep = s
+                .local
+                .enabled
+                .then_some(|a| StoreWrite::Appointments(cid, a));
+            let take = |a| match a {
+                ApiResponse::Appointments(a) => Ok(a),
+                other => Err(Box::new(other)),
+            };
+            section(
+                &mut s.detail.appointments,
+                r,
+                take,
+                keep,
+                out,
+                &mut s.notice,
+            );
         }
         // Answers for a contact no longer shown.
         (Purpose::Tasks(_) | Purpose::Notes(_) | Purpose::Appointments(_), _) => {}
