@@ -671,6 +671,9 @@ pub(crate) fn put_contacts_tx(
          ON CONFLICT (id) DO UPDATE SET raw = excluded.raw",
     )?;
     for (i, c) in contacts.iter().enumerate() {
+        // The list's order and `rolo find` use the search entry's own
+        // folded name and text.
+        let entry = crate::search::Entry::new(c);
         let mut full = c.clone();
         // The cursor belongs to one search, not to the contact.
         full.search_after = None;
@@ -688,8 +691,8 @@ pub(crate) fn put_contacts_tx(
             c.date_updated,
             pass,
             first_ord.is_some(),
-            crate::search::fold(&c.display_name()),
-            haystack(c),
+            entry.name,
+            entry.haystack(),
         ])?;
         raw.execute(params![
             c.id,
@@ -697,13 +700,6 @@ pub(crate) fn put_contacts_tx(
         ])?;
     }
     Ok(())
-}
-
-/// Everything a search looks at, folded (accents, case) into one line:
-/// the search entry's own text, so `rolo find` rebuilds entries from it
-/// without reading (or folding) the contacts.
-fn haystack(c: &Contact) -> String {
-    crate::search::Entry::new(c).haystack().to_string()
 }
 
 impl Cache {
