@@ -96,11 +96,13 @@ impl ConfigFile {
 
 /// A problem with the config, said so a person can fix it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{}", match (&self.path, self.line) {
+// The message quotes the file's own keys and values: sanitized, since a
+// config can hold any text (and the path too).
+#[error("{}", crate::text::sanitize(&match (&self.path, self.line) {
     (Some(p), Some(l)) => format!("{}:{l}:{}: {}", p.display(), self.column.unwrap_or(1), self.message),
     (Some(p), None) => format!("{}: {}", p.display(), self.message),
     (None, _) => self.message.clone(),
-})]
+}))]
 pub struct ConfigError {
     pub path: Option<PathBuf>,
     pub line: Option<usize>,
@@ -126,7 +128,11 @@ fn did_you_mean(word: &str, candidates: &[&str]) -> String {
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
@@ -413,6 +419,44 @@ fn parse_offset(s: &str) -> Option<FixedOffset> {
     FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
+/// The most a config file may hold: far more than any real one, and a
+/// bound on what `/dev/zero` or a mistaken path can make rolo read.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+fn read_capped(p: &Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let fail = |message: String| ConfigError {
+        path: Some(p.to_path_buf()),
+        line: None,
+        column: None,
+        message,
+    };
+    let file = std::fs::File::open(p).map_err(|e| fail(format!("cannot read it: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(format!("cannot read it: {e}")))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(fail(format!(
+            "it is larger than {} KiB, the most a config file may be",
+            MAX_CONFIG_BYTES / 1024
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| fail("it is not UTF-8 text".into()))
+}
+
+/// Resolves a config file's text over the defaults, as [`load`] does for
+/// a file: what property tests feed arbitrary text.
+pub fn load_str(
+    text: &str,
+    profile: Option<&str>,
+    no_color: bool,
+) -> Result<Settings, ConfigError> {
+    let defaults = parse(DEFAULTS, None)?;
+    let file = parse(text, None)?;
+    resolve(defaults.merge(file), profile, no_color, text, None)
+}
+
 /// Reads the defaults and the user's file (if any) and resolves them.
 pub fn load(
     path: Option<&Path>,
@@ -425,12 +469,7 @@ pub fn load(
     })?;
     let (file, text) = match path {
         Some(p) if p.exists() => {
-            let text = std::fs::read_to_string(p).map_err(|e| ConfigError {
-                path: Some(p.to_path_buf()),
-                line: None,
-                column: None,
-                message: format!("cannot read it: {e}"),
-            })?;
+            let text = read_capped(p)?;
             (parse(&text, Some(p))?, text)
         }
         _ => (ConfigFile::default(), String::new()),
@@ -454,6 +493,20 @@ mod tests {
         let r = load(Some(&path), profile, false);
         let _ = std::fs::remove_dir_all(&dir);
         r
+    }
+
+    #[test]
+    fn an_endless_file_is_refused_with_the_limit_named() {
+        let e = load(Some(Path::new("/dev/zero")), None, false).unwrap_err();
+        assert!(e.to_string().contains("larger than 1024 KiB"), "{e}");
+    }
+
+    #[test]
+    fn errors_quote_hostile_keys_harmlessly() {
+        let e = load_text("\"\\u001b]0;pwned\\u0007\" = 1\n", None).unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains("unknown field"), "{shown}");
+        assert!(!shown.chars().any(crate::text::is_unsafe), "{shown:?}");
     }
 
     #[test]

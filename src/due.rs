@@ -50,6 +50,11 @@ fn parse_time(s: &str) -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(h, m, 0)
 }
 
+fn next_day(d: NaiveDate) -> Result<NaiveDate, String> {
+    d.succ_opt()
+        .ok_or_else(|| "that date is past the end of the calendar".to_string())
+}
+
 /// Resolves `input` against `now` (in the user's offset) to an instant.
 pub fn parse_due<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTime<Utc>, String> {
     let input = input.trim();
@@ -68,14 +73,20 @@ pub fn parse_due<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTim
         let n: i64 = num
             .parse()
             .map_err(|_| format!("{input:?}: expected a number after +"))?;
+        let too_far = || format!("{input:?}: too far away (dates run to the year 9999)");
         let d = match unit.trim() {
-            "m" | "min" | "mins" => Duration::minutes(n),
-            "h" | "hr" | "hrs" | "hours" => Duration::hours(n),
-            "d" | "day" | "days" | "" => Duration::days(n),
-            "w" | "wk" | "weeks" => Duration::weeks(n),
+            "m" | "min" | "mins" => Duration::try_minutes(n),
+            "h" | "hr" | "hrs" | "hours" => Duration::try_hours(n),
+            "d" | "day" | "days" | "" => Duration::try_days(n),
+            "w" | "wk" | "weeks" => Duration::try_weeks(n),
             u => return Err(format!("{input:?}: unknown unit {u:?} (use m, h, d or w)")),
-        };
-        return Ok((now + d).with_timezone(&Utc));
+        }
+        .ok_or_else(too_far)?;
+        return now
+            .checked_add_signed(d)
+            .map(|t| t.with_timezone(&Utc))
+            .filter(|t| t.year() <= 9999)
+            .ok_or_else(too_far);
     }
     let mut words: Vec<&str> = lower.split_whitespace().collect();
     // "fri 9am", "2026-12-01 14:30", "tomorrow at 5pm"
@@ -88,11 +99,11 @@ pub fn parse_due<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTim
     let today = now.date_naive();
     let (date, time_given) = match day_word {
         "today" | "tod" => (today, None),
-        "tomorrow" | "tom" | "tmr" => (today + Duration::days(1), None),
+        "tomorrow" | "tom" | "tmr" => (next_day(today)?, None),
         w if let Some(target) = weekday(w) => {
-            let mut d = today + Duration::days(1);
+            let mut d = next_day(today)?;
             while d.weekday() != target {
-                d += Duration::days(1);
+                d = next_day(d)?;
             }
             (d, None)
         }
@@ -116,7 +127,7 @@ pub fn parse_due<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTim
                 let at = tz.from_local_datetime(&today.and_time(t)).single();
                 match at {
                     Some(at) if at > now => (today, Some(t)),
-                    _ => (today + Duration::days(1), Some(t)),
+                    _ => (next_day(today)?, Some(t)),
                 }
             } else {
                 return Err(format!(
@@ -145,6 +156,12 @@ pub fn parse_due<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTim
         .single()
         .map(|t| t.with_timezone(&Utc))
         .ok_or_else(|| format!("{input:?}: that time does not exist here"))
+        .and_then(|t| {
+            (1000..=9999)
+                .contains(&t.year())
+                .then_some(t)
+                .ok_or_else(|| format!("{input:?}: the year must be 1000 to 9999"))
+        })
 }
 
 /// "in 2h", "3d overdue", "due now": how a task's due date reads at a glance.
@@ -224,6 +241,20 @@ mod tests {
             let e = parse_due(bad, now()).unwrap_err();
             assert!(!e.is_empty(), "{bad}");
         }
+    }
+
+    #[test]
+    fn far_dates_get_a_message_not_a_panic() {
+        for far in ["+99999999d", "+9999999999999w", "+99999999999999999m", "99999-01-01", "0001-01-01"] {
+            let e = parse_due(far, now()).unwrap_err();
+            assert!(!e.is_empty(), "{far}");
+        }
+        let last = chrono::FixedOffset::east_opt(14 * 3600)
+            .unwrap()
+            .from_utc_datetime(&(chrono::NaiveDateTime::MAX - Duration::days(2)));
+        assert!(parse_due("tomorrow", last).is_err());
+        assert!(parse_due("fri", last).is_err());
+        assert!(parse_due("+1m", last).is_err());
     }
 
     #[test]

@@ -245,7 +245,12 @@ impl Query {
             } else {
                 (Field::Any, word)
             };
-            let text = fold(text);
+            // A separator in the query (pasted control text) would match
+            // across fields.
+            let text: String = fold(text)
+                .chars()
+                .filter(|c| *c != FIELD_SEP && *c != TAG_SEP)
+                .collect();
             if text.is_empty() {
                 continue;
             }
@@ -471,7 +476,7 @@ impl Index {
             if field != Field::Phone && (t.field == Field::Any || t.field == field) {
                 let tier = e.tier_at(rel, rel + len);
                 best[entry] = best[entry].max(tier as u8);
-                if tier == Tier::Exact || (tier == Tier::Prefix && len == 1) {
+                if tier == Tier::Exact {
                     // Nothing better to find in this contact: on to the next.
                     next = self
                         .offsets
@@ -542,18 +547,21 @@ impl Index {
                 .collect();
         }
         // Typing more can only narrow: re-check the last results alone.
-        // Not when a ':' may have made a word a field token, nor when a
-        // term just grew long enough for fuzzy matching (which finds
+        // Only while every earlier term keeps its kind: not when a ':' may
+        // have made a word a field token, nor when a term just grew long
+        // enough for fuzzy matching, or became phone-like (both find
         // contacts the shorter term's substring search did not).
         let narrow = self.last.as_ref().and_then(|(prev, hits)| {
             let added = query.strip_prefix(prev.as_str())?;
             let p = Query::parse(prev);
-            let fuzzy_unchanged = q
-                .terms
-                .iter()
-                .zip(p.terms.iter())
-                .all(|(n, o)| n.fuzzy() == o.fuzzy());
-            (!added.contains(':') && fuzzy_unchanged).then_some(hits)
+            let same_kinds = p.terms.len() <= q.terms.len()
+                && q.terms.iter().zip(p.terms.iter()).all(|(n, o)| {
+                    n.field == o.field
+                        && n.fuzzy() == o.fuzzy()
+                        && n.digits.is_some() == o.digits.is_some()
+                        && n.text.contains(o.text.as_str())
+                });
+            (!added.contains(':') && same_kinds).then_some(hits)
         });
         let mut s = Searcher::default();
         let first = q.terms[0].clone();

@@ -308,20 +308,28 @@ pub struct LocationTag {
     pub extra: Extra,
 }
 
-/// Parses the timestamps the API sends: RFC 3339 (`2021-07-08T12:02:11.285Z`)
-/// or, from some older endpoints, milliseconds since the epoch.
+/// Parses the timestamps the API sends: RFC 3339 (`2021-07-08T12:02:11.285Z`),
+/// the spec's own examples' `2021-07-16 11:00:00` (read as UTC), or, from
+/// some older endpoints, milliseconds since the epoch.
+///
+/// Only years 1000 to 9999 are taken: anything further out is a broken
+/// value, and chrono's edge of range would overflow in any zone east of UTC
+/// the moment it is shown.
 pub fn parse_timestamp(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::Datelike;
     let s = s.trim();
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&chrono::Utc));
-    }
-    if let Ok(ms) = s.parse::<i64>() {
-        return chrono::DateTime::from_timestamp_millis(ms);
-    }
-    // "2026-12-01T14:30:00" without an offset is read as UTC.
-    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-        .ok()
-        .map(|n| n.and_utc())
+    let t = if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        Some(t.with_timezone(&chrono::Utc))
+    } else if let Ok(ms) = s.parse::<i64>() {
+        chrono::DateTime::from_timestamp_millis(ms)
+    } else {
+        // Without an offset: read as UTC.
+        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"]
+            .iter()
+            .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+            .map(|n| n.and_utc())
+    }?;
+    (1000..=9999).contains(&t.year()).then_some(t)
 }
 
 /// Formats a timestamp the way the API writes them: `2026-12-01T14:30:00.000Z`.
@@ -887,6 +895,12 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(format_timestamp(a), "2021-07-08T12:02:11.285Z");
         assert!(parse_timestamp("not a date").is_none());
+        // The spec's example format, without an offset: UTC.
+        let spec = parse_timestamp("2021-07-16 11:00:00").unwrap();
+        assert_eq!(format_timestamp(spec), "2021-07-16T11:00:00.000Z");
+        // Epoch milliseconds at chrono's edge: refused, not a panic later.
+        assert!(parse_timestamp("8210266876799999").is_none());
+        assert!(parse_timestamp("-8334601228800000").is_none());
     }
 
     #[test]
