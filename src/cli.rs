@@ -570,6 +570,7 @@ impl From<crate::cache::sync::SyncError> for Failure {
         match e {
             crate::cache::sync::SyncError::Api(e) => e.into(),
             crate::cache::sync::SyncError::Cache(e) => e.into(),
+            e @ crate::cache::sync::SyncError::Paging(_) => Failure::new(4, e.to_string()),
         }
     }
 }

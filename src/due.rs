@@ -245,7 +245,13 @@ mod tests {
 
     #[test]
     fn far_dates_get_a_message_not_a_panic() {
-        for far in ["+99999999d", "+9999999999999w", "+99999999999999999m", "99999-01-01", "0001-01-01"] {
+        for far in [
+            "+99999999d",
+            "+9999999999999w",
+            "+99999999999999999m",
+            "99999-01-01",
+            "0001-01-01",
+        ] {
             let e = parse_due(far, now()).unwrap_err();
             assert!(!e.is_empty(), "{far}");
         }

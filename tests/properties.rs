@@ -211,11 +211,30 @@ mod parsers {
     /// of them hostile.
     fn config_text() -> impl Strategy<Value = String> {
         let section = proptest::sample::select(vec![
-            "", "[ui]\n", "[api]\n", "[keys]\n", "[ui.colors]\n", "[profiles.a]\n", "[profiles.\"x\\u001b[2J\"]\n", "[nope]\n",
+            "",
+            "[ui]\n",
+            "[api]\n",
+            "[keys]\n",
+            "[ui.colors]\n",
+            "[profiles.a]\n",
+            "[profiles.\"x\\u001b[2J\"]\n",
+            "[nope]\n",
         ]);
         let key = proptest::sample::select(vec![
-            "theme", "timezone", "rate_limit", "timeout_secs", "accent", "today", "top", "location_id",
-            "default_profile", "read_only", "base_url", "them", "\"\\u001b]0;x\\u0007\"", "\"\\u009b31m\"",
+            "theme",
+            "timezone",
+            "rate_limit",
+            "timeout_secs",
+            "accent",
+            "today",
+            "top",
+            "location_id",
+            "default_profile",
+            "read_only",
+            "base_url",
+            "them",
+            "\"\\u001b]0;x\\u0007\"",
+            "\"\\u009b31m\"",
         ]);
         let value = prop_oneof![
             "[a-z0-9 :+-]{0,12}".prop_map(|v| format!("{v:?}")),

@@ -631,9 +631,8 @@ impl Client {
             client: self.clone(),
             query: q,
             depth_limit: SEARCH_PAGE_DEPTH,
-            next_page: 1,
-            cursor: None,
-            seen: 0,
+            walk: crate::api::paging::Walk::new(),
+            seen: std::collections::HashSet::new(),
             done: false,
         }
     }
@@ -1128,14 +1127,13 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Walks a search to its end, page by page.
+/// Walks a search to its end, page by page (see [`crate::api::paging`]).
 pub struct SearchPager {
     client: Client,
     query: SearchContacts,
     depth_limit: u64,
-    next_page: u32,
-    cursor: Option<Vec<Value>>,
-    seen: u64,
+    walk: crate::api::paging::Walk,
+    seen: std::collections::HashSet<String>,
     done: bool,
 }
 
@@ -1148,35 +1146,50 @@ impl SearchPager {
 
     /// The next page, or `None` after the last one.
     pub async fn next(&mut self) -> Option<Result<SearchPage, ApiError>> {
+        use crate::api::paging::{Position, Step};
         if self.done {
             return None;
         }
-        let limit = u64::from(self.query.page_limit.max(1));
+        let limit = self.query.page_limit.max(1);
         let mut q = self.query.clone();
-        let by_page = u64::from(self.next_page) * limit <= self.depth_limit;
-        if by_page {
-            q.page = Some(self.next_page);
-            q.search_after = None;
-        } else {
-            q.page = None;
-            q.search_after = self.cursor.clone();
-        }
-        let page = match self.client.search_contacts(&q).await {
+        let position = self.walk.position(limit, self.depth_limit);
+        let result = match position {
+            Err(e) => Err(ApiError::from(e)),
+            Ok(Position::Page(n)) => {
+                q.page = Some(n);
+                q.search_after = None;
+                self.client.search_contacts(&q).await
+            }
+            Ok(Position::After(after)) => {
+                q.page = None;
+                q.search_after = Some(after);
+                self.client.search_contacts(&q).await
+            }
+        };
+        let page = match result {
             Ok(p) => p,
             Err(e) => {
                 self.done = true;
                 return Some(Err(e));
             }
         };
-        self.seen += page.contacts.len() as u64;
-        self.next_page += 1;
-        self.cursor = page.contacts.last().and_then(|c| c.search_after.clone());
-        let short = (page.contacts.len() as u64) < limit;
-        let need_cursor = u64::from(self.next_page) * limit > self.depth_limit;
-        if short || self.seen >= page.total || (need_cursor && self.cursor.is_none()) {
-            self.done = true;
+        let new = page
+            .contacts
+            .iter()
+            .filter(|c| self.seen.insert(c.id.clone()))
+            .count();
+        let cursor = page.contacts.last().and_then(|c| c.search_after.clone());
+        match self.walk.advance(limit, page.contacts.len(), new, cursor) {
+            Ok(Step::More) => Some(Ok(page)),
+            Ok(Step::End) => {
+                self.done = true;
+                Some(Ok(page))
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e.into()))
+            }
         }
-        Some(Ok(page))
     }
 }
 

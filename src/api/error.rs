@@ -22,11 +22,15 @@ pub enum CancelReason {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
-    #[error("token invalid or expired: run `rolo auth login` (server said: {message})")]
+    #[error(
+        "token invalid or expired: run `rolo auth login` (server said: {})",
+        clean(message)
+    )]
     Unauthorized { message: String },
 
     #[error(
-        "the token lacks the `{scope}` scope needed for {endpoint}: add it to the Private Integration or app (server said: {message})"
+        "the token lacks the `{scope}` scope needed for {endpoint}: add it to the Private Integration or app (server said: {})",
+        clean(message)
     )]
     MissingScope {
         scope: &'static str,
@@ -34,17 +38,20 @@ pub enum ApiError {
         message: String,
     },
 
-    #[error("forbidden: {message} (this needs the `{scope}` scope on this location)")]
+    #[error(
+        "forbidden: {} (this needs the `{scope}` scope on this location)",
+        clean(message)
+    )]
     Forbidden {
         scope: &'static str,
         message: String,
     },
 
-    #[error("not found: {what} (server said: {message})")]
+    #[error("not found: {} (server said: {})", clean(what), clean(message))]
     NotFound { what: String, message: String },
 
     /// 422, and 400 with a message: the server's words, verbatim.
-    #[error("rejected by the server: {}", messages.join("; "))]
+    #[error("rejected by the server: {}", clean(&messages.join("; ")))]
     Validation { status: u16, messages: Vec<String> },
 
     #[error("{}", rate_limited_message(*scope, *retry_after))]
@@ -53,16 +60,28 @@ pub enum ApiError {
         retry_after: Option<Duration>,
     },
 
-    #[error("HighLevel server error {status}: {message} (try again shortly)")]
+    #[error(
+        "HighLevel server error {status}: {} (try again shortly)",
+        clean(message)
+    )]
     Server { status: u16, message: String },
 
-    #[error("network error talking to {host}: {cause} (check the connection or --base-url)")]
+    #[error(
+        "network error talking to {}: {} (check the connection or --base-url)",
+        clean(host),
+        clean(cause)
+    )]
     Network { host: String, cause: String },
 
-    #[error("no answer from {host} within {}s (the server may be overloaded; try again)", after.as_secs())]
+    #[error("no answer from {} within {}s (the server may be overloaded; try again)", clean(host), after.as_secs())]
     Timeout { host: String, after: Duration },
 
-    #[error("unexpected response from {endpoint}: {cause} at `{path}`; body starts: {snippet}")]
+    #[error(
+        "unexpected response from {endpoint}: {} at `{}`; body starts: {}",
+        clean(cause),
+        clean(path),
+        clean(snippet)
+    )]
     Decode {
         endpoint: &'static str,
         path: String,
@@ -70,7 +89,7 @@ pub enum ApiError {
         snippet: String,
     },
 
-    #[error("unexpected HTTP {status} from {endpoint}: {message}")]
+    #[error("unexpected HTTP {status} from {endpoint}: {}", clean(message))]
     UnexpectedStatus {
         status: u16,
         endpoint: &'static str,
@@ -83,12 +102,21 @@ pub enum ApiError {
     })]
     Cancelled { reason: CancelReason },
 
-    #[error("invalid request: {0}")]
+    #[error("invalid request: {}", clean(.0))]
     InvalidRequest(String),
 
     /// The contact changed on the server since the user read it.
-    #[error("{0}")]
+    #[error("{}", clean(.0))]
     Conflict(String),
+
+    /// A search whose pages do not add up (repeats, loops, no cursor).
+    #[error(transparent)]
+    Paging(#[from] crate::api::paging::PagingError),
+}
+
+/// Server text in an error line is untrusted: no escapes reach a terminal.
+fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::text::sanitize(s)
 }
 
 fn rate_limited_message(scope: RateScope, retry_after: Option<Duration>) -> String {
@@ -129,6 +157,53 @@ impl ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_text_in_an_error_line_is_sanitized() {
+        let hostile = "\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{9b}2J\u{202e}\u{7f}x".to_string();
+        let errors = [
+            ApiError::Unauthorized {
+                message: hostile.clone(),
+            },
+            ApiError::NotFound {
+                what: hostile.clone(),
+                message: hostile.clone(),
+            },
+            ApiError::Validation {
+                status: 422,
+                messages: vec![hostile.clone()],
+            },
+            ApiError::Server {
+                status: 500,
+                message: hostile.clone(),
+            },
+            ApiError::Network {
+                host: hostile.clone(),
+                cause: hostile.clone(),
+            },
+            ApiError::Decode {
+                endpoint: "x",
+                path: hostile.clone(),
+                cause: hostile.clone(),
+                snippet: hostile.clone(),
+            },
+            ApiError::UnexpectedStatus {
+                status: 418,
+                endpoint: "x",
+                message: hostile.clone(),
+            },
+            ApiError::Forbidden {
+                scope: "x",
+                message: hostile.clone(),
+            },
+            ApiError::Conflict(hostile.clone()),
+            ApiError::InvalidRequest(hostile.clone()),
+        ];
+        for e in errors {
+            let shown = e.to_string();
+            assert!(!shown.chars().any(crate::text::is_unsafe), "{shown:?}");
+        }
+    }
 
     #[test]
     fn messages_tell_the_user_what_to_do() {

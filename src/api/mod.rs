@@ -7,6 +7,7 @@ pub mod error;
 pub mod limiter;
 pub mod model;
 pub mod oauth;
+pub mod paging;
 pub mod token;
 
 pub use actor::{ApiEvent, ApiHandle, ApiOp, ApiRequest, ApiResponse, Priority, RequestId};

@@ -324,10 +324,14 @@ pub fn parse_timestamp(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
         chrono::DateTime::from_timestamp_millis(ms)
     } else {
         // Without an offset: read as UTC.
-        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"]
-            .iter()
-            .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
-            .map(|n| n.and_utc())
+        [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+        .map(|n| n.and_utc())
     }?;
     (1000..=9999).contains(&t.year()).then_some(t)
 }

@@ -16,11 +16,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{Cache, CacheError, put_contacts_tx};
 use crate::api::client::SEARCH_PAGE_DEPTH;
 use crate::api::error::ApiError;
+use crate::api::paging::{PagingError, Position, Step, Walk};
 use crate::api::{Client, model::*};
 
 /// Meta key: when the last complete sync started (RFC 3339).
@@ -39,6 +40,8 @@ pub enum SyncError {
     Api(#[from] ApiError),
     #[error(transparent)]
     Cache(#[from] CacheError),
+    #[error("{0}; the cache keeps every contact it had")]
+    Paging(#[from] PagingError),
 }
 
 #[derive(Debug, Clone)]
@@ -65,8 +68,8 @@ impl Default for SyncOptions {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct FullPass {
     pass: i64,
-    next_page: u32,
-    after: Option<Vec<Value>>,
+    #[serde(flatten)]
+    walk: Walk,
     done: u64,
     total: u64,
     started_at: String,
@@ -220,14 +223,24 @@ async fn delta(
         }],
         ..SearchContacts::default()
     };
-    let (mut page_no, mut after, mut done, mut requests) = (1u32, None, 0u64, 0u64);
+    let (mut walk, mut done, mut requests) = (Walk::new(), 0u64, 0u64);
+    let mut seen = std::collections::HashSet::new();
     loop {
-        set_position(&mut query, opts, page_no, &after);
+        set_position(
+            &mut query,
+            walk.position(opts.page_limit, opts.depth_limit)?,
+        );
         let page = client.search_contacts(&query).await?;
         requests += 1;
         let got = page.contacts.len() as u64;
         done += got;
-        after = page.contacts.last().and_then(|c| c.search_after.clone());
+        let new = page
+            .contacts
+            .iter()
+            .filter(|c| seen.insert(c.id.clone()))
+            .count();
+        let cursor = page.contacts.last().and_then(|c| c.search_after.clone());
+        let step = walk.advance(opts.page_limit, page.contacts.len(), new, cursor);
         {
             let path = cache.path.clone();
             let tx = cache
@@ -247,8 +260,7 @@ async fn delta(
         if !page.contacts.is_empty() {
             on(SyncEvent::Contacts(page.contacts));
         }
-        page_no += 1;
-        if got < u64::from(opts.page_limit) || done >= page.total || after.is_none() {
+        if step? == Step::End {
             break;
         }
     }
@@ -256,16 +268,28 @@ async fn delta(
     Ok((done, requests))
 }
 
-/// Page numbers while they reach, then the cursor.
-fn set_position(q: &mut SearchContacts, opts: &SyncOptions, page: u32, after: &Option<Vec<Value>>) {
-    let by_page = u64::from(page) * u64::from(opts.page_limit.max(1)) <= opts.depth_limit;
-    if by_page || after.is_none() {
-        q.page = Some(page);
-        q.search_after = None;
-    } else {
-        q.page = None;
-        q.search_after = after.clone();
+fn set_position(q: &mut SearchContacts, at: Position) {
+    match at {
+        Position::Page(n) => {
+            q.page = Some(n);
+            q.search_after = None;
+        }
+        Position::After(after) => {
+            q.page = None;
+            q.search_after = Some(after);
+        }
     }
+}
+
+/// How many of `ids` this pass has not stored yet.
+fn unseen(tx: &rusqlite::Transaction<'_>, pass: i64, ids: &[&str]) -> rusqlite::Result<usize> {
+    let seen: i64 = tx.query_row(
+        "SELECT count(*) FROM contacts WHERE pass = ?1 AND id IN (SELECT value FROM json_each(?2))",
+        rusqlite::params![pass, serde_json::to_string(ids).unwrap_or_default()],
+        |r| r.get(0),
+    )?;
+    let distinct: std::collections::HashSet<&str> = ids.iter().copied().collect();
+    Ok(distinct.len().saturating_sub(seen as usize))
 }
 
 async fn full_pass(
@@ -281,8 +305,7 @@ async fn full_pass(
         Some(s) => s,
         None => FullPass {
             pass: cache.meta(PASS)?.and_then(|p| p.parse().ok()).unwrap_or(0) + 1,
-            next_page: 1,
-            after: None,
+            walk: Walk::new(),
             done: 0,
             total: 0,
             started_at: chrono::Utc::now().to_rfc3339(),
@@ -299,35 +322,52 @@ async fn full_pass(
     };
     let started = Instant::now();
     let mut requests = 0u64;
+    let ended_short_of_total;
     loop {
-        set_position(&mut query, opts, state.next_page, &state.after);
+        let at = match state.walk.position(opts.page_limit, opts.depth_limit) {
+            Ok(at) => at,
+            Err(e) => {
+                cache
+                    .conn()
+                    .execute("DELETE FROM meta WHERE key = ?1", [FULL])
+                    .map_err(err)?;
+                return Err(e.into());
+            }
+        };
+        set_position(&mut query, at);
         let page = client.search_contacts(&query).await?;
         requests += 1;
-        let got = page.contacts.len() as u64;
         let first_ord = state.done as i64;
-        state.done += got;
         state.total = page.total;
-        state.next_page += 1;
-        state.after = page
-            .contacts
-            .last()
-            .and_then(|c| c.search_after.clone())
-            .or(state.after.take());
-        let last = got < u64::from(opts.page_limit) || state.done >= page.total;
-        {
+        let cursor = page.contacts.last().and_then(|c| c.search_after.clone());
+        let step = {
             let tx = cache
                 .conn_mut()
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(err)?;
+            let ids: Vec<&str> = page.contacts.iter().map(|c| c.id.as_str()).collect();
+            let new = unseen(&tx, state.pass, &ids).map_err(err)?;
+            let step = state
+                .walk
+                .advance(opts.page_limit, page.contacts.len(), new, cursor);
+            state.done += new as u64;
             put_contacts_tx(&tx, &page.contacts, Some(state.pass), Some(first_ord)).map_err(err)?;
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                rusqlite::params![FULL, serde_json::to_string(&state).unwrap_or_default()],
-            )
-            .map_err(err)?;
+            if step.is_ok() {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    rusqlite::params![FULL, serde_json::to_string(&state).unwrap_or_default()],
+                )
+                .map_err(err)?;
+            } else {
+                // A broken walk starts afresh next time.
+                tx.execute("DELETE FROM meta WHERE key = ?1", [FULL])
+                    .map_err(err)?;
+            }
             tx.commit().map_err(err)?;
-        }
+            step?
+        };
+        let last = step == Step::End;
         let fetched = state.done - resumed_at;
         let left = (fetched > 0 && !last).then(|| {
             let per = started.elapsed().as_secs_f64() / fetched as f64;
@@ -343,6 +383,9 @@ async fn full_pass(
             on(SyncEvent::Contacts(page.contacts));
         }
         if last {
+            // Pages that end before the server's own count may have lost
+            // some on the way (or the count is wrong): delete nothing.
+            ended_short_of_total = state.done < state.total;
             break;
         }
     }
@@ -356,10 +399,21 @@ async fn full_pass(
             let mut stmt = tx
                 .prepare("SELECT id FROM contacts WHERE pass <> ?1")
                 .map_err(err)?;
-            stmt.query_map([state.pass], |r| r.get(0))
-                .map_err(err)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(err)?
+            if ended_short_of_total {
+                tracing::warn!(
+                    done = state.done,
+                    total = state.total,
+                    "the pages ended before the server's total: nothing deleted"
+                );
+            }
+            if ended_short_of_total {
+                Vec::new()
+            } else {
+                stmt.query_map([state.pass], |r| r.get(0))
+                    .map_err(err)?
+                    .collect::<rusqlite::Result<_>>()
+                    .map_err(err)?
+            }
         };
         for id in &ids {
             // Keep contacts with edits still queued: they may be new.

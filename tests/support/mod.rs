@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod hostile;
 pub mod schema;
 
 use std::future::Future;

@@ -1,0 +1,212 @@
+//! rolo against servers that lie: wrong or missing totals, repeated pages,
+//! looping cursors, redirects, endless bodies, escapes in every string.
+//! Each case must end with a clear message: no hang, no panic, no lost
+//! data, no raw escape.
+
+mod support;
+
+use std::path::PathBuf;
+
+use rolo::cache::Cache;
+use rolo::cache::sync::{SyncError, SyncOptions, sync};
+use serde_json::{Value, json};
+use support::hostile::{Hostile, Seen, contact, json};
+
+fn temp_db(name: &str) -> PathBuf {
+    std::env::temp_dir()
+        .join(format!(
+            "rolo-hostile-{name}-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ))
+        .join("cache.db")
+}
+
+fn people(n: u64) -> Vec<Value> {
+    (0..n).map(|i| contact(&format!("c{i:05}"), i)).collect()
+}
+
+/// Pages of `all` as HighLevel serves them (page numbers or searchAfter),
+/// with whatever `total` the test wants to claim (`None`: left out).
+fn page_of(all: &[Value], s: &Seen, total: Option<u64>) -> axum::response::Response {
+    let limit = s.body["pageLimit"].as_u64().unwrap_or(100) as usize;
+    let start = match s.body.get("searchAfter").and_then(Value::as_array) {
+        Some(after) => {
+            let id = after.get(1).and_then(Value::as_str).unwrap_or("");
+            all.iter()
+                .position(|c| c["id"] == id)
+                .map_or(all.len(), |i| i + 1)
+        }
+        None => (s.body["page"].as_u64().unwrap_or(1) as usize - 1) * limit,
+    };
+    let rows: Vec<Value> = all.iter().skip(start).take(limit).cloned().collect();
+    let mut body = json!({ "contacts": rows });
+    if let Some(t) = total {
+        body["total"] = json!(t);
+    }
+    json(200, body)
+}
+
+fn opts(full: bool) -> SyncOptions {
+    SyncOptions {
+        page_limit: 100,
+        full,
+        depth_limit: 300,
+    }
+}
+
+async fn fill(path: &std::path::Path, n: u64) {
+    let all = people(n);
+    let honest = Hostile::start(move |s| page_of(&all, s, Some(n))).await;
+    sync(&honest.client(), path, &opts(true), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(Cache::open(path).unwrap().contact_count().unwrap(), n);
+}
+
+#[tokio::test]
+async fn a_missing_or_low_total_never_deletes_cached_contacts() {
+    for claimed in [None, Some(500), Some(0), Some(1)] {
+        let path = temp_db("total");
+        fill(&path, 1_200).await;
+        let all = people(1_200);
+        let liar = Hostile::start(move |s| page_of(&all, s, claimed)).await;
+        let summary = sync(&liar.client(), &path, &opts(true), |_| {})
+            .await
+            .unwrap();
+        assert_eq!(summary.removed, 0, "total {claimed:?}");
+        assert_eq!(
+            Cache::open(&path).unwrap().contact_count().unwrap(),
+            1_200,
+            "total {claimed:?}: every contact is kept"
+        );
+        // 12 full pages and the short one that proves the end.
+        assert_eq!(liar.count(), 13, "total {claimed:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_high_total_is_a_reason_to_recheck_never_to_delete() {
+    let path = temp_db("high");
+    fill(&path, 1_200).await;
+    // 100 contacts really went, but the server claims far more than it pages.
+    let all = people(1_100);
+    let liar = Hostile::start(move |s| page_of(&all, s, Some(1_000_000))).await;
+    let summary = sync(&liar.client(), &path, &opts(true), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.removed, 0);
+    assert_eq!(Cache::open(&path).unwrap().contact_count().unwrap(), 1_200);
+    // The same pages with an honest total: now the deletions are sure.
+    let all = people(1_100);
+    let honest = Hostile::start(move |s| page_of(&all, s, Some(1_100))).await;
+    let summary = sync(&honest.client(), &path, &opts(true), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.removed, 100);
+}
+
+#[tokio::test]
+async fn the_same_page_forever_ends_the_sync_with_a_message_and_keeps_the_cache() {
+    let path = temp_db("forever");
+    fill(&path, 250).await;
+    let page = people(100);
+    let liar =
+        Hostile::start(move |_| json(200, json!({"contacts": page, "total": 1_000_000_000u64})))
+            .await;
+    let e = sync(&liar.client(), &path, &opts(true), |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(e, SyncError::Paging(_)), "{e}");
+    let shown = e.to_string();
+    assert!(
+        shown.contains("page 2 again") && shown.contains("keeps every contact"),
+        "{shown}"
+    );
+    assert_eq!(liar.count(), 2, "it stops at the first repeat");
+    assert_eq!(Cache::open(&path).unwrap().contact_count().unwrap(), 250);
+    // The delta sync (not a full one) stops the same way.
+    let page = people(100);
+    let liar =
+        Hostile::start(move |_| json(200, json!({"contacts": page, "total": 1_000_000_000u64})))
+            .await;
+    let e = sync(&liar.client(), &path, &opts(false), |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(e, SyncError::Paging(_)), "{e}");
+    assert!(liar.count() <= 3, "{} requests", liar.count());
+}
+
+#[tokio::test]
+async fn a_looping_cursor_ends_the_sync_with_a_message() {
+    let path = temp_db("loop");
+    // Page numbers reach 300 records; past that the cursor goes A, B, A, …
+    // with fresh ids each time, so only the cursor shows the loop.
+    let liar = Hostile::start(|s| {
+        let rows: Vec<Value> = (0..100)
+            .map(|i| {
+                let n = (s.n * 100 + i) as u64;
+                let mut c = contact(&format!("x{n}"), n);
+                c["searchAfter"] = json!([if s.n % 2 == 0 { "A" } else { "B" }]);
+                c
+            })
+            .collect();
+        json(200, json!({"contacts": rows, "total": 1_000_000_000u64}))
+    })
+    .await;
+    let e = sync(&liar.client(), &path, &opts(true), |_| {})
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("cursor came back"), "{e}");
+    assert!(liar.count() <= 6, "{} requests", liar.count());
+}
+
+#[tokio::test]
+async fn no_cursor_past_the_page_depth_ends_the_sync_instead_of_asking_for_more_pages() {
+    let path = temp_db("nocursor");
+    let liar = Hostile::start(|s| {
+        let page = s.body["page"].as_u64().unwrap_or(0);
+        let rows: Vec<Value> = (0..100)
+            .map(|i| {
+                let mut c = contact(&format!("p{page}-{i}"), i);
+                c.as_object_mut().unwrap().remove("searchAfter");
+                c
+            })
+            .collect();
+        json(200, json!({"contacts": rows, "total": 1_000_000u64}))
+    })
+    .await;
+    let e = sync(&liar.client(), &path, &opts(true), |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("no searchAfter cursor past the first 300"),
+        "{e}"
+    );
+    assert_eq!(liar.count(), 3, "three pages by number, then it stops");
+    for s in liar.seen.lock().unwrap().iter() {
+        assert!(s.body["page"].as_u64().unwrap() <= 3, "{:?}", s.body);
+    }
+}
+
+#[tokio::test]
+async fn the_clients_pager_stops_on_the_same_lies() {
+    let page = people(100);
+    let liar = Hostile::start(move |_| json(200, json!({"contacts": page}))).await;
+    let mut pages = liar
+        .client()
+        .search_pages(rolo::api::model::SearchContacts {
+            page_limit: 100,
+            ..Default::default()
+        });
+    let mut n = 0;
+    let mut last = None;
+    while let Some(p) = pages.next().await {
+        n += 1;
+        last = Some(p);
+        assert!(n < 10, "the pager does not end");
+    }
+    assert!(last.unwrap().is_err(), "a repeated page is an error");
+    assert_eq!(liar.count(), 2);
+}
