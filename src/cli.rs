@@ -94,7 +94,7 @@ impl Paint {
 
 /// The synced cache of the client's location, if there is one.
 pub fn synced_cache(client: &Client) -> Option<crate::cache::Cache> {
-    if std::env::var_os("ROLO_NO_CACHE").is_some_and(|v| !v.is_empty()) {
+    if crate::config::env_flag("ROLO_NO_CACHE") {
         return None;
     }
     let path = crate::cache::default_path(client.location_id())?;
@@ -429,7 +429,7 @@ pub async fn today(client: &Client, as_json: bool, zone: Zone) -> Outcome {
 /// refusal is an error and the edit is dropped (the command line still has
 /// it); a network or server failure keeps it queued for `rolo outbox push`.
 async fn apply(client: &Client, op: ApiOp) -> Result<ApiResponse, Failure> {
-    let no_cache = std::env::var_os("ROLO_NO_CACHE").is_some_and(|v| !v.is_empty());
+    let no_cache = crate::config::env_flag("ROLO_NO_CACHE");
     let path = (!no_cache)
         .then(|| crate::cache::default_path(client.location_id()))
         .flatten();
@@ -438,9 +438,14 @@ async fn apply(client: &Client, op: ApiOp) -> Result<ApiResponse, Failure> {
     };
     let seq = crate::cache::Cache::open(&path)?.enqueue(&op)?;
     let mut mine = None;
-    crate::cache::outbox::drain(client, &path, false, |entry, result| {
-        if entry.seq == seq {
-            mine = Some(result.clone());
+    crate::cache::outbox::drain(client, &path, false, |settled| {
+        use crate::cache::outbox::Settled;
+        match settled {
+            Settled::Confirmed(e, r) if e.seq == seq => mine = Some(Ok(r.clone())),
+            Settled::Refused(e, err) | Settled::Later(e, err) if e.seq == seq => {
+                mine = Some(Err(err.clone()))
+            }
+            _ => {}
         }
     })
     .await?;
@@ -672,10 +677,16 @@ pub fn outbox_list(path: &std::path::Path, as_json: bool) -> Outcome {
 /// nothing is left to send.
 pub async fn outbox_push(client: &Client, path: &std::path::Path) -> Outcome {
     let mut err = std::io::stderr().lock();
-    let left = crate::cache::outbox::drain(client, path, true, |entry, result| {
-        let _ = match result {
-            Ok(_) => writeln!(err, "sent: {}", sanitize(&entry.description)),
-            Err(e) => writeln!(err, "not yet: {}: {}", sanitize(&entry.description), e),
+    let left = crate::cache::outbox::drain(client, path, true, |settled| {
+        use crate::cache::outbox::Settled;
+        let _ = match settled {
+            Settled::Confirmed(entry, _) => writeln!(err, "sent: {}", sanitize(&entry.description)),
+            Settled::Refused(entry, e) => {
+                writeln!(err, "refused: {}: {e}", sanitize(&entry.description))
+            }
+            Settled::Later(entry, e) => {
+                writeln!(err, "not yet: {}: {e}", sanitize(&entry.description))
+            }
         };
     })
     .await?;

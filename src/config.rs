@@ -419,6 +419,29 @@ fn parse_offset(s: &str) -> Option<FixedOffset> {
     FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
+/// Reads a yes/no setting the usual ways: `1`, `true`, `yes`, `on`, `y`,
+/// `t` and `0`, `false`, `no`, `off`, `n`, `f`, in any case. An empty
+/// value is no.
+pub fn parse_boolish(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" | "y" | "t" => Ok(true),
+        "" | "0" | "false" | "no" | "off" | "n" | "f" => Ok(false),
+        other => Err(format!(
+            "{:?} is not yes or no (use 1 or 0, true or false)",
+            crate::text::sanitize(other)
+        )),
+    }
+}
+
+/// A yes/no environment variable, read as [`parse_boolish`] does (the
+/// command line refuses any other value before this is asked).
+pub fn env_flag(name: &str) -> bool {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| parse_boolish(&v).ok())
+        .unwrap_or(false)
+}
+
 /// The most a config file may hold: far more than any real one, and a
 /// bound on what `/dev/zero` or a mistaken path can make rolo read.
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
@@ -493,6 +516,17 @@ mod tests {
         let r = load(Some(&path), profile, false);
         let _ = std::fs::remove_dir_all(&dir);
         r
+    }
+
+    #[test]
+    fn yes_and_no_read_the_usual_ways() {
+        for yes in ["1", "true", "TRUE", "yes", "on", "y"] {
+            assert_eq!(parse_boolish(yes), Ok(true), "{yes}");
+        }
+        for no in ["", "0", "false", "False", "no", "off", "n"] {
+            assert_eq!(parse_boolish(no), Ok(false), "{no}");
+        }
+        assert!(parse_boolish("maybe").is_err());
     }
 
     #[test]

@@ -26,7 +26,8 @@ struct Cli {
 
     /// Keep nothing on disk: no contact cache, and edits go straight to
     /// HighLevel instead of through the outbox.
-    #[arg(long, env = "ROLO_NO_CACHE", global = true)]
+    #[arg(long, env = "ROLO_NO_CACHE", global = true, action = clap::ArgAction::SetTrue,
+          value_parser = rolo::config::parse_boolish)]
     no_cache: bool,
 
     /// Log filter (error, warn, info, debug, trace, or a tracing directive).

@@ -516,7 +516,7 @@ fn dispatch(
             // Edits go to disk first; the outbox sends them.
             Command::Api(r) if r.op.is_write() && local.is_some() => {
                 let l = local.as_mut().expect("checked");
-                match l.outbox.submit(r.id, &r.op) {
+                match l.outbox.submit_as(r.id, &r.op, r.local_id.as_deref()) {
                     Ok(_) => None,
                     Err(e) => {
                         api.send(r).context("the API actor stopped")?;

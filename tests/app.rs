@@ -958,6 +958,10 @@ mod cached {
                 next_at: 0,
                 error: Some("network error talking to services.leadconnectorhq.com: connection refused (check the connection or --base-url)".into()),
                 created_at: 0,
+                version: 0,
+                sending: false,
+                local_id: None,
+                before_ids: None,
             },
             Entry {
                 seq: 8,
@@ -969,6 +973,10 @@ mod cached {
                 next_at: 0,
                 error: Some("forbidden: not allowed (this needs the `contacts.write` scope on this location)".into()),
                 created_at: 0,
+                version: 0,
+                sending: false,
+                local_id: None,
+                before_ids: None,
             },
         ]
     }

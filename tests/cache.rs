@@ -163,44 +163,99 @@ fn damage_table(path: &std::path::Path, table: &str) {
     f.sync_all().unwrap();
 }
 
-#[test]
-fn a_damaged_cache_is_moved_aside_and_its_unsent_edits_kept() {
-    let path = temp_db("damaged");
-    {
-        let mut cache = Cache::open(&path).unwrap();
-        let contacts: Vec<Contact> = (0..2_000)
-            .map(|i| Contact {
-                id: format!("c{i}"),
-                name: Some(format!("Contact {i}")),
-                ..Contact::default()
+fn cache_with_edits(name: &str) -> PathBuf {
+    let path = temp_db(name);
+    let mut cache = Cache::open(&path).unwrap();
+    let contacts: Vec<Contact> = (0..2_000)
+        .map(|i| Contact {
+            id: format!("c{i}"),
+            name: Some(format!("Contact {i}")),
+            ..Contact::default()
+        })
+        .collect();
+    cache.put_contacts(&contacts, Some(1), Some(0)).unwrap();
+    for i in 0..3 {
+        cache
+            .enqueue(&ApiOp::AddTags {
+                contact_id: format!("c{i}"),
+                tags: vec!["kept".into()],
             })
-            .collect();
-        cache.put_contacts(&contacts, Some(1), Some(0)).unwrap();
-        for i in 0..3 {
-            cache
-                .enqueue(&ApiOp::AddTags {
-                    contact_id: format!("c{i}"),
-                    tags: vec!["kept".into()],
-                })
-                .unwrap();
-        }
+            .unwrap();
     }
-    damage_table(&path, "contacts");
-    let (cache, recovery) = Cache::open_or_recover(&path).unwrap();
-    let r = recovery.expect("the damage is noticed");
-    assert!(r.moved_to.exists(), "the damaged file is kept, not deleted");
-    let exported = r.exported.as_ref().expect("the edits were exported");
-    let saved: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(exported).unwrap()).unwrap();
-    assert_eq!(saved.len(), 3);
-    assert_eq!(r.requeued, 3);
-    assert_eq!(cache.outbox().unwrap().len(), 3, "queued again");
-    assert_eq!(cache.contact_count().unwrap(), 0, "rebuilt from the server");
+    path
+}
+
+fn assert_edits_kept(path: &std::path::Path, how: &str) {
+    let (cache, recovery) = Cache::open_or_recover(path).unwrap();
+    if how == "cut to nothing" {
+        // A file cut to nothing is an empty database to SQLite: nothing to
+        // move aside, the contacts are synced again, the edits still wait.
+        assert!(recovery.is_none(), "{how}");
+        assert_eq!(
+            cache.outbox().unwrap().len(),
+            3,
+            "{how}: the edits still wait"
+        );
+        assert_eq!(cache.contact_count().unwrap(), 0, "{how}");
+        return;
+    }
+    let r = recovery.unwrap();
+    assert!(
+        r.moved_to.as_ref().is_some_and(|p| p.exists()),
+        "{how}: the damaged file is kept, not deleted"
+    );
+    assert_eq!(r.kept, 3, "{how}");
+    assert_eq!(
+        cache.outbox().unwrap().len(),
+        3,
+        "{how}: the edits still wait"
+    );
+    assert_eq!(
+        cache.contact_count().unwrap(),
+        0,
+        "{how}: rebuilt from the server"
+    );
     let message = r.to_string();
     assert!(
-        message.contains("moved to") && message.contains("3 unsent edit"),
-        "{message}"
+        message.contains("moved to") && message.contains("3 unsent edit(s) are safe"),
+        "{how}: {message}"
     );
+    assert_eq!(
+        cache.outbox_note(rolo::cache::outbox::LOST_NOTE).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn a_damaged_cache_is_moved_aside_and_its_unsent_edits_kept() {
+    // A destroyed page, a file cut to half, to nothing, or its header
+    // overwritten: the edits live in their own file and are all kept.
+    let path = cache_with_edits("damaged");
+    damage_table(&path, "contacts");
+    assert_edits_kept(&path, "a destroyed page");
+    for (how, cut) in [
+        ("cut to half", Some(0.5)),
+        ("cut to nothing", Some(0.0)),
+        ("header overwritten", None),
+    ] {
+        let path = cache_with_edits(how);
+        // What a crash leaves: the WAL folded in, then the file is hurt.
+        Cache::open(&path).unwrap().check_integrity().unwrap();
+        let len = std::fs::metadata(&path).unwrap().len();
+        match cut {
+            Some(f) => {
+                let f_ = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+                f_.set_len((len as f64 * f) as u64).unwrap();
+            }
+            None => {
+                use std::io::{Seek, SeekFrom, Write};
+                let mut f_ = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+                f_.seek(SeekFrom::Start(0)).unwrap();
+                f_.write_all(b"overwritten header, not sqlite").unwrap();
+            }
+        }
+        assert_edits_kept(&path, how);
+    }
 
     // A file that is not a database at all.
     let path = temp_db("garbage");
@@ -212,14 +267,38 @@ fn a_damaged_cache_is_moved_aside_and_its_unsent_edits_kept() {
     ));
     let (_, r) = Cache::open_or_recover(&path).unwrap();
     let r = r.unwrap();
-    assert!(r.moved_to.exists());
-    assert_eq!(r.exported, None);
+    assert!(r.moved_to.unwrap().exists());
+    assert!(r.outbox.is_none());
+}
 
-    // A truncated file.
-    let path = temp_db("short");
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, b"SQLite for").unwrap();
-    assert!(Cache::open_or_recover(&path).unwrap().1.is_some());
+#[test]
+fn a_damaged_outbox_file_is_salvaged_and_the_possible_loss_said_plainly() {
+    let path = cache_with_edits("outbox-damaged");
+    let ob = rolo::cache::outbox_path(&path);
+    Cache::open(&path).unwrap().check_integrity().unwrap();
+    // Its header overwritten: nothing can be read, and that is said.
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(&ob).unwrap();
+        f.seek(SeekFrom::Start(0)).unwrap();
+        f.write_all(b"overwritten header, not sqlite").unwrap();
+    }
+    let (cache, r) = Cache::open_or_recover(&path).unwrap();
+    let r = r.expect("noticed");
+    assert_eq!(r.moved_to, None, "the contacts are fine and stay");
+    assert_eq!(cache.contact_count().unwrap(), 2_000);
+    let o = r.outbox.as_ref().expect("the outbox recovery is reported");
+    assert!(
+        o.moved_to.as_ref().unwrap().exists(),
+        "the damaged outbox is kept"
+    );
+    let message = r.to_string();
+    assert!(message.contains("may have been lost"), "{message}");
+    let note = cache
+        .outbox_note(rolo::cache::outbox::LOST_NOTE)
+        .unwrap()
+        .expect("the loss is remembered for `rolo outbox`");
+    assert!(note.contains("may have been lost"), "{note}");
 }
 
 /// The outbox under 30% 5xx and 429 storms: every edit lands once.
@@ -384,7 +463,7 @@ async fn a_refused_edit_waits_for_the_user_and_deletes_of_missing_things_are_don
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].state, rolo::cache::outbox::EntryState::Attention);
     assert!(entries[0].error.as_deref().unwrap().contains("rejected"));
-    assert!(outbox.cache().discard(entries[0].seq).unwrap());
+    assert_eq!(outbox.cache().discard(entries[0].seq).unwrap(), 1);
     outbox.stop();
 }
 

@@ -327,6 +327,7 @@ async fn the_token_never_appears_in_errors_or_requests() {
         op: rolo::api::ApiOp::GetContact { id: cid },
         priority: rolo::api::Priority::Interactive,
         supersede: None,
+        local_id: None,
     };
     assert!(!format!("{request:?}").contains("SUPERSECRET"));
 }

@@ -236,6 +236,10 @@ fn outbox_entries() -> Vec<rolo::cache::outbox::Entry> {
         next_at: 0,
         error: error.map(str::to_string),
         created_at: 0,
+        version: 0,
+        sending: false,
+        local_id: None,
+        before_ids: None,
     };
     vec![
         entry(

@@ -340,6 +340,9 @@ pub struct ApiRequest {
     pub priority: Priority,
     /// Reads with the same key replace each other: only the newest answers.
     pub supersede: Option<String>,
+    /// For a create: the stand-in id the app shows for its result until it
+    /// is confirmed (the outbox rewrites later edits that name it).
+    pub local_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -455,6 +458,7 @@ impl ApiHandle {
             op,
             priority,
             supersede: supersede.map(str::to_string),
+            local_id: None,
         })?;
         Ok(id)
     }

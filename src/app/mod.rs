@@ -314,6 +314,8 @@ enum Purpose {
     Tags {
         contact_id: String,
         before: Vec<String>,
+        /// The undo entry this change recorded, if it did.
+        undo: Option<Undo>,
     },
     CreateContact {
         temp_id: String,
@@ -401,6 +403,8 @@ pub struct State {
     requests: HashMap<RequestId, Purpose>,
     next_request: u64,
     temp_ids: u64,
+    /// Tells this session's stand-in ids from another's (its start time).
+    session: String,
     pub undo: Vec<Undo>,
 
     pub budget: RateBudget,
@@ -457,6 +461,7 @@ impl State {
             requests: HashMap::new(),
             next_request: 1,
             temp_ids: 0,
+            session: format!("{:x}", now.timestamp_millis()),
             undo: Vec::new(),
             budget: RateBudget::default(),
             local: Local::default(),
@@ -538,6 +543,12 @@ impl State {
             self.error = Some(read_only_message(&self.profile));
             return id;
         }
+        let local_id = match &purpose {
+            Purpose::CreateTask { temp_id, .. }
+            | Purpose::CreateNote { temp_id, .. }
+            | Purpose::CreateContact { temp_id, .. } => Some(temp_id.clone()),
+            _ => None,
+        };
         self.requests.insert(id, purpose);
         self.pending += 1;
         out.push(Command::Api(ApiRequest {
@@ -545,6 +556,7 @@ impl State {
             op,
             priority,
             supersede: supersede.map(str::to_string),
+            local_id,
         }));
         id
     }
@@ -619,9 +631,40 @@ impl State {
         }
     }
 
+    /// The contact a contact action acts on: the highlighted row of the
+    /// list, the contact open in the detail pane, or in Today the contact
+    /// of the task under the cursor. Says so when there is none.
+    fn target_contact(&mut self) -> Option<String> {
+        let id = match (self.view, self.focus) {
+            (View::Today, _) => self
+                .today_tasks()
+                .get(self.today_selected)
+                .and_then(|t| t.contact_id.clone()),
+            (View::Contacts, Focus::Detail) => self.detail.contact_id.clone(),
+            (View::Contacts, _) => self.selected_contact().map(|c| c.id.clone()),
+        };
+        if id.is_none() {
+            self.notice = Some("No contact is highlighted.".into());
+        }
+        id
+    }
+
+    /// Whether an item may be changed now. One still being created (a
+    /// stand-in id) may, when edits go through the outbox: they wait for
+    /// the create and go out with the real id. Sent directly, they cannot.
+    fn may_edit_pending(&mut self, id: &str) -> bool {
+        if !id.starts_with("pending-") || self.local.enabled {
+            return true;
+        }
+        self.notice = Some("That is still being created; try again in a moment.".into());
+        false
+    }
+
+    /// A stand-in id for something not yet created. Unique across
+    /// sessions too: the outbox keeps edits that name it across restarts.
     fn temp_id(&mut self) -> String {
         self.temp_ids += 1;
-        format!("pending-{}", self.temp_ids)
+        format!("pending-{}-{}", self.session, self.temp_ids)
     }
 
     // ---------------------------------------------------------- contacts
@@ -1399,8 +1442,21 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         (Purpose::Tags { contact_id, .. }, Ok(ApiResponse::Tags(tags))) => {
             s.set_tags(&contact_id, tags)
         }
-        (Purpose::Tags { contact_id, before }, Err(err)) => {
+        (
+            Purpose::Tags {
+                contact_id,
+                before,
+                undo,
+            },
+            Err(err),
+        ) => {
             s.set_tags(&contact_id, before);
+            // What failed cannot be undone: its entry goes too.
+            if let Some(u) = undo
+                && let Some(i) = s.undo.iter().rposition(|x| *x == u)
+            {
+                s.undo.remove(i);
+            }
             s.set_error("Could not change the tags (rolled back)", &err);
         }
         (Purpose::CreateContact { temp_id, .. }, Ok(ApiResponse::Contact(c))) => {
@@ -1621,12 +1677,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::ToggleMore => s.detail.show_more = !s.detail.show_more,
         Action::ToggleTask => toggle_task(s, out),
         Action::NewTask => {
-            if let Some(cid) = s
-                .detail
-                .contact_id
-                .clone()
-                .filter(|_| s.view == View::Contacts)
-            {
+            if let Some(cid) = s.target_contact() {
                 s.overlay = Some(Overlay::Task(Box::new(TaskForm::new(&cid))));
             }
         }
@@ -1653,6 +1704,9 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         }
         Action::Edit => {
             if let Some((cid, task)) = task_under_cursor(s) {
+                if !s.may_edit_pending(&task.id) {
+                    return;
+                }
                 let due = task
                     .due()
                     .map(|d| {
@@ -1666,18 +1720,26 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                 .detail
                 .current_note()
                 .cloned()
-                .filter(|_| s.view == View::Contacts)
+                .filter(|_| s.view == View::Contacts && s.focus == Focus::Detail)
                 && let Some(cid) = s.detail.contact_id.clone()
             {
+                if !s.may_edit_pending(&note.id) {
+                    return;
+                }
                 s.overlay = Some(Overlay::Note(Box::new(NoteEditor::new(&cid, Some(&note)))));
             } else if s.view == View::Contacts
-                && let Some(c) = s.selected_contact()
+                && let Some(c) = s.selected_contact().cloned()
             {
+                let c = &c;
                 let full = s.detail.contact.loaded().filter(|full| {
                     full.id == c.id && s.detail.contact_id.as_deref() == Some(c.id.as_str())
                 });
                 if c.id.starts_with("pending-") {
-                    s.notice = Some("That contact is still being created.".into());
+                    if s.may_edit_pending(&c.id) {
+                        // Not on the server yet: the list's copy is all
+                        // there is; the edit waits for the create.
+                        s.overlay = Some(Overlay::Contact(Box::new(ContactForm::new(Some(c)))));
+                    }
                 } else if let Some(full) = full {
                     s.overlay = Some(Overlay::Contact(Box::new(ContactForm::new(Some(full)))));
                 } else if s.detail_due.is_some() || matches!(s.detail.contact, Remote::Idle) {
@@ -1690,6 +1752,9 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         }
         Action::Delete => {
             if let Some((cid, task)) = task_under_cursor(s) {
+                if !s.may_edit_pending(&task.id) {
+                    return;
+                }
                 s.overlay = Some(Overlay::Confirm(Box::new(Confirm {
                     message: format!(
                         "Delete the task \"{}\"?",
@@ -1704,9 +1769,12 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                 .detail
                 .current_note()
                 .cloned()
-                .filter(|_| s.view == View::Contacts)
+                .filter(|_| s.view == View::Contacts && s.focus == Focus::Detail)
                 && let Some(cid) = s.detail.contact_id.clone()
             {
+                if !s.may_edit_pending(&note.id) {
+                    return;
+                }
                 let first = note
                     .body
                     .as_deref()
@@ -1722,15 +1790,16 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                         note,
                     },
                 })));
+            } else {
+                s.notice = Some(format!(
+                    "{} deletes the task or note under the cursor (open the contact first); {} deletes the contact.",
+                    s.keymap.key_for(Action::Delete),
+                    s.keymap.key_for(Action::DeleteContact)
+                ));
             }
         }
         Action::AddTag | Action::RemoveTag => {
-            let Some(cid) = s
-                .detail
-                .contact_id
-                .clone()
-                .filter(|_| s.view == View::Contacts)
-            else {
+            let Some(cid) = s.target_contact() else {
                 return;
             };
             let mode = if action == Action::AddTag {
@@ -1755,12 +1824,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             s.overlay = Some(Overlay::Tags(Box::new(TagPrompt::new(&cid, mode))));
         }
         Action::NewNote => {
-            if let Some(cid) = s
-                .detail
-                .contact_id
-                .clone()
-                .filter(|_| s.view == View::Contacts)
-            {
+            if let Some(cid) = s.target_contact() {
                 s.overlay = Some(Overlay::Note(Box::new(NoteEditor::new(&cid, None))));
             }
         }
@@ -1837,10 +1901,17 @@ fn move_cursor(s: &mut State, action: Action) {
 
 fn toggle_task(s: &mut State, out: &mut Vec<Command>) {
     let Some((cid, task)) = task_under_cursor(s) else {
+        s.notice = Some(match s.view {
+            View::Today => "No task is highlighted.".into(),
+            View::Contacts => format!(
+                "{} completes the task under the cursor: open the contact ({}) and pick a task.",
+                s.keymap.key_for(Action::ToggleTask),
+                s.keymap.key_for(Action::Open)
+            ),
+        });
         return;
     };
-    if task.id.starts_with("pending-") {
-        s.notice = Some("That task is still being created.".into());
+    if !s.may_edit_pending(&task.id) {
         return;
     }
     let done = !task.completed;
@@ -1931,38 +2002,54 @@ fn change_tags(
     record: bool,
 ) {
     let before = s.tags_of(cid);
+    let has = |list: &[String], t: &str| list.iter().any(|a| a.eq_ignore_ascii_case(t));
+    // Only what this change really changes: undoing it must not touch
+    // tags the contact had before, nor remove ones it never had.
+    let mut changed: Vec<String> = Vec::new();
+    for t in &tags {
+        let present = has(&before, t);
+        let wanted = match mode {
+            TagMode::Add => !present,
+            TagMode::Remove => present,
+        };
+        if wanted && !has(&changed, t) {
+            changed.push(t.clone());
+        }
+    }
+    if changed.is_empty() {
+        s.notice = Some(match mode {
+            TagMode::Add => "The contact has those tags already.".into(),
+            TagMode::Remove => "The contact has none of those tags.".into(),
+        });
+        return;
+    }
     let mut after = before.clone();
     match mode {
-        TagMode::Add => {
-            for t in &tags {
-                if !after.iter().any(|a| a.eq_ignore_ascii_case(t)) {
-                    after.push(t.clone());
-                }
-            }
-        }
-        TagMode::Remove => after.retain(|a| !tags.iter().any(|t| t.eq_ignore_ascii_case(a))),
+        TagMode::Add => after.extend(changed.iter().cloned()),
+        TagMode::Remove => after.retain(|a| !has(&changed, a)),
     }
     s.set_tags(cid, after);
-    if record {
-        s.undo.push(match mode {
-            TagMode::Add => Undo::TagsAdded {
-                contact_id: cid.to_string(),
-                tags: tags.clone(),
-            },
-            TagMode::Remove => Undo::TagsRemoved {
-                contact_id: cid.to_string(),
-                tags: tags.clone(),
-            },
-        });
+    let undo = record.then(|| match mode {
+        TagMode::Add => Undo::TagsAdded {
+            contact_id: cid.to_string(),
+            tags: changed.clone(),
+        },
+        TagMode::Remove => Undo::TagsRemoved {
+            contact_id: cid.to_string(),
+            tags: changed.clone(),
+        },
+    });
+    if let Some(u) = &undo {
+        s.undo.push(u.clone());
     }
     let op = match mode {
         TagMode::Add => ApiOp::AddTags {
             contact_id: cid.to_string(),
-            tags,
+            tags: changed,
         },
         TagMode::Remove => ApiOp::RemoveTags {
             contact_id: cid.to_string(),
-            tags,
+            tags: changed,
         },
     };
     s.request(
@@ -1973,6 +2060,7 @@ fn change_tags(
         Purpose::Tags {
             contact_id: cid.to_string(),
             before,
+            undo,
         },
     );
 }

@@ -63,7 +63,67 @@ const MIGRATIONS: &[&str] = &[
         base TEXT
      );
      CREATE INDEX outbox_key ON outbox (key, seq);",
+    // 2: the outbox moves to a file of its own (see OUTBOX_MIGRATIONS), so
+    // that damage to the contact cache can never reach unsent edits.
+    "INSERT OR IGNORE INTO ob.outbox
+        (seq, key, op, description, state, attempts, next_at, error, created_at, base)
+        SELECT seq, key, op, description, state, attempts, next_at, error, created_at, base
+        FROM main.outbox;
+     DROP TABLE main.outbox;",
 ];
+
+/// The outbox file's schema (`LOCATION.outbox.db`, attached as `ob`).
+pub const OUTBOX_SCHEMA_VERSION: i64 = OUTBOX_MIGRATIONS.len() as i64;
+
+const OUTBOX_MIGRATIONS: &[&str] = &[
+    // 1: the queue; `version` grows with each change to an entry's request,
+    // `sending` is set while an attempt is in flight, `local_id` is the
+    // stand-in id a create's result is known by until it is confirmed,
+    // `before_ids` the matching items that existed before its first attempt.
+    "CREATE TABLE ob.outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        op TEXT NOT NULL,
+        description TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        base TEXT,
+        version INTEGER NOT NULL DEFAULT 0,
+        sending INTEGER NOT NULL DEFAULT 0,
+        local_id TEXT,
+        before_ids TEXT
+     );
+     CREATE INDEX ob.outbox_key ON outbox (key, seq);
+     CREATE TABLE ob.local_ids (local_id TEXT PRIMARY KEY, real_id TEXT NOT NULL);
+     CREATE TABLE ob.notes (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+];
+
+/// Where a cache's outbox lives: beside it, `NAME.outbox.db`.
+pub fn outbox_path(cache: &Path) -> PathBuf {
+    cache.with_extension("outbox.db")
+}
+
+/// Creates `dir` (and its parents) readable by the user alone.
+pub(crate) fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Creates `path` empty, readable and writable by the user alone, unless it
+/// exists (SQLite gives its -wal and -shm files the same mode).
+pub(crate) fn private_file(path: &Path) -> std::io::Result<()> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path).map(drop)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -81,6 +141,9 @@ pub enum CacheError {
     Sqlite { path: PathBuf, detail: String },
     #[error("cannot create the cache folder {path}: {detail}")]
     Folder { path: PathBuf, detail: String },
+    /// The thing asked for cannot be done now (say, an edit in flight).
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl CacheError {
@@ -163,108 +226,268 @@ impl std::fmt::Debug for Cache {
 /// What `open_or_recover` did about a damaged file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recovery {
-    /// Where the damaged database went.
-    pub moved_to: PathBuf,
-    /// The pending edits read out of it, if any could be.
-    pub exported: Option<PathBuf>,
-    /// How many of those edits were queued again in the new cache.
-    pub requeued: usize,
+    /// Where the damaged cache went (`None`: only the outbox was damaged).
+    pub moved_to: Option<PathBuf>,
+    /// Unsent edits kept, untouched, in the outbox's own file.
+    pub kept: usize,
+    /// When edits had to be read out of a damaged file.
+    pub outbox: Option<OutboxRecovery>,
     pub detail: String,
+}
+
+/// Edits read out of a damaged outbox (or a cache from before the outbox
+/// had a file of its own).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRecovery {
+    /// Where the damaged outbox file went, kept for the user.
+    pub moved_to: Option<PathBuf>,
+    /// The edits read out of it, as JSON, if any could be.
+    pub exported: Option<PathBuf>,
+    /// How many of those were queued again.
+    pub requeued: usize,
+    pub salvaged: Vec<outbox::Salvaged>,
 }
 
 impl std::fmt::Display for Recovery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "The cache was damaged ({}); it was moved to {} and is being rebuilt from HighLevel",
-            self.detail,
-            self.moved_to.display()
-        )?;
-        if let Some(e) = &self.exported {
-            write!(
+        let detail = crate::text::sanitize(&self.detail);
+        match &self.moved_to {
+            Some(to) => write!(
                 f,
-                ". {} unsent edit(s) were saved to {} and queued again",
-                self.requeued,
-                e.display()
-            )?;
+                "The cache was damaged ({detail}); it was moved to {} and is being rebuilt from HighLevel",
+                to.display()
+            )?,
+            None => write!(f, "The outbox file was damaged ({detail})")?,
+        }
+        match &self.outbox {
+            None if self.kept > 0 => write!(
+                f,
+                ". Your {} unsent edit(s) are safe in their own file and will be sent",
+                self.kept
+            )?,
+            None => {}
+            Some(o) => {
+                write!(
+                    f,
+                    ". {} unsent edit(s) could be read out of it and were queued again",
+                    o.requeued
+                )?;
+                if let Some(e) = &o.exported {
+                    write!(f, " (also saved to {})", e.display())?;
+                }
+                if let Some(m) = &o.moved_to {
+                    write!(
+                        f,
+                        ". Edits made before the damage may have been lost: the damaged outbox is kept at {}",
+                        m.display()
+                    )?;
+                }
+            }
         }
         Ok(())
     }
 }
 
+/// Why the outbox file cannot be trusted, if it cannot.
+fn outbox_file_fault(ob: &Path) -> Option<String> {
+    if !ob.exists() {
+        return None;
+    }
+    if let Err(e) = check_header(ob) {
+        return Some(e.to_string());
+    }
+    let conn = Connection::open_with_flags(ob, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|e| e.to_string())
+        .ok()?;
+    let verdict: std::result::Result<String, _> =
+        conn.query_row("PRAGMA quick_check(1)", [], |r| r.get(0));
+    match verdict {
+        Ok(v) if v == "ok" => None,
+        Ok(v) => Some(v),
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+/// Reads what it can out of a damaged outbox file, saves it as JSON beside
+/// it, moves the file aside, and notes that edits may have been lost.
+fn recover_outbox(cache: &Path) -> Result<OutboxRecovery> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+    let ob = outbox_path(cache);
+    let salvaged = outbox::salvage(&ob);
+    let exported = if salvaged.is_empty() {
+        None
+    } else {
+        let out = cache.with_extension(format!("outbox-{stamp}.json"));
+        export(&out, &salvaged)?;
+        Some(out)
+    };
+    let moved_to = cache.with_extension(format!("outbox.db.damaged-{stamp}"));
+    move_aside(&ob, &moved_to)?;
+    Ok(OutboxRecovery {
+        moved_to: Some(moved_to),
+        exported,
+        requeued: 0,
+        salvaged,
+    })
+}
+
+/// Queues salvaged edits again, and records that others may be lost.
+fn requeue_salvaged(cache: &Cache, o: &OutboxRecovery) -> Result<usize> {
+    let mut c = Cache::open(&cache.path)?;
+    let n = c.requeue(&o.salvaged)?;
+    if let Some(m) = &o.moved_to {
+        c.set_outbox_note(
+            outbox::LOST_NOTE,
+            &format!(
+                "The outbox file was damaged on {}: {n} edit(s) were recovered, but others made before then may have been lost. The damaged file is kept at {}.",
+                chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+                m.display()
+            ),
+        )?;
+    }
+    Ok(n)
+}
+
+fn export(out: &Path, edits: &[outbox::Salvaged]) -> Result<()> {
+    let text = serde_json::to_string_pretty(edits).unwrap_or_default();
+    private_file(out)
+        .and_then(|_| std::fs::write(out, text))
+        .map_err(|e| CacheError::Folder {
+            path: out.to_path_buf(),
+            detail: format!("cannot save the unsent edits: {e}"),
+        })
+}
+
+/// Renames a database and its -wal and -shm files.
+fn move_aside(from: &Path, to: &Path) -> Result<()> {
+    std::fs::rename(from, to).map_err(|e| CacheError::Folder {
+        path: from.to_path_buf(),
+        detail: format!("cannot move the damaged file aside: {e}"),
+    })?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = from.as_os_str().to_owned();
+        side.push(suffix);
+        let side = PathBuf::from(side);
+        if side.exists() {
+            let mut dest = to.as_os_str().to_owned();
+            dest.push(suffix);
+            let _ = std::fs::rename(&side, PathBuf::from(dest));
+        }
+    }
+    Ok(())
+}
+
 impl Cache {
-    /// Opens (creating if needed) and migrates the cache at `path`.
+    /// Opens (creating if needed) and migrates the cache at `path` and
+    /// its outbox beside it.
     pub fn open(path: &Path) -> Result<Cache> {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir).map_err(|e| CacheError::Folder {
+            private_dir(dir).map_err(|e| CacheError::Folder {
                 path: dir.to_path_buf(),
                 detail: e.to_string(),
             })?;
         }
+        let ob = outbox_path(path);
         check_header(path)?;
+        check_header(&ob)?;
+        for p in [path, ob.as_path()] {
+            private_file(p).map_err(|e| CacheError::Sqlite {
+                path: p.to_path_buf(),
+                detail: e.to_string(),
+            })?;
+        }
         let conn = Connection::open(path).map_err(|e| classify(path, e))?;
         let mut cache = Cache {
             conn,
             path: path.to_path_buf(),
         };
-        cache.setup().map_err(|e| classify(path, e))?;
-        cache.migrate()?;
+        cache.setup("main").map_err(|e| classify(path, e))?;
+        cache
+            .conn
+            .execute("ATTACH DATABASE ?1 AS ob", [ob.to_string_lossy()])
+            .map_err(|e| classify(&ob, e))?;
+        cache.setup("ob").map_err(|e| classify(&ob, e))?;
+        cache.migrate("ob", &ob, OUTBOX_MIGRATIONS)?;
+        cache.migrate("main", path, MIGRATIONS)?;
         Ok(cache)
     }
 
-    /// Opens the cache; a damaged file is moved aside (its unsent edits
-    /// exported to a JSON file first) and a new one started.
+    /// Opens the cache; a damaged file is moved aside and a new one
+    /// started. Unsent edits live in a file of their own and are kept; if
+    /// that file is the damaged one, what can be read of it is queued again.
     pub fn open_or_recover(path: &Path) -> Result<(Cache, Option<Recovery>)> {
+        let ob = outbox_path(path);
         let detail = match Cache::open(path).and_then(|c| c.probe().map(|_| c)) {
             Ok(c) => return Ok((c, None)),
+            Err(CacheError::Corrupt { detail, path: p }) if p == ob => {
+                // Only the outbox is damaged: the contacts stay.
+                let outbox = recover_outbox(path)?;
+                let cache = Cache::open(path)?;
+                let requeued = requeue_salvaged(&cache, &outbox)?;
+                return Ok((
+                    cache,
+                    Some(Recovery {
+                        moved_to: None,
+                        kept: 0,
+                        outbox: Some(OutboxRecovery { requeued, ..outbox }),
+                        detail,
+                    }),
+                ));
+            }
             Err(CacheError::Corrupt { detail, .. }) => detail,
             Err(e) => return Err(e),
         };
         Cache::recover(path, detail).map(|(c, r)| (c, Some(r)))
     }
 
-    /// Moves a damaged cache aside (its unsent edits exported to a JSON
-    /// file first, and queued again) and starts a new one.
+    /// Moves a damaged cache aside and starts a new one. The outbox file is
+    /// checked on its own and kept when sound; when it is not, the edits it
+    /// still gives are exported to a JSON file and queued again.
     pub fn recover(path: &Path, detail: String) -> Result<(Cache, Recovery)> {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-        let salvaged = outbox::salvage(path);
-        let exported = if salvaged.is_empty() {
+        let ob = outbox_path(path);
+        let outbox = match outbox_file_fault(&ob) {
+            Some(_) => Some(recover_outbox(path)?),
+            None => None,
+        };
+        // A cache from before the outbox had its own file keeps it inside.
+        let legacy = outbox::salvage(path);
+        let legacy_export = if legacy.is_empty() {
             None
         } else {
             let out = path.with_extension(format!("outbox-{stamp}.json"));
-            let text = serde_json::to_string_pretty(&salvaged).unwrap_or_default();
-            std::fs::write(&out, text).map_err(|e| CacheError::Folder {
-                path: out.clone(),
-                detail: format!("cannot save the unsent edits: {e}"),
-            })?;
+            export(&out, &legacy)?;
             Some(out)
         };
         let moved_to = path.with_extension(format!("db.damaged-{stamp}"));
-        std::fs::rename(path, &moved_to).map_err(|e| CacheError::Folder {
-            path: path.to_path_buf(),
-            detail: format!("cannot move the damaged cache aside: {e}"),
-        })?;
-        for suffix in ["-wal", "-shm"] {
-            let mut side = path.as_os_str().to_owned();
-            side.push(suffix);
-            let side = PathBuf::from(side);
-            if side.exists() {
-                let mut to = moved_to.as_os_str().to_owned();
-                to.push(suffix);
-                let _ = std::fs::rename(&side, PathBuf::from(to));
-            }
+        move_aside(path, &moved_to)?;
+        let cache = Cache::open(path)?;
+        let mut requeued = 0;
+        if let Some(o) = &outbox {
+            requeued += requeue_salvaged(&cache, o)?;
         }
-        let mut cache = Cache::open(path)?;
-        let requeued = cache.requeue(&salvaged)?;
-        tracing::warn!(?moved_to, ?exported, requeued, "cache damaged: {detail}");
+        let mut cache = cache;
+        requeued += cache.requeue(&legacy)?;
+        let kept = cache.outbox_counts()?.total();
+        tracing::warn!(?moved_to, requeued, kept, "cache damaged: {detail}");
+        let outbox = match (outbox, legacy_export) {
+            (Some(o), _) => Some(OutboxRecovery { requeued, ..o }),
+            (None, Some(exported)) => Some(OutboxRecovery {
+                moved_to: None,
+                exported: Some(exported),
+                requeued,
+                salvaged: legacy,
+            }),
+            (None, None) => None,
+        };
         Ok((
             cache,
             Recovery {
-                moved_to,
-                exported,
-                requeued,
+                moved_to: Some(moved_to),
+                kept,
+                outbox,
                 detail,
             },
         ))
@@ -282,43 +505,43 @@ impl Cache {
         &mut self.conn
     }
 
-    fn setup(&self) -> rusqlite::Result<()> {
+    fn setup(&self, schema: &str) -> rusqlite::Result<()> {
         self.conn.busy_timeout(Duration::from_secs(10))?;
         self.conn
-            .pragma_update(None, "journal_mode", "WAL")
+            .pragma_update(Some(schema), "journal_mode", "WAL")
             .or_else(|e| match e {
                 // journal_mode answers with a row; some builds report it so.
                 rusqlite::Error::ExecuteReturnedResults => Ok(()),
                 e => Err(e),
             })?;
         // Durable at each commit of the outbox, cheap elsewhere (WAL).
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.conn
+            .pragma_update(Some(schema), "synchronous", "FULL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(())
     }
 
-    fn migrate(&mut self) -> Result<()> {
-        let path = self.path.clone();
+    fn migrate(&mut self, schema: &str, path: &Path, steps: &[&str]) -> Result<()> {
         let found: i64 = self
             .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|e| classify(&path, e))?;
-        if found > SCHEMA_VERSION {
+            .pragma_query_value(Some(schema), "user_version", |r| r.get(0))
+            .map_err(|e| classify(path, e))?;
+        if found > steps.len() as i64 {
             return Err(CacheError::Newer {
-                path,
+                path: path.to_path_buf(),
                 found,
-                known: SCHEMA_VERSION,
+                known: steps.len() as i64,
             });
         }
-        for (i, step) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+        for (i, step) in steps.iter().enumerate().skip(found.max(0) as usize) {
             let tx = self
                 .conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(|e| classify(&path, e))?;
-            tx.execute_batch(step).map_err(|e| classify(&path, e))?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .map_err(|e| classify(&path, e))?;
-            tx.commit().map_err(|e| classify(&path, e))?;
+                .map_err(|e| classify(path, e))?;
+            tx.execute_batch(step).map_err(|e| classify(path, e))?;
+            tx.pragma_update(Some(schema), "user_version", (i + 1) as i64)
+                .map_err(|e| classify(path, e))?;
+            tx.commit().map_err(|e| classify(path, e))?;
         }
         Ok(())
     }
@@ -335,7 +558,6 @@ impl Cache {
                 "notes",
                 "appointments",
                 "location_tags",
-                "outbox",
             ] {
                 // The table itself, not an index: its root page and first leaf.
                 self.conn.query_row(
@@ -346,7 +568,15 @@ impl Cache {
             }
             Ok(())
         };
-        run().map_err(|e| classify(&self.path, e))
+        run().map_err(|e| classify(&self.path, e))?;
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM (SELECT * FROM ob.outbox NOT INDEXED LIMIT 1)",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(|e| classify(&outbox_path(&self.path), e))?;
+        Ok(())
     }
 
     /// The full integrity check: reads every page. Slow on a big cache.

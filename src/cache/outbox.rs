@@ -83,6 +83,21 @@ pub struct Entry {
     /// The last failure, as the server or the network put it.
     pub error: Option<String>,
     pub created_at: i64,
+    /// Grows with each change to the request: an answer to an older
+    /// request never removes a newer one.
+    #[serde(default)]
+    pub version: i64,
+    /// An attempt is in flight (it may reach the server at any moment).
+    #[serde(default)]
+    pub sending: bool,
+    /// For a create: the stand-in id the app shows until it is confirmed;
+    /// later edits that name it are rewritten with the real id.
+    #[serde(default)]
+    pub local_id: Option<String>,
+    /// For a create: the ids of matching items that existed before its
+    /// first attempt, which a retry must not take for its own result.
+    #[serde(default)]
+    pub before_ids: Option<Vec<String>>,
 }
 
 impl Entry {
@@ -120,40 +135,112 @@ pub struct Counts {
     pub attention: usize,
 }
 
+impl Counts {
+    pub fn total(&self) -> usize {
+        self.pending + self.attention
+    }
+}
+
+/// Outbox note: edits may have been lost (a damaged outbox file).
+pub const LOST_NOTE: &str = "lost";
+
+/// Why an entry cannot be changed now.
+pub const IN_FLIGHT: &str =
+    "that edit is being sent right now; wait for HighLevel's answer, then try again";
+
+/// The stand-in ids (`"pending-…"`, quoted) that a request's JSON names.
+fn local_ids_in(json: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = json;
+    while let Some(i) = rest.find("\"pending-") {
+        let after = &rest[i + 1..];
+        let Some(end) = after.find('"') else { break };
+        out.push(&after[..end]);
+        rest = &after[end..];
+    }
+    out
+}
+
+/// The real id in a create's answer.
+fn created_id(r: &ApiResponse) -> Option<&str> {
+    match r {
+        ApiResponse::Contact(c) => Some(&c.id),
+        ApiResponse::Task(t) => Some(&t.id),
+        ApiResponse::Note(n) => Some(&n.id),
+        _ => None,
+    }
+}
+
 impl Cache {
     /// Commits an edit to the outbox; returns its sequence number.
     pub fn enqueue(&mut self, op: &ApiOp) -> Result<i64> {
+        self.enqueue_as(op, None)
+    }
+
+    /// Commits an edit; for a create, `local_id` is the stand-in id the
+    /// app shows for its result. Stand-in ids of creates already confirmed
+    /// are replaced by the real ones here.
+    pub fn enqueue_as(&mut self, op: &ApiOp, local_id: Option<&str>) -> Result<i64> {
         if !op.is_write() {
             return Err(CacheError::Sqlite {
                 path: self.path.clone(),
                 detail: format!("only edits go to the outbox, not {}", op.name()),
             });
         }
-        let text = serde_json::to_string(op).unwrap_or_default();
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO outbox (key, op, description, created_at) VALUES ('', ?1, ?2, ?3)",
-            params![text, op.describe(), now_ms()],
+        let path = self.path.clone();
+        let err = |e| super::classify(&path, e);
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let mut text = serde_json::to_string(op).unwrap_or_default();
+        for local in local_ids_in(&text.clone()) {
+            let real: Option<String> = tx
+                .query_row(
+                    "SELECT real_id FROM ob.local_ids WHERE local_id = ?1",
+                    [local],
+                    |r| r.get(0),
+                )
+                .ok();
+            if let Some(real) = real {
+                text = text.replace(&format!("\"{local}\""), &format!("\"{real}\""));
+            }
+        }
+        let op: ApiOp = serde_json::from_str(&text).map_err(|e| CacheError::Sqlite {
+            path: path.clone(),
+            detail: format!("an edit cannot be stored: {e}"),
+        })?;
+        tx.execute(
+            "INSERT INTO ob.outbox (key, op, description, created_at, local_id)
+             VALUES ('', ?1, ?2, ?3, ?4)",
+            params![text, op.describe(), now_ms(), local_id],
         )
-        .map_err(|e| self.err(e))?;
-        let seq = conn.last_insert_rowid();
-        let key = contact_of(op).map_or_else(|| format!("new-{seq}"), str::to_string);
-        conn.execute(
-            "UPDATE outbox SET key = ?1 WHERE seq = ?2",
+        .map_err(err)?;
+        let seq = tx.last_insert_rowid();
+        // A new contact's own edits (its tasks, notes, tags) name it by its
+        // stand-in id, so they share its key and wait for it.
+        let key = match (contact_of(&op), local_id) {
+            (Some(c), _) => c.to_string(),
+            (None, Some(local)) => local.to_string(),
+            (None, None) => format!("new-{seq}"),
+        };
+        tx.execute(
+            "UPDATE ob.outbox SET key = ?1 WHERE seq = ?2",
             params![key, seq],
         )
-        .map_err(|e| self.err(e))?;
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
         Ok(seq)
     }
 
     /// Every queued edit, oldest first.
     pub fn outbox(&self) -> Result<Vec<Entry>> {
-        self.entries("SELECT * FROM outbox ORDER BY seq", [])
+        self.entries("SELECT * FROM ob.outbox ORDER BY seq", [])
     }
 
     pub fn outbox_entry(&self, seq: i64) -> Result<Option<Entry>> {
         Ok(self
-            .entries("SELECT * FROM outbox WHERE seq = ?1", [seq])?
+            .entries("SELECT * FROM ob.outbox WHERE seq = ?1", [seq])?
             .into_iter()
             .next())
     }
@@ -162,7 +249,7 @@ impl Cache {
         let mut counts = Counts::default();
         let mut stmt = self
             .conn()
-            .prepare_cached("SELECT state, count(*) FROM outbox GROUP BY state")
+            .prepare_cached("SELECT state, count(*) FROM ob.outbox GROUP BY state")
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
@@ -182,7 +269,7 @@ impl Cache {
     pub fn pending_contacts(&self) -> Result<HashSet<String>> {
         let mut stmt = self
             .conn()
-            .prepare_cached("SELECT DISTINCT key FROM outbox")
+            .prepare_cached("SELECT DISTINCT key FROM ob.outbox")
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| r.get::<_, String>(0))
@@ -195,9 +282,9 @@ impl Cache {
     /// pending and due, leaving out keys already being sent.
     pub fn ready(&self, now: i64, busy: &HashSet<String>, limit: usize) -> Result<Vec<Entry>> {
         let heads = self.entries(
-            "SELECT o.* FROM outbox o
-             JOIN (SELECT key, min(seq) AS head FROM outbox GROUP BY key) h ON o.seq = h.head
-             WHERE o.state = 'pending' AND o.next_at <= ?1
+            "SELECT o.* FROM ob.outbox o
+             JOIN (SELECT key, min(seq) AS head FROM ob.outbox GROUP BY key) h ON o.seq = h.head
+             WHERE o.state = 'pending' AND o.sending = 0 AND o.next_at <= ?1
              ORDER BY o.seq",
             [now],
         )?;
@@ -211,9 +298,9 @@ impl Cache {
     /// When the next waiting edit comes due, if one waits.
     pub fn next_due(&self, busy: &HashSet<String>) -> Result<Option<i64>> {
         let heads = self.entries(
-            "SELECT o.* FROM outbox o
-             JOIN (SELECT key, min(seq) AS head FROM outbox GROUP BY key) h ON o.seq = h.head
-             WHERE o.state = 'pending' ORDER BY o.next_at",
+            "SELECT o.* FROM ob.outbox o
+             JOIN (SELECT key, min(seq) AS head FROM ob.outbox GROUP BY key) h ON o.seq = h.head
+             WHERE o.state = 'pending' AND o.sending = 0 ORDER BY o.next_at",
             [],
         )?;
         Ok(heads
@@ -222,29 +309,78 @@ impl Cache {
             .map(|e| e.next_at))
     }
 
-    /// Records that an attempt starts: from now on it may reach the server.
-    pub fn mark_attempt(&self, seq: i64) -> Result<()> {
+    /// Records that an attempt of this version of the entry starts: from
+    /// now on it may reach the server. False when the entry changed or
+    /// went meanwhile (it is then not sent).
+    pub fn mark_attempt(&self, entry: &Entry) -> Result<bool> {
         self.conn()
             .execute(
-                "UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?1",
-                [seq],
+                "UPDATE ob.outbox SET attempts = attempts + 1, sending = 1
+                 WHERE seq = ?1 AND version = ?2 AND state = 'pending' AND sending = 0",
+                params![entry.seq, entry.version],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Nothing is in flight: for the sender, at start (a sender that died
+    /// mid-attempt left its marks).
+    pub fn clear_sending(&self) -> Result<()> {
+        self.conn()
+            .execute("UPDATE ob.outbox SET sending = 0 WHERE sending = 1", [])
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The matching items that existed before a create's first attempt.
+    pub fn set_before(&self, seq: i64, ids: &[String]) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE ob.outbox SET before_ids = ?2 WHERE seq = ?1",
+                params![seq, serde_json::to_string(ids).unwrap_or_default()],
             )
             .map(drop)
             .map_err(|e| self.err(e))
     }
 
-    /// The server confirmed it: the edit leaves the outbox.
-    pub fn confirm(&self, seq: i64) -> Result<()> {
-        self.conn()
-            .execute("DELETE FROM outbox WHERE seq = ?1", [seq])
-            .map(drop)
-            .map_err(|e| self.err(e))
+    /// The server confirmed it: the edit leaves the outbox. A create's
+    /// stand-in id is replaced by the real one in the edits after it.
+    pub fn confirm(&mut self, entry: &Entry, response: Option<&ApiResponse>) -> Result<()> {
+        let path = self.path.clone();
+        let err = |e| super::classify(&path, e);
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.execute(
+            "DELETE FROM ob.outbox WHERE seq = ?1 AND version = ?2",
+            params![entry.seq, entry.version],
+        )
+        .map_err(err)?;
+        if let (Some(local), Some(real)) = (&entry.local_id, response.and_then(created_id)) {
+            tx.execute(
+                "INSERT OR REPLACE INTO ob.local_ids (local_id, real_id) VALUES (?1, ?2)",
+                params![local, real],
+            )
+            .map_err(err)?;
+            let (quoted, real_quoted) = (format!("\"{local}\""), format!("\"{real}\""));
+            tx.execute(
+                "UPDATE ob.outbox
+                 SET op = replace(op, ?1, ?2),
+                     key = CASE WHEN key = ?3 THEN ?4 ELSE key END,
+                     version = version + 1
+                 WHERE instr(op, ?1) > 0 OR key = ?3",
+                params![quoted, real_quoted, local, real],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)
     }
 
     pub fn retry_later(&self, seq: i64, at: i64, error: &str) -> Result<()> {
         self.conn()
             .execute(
-                "UPDATE outbox SET next_at = ?2, error = ?3 WHERE seq = ?1",
+                "UPDATE ob.outbox SET next_at = ?2, error = ?3, sending = 0 WHERE seq = ?1",
                 params![seq, at, error],
             )
             .map(drop)
@@ -254,16 +390,26 @@ impl Cache {
     pub fn needs_attention(&self, seq: i64, error: &str) -> Result<()> {
         self.conn()
             .execute(
-                "UPDATE outbox SET state = 'attention', error = ?2 WHERE seq = ?1",
+                "UPDATE ob.outbox SET state = 'attention', error = ?2, sending = 0 WHERE seq = ?1",
                 params![seq, error],
             )
             .map(drop)
             .map_err(|e| self.err(e))
     }
 
+    fn refuse_in_flight(&self, seq: i64) -> Result<()> {
+        match self.outbox_entry(seq)? {
+            Some(e) if e.sending => Err(CacheError::Busy(IN_FLIGHT.into())),
+            _ => Ok(()),
+        }
+    }
+
     /// Sends an edit that needed attention again, changed or not. Sent
     /// again, a contact update overwrites: the user has seen the conflict.
+    /// Refused while an attempt is in flight: its answer could otherwise
+    /// remove the changed edit with it.
     pub fn retry(&self, seq: i64, op: Option<&ApiOp>) -> Result<()> {
+        self.refuse_in_flight(seq)?;
         let conn = self.conn();
         let stored = match op {
             Some(_) => None,
@@ -277,7 +423,8 @@ impl Cache {
             }
             let op = &op;
             conn.execute(
-                "UPDATE outbox SET op = ?2, description = ?3 WHERE seq = ?1",
+                "UPDATE ob.outbox SET op = ?2, description = ?3, version = version + 1
+                 WHERE seq = ?1 AND sending = 0",
                 params![
                     seq,
                     serde_json::to_string(op).unwrap_or_default(),
@@ -287,25 +434,78 @@ impl Cache {
             .map_err(|e| self.err(e))?;
         }
         conn.execute(
-            "UPDATE outbox SET state = 'pending', next_at = 0 WHERE seq = ?1",
+            "UPDATE ob.outbox SET state = 'pending', next_at = 0 WHERE seq = ?1",
             [seq],
         )
         .map(drop)
         .map_err(|e| self.err(e))
     }
 
-    /// Drops an edit: the user chose to discard it.
-    pub fn discard(&self, seq: i64) -> Result<bool> {
-        self.conn()
-            .execute("DELETE FROM outbox WHERE seq = ?1", [seq])
-            .map(|n| n > 0)
-            .map_err(|e| self.err(e))
+    /// Drops an edit: the user chose to discard it. Discarding a create
+    /// also drops the edits queued after it for what it would have made.
+    /// Refused while an attempt is in flight. Returns how many went.
+    pub fn discard(&self, seq: i64) -> Result<usize> {
+        self.refuse_in_flight(seq)?;
+        let entry = self.outbox_entry(seq)?;
+        let mut n = self
+            .conn()
+            .execute(
+                "DELETE FROM ob.outbox WHERE seq = ?1 AND sending = 0",
+                [seq],
+            )
+            .map_err(|e| self.err(e))?;
+        if n > 0
+            && let Some(local) = entry.and_then(|e| e.local_id)
+        {
+            n += self
+                .conn()
+                .execute(
+                    "DELETE FROM ob.outbox WHERE seq > ?1 AND sending = 0
+                     AND (key = ?2 OR instr(op, ?3) > 0)",
+                    params![seq, local, format!("\"{local}\"")],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(n)
     }
 
     /// A fresh start tries every waiting edit at once.
     pub fn wake_all(&self) -> Result<()> {
         self.conn()
-            .execute("UPDATE outbox SET next_at = 0 WHERE state = 'pending'", [])
+            .execute(
+                "UPDATE ob.outbox SET next_at = 0 WHERE state = 'pending'",
+                [],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// A note about the outbox for the user (see [`LOST_NOTE`]).
+    pub fn outbox_note(&self, key: &str) -> Result<Option<String>> {
+        match self
+            .conn()
+            .query_row("SELECT value FROM ob.notes WHERE key = ?1", [key], |r| {
+                r.get(0)
+            }) {
+            Ok(v) => Ok(Some(v)),
+            Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+            Err(e) => Err(self.err(e)),
+        }
+    }
+
+    pub fn set_outbox_note(&self, key: &str, value: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT OR REPLACE INTO ob.notes (key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn clear_outbox_note(&self, key: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM ob.notes WHERE key = ?1", [key])
             .map(drop)
             .map_err(|e| self.err(e))
     }
@@ -317,10 +517,10 @@ impl Cache {
             let Ok(op) = serde_json::from_value::<ApiOp>(e.op.clone()) else {
                 continue;
             };
-            let seq = self.enqueue(&op)?;
+            let seq = self.enqueue_as(&op, e.local_id.as_deref())?;
             self.conn()
                 .execute(
-                    "UPDATE outbox SET attempts = ?2, state = ?3 WHERE seq = ?1",
+                    "UPDATE ob.outbox SET attempts = ?2, state = ?3 WHERE seq = ?1",
                     params![seq, e.attempts, e.state],
                 )
                 .map_err(|e| self.err(e))?;
@@ -333,46 +533,46 @@ impl Cache {
         let mut stmt = self.conn().prepare_cached(sql).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(p, |r| {
+                let op: String = r.get("op")?;
+                let state: String = r.get("state")?;
+                let attempts: i64 = r.get("attempts")?;
+                let before: Option<String> = r.get("before_ids")?;
                 Ok((
-                    r.get::<_, i64>("seq")?,
-                    r.get::<_, String>("key")?,
-                    r.get::<_, String>("op")?,
-                    r.get::<_, String>("description")?,
-                    r.get::<_, String>("state")?,
-                    r.get::<_, i64>("attempts")?,
-                    r.get::<_, i64>("next_at")?,
-                    r.get::<_, Option<String>>("error")?,
-                    r.get::<_, i64>("created_at")?,
+                    op,
+                    Entry {
+                        seq: r.get("seq")?,
+                        key: r.get("key")?,
+                        op: ApiOp::DeleteContact { id: String::new() },
+                        description: r.get("description")?,
+                        state: if state == "attention" {
+                            EntryState::Attention
+                        } else {
+                            EntryState::Pending
+                        },
+                        attempts: attempts.clamp(0, u32::MAX as i64) as u32,
+                        next_at: r.get("next_at")?,
+                        error: r.get("error")?,
+                        created_at: r.get("created_at")?,
+                        version: r.get("version")?,
+                        sending: r.get::<_, i64>("sending")? != 0,
+                        local_id: r.get("local_id")?,
+                        before_ids: before.and_then(|b| serde_json::from_str(&b).ok()),
+                    },
                 ))
             })
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, key, op, description, state, attempts, next_at, error, created_at) =
-                row.map_err(|e| self.err(e))?;
-            let op = match serde_json::from_str::<ApiOp>(&op) {
+            let (op, mut entry) = row.map_err(|e| self.err(e))?;
+            entry.op = match serde_json::from_str::<ApiOp>(&op) {
                 Ok(op) => op,
                 Err(e) => {
                     // Written by a newer or broken rolo: keep it for the user.
-                    tracing::warn!(seq, "an outbox entry cannot be read: {e}");
+                    tracing::warn!(seq = entry.seq, "an outbox entry cannot be read: {e}");
                     continue;
                 }
             };
-            out.push(Entry {
-                seq,
-                key,
-                op,
-                description,
-                state: if state == "attention" {
-                    EntryState::Attention
-                } else {
-                    EntryState::Pending
-                },
-                attempts: attempts.clamp(0, u32::MAX as i64) as u32,
-                next_at,
-                error,
-                created_at,
-            });
+            out.push(entry);
         }
         Ok(out)
     }
@@ -387,6 +587,8 @@ pub struct Salvaged {
     pub attempts: i64,
     pub state: String,
     pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_id: Option<String>,
 }
 
 /// Reads whatever outbox rows a damaged database still gives.
@@ -398,8 +600,16 @@ pub(crate) fn salvage(path: &Path) -> Vec<Salvaged> {
         return Vec::new();
     };
     let mut out = Vec::new();
+    // The outbox file has `local_id`; a cache from before it had not.
     let Ok(mut stmt) = conn
-        .prepare("SELECT seq, description, op, attempts, state, error FROM outbox ORDER BY seq")
+        .prepare(
+            "SELECT seq, description, op, attempts, state, error, local_id FROM outbox ORDER BY seq",
+        )
+        .or_else(|_| {
+            conn.prepare(
+                "SELECT seq, description, op, attempts, state, error, NULL FROM outbox ORDER BY seq",
+            )
+        })
     else {
         return out;
     };
@@ -416,6 +626,7 @@ pub(crate) fn salvage(path: &Path) -> Vec<Salvaged> {
                 attempts: r.get(3)?,
                 state: r.get(4)?,
                 error: r.get(5)?,
+                local_id: r.get(6)?,
             })
         })();
         if let Ok(s) = row {
@@ -493,15 +704,11 @@ impl Outbox {
         let (events, events_rx) = mpsc::unbounded_channel();
         let worker = tokio::spawn(
             Worker {
-                client,
-                backoff,
+                sender: SendLoop::new(client, worker_cache, backoff),
                 path: path.to_path_buf(),
                 lock: None,
-                sending: HashSet::new(),
-                cache: worker_cache,
                 events,
                 requests: HashMap::new(),
-                busy: HashSet::new(),
                 last_status: None,
                 last_error: None,
             }
@@ -513,7 +720,13 @@ impl Outbox {
     /// Commits `op` to disk, then hands it to the worker. Once this
     /// returns `Ok`, the edit survives a crash.
     pub fn submit(&mut self, id: RequestId, op: &ApiOp) -> Result<i64> {
-        let seq = self.cache.enqueue(op)?;
+        self.submit_as(id, op, None)
+    }
+
+    /// As `submit`, for a create the app shows under the stand-in id
+    /// `local_id` until HighLevel confirms it.
+    pub fn submit_as(&mut self, id: RequestId, op: &ApiOp, local_id: Option<&str>) -> Result<i64> {
+        let seq = self.cache.enqueue_as(op, local_id)?;
         let _ = self.tx.send(Msg::Submitted { seq, id });
         Ok(seq)
     }
@@ -539,156 +752,137 @@ impl Outbox {
     }
 }
 
-struct Worker {
-    client: Client,
-    backoff: Backoff,
-    path: std::path::PathBuf,
-    lock: Option<SenderLock>,
-    /// The edits this process is sending now.
-    sending: HashSet<i64>,
-    cache: Cache,
-    events: mpsc::UnboundedSender<OutboxEvent>,
-    requests: HashMap<i64, RequestId>,
-    busy: HashSet<String>,
-    last_status: Option<(Counts, Vec<String>)>,
-    last_error: Option<String>,
+/// What became of one attempt at an edit.
+#[derive(Debug)]
+pub enum Settled {
+    /// HighLevel confirmed it; it left the outbox.
+    Confirmed(Entry, ApiResponse),
+    /// Refused for good: it waits for the user.
+    Refused(Entry, ApiError),
+    /// Failed in a way that may heal: it is tried again later.
+    Later(Entry, ApiError),
 }
 
-type Done = (Entry, std::result::Result<ApiResponse, ApiError>);
+/// One step of the send loop, as a spawned task returns it.
+enum Done {
+    /// A create's look at what exists before its first attempt.
+    Before(Entry, std::result::Result<Vec<String>, ApiError>),
+    Sent(Entry, std::result::Result<ApiResponse, ApiError>),
+}
 
-impl Worker {
-    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
-        let mut inflight: JoinSet<Done> = JoinSet::new();
-        loop {
-            if self.lock.is_none() {
-                self.lock = SenderLock::try_take(&self.path);
-                self.last_error = match self.lock {
-                    None => Some(ELSEWHERE.into()),
-                    Some(_) if self.last_error.as_deref() == Some(ELSEWHERE) => None,
-                    Some(_) => self.last_error.take(),
-                };
-            }
-            if self.lock.is_some()
-                && let Err(e) = self.start_ready(&mut inflight)
-            {
-                let _ = self.events.send(OutboxEvent::Failed(e.to_string()));
-            }
-            self.settled_elsewhere();
-            self.report();
-            let wake = self.cache.next_due(&self.busy).ok().flatten();
-            let ms = wake.map_or(RESCAN.as_millis() as i64, |at| {
-                (at - now_ms()).clamp(0, RESCAN.as_millis() as i64)
-            });
-            let sleep = tokio::time::sleep(Duration::from_millis(ms as u64 + 1));
-            tokio::select! {
-                msg = rx.recv() => match msg {
-                    None => break,
-                    Some(Msg::Submitted { seq, id }) => { self.requests.insert(seq, id); }
-                    Some(Msg::Kick) => {}
-                },
-                Some(done) = inflight.join_next(), if !inflight.is_empty() => {
-                    if let Ok(done) = done {
-                        self.finish(done);
-                    }
-                }
-                _ = sleep => {}
-            }
-        }
-        // The handle is gone: let what runs finish, so that its answer is
-        // recorded rather than sent again next time.
-        while let Some(done) = inflight.join_next().await {
-            if let Ok(done) = done {
-                self.finish(done);
-            }
+/// The one send loop, for the workspace's worker and `rolo outbox push`:
+/// the heads of each contact's queue, up to [`CONCURRENCY`] at once, each
+/// attempt recorded before it starts and its outcome after.
+struct SendLoop {
+    client: Client,
+    cache: Cache,
+    backoff: Backoff,
+    /// Keys with an attempt in flight.
+    busy: HashSet<String>,
+    /// The edits this process is sending now.
+    sending: HashSet<i64>,
+    inflight: JoinSet<Done>,
+}
+
+impl SendLoop {
+    fn new(client: Client, cache: Cache, backoff: Backoff) -> Self {
+        Self {
+            client,
+            cache,
+            backoff,
+            busy: HashSet::new(),
+            sending: HashSet::new(),
+            inflight: JoinSet::new(),
         }
     }
 
-    /// Edits this process queued that another process sent: the answer
-    /// is not known here, only that HighLevel confirmed them.
-    fn settled_elsewhere(&mut self) {
-        let gone: Vec<i64> = self
-            .requests
-            .keys()
-            .copied()
-            .filter(|seq| !self.sending.contains(seq))
-            .filter(|seq| matches!(self.cache.outbox_entry(*seq), Ok(None)))
-            .collect();
-        for seq in gone {
-            if let Some(id) = self.requests.remove(&seq) {
-                let _ = self.events.send(OutboxEvent::SentElsewhere(id));
-            }
-        }
+    /// Just took the sender's lock: marks left by a dead sender go.
+    fn took_over(&self) -> Result<()> {
+        self.cache.clear_sending()
     }
 
-    fn start_ready(&mut self, inflight: &mut JoinSet<Done>) -> Result<()> {
-        let room = CONCURRENCY.saturating_sub(inflight.len());
+    fn start_ready(&mut self) -> Result<()> {
+        let room = CONCURRENCY.saturating_sub(self.inflight.len());
         if room == 0 {
             return Ok(());
         }
         for entry in self.cache.ready(now_ms(), &self.busy, room)? {
-            self.cache.mark_attempt(entry.seq)?;
+            let client = self.client.clone();
+            if needs_before(&entry) {
+                self.busy.insert(entry.key.clone());
+                self.inflight.spawn(async move {
+                    let r = before_ids(&client, &entry).await;
+                    Done::Before(entry, r)
+                });
+                continue;
+            }
+            if !self.cache.mark_attempt(&entry)? {
+                continue;
+            }
             self.busy.insert(entry.key.clone());
             self.sending.insert(entry.seq);
-            let client = self.client.clone();
-            inflight.spawn(async move {
-                let result = send(&client, &entry).await;
-                (entry, result)
+            self.inflight.spawn(async move {
+                let r = send(&client, &entry).await;
+                Done::Sent(entry, r)
             });
         }
         Ok(())
     }
 
-    fn finish(&mut self, (entry, result): Done) {
-        self.busy.remove(&entry.key);
-        self.sending.remove(&entry.seq);
-        let outcome = match &result {
-            Ok(_) => self.cache.confirm(entry.seq).map(|_| true),
-            Err(e) if heals(e) => {
-                let at = now_ms() + self.backoff.after(entry.attempts + 1, e).as_millis() as i64;
-                self.last_error = Some(e.to_string());
-                self.cache
-                    .retry_later(entry.seq, at, &e.to_string())
-                    .map(|_| false)
-            }
-            Err(e) => self
-                .cache
-                .needs_attention(entry.seq, &e.to_string())
-                .map(|_| true),
-        };
-        match outcome {
-            Err(e) => {
-                let _ = self.events.send(OutboxEvent::Failed(e.to_string()));
-            }
-            Ok(false) => {}
-            Ok(true) => {
-                if result.is_ok() {
-                    self.last_error = None;
-                    self.note_in_cache(&entry, result.as_ref().ok());
-                }
-                let event = match self.requests.remove(&entry.seq) {
-                    Some(id) => OutboxEvent::Answer(Box::new(ApiEvent {
-                        id,
-                        result,
-                        budget: self.client.budget(),
-                        pending: 0,
-                    })),
-                    None => OutboxEvent::Settled {
-                        seq: entry.seq,
-                        contact_id: entry.contact_id().map(str::to_string),
-                        ok: result.is_ok(),
-                        message: result.err().map(|e| e.to_string()),
-                    },
-                };
-                let _ = self.events.send(event);
+    /// The next attempt to finish, once one does (never, with none).
+    async fn next(&mut self) -> Option<Done> {
+        loop {
+            match self.inflight.join_next().await? {
+                Ok(done) => return Some(done),
+                Err(e) => tracing::warn!("an outbox attempt was lost: {e}"),
             }
         }
     }
 
+    /// Records an attempt's outcome; `None` when it was only the look
+    /// before a create (the create itself follows).
+    fn finish(&mut self, done: Done) -> Result<Option<Settled>> {
+        match done {
+            Done::Before(entry, Ok(ids)) => {
+                self.busy.remove(&entry.key);
+                self.cache.set_before(entry.seq, &ids)?;
+                Ok(None)
+            }
+            Done::Before(entry, Err(e)) => {
+                self.busy.remove(&entry.key);
+                self.failed(entry, e).map(Some)
+            }
+            Done::Sent(entry, result) => {
+                self.busy.remove(&entry.key);
+                self.sending.remove(&entry.seq);
+                match result {
+                    Ok(r) => {
+                        self.cache.confirm(&entry, Some(&r))?;
+                        self.note_in_cache(&entry, &r);
+                        Ok(Some(Settled::Confirmed(entry, r)))
+                    }
+                    Err(e) => self.failed(entry, e).map(Some),
+                }
+            }
+        }
+    }
+
+    fn failed(&mut self, entry: Entry, e: ApiError) -> Result<Settled> {
+        if heals(&e) {
+            let at = now_ms() + self.backoff.after(entry.attempts + 1, &e).as_millis() as i64;
+            self.cache.retry_later(entry.seq, at, &e.to_string())?;
+            Ok(Settled::Later(entry, e))
+        } else {
+            self.cache.needs_attention(entry.seq, &e.to_string())?;
+            Ok(Settled::Refused(entry, e))
+        }
+    }
+
     /// Keeps the cache in step with a confirmed edit.
-    fn note_in_cache(&mut self, entry: &Entry, response: Option<&ApiResponse>) {
+    fn note_in_cache(&mut self, entry: &Entry, response: &ApiResponse) {
         let r = match (&entry.op, response) {
             (ApiOp::DeleteContact { id }, _) => self.cache.delete_contact(id),
-            (_, Some(ApiResponse::Contact(c))) => {
+            (_, ApiResponse::Contact(c)) => {
                 self.cache.put_contacts(std::slice::from_ref(c), None, None)
             }
             _ => Ok(()),
@@ -704,11 +898,119 @@ impl Worker {
                 .execute("DELETE FROM children_loaded WHERE contact_id = ?1", [cid]);
         }
     }
+}
+
+struct Worker {
+    sender: SendLoop,
+    path: std::path::PathBuf,
+    lock: Option<SenderLock>,
+    events: mpsc::UnboundedSender<OutboxEvent>,
+    requests: HashMap<i64, RequestId>,
+    last_status: Option<(Counts, Vec<String>)>,
+    last_error: Option<String>,
+}
+
+impl Worker {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+        loop {
+            if self.lock.is_none() {
+                self.lock = SenderLock::try_take(&self.path);
+                self.last_error = match self.lock {
+                    None => Some(ELSEWHERE.into()),
+                    Some(_) if self.last_error.as_deref() == Some(ELSEWHERE) => None,
+                    Some(_) => self.last_error.take(),
+                };
+                if self.lock.is_some()
+                    && let Err(e) = self.sender.took_over()
+                {
+                    let _ = self.events.send(OutboxEvent::Failed(e.to_string()));
+                }
+            }
+            if self.lock.is_some()
+                && let Err(e) = self.sender.start_ready()
+            {
+                let _ = self.events.send(OutboxEvent::Failed(e.to_string()));
+            }
+            self.settled_elsewhere();
+            self.report();
+            let wake = self.sender.cache.next_due(&self.sender.busy).ok().flatten();
+            let ms = wake.map_or(RESCAN.as_millis() as i64, |at| {
+                (at - now_ms()).clamp(0, RESCAN.as_millis() as i64)
+            });
+            let sleep = tokio::time::sleep(Duration::from_millis(ms as u64 + 1));
+            let idle = self.sender.inflight.is_empty();
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    None => break,
+                    Some(Msg::Submitted { seq, id }) => { self.requests.insert(seq, id); }
+                    Some(Msg::Kick) => {}
+                },
+                Some(done) = self.sender.next(), if !idle => self.finish(done),
+                _ = sleep => {}
+            }
+        }
+        // The handle is gone: let what runs finish, so that its answer is
+        // recorded rather than sent again next time.
+        while let Some(done) = self.sender.next().await {
+            self.finish(done);
+        }
+    }
+
+    /// Edits this process queued that another process sent: the answer
+    /// is not known here, only that HighLevel confirmed them.
+    fn settled_elsewhere(&mut self) {
+        let gone: Vec<i64> = self
+            .requests
+            .keys()
+            .copied()
+            .filter(|seq| !self.sender.sending.contains(seq))
+            .filter(|seq| matches!(self.sender.cache.outbox_entry(*seq), Ok(None)))
+            .collect();
+        for seq in gone {
+            if let Some(id) = self.requests.remove(&seq) {
+                let _ = self.events.send(OutboxEvent::SentElsewhere(id));
+            }
+        }
+    }
+
+    fn finish(&mut self, done: Done) {
+        let (entry, result) = match self.sender.finish(done) {
+            Err(e) => {
+                let _ = self.events.send(OutboxEvent::Failed(e.to_string()));
+                return;
+            }
+            Ok(None) => return,
+            Ok(Some(Settled::Later(_, e))) => {
+                self.last_error = Some(e.to_string());
+                return;
+            }
+            Ok(Some(Settled::Confirmed(entry, r))) => {
+                self.last_error = None;
+                (entry, Ok(r))
+            }
+            Ok(Some(Settled::Refused(entry, e))) => (entry, Err(e)),
+        };
+        let event = match self.requests.remove(&entry.seq) {
+            Some(id) => OutboxEvent::Answer(Box::new(ApiEvent {
+                id,
+                result,
+                budget: self.sender.client.budget(),
+                pending: 0,
+            })),
+            None => OutboxEvent::Settled {
+                seq: entry.seq,
+                contact_id: entry.contact_id().map(str::to_string),
+                ok: result.is_ok(),
+                message: result.err().map(|e| e.to_string()),
+            },
+        };
+        let _ = self.events.send(event);
+    }
 
     fn report(&mut self) {
-        let counts = self.cache.outbox_counts().unwrap_or_default();
-        let mut waiting: Vec<String> = self
-            .cache
+        let cache = &self.sender.cache;
+        let counts = cache.outbox_counts().unwrap_or_default();
+        let mut waiting: Vec<String> = cache
             .pending_contacts()
             .unwrap_or_default()
             .into_iter()
@@ -767,10 +1069,6 @@ impl Backoff {
     }
 }
 
-fn backoff(attempts: u32, e: &ApiError) -> Duration {
-    Backoff::default().after(attempts, e)
-}
-
 /// Sends one edit. A create tried before first looks for its result.
 pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResponse, ApiError> {
     if let ApiOp::UpdateContact {
@@ -787,6 +1085,8 @@ pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResp
     if entry.attempts > 0
         && let Some(found) = already_created(client, entry).await?
     {
+        // Only what did not exist before the first attempt can be its
+        // result (see `before_ids`).
         tracing::info!(seq = entry.seq, "found the result of an earlier attempt");
         return Ok(found);
     }
@@ -833,72 +1133,107 @@ pub fn conflict(server: &Contact, update: &ContactUpdate, base: &ContactUpdate) 
     })
 }
 
-/// What an earlier attempt of a create made, if the server has it.
+/// Whether a create still has to look at what exists before its first
+/// attempt.
+fn needs_before(entry: &Entry) -> bool {
+    entry.attempts == 0
+        && entry.before_ids.is_none()
+        && matches!(
+            entry.op,
+            ApiOp::CreateTask { .. } | ApiOp::CreateNote { .. } | ApiOp::CreateContact(_)
+        )
+}
+
+/// The items a create would take for its own result if they turned up
+/// after an attempt whose answer was lost: recorded before the first one.
+async fn before_ids(client: &Client, entry: &Entry) -> std::result::Result<Vec<String>, ApiError> {
+    Ok(matching(client, entry, None)
+        .await?
+        .into_iter()
+        .filter_map(|r| created_id(&r).map(str::to_string))
+        .collect())
+}
+
+/// What an earlier attempt of a create made, if the server has it: a
+/// matching item that was not there before the first attempt.
 async fn already_created(
     client: &Client,
     entry: &Entry,
 ) -> std::result::Result<Option<ApiResponse>, ApiError> {
+    let before = entry.before_ids.clone();
+    Ok(matching(client, entry, before.as_deref())
+        .await?
+        .into_iter()
+        .find(|r| {
+            let id = created_id(r).unwrap_or("");
+            before.as_ref().is_none_or(|b| !b.iter().any(|x| x == id))
+        }))
+}
+
+/// The server's items that match what a create would make. Without a
+/// record of what existed before (an entry queued by an older rolo), a
+/// contact must also have been added since the edit was queued.
+async fn matching(
+    client: &Client,
+    entry: &Entry,
+    before: Option<&[String]>,
+) -> std::result::Result<Vec<ApiResponse>, ApiError> {
     Ok(match &entry.op {
         ApiOp::CreateTask { contact_id, task } => client
             .tasks(contact_id)
             .await?
             .into_iter()
-            .find(|t| {
+            .filter(|t| {
                 t.title.as_deref() == Some(task.title.as_str())
                     && same_instant(t.due_date.as_deref(), Some(task.due_date.as_str()))
                     && t.body.as_deref().unwrap_or("") == task.body.as_deref().unwrap_or("")
             })
-            .map(ApiResponse::Task),
+            .map(ApiResponse::Task)
+            .collect(),
         ApiOp::CreateNote { contact_id, note } => client
             .notes(contact_id)
             .await?
             .into_iter()
-            .find(|n| n.body.as_deref().map(str::trim) == Some(note.body.trim()))
-            .map(ApiResponse::Note),
+            .filter(|n| n.body.as_deref().map(str::trim) == Some(note.body.trim()))
+            .map(ApiResponse::Note)
+            .collect(),
         ApiOp::CreateContact(new) => {
-            let found = if new.email.is_some() || new.phone.is_some() {
-                client
-                    .find_duplicate(new.email.as_deref(), new.phone.as_deref())
-                    .await?
-            } else {
-                None
-            };
-            match found {
-                Some(c) => Some(ApiResponse::Contact(c)),
-                None => {
-                    let name = [new.first_name.as_deref(), new.last_name.as_deref()]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    if name.is_empty() {
-                        None
-                    } else {
-                        let page = client
-                            .search_contacts(&SearchContacts {
-                                query: Some(name),
-                                page_limit: 20,
-                                ..SearchContacts::default()
-                            })
-                            .await?;
-                        page.contacts
-                            .into_iter()
-                            .find(|c| {
-                                c.first_name == new.first_name
-                                    && c.last_name == new.last_name
-                                    && c.email == new.email
-                                    && c.phone == new.phone
-                                    && c.date_added
-                                        .as_deref()
-                                        .and_then(parse_ms)
-                                        .is_some_and(|t| t >= entry.created_at - 5 * 60_000)
-                            })
-                            .map(ApiResponse::Contact)
-                    }
-                }
+            let mut found = Vec::new();
+            if new.email.is_some() || new.phone.is_some() {
+                found.extend(
+                    client
+                        .find_duplicate(new.email.as_deref(), new.phone.as_deref())
+                        .await?,
+                );
             }
+            let name = [new.first_name.as_deref(), new.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if !name.is_empty() {
+                let page = client
+                    .search_contacts(&SearchContacts {
+                        query: Some(name),
+                        page_limit: 20,
+                        ..SearchContacts::default()
+                    })
+                    .await?;
+                found.extend(page.contacts.into_iter().filter(|c| {
+                    c.first_name == new.first_name
+                        && c.last_name == new.last_name
+                        && c.email == new.email
+                        && c.phone == new.phone
+                        && (before.is_some()
+                            || c.date_added
+                                .as_deref()
+                                .and_then(parse_ms)
+                                .is_some_and(|t| t >= entry.created_at - 5 * 60_000))
+                }));
+            }
+            found.into_iter().map(ApiResponse::Contact).collect()
         }
-        _ => None,
+        _ => Vec::new(),
     })
 }
 
@@ -926,7 +1261,7 @@ pub async fn drain(
     client: &Client,
     path: &Path,
     wait: bool,
-    mut progress: impl FnMut(&Entry, &std::result::Result<ApiResponse, ApiError>),
+    mut progress: impl FnMut(&Settled),
 ) -> Result<Counts> {
     let cache = Cache::open(path)?;
     let _lock = loop {
@@ -940,23 +1275,14 @@ pub async fn drain(
     if wait {
         cache.wake_all()?;
     }
-    let mut busy = HashSet::new();
-    let mut inflight: JoinSet<Done> = JoinSet::new();
+    let mut sender = SendLoop::new(client.clone(), cache, Backoff::default());
+    sender.took_over()?;
     loop {
-        let room = CONCURRENCY.saturating_sub(inflight.len());
-        for entry in cache.ready(now_ms(), &busy, room)? {
-            cache.mark_attempt(entry.seq)?;
-            busy.insert(entry.key.clone());
-            let client = client.clone();
-            inflight.spawn(async move {
-                let r = send(&client, &entry).await;
-                (entry, r)
-            });
-        }
-        if inflight.is_empty() {
-            match cache.next_due(&busy)? {
-                None => return cache.outbox_counts(),
-                Some(at) if !wait && at > now_ms() => return cache.outbox_counts(),
+        sender.start_ready()?;
+        if sender.inflight.is_empty() {
+            match sender.cache.next_due(&sender.busy)? {
+                None => return sender.cache.outbox_counts(),
+                Some(at) if !wait && at > now_ms() => return sender.cache.outbox_counts(),
                 Some(at) => {
                     let ms = (at - now_ms()).clamp(0, MAX_BACKOFF.as_millis() as i64);
                     tokio::time::sleep(Duration::from_millis(ms as u64 + 1)).await;
@@ -964,18 +1290,10 @@ pub async fn drain(
                 }
             }
         }
-        if let Some(Ok((entry, result))) = inflight.join_next().await {
-            busy.remove(&entry.key);
-            match &result {
-                Ok(_) => cache.confirm(entry.seq)?,
-                Err(e) if heals(e) => cache.retry_later(
-                    entry.seq,
-                    now_ms() + backoff(entry.attempts + 1, e).as_millis() as i64,
-                    &e.to_string(),
-                )?,
-                Err(e) => cache.needs_attention(entry.seq, &e.to_string())?,
-            }
-            progress(&entry, &result);
+        if let Some(done) = sender.next().await
+            && let Some(settled) = sender.finish(done)?
+        {
+            progress(&settled);
         }
     }
 }
@@ -1016,7 +1334,8 @@ mod tests {
         // While a's first edit is out, a's second does not go.
         let busy: HashSet<String> = ["a".to_string()].into();
         assert_eq!(ready(&c, &busy), [b1]);
-        c.confirm(a1).unwrap();
+        let first = c.outbox_entry(a1).unwrap().unwrap();
+        c.confirm(&first, None).unwrap();
         assert_eq!(ready(&c, &none), [a2, b1]);
         // One needing attention holds back the later edits of its contact.
         c.needs_attention(a2, "422").unwrap();
@@ -1111,9 +1430,34 @@ mod tests {
             status: 503,
             message: String::new(),
         };
-        assert!(backoff(1, &server) <= Duration::from_millis(625));
-        assert!(backoff(4, &server) >= Duration::from_secs(3));
-        assert!(backoff(30, &server) <= MAX_BACKOFF);
+        let b = Backoff::default();
+        // Doubling beats the ±25% jitter: each wait is longer than the last
+        // until the cap.
+        let mut last = Duration::ZERO;
+        for n in 1..=7 {
+            let d = b.after(n, &server);
+            assert!(d > last, "attempt {n}: {d:?} after {last:?}");
+            let base = Duration::from_millis(500) * 2u32.pow(n - 1);
+            assert!(
+                d >= base.mul_f64(0.75) && d <= base.mul_f64(1.25),
+                "attempt {n}: {d:?}"
+            );
+            last = d;
+        }
+        for n in [12, 30, u32::MAX] {
+            let d = b.after(n, &server);
+            assert!(
+                d <= MAX_BACKOFF && d >= MAX_BACKOFF.mul_f64(0.75),
+                "attempt {n}: {d:?}"
+            );
+        }
+        // The server's Retry-After wins, up to the cap.
+        let limited = |secs| ApiError::RateLimited {
+            scope: crate::api::error::RateScope::Burst,
+            retry_after: Some(Duration::from_secs(secs)),
+        };
+        assert_eq!(b.after(1, &limited(7)), Duration::from_secs(7));
+        assert_eq!(b.after(1, &limited(86_400)), MAX_BACKOFF);
         assert!(heals(&server));
         assert!(!heals(&ApiError::Validation {
             status: 422,

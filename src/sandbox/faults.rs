@@ -19,6 +19,8 @@ pub enum Fault {
     Reset,
     /// Answer 200 with a truncated JSON body.
     Malformed,
+    /// No fault: the request is served as usual (a script's placeholder).
+    None,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -58,7 +60,10 @@ impl Faults {
             return Decision::Hang;
         }
         if let Some(f) = self.script.pop_front() {
-            return Decision::Fault(f, None);
+            return match f {
+                Fault::None => Decision::Proceed,
+                f => Decision::Fault(f, None),
+            };
         }
         if self.storm_requests > 0 {
             self.storm_requests -= 1;

@@ -1,0 +1,364 @@
+//! The outbox's promises, against the sandbox over loopback: a create is
+//! sent exactly once even when it matches something that already exists;
+//! edits to items not yet created wait and are rewritten with the real id;
+//! an edit changed while in flight is never lost.
+
+mod support;
+
+use std::path::PathBuf;
+
+use rolo::api::actor::ApiOp;
+use rolo::api::model::*;
+use rolo::cache::Cache;
+use rolo::cache::outbox::drain;
+use rolo::sandbox::faults::{Fault, Faults};
+
+fn temp_db(name: &str) -> PathBuf {
+    std::env::temp_dir()
+        .join(format!(
+            "rolo-outbox-it-{name}-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ))
+        .join("cache.db")
+}
+
+async fn first_contact(client: &rolo::api::Client) -> Contact {
+    client
+        .search_contacts(&SearchContacts {
+            page_limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .contacts
+        .remove(0)
+}
+
+fn task(title: &str) -> NewTask {
+    NewTask {
+        title: title.into(),
+        body: Some("same body".into()),
+        due_date: "2026-12-04T09:00:00.000Z".into(),
+        completed: false,
+        assigned_to: None,
+    }
+}
+
+/// For each way a first attempt can end without an answer, whether the
+/// server applied it: a create identical to an item that already exists is
+/// sent when the first attempt did not land, and not sent twice when it did.
+#[tokio::test]
+async fn a_create_equal_to_an_existing_item_is_applied_exactly_once() {
+    for (fault, applied) in [
+        (Fault::Status(503), false),
+        (Fault::Malformed, true),
+        (Fault::Reset, true),
+    ] {
+        let sb = support::sandbox(support::config(5)).await;
+        let client = support::client(&sb);
+        let c = first_contact(&client).await;
+        let note = NewNote {
+            body: "Left voicemail".into(),
+            ..Default::default()
+        };
+        client.create_note(&c.id, &note).await.unwrap();
+        client.create_task(&c.id, &task("Call back")).await.unwrap();
+        let notes_before = client.notes(&c.id).await.unwrap().len();
+        let tasks_before = client.tasks(&c.id).await.unwrap().len();
+
+        let path = temp_db("same");
+        let mut cache = Cache::open(&path).unwrap();
+        cache
+            .enqueue(&ApiOp::CreateNote {
+                contact_id: c.id.clone(),
+                note: note.clone(),
+            })
+            .unwrap();
+        cache
+            .enqueue(&ApiOp::CreateTask {
+                contact_id: c.id.clone(),
+                task: task("Call back"),
+            })
+            .unwrap();
+        // Each create: a look at what exists, then its first attempt fails.
+        sb.set_faults(Faults {
+            script: [Fault::None, fault, Fault::None, fault].into(),
+            ..Faults::default()
+        });
+        let left = drain(&client, &path, true, |_| {}).await.unwrap();
+        assert_eq!(left.total(), 0, "{fault:?}: everything confirmed");
+        let _ = applied;
+        let voicemails = client
+            .notes(&c.id)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|n| n.body.as_deref() == Some("Left voicemail"))
+            .count();
+        assert_eq!(
+            voicemails, 2,
+            "{fault:?}: the old note and the new one, once"
+        );
+        assert_eq!(
+            client.notes(&c.id).await.unwrap().len(),
+            notes_before + 1,
+            "{fault:?}"
+        );
+        assert_eq!(
+            client.tasks(&c.id).await.unwrap().len(),
+            tasks_before + 1,
+            "{fault:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_contact_equal_to_an_existing_one_is_created_once() {
+    for fault in [Fault::Status(503), Fault::Malformed] {
+        let sb = support::sandbox(support::config(5)).await;
+        let client = support::client(&sb);
+        let new = NewContact {
+            first_name: Some("Ann".into()),
+            last_name: Some("Twice".into()),
+            ..Default::default()
+        };
+        client.create_contact(&new).await.unwrap();
+        let path = temp_db("contact");
+        Cache::open(&path)
+            .unwrap()
+            .enqueue_as(&ApiOp::CreateContact(new.clone()), Some("pending-t-1"))
+            .unwrap();
+        sb.set_faults(Faults {
+            script: [Fault::None, fault].into(),
+            ..Faults::default()
+        });
+        drain(&client, &path, true, |_| {}).await.unwrap();
+        let found = client
+            .search_contacts(&SearchContacts {
+                query: Some("Ann Twice".into()),
+                page_limit: 20,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .contacts
+            .into_iter()
+            .filter(|c| c.last_name.as_deref() == Some("Twice"))
+            .count();
+        assert_eq!(found, 2, "{fault:?}");
+    }
+}
+
+/// Edits queued for a contact, task and note that are still being created
+/// wait for their create and go out with the real ids.
+#[tokio::test]
+async fn edits_to_items_still_being_created_wait_and_go_out_with_the_real_ids() {
+    let sb = support::sandbox(support::config(5)).await;
+    let client = support::client(&sb);
+    let c = first_contact(&client).await;
+    let path = temp_db("local");
+    let mut cache = Cache::open(&path).unwrap();
+    let new_contact = "pending-s-1";
+    let new_task = "pending-s-2";
+    let other_task = "pending-s-3";
+    let new_note = "pending-s-4";
+    let ops: Vec<(ApiOp, Option<&str>)> = vec![
+        (
+            ApiOp::CreateContact(NewContact {
+                first_name: Some("Offline".into()),
+                last_name: Some("Newcomer".into()),
+                email: Some("offline.newcomer@example.org".into()),
+                ..Default::default()
+            }),
+            Some(new_contact),
+        ),
+        (
+            ApiOp::CreateTask {
+                contact_id: new_contact.into(),
+                task: task("First call"),
+            },
+            Some(new_task),
+        ),
+        (
+            ApiOp::AddTags {
+                contact_id: new_contact.into(),
+                tags: vec!["offline".into()],
+            },
+            None,
+        ),
+        (
+            ApiOp::SetTaskCompleted {
+                contact_id: new_contact.into(),
+                task_id: new_task.into(),
+                completed: true,
+            },
+            None,
+        ),
+        (
+            ApiOp::CreateTask {
+                contact_id: c.id.clone(),
+                task: task("Existing contact, new task"),
+            },
+            Some(other_task),
+        ),
+        (
+            ApiOp::UpdateTask {
+                contact_id: c.id.clone(),
+                task_id: other_task.into(),
+                update: TaskUpdate {
+                    title: Some("Renamed while saving".into()),
+                    ..Default::default()
+                },
+            },
+            None,
+        ),
+        (
+            ApiOp::CreateNote {
+                contact_id: c.id.clone(),
+                note: NewNote {
+                    body: "Typed offline, then deleted".into(),
+                    ..Default::default()
+                },
+            },
+            Some(new_note),
+        ),
+        (
+            ApiOp::DeleteNote {
+                contact_id: c.id.clone(),
+                note_id: new_note.into(),
+            },
+            None,
+        ),
+    ];
+    for (op, local) in &ops {
+        cache.enqueue_as(op, *local).unwrap();
+    }
+    let left = drain(&client, &path, true, |_| {}).await.unwrap();
+    assert_eq!(left.total(), 0, "{:?}", cache.outbox().unwrap());
+    for r in sb.requests() {
+        assert!(
+            !r.path.contains("pending-"),
+            "a stand-in id reached HighLevel: {}",
+            r.path
+        );
+    }
+    let made = client
+        .find_duplicate(Some("offline.newcomer@example.org"), None)
+        .await
+        .unwrap()
+        .expect("the contact was created");
+    let made = client.get_contact(&made.id).await.unwrap();
+    assert!(
+        made.tags().iter().any(|t| t == "offline"),
+        "{:?}",
+        made.tags()
+    );
+    let tasks = client.tasks(&made.id).await.unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert!(tasks[0].completed, "completed through its stand-in id");
+    let renamed = client.tasks(&c.id).await.unwrap();
+    assert!(
+        renamed
+            .iter()
+            .any(|t| t.title.as_deref() == Some("Renamed while saving"))
+    );
+    assert!(
+        !client
+            .notes(&c.id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|n| n.body.as_deref() == Some("Typed offline, then deleted")),
+        "the note was created, then deleted by its real id"
+    );
+    // An edit queued later by a window that still knows the stand-in id is
+    // rewritten when it is queued.
+    let seq = cache
+        .enqueue(&ApiOp::RemoveTags {
+            contact_id: new_contact.into(),
+            tags: vec!["offline".into()],
+        })
+        .unwrap();
+    let e = cache.outbox_entry(seq).unwrap().unwrap();
+    assert_eq!(e.key, made.id);
+    drain(&client, &path, true, |_| {}).await.unwrap();
+    assert!(
+        client
+            .get_contact(&made.id)
+            .await
+            .unwrap()
+            .tags()
+            .is_empty()
+    );
+}
+
+/// Discarding a create drops the edits that depended on it, rather than
+/// sending them with an id HighLevel never heard of.
+#[test]
+fn discarding_a_create_takes_its_dependent_edits_with_it() {
+    let path = temp_db("discard");
+    let mut cache = Cache::open(&path).unwrap();
+    let seq = cache
+        .enqueue_as(
+            &ApiOp::CreateContact(NewContact {
+                first_name: Some("Gone".into()),
+                ..Default::default()
+            }),
+            Some("pending-d-1"),
+        )
+        .unwrap();
+    cache
+        .enqueue(&ApiOp::AddTags {
+            contact_id: "pending-d-1".into(),
+            tags: vec!["x".into()],
+        })
+        .unwrap();
+    cache
+        .enqueue(&ApiOp::AddTags {
+            contact_id: "someone-else".into(),
+            tags: vec!["x".into()],
+        })
+        .unwrap();
+    assert_eq!(cache.discard(seq).unwrap(), 2);
+    assert_eq!(cache.outbox().unwrap().len(), 1);
+}
+
+/// `e` in the outbox view on an edit being sent: refused, so the answer to
+/// the old request can never delete the new one.
+#[test]
+fn an_edit_in_flight_cannot_be_changed_or_discarded_and_a_stale_attempt_never_removes_a_newer_one()
+{
+    let path = temp_db("inflight");
+    let mut cache = Cache::open(&path).unwrap();
+    let op = |city: &str| ApiOp::UpdateContact {
+        id: "c1".into(),
+        update: ContactUpdate::new().set(ContactField::City, Some(city)),
+        base: None,
+    };
+    let seq = cache.enqueue(&op("Austin")).unwrap();
+    let sent = cache.outbox_entry(seq).unwrap().unwrap();
+    assert!(cache.mark_attempt(&sent).unwrap());
+    let e = cache.retry(seq, Some(&op("Boston"))).unwrap_err();
+    assert!(e.to_string().contains("being sent right now"), "{e}");
+    assert!(cache.discard(seq).is_err());
+    // Its answer comes; the entry goes.
+    cache.confirm(&sent, None).unwrap();
+    assert!(cache.outbox_entry(seq).unwrap().is_none());
+
+    // Changed after it was read but before its attempt started: the old
+    // version is not sent, and its confirmation would not remove the new.
+    let seq = cache.enqueue(&op("Austin")).unwrap();
+    let read = cache.outbox_entry(seq).unwrap().unwrap();
+    cache.retry(seq, Some(&op("Chicago"))).unwrap();
+    assert!(
+        !cache.mark_attempt(&read).unwrap(),
+        "the stale version does not go"
+    );
+    cache.confirm(&read, None).unwrap();
+    let kept = cache
+        .outbox_entry(seq)
+        .unwrap()
+        .expect("the edited request stays");
+    assert_eq!(kept.op, op("Chicago"));
+}
