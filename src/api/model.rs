@@ -507,10 +507,12 @@ pub enum ContactField {
     Timezone,
     Source,
     AssignedTo,
+    /// Not in the spec's UpdateContactDto, but taken by HighLevel's PUT.
+    CompanyName,
 }
 
 impl ContactField {
-    pub const ALL: [ContactField; 14] = [
+    pub const ALL: [ContactField; 15] = [
         ContactField::FirstName,
         ContactField::LastName,
         ContactField::Name,
@@ -525,6 +527,7 @@ impl ContactField {
         ContactField::Timezone,
         ContactField::Source,
         ContactField::AssignedTo,
+        ContactField::CompanyName,
     ];
 
     /// The wire name.
@@ -544,6 +547,7 @@ impl ContactField {
             ContactField::Timezone => "timezone",
             ContactField::Source => "source",
             ContactField::AssignedTo => "assignedTo",
+            ContactField::CompanyName => "companyName",
         }
     }
 
@@ -568,6 +572,7 @@ impl ContactField {
             ContactField::Website => c.website.as_deref(),
             ContactField::Timezone => c.timezone.as_deref(),
             ContactField::Source => c.source.as_deref(),
+            ContactField::CompanyName => c.company_name.as_deref(),
             ContactField::AssignedTo => c.assigned_to.as_deref(),
         }
     }

@@ -50,9 +50,28 @@ pub struct TaskForm {
     /// The suggested due date is replaced, not appended to, by the first
     /// character typed into it (as if it were selected).
     pub due_untouched: bool,
+    /// Esc (or ctrl-c) on typed text asks once more before losing it.
+    pub confirm_discard: bool,
+    initial: String,
 }
 
 impl TaskForm {
+    fn snapshot(&self) -> String {
+        [&self.title, &self.due, &self.body]
+            .map(text_of)
+            .join("\u{0}")
+    }
+
+    /// Whether anything was typed since the form opened.
+    pub fn unsaved(&self) -> bool {
+        self.snapshot() != self.initial
+    }
+
+    fn ready(mut self) -> Self {
+        self.initial = self.snapshot();
+        self
+    }
+
     pub fn new(contact_id: &str) -> Self {
         Self {
             contact_id: contact_id.to_string(),
@@ -63,7 +82,10 @@ impl TaskForm {
             field: TaskField::Title,
             error: None,
             due_untouched: true,
+            confirm_discard: false,
+            initial: String::new(),
         }
+        .ready()
     }
 
     pub fn edit(contact_id: &str, task: &Task, due_text: &str) -> Self {
@@ -76,7 +98,10 @@ impl TaskForm {
             field: TaskField::Title,
             error: None,
             due_untouched: true,
+            confirm_discard: false,
+            initial: String::new(),
         }
+        .ready()
     }
 
     pub fn focused(&mut self) -> &mut TextArea<'static> {
@@ -116,6 +141,17 @@ impl NoteEditor {
             body,
             confirm_discard: false,
         }
+    }
+
+    /// Whether the text differs from what the editor opened with.
+    pub fn unsaved(&self) -> bool {
+        let text = text_of(&self.body);
+        let was = self
+            .editing
+            .as_ref()
+            .and_then(|e| e.body.clone())
+            .unwrap_or_default();
+        text != was && !text.trim().is_empty()
     }
 }
 
@@ -284,19 +320,32 @@ pub struct ContactForm {
     pub inputs: Vec<(ContactInput, TextArea<'static>)>,
     pub focus: usize,
     pub error: Option<String>,
+    /// Esc (or ctrl-c) on typed text asks once more before losing it.
+    pub confirm_discard: bool,
+    /// Each input's text as the form opened.
+    initial: Vec<String>,
 }
 
 impl ContactForm {
+    fn snapshot(&self) -> Vec<String> {
+        self.inputs.iter().map(|(_, t)| text_of(t)).collect()
+    }
+
+    /// Whether anything was typed since the form opened.
+    pub fn unsaved(&self) -> bool {
+        self.snapshot() != self.initial
+    }
+
     pub fn new(editing: Option<&Contact>) -> Self {
         let mut kinds = vec![
             ContactInput::FirstName,
             ContactInput::LastName,
             ContactInput::Email,
             ContactInput::Phone,
+            // Editable too: HighLevel's PUT takes companyName, though the
+            // spec's DTO leaves it out (highlevel-api-docs#314).
+            ContactInput::Company,
         ];
-        if editing.is_none() {
-            kinds.push(ContactInput::Company);
-        }
         kinds.extend([
             ContactInput::Address1,
             ContactInput::City,
@@ -309,12 +358,16 @@ impl ContactForm {
             .into_iter()
             .map(|k| (k, line_input(editing.and_then(|c| k.get(c)).unwrap_or(""))))
             .collect();
-        Self {
+        let mut f = Self {
             editing: editing.cloned(),
             inputs,
             focus: 0,
             error: None,
-        }
+            confirm_discard: false,
+            initial: Vec::new(),
+        };
+        f.initial = f.snapshot();
+        f
     }
 
     pub fn value(&self, k: ContactInput) -> Option<String> {
@@ -334,18 +387,32 @@ impl ContactForm {
     }
 
     /// `base` with the form's values applied.
+    /// `base` with the fields the user changed: an input left as it was
+    /// opened keeps the contact's value exactly (untrimmed, unnormalized),
+    /// so only what was typed is sent. `name` is HighLevel's to derive.
     pub fn apply(&self, base: &Contact) -> Contact {
         let mut c = base.clone();
-        for (k, _) in &self.inputs {
-            k.set(&mut c, self.value(*k));
+        for (i, (k, t)) in self.inputs.iter().enumerate() {
+            if self.initial.get(i).is_none_or(|was| *was != text_of(t)) {
+                k.set(&mut c, self.value(*k));
+            }
         }
-        let name = [c.first_name.as_deref(), c.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        if !name.is_empty() {
-            c.name = Some(name);
+        c
+    }
+
+    /// How `after` shows in the list until HighLevel answers: its name
+    /// follows a changed first or last name.
+    pub fn shown(before: &Contact, after: &Contact) -> Contact {
+        let mut c = after.clone();
+        if (before.first_name != after.first_name || before.last_name != after.last_name)
+            && before.name.is_some()
+        {
+            let name = [c.first_name.as_deref(), c.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            c.name = (!name.is_empty()).then_some(name);
         }
         c
     }

@@ -228,37 +228,37 @@ pub const DEFAULTS: &[Default] = &[
     Default {
         keys: &["t"],
         action: Action::NewTask,
-        context: Context::Detail,
+        context: Context::Global,
         help: "new task",
     },
     Default {
         keys: &["x", "space"],
         action: Action::ToggleTask,
-        context: Context::Detail,
+        context: Context::Global,
         help: "complete / reopen",
     },
     Default {
         keys: &["d"],
         action: Action::Delete,
-        context: Context::Detail,
+        context: Context::Global,
         help: "delete (asks first)",
     },
     Default {
         keys: &["+"],
         action: Action::AddTag,
-        context: Context::Detail,
+        context: Context::Global,
         help: "add tags",
     },
     Default {
         keys: &["-"],
         action: Action::RemoveTag,
-        context: Context::Detail,
+        context: Context::Global,
         help: "remove a tag",
     },
     Default {
         keys: &["n"],
         action: Action::NewNote,
-        context: Context::Detail,
+        context: Context::Global,
         help: "new note",
     },
     Default {
@@ -515,7 +515,10 @@ mod tests {
         );
         let d = KeyEvent::new(KeyCode::Char('d'), KeyModifiers::NONE);
         assert_eq!(km.action_for(&d, Context::Detail), Some(Action::Delete));
-        assert_eq!(km.action_for(&d, Context::List), None);
+        // From the list too: it says what it needs there.
+        assert_eq!(km.action_for(&d, Context::List), Some(Action::Delete));
+        let m = KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE);
+        assert_eq!(km.action_for(&m, Context::List), None);
         let shift_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(km.action_for(&shift_g, Context::List), Some(Action::Bottom));
     }

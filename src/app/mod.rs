@@ -290,10 +290,13 @@ enum Purpose {
     CreateTask {
         contact_id: String,
         temp_id: String,
+        /// What was typed, to reopen if the save fails.
+        form: Box<TaskForm>,
     },
     UpdateTask {
         contact_id: String,
         before: Task,
+        form: Box<TaskForm>,
     },
     DeleteTask {
         contact_id: String,
@@ -302,10 +305,12 @@ enum Purpose {
     CreateNote {
         contact_id: String,
         temp_id: String,
+        form: Box<NoteEditor>,
     },
     UpdateNote {
         contact_id: String,
         before: Note,
+        form: Box<NoteEditor>,
     },
     DeleteNote {
         contact_id: String,
@@ -323,6 +328,8 @@ enum Purpose {
     },
     UpdateContact {
         before: Box<Contact>,
+        /// The form it was typed in (not for an undo).
+        form: Option<Box<ContactForm>>,
     },
     DeleteContact {
         contact: Box<Contact>,
@@ -405,6 +412,11 @@ pub struct State {
     temp_ids: u64,
     /// Tells this session's stand-in ids from another's (its start time).
     session: String,
+    /// Ctrl-c was pressed once over unsaved text: the next one quits.
+    quit_asked: bool,
+    /// Forms whose save failed while another overlay was open: each opens
+    /// when the one before it closes.
+    drafts: Vec<Overlay>,
     pub undo: Vec<Undo>,
 
     pub budget: RateBudget,
@@ -462,6 +474,8 @@ impl State {
             next_request: 1,
             temp_ids: 0,
             session: format!("{:x}", now.timestamp_millis()),
+            drafts: Vec::new(),
+            quit_asked: false,
             undo: Vec::new(),
             budget: RateBudget::default(),
             local: Local::default(),
@@ -658,6 +672,36 @@ impl State {
         }
         self.notice = Some("That is still being created; try again in a moment.".into());
         false
+    }
+
+    /// A save failed: never lose what was typed. Through the outbox, the
+    /// refused edit waits there with all of it; sent directly, the form
+    /// comes back (after the one open now, if one is).
+    fn keep_typed(&mut self, what: &str, form: Overlay, err: &ApiError) {
+        if self.local.enabled {
+            self.set_error(
+                &format!(
+                    "HighLevel refused the {what}; it waits in the outbox ({}) with everything you typed",
+                    self.keymap.key_for(Action::Outbox)
+                ),
+                err,
+            );
+            return;
+        }
+        self.reopen(form);
+        self.set_error(
+            &format!("Could not save the {what} (reopened with what you typed)"),
+            err,
+        );
+    }
+
+    /// Opens a form again, or queues it behind the overlay open now.
+    fn reopen(&mut self, form: Overlay) {
+        if self.overlay.is_none() {
+            self.overlay = Some(form);
+        } else {
+            self.drafts.push(form);
+        }
     }
 
     /// A stand-in id for something not yet created. Unique across
@@ -1339,6 +1383,7 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
             Purpose::CreateTask {
                 contact_id,
                 temp_id,
+                ..
             },
             Ok(ApiResponse::Task(t)),
         ) => {
@@ -1348,18 +1393,31 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
             Purpose::CreateTask {
                 contact_id,
                 temp_id,
+                form,
             },
             Err(err),
         ) => {
             remove_task(s, &contact_id, &temp_id);
-            s.set_error("Could not create the task (removed)", &err);
+            s.keep_typed("task", Overlay::Task(form), &err);
         }
-        (Purpose::UpdateTask { contact_id, before }, Ok(ApiResponse::Task(t))) => {
+        (
+            Purpose::UpdateTask {
+                contact_id, before, ..
+            },
+            Ok(ApiResponse::Task(t)),
+        ) => {
             s.with_task(&contact_id, &before.id, |x| *x = t.clone());
         }
-        (Purpose::UpdateTask { contact_id, before }, Err(err)) => {
+        (
+            Purpose::UpdateTask {
+                contact_id,
+                before,
+                form,
+            },
+            Err(err),
+        ) => {
             s.with_task(&contact_id, &before.id, |x| *x = before.clone());
-            s.set_error("Could not save the task (rolled back)", &err);
+            s.keep_typed("task", Overlay::Task(form), &err);
         }
         (Purpose::DeleteTask { .. }, Ok(_)) => {}
         (Purpose::DeleteTask { contact_id, task }, Err(err)) => {
@@ -1374,6 +1432,7 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
             Purpose::CreateNote {
                 contact_id,
                 temp_id,
+                ..
             },
             Ok(ApiResponse::Note(n)),
         ) => {
@@ -1389,29 +1448,25 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
             Purpose::CreateNote {
                 contact_id,
                 temp_id,
+                form,
             },
             Err(err),
         ) => {
             if s.detail.contact_id.as_deref() == Some(contact_id.as_str())
                 && let Some(ns) = s.detail.notes.loaded_mut()
-                && let Some(lost) = ns.iter().position(|x| x.id == temp_id)
             {
-                let note = ns.remove(lost);
-                // Never lose what the user wrote: reopen it in the editor.
-                s.overlay = Some(Overlay::Note(Box::new(NoteEditor::new(&contact_id, None))));
-                if let Some(Overlay::Note(ed)) = &mut s.overlay {
-                    ed.body = ratatui_textarea::TextArea::new(
-                        note.body
-                            .unwrap_or_default()
-                            .lines()
-                            .map(str::to_string)
-                            .collect(),
-                    );
-                }
+                ns.retain(|x| x.id != temp_id);
             }
-            s.set_error("Could not save the note (reopened for you)", &err);
+            s.keep_typed("note", Overlay::Note(form), &err);
         }
-        (Purpose::UpdateNote { contact_id, before }, r) => {
+        (
+            Purpose::UpdateNote {
+                contact_id,
+                before,
+                form,
+            },
+            r,
+        ) => {
             if s.detail.contact_id.as_deref() == Some(contact_id.as_str())
                 && let Some(ns) = s.detail.notes.loaded_mut()
             {
@@ -1427,7 +1482,7 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
                 }
             }
             if let Err(err) = r {
-                s.set_error("Could not save the note (rolled back)", &err);
+                s.keep_typed("note", Overlay::Note(form), &err);
             }
         }
         (Purpose::DeleteNote { .. }, Ok(_)) => {}
@@ -1464,20 +1519,21 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         }
         (Purpose::CreateContact { temp_id, mut form }, Err(err)) => {
             s.remove_contact(&temp_id);
-            // Never lose what was typed: the form comes back with it.
             form.error = Some(err.to_string());
-            s.overlay = Some(Overlay::Contact(form));
-            s.set_error("Could not create the contact (form reopened)", &err);
+            s.keep_typed("contact", Overlay::Contact(form), &err);
         }
-        (Purpose::UpdateContact { before }, Ok(ApiResponse::Contact(c))) => {
+        (Purpose::UpdateContact { before, .. }, Ok(ApiResponse::Contact(c))) => {
             s.replace_contact(&before.id, c);
         }
-        (Purpose::UpdateContact { before }, Err(err)) => {
+        (Purpose::UpdateContact { before, form }, Err(err)) => {
             let id = before.id.clone();
             s.undo
                 .retain(|u| !matches!(u, Undo::ContactEdited { after, .. } if after.id == id));
             s.replace_contact(&id, *before);
-            s.set_error("Could not save the contact (rolled back)", &err);
+            match form {
+                Some(form) => s.keep_typed("contact edit", Overlay::Contact(form), &err),
+                None => s.set_error("Could not save the contact (rolled back)", &err),
+            }
         }
         (Purpose::DeleteContact { .. }, Ok(_)) => {}
         (Purpose::DeleteContact { contact }, Err(err)) => {
@@ -1503,11 +1559,47 @@ fn remove_task(s: &mut State, contact_id: &str, task_id: &str) {
     s.detail.cursor = s.detail.cursor.min(items.saturating_sub(1));
 }
 
+/// A key with no meaning here says so, rather than nothing.
+fn unbound(s: &mut State, key: &str) {
+    let place = match (s.view, s.focus) {
+        (View::Today, _) => "in Today",
+        (_, Focus::Detail) => "in the detail pane",
+        _ => "in the list",
+    };
+    s.notice = Some(format!(
+        "{} does nothing {place} ({} lists the keys)",
+        crate::text::sanitize(key),
+        s.keymap.key_for(Action::Help)
+    ));
+}
+
+/// What the task and contact forms say when esc would lose typed text.
+const DISCARD_HINT: &str = "Unsaved: esc again discards what you typed; ctrl-s saves it.";
+
+impl Overlay {
+    /// Whether closing it would lose something typed.
+    fn unsaved(&self) -> bool {
+        match self {
+            Overlay::Task(f) => f.unsaved(),
+            Overlay::Contact(f) => f.unsaved(),
+            Overlay::Note(n) => n.unsaved(),
+            _ => false,
+        }
+    }
+}
+
 fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
     if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
+        if s.overlay.as_ref().is_some_and(Overlay::unsaved) && !s.quit_asked {
+            s.quit_asked = true;
+            s.notice =
+                Some("Unsaved text: ctrl-c again quits and loses it; ctrl-s saves it.".into());
+            return;
+        }
         out.push(Command::Quit);
         return;
     }
+    s.quit_asked = false;
     if s.overlay.is_some() {
         on_overlay_key(s, k, out);
         return;
@@ -1543,10 +1635,10 @@ fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
                     s.pending_keys = name;
                     return;
                 }
-                keymap::Lookup::None => return,
+                keymap::Lookup::None => return unbound(s, &name),
             }
         }
-        keymap::Lookup::None => return,
+        keymap::Lookup::None => return unbound(s, &name),
     };
     s.pending_keys.clear();
     let moving = matches!(
@@ -1982,7 +2074,10 @@ fn undo(s: &mut State, out: &mut Vec<Command>) {
                 ApiOp::UpdateContact { id, update, base },
                 Priority::Interactive,
                 None,
-                Purpose::UpdateContact { before: after },
+                Purpose::UpdateContact {
+                    before: after,
+                    form: None,
+                },
             );
             s.notice = Some("Undone: contact fields restored.".into());
         }
@@ -2113,6 +2208,16 @@ fn after_query_change(s: &mut State) {
 }
 
 fn on_overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
+    overlay_key(s, k, out);
+    if s.overlay.is_none()
+        && let Some(draft) = s.drafts.pop()
+    {
+        s.overlay = Some(draft);
+        s.notice = Some("Reopened what you typed before: its save had failed.".into());
+    }
+}
+
+fn overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
     let Some(overlay) = s.overlay.take() else {
         return;
     };
@@ -2374,8 +2479,16 @@ fn task_key(
 ) -> Option<Overlay> {
     let save = (k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL))
         || (k.code == KeyCode::Enter && f.field == TaskField::Body);
+    if k.code == KeyCode::Esc {
+        if !f.unsaved() || f.confirm_discard {
+            return None;
+        }
+        f.confirm_discard = true;
+        f.error = Some(DISCARD_HINT.into());
+        return Some(Overlay::Task(Box::new(f)));
+    }
+    f.confirm_discard = false;
     match k.code {
-        KeyCode::Esc => return None,
         KeyCode::Tab | KeyCode::Down => f.field = f.field.next(),
         KeyCode::BackTab | KeyCode::Up => f.field = f.field.prev(),
         KeyCode::Enter if !save => f.field = f.field.next(),
@@ -2412,6 +2525,8 @@ fn task_key(
     let body = (!body.is_empty()).then_some(body);
     let due_s = format_timestamp(due);
     let cid = f.contact_id.clone();
+    let mut form = Box::new(f.clone());
+    form.error = None;
     match f.editing {
         None => {
             let temp = s.temp_id();
@@ -2445,6 +2560,7 @@ fn task_key(
                 Purpose::CreateTask {
                     contact_id: cid,
                     temp_id: temp,
+                    form,
                 },
             );
         }
@@ -2476,6 +2592,7 @@ fn task_key(
                 Purpose::UpdateTask {
                     contact_id: cid,
                     before,
+                    form,
                 },
             );
         }
@@ -2491,13 +2608,7 @@ fn note_key(
 ) -> Option<Overlay> {
     let text = text_of(&n.body);
     if k.code == KeyCode::Esc {
-        let unchanged = n
-            .editing
-            .as_ref()
-            .and_then(|e| e.body.clone())
-            .unwrap_or_default()
-            == text;
-        if unchanged || text.trim().is_empty() || n.confirm_discard {
+        if !n.unsaved() || n.confirm_discard {
             return None;
         }
         n.confirm_discard = true;
@@ -2516,6 +2627,7 @@ fn note_key(
         return Some(Overlay::Note(Box::new(n)));
     }
     let cid = n.contact_id.clone();
+    let form = Box::new(n.clone());
     match n.editing {
         None => {
             let temp = s.temp_id();
@@ -2544,6 +2656,7 @@ fn note_key(
                 Purpose::CreateNote {
                     contact_id: cid,
                     temp_id: temp,
+                    form,
                 },
             );
         }
@@ -2568,6 +2681,7 @@ fn note_key(
                 Purpose::UpdateNote {
                     contact_id: cid,
                     before,
+                    form,
                 },
             );
         }
@@ -2584,8 +2698,16 @@ fn contact_key(
     let last = f.inputs.len().saturating_sub(1);
     let save = (k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL))
         || (k.code == KeyCode::Enter && f.focus == last);
+    if k.code == KeyCode::Esc {
+        if !f.unsaved() || f.confirm_discard {
+            return None;
+        }
+        f.confirm_discard = true;
+        f.error = Some(DISCARD_HINT.into());
+        return Some(Overlay::Contact(f));
+    }
+    f.confirm_discard = false;
     match k.code {
-        KeyCode::Esc => return None,
         KeyCode::Tab | KeyCode::Down => f.focus = (f.focus + 1) % f.inputs.len().max(1),
         KeyCode::BackTab | KeyCode::Up => f.focus = f.focus.checked_sub(1).unwrap_or(last),
         KeyCode::Enter if !save => f.focus = (f.focus + 1).min(last),
@@ -2619,7 +2741,7 @@ fn contact_key(
                 return None;
             }
             let base = ContactUpdate::diff(&after, &before);
-            s.replace_contact(&before.id, after.clone());
+            s.replace_contact(&before.id, ContactForm::shown(&before, &after));
             s.undo.push(Undo::ContactEdited {
                 before: Box::new(before.clone()),
                 after: Box::new(after),
@@ -2635,6 +2757,7 @@ fn contact_key(
                 None,
                 Purpose::UpdateContact {
                     before: Box::new(before),
+                    form: Some(f.clone()),
                 },
             );
         }

@@ -99,9 +99,19 @@ fn create_contact_fields(upsert: bool) -> Vec<Field> {
     f
 }
 
+/// PUT /contacts/{id}: the spec's UpdateContactDto, plus what the live
+/// service is reported to take as well (GoHighLevel/highlevel-api-docs#314):
+/// companyName, type, keyword and ssn (dateOfBirth, source and timezone are
+/// in the DTO). Anything else is still refused with 422.
 fn update_contact_fields() -> Vec<Field> {
     let mut f = CONTACT_COMMON.to_vec();
-    f.push(opt("source", Kind::NullableStr));
+    f.extend([
+        opt("source", Kind::NullableStr),
+        opt("companyName", Kind::NullableStr),
+        opt("type", Kind::Str),
+        opt("keyword", Kind::Str),
+        opt("ssn", Kind::Str),
+    ]);
     f
 }
 
