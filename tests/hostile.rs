@@ -210,3 +210,58 @@ async fn the_clients_pager_stops_on_the_same_lies() {
     assert!(last.unwrap().is_err(), "a repeated page is an error");
     assert_eq!(liar.count(), 2);
 }
+
+#[tokio::test]
+async fn redirects_are_reported_not_followed() {
+    // Where the redirect points: it must never be asked anything.
+    let elsewhere = Hostile::start(|_| json(200, json!({"contacts": [], "total": 0}))).await;
+    let target = format!("{}/contacts/search", elsewhere.url());
+    for status in [301u16, 302, 307, 308] {
+        let target = target.clone();
+        let liar = Hostile::start(move |_| {
+            axum::response::Response::builder()
+                .status(status)
+                .header("location", target.clone())
+                .body(axum::body::Body::empty())
+                .unwrap()
+        })
+        .await;
+        let e = liar
+            .client()
+            .search_contacts(&rolo::api::model::SearchContacts {
+                page_limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        let shown = e.to_string();
+        assert!(
+            shown.contains("redirect") && shown.contains("not followed"),
+            "{shown}"
+        );
+        assert!(!shown.chars().any(rolo::text::is_unsafe), "{shown:?}");
+    }
+    assert_eq!(elsewhere.count(), 0, "nothing followed the redirects");
+}
+
+#[tokio::test]
+async fn a_huge_body_is_cut_off_with_the_limit_named() {
+    let liar = Hostile::start(|_| {
+        // A body with no end, as fast as the socket takes it.
+        let chunk = bytes_of(1 << 20);
+        let stream =
+            futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+        axum::response::Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from_stream(stream))
+            .unwrap()
+    })
+    .await;
+    let e = liar.client().get_contact("x").await.unwrap_err();
+    assert!(e.to_string().contains("larger than 32 MiB"), "{e}");
+}
+
+fn bytes_of(n: usize) -> axum::body::Bytes {
+    axum::body::Bytes::from(vec![b' '; n])
+}

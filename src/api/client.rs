@@ -347,6 +347,11 @@ impl Client {
         auth.set_sensitive(true);
         let http = reqwest::Client::builder()
             .user_agent(concat!("rolo/", env!("CARGO_PKG_VERSION")))
+            // HighLevel's API does not redirect; following one could send
+            // the token, a search or an OAuth secret to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            // Every request, the OAuth renewal included, ends in time.
+            .timeout(config.timeout)
             .connect_timeout(Duration::from_secs(10))
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
@@ -456,9 +461,18 @@ impl Client {
                 .get("x-ratelimit-daily-remaining")
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.trim() == "0");
-            let bytes = match resp.bytes().await {
+            if status.is_redirection() {
+                return Err(redirected(ep.name, &resp));
+            }
+            let bytes = match read_capped(resp, MAX_BODY).await {
                 Ok(b) => b,
-                Err(e) => {
+                Err(None) => {
+                    return Err(ApiError::TooLarge {
+                        endpoint: ep.name,
+                        limit: MAX_BODY,
+                    });
+                }
+                Err(Some(e)) => {
                     let err = self.transport_error(&e);
                     if can_retry && ep.replay == Replay::Idempotent && !e.is_timeout() {
                         tokio::time::sleep(inner.retry.backoff(attempt)).await;
@@ -1193,11 +1207,47 @@ impl SearchPager {
     }
 }
 
+/// The most of one answer rolo reads: far above any real page (500
+/// contacts are about 1 MiB), a bound on an endless or broken body.
+pub const MAX_BODY: u64 = 32 * 1024 * 1024;
+
+/// Reads a body up to `cap` bytes: `Err(None)` past it.
+pub(crate) async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: u64,
+) -> Result<Vec<u8>, Option<reqwest::Error>> {
+    if resp.content_length().is_some_and(|n| n > cap) {
+        return Err(None);
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(Some)? {
+        if out.len() as u64 + chunk.len() as u64 > cap {
+            return Err(None);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+pub(crate) fn redirected(endpoint: &'static str, resp: &reqwest::Response) -> ApiError {
+    let location = resp
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|l| crate::text::snippet(l, 120))
+        .unwrap_or_else(|| "nowhere given".into());
+    ApiError::Redirected {
+        endpoint,
+        status: resp.status().as_u16(),
+        location,
+    }
+}
+
 fn parse_retry_after(h: &HeaderMap) -> Option<Duration> {
     let v = h.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = v.parse::<f64>() {
         return (secs.is_finite() && secs >= 0.0)
-            .then(|| Duration::from_secs_f64(secs.min(3600.0)));
+            .then(|| Duration::from_secs_f64(secs.min(super::limiter::MAX_PAUSE.as_secs_f64())));
     }
     let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
@@ -1205,7 +1255,7 @@ fn parse_retry_after(h: &HeaderMap) -> Option<Duration> {
         delta
             .to_std()
             .unwrap_or(Duration::ZERO)
-            .min(Duration::from_secs(3600)),
+            .min(super::limiter::MAX_PAUSE),
     )
 }
 

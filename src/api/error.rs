@@ -109,6 +109,22 @@ pub enum ApiError {
     #[error("{}", clean(.0))]
     Conflict(String),
 
+    /// An answer larger than rolo reads (an endless or broken body).
+    #[error("the answer from {endpoint} is larger than {} MiB, the most rolo reads: not read further", limit / (1024 * 1024))]
+    TooLarge { endpoint: &'static str, limit: u64 },
+
+    /// HighLevel's API never redirects: a redirect is not followed (it
+    /// could carry the token or the request elsewhere).
+    #[error(
+        "{endpoint} answered with a redirect (HTTP {status}) to {}; HighLevel's API does not redirect, so it was not followed: check --base-url",
+        clean(location)
+    )]
+    Redirected {
+        endpoint: &'static str,
+        status: u16,
+        location: String,
+    },
+
     /// A search whose pages do not add up (repeats, loops, no cursor).
     #[error(transparent)]
     Paging(#[from] crate::api::paging::PagingError),

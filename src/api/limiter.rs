@@ -113,6 +113,16 @@ pub struct Limiter {
     state: Mutex<State>,
 }
 
+/// The longest burst window believed from a server's
+/// `X-RateLimit-Interval-Milliseconds` (HighLevel's is 10 s), and the
+/// shortest: a lying header must not stall every request, nor lift the limit.
+pub const MAX_INTERVAL: Duration = Duration::from_secs(60);
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
+/// The longest pause a `Retry-After` or 429 may impose at once.
+pub const MAX_PAUSE: Duration = Duration::from_secs(60);
+/// The longest daily-limit reset believed.
+pub const MAX_DAILY_RESET: Duration = Duration::from_secs(24 * 3600);
+
 /// How long to look again when only in-flight requests fill the window.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -206,10 +216,12 @@ impl Limiter {
         };
         let remaining = num("x-ratelimit-remaining");
         let max = num("x-ratelimit-max");
-        let interval = num("x-ratelimit-interval-milliseconds").map(Duration::from_millis);
+        let interval = num("x-ratelimit-interval-milliseconds")
+            .map(|ms| Duration::from_millis(ms).clamp(MIN_INTERVAL, MAX_INTERVAL));
         let daily_remaining = num("x-ratelimit-daily-remaining");
         let daily_limit = num("x-ratelimit-limit-daily");
-        let daily_reset = num("x-ratelimit-daily-reset").map(Duration::from_millis);
+        let daily_reset =
+            num("x-ratelimit-daily-reset").map(|ms| Duration::from_millis(ms).min(MAX_DAILY_RESET));
 
         let mut s = self.lock();
         let now = Instant::now();
@@ -243,7 +255,7 @@ impl Limiter {
     /// After a 429: send nothing for `pause`.
     pub fn pause(&self, pause: Duration) {
         let mut s = self.lock();
-        let until = Instant::now() + pause;
+        let until = Instant::now() + pause.min(MAX_PAUSE);
         s.blocked_until = Some(s.blocked_until.map_or(until, |b| b.max(until)));
     }
 
@@ -287,6 +299,28 @@ mod tests {
         }
         // 12 sends at 5 per 10 s need two full windows of waiting.
         assert_eq!(times[11], Duration::from_secs(20));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn lying_headers_stall_nothing_for_longer_than_the_bounds() {
+        let l = Limiter::new(RateConfig::default());
+        let p = l.acquire().await.unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        h.insert(
+            "x-ratelimit-interval-milliseconds",
+            HeaderValue::from_static("999999999999"),
+        );
+        l.observe(p, &h);
+        let start = Instant::now();
+        let _p = l.acquire().await.unwrap();
+        let waited = Instant::now() - start;
+        assert!(waited <= MAX_INTERVAL, "waited {waited:?}");
+        // A Retry-After of a day pauses for the bound at most.
+        l.retry_after(Duration::from_secs(86_400));
+        let start = Instant::now();
+        let _p = l.acquire().await.unwrap();
+        assert!(Instant::now() - start <= MAX_PAUSE);
     }
 
     #[tokio::test(start_paused = true)]

@@ -137,7 +137,17 @@ impl OAuthState {
             .await
             .map_err(|e| failed(crate::text::snippet(&e.to_string(), 120)))?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| failed(e.to_string()))?;
+        if status.is_redirection() {
+            return Err(failed(
+                super::client::redirected("oauth-token", &resp).to_string(),
+            ));
+        }
+        let body = super::client::read_capped(resp, 1024 * 1024)
+            .await
+            .map_err(|e| match e {
+                Some(e) => failed(e.to_string()),
+                None => failed("the answer is larger than 1 MiB".into()),
+            })?;
         if !status.is_success() {
             let msg = serde_json::from_slice::<super::model::ErrorBody>(&body)
                 .map(|b| b.messages().join("; "))
