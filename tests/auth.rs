@@ -105,15 +105,9 @@ fn run_rolo(
     input: &str,
 ) -> std::process::Output {
     use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rolo"))
+    use std::process::Stdio;
+    let mut child = support::hermetic_rolo(home)
         .args(args)
-        .env_remove("ROLO_TOKEN")
-        .env_remove("ROLO_PROFILE")
-        .env("ROLO_CONFIG", home.join("none.toml"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("ROLO_SECRET_STORES", "file")
         .env("ROLO_BASE_URL", base_url)
         .env("ROLO_LOCATION_ID", support::LOCATION)
         .stdin(Stdio::piped())
@@ -331,12 +325,9 @@ fn the_kernel_keyring_round_trips_where_this_machine_has_one() {
 #[test]
 fn rolo_token_in_the_environment_wins_and_is_never_stored() {
     let home = temp_dir("env");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rolo"))
+    let out = support::hermetic_rolo(&home)
         .args(["auth", "status"])
         .env("ROLO_TOKEN", "pit-from-the-environment-9876")
-        .env("ROLO_CONFIG", home.join("none.toml"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("ROLO_SECRET_STORES", "file")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

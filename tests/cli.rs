@@ -2,10 +2,10 @@
 //! The TUI itself is driven in a pseudo-terminal by `tests/e2e.rs`.
 
 use std::io::{BufRead, BufReader, Read};
+mod support;
+
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_rolo");
 
 struct Killed(Child);
 
@@ -16,17 +16,14 @@ impl Drop for Killed {
     }
 }
 
+/// rolo with a home of its own: nothing of this machine's user.
 fn rolo() -> Command {
-    let mut c = Command::new(BIN);
-    for var in [
-        "ROLO_TOKEN",
-        "ROLO_BASE_URL",
-        "ROLO_LOCATION_ID",
-        "ROLO_LOG",
-    ] {
-        c.env_remove(var);
-    }
-    c
+    let home = std::env::temp_dir().join(format!(
+        "rolo-cli-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    support::hermetic_rolo(&home)
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ mod support;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use rolo::api::actor::ApiOp;
@@ -26,16 +26,11 @@ fn free_port() -> u16 {
 }
 
 fn push(port: u16, home: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_rolo"))
+    support::hermetic_rolo(home)
         .args(["outbox", "push"])
         .env("ROLO_TOKEN", support::TOKEN)
         .env("ROLO_BASE_URL", format!("http://127.0.0.1:{port}"))
         .env("ROLO_LOCATION_ID", support::LOCATION)
-        .env("ROLO_CONFIG", home.join("none.toml"))
-        .env("ROLO_DATA_DIR", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env_remove("ROLO_PROFILE")
-        .env_remove("ROLO_NO_CACHE")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

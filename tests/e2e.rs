@@ -35,28 +35,20 @@ impl Tui {
             .expect("a pty");
         let mut cmd = CommandBuilder::new(BIN);
         cmd.args(args);
-        for var in [
-            "ROLO_TOKEN",
-            "ROLO_BASE_URL",
-            "ROLO_LOCATION_ID",
-            "ROLO_LOG",
-            "NO_COLOR",
-        ] {
-            cmd.env_remove(var);
+        // No user config, state, cache or keyring from this machine leaks
+        // into the test; each run its own home (tests run side by side).
+        let home = std::env::temp_dir().join(format!(
+            "rolo-e2e-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&home).expect("a temp home");
+        cmd.cwd(std::env::current_dir().expect("a working dir"));
+        cmd.env_clear();
+        for (k, v) in support::hermetic_env(&home) {
+            cmd.env(k, v);
         }
         cmd.env("TERM", "xterm-256color");
-        // No user config or state from this machine leaks into the test.
-        let home = std::env::temp_dir().join(format!("rolo-e2e-{}", std::process::id()));
-        cmd.env("ROLO_CONFIG", home.join("no-config.toml"));
-        cmd.env("XDG_STATE_HOME", home.join("state"));
-        // Each run its own cache and outbox: tests run side by side.
-        cmd.env(
-            "XDG_DATA_HOME",
-            home.join(format!("data-{}", fastrand::u64(..))),
-        );
-        cmd.env_remove("ROLO_DATA_DIR");
-        cmd.env_remove("ROLO_NO_CACHE");
-        cmd.env("ROLO_SECRET_STORES", "file");
         for (k, v) in env {
             cmd.env(k, v);
         }

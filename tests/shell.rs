@@ -4,7 +4,7 @@
 mod support;
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
@@ -36,16 +36,11 @@ impl Shell {
 
     /// Runs against `base_url` (a closed port plays HighLevel unreachable).
     fn run_at(&self, base_url: &str, args: &[&str], token: &str, input: Option<&str>) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_rolo"));
+        let mut c = support::hermetic_rolo(&self.home);
         c.args(args)
             .env("ROLO_TOKEN", token)
             .env("ROLO_BASE_URL", base_url)
             .env("ROLO_LOCATION_ID", support::LOCATION)
-            .env("ROLO_CONFIG", self.home.join("none.toml"))
-            .env("XDG_STATE_HOME", self.home.join("state"))
-            .env("ROLO_DATA_DIR", self.home.join("data"))
-            .env_remove("ROLO_NO_CACHE")
-            .env_remove("ROLO_PROFILE")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -227,7 +222,7 @@ fn exit_codes_for_auth_network_config_and_usage() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = closed.local_addr().unwrap();
     drop(closed);
-    let out = Command::new(env!("CARGO_BIN_EXE_rolo"))
+    let out = support::hermetic_rolo(&sh.home)
         .args(["find", "ada"])
         .env("ROLO_TOKEN", support::TOKEN)
         .env("ROLO_BASE_URL", format!("http://{addr}"))
@@ -242,7 +237,7 @@ fn exit_codes_for_auth_network_config_and_usage() {
     std::fs::create_dir_all(&sh.home).unwrap();
     let bad = sh.home.join("bad.toml");
     std::fs::write(&bad, "[ui]\nthem = 1\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_rolo"))
+    let out = support::hermetic_rolo(&sh.home)
         .args(["today"])
         .env("ROLO_CONFIG", &bad)
         .env("ROLO_TOKEN", support::TOKEN)
@@ -258,8 +253,9 @@ fn exit_codes_for_auth_network_config_and_usage() {
 
 #[test]
 fn completions_and_man_page_come_from_the_cli_definition() {
+    let sh = Shell::new();
     for shell in ["bash", "zsh", "fish"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_rolo"))
+        let out = support::hermetic_rolo(&sh.home)
             .args(["completions", shell])
             .output()
             .unwrap();
@@ -267,7 +263,7 @@ fn completions_and_man_page_come_from_the_cli_definition() {
         let s = String::from_utf8_lossy(&out.stdout);
         assert!(s.contains("rolo") && s.contains("today"), "{shell}: {s}");
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_rolo"))
+    let out = support::hermetic_rolo(&sh.home)
         .arg("man")
         .output()
         .unwrap();
@@ -285,7 +281,7 @@ fn due_dates_follow_daylight_saving_in_the_local_zone() {
     }
     let sh = Shell::new();
     let (id, _) = unique(&sh);
-    let out = Command::new(env!("CARGO_BIN_EXE_rolo"))
+    let out = support::hermetic_rolo(&sh.home)
         .args([
             "task",
             "add",
