@@ -419,10 +419,39 @@ pub fn load<'a>(
 }
 
 /// What a token may do, as the API answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Access {
     pub read: bool,
-    pub write: bool,
+    pub write: Write,
+}
+
+/// Whether a token may write, as far as the probe could tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    Yes,
+    No,
+    /// The probe failed for another reason (a timeout, a 5xx): no verdict.
+    Unknown(String),
+}
+
+impl Write {
+    pub fn is_yes(&self) -> bool {
+        *self == Write::Yes
+    }
+}
+
+impl std::fmt::Display for Write {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Write::Yes => write!(f, "yes"),
+            Write::No => write!(f, "NO (read-only: changes will be refused)"),
+            Write::Unknown(why) => write!(
+                f,
+                "unknown (the write check failed: {}; run `rolo auth status` later)",
+                crate::text::sanitize(why)
+            ),
+        }
+    }
 }
 
 /// What `verify` learned: the access, and the location's name when the
@@ -454,8 +483,10 @@ pub async fn verify(client: &crate::api::Client) -> Result<Verified, crate::api:
             ApiError::MissingScope { .. }
             | ApiError::Forbidden { .. }
             | ApiError::Unauthorized { .. },
-        ) => false,
-        Ok(_) | Err(_) => true,
+        ) => Write::No,
+        // The contact does not exist: the scope let the request through.
+        Ok(_) | Err(ApiError::NotFound { .. } | ApiError::Validation { .. }) => Write::Yes,
+        Err(e) => Write::Unknown(e.to_string()),
     };
     let location_name = client.location().await.ok().and_then(|l| l.name);
     Ok(Verified {

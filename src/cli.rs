@@ -71,11 +71,14 @@ impl Paint {
         let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
         Paint(std::io::stdout().is_terminal() && !no_color && !dumb)
     }
+    /// Styles `s`, which is sanitized first: whatever reaches a style may
+    /// come from the server.
     fn wrap(self, code: &str, s: &str) -> String {
+        let s = sanitize(s);
         if self.0 {
             format!("\x1b[{code}m{s}\x1b[0m")
         } else {
-            s.to_string()
+            s.into_owned()
         }
     }
     fn bold(self, s: &str) -> String {
@@ -202,10 +205,27 @@ fn due_in(t: &Task, now: chrono::DateTime<Utc>) -> String {
 }
 
 fn print_json(v: &Value) -> Outcome {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v).map_err(|e| Failure::new(4, e.to_string()))?;
-    writeln!(out)?;
+    let text = serde_json::to_string_pretty(v).map_err(|e| Failure::new(4, e.to_string()))?;
+    writeln!(std::io::stdout().lock(), "{}", json_escaped(&text))?;
     Ok(())
+}
+
+/// JSON text with every non-printing character escaped (`\u009b`,
+/// `\u202e`, `\u007f`), not only the U+0000–001F that JSON requires: such
+/// characters can only stand inside strings, where the escape means the same.
+pub fn json_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if crate::text::is_unsafe(c) && c != '\n' {
+            let mut buf = [0u16; 2];
+            for unit in c.encode_utf16(&mut buf) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `rolo find QUERY`
@@ -225,6 +245,7 @@ pub async fn find(client: &Client, query: &str, limit: usize, as_json: bool) -> 
         let name_len = sanitize(&c.display_name()).len();
         let (name, rest) = line.split_at(name_len.min(line.len()));
         writeln!(out, "{}  {}{rest}", paint.dim(&c.id), paint.bold(name))?;
+        // (`one_line` and `paint` sanitize what they are given.)
     }
     Ok(())
 }
@@ -376,9 +397,8 @@ pub async fn show(client: &Client, what: &str, as_json: bool, zone: Zone) -> Out
 /// `rolo today`: open tasks due today or overdue, across contacts.
 pub async fn today(client: &Client, as_json: bool, zone: Zone) -> Outcome {
     let tasks = client
-        .search_tasks(&TaskSearch {
+        .search_tasks_all(&TaskSearch {
             completed: Some(false),
-            limit: Some(1000),
             ..TaskSearch::default()
         })
         .await?;
@@ -497,7 +517,7 @@ pub async fn task_add(
     };
     println!(
         "Added task {} for {} due {}.",
-        t.id,
+        sanitize(&t.id),
         sanitize(&c.display_name()),
         crate::due::describe(due, &zone)
     );
@@ -560,7 +580,11 @@ pub async fn note_add(client: &Client, who: &str, body: &str) -> Outcome {
     let ApiResponse::Note(n) = apply(client, op).await? else {
         return Err(Failure::new(4, "unexpected answer to a note creation"));
     };
-    println!("Added note {} to {}.", n.id, sanitize(&c.display_name()));
+    println!(
+        "Added note {} to {}.",
+        sanitize(&n.id),
+        sanitize(&c.display_name())
+    );
     Ok(())
 }
 
@@ -598,20 +622,33 @@ pub async fn sync(client: &Client, path: &std::path::Path, full: bool) -> Outcom
         ..Default::default()
     };
     let mut err = std::io::stderr().lock();
-    let summary = crate::cache::sync::sync(client, path, &opts, |e| {
-        if let crate::cache::sync::SyncEvent::Progress(p) = e {
-            if tty {
-                let _ = write!(err, "\r\x1b[2K{}  {p}", bar(p.done, p.total, 24));
-            } else {
-                let _ = writeln!(err, "{p}");
+    let mut repaired = false;
+    let summary = loop {
+        let summary = crate::cache::sync::sync(client, path, &opts, |e| {
+            if let crate::cache::sync::SyncEvent::Progress(p) = e {
+                if tty {
+                    let _ = write!(err, "\r\x1b[2K{}  {p}", bar(p.done, p.total, 24));
+                } else {
+                    let _ = writeln!(err, "{p}");
+                }
+                let _ = err.flush();
             }
-            let _ = err.flush();
+        })
+        .await;
+        if tty {
+            let _ = write!(err, "\r\x1b[2K");
         }
-    })
-    .await;
-    if tty {
-        let _ = write!(err, "\r\x1b[2K");
-    }
+        match summary {
+            // Damage the start-up check missed (scattered pages): moved
+            // aside, unsent edits kept, and the sync runs again, once.
+            Err(crate::cache::sync::SyncError::Cache(e)) if e.is_corrupt() && !repaired => {
+                repaired = true;
+                let (_, r) = crate::cache::Cache::recover(path, e.to_string())?;
+                let _ = writeln!(err, "rolo: {r}");
+            }
+            other => break other,
+        }
+    };
     let s = summary?;
     let what = if s.full { "full pass" } else { "changes only" };
     writeln!(
@@ -638,17 +675,32 @@ fn bar(done: u64, total: u64, width: usize) -> String {
 
 /// `rolo outbox`: the edits not yet confirmed by HighLevel.
 pub fn outbox_list(path: &std::path::Path, as_json: bool) -> Outcome {
-    let cache = crate::cache::Cache::open(path)?;
+    let (cache, recovery) = crate::cache::Cache::open_or_recover(path)?;
+    if let Some(r) = recovery {
+        eprintln!("rolo: {r}");
+    }
+    let lost = cache.outbox_note(crate::cache::outbox::LOST_NOTE)?;
+    if let Some(note) = &lost {
+        eprintln!("rolo: {}", sanitize(note));
+    }
     let entries = cache.outbox()?;
     if as_json {
         return print_json(&serde_json::to_value(&entries).unwrap_or_default());
     }
     let mut out = std::io::stdout().lock();
     if entries.is_empty() {
-        writeln!(
-            out,
-            "Nothing waiting: every edit is confirmed by HighLevel."
-        )?;
+        if lost.is_some() {
+            // Not "every edit is confirmed": some may never have been sent.
+            writeln!(
+                out,
+                "Nothing waiting in the outbox now (see the warning above)."
+            )?;
+        } else {
+            writeln!(
+                out,
+                "Nothing waiting: every edit is confirmed by HighLevel."
+            )?;
+        }
         return Ok(());
     }
     for e in &entries {

@@ -572,11 +572,7 @@ async fn auth(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
             };
             println!(
                 "The token works for location {shown}: read yes, write {}.",
-                if access.write {
-                    "yes"
-                } else {
-                    "NO (read-only: changes will be refused)"
-                }
+                access.write
             );
             let credential = match (oauth_parts, rotated.lock().ok().and_then(|r| r.clone())) {
                 (Some((client_id, client_secret, _)), Some(t)) => rolo::auth::Credential {
@@ -796,7 +792,7 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(f) if f.code == 0 => Ok(ExitCode::SUCCESS),
         Err(f) => {
-            eprintln!("rolo: {}", f.message);
+            eprintln!("rolo: {}", rolo::text::sanitize(&f.message));
             Ok(ExitCode::from(f.code))
         }
     }

@@ -34,6 +34,27 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// Only the printable characters of `s`: what may go on the clipboard.
+/// A pasted CR would submit a shell line, and `ESC[201~` would end a
+/// bracketed paste, so controls, escapes and bidi overrides are dropped.
+pub fn printable(s: &str) -> String {
+    s.chars().filter(|c| !is_unsafe(*c)).collect()
+}
+
+/// `s` as one URL path segment: anything but unreserved characters is
+/// percent-encoded, so an id cannot add a path, a query or a control.
+pub fn url_segment(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// The first `max` characters of `s`, sanitized, with an ellipsis when cut.
 pub fn snippet(s: &str, max: usize) -> String {
     let mut out: String = sanitize(s).chars().take(max).collect();
@@ -46,6 +67,13 @@ pub fn snippet(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_clipboard_gets_only_printable_text() {
+        let hostile = "ann@x.org\r\u{1b}[201~rm -rf ~\u{7}\u{0}\u{9b}\u{202e}";
+        assert_eq!(printable(hostile), "ann@x.org[201~rm -rf ~");
+        assert_eq!(url_segment("ab/../c?d\u{1b}"), "ab%2F..%2Fc%3Fd%1B");
+    }
 
     #[test]
     fn escapes_and_controls_never_pass() {

@@ -641,7 +641,8 @@ fn open(url: &str) -> String {
             return "Opened in the browser.".into();
         }
     }
-    copy(url);
+    let url = crate::text::printable(url);
+    copy(&url);
     format!("Link copied to the clipboard: {url}")
 }
 

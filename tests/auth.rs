@@ -16,14 +16,34 @@ async fn verification_tells_read_from_write_and_rejects_bad_tokens() {
     let sb = sandbox(support::config(5)).await;
     let full = Client::new(client_config(&sb, TOKEN)).unwrap();
     let v = rolo::auth::verify(&full).await.unwrap();
-    assert!(v.access.read && v.access.write);
+    assert!(v.access.read && v.access.write.is_yes());
     assert_eq!(v.location_name.as_deref(), Some("Sandbox Demo Co"));
     let ro = Client::new(client_config(&sb, RO_TOKEN)).unwrap();
     let a = rolo::auth::verify(&ro).await.unwrap().access;
     assert!(
-        a.read && !a.write,
+        a.read && a.write == rolo::auth::Write::No,
         "the read-only token is reported as read-only"
     );
+    // A write probe that fails for a passing reason is no verdict.
+    sb.set_faults(rolo::sandbox::faults::Faults {
+        script: [
+            rolo::sandbox::faults::Fault::None,
+            rolo::sandbox::faults::Fault::Status(503),
+            rolo::sandbox::faults::Fault::Status(503),
+            rolo::sandbox::faults::Fault::Status(503),
+            rolo::sandbox::faults::Fault::Status(503),
+            rolo::sandbox::faults::Fault::Status(503),
+        ]
+        .into(),
+        ..Default::default()
+    });
+    let a = rolo::auth::verify(&full).await.unwrap().access;
+    match &a.write {
+        rolo::auth::Write::Unknown(why) => assert!(why.contains("503"), "{why}"),
+        other => panic!("a 503 is no verdict, got {other:?}"),
+    }
+    assert!(a.write.to_string().starts_with("unknown"));
+    sb.set_faults(Default::default());
     let bad = Client::new(client_config(&sb, "nope-nope-nope")).unwrap();
     let e = rolo::auth::verify(&bad).await.unwrap_err();
     assert!(matches!(e, ApiError::Unauthorized { .. }), "{e:?}");

@@ -265,3 +265,97 @@ async fn a_huge_body_is_cut_off_with_the_limit_named() {
 fn bytes_of(n: usize) -> axum::body::Bytes {
     axum::body::Bytes::from(vec![b' '; n])
 }
+
+const EVIL: &str = "\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{1b}[2J\u{9b}31m\u{202e}\u{7f}\r";
+
+fn evil(s: &str) -> String {
+    format!("{s}{EVIL}")
+}
+
+/// A server whose every string carries escapes: ids, names, messages.
+fn escaping_server(s: &Seen) -> axum::response::Response {
+    let contact = json!({
+        "id": evil("c1"),
+        "locationId": "hostile-location",
+        "firstName": evil("Eve"),
+        "lastName": evil("Evil"),
+        "email": evil("eve@example.com"),
+        "phone": evil("+1555"),
+        "companyName": evil("Acme"),
+        "city": evil("Oslo"),
+        "tags": [evil("vip")],
+        "dateAdded": "2026-01-01T00:00:00.000Z",
+    });
+    let path = s.path.as_str();
+    if path.ends_with("/contacts/search") {
+        json(200, json!({"contacts": [contact], "total": 1}))
+    } else if path.ends_with("/tasks/search") {
+        json(
+            201,
+            json!({"tasks": [{"_id": evil("t1"), "title": evil("Call"), "dueDate": "2026-01-01T00:00:00.000Z", "completed": false, "contactId": evil("c1")}]}),
+        )
+    } else if path.ends_with("/tasks") && s.method == axum::http::Method::GET {
+        json(
+            200,
+            json!({"tasks": [{"id": evil("t1"), "title": evil("Call"), "dueDate": "2026-01-01T00:00:00.000Z", "completed": false, "contactId": evil("c1")}]}),
+        )
+    } else if path.ends_with("/notes") && s.method == axum::http::Method::GET {
+        json(
+            200,
+            json!({"notes": [{"id": evil("n1"), "body": evil("Said things"), "dateAdded": "2026-01-01T00:00:00.000Z"}]}),
+        )
+    } else if path.ends_with("/appointments") {
+        json(
+            200,
+            json!({"events": [{"id": evil("a1"), "title": evil("Meet"), "startTime": "2030-01-01T00:00:00.000Z", "appointmentStatus": evil("confirmed")}]}),
+        )
+    } else if path.starts_with("/contacts/") && s.method == axum::http::Method::GET {
+        json(200, json!({"contact": contact}))
+    } else {
+        json(
+            422,
+            json!({"statusCode": 422, "message": [evil("no such thing")], "error": evil("Unprocessable")}),
+        )
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_server_string_reaches_the_terminal_raw_from_the_shell() {
+    let liar = Hostile::start(escaping_server).await;
+    let home = std::env::temp_dir().join(format!("rolo-hostile-shell-{}", fastrand::u64(..)));
+    let runs: &[&[&str]] = &[
+        &["find", "eve"],
+        &["find", "eve", "--json"],
+        &["query", "eve"],
+        &["show", "eve"],
+        &["show", "eve", "--json"],
+        &["today"],
+        &["today", "--json"],
+        &["tag", "add", "eve", "x"],
+        &["task", "add", "eve", "--title", "x", "--due", "tomorrow"],
+    ];
+    for args in runs {
+        let out = support::hermetic_rolo(&home)
+            .args(*args)
+            .env("ROLO_TOKEN", "hostile-token")
+            .env("ROLO_BASE_URL", liar.url())
+            .env("ROLO_LOCATION_ID", "hostile-location")
+            .env("ROLO_NO_CACHE", "1")
+            .output()
+            .unwrap();
+        for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            let bad: Vec<char> = text
+                .chars()
+                .filter(|c| rolo::text::is_unsafe(*c) && !matches!(c, '\n' | '\t'))
+                .collect();
+            assert!(bad.is_empty(), "{args:?} {what}: {bad:?} in {text:?}");
+        }
+        if args.contains(&"--json") {
+            let v: Value = serde_json::from_slice(&out.stdout)
+                .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e})"));
+            // Escaped, not lost: the value is still there, intact.
+            assert!(v.to_string().contains('\u{9b}'), "{args:?}");
+        }
+    }
+}

@@ -141,14 +141,71 @@ fn show_a_card_and_refuse_an_ambiguous_query() {
 #[test]
 fn today_lists_due_tasks() {
     let sh = Shell::new();
+    // Far more open tasks than one page holds: Today must page to the end.
+    let ids = sh.sandbox.with_store(|s| s.contact_ids());
+    sh.sandbox.with_store(|s| {
+        for i in 0..1_200 {
+            let cid = &ids[i % ids.len()];
+            s.create_child(
+                rolo::sandbox::store::Child::Task,
+                cid,
+                &serde_json::json!({
+                    "title": format!("Bulk overdue {i}"),
+                    "dueDate": "2026-01-05T10:00:00.000Z",
+                    "completed": false,
+                }),
+            )
+            .unwrap();
+        }
+    });
+    // What Today must list: every open task due by the end of the local
+    // day, and nothing due later (the seed has tasks due in days).
+    let end = chrono::Local::now()
+        .date_naive()
+        .and_hms_opt(23, 59, 59)
+        .unwrap()
+        .and_local_timezone(chrono::Local)
+        .single()
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let expected: std::collections::BTreeSet<String> = sh.sandbox.with_store(|s| {
+        ids.iter()
+            .flat_map(|c| s.tasks_of(c).to_vec())
+            .filter(|t| t["completed"] == false)
+            .filter(|t| {
+                t["dueDate"]
+                    .as_str()
+                    .and_then(rolo::api::model::parse_timestamp)
+                    .is_some_and(|d| d <= end)
+            })
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect()
+    });
+    assert!(expected.len() > 1_200);
+    let later = sh.sandbox.with_store(|s| {
+        ids.iter()
+            .flat_map(|c| s.tasks_of(c).to_vec())
+            .filter(|t| t["completed"] == false)
+            .count()
+    }) - expected.len();
+    assert!(
+        later > 0,
+        "the seed has open tasks due after today, to leave out"
+    );
     let out = sh.run(&["today", "--json"]);
+    assert!(out.status.success(), "{:?}", text(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let tasks = v.as_array().unwrap();
-    assert!(!tasks.is_empty(), "the seed has tasks due today or overdue");
-    assert!(tasks.iter().all(|t| t["completed"] == false));
+    let listed: std::collections::BTreeSet<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed.len(), v.as_array().unwrap().len(), "no task twice");
+    assert_eq!(listed, expected);
     let out = sh.run(&["today"]);
     assert!(out.status.success());
-    assert!(text(&out).0.contains("overdue") || text(&out).0.contains("in "));
+    assert!(text(&out).0.contains("Bulk overdue 1199"));
 }
 
 #[test]

@@ -281,7 +281,7 @@ impl ApiOp {
                 c.delete_task(&contact_id, &task_id).await?;
                 R::Deleted
             }
-            ApiOp::SearchTasks(q) => R::Tasks(c.search_tasks(&q).await?),
+            ApiOp::SearchTasks(q) => R::Tasks(c.search_tasks_all(&q).await?),
             ApiOp::ListNotes { contact_id } => R::Notes(c.notes(&contact_id).await?),
             ApiOp::GetNote {
                 contact_id,

@@ -895,7 +895,7 @@ impl Client {
         #[derive(serde::Deserialize)]
         struct Resp {
             #[serde(default)]
-            tasks: Vec<Task>,
+            tasks: Vec<Value>,
         }
         let body = serde_json::to_value(q).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
         let loc = self.inner.location_id.clone();
@@ -908,7 +908,55 @@ impl Client {
                 &|| format!("location {loc}"),
             )
             .await?;
-        Ok(r.tasks)
+        r.tasks
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut row)| {
+                // The live service keys rows `_id`; the spec's TaskSchema `id`.
+                if let Some(o) = row.as_object_mut()
+                    && !o.contains_key("id")
+                    && let Some(id) = o.remove("_id")
+                {
+                    o.insert("id".into(), id);
+                }
+                serde_json::from_value::<Task>(row)
+                    .map_err(|e| e.to_string())
+                    .map_err(|cause| ApiError::Decode {
+                        endpoint: SEARCH_TASKS.name,
+                        path: format!("tasks[{i}]"),
+                        cause,
+                        snippet: String::new(),
+                    })
+            })
+            .collect()
+    }
+
+    /// Every task a search finds: pages of 500 (the most HighLevel is
+    /// known to give) by `skip`, until a short page. A page with no new
+    /// task ends it with an error rather than looping.
+    pub async fn search_tasks_all(&self, q: &TaskSearch) -> Result<Vec<Task>, ApiError> {
+        const PAGE: u32 = 500;
+        let mut all: Vec<Task> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for n in 0u32.. {
+            let page = self
+                .search_tasks(&TaskSearch {
+                    limit: Some(PAGE),
+                    skip: Some(n.saturating_mul(PAGE)),
+                    ..q.clone()
+                })
+                .await?;
+            let got = page.len();
+            let before = all.len();
+            all.extend(page.into_iter().filter(|t| seen.insert(t.id.clone())));
+            if got < PAGE as usize {
+                break;
+            }
+            if all.len() == before {
+                return Err(crate::api::paging::PagingError::Repeated { page: n + 1 }.into());
+            }
+        }
+        Ok(all)
     }
 
     // ------------------------------------------------------------------- notes

@@ -1687,8 +1687,8 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             if let Some(c) = s.current_contact() {
                 let url = s
                     .web_url
-                    .replace("{location}", &s.location)
-                    .replace("{contact}", &c.id);
+                    .replace("{location}", &crate::text::url_segment(&s.location))
+                    .replace("{contact}", &crate::text::url_segment(&c.id));
                 out.push(Command::Open(url));
             }
         }
@@ -2246,7 +2246,7 @@ fn overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
             };
             match field {
                 Some((what, v)) => {
-                    out.push(Command::Copy(v));
+                    out.push(Command::Copy(crate::text::printable(&v)));
                     s.notice = Some(format!("Copied the {what}."));
                 }
                 None => s.notice = Some("That contact has no such field.".into()),

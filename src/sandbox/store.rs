@@ -1161,8 +1161,53 @@ impl Store {
             })
             .collect();
         hits.sort_by_key(|t| (s(t, "dueDate"), s(t, "id")));
-        let page: Vec<&Obj> = hits.into_iter().skip(skip).take(limit).collect();
-        ok(json!({ "tasks": page }))
+        // Rows as the live service writes them (bitshaker/ghl_tui's parser
+        // and tests; the spec leaves them untyped): keyed `_id`, with the
+        // contact's details, a status, and a cursor per row; answered 201.
+        let page: Vec<Value> = hits
+            .into_iter()
+            .skip(skip)
+            .take(limit)
+            .map(|t| {
+                let mut row = t.clone();
+                let id = row.remove("id").unwrap_or(Value::Null);
+                let cid = s(t, "contactId").unwrap_or_default();
+                let contact = self.contact(&cid);
+                let field = |k: &str| {
+                    contact
+                        .and_then(|c| c.get(k))
+                        .cloned()
+                        .unwrap_or(Value::Null)
+                };
+                let done = t.get("completed").and_then(Value::as_bool) == Some(true);
+                let due_ms = s(t, "dueDate")
+                    .and_then(|d| chrono::DateTime::parse_from_rfc3339(&d).ok())
+                    .map_or(0, |d| d.timestamp_millis());
+                row.insert("_id".into(), id.clone());
+                row.insert(
+                    "contactDetails".into(),
+                    json!({
+                        "firstName": field("firstName"),
+                        "lastName": field("lastName"),
+                        "email": field("email"),
+                        "phone": field("phone"),
+                    }),
+                );
+                row.insert(
+                    "status".into(),
+                    json!(if done { "completed" } else { "incompleted" }),
+                );
+                row.insert("deleted".into(), json!(false));
+                for k in ["dateAdded", "dateUpdated"] {
+                    if !row.contains_key(k) {
+                        row.insert(k.into(), json!(s(t, "dueDate").unwrap_or_default()));
+                    }
+                }
+                row.insert("searchAfter".into(), json!([due_ms, id]));
+                Value::Object(row)
+            })
+            .collect();
+        created(json!({ "tasks": page }))
     }
 
     // ---------------------------------------------------------------- tags
