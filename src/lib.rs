@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod due;
+pub mod editor;
 pub mod input;
 pub mod sandbox;
 pub mod search;

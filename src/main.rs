@@ -253,23 +253,37 @@ fn init_logging(level: Option<&str>) {
     let Some(path) = rolo::config::log_path() else {
         return;
     };
+    // Readable by the user alone: it holds server messages and ids.
     let file = path
         .parent()
-        .map(std::fs::create_dir_all)
+        .map(|d| {
+            let mut b = std::fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+            b.create(d)
+        })
         .transpose()
         .and_then(|_| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
+            let mut o = std::fs::OpenOptions::new();
+            o.create(true).append(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+            o.open(&path)
         });
+    #[cfg(unix)]
+    if let Ok(f) = &file {
+        use std::os::unix::fs::PermissionsExt;
+        // A log from an older rolo may be 0644: tighten it.
+        let _ = f.set_permissions(std::fs::Permissions::from_mode(0o600));
+    }
     let Ok(file) = file else { return };
     let filter = tracing_subscriber::EnvFilter::try_new(level.unwrap_or("warn"))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(file))
+        .with_writer(std::sync::Mutex::new(rolo::text::SanitizedWriter(file)))
         .try_init();
 }
 
@@ -816,21 +830,5 @@ fn note_body() -> Result<String, String> {
             .map_err(|e| e.to_string())?;
         return Ok(body);
     }
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".into());
-    let path = std::env::temp_dir().join(format!("rolo-note-{}.md", std::process::id()));
-    std::fs::write(&path, "").map_err(|e| e.to_string())?;
-    let mut parts = editor.split_whitespace();
-    let status = std::process::Command::new(parts.next().unwrap_or("vi"))
-        .args(parts)
-        .arg(&path)
-        .status()
-        .map_err(|e| format!("cannot run {editor}: {e}"))?;
-    let body = std::fs::read_to_string(&path).map_err(|e| e.to_string());
-    let _ = std::fs::remove_file(&path);
-    if !status.success() {
-        return Err(format!("{editor} exited with {status}; no note was added"));
-    }
-    body
+    rolo::editor::edit("", |run| run())
 }

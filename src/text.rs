@@ -34,6 +34,26 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// Writes text with everything unsafe for a terminal replaced (lines kept):
+/// for the log, which `tail -f` shows on one.
+pub struct SanitizedWriter<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for SanitizedWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let clean: String = text
+            .split('\n')
+            .map(|l| sanitize(l).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n");
+        self.0.write_all(clean.as_bytes())?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// Only the printable characters of `s`: what may go on the clipboard.
 /// A pasted CR would submit a shell line, and `ESC[201~` would end a
 /// bracketed paste, so controls, escapes and bidi overrides are dropped.

@@ -646,38 +646,21 @@ fn open(url: &str) -> String {
     format!("Link copied to the clipboard: {url}")
 }
 
-/// Suspends the UI, runs `$VISUAL`/`$EDITOR` (else vi) on a temporary file
-/// holding `text`, and returns what was saved.
+/// Suspends the UI, runs the editor on `text` (see [`crate::editor`]),
+/// and returns what was saved.
 fn edit_externally(terminal: &mut DefaultTerminal, text: &str) -> Result<String> {
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".into());
-    let path = std::env::temp_dir().join(format!(
-        "rolo-note-{}-{}.md",
-        std::process::id(),
-        fastrand::u32(..)
-    ));
-    std::fs::write(&path, format!("{text}\n")).context("writing the temporary file")?;
-    ratatui::restore();
-    let mut parts = editor.split_whitespace();
-    let program = parts.next().unwrap_or("vi");
-    let status = tokio::task::block_in_place(|| {
-        std::process::Command::new(program)
-            .args(parts)
-            .arg(&path)
-            .status()
+    let mut back = Ok(());
+    let edited = crate::editor::edit(&format!("{text}\n"), |run| {
+        ratatui::restore();
+        let status = tokio::task::block_in_place(run);
+        back = ratatui::try_init()
+            .map(|t| *terminal = t)
+            .map_err(|e| anyhow::anyhow!("cannot take the terminal back: {e}"));
+        status
     });
-    *terminal = ratatui::try_init().context("cannot take the terminal back")?;
+    back?;
     terminal.clear()?;
-    let result = match status {
-        Ok(s) if s.success() => std::fs::read_to_string(&path).context("reading the edited note"),
-        Ok(s) => Err(anyhow::anyhow!(
-            "{editor} exited with {s}; the note is unchanged"
-        )),
-        Err(e) => Err(anyhow::anyhow!("cannot run {editor}: {e}")),
-    };
-    let _ = std::fs::remove_file(&path);
-    result
+    edited.map_err(|e| anyhow::anyhow!(e))
 }
 
 /// ctrl-z: give the terminal back, stop, and take it again on `fg`.

@@ -1122,6 +1122,31 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn the_cache_and_its_outbox_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let path = temp_path("modes").join("sub").join("c.db");
+        let c = Cache::open(&path).unwrap();
+        c.enqueue_probe();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&outbox_path(&path)), 0o600);
+        for side in ["c.db-wal", "c.outbox.db-wal"] {
+            let p = path.with_file_name(side);
+            if p.exists() {
+                assert_eq!(mode(&p), 0o600, "{side}");
+            }
+        }
+    }
+
+    impl Cache {
+        fn enqueue_probe(&self) {
+            self.set_meta("probe", "1").unwrap();
+        }
+    }
+
     #[test]
     fn contacts_round_trip_slim_and_whole() {
         let path = temp_path("rt");
