@@ -113,7 +113,43 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/_sandbox/faults", get(get_faults).put(put_faults))
         .route("/_sandbox/requests", get(request_stats))
         .layer(middleware::from_fn_with_state(shared.clone(), admin_gate));
-    admin.merge(oauth).merge(api).with_state(shared)
+    admin
+        .merge(oauth)
+        .merge(api)
+        .with_state(shared)
+        .layer(middleware::map_response(json_errors))
+}
+
+/// Errors the framework answers itself (405, 413, a bad JSON body's 400 or
+/// 415) in the shape every HighLevel error has:
+/// `{"statusCode", "message", "error"}`.
+async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !status.is_client_error() && !status.is_server_error() || is_json {
+        return resp;
+    }
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let message = match String::from_utf8_lossy(&text).trim() {
+        "" => reason.to_string(),
+        t => t.to_string(),
+    };
+    let mut out = respond(Reply {
+        status: status.as_u16(),
+        body: json!({"statusCode": status.as_u16(), "message": message, "error": reason}),
+    });
+    for (k, v) in parts.headers.iter() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -76,6 +76,8 @@ pub struct SandboxConfig {
     /// How deep `page` may reach in POST /contacts/search (10,000 upstream).
     pub page_depth: u64,
     pub oauth: Option<OAuthClient>,
+    /// How long a connection may go without sending a whole request head.
+    pub idle_timeout: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -90,6 +92,7 @@ impl Default for SandboxConfig {
             faults: Faults::default(),
             rate_limit: RateLimit::default(),
             page_depth: 10_000,
+            idle_timeout: Duration::from_secs(10),
             oauth: None,
         }
     }
@@ -262,6 +265,42 @@ pub struct Sandbox {
     server: tokio::task::JoinHandle<()>,
 }
 
+/// Serves each connection with HTTP/1.1 keep-alive, but drops one that
+/// sends no complete request head within `idle` (a half-sent request, or a
+/// kept-alive connection left unused), and never holds more than
+/// [`MAX_CONNECTIONS`]: a client that opens hundreds and sends nothing
+/// cannot lock the others out or grow the sandbox's memory.
+async fn serve(listener: tokio::net::TcpListener, app: axum::Router, idle: Duration) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let (stream, _) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "sandbox accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(idle)
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service);
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+}
+
+/// The most connections the sandbox serves at once.
+pub const MAX_CONNECTIONS: usize = 512;
+
 impl Sandbox {
     /// Seeds the data and starts serving on `addr` (port 0 picks a free one).
     /// Returns once the socket accepts connections.
@@ -288,11 +327,8 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let app = http::router(shared.clone());
-        let server = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(error = %e, "sandbox server stopped");
-            }
-        });
+        let idle = shared.config.idle_timeout;
+        let server = tokio::spawn(serve(listener, app, idle));
         Ok(Sandbox {
             addr,
             shared,

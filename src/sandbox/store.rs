@@ -683,6 +683,20 @@ impl Store {
                 out
             }
         };
+        // A cursor is the searchAfter of an earlier row: one value per sort
+        // field, then the id. Anything else is refused, as upstream does.
+        if let Some(a) = after {
+            let scalar =
+                |v: &Value| v.is_string() || v.is_number() || v.is_null() || v.is_boolean();
+            if a.len() != sort.len() + 1
+                || !a.iter().all(scalar)
+                || !a.last().is_some_and(Value::is_string)
+            {
+                return Err(unprocessable(vec![
+                    "searchAfter must be the searchAfter of a row of an earlier page".into(),
+                ]));
+            }
+        }
         let query = b.get("query").and_then(Value::as_str).unwrap_or("");
         let filters = b
             .get("filters")
