@@ -760,8 +760,60 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
     let offset = settings
         .offset
         .map_or(rolo::zone::Zone::Local, rolo::zone::Zone::Fixed);
+    // Never a silent wait: each retry is said on stderr.
+    client.notify_retries(|m| eprintln!("rolo: {m}"));
+    // And never an endless one: a quick answer has a deadline; sync and
+    // push show progress and go on.
+    let deadline = match cmd {
+        Command::Sync { .. } | Command::Outbox { .. } => None,
+        _ => Some(shell_deadline()),
+    };
+    // The note's text first: time in the editor is not HighLevel's time.
+    let note = matches!(cmd, Command::Note(_)).then(note_body);
+    let work = run_shell(cmd, &client, offset, note);
+    let result = match deadline {
+        None => work.await,
+        Some(d) => match tokio::time::timeout(d, work).await {
+            Ok(r) => r,
+            Err(_) => Err(rolo::cli::Failure {
+                code: 4,
+                message: format!(
+                    "no answer from HighLevel within {} s (ROLO_DEADLINE sets the limit); an edit, if any, is kept in the outbox: `rolo outbox push` sends it",
+                    d.as_secs()
+                ),
+            }),
+        },
+    };
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(f) if f.code == 0 => Ok(ExitCode::SUCCESS),
+        Err(f) => {
+            eprintln!("rolo: {}", rolo::text::sanitize(&f.message));
+            Ok(ExitCode::from(f.code))
+        }
+    }
+}
+
+/// How long a shell command may take in all: `ROLO_DEADLINE` seconds, 60
+/// by default.
+fn shell_deadline() -> std::time::Duration {
+    let secs = std::env::var("ROLO_DEADLINE")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(60);
+    std::time::Duration::from_secs(secs)
+}
+
+async fn run_shell(
+    cmd: Command,
+    client: &rolo::api::Client,
+    offset: rolo::zone::Zone,
+    note: Option<Result<String, String>>,
+) -> Result<(), rolo::cli::Failure> {
+    let client = client.clone();
     use rolo::cli;
-    let result = match cmd {
+    match cmd {
         Command::Find { query, limit, json } => cli::find(&client, &query, limit, json).await,
         Command::Show { contact, json } => cli::show(&client, &contact, json, offset).await,
         Command::Today { json } => cli::today(&client, json, offset).await,
@@ -778,7 +830,7 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
         Command::Tag { op, contact, tags } => {
             cli::tags(&client, &contact, op == "add", &tags).await
         }
-        Command::Note(NoteCommand::Add { contact }) => match note_body() {
+        Command::Note(NoteCommand::Add { contact }) => match note.unwrap_or_else(note_body) {
             Ok(body) => cli::note_add(&client, &contact, &body).await,
             Err(e) => Err(cli::Failure {
                 code: 2,
@@ -800,14 +852,6 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
         },
         Command::Sandbox(_) | Command::Auth(_) | Command::Completions { .. } | Command::Man => {
             Ok(())
-        }
-    };
-    match result {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(f) if f.code == 0 => Ok(ExitCode::SUCCESS),
-        Err(f) => {
-            eprintln!("rolo: {}", rolo::text::sanitize(&f.message));
-            Ok(ExitCode::from(f.code))
         }
     }
 }

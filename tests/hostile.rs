@@ -359,3 +359,74 @@ async fn no_server_string_reaches_the_terminal_raw_from_the_shell() {
         }
     }
 }
+
+/// Runs rolo against `url`, killing it if it outlives `guard` (a hang is a
+/// failure, not a stuck suite).
+fn rolo_at(
+    url: &str,
+    args: &[&str],
+    extra: &[(&str, &str)],
+    guard: std::time::Duration,
+) -> std::process::Output {
+    let home = std::env::temp_dir().join(format!("rolo-hostile-run-{}", fastrand::u64(..)));
+    let mut c = support::hermetic_rolo(&home);
+    c.args(args)
+        .env("ROLO_TOKEN", "hostile-token")
+        .env("ROLO_BASE_URL", url)
+        .env("ROLO_LOCATION_ID", "hostile-location")
+        .env("ROLO_NO_CACHE", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in extra {
+        c.env(k, v);
+    }
+    let mut child = c.spawn().unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > guard {
+            let _ = child.kill();
+            panic!("rolo {args:?} still running after {guard:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_always_refuses_gets_progress_and_a_deadline_not_silence() {
+    for (status, said) in [
+        (429u16, "HighLevel is rate-limiting; retrying in"),
+        (503, "HighLevel answered 503; retrying in"),
+    ] {
+        let liar = Hostile::start(move |_| {
+            axum::response::Response::builder()
+                .status(status)
+                .header("retry-after", "1")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(
+                    json!({"statusCode": status, "message": "go away"}).to_string(),
+                ))
+                .unwrap()
+        })
+        .await;
+        let url = liar.url();
+        let out = tokio::task::spawn_blocking(move || {
+            rolo_at(
+                &url,
+                &["show", "c1"],
+                &[("ROLO_DEADLINE", "3")],
+                std::time::Duration::from_secs(40),
+            )
+        })
+        .await
+        .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{status}: {err}");
+        assert!(
+            err.contains(said) && err.contains("attempt 2 of"),
+            "{status}: {err}"
+        );
+    }
+}

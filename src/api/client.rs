@@ -297,7 +297,11 @@ struct Inner {
     limiter: Limiter,
     retry: RetryPolicy,
     timeout: Duration,
+    /// Told of each wait before a retry (the shell prints it on stderr).
+    on_retry: std::sync::OnceLock<RetryHook>,
 }
+
+type RetryHook = Box<dyn Fn(&str) + Send + Sync>;
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -367,8 +371,27 @@ impl Client {
                 limiter: Limiter::new(config.rate),
                 retry: config.retry,
                 timeout: config.timeout,
+                on_retry: std::sync::OnceLock::new(),
             }),
         })
+    }
+
+    /// Has `f` told, in words, of every wait before a retry: "HighLevel is
+    /// rate-limiting; retrying in 30 s, attempt 2 of 5". Set once.
+    pub fn notify_retries(&self, f: impl Fn(&str) + Send + Sync + 'static) {
+        let _ = self.inner.on_retry.set(Box::new(f));
+    }
+
+    fn retrying(&self, why: &str, wait: Duration, attempt: u32) {
+        if let Some(f) = self.inner.on_retry.get() {
+            f(&format!(
+                "{}; retrying in {}, attempt {} of {}",
+                crate::text::sanitize(why),
+                super::error::human_duration(wait),
+                attempt + 2,
+                self.inner.retry.max_retries + 1
+            ));
+        }
     }
 
     pub fn location_id(&self) -> &str {
@@ -446,6 +469,7 @@ impl Client {
                     {
                         let wait = inner.retry.backoff(attempt);
                         tracing::warn!(endpoint = ep.name, attempt, ?wait, error = %err, "retrying");
+                        self.retrying(&format!("cannot reach {}", inner.host), wait, attempt);
                         tokio::time::sleep(wait).await;
                         attempt += 1;
                         continue;
@@ -495,6 +519,11 @@ impl Client {
                 // A 429 was refused before any processing, so even a create
                 // may be sent again.
                 if scope == RateScope::Burst && can_retry {
+                    self.retrying(
+                        "HighLevel is rate-limiting",
+                        retry_after.unwrap_or_else(|| inner.retry.backoff(attempt)),
+                        attempt,
+                    );
                     match retry_after {
                         Some(wait) => inner.limiter.retry_after(wait),
                         // The headers said the window is spent; the limiter
@@ -516,6 +545,11 @@ impl Client {
             {
                 let wait = retry_after.unwrap_or_else(|| inner.retry.backoff(attempt));
                 tracing::warn!(endpoint = ep.name, %status, attempt, ?wait, "retrying");
+                self.retrying(
+                    &format!("HighLevel answered {}", status.as_u16()),
+                    wait,
+                    attempt,
+                );
                 tokio::time::sleep(wait).await;
                 attempt += 1;
                 continue;
