@@ -383,3 +383,46 @@ async fn business_appointments_and_task_search() {
     sorted.sort();
     assert_eq!(dues, sorted, "sorted by due date");
 }
+
+#[tokio::test]
+async fn search_rows_come_in_the_live_shape_and_still_give_the_address() {
+    let sb = support::sandbox(support::config(60)).await;
+    let client = support::client(&sb);
+    let with_address = sb.with_store(|s| {
+        s.contact_ids()
+            .into_iter()
+            .find(|id| s.contact(id).unwrap().get("address1").is_some())
+            .expect("the seed has addresses")
+    });
+    let page = client
+        .search_contacts(&rolo::api::model::SearchContacts {
+            page_limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let row = page.contacts.iter().find(|c| c.id == with_address).unwrap();
+    // On the wire: `address`, never `address1` nor `dndSettings`.
+    let wire = sb
+        .with_store(|s| {
+            s.search_contacts(
+                &serde_json::json!({"locationId": support::LOCATION, "pageLimit": 100}),
+            )
+        })
+        .unwrap()
+        .body;
+    let raw = wire["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == with_address.as_str())
+        .unwrap();
+    assert!(
+        raw.get("address").is_some() && raw.get("address1").is_none(),
+        "{raw}"
+    );
+    assert!(raw.get("dndSettings").is_none(), "{raw}");
+    let full = client.get_contact(&with_address).await.unwrap();
+    assert!(full.address1.is_some());
+    assert_eq!(row.address1, full.address1, "read from `address`");
+}

@@ -101,6 +101,8 @@ pub struct Contact {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Search rows call it `address` (highlevel-api-docs#314).
+    #[serde(alias = "address")]
     pub address1: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
@@ -895,6 +897,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(many.messages(), vec!["title should not be empty", "x"]);
+    }
+
+    #[test]
+    fn search_rows_and_records_both_give_the_address() {
+        let row: Contact = serde_json::from_value(
+            json!({"id": "c", "address": "1 Main St", "dateOfBirth": 631152000000i64}),
+        )
+        .unwrap();
+        assert_eq!(row.address1.as_deref(), Some("1 Main St"));
+        let record: Contact = serde_json::from_value(
+            json!({"id": "c", "address1": "1 Main St", "dateOfBirth": "1990-01-01"}),
+        )
+        .unwrap();
+        assert_eq!(record.address1, row.address1);
     }
 
     #[test]

@@ -22,6 +22,26 @@ pub struct Reply {
 
 pub type Outcome = Result<Reply, Reply>;
 
+/// A contact as POST /contacts/search rows carry it on the live service
+/// (GoHighLevel/highlevel-api-docs#314 and #43), unlike GET /contacts/{id}:
+/// `address` for `address1`, `dateOfBirth` in epoch milliseconds, and no
+/// `dndSettings`.
+fn search_row(mut c: Obj) -> Obj {
+    if let Some(a) = c.remove("address1") {
+        c.insert("address".into(), a);
+    }
+    if let Some(d) = c.get("dateOfBirth").and_then(Value::as_str)
+        && let Ok(day) = chrono::NaiveDate::parse_from_str(&d[..d.len().min(10)], "%Y-%m-%d")
+    {
+        let ms = day
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_millis());
+        c.insert("dateOfBirth".into(), json!(ms));
+    }
+    c.remove("dndSettings");
+    c
+}
+
 fn ok(body: Value) -> Outcome {
     Ok(Reply { status: 200, body })
 }
@@ -747,7 +767,7 @@ impl Store {
             .skip(start)
             .take(limit as usize)
             .map(|(key, c)| {
-                let mut c = (*c).clone();
+                let mut c = search_row((*c).clone());
                 c.insert("searchAfter".into(), Value::from(key.clone()));
                 Value::Object(c)
             })
