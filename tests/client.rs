@@ -426,3 +426,68 @@ async fn search_rows_come_in_the_live_shape_and_still_give_the_address() {
     assert!(full.address1.is_some());
     assert_eq!(row.address1, full.address1, "read from `address`");
 }
+
+#[tokio::test]
+async fn search_filters_on_custom_fields() {
+    let sb = support::sandbox(support::config(80)).await;
+    let client = support::client(&sb);
+    let budget = |c: &rolo::api::model::Contact| -> Option<f64> {
+        c.custom_fields
+            .as_ref()?
+            .iter()
+            .find(|f| f.id == "cfBudget0000000000001")?
+            .value
+            .as_ref()?
+            .as_str()?
+            .parse()
+            .ok()
+    };
+    let all = client
+        .search_contacts(&rolo::api::model::SearchContacts {
+            page_limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .contacts;
+    let want: std::collections::BTreeSet<String> = all
+        .iter()
+        .filter(|c| budget(c).is_some_and(|b| b >= 10_000.0))
+        .map(|c| c.id.clone())
+        .collect();
+    assert!(!want.is_empty() && want.len() < all.len());
+    let got: std::collections::BTreeSet<String> = client
+        .search_contacts(&rolo::api::model::SearchContacts {
+            page_limit: 100,
+            filters: vec![serde_json::json!({
+                "field": "customFields.cfBudget0000000000001",
+                "operator": "range",
+                "value": {"gte": 10000},
+            })],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .contacts
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(got, want);
+    let one = all.iter().find(|c| budget(c).is_some()).unwrap();
+    let value = format!("{}", budget(one).unwrap());
+    let eq = client
+        .search_contacts(&rolo::api::model::SearchContacts {
+            page_limit: 100,
+            filters: vec![serde_json::json!({
+                "field": "customFields.cfBudget0000000000001",
+                "operator": "eq",
+                "value": value,
+            })],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .contacts;
+    assert!(eq.iter().any(|c| c.id == one.id));
+    assert!(eq.iter().all(|c| budget(c) == budget(one)));
+}

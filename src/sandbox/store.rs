@@ -229,7 +229,30 @@ impl Child {
 }
 
 /// Fields a contact can be sorted or filtered by in POST /contacts/search.
+/// The value of custom field `id` on a contact (`customFields.{id}` in a
+/// search filter, as HighLevel's search doc has it); numbers as numbers.
+fn custom_field(c: &Obj, id: &str) -> Option<Value> {
+    let v = c
+        .get("customFields")?
+        .as_array()?
+        .iter()
+        .find(|f| f.get("id").and_then(Value::as_str) == Some(id))?
+        .get("value")?
+        .clone();
+    Some(match &v {
+        Value::String(s) => s.trim().parse::<f64>().map_or(v.clone(), Value::from),
+        _ => v,
+    })
+}
+
 fn field_value(c: &Obj, field: &str) -> Option<Value> {
+    if let Some(id) = field.strip_prefix("customFields.") {
+        return custom_field(c, id).map(|v| match v {
+            // Compared as text by eq and contains.
+            Value::Number(n) => Value::String(n.as_f64().map_or(n.to_string(), |f| f.to_string())),
+            v => v,
+        });
+    }
     let key = match field {
         "contactName" => return c.get("name").map(lower),
         "businessName" => "companyName",
@@ -344,7 +367,10 @@ fn filter_matches(c: &Obj, f: &Value) -> Result<bool, String> {
         "dateAdded",
         "dateUpdated",
     ];
-    if !FIELDS.contains(&field) {
+    let custom = field
+        .strip_prefix("customFields.")
+        .is_some_and(|id| !id.is_empty());
+    if !FIELDS.contains(&field) && !custom {
         return Err(format!("filter field {field} is not supported"));
     }
     let actual = field_value(c, field);
@@ -353,10 +379,15 @@ fn filter_matches(c: &Obj, f: &Value) -> Result<bool, String> {
         match v {
             Some(Value::Array(a)) => a
                 .iter()
-                .filter_map(|x| x.as_str().map(str::to_lowercase))
+                .filter_map(|x| match x {
+                    Value::String(s) => Some(s.to_lowercase()),
+                    Value::Number(n) => n.as_f64().map(|f| f.to_string()),
+                    _ => None,
+                })
                 .collect(),
             Some(Value::String(s)) => vec![s.to_lowercase()],
             Some(Value::Bool(b)) => vec![b.to_string()],
+            Some(Value::Number(n)) => n.as_f64().map(|f| f.to_string()).into_iter().collect(),
             _ => Vec::new(),
         }
     };
@@ -374,7 +405,13 @@ fn filter_matches(c: &Obj, f: &Value) -> Result<bool, String> {
             .iter()
             .any(|w| have.iter().any(|h| h.contains(w.as_str()))),
         "range" => {
-            let key = sort_key(c, field);
+            let key = match field.strip_prefix("customFields.") {
+                Some(id) => custom_field(c, id).unwrap_or(Value::Null),
+                None => sort_key(c, field),
+            };
+            if key.is_null() {
+                return Ok(false);
+            }
             let bound = |k: &str| {
                 want.and_then(|w| w.get(k)).map(|b| match b {
                     Value::String(s) => parse_timestamp(s)
