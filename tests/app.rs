@@ -187,11 +187,28 @@ fn search_filters_per_key_and_asks_the_server_once_typing_pauses() {
     h.outbox
         .retain(|r| !matches!(r.op, ApiOp::SearchContacts(_)));
     h.send(key('/'));
+    let entries: Vec<rolo::search::Entry> = h
+        .state
+        .contacts
+        .iter()
+        .map(rolo::search::Entry::new)
+        .collect();
+    let mut typed = String::new();
     for c in "emma".chars() {
         h.send(key(c));
         h.wait(50);
-        let shown = h.state.hits.len();
-        assert!(shown > 0, "filtered locally at once");
+        typed.push(c);
+        // Exactly what a fresh search of the loaded contacts finds.
+        let fresh: Vec<usize> = rolo::search::search(&typed, &entries)
+            .iter()
+            .map(|x| x.index)
+            .collect();
+        let shown: Vec<usize> = h.state.hits.iter().map(|x| x.index).collect();
+        assert!(!shown.is_empty(), "{typed}: the seed has Emmas");
+        assert_eq!(
+            shown, fresh,
+            "{typed}: filtered locally at once, as a fresh search would"
+        );
     }
     assert!(
         !h.outbox

@@ -110,7 +110,14 @@ fn queue_edits(cache: &mut Cache, sandbox_data: &rolo::sandbox::store::Store) ->
             e.tags_added.push((cid.clone(), tag));
         };
         note(format!("durable note {i}"), &mut ops, &mut e);
-        tag(format!("durable-{i}"), &mut ops, &mut e);
+        // With a tag that the last edit removes again: only sent in order
+        // does it end up gone.
+        let fleeting = format!("fleeting-{i}");
+        ops.push(ApiOp::AddTags {
+            contact_id: cid.clone(),
+            tags: vec![format!("durable-{i}"), fleeting.clone()],
+        });
+        e.tags_added.push((cid.clone(), format!("durable-{i}")));
         let city = format!("Durable City {i}");
         ops.push(ApiOp::UpdateContact {
             id: cid.clone(),
@@ -145,8 +152,7 @@ fn queue_edits(cache: &mut Cache, sandbox_data: &rolo::sandbox::store::Store) ->
             }
             None => note(format!("durable note {i} bis"), &mut ops, &mut e),
         }
-        // Added, then removed again: order matters within a contact.
-        let fleeting = format!("fleeting-{i}");
+        // Added above, removed again: order matters within a contact.
         ops.push(ApiOp::RemoveTags {
             contact_id: cid.clone(),
             tags: vec![fleeting.clone()],

@@ -430,3 +430,51 @@ async fn a_server_that_always_refuses_gets_progress_and_a_deadline_not_silence()
         );
     }
 }
+
+/// A server (or proxy) that echoes the request's token back in every
+/// answer: rolo's errors still never show it.
+#[tokio::test]
+async fn a_token_echoed_by_the_server_never_shows_in_an_error() {
+    let echo = Hostile::start(|s| {
+        let auth = s
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        match s.n % 4 {
+            0 => json(
+                422,
+                json!({"statusCode": 422, "message": [format!("bad request from {auth}")]}),
+            ),
+            1 => json(
+                500,
+                json!({"statusCode": 500, "message": format!("{auth} broke it")}),
+            ),
+            2 => json(
+                401,
+                json!({"statusCode": 401, "message": format!("{auth} is not valid")}),
+            ),
+            _ => axum::response::Response::builder()
+                .status(200)
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(format!("{{\"contact\": \"{auth}")))
+                .unwrap(),
+        }
+    })
+    .await;
+    let mut config = echo.config();
+    config.token = rolo::api::Token::new("pit-SUPERSECRET-echoed-0000");
+    config.retry.max_retries = 0;
+    let c = rolo::api::Client::new(config).unwrap();
+    for _ in 0..4 {
+        let e = c.get_contact("x").await.unwrap_err();
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("SUPERSECRET"), "token leaked: {shown}");
+        assert!(
+            shown.contains("****"),
+            "the echo is visibly masked: {shown}"
+        );
+    }
+    assert_eq!(echo.count(), 4);
+}

@@ -426,6 +426,25 @@ impl Client {
         body: Option<Value>,
         what: &(dyn Fn() -> String + Sync),
     ) -> Result<T, ApiError> {
+        self.send(ep, url, query, body, what).await.map_err(|e| {
+            let (auth, _) = self.auth_header();
+            let token = auth
+                .to_str()
+                .unwrap_or("")
+                .trim_start_matches("Bearer ")
+                .to_string();
+            e.redact(&token)
+        })
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        ep: &'static Endpoint,
+        url: Url,
+        query: &[(&str, String)],
+        body: Option<Value>,
+        what: &(dyn Fn() -> String + Sync),
+    ) -> Result<T, ApiError> {
         let inner = &self.inner;
         let mut attempt: u32 = 0;
         // At most one OAuth refresh per call, ahead of expiry or after a 401.

@@ -158,6 +158,81 @@ pub(crate) fn human_duration(d: Duration) -> String {
 }
 
 impl ApiError {
+    /// The error with every occurrence of `secret` masked: a server (or a
+    /// proxy) that echoes the request's token must not make it show.
+    pub fn redact(self, secret: &str) -> ApiError {
+        if secret.len() < 6 {
+            return self;
+        }
+        let r = |s: String| s.replace(secret, "****");
+        match self {
+            ApiError::Unauthorized { message } => ApiError::Unauthorized {
+                message: r(message),
+            },
+            ApiError::MissingScope {
+                scope,
+                endpoint,
+                message,
+            } => ApiError::MissingScope {
+                scope,
+                endpoint,
+                message: r(message),
+            },
+            ApiError::Forbidden { scope, message } => ApiError::Forbidden {
+                scope,
+                message: r(message),
+            },
+            ApiError::NotFound { what, message } => ApiError::NotFound {
+                what: r(what),
+                message: r(message),
+            },
+            ApiError::Validation { status, messages } => ApiError::Validation {
+                status,
+                messages: messages.into_iter().map(r).collect(),
+            },
+            ApiError::Server { status, message } => ApiError::Server {
+                status,
+                message: r(message),
+            },
+            ApiError::Network { host, cause } => ApiError::Network {
+                host,
+                cause: r(cause),
+            },
+            ApiError::Decode {
+                endpoint,
+                path,
+                cause,
+                snippet,
+            } => ApiError::Decode {
+                endpoint,
+                path: r(path),
+                cause: r(cause),
+                snippet: r(snippet),
+            },
+            ApiError::UnexpectedStatus {
+                status,
+                endpoint,
+                message,
+            } => ApiError::UnexpectedStatus {
+                status,
+                endpoint,
+                message: r(message),
+            },
+            ApiError::Redirected {
+                endpoint,
+                status,
+                location,
+            } => ApiError::Redirected {
+                endpoint,
+                status,
+                location: r(location),
+            },
+            ApiError::InvalidRequest(m) => ApiError::InvalidRequest(r(m)),
+            ApiError::Conflict(m) => ApiError::Conflict(r(m)),
+            other => other,
+        }
+    }
+
     /// Whether the same request may succeed later without any change.
     pub fn is_transient(&self) -> bool {
         matches!(
