@@ -28,7 +28,7 @@ enum Edit {
         body: usize,
     },
     /// The k-th note this run created on contact c (if any).
-    EditNote {
+    ChangeNote {
         c: usize,
         k: usize,
         body: usize,
@@ -61,7 +61,7 @@ fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         (c.clone(), 0..2usize, any::<bool>()).prop_map(|(c, tag, add)| Edit::Tag { c, tag, add }),
         (c.clone(), 0..3usize).prop_map(|(c, body)| Edit::Note { c, body }),
-        (c.clone(), 0..3usize, 0..3usize).prop_map(|(c, k, body)| Edit::EditNote { c, k, body }),
+        (c.clone(), 0..3usize, 0..3usize).prop_map(|(c, k, body)| Edit::ChangeNote { c, k, body }),
         (c.clone(), 0..3usize).prop_map(|(c, k)| Edit::DeleteNote { c, k }),
         (c.clone(), 0..2usize).prop_map(|(c, title)| Edit::Task { c, title }),
         (c.clone(), 0..3usize).prop_map(|(c, k)| Edit::CompleteTask { c, k }),
@@ -79,6 +79,14 @@ fn fault() -> impl Strategy<Value = Fault> {
         1 => Just(Fault::Malformed),
     ]
 }
+
+/// A contact's notes, tasks, tags and city as seeded.
+type Seeded = (
+    Vec<String>,
+    Vec<(String, bool)>,
+    BTreeSet<String>,
+    Option<String>,
+);
 
 /// What one contact should look like at the end.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -109,12 +117,7 @@ fn run_case(edits: Vec<Edit>, faults: Vec<Fault>, restarts: usize) -> Result<(),
             v.truncate(2);
             v
         };
-        let seeded: Vec<(
-            Vec<String>,
-            Vec<(String, bool)>,
-            BTreeSet<String>,
-            Option<String>,
-        )> = sb.with_store(|s| {
+        let seeded: Vec<Seeded> = sb.with_store(|s| {
             ids.iter()
                 .map(|id| {
                     let notes = s
@@ -207,7 +210,7 @@ fn run_case(edits: Vec<Edit>, faults: Vec<Fault>, restarts: usize) -> Result<(),
                         Some(local),
                     )
                 }
-                Edit::EditNote { c, k, body } => {
+                Edit::ChangeNote { c, k, body } => {
                     let Some(id) = note_ids[c].get(k).cloned() else {
                         continue;
                     };

@@ -754,6 +754,7 @@ impl Outbox {
 
 /// What became of one attempt at an edit.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one at a time, moved straight on
 pub enum Settled {
     /// HighLevel confirmed it; it left the outbox.
     Confirmed(Entry, ApiResponse),
@@ -764,6 +765,7 @@ pub enum Settled {
 }
 
 /// One step of the send loop, as a spawned task returns it.
+#[allow(clippy::large_enum_variant)] // at most CONCURRENCY of them exist
 enum Done {
     /// A create's look at what exists before its first attempt.
     Before(Entry, std::result::Result<Vec<String>, ApiError>),
