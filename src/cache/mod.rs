@@ -595,6 +595,11 @@ impl Cache {
         }
     }
 
+    /// Runs one statement on this connection, for its effect.
+    pub(crate) fn run<P: rusqlite::Params>(&self, sql: &str, p: P) -> Result<()> {
+        self.conn.execute(sql, p).map(drop).map_err(|e| self.err(e))
+    }
+
     pub(crate) fn err(&self, e: rusqlite::Error) -> CacheError {
         classify(&self.path, e)
     }

@@ -326,21 +326,15 @@ impl Cache {
     /// Nothing is in flight: for the sender, at start (a sender that died
     /// mid-attempt left its marks).
     pub fn clear_sending(&self) -> Result<()> {
-        self.conn()
-            .execute("UPDATE ob.outbox SET sending = 0 WHERE sending = 1", [])
-            .map(drop)
-            .map_err(|e| self.err(e))
+        self.run("UPDATE ob.outbox SET sending = 0 WHERE sending = 1", [])
     }
 
     /// The matching items that existed before a create's first attempt.
     pub fn set_before(&self, seq: i64, ids: &[String]) -> Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE ob.outbox SET before_ids = ?2 WHERE seq = ?1",
-                params![seq, serde_json::to_string(ids).unwrap_or_default()],
-            )
-            .map(drop)
-            .map_err(|e| self.err(e))
+        self.run(
+            "UPDATE ob.outbox SET before_ids = ?2 WHERE seq = ?1",
+            params![seq, serde_json::to_string(ids).unwrap_or_default()],
+        )
     }
 
     /// The server confirmed it: the edit leaves the outbox. A create's
@@ -378,23 +372,17 @@ impl Cache {
     }
 
     pub fn retry_later(&self, seq: i64, at: i64, error: &str) -> Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE ob.outbox SET next_at = ?2, error = ?3, sending = 0 WHERE seq = ?1",
-                params![seq, at, error],
-            )
-            .map(drop)
-            .map_err(|e| self.err(e))
+        self.run(
+            "UPDATE ob.outbox SET next_at = ?2, error = ?3, sending = 0 WHERE seq = ?1",
+            params![seq, at, error],
+        )
     }
 
     pub fn needs_attention(&self, seq: i64, error: &str) -> Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE ob.outbox SET state = 'attention', error = ?2, sending = 0 WHERE seq = ?1",
-                params![seq, error],
-            )
-            .map(drop)
-            .map_err(|e| self.err(e))
+        self.run(
+            "UPDATE ob.outbox SET state = 'attention', error = ?2, sending = 0 WHERE seq = ?1",
+            params![seq, error],
+        )
     }
 
     fn refuse_in_flight(&self, seq: i64) -> Result<()> {
@@ -471,13 +459,10 @@ impl Cache {
 
     /// A fresh start tries every waiting edit at once.
     pub fn wake_all(&self) -> Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE ob.outbox SET next_at = 0 WHERE state = 'pending'",
-                [],
-            )
-            .map(drop)
-            .map_err(|e| self.err(e))
+        self.run(
+            "UPDATE ob.outbox SET next_at = 0 WHERE state = 'pending'",
+            [],
+        )
     }
 
     /// A note about the outbox for the user (see [`LOST_NOTE`]).
@@ -494,20 +479,14 @@ impl Cache {
     }
 
     pub fn set_outbox_note(&self, key: &str, value: &str) -> Result<()> {
-        self.conn()
-            .execute(
-                "INSERT OR REPLACE INTO ob.notes (key, value) VALUES (?1, ?2)",
-                params![key, value],
-            )
-            .map(drop)
-            .map_err(|e| self.err(e))
+        self.run(
+            "INSERT OR REPLACE INTO ob.notes (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )
     }
 
     pub fn clear_outbox_note(&self, key: &str) -> Result<()> {
-        self.conn()
-            .execute("DELETE FROM ob.notes WHERE key = ?1", [key])
-            .map(drop)
-            .map_err(|e| self.err(e))
+        self.run("DELETE FROM ob.notes WHERE key = ?1", [key])
     }
 
     /// Queues salvaged edits again, keeping their attempt counts.
