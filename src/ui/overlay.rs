@@ -186,7 +186,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             f.render_widget(Paragraph::new(foot), rows[7]);
         }
         Overlay::Contact(form) => {
-            let rows_needed = form.inputs.len() as u16 + 4 + u16::from(form.editing.is_some());
+            let rows_needed = form.inputs.len() as u16 + 4;
             let r = centered(area, 70, rows_needed);
             f.render_widget(Clear, r);
             let block = boxed(
@@ -200,9 +200,6 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             let inner = block.inner(r);
             f.render_widget(block, r);
             let mut constraints = vec![Constraint::Length(1); form.inputs.len()];
-            if form.editing.is_some() {
-                constraints.push(Constraint::Length(1));
-            }
             constraints.extend([Constraint::Length(1), Constraint::Length(1)]);
             let rows = Layout::vertical(constraints).split(inner);
             for (i, (kind, t)) in form.inputs.iter().enumerate() {
@@ -229,19 +226,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
                     );
                 }
             }
-            let mut next = form.inputs.len();
-            if let Some(c) = &form.editing {
-                let company = c.company_name.as_deref().unwrap_or("");
-                f.render_widget(
-                    Paragraph::new(Line::from(vec![
-                        Span::styled(format!("{:<12}", "Company"), theme.dim),
-                        Span::styled(fit(&clean(company), 30), theme.dim),
-                        Span::styled("  (not editable through API v2)", theme.dim),
-                    ])),
-                    rows[next],
-                );
-                next += 1;
-            }
+            let next = form.inputs.len();
             let foot = match &form.error {
                 Some(e) => Span::styled(fit(&clean(e), usize::from(inner.width)), theme.error),
                 None => Span::styled(
