@@ -757,6 +757,11 @@ pub async fn outbox_push(client: &Client, path: &std::path::Path) -> Outcome {
 /// `rolo outbox retry|discard SEQ`
 pub fn outbox_settle(path: &std::path::Path, seq: i64, retry: bool) -> Outcome {
     let cache = crate::cache::Cache::open(path)?;
+    // With no sender alive (the lock is free), nothing is in flight: marks
+    // left by a rolo that was killed mid-send go.
+    if let Some(_lock) = crate::cache::outbox::SenderLock::try_take(path) {
+        cache.clear_sending()?;
+    }
     if cache.outbox_entry(seq)?.is_none() {
         return Err(Failure::new(1, format!("no edit {seq} in the outbox")));
     }

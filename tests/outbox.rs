@@ -362,3 +362,87 @@ fn an_edit_in_flight_cannot_be_changed_or_discarded_and_a_stale_attempt_never_re
         .expect("the edited request stays");
     assert_eq!(kept.op, op("Chicago"));
 }
+
+/// A cache written before the outbox had its own file: its edits move over,
+/// even when the outbox file already holds edits with the same numbers, and
+/// an interrupted create from then is never taken as sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_in_an_old_cache_move_over_whole_and_an_old_interrupted_create_waits_for_the_user() {
+    let sb = support::sandbox(support::config(5)).await;
+    let client = support::client(&sb);
+    let c = first_contact(&client).await;
+    let note = NewNote {
+        body: "Left voicemail".into(),
+        ..Default::default()
+    };
+    client.create_note(&c.id, &note).await.unwrap();
+    let path = temp_db("legacy");
+    {
+        // The outbox file already has edit 1.
+        let mut cache = Cache::open(&path).unwrap();
+        cache
+            .enqueue(&ApiOp::AddTags {
+                contact_id: c.id.clone(),
+                tags: vec!["from-the-outbox-file".into()],
+            })
+            .unwrap();
+    }
+    {
+        // The cache itself, as schema 1 left it: its own outbox, edit 1 too.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE outbox (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, op TEXT NOT NULL,
+                description TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
+                attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0,
+                error TEXT, created_at INTEGER NOT NULL, base TEXT);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        let op = serde_json::to_string(&ApiOp::CreateNote {
+            contact_id: c.id.clone(),
+            note: note.clone(),
+        })
+        .unwrap();
+        conn.execute(
+            "INSERT INTO outbox (seq, key, op, description, attempts, created_at)
+             VALUES (1, ?1, ?2, 'note', 1, 0)",
+            rusqlite::params![c.id, op],
+        )
+        .unwrap();
+    }
+    let cache = Cache::open(&path).unwrap();
+    let entries = cache.outbox().unwrap();
+    assert_eq!(entries.len(), 2, "both edits kept: {entries:?}");
+    // Opening again copies nothing twice.
+    drop(cache);
+    assert_eq!(Cache::open(&path).unwrap().outbox().unwrap().len(), 2);
+    let left = drain(&client, &path, true, |_| {}).await.unwrap();
+    assert_eq!(left.attention, 1, "the old create waits for the user");
+    let voicemails = |notes: Vec<Note>| {
+        notes
+            .iter()
+            .filter(|n| n.body.as_deref() == Some("Left voicemail"))
+            .count()
+    };
+    assert_eq!(
+        voicemails(client.notes(&c.id).await.unwrap()),
+        1,
+        "not sent blindly"
+    );
+    let cache = Cache::open(&path).unwrap();
+    let waiting = cache.outbox().unwrap();
+    assert!(
+        waiting[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("cannot be told"),
+        "{waiting:?}"
+    );
+    // The user checked and sends it: now it goes, once.
+    cache.retry(waiting[0].seq, None).unwrap();
+    drain(&client, &path, true, |_| {}).await.unwrap();
+    assert_eq!(voicemails(client.notes(&c.id).await.unwrap()), 2);
+    assert!(Cache::open(&path).unwrap().outbox().unwrap().is_empty());
+}

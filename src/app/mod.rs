@@ -1590,7 +1590,8 @@ impl Overlay {
 
 fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
     if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
-        if s.overlay.as_ref().is_some_and(Overlay::unsaved) && !s.quit_asked {
+        let unsaved = s.overlay.as_ref().is_some_and(Overlay::unsaved) || !s.drafts.is_empty();
+        if unsaved && !s.quit_asked {
             s.quit_asked = true;
             s.notice =
                 Some("Unsaved text: ctrl-c again quits and loses it; ctrl-s saves it.".into());

@@ -65,10 +65,16 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX outbox_key ON outbox (key, seq);",
     // 2: the outbox moves to a file of its own (see OUTBOX_MIGRATIONS), so
     // that damage to the contact cache can never reach unsent edits.
-    "INSERT OR IGNORE INTO ob.outbox
-        (seq, key, op, description, state, attempts, next_at, error, created_at, base)
-        SELECT seq, key, op, description, state, attempts, next_at, error, created_at, base
-        FROM main.outbox;
+    // New seqs, after whatever the outbox file holds already; a row copied
+    // by an earlier, interrupted run is not copied twice.
+    "INSERT INTO ob.outbox
+        (key, op, description, state, attempts, next_at, error, created_at, base)
+        SELECT m.key, m.op, m.description, m.state, m.attempts, m.next_at, m.error,
+               m.created_at, m.base
+        FROM main.outbox m
+        WHERE NOT EXISTS (SELECT 1 FROM ob.outbox o
+                          WHERE o.op = m.op AND o.created_at = m.created_at)
+        ORDER BY m.seq;
      DROP TABLE main.outbox;",
 ];
 

@@ -410,23 +410,36 @@ impl Cache {
                 *base = None;
             }
             let op = &op;
-            conn.execute(
-                "UPDATE ob.outbox SET op = ?2, description = ?3, version = version + 1
+            let n = conn
+                .execute(
+                    "UPDATE ob.outbox SET op = ?2, description = ?3, version = version + 1
+                     WHERE seq = ?1 AND sending = 0",
+                    params![
+                        seq,
+                        serde_json::to_string(op).unwrap_or_default(),
+                        op.describe()
+                    ],
+                )
+                .map_err(|e| self.err(e))?;
+            if n == 0 && self.outbox_entry(seq)?.is_some() {
+                // It went out between the check and now: not changed.
+                return Err(CacheError::Busy(IN_FLIGHT.into()));
+            }
+        }
+        // Sent again by the user: a create without a record of what
+        // existed before is sent as new (the user has checked).
+        let n = conn
+            .execute(
+                "UPDATE ob.outbox SET state = 'pending', next_at = 0,
+                   attempts = CASE WHEN before_ids IS NULL THEN 0 ELSE attempts END
                  WHERE seq = ?1 AND sending = 0",
-                params![
-                    seq,
-                    serde_json::to_string(op).unwrap_or_default(),
-                    op.describe()
-                ],
+                [seq],
             )
             .map_err(|e| self.err(e))?;
+        if n == 0 && self.outbox_entry(seq)?.is_some() {
+            return Err(CacheError::Busy(IN_FLIGHT.into()));
         }
-        conn.execute(
-            "UPDATE ob.outbox SET state = 'pending', next_at = 0 WHERE seq = ?1",
-            [seq],
-        )
-        .map(drop)
-        .map_err(|e| self.err(e))
+        Ok(())
     }
 
     /// Drops an edit: the user chose to discard it. Discarding a create
@@ -1062,6 +1075,19 @@ pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResp
         if let Some(conflict) = conflict(&now, update, base) {
             return Err(ApiError::Conflict(conflict));
         }
+    }
+    if entry.attempts > 0
+        && entry.before_ids.is_none()
+        && matches!(
+            entry.op,
+            ApiOp::CreateTask { .. } | ApiOp::CreateNote { .. }
+        )
+    {
+        // Tried by a rolo that kept no record of what existed before: an
+        // identical older item cannot be told from this one's result.
+        return Err(ApiError::Conflict(
+            "this create was tried before rolo kept a record of what already existed, so whether it reached HighLevel cannot be told: check the contact, then send it (r) or discard it (d)".into(),
+        ));
     }
     if entry.attempts > 0
         && let Some(found) = already_created(client, entry).await?
