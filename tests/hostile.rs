@@ -29,6 +29,18 @@ fn people(n: u64) -> Vec<Value> {
 /// Pages of `all` as HighLevel serves them (page numbers or searchAfter),
 /// with whatever `total` the test wants to claim (`None`: left out).
 fn page_of(all: &[Value], s: &Seen, total: Option<u64>) -> axum::response::Response {
+    // GET /contacts/{id}: the contact, or 404 when it is gone.
+    if s.method == axum::http::Method::GET
+        && let Some(id) = s.path.strip_prefix("/contacts/")
+    {
+        return match all.iter().find(|c| c["id"] == id) {
+            Some(c) => json(200, json!({ "contact": c })),
+            None => json(
+                404,
+                json!({"statusCode": 404, "message": "Contact not found"}),
+            ),
+        };
+    }
     let limit = s.body["pageLimit"].as_u64().unwrap_or(100) as usize;
     let start = match s.body.get("searchAfter").and_then(Value::as_array) {
         Some(after) => {
@@ -80,7 +92,8 @@ async fn a_missing_or_low_total_never_deletes_cached_contacts() {
             1_200,
             "total {claimed:?}: every contact is kept"
         );
-        // 12 full pages and the short one that proves the end.
+        // 12 full pages and the short one that proves the end; nothing was
+        // even a candidate for deletion.
         assert_eq!(liar.count(), 13, "total {claimed:?}");
     }
 }
@@ -104,6 +117,45 @@ async fn a_high_total_is_a_reason_to_recheck_never_to_delete() {
         .await
         .unwrap();
     assert_eq!(summary.removed, 100);
+}
+
+#[tokio::test]
+async fn a_page_that_shifts_under_the_walk_never_costs_a_live_contact() {
+    let path = temp_db("shift");
+    fill(&path, 300).await;
+    // c00000 is deleted on the server after page 1 was read: every later
+    // page shifts by one, so c00100 is on neither page 1 nor page 2, and the
+    // counts still agree (299 seen, total 299).
+    let all = people(300);
+    let liar = Hostile::start(move |s| {
+        let rest: Vec<Value> = all[1..].to_vec();
+        if s.method == axum::http::Method::POST && s.body["page"] == 1 {
+            page_of(&all, s, Some(299))
+        } else {
+            page_of(&rest, s, Some(299))
+        }
+    })
+    .await;
+    let summary = sync(&liar.client(), &path, &opts(true), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.removed, 0, "{summary:?}");
+    let cache = Cache::open(&path).unwrap();
+    assert!(
+        cache.contact("c00100").unwrap().is_some(),
+        "the contact the shift skipped is asked for, found, and kept"
+    );
+    // The next sync sees the server as it is now: c00000 is asked for,
+    // is gone, and only it goes.
+    let rest = people(300)[1..].to_vec();
+    let now = Hostile::start(move |s| page_of(&rest, s, Some(299))).await;
+    let summary = sync(&now.client(), &path, &opts(true), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.removed, 1);
+    let cache = Cache::open(&path).unwrap();
+    assert!(cache.contact("c00000").unwrap().is_none());
+    assert_eq!(cache.contact_count().unwrap(), 299);
 }
 
 #[tokio::test]

@@ -31,6 +31,10 @@ const FULL: &str = "sync.full";
 /// Meta key: the number of the last full pass.
 const PASS: &str = "sync.pass";
 
+/// The most contacts one sync asks for by id before deleting them; the
+/// rest wait for the next sync.
+pub const MAX_DELETION_CHECKS: usize = 500;
+
 /// How far back a delta sync looks before the last sync's start.
 pub const DELTA_MARGIN: Duration = Duration::from_secs(5 * 60);
 
@@ -389,44 +393,53 @@ async fn full_pass(
             break;
         }
     }
-    // What this pass did not see is gone from the server.
+    // What this pass did not see may be gone from the server. Each such
+    // contact is asked for by id, and only a 404 proves it gone: a contact
+    // deleted on an earlier page shifts the later ones, so a walk by page
+    // number can skip a live contact while every count still agrees.
+    if ended_short_of_total {
+        tracing::warn!(
+            done = state.done,
+            total = state.total,
+            "the pages ended before the server's total: nothing deleted"
+        );
+    }
+    let candidates: Vec<String> = if ended_short_of_total {
+        Vec::new()
+    } else {
+        let mut stmt = cache
+            .conn()
+            .prepare(
+                // Contacts with edits still queued stay: they may be new.
+                "SELECT id FROM contacts WHERE pass <> ?1
+                 AND id NOT IN (SELECT key FROM ob.outbox)",
+            )
+            .map_err(err)?;
+        stmt.query_map([state.pass], |r| r.get(0))
+            .map_err(err)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(err)?
+    };
+    let (mut gone, mut alive) = (Vec::new(), Vec::new());
+    for id in candidates.iter().take(MAX_DELETION_CHECKS) {
+        requests += 1;
+        match client.get_contact(id).await {
+            Ok(c) => alive.push(c),
+            Err(ApiError::NotFound { .. }) => gone.push(id.clone()),
+            Err(e) => {
+                // Unsure: keep it, and the rest, for the next sync.
+                tracing::warn!("a deletion could not be checked: {e}");
+                break;
+            }
+        }
+    }
     let removed: Vec<String> = {
         let tx = cache
             .conn_mut()
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
-        let ids: Vec<String> = {
-            let mut stmt = tx
-                .prepare("SELECT id FROM contacts WHERE pass <> ?1")
-                .map_err(err)?;
-            if ended_short_of_total {
-                tracing::warn!(
-                    done = state.done,
-                    total = state.total,
-                    "the pages ended before the server's total: nothing deleted"
-                );
-            }
-            if ended_short_of_total {
-                Vec::new()
-            } else {
-                stmt.query_map([state.pass], |r| r.get(0))
-                    .map_err(err)?
-                    .collect::<rusqlite::Result<_>>()
-                    .map_err(err)?
-            }
-        };
-        for id in &ids {
-            // Keep contacts with edits still queued: they may be new.
-            let queued: bool = tx
-                .query_row(
-                    "SELECT count(*) > 0 FROM outbox WHERE key = ?1",
-                    [id],
-                    |r| r.get(0),
-                )
-                .map_err(err)?;
-            if queued {
-                continue;
-            }
+        put_contacts_tx(&tx, &alive, Some(state.pass), None).map_err(err)?;
+        for id in &gone {
             for table in ["contacts", "contact_raw"] {
                 tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])
                     .map_err(err)?;
@@ -450,8 +463,11 @@ async fn full_pass(
             .map_err(err)?;
         }
         tx.commit().map_err(err)?;
-        ids
+        gone
     };
+    if !alive.is_empty() {
+        on(SyncEvent::Contacts(alive));
+    }
     if !removed.is_empty() {
         on(SyncEvent::Removed(removed.clone()));
     }
