@@ -565,10 +565,28 @@ pub async fn tags(client: &Client, who: &str, add: bool, tags: &[String]) -> Out
 }
 
 /// `rolo note add CONTACT`: the body is `body` (from stdin or `$EDITOR`).
+/// A note that is neither added nor queued is kept in a file, and the
+/// error says where: text typed in an editor exists nowhere else.
 pub async fn note_add(client: &Client, who: &str, body: &str) -> Outcome {
     if body.trim().is_empty() {
         return Err(Failure::new(2, "the note is empty; nothing was added"));
     }
+    let result = add_note(client, who, body).await;
+    match result {
+        Err(mut f)
+            if !f.message.contains("kept in the outbox")
+                && !f.message.contains("queued as edit") =>
+        {
+            if let Some(p) = crate::cache::keep_unsent("note", body) {
+                f.message = format!("{}; your note is kept in {}", f.message, p.display());
+            }
+            Err(f)
+        }
+        other => other,
+    }
+}
+
+async fn add_note(client: &Client, who: &str, body: &str) -> Outcome {
     let c = resolve_contact(client, who).await?;
     let op = ApiOp::CreateNote {
         contact_id: c.id.clone(),

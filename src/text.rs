@@ -12,6 +12,11 @@ pub fn is_unsafe(c: char) -> bool {
             '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
             // line and paragraph separators break layouts
             | '\u{2028}' | '\u{2029}'
+            // invisible: zero-width space and no-break, word joiner, the
+            // deprecated format controls, tag characters (they spoof text;
+            // ZWJ and ZWNJ stay, emoji and scripts need them)
+            | '\u{200B}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{206A}'..='\u{206F}'
+            | '\u{E0000}'..='\u{E007F}'
         )
 }
 

@@ -424,3 +424,32 @@ fn sync_fills_the_cache_that_find_and_query_then_answer_from_offline() {
     assert!(has_tag(), "applied once HighLevel is back");
     assert!(text(&sh.run(&["outbox"])).0.contains("Nothing waiting"));
 }
+
+#[test]
+fn a_note_that_cannot_be_added_or_queued_is_kept_in_a_file() {
+    let sh = Shell::new();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let typed = "Typed with care.\nSecond line.";
+    let out = sh.run_at(
+        &format!("http://{addr}"),
+        &["note", "add", "some-contact-id"],
+        support::TOKEN,
+        Some(typed),
+    );
+    let (_, err) = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    let path = err
+        .split("your note is kept in ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no file named: {err}"))
+        .trim();
+    assert_eq!(std::fs::read_to_string(path).unwrap().trim_end(), typed);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}

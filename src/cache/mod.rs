@@ -166,16 +166,39 @@ const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// Where the cache for `location` lives: `$ROLO_DATA_DIR`, else the
 /// platform's data dir (`~/.local/share/rolo` on Linux).
 pub fn default_path(location: &str) -> Option<PathBuf> {
-    let dir = match std::env::var_os("ROLO_DATA_DIR") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => directories::ProjectDirs::from("", "", "rolo")?
-            .data_dir()
-            .to_path_buf(),
-    };
     Some(
-        dir.join("cache")
+        data_dir()?
+            .join("cache")
             .join(format!("{}.db", file_safe(location))),
     )
+}
+
+/// rolo's data dir: `$ROLO_DATA_DIR`, else the platform's
+/// (`~/.local/share/rolo` on Linux).
+pub fn data_dir() -> Option<PathBuf> {
+    match std::env::var_os("ROLO_DATA_DIR") {
+        Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
+        _ => Some(
+            directories::ProjectDirs::from("", "", "rolo")?
+                .data_dir()
+                .to_path_buf(),
+        ),
+    }
+}
+
+/// Keeps text the user wrote that could not be saved anywhere else (a
+/// note from `$EDITOR` that HighLevel refused or could not be reached
+/// for), readable by the user alone; returns where.
+pub fn keep_unsent(kind: &str, text: &str) -> Option<PathBuf> {
+    let dir = data_dir()?.join("unsent");
+    private_dir(&dir).ok()?;
+    let path = dir.join(format!(
+        "{kind}-{}.txt",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f")
+    ));
+    private_file(&path).ok()?;
+    std::fs::write(&path, text).ok()?;
+    Some(path)
 }
 
 /// Whether, and where, a session keeps its cache.
