@@ -94,6 +94,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_log_writer_keeps_lines_and_drops_escapes() {
+        use std::io::Write;
+        let mut w = SanitizedWriter(Vec::new());
+        w.write_all(b"server said \x1b]0;pwned\x07 no\nnext line\n")
+            .unwrap();
+        let out = String::from_utf8(w.0).unwrap();
+        assert_eq!(out, "server said \u{FFFD}]0;pwned\u{FFFD} no\nnext line\n");
+    }
+
+    #[test]
     fn the_clipboard_gets_only_printable_text() {
         let hostile = "ann@x.org\r\u{1b}[201~rm -rf ~\u{7}\u{0}\u{9b}\u{202e}";
         assert_eq!(printable(hostile), "ann@x.org[201~rm -rf ~");

@@ -491,3 +491,20 @@ async fn search_filters_on_custom_fields() {
     assert!(eq.iter().any(|c| c.id == one.id));
     assert!(eq.iter().all(|c| budget(c) == budget(one)));
 }
+
+#[tokio::test]
+async fn the_company_is_editable_as_highlevel_allows() {
+    let sb = support::sandbox(support::config(5)).await;
+    let client = support::client(&sb);
+    let id = sb.with_store(|s| s.contact_ids()[0].clone());
+    let update = rolo::api::model::ContactUpdate::new().set(
+        rolo::api::model::ContactField::CompanyName,
+        Some("Renamed Co"),
+    );
+    let c = client.update_contact(&id, &update).await.unwrap();
+    assert_eq!(c.company_name.as_deref(), Some("Renamed Co"));
+    assert_eq!(
+        sb.with_store(|s| s.contact(&id).unwrap()["companyName"].clone()),
+        serde_json::json!("Renamed Co")
+    );
+}

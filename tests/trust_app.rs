@@ -352,3 +352,36 @@ fn with_the_outbox_a_task_still_saving_can_be_completed_and_its_save_keeps_its_l
         elapsed_ms: 0,
     };
 }
+
+#[test]
+fn copying_puts_only_printable_text_on_the_clipboard() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    let mut page = h.take(|op| matches!(op, ApiOp::SearchContacts(_)));
+    let mut c = f.rich_contact().clone();
+    c.email = Some("eve@example.com\r\u{1b}[201~rm -rf ~\u{7}\u{9b}".into());
+    c.id = "id\u{1b}]52;c;x\u{7}".into();
+    page.op = ApiOp::LocationTags;
+    h.answer(
+        page.id,
+        Ok(ApiResponse::SearchPage(rolo::api::model::SearchPage {
+            contacts: vec![c.clone()],
+            total: 1,
+            ..Default::default()
+        })),
+    );
+    for (k, want) in [('e', "eve@example.com[201~rm -rf ~"), ('i', "id]52;c;x")] {
+        h.send(key('y'));
+        let commands = rolo::app::update(&mut h.state, key(k));
+        assert_eq!(commands, vec![rolo::app::Command::Copy(want.into())], "{k}");
+    }
+    // The web link names the id percent-encoded.
+    let commands = rolo::app::update(&mut h.state, key('o'));
+    match &commands[..] {
+        [rolo::app::Command::Open(url)] => {
+            assert!(url.contains("id%1B%5D52%3Bc%3Bx%07"), "{url}");
+            assert!(!url.chars().any(rolo::text::is_unsafe), "{url:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
