@@ -481,12 +481,23 @@ async fn apply(client: &Client, op: ApiOp) -> Result<ApiResponse, Failure> {
                 "not confirmed by HighLevel ({e}); kept in the outbox as edit {seq}: `rolo outbox push` sends it"
             ),
         )),
-        None => Err(Failure::new(
-            4,
-            format!(
-                "queued as edit {seq} behind an earlier edit of this contact that is not through yet: see `rolo outbox`"
-            ),
-        )),
+        None => {
+            // Not sent by this run: another rolo holds the sender's lock, or
+            // an earlier edit of this contact goes first.
+            let elsewhere = crate::cache::outbox::SenderLock::try_take(&path).is_none();
+            Err(Failure::new(
+                4,
+                if elsewhere {
+                    format!(
+                        "queued as edit {seq}: another rolo is sending this location's edits and will send it (see `rolo outbox`)"
+                    )
+                } else {
+                    format!(
+                        "queued as edit {seq} behind an earlier edit of this contact that is not through yet: see `rolo outbox`"
+                    )
+                },
+            ))
+        }
     }
 }
 

@@ -1167,6 +1167,8 @@ mod tests {
         assert_eq!(mode(path.parent().unwrap()), 0o700);
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(&outbox_path(&path)), 0o600);
+        let _lock = outbox::SenderLock::try_take(&path).unwrap();
+        assert_eq!(mode(&path.with_extension("sender.lock")), 0o600);
         for side in ["c.db-wal", "c.outbox.db-wal"] {
             let p = path.with_file_name(side);
             if p.exists() {

@@ -36,12 +36,11 @@ impl SenderLock {
     /// The lock of the outbox in `db`, if no other process holds it.
     pub fn try_take(db: &Path) -> Option<SenderLock> {
         let path = db.with_extension("sender.lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)
-            .ok()?;
+        let mut o = std::fs::OpenOptions::new();
+        o.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        let file = o.open(path).ok()?;
         file.try_lock().ok()?;
         Some(SenderLock(file))
     }
