@@ -88,6 +88,38 @@ type Seeded = (
     Option<String>,
 );
 
+/// A contact's state in the sandbox: note bodies, (title, completed) of
+/// its tasks, its tags and city.
+fn state_of(s: &rolo::sandbox::store::Store, id: &str) -> Seeded {
+    let notes = s
+        .notes_of(id)
+        .iter()
+        .map(|n| n["body"].as_str().unwrap_or("").to_string())
+        .collect();
+    let tasks = s
+        .tasks_of(id)
+        .iter()
+        .map(|t| {
+            (
+                t["title"].as_str().unwrap_or("").to_string(),
+                t["completed"] == true,
+            )
+        })
+        .collect();
+    let c = s.contact(id).unwrap();
+    let tags = c
+        .get("tags")
+        .and_then(|t| t.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let city = c.get("city").and_then(|v| v.as_str()).map(str::to_string);
+    (notes, tasks, tags, city)
+}
+
 /// What one contact should look like at the end.
 #[derive(Debug, Default, Clone, PartialEq)]
 struct Model {
@@ -117,39 +149,7 @@ fn run_case(edits: Vec<Edit>, faults: Vec<Fault>, restarts: usize) -> Result<(),
             v.truncate(2);
             v
         };
-        let seeded: Vec<Seeded> = sb.with_store(|s| {
-            ids.iter()
-                .map(|id| {
-                    let notes = s
-                        .notes_of(id)
-                        .iter()
-                        .map(|n| n["body"].as_str().unwrap_or("").to_string())
-                        .collect();
-                    let tasks = s
-                        .tasks_of(id)
-                        .iter()
-                        .map(|t| {
-                            (
-                                t["title"].as_str().unwrap_or("").to_string(),
-                                t["completed"] == true,
-                            )
-                        })
-                        .collect();
-                    let c = s.contact(id).unwrap();
-                    let tags = c
-                        .get("tags")
-                        .and_then(|t| t.as_array())
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|t| t.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    let city = c.get("city").and_then(|v| v.as_str()).map(str::to_string);
-                    (notes, tasks, tags, city)
-                })
-                .collect()
-        });
+        let seeded: Vec<Seeded> = sb.with_store(|s| ids.iter().map(|id| state_of(s, id)).collect());
         let mut model: Vec<Model> = seeded
             .iter()
             .map(|(_, _, tags, city)| Model {
@@ -323,54 +323,31 @@ fn run_case(edits: Vec<Edit>, faults: Vec<Fault>, restarts: usize) -> Result<(),
         sb.with_store(|s| {
             for (c, id) in ids.iter().enumerate() {
                 let (seed_notes, seed_tasks, _, _) = &seeded[c];
-                let mut want_notes: BTreeMap<String, usize> = BTreeMap::new();
-                for b in seed_notes
-                    .iter()
-                    .cloned()
-                    .chain(model[c].notes.iter().flatten().cloned())
-                {
-                    *want_notes.entry(b).or_default() += 1;
-                }
-                let mut got_notes: BTreeMap<String, usize> = BTreeMap::new();
-                for n in s.notes_of(id) {
-                    *got_notes
-                        .entry(n["body"].as_str().unwrap_or("").to_string())
-                        .or_default() += 1;
-                }
-                prop_assert_eq!(&got_notes, &want_notes, "notes of contact {}", c);
+                let (now_notes, mut got_tasks, tags, city) = state_of(s, id);
+                let count = |bodies: Vec<String>| {
+                    let mut m: BTreeMap<String, usize> = BTreeMap::new();
+                    for b in bodies {
+                        *m.entry(b).or_default() += 1;
+                    }
+                    m
+                };
+                let want_notes = count(
+                    seed_notes
+                        .iter()
+                        .cloned()
+                        .chain(model[c].notes.iter().flatten().cloned())
+                        .collect(),
+                );
+                prop_assert_eq!(&count(now_notes), &want_notes, "notes of contact {}", c);
                 let mut want_tasks: Vec<(String, bool)> = seed_tasks
                     .iter()
                     .cloned()
                     .chain(model[c].tasks.iter().cloned())
                     .collect();
-                let mut got_tasks: Vec<(String, bool)> = s
-                    .tasks_of(id)
-                    .iter()
-                    .map(|t| {
-                        (
-                            t["title"].as_str().unwrap_or("").to_string(),
-                            t["completed"] == true,
-                        )
-                    })
-                    .collect();
                 want_tasks.sort();
                 got_tasks.sort();
                 prop_assert_eq!(&got_tasks, &want_tasks, "tasks of contact {}", c);
-                let contact = s.contact(id).unwrap();
-                let tags: BTreeSet<String> = contact
-                    .get("tags")
-                    .and_then(|t| t.as_array())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|t| t.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
                 prop_assert_eq!(&tags, &model[c].tags, "tags of contact {}", c);
-                let city = contact
-                    .get("city")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string);
                 prop_assert_eq!(&city, &model[c].city, "city of contact {}", c);
             }
             Ok(())

@@ -530,10 +530,6 @@ impl Cache {
         &self.conn
     }
 
-    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
-    }
-
     fn setup(&self, schema: &str) -> rusqlite::Result<()> {
         self.conn.busy_timeout(Duration::from_secs(10))?;
         self.conn
@@ -622,6 +618,15 @@ impl Cache {
                 detail: verdict,
             })
         }
+    }
+
+    /// A write transaction, begun at once (IMMEDIATE): a second writer
+    /// waits for it instead of failing with "database is locked".
+    pub(crate) fn write(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        let path = self.path.clone();
+        self.conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| classify(&path, e))
     }
 
     /// Runs one statement on this connection, for its effect.
@@ -755,20 +760,14 @@ impl Cache {
         first_ord: Option<i64>,
     ) -> Result<()> {
         let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| classify(&path, e))?;
+        let tx = self.write()?;
         put_contacts_tx(&tx, contacts, pass, first_ord).map_err(|e| classify(&path, e))?;
         tx.commit().map_err(|e| classify(&path, e))
     }
 
     pub fn delete_contact(&mut self, id: &str) -> Result<()> {
         let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| classify(&path, e))?;
+        let tx = self.write()?;
         for table in ["contacts", "contact_raw"] {
             tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])
                 .map_err(|e| classify(&path, e))?;

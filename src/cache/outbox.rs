@@ -188,10 +188,7 @@ impl Cache {
         }
         let path = self.path.clone();
         let err = |e| super::classify(&path, e);
-        let tx = self
-            .conn_mut()
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = self.write()?;
         let mut text = serde_json::to_string(op).unwrap_or_default();
         for local in local_ids_in(&text.clone()) {
             let real: Option<String> = tx
@@ -341,10 +338,7 @@ impl Cache {
     pub fn confirm(&mut self, entry: &Entry, response: Option<&ApiResponse>) -> Result<()> {
         let path = self.path.clone();
         let err = |e| super::classify(&path, e);
-        let tx = self
-            .conn_mut()
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = self.write()?;
         tx.execute(
             "DELETE FROM ob.outbox WHERE seq = ?1 AND version = ?2",
             params![entry.seq, entry.version],

@@ -247,10 +247,7 @@ async fn delta(
         let step = walk.advance(opts.page_limit, page.contacts.len(), new, cursor);
         {
             let path = cache.path.clone();
-            let tx = cache
-                .conn_mut()
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(|e| super::classify(&path, e))?;
+            let tx = cache.write()?;
             put_contacts_tx(&tx, &page.contacts, None, None)
                 .map_err(|e| super::classify(&path, e))?;
             tx.commit().map_err(|e| super::classify(&path, e))?;
@@ -345,10 +342,7 @@ async fn full_pass(
         state.total = page.total;
         let cursor = page.contacts.last().and_then(|c| c.search_after.clone());
         let step = {
-            let tx = cache
-                .conn_mut()
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(err)?;
+            let tx = cache.write()?;
             let ids: Vec<&str> = page.contacts.iter().map(|c| c.id.as_str()).collect();
             let new = unseen(&tx, state.pass, &ids).map_err(err)?;
             let step = state
@@ -434,10 +428,7 @@ async fn full_pass(
         }
     }
     let removed: Vec<String> = {
-        let tx = cache
-            .conn_mut()
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = cache.write()?;
         put_contacts_tx(&tx, &alive, Some(state.pass), None).map_err(err)?;
         for id in &gone {
             for table in ["contacts", "contact_raw"] {
