@@ -30,6 +30,8 @@ pub type Switcher = Box<dyn Fn(&str) -> Result<(Client, Settings), String> + Sen
 /// One profile's session: its actor, its cache and its app state.
 pub struct Session {
     api: ApiHandle,
+    /// Shared with the actor, the outbox and the sync: one rate limiter.
+    client: Client,
     api_rx: tokio::sync::mpsc::UnboundedReceiver<crate::api::ApiEvent>,
     pub state: State,
     local: Option<LocalSession>,
@@ -260,7 +262,7 @@ impl Session {
         let opened = caching
             .path_for(&location)
             .map(|path| LocalSession::open(&client, &path, rows));
-        let (api, api_rx) = ApiHandle::spawn(client, ActorConfig::default());
+        let (api, api_rx) = ApiHandle::spawn(client.clone(), ActorConfig::default());
         let (mut state, mut commands, local) = match opened {
             Some(Ok((local, first, count, recovered))) => {
                 let synced = local.cache.synced_at().ok().flatten();
@@ -290,6 +292,7 @@ impl Session {
         (
             Session {
                 api,
+                client,
                 api_rx,
                 state,
                 local,
@@ -487,6 +490,13 @@ async fn event_loop(
                     now: Utc::now(),
                     elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
                 });
+                // The status bar counts down in whole seconds.
+                let waiting = session.client.waiting();
+                let shown = |w: Option<crate::api::limiter::Waiting>| w.map(|w| (w.reason, w.left.as_secs(), w.requests));
+                if shown(waiting) != shown(state.waiting) {
+                    pending_commands.extend(update(state, Event::Waiting(waiting)));
+                    dirty = true;
+                }
                 dirty |= !pending_commands.is_empty() || before != (state.spinner, state.pending);
             },
             _ = tokio::time::sleep_until(next_frame), if dirty => {},
@@ -561,6 +571,7 @@ fn dispatch(
                     Err(e) => Event::Info(format!("The outbox: {e}")),
                 }
             }),
+            Command::CancelWaits => Some(Event::WaitsCancelled(session.client.cancel_waits())),
             Command::Quit => return Ok(Flow::Quit),
             Command::SwitchProfile(name) => return Ok(Flow::Switch(name)),
             Command::Copy(text) => {

@@ -91,6 +91,45 @@ async fn a_429_storm_is_ridden_out_within_the_limit() {
     assert!(max_in_window(&log, Duration::from_secs(10)) < 100);
 }
 
+/// A long `Retry-After` shows as a wait the user can give up: the request
+/// ends at once with a cancel, not after the server's 30 s.
+#[tokio::test]
+async fn a_rate_limit_wait_is_shown_and_can_be_cancelled() {
+    let mut config = support::config(5);
+    config.faults = Faults {
+        storm_requests: 1,
+        storm_retry_after: Some(30),
+        ..Faults::default()
+    };
+    let sb = sandbox(config).await;
+    let c = client(&sb);
+    let cid = sb.with_store(|s| s.contact_ids()[0].clone());
+    let started = std::time::Instant::now();
+    let read = tokio::spawn({
+        let c = c.clone();
+        async move { c.get_contact(&cid).await }
+    });
+    support::eventually("the wait is shown", || {
+        let w = c.waiting();
+        async move { w.is_some_and(|w| w.left > Duration::from_secs(20)) }
+    })
+    .await;
+    assert_eq!(
+        c.waiting().map(|w| w.reason),
+        Some(rolo::api::limiter::WaitReason::RateLimit)
+    );
+    assert_eq!(c.cancel_waits(), 1);
+    let e = read.await.unwrap().unwrap_err();
+    assert!(
+        matches!(e, ApiError::Cancelled { .. }),
+        "expected a cancel, got {e:?}"
+    );
+    assert!(e.to_string().contains("stopped waiting"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(c.waiting(), None);
+    assert_eq!(sb.requests().len(), 1, "nothing was sent after the 429");
+}
+
 #[tokio::test]
 async fn retry_after_is_honoured() {
     let mut config = support::config(5);

@@ -385,3 +385,55 @@ fn copying_puts_only_printable_text_on_the_clipboard() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Item 8: a wait for HighLevel's rate limit shows in the status bar, and
+/// the key that stops it asks the runtime to give the waiting requests up.
+#[test]
+fn a_rate_limit_wait_shows_in_the_status_bar_and_ctrl_g_stops_it() {
+    use rolo::api::limiter::{WaitReason, Waiting};
+    use rolo::app::Command;
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let status = |h: &mut Harness, width| {
+        let t = h.render(width, 24);
+        support::app::screen(&t).lines().last().unwrap().to_string()
+    };
+    assert!(!status(&mut h, 200).contains("rate-limited"));
+    // Nothing waits: the key says so and asks for nothing.
+    h.send(ctrl('g'));
+    assert!(!h.effects.iter().any(|c| matches!(c, Command::CancelWaits)));
+    assert_eq!(
+        h.state.notice.as_deref(),
+        Some("Nothing is waiting for HighLevel.")
+    );
+    h.send(Event::Waiting(Some(Waiting {
+        reason: WaitReason::RateLimit,
+        left: std::time::Duration::from_millis(29_200),
+        requests: 2,
+    })));
+    let line = status(&mut h, 200);
+    assert!(
+        line.contains("rate-limited: next request in 30 s (ctrl-g to stop)"),
+        "{line}"
+    );
+    // From the list and from the detail pane alike.
+    for focus in [KeyCode::Esc, KeyCode::Enter] {
+        h.send(code(focus));
+        h.effects.clear();
+        h.send(ctrl('g'));
+        assert!(
+            h.effects.iter().any(|c| matches!(c, Command::CancelWaits)),
+            "ctrl-g asks to stop waiting (after {focus:?})"
+        );
+    }
+    h.send(Event::WaitsCancelled(2));
+    assert!(
+        h.state
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("2 request(s) given up")),
+        "{:?}",
+        h.state.notice
+    );
+    assert!(!status(&mut h, 200).contains("rate-limited"));
+}

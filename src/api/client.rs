@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, RateScope};
-use super::limiter::{Limiter, RateBudget, RateConfig};
+use super::limiter::{Limiter, RateBudget, RateConfig, WaitReason, Waiting};
 use super::model::*;
 use super::token::Token;
 
@@ -402,6 +402,16 @@ impl Client {
         self.inner.limiter.budget()
     }
 
+    /// The longest wait for a rate limit or a retry now in progress.
+    pub fn waiting(&self) -> Option<Waiting> {
+        self.inner.limiter.waiting()
+    }
+
+    /// Gives up every wait in progress (see [`Limiter::cancel_waits`]).
+    pub fn cancel_waits(&self) -> usize {
+        self.inner.limiter.cancel_waits()
+    }
+
     /// `base` + one path segment per element, each percent-encoded, so an id
     /// from anywhere cannot change the path.
     fn url(&self, segments: &[&str]) -> Url {
@@ -489,7 +499,7 @@ impl Client {
                         let wait = inner.retry.backoff(attempt);
                         tracing::warn!(endpoint = ep.name, attempt, ?wait, error = %err, "retrying");
                         self.retrying(&format!("cannot reach {}", inner.host), wait, attempt);
-                        tokio::time::sleep(wait).await;
+                        inner.limiter.sleep(wait, WaitReason::Retry).await?;
                         attempt += 1;
                         continue;
                     }
@@ -518,7 +528,10 @@ impl Client {
                 Err(Some(e)) => {
                     let err = self.transport_error(&e);
                     if can_retry && ep.replay == Replay::Idempotent && !e.is_timeout() {
-                        tokio::time::sleep(inner.retry.backoff(attempt)).await;
+                        inner
+                            .limiter
+                            .sleep(inner.retry.backoff(attempt), WaitReason::Retry)
+                            .await?;
                         attempt += 1;
                         continue;
                     }
@@ -569,7 +582,7 @@ impl Client {
                     wait,
                     attempt,
                 );
-                tokio::time::sleep(wait).await;
+                inner.limiter.sleep(wait, WaitReason::Retry).await?;
                 attempt += 1;
                 continue;
             }

@@ -18,6 +18,8 @@ pub enum CancelReason {
     Superseded,
     /// The actor shut down before it ran or finished.
     Shutdown,
+    /// The user stopped waiting for a rate limit or a retry.
+    ByUser,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -99,6 +101,7 @@ pub enum ApiError {
     #[error("{}", match reason {
         CancelReason::Superseded => "cancelled: a newer request replaced it",
         CancelReason::Shutdown => "cancelled: rolo was shutting down before the request finished",
+        CancelReason::ByUser => "cancelled: you stopped waiting for HighLevel",
     })]
     Cancelled { reason: CancelReason },
 

@@ -7,14 +7,14 @@
 //!   programs made with the same app on the same location. When the server
 //!   reports less room than our own log suggests, the server wins.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 use tokio::time::Instant;
 
-use super::error::{ApiError, RateScope};
+use super::error::{ApiError, CancelReason, RateScope};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateConfig {
@@ -55,6 +55,25 @@ pub struct RateBudget {
     pub daily_limit: Option<u32>,
 }
 
+/// Why requests are held back, for the status bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WaitReason {
+    /// A retry after a failure (5xx, a dropped connection).
+    Retry,
+    /// HighLevel's rate limit: a 429, `Retry-After`, or a spent window.
+    RateLimit,
+}
+
+/// The longest wait in progress: what the user may cancel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting {
+    pub reason: WaitReason,
+    /// Time left until the longest wait ends.
+    pub left: Duration,
+    /// Requests held back now.
+    pub requests: usize,
+}
+
 /// A send slot. Hand it back with [`Limiter::observe`] when the answer
 /// arrives, or [`Limiter::release`] when none will.
 #[derive(Debug)]
@@ -83,6 +102,9 @@ struct State {
     /// The burst window: the server's `X-RateLimit-Interval-Milliseconds`
     /// once seen, the configured one before.
     interval: Duration,
+    /// Waits in progress, by ticket: why, and until when.
+    waits: BTreeMap<u64, (WaitReason, Instant)>,
+    next_wait: u64,
 }
 
 impl State {
@@ -111,6 +133,20 @@ impl State {
 pub struct Limiter {
     config: RateConfig,
     state: Mutex<State>,
+    /// Bumped when the user cancels: every wait begun before gives up.
+    cancel: tokio::sync::watch::Sender<u64>,
+}
+
+/// Removes a wait from the table however it ends.
+struct WaitTicket<'a> {
+    limiter: &'a Limiter,
+    id: u64,
+}
+
+impl Drop for WaitTicket<'_> {
+    fn drop(&mut self) {
+        self.limiter.lock().waits.remove(&self.id);
+    }
 }
 
 /// The longest burst window believed from a server's
@@ -138,9 +174,60 @@ impl Limiter {
                 daily_blocked_until: None,
                 budget: RateBudget::default(),
                 interval: config.interval,
+                waits: BTreeMap::new(),
+                next_wait: 0,
             }),
             config,
+            cancel: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// Sleeps for `wait`, shown to the user as a wait for `reason` (when it
+    /// is long enough to notice) and given up when the user cancels it.
+    pub async fn sleep(&self, wait: Duration, reason: WaitReason) -> Result<(), ApiError> {
+        let mut cancelled = self.cancel.subscribe();
+        cancelled.mark_unchanged();
+        let ticket = {
+            let mut s = self.lock();
+            let id = s.next_wait;
+            s.next_wait += 1;
+            s.waits.insert(id, (reason, Instant::now() + wait));
+            WaitTicket { limiter: self, id }
+        };
+        let outcome = tokio::select! {
+            _ = tokio::time::sleep(wait) => Ok(()),
+            _ = cancelled.changed() => Err(ApiError::Cancelled { reason: CancelReason::ByUser }),
+        };
+        drop(ticket);
+        outcome
+    }
+
+    /// The longest wait in progress that a person would notice (a second
+    /// or more), or `None`.
+    pub fn waiting(&self) -> Option<Waiting> {
+        let s = self.lock();
+        let now = Instant::now();
+        let requests = s.waits.values().filter(|(_, until)| *until > now).count();
+        let (reason, until) = s
+            .waits
+            .values()
+            .filter(|(_, until)| *until > now)
+            .max_by_key(|(reason, until)| (*until, *reason))?;
+        let left = *until - now;
+        (left >= Duration::from_secs(1)).then_some(Waiting {
+            reason: *reason,
+            left,
+            requests,
+        })
+    }
+
+    /// Gives up every wait in progress: those requests fail with
+    /// `Cancelled { ByUser }`. Returns how many were waiting. The limit
+    /// itself still holds for requests made afterwards.
+    pub fn cancel_waits(&self) -> usize {
+        let n = self.lock().waits.len();
+        self.cancel.send_modify(|g| *g = g.wrapping_add(1));
+        n
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -197,7 +284,7 @@ impl Limiter {
                 wake.saturating_duration_since(now)
                     .max(Duration::from_millis(1))
             };
-            tokio::time::sleep(wait).await;
+            self.sleep(wait, WaitReason::RateLimit).await?;
         }
     }
 
@@ -384,6 +471,54 @@ mod tests {
             }) => assert!(d > Duration::from_secs(3500)),
             other => panic!("expected a daily rate limit, got {other:?}"),
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_is_shown_and_the_user_can_give_it_up() {
+        let l = std::sync::Arc::new(Limiter::new(RateConfig::default()));
+        assert_eq!(l.waiting(), None);
+        l.retry_after(Duration::from_secs(30));
+        let waiter = tokio::spawn({
+            let l = l.clone();
+            async move { l.acquire().await.map(|p| l.release(p)) }
+        });
+        tokio::time::advance(Duration::from_secs(5)).await;
+        let w = l.waiting().expect("a request waits for the rate limit");
+        assert_eq!(w.reason, WaitReason::RateLimit);
+        assert_eq!(w.requests, 1);
+        assert!(
+            w.left > Duration::from_secs(24) && w.left <= Duration::from_secs(25),
+            "{w:?}"
+        );
+        assert_eq!(l.cancel_waits(), 1);
+        let given_up = tokio::time::timeout(Duration::from_millis(10), waiter)
+            .await
+            .expect("cancelled at once, not after the wait")
+            .unwrap();
+        assert_eq!(
+            given_up,
+            Err(ApiError::Cancelled {
+                reason: CancelReason::ByUser
+            })
+        );
+        assert_eq!(l.waiting(), None, "nothing is shown once it is given up");
+        // The cancel gives up the waiting requests; the limit still holds.
+        let start = Instant::now();
+        let _p = l.acquire().await.unwrap();
+        assert_eq!(Instant::now() - start, Duration::from_secs(25));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn short_waits_are_not_shown() {
+        let l = std::sync::Arc::new(Limiter::new(RateConfig::default()));
+        l.pause(Duration::from_millis(900));
+        let waiter = tokio::spawn({
+            let l = l.clone();
+            async move { l.acquire().await.map(|p| l.release(p)) }
+        });
+        tokio::task::yield_now().await;
+        assert_eq!(l.waiting(), None);
+        waiter.await.unwrap().unwrap();
     }
 
     #[tokio::test(start_paused = true)]

@@ -36,6 +36,7 @@ pub enum Action {
     Undo,
     ToggleMore,
     DismissError,
+    CancelWait,
 }
 
 /// Where a binding applies, as the help overlay groups them.
@@ -122,6 +123,12 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::DismissError,
         context: Context::Global,
         help: "dismiss the error",
+    },
+    Default {
+        keys: &["ctrl-g"],
+        action: Action::CancelWait,
+        context: Context::Global,
+        help: "stop rate-limit wait",
     },
     Default {
         keys: &["j", "down"],

@@ -14,7 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::api::actor::{ApiEvent, ApiOp, ApiRequest, ApiResponse, Priority, RequestId};
 use crate::api::error::{ApiError, CancelReason};
-use crate::api::limiter::RateBudget;
+use crate::api::limiter::{RateBudget, Waiting};
 use crate::api::model::*;
 use crate::search::{self, Entry, Hit, Index};
 use forms::{
@@ -60,6 +60,10 @@ impl<T> Remote<T> {
 pub enum Event {
     Key(KeyEvent),
     Api(ApiEvent),
+    /// Requests are held back by a rate limit or a retry (or no longer are).
+    Waiting(Option<Waiting>),
+    /// The user's cancel gave up this many waiting requests.
+    WaitsCancelled(usize),
     /// Time passes: `now` for due dates, `elapsed_ms` (monotonic) for debouncing.
     Tick {
         now: DateTime<Utc>,
@@ -161,6 +165,8 @@ pub enum Command {
         full: bool,
     },
     Outbox(OutboxAction),
+    /// Give up every request waiting for a rate limit or a retry.
+    CancelWaits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -420,6 +426,8 @@ pub struct State {
     pub undo: Vec<Undo>,
 
     pub budget: RateBudget,
+    /// The longest wait for HighLevel in progress, as the tick last saw it.
+    pub waiting: Option<Waiting>,
     /// The local cache: freshness, sync, outbox.
     pub local: Local,
     pub pending: usize,
@@ -478,6 +486,7 @@ impl State {
             quit_asked: false,
             undo: Vec::new(),
             budget: RateBudget::default(),
+            waiting: None,
             local: Local::default(),
             pending: 0,
             error: None,
@@ -1049,6 +1058,16 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
         }
         Event::Api(e) => on_api(s, e, &mut out),
         Event::Info(m) => s.notice = Some(m),
+        Event::Waiting(w) => s.waiting = w,
+        Event::WaitsCancelled(n) => {
+            s.waiting = None;
+            s.notice = Some(match n {
+                0 => "Nothing was waiting for HighLevel any more.".into(),
+                n => format!(
+                    "Stopped waiting: {n} request(s) given up. Queued edits stay in the outbox and are sent later."
+                ),
+            });
+        }
         Event::Edited(text) => {
             if let Some(Overlay::Note(ed)) = &mut s.overlay {
                 let lines: Vec<String> = text
@@ -1699,6 +1718,13 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             s.focus = Focus::Search;
         }
         Action::DismissError => s.error = None,
+        Action::CancelWait => {
+            if s.waiting.is_some() {
+                out.push(Command::CancelWaits);
+            } else {
+                s.notice = Some("Nothing is waiting for HighLevel.".into());
+            }
+        }
         Action::Today => {
             if s.view == View::Today {
                 s.view = View::Contacts;

@@ -15,6 +15,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::api::limiter::WaitReason;
 use crate::app::keymap::Action;
 use crate::app::{Focus, State, View};
 use crate::theme::Theme;
@@ -89,6 +90,20 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             theme.accent
         };
         spans.push(Span::styled(format!(" {outbox} "), style));
+    }
+    if let Some(w) = &s.waiting {
+        let what = match w.reason {
+            WaitReason::RateLimit => "rate-limited: next request in",
+            WaitReason::Retry => "retrying in",
+        };
+        spans.push(Span::styled(
+            format!(
+                " {what} {} s ({} to stop) ",
+                w.left.as_secs() + u64::from(w.left.subsec_nanos() > 0),
+                s.keymap.key_for(Action::CancelWait)
+            ),
+            theme.error,
+        ));
     }
     if let (Some(r), Some(m)) = (s.budget.remaining, s.budget.max) {
         spans.push(Span::styled(format!(" {r}/{m} "), theme.dim));
