@@ -133,3 +133,56 @@ async fn framework_errors_have_the_api_error_shape_and_bad_cursors_are_refused()
         );
     }
 }
+
+/// The answers hyper gives before the router sees a request (a URI too
+/// long, too many or too large headers, a head that does not parse) have
+/// the API's error shape too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_and_unparsable_request_heads_get_json_errors() {
+    let sb = support::sandbox(support::config(5)).await;
+    let addr = sb.addr();
+    let auth = format!(
+        "Authorization: Bearer {}\r\nVersion: 2021-07-28\r\n",
+        support::TOKEN
+    );
+    let many: String = (0..150).map(|i| format!("X-Filler-{i}: y\r\n")).collect();
+    let cases = [
+        (
+            414,
+            format!(
+                "GET /contacts/{} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n",
+                "a".repeat(70_000)
+            ),
+        ),
+        (
+            431,
+            format!("GET /contacts/x HTTP/1.1\r\nHost: x\r\n{auth}{many}Connection: close\r\n\r\n"),
+        ),
+        (
+            431,
+            format!(
+                "GET /contacts/x HTTP/1.1\r\nHost: x\r\n{auth}X-Big: {}\r\nConnection: close\r\n\r\n",
+                "b".repeat(600_000)
+            ),
+        ),
+        (400, "NOT HTTP AT ALL\r\n\r\n".to_string()),
+    ];
+    for (status, request) in cases {
+        let resp = tokio::task::spawn_blocking(move || raw(addr, &request))
+            .await
+            .unwrap();
+        assert!(
+            resp.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{}",
+            &resp[..resp.len().min(300)]
+        );
+        let v = body_of(&resp);
+        assert_eq!(v["statusCode"], status, "{v}");
+        assert!(v["error"].is_string() && v["message"].is_string(), "{v}");
+    }
+    // The sandbox still serves everyone else.
+    support::client(&sb)
+        .get_contact(&sb.with_store(|s| s.contact_ids()[0].clone()))
+        .await
+        .unwrap();
+}

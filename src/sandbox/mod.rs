@@ -4,6 +4,7 @@
 //! `rolo --demo` runs one in process; every integration test talks to one
 //! over loopback; `rolo sandbox` serves one for other programs.
 
+mod conn;
 pub mod faults;
 mod http;
 pub mod seed;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use axum::http::{HeaderMap, HeaderValue, Method};
 use tokio::time::Instant;
 
+pub use conn::MAX_CONNECTIONS;
 pub use faults::{Fault, Faults};
 pub use http::ACCEPTED_VERSIONS;
 pub use store::Store;
@@ -265,42 +267,6 @@ pub struct Sandbox {
     server: tokio::task::JoinHandle<()>,
 }
 
-/// Serves each connection with HTTP/1.1 keep-alive, but drops one that
-/// sends no complete request head within `idle` (a half-sent request, or a
-/// kept-alive connection left unused), and never holds more than
-/// [`MAX_CONNECTIONS`]: a client that opens hundreds and sends nothing
-/// cannot lock the others out or grow the sandbox's memory.
-async fn serve(listener: tokio::net::TcpListener, app: axum::Router, idle: Duration) {
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-    loop {
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
-        };
-        let (stream, _) = match listener.accept().await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "sandbox accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
-        tokio::spawn(async move {
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(idle)
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service);
-            let _ = conn.await;
-            drop(permit);
-        });
-    }
-}
-
-/// The most connections the sandbox serves at once.
-pub const MAX_CONNECTIONS: usize = 512;
-
 impl Sandbox {
     /// Seeds the data and starts serving on `addr` (port 0 picks a free one).
     /// Returns once the socket accepts connections.
@@ -328,7 +294,7 @@ impl Sandbox {
         let addr = listener.local_addr()?;
         let app = http::router(shared.clone());
         let idle = shared.config.idle_timeout;
-        let server = tokio::spawn(serve(listener, app, idle));
+        let server = tokio::spawn(conn::serve(listener, app, idle));
         Ok(Sandbox {
             addr,
             shared,
