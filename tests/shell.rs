@@ -16,8 +16,12 @@ struct Shell {
 
 impl Shell {
     fn new() -> Shell {
+        Shell::with_contacts(120)
+    }
+
+    fn with_contacts(n: usize) -> Shell {
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        let sandbox = runtime.block_on(support::sandbox(support::config(120)));
+        let sandbox = runtime.block_on(support::sandbox(support::config(n)));
         let home = std::env::temp_dir().join(format!(
             "rolo-shell-{}-{}",
             std::process::id(),
@@ -452,4 +456,112 @@ fn a_note_that_cannot_be_added_or_queued_is_kept_in_a_file() {
         let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
+}
+
+/// Item 25: damage the start-up check cannot see (a few pages deep in the
+/// file) is found by the sync, which moves the file aside, keeps the
+/// unsent edits, and syncs again, instead of failing on every run.
+#[test]
+fn a_sync_repairs_damage_the_start_up_check_missed() {
+    let sh = Shell::with_contacts(2_000);
+    let o = sh.run(&["sync"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let (id, _) = unique(&sh);
+    let o = sh.run_at(
+        "http://127.0.0.1:9",
+        &["tag", "add", &id, "kept-through-damage"],
+        support::TOKEN,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
+
+    let db = find_file(&sh.home, |p| {
+        p.extension().is_some_and(|e| e == "db") && !p.to_string_lossy().contains("outbox")
+    });
+    // Overwrite scattered pages, never page 1 nor a table's root.
+    let (pages, page_size, roots): (i64, i64, Vec<i64>) = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .unwrap();
+        let pages = conn
+            .pragma_query_value(None, "page_count", |r| r.get(0))
+            .unwrap();
+        let size = conn
+            .pragma_query_value(None, "page_size", |r| r.get(0))
+            .unwrap();
+        let mut st = conn.prepare("SELECT rootpage FROM sqlite_master").unwrap();
+        let roots = st
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        (pages, size, roots)
+    };
+    assert!(
+        pages > 50,
+        "a cache of {pages} pages is too small to damage in the middle"
+    );
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+        for at in [0.35, 0.5, 0.65, 0.8] {
+            let page = ((pages as f64 * at) as i64).max(2);
+            if roots.contains(&page) || roots.contains(&(page + 1)) {
+                continue;
+            }
+            f.seek(SeekFrom::Start(((page - 1) * page_size) as u64))
+                .unwrap();
+            f.write_all(&vec![0x5A; page_size as usize]).unwrap();
+        }
+        f.sync_all().unwrap();
+    }
+    // The precondition: the start-up check passes on this file.
+    rolo::cache::Cache::open(&db)
+        .and_then(|c| c.probe())
+        .expect("the start-up check does not see damage this deep");
+
+    let o = sh.run(&["sync", "--full"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "exit {:?}\n{out}{err}", o.status.code());
+    assert!(err.contains("moved to"), "the repair is said: {err}");
+    assert!(out.contains("Synced 2,000 contacts"), "{out}");
+    let tagged = sh.sandbox.with_store(|s| {
+        s.contact(&id).unwrap()["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("kept-through-damage"))
+    });
+    assert!(tagged, "the edit queued before the damage was sent");
+    // The rebuilt cache is whole, and answers offline.
+    rolo::cache::Cache::open(&db)
+        .unwrap()
+        .check_integrity()
+        .unwrap();
+    let o = sh.run(&["sync"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+}
+
+/// The first file under `dir` that `pick` accepts.
+fn find_file(
+    dir: &std::path::Path,
+    pick: impl Fn(&std::path::Path) -> bool + Copy,
+) -> std::path::PathBuf {
+    fn walk(
+        dir: &std::path::Path,
+        pick: &dyn Fn(&std::path::Path) -> bool,
+    ) -> Option<std::path::PathBuf> {
+        let entries = std::fs::read_dir(dir).ok()?;
+        for p in entries.flatten().map(|e| e.path()) {
+            let found = if p.is_dir() {
+                walk(&p, pick)
+            } else {
+                pick(&p).then(|| p.clone())
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+    walk(dir, &pick).unwrap_or_else(|| panic!("no such file under {}", dir.display()))
 }
