@@ -4,20 +4,21 @@
 //! per 10 s in force.
 //!
 //! `rolo` runs in a pseudo-terminal while its outbox drains. A key (j, k)
-//! goes in every 100 ms; the time until the terminal receives the next
-//! frame is the UI's response time. The longest of those is the longest
-//! the frame loop was kept from drawing. At the end, every edit is checked
+//! goes in every 100 ms; the time until the terminal shows the list's
+//! cursor moved (read through a terminal emulator: a status-bar redraw
+//! does not count) is the UI's response time. The longest of those is the
+//! longest the frame loop was kept from answering a key. At the end, every edit is checked
 //! on the sandbox: each task and note exactly once, each tag present.
 //!
 //! Run: `cargo bench --bench outbox` (about three minutes; `-- --edits N`
 //! for another count).
 
-use std::io::{Read, Write};
+mod common;
+
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use portable_pty::CommandBuilder;
 use rolo::api::actor::ApiOp;
 use rolo::api::model::*;
 use rolo::cache::{Cache, Caching};
@@ -89,14 +90,6 @@ fn main() {
         }
     }
 
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 30,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("pty");
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_rolo"));
     cmd.env("TERM", "xterm-256color");
     cmd.env("ROLO_TOKEN", TOKEN);
@@ -105,22 +98,13 @@ fn main() {
     cmd.env("ROLO_CONFIG", home.join("none.toml"));
     cmd.env("ROLO_DATA_DIR", home.join("data"));
     cmd.env("XDG_STATE_HOME", home.join("state"));
-    let mut reader = pty.master.try_clone_reader().expect("reader");
-    let mut writer = pty.master.take_writer().expect("writer");
-    let mut child = pty.slave.spawn_command(cmd).expect("rolo starts");
-    let frames: Arc<Mutex<Vec<Instant>>> = Arc::default();
-    {
-        let frames = frames.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 65536];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                frames.lock().unwrap().push(Instant::now());
-            }
-        });
-    }
+    let mut term = common::Pty::spawn(cmd, 30, 120);
+    assert!(
+        term.wait_screen(Duration::from_secs(30), |s| common::list_position(s)
+            .is_some_and(|(_, n)| n > 1)),
+        "the list shows: {}",
+        term.contents()
+    );
     let started = Instant::now();
     // Storms: every request refused with 429 for 5 s, every 30 s, as when
     // another app spends the location's budget.
@@ -145,25 +129,24 @@ fn main() {
             sb.set_faults(f);
             storm_ends = None;
         }
-        let before = frames.lock().unwrap().len();
+        // j then k, from the first row: the cursor goes to row 2 and back.
+        let (key, want) = if presses.is_multiple_of(2) {
+            (b"j", 2)
+        } else {
+            (b"k", 1)
+        };
+        let before = term.chunks.lock().unwrap().len();
         let sent = Instant::now();
-        writer
-            .write_all(if presses.is_multiple_of(2) {
-                b"j"
-            } else {
-                b"k"
-            })
-            .expect("key");
-        writer.flush().ok();
+        term.send(key);
         presses += 1;
-        // The frame that answers the key.
+        // The frame that shows the cursor moved; status-bar redraws (the
+        // outbox count, the spinner) do not count.
         let answered = loop {
-            if let Some(t) = frames
-                .lock()
-                .unwrap()
-                .get(before..)
-                .and_then(|f| f.iter().copied().find(|t| *t >= sent))
-            {
+            if let Some(t) = term.chunks.lock().unwrap().get(before..).and_then(|c| {
+                c.iter()
+                    .find(|(t, pos)| *t >= sent && pos.is_some_and(|(p, _)| p == want))
+                    .map(|(t, _)| *t)
+            }) {
                 break Some(t);
             }
             if sent.elapsed() > Duration::from_secs(10) {
@@ -187,9 +170,8 @@ fn main() {
         }
     }
     let drained = started.elapsed();
-    writer.write_all(b"q").ok();
-    writer.flush().ok();
-    let _ = child.wait();
+    term.send(b"q");
+    let _ = term.child.wait();
 
     // Every edit landed, once.
     let mut missing = 0;

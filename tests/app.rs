@@ -998,3 +998,55 @@ mod cached {
         ]
     }
 }
+
+/// The visible rows' highlights are computed once when the query or the
+/// window changes (so a frame only looks them up), and they are exactly
+/// what a fresh match gives, after typing and after scrolling.
+#[test]
+fn highlights_of_the_visible_rows_are_computed_once_and_stay_right() {
+    let f = fixture(300);
+    let mut h = Harness::new();
+    h.serve(&f);
+    h.send(Event::Resize {
+        width: 120,
+        height: 30,
+    });
+    h.send(key('/'));
+    h.keys("an");
+    let check = |h: &Harness, when: &str| {
+        let q = rolo::search::Query::parse(&h.state.query);
+        let rows = h.state.list_rows();
+        let visible: Vec<usize> = h
+            .state
+            .hits
+            .iter()
+            .skip(h.state.list_offset)
+            .take(rows)
+            .map(|hit| hit.index)
+            .collect();
+        assert!(visible.len() > 5, "{when}: few rows to check");
+        let mut lit = 0;
+        for i in visible {
+            let shown = h.state.highlights(i);
+            assert!(
+                matches!(shown, std::borrow::Cow::Borrowed(_)),
+                "{when}: row {i} was computed in the frame, not in update"
+            );
+            let fresh = rolo::search::Searcher::default()
+                .highlight(&q, &rolo::search::Entry::new(&h.state.contacts[i]));
+            assert_eq!(&*shown, &fresh[..], "{when}: row {i}");
+            lit += usize::from(!fresh.is_empty());
+        }
+        assert!(lit > 0, "{when}: nothing highlighted");
+    };
+    check(&h, "after typing");
+    h.send(code(KeyCode::Enter));
+    for _ in 0..3 {
+        h.send(ctrl('d'));
+    }
+    assert!(h.state.list_offset > 0, "the list scrolled");
+    check(&h, "after scrolling");
+    h.send(key('/'));
+    h.send(code(KeyCode::Backspace));
+    check(&h, "after a backspace");
+}

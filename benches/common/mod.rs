@@ -14,3 +14,128 @@ pub fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
 }
+
+/// When a chunk of output arrived, and the list position it left shown.
+pub type Chunk = (std::time::Instant, Option<(u64, u64)>);
+
+/// The real binary in a pseudo-terminal, its output read into a terminal
+/// emulator, so a bench can wait for what the user would see.
+pub struct Pty {
+    pub child: Box<dyn portable_pty::Child + Send + Sync>,
+    writer: Box<dyn std::io::Write + Send>,
+    screen: std::sync::Arc<std::sync::Mutex<vt100::Parser>>,
+    /// For each chunk of output: when it arrived, and the list's cursor
+    /// position ("12/1000" in its bottom border) once it was applied.
+    pub chunks: std::sync::Arc<std::sync::Mutex<Vec<Chunk>>>,
+    pub started: std::time::Instant,
+}
+
+impl Pty {
+    pub fn spawn(cmd: portable_pty::CommandBuilder, rows: u16, cols: u16) -> Pty {
+        use portable_pty::{PtySize, native_pty_system};
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pty");
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let writer = pty.master.take_writer().expect("writer");
+        let screen = std::sync::Arc::new(std::sync::Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let chunks: std::sync::Arc<std::sync::Mutex<Vec<_>>> = Default::default();
+        let started = std::time::Instant::now();
+        let child = pty.slave.spawn_command(cmd).expect("rolo starts");
+        {
+            let (screen, chunks) = (screen.clone(), chunks.clone());
+            std::thread::spawn(move || {
+                // Keeps the master open for as long as the reader runs.
+                let _master = pty.master;
+                let mut buf = [0u8; 65536];
+                while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let at = std::time::Instant::now();
+                    let mut p = screen.lock().unwrap();
+                    p.process(&buf[..n]);
+                    let position = list_position(p.screen());
+                    chunks.lock().unwrap().push((at, position));
+                }
+            });
+        }
+        Pty {
+            child,
+            writer,
+            screen,
+            chunks,
+            started,
+        }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("key");
+        self.writer.flush().ok();
+    }
+
+    /// Waits until the screen satisfies `pred`; false after `timeout`.
+    pub fn wait_screen(&self, timeout: Duration, pred: impl Fn(&vt100::Screen) -> bool) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if pred(self.screen.lock().unwrap().screen()) {
+                return true;
+            }
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    pub fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// VmRSS and VmHWM of the process, in kB, from /proc.
+    pub fn memory_kb(&self) -> Option<(u64, u64)> {
+        let pid = self.child.process_id()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let field = |k: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(k))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        Some((field("VmRSS:")?, field("VmHWM:")?))
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// The list's cursor position, as its bottom border shows it: " 12/1000 "
+/// just before the list pane's corner `┘`.
+pub fn list_position(screen: &vt100::Screen) -> Option<(u64, u64)> {
+    let (rows, cols) = screen.size();
+    (0..rows).rev().find_map(|r| {
+        let line: String = (0..cols)
+            .map(|c| match screen.cell(r, c).map(|cell| cell.contents()) {
+                Some(s) if !s.is_empty() => s.to_string(),
+                _ => " ".to_string(),
+            })
+            .collect();
+        let left = &line[..line.find('┘')?];
+        if !left.trim_start().starts_with('└') {
+            return None;
+        }
+        let field = left.trim_end_matches('─').trim_end().rsplit(' ').next()?;
+        let (a, b) = field.split_once('/')?;
+        Some((a.parse().ok()?, b.parse().ok()?))
+    })
+}

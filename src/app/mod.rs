@@ -375,7 +375,20 @@ pub const DETAIL_DEBOUNCE_MS: u64 = 120;
 /// How long typing must pause before the server is asked too.
 pub const SEARCH_DEBOUNCE_MS: u64 = 300;
 
+/// Match highlights of the rows on screen. `update` computes them when the
+/// query, the hits or the window change; a frame only looks them up.
+#[derive(Debug, Default)]
+pub struct Highlights {
+    /// What they were computed for: query, hits generation, offset, rows.
+    key: Option<(String, u64, usize, usize)>,
+    rows: Vec<(usize, Vec<u32>)>,
+}
+
 pub struct State {
+    /// Match highlights of the visible rows (see [`Highlights`]).
+    pub highlighted: Highlights,
+    /// Bumped whenever `hits` is recomputed.
+    hits_generation: u64,
     pub location: String,
     /// The profile's name, shown in the status bar.
     pub profile: String,
@@ -486,6 +499,8 @@ impl State {
             quit_asked: false,
             undo: Vec::new(),
             budget: RateBudget::default(),
+            highlighted: Highlights::default(),
+            hits_generation: 0,
             waiting: None,
             local: Local::default(),
             pending: 0,
@@ -764,6 +779,7 @@ impl State {
     /// Re-ranks, putting the cursor on contact `keep` when it is listed.
     fn refilter_on(&mut self, keep: Option<String>) {
         self.hits = self.index.search(&self.query);
+        self.hits_generation += 1;
         self.selected = keep
             .and_then(|id| {
                 self.hits
@@ -776,13 +792,51 @@ impl State {
         self.follow_selection();
     }
 
-    /// Highlighted char positions of a listed contact's name.
-    pub fn highlights(&self, index: usize) -> Vec<u32> {
+    /// Highlighted char positions of a listed contact's name: those
+    /// computed for the visible rows, else (a row outside the window the
+    /// app knows of) computed now.
+    pub fn highlights(&self, index: usize) -> std::borrow::Cow<'_, [u32]> {
+        if let Some((_, p)) = self.highlighted.rows.iter().find(|(i, _)| *i == index) {
+            return std::borrow::Cow::Borrowed(p);
+        }
         let q = search::Query::parse(&self.query);
         if q.is_empty() {
-            return Vec::new();
+            return std::borrow::Cow::Borrowed(&[]);
         }
-        search::Searcher::default().highlight(&q, self.index.entry(index))
+        std::borrow::Cow::Owned(search::Searcher::default().highlight(&q, self.index.entry(index)))
+    }
+
+    /// Recomputes the visible rows' highlights when what they depend on
+    /// changed: once per keystroke or scroll, never per frame.
+    fn refresh_highlights(&mut self) {
+        let rows = self.list_rows();
+        let current = |k: &(String, u64, usize, usize)| {
+            k.0 == self.query && (k.1, k.2, k.3) == (self.hits_generation, self.list_offset, rows)
+        };
+        if self.highlighted.key.as_ref().is_some_and(current) {
+            return;
+        }
+        let q = search::Query::parse(&self.query);
+        let mut shown = Vec::new();
+        if !q.is_empty() {
+            let mut searcher = search::Searcher::default();
+            // A row or two more than the list's estimate, for layouts that show more.
+            for hit in self.hits.iter().skip(self.list_offset).take(rows + 2) {
+                shown.push((
+                    hit.index,
+                    searcher.highlight(&q, self.index.entry(hit.index)),
+                ));
+            }
+        }
+        self.highlighted = Highlights {
+            key: Some((
+                self.query.clone(),
+                self.hits_generation,
+                self.list_offset,
+                rows,
+            )),
+            rows: shown,
+        };
     }
 
     /// Keeps the cursor on screen. When it leaves the page, the list jumps
@@ -1179,6 +1233,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
             out.push(Command::Sync { full: false });
         }
     }
+    s.refresh_highlights();
     out
 }
 
