@@ -208,7 +208,14 @@ impl LocalSession {
     }
 
     fn entries(&self) -> Event {
-        Event::OutboxEntries(self.cache.outbox().unwrap_or_default())
+        Event::OutboxEntries {
+            entries: self.cache.outbox().unwrap_or_default(),
+            lost: self
+                .cache
+                .outbox_note(crate::cache::outbox::LOST_NOTE)
+                .ok()
+                .flatten(),
+        }
     }
 }
 

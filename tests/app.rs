@@ -922,7 +922,10 @@ mod cached {
         h.send(key('O'));
         assert_eq!(h.effects.last(), Some(&Command::Outbox(OutboxAction::Load)));
         h.effects.clear();
-        h.send(Event::OutboxEntries(outbox_entries()));
+        h.send(Event::OutboxEntries {
+            entries: outbox_entries(),
+            lost: None,
+        });
         h.send(key('j'));
         h.send(key('r'));
         assert_eq!(h.effects, vec![Command::Outbox(OutboxAction::Retry(8))]);

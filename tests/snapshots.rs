@@ -217,11 +217,26 @@ fn outbox_view() {
         h.effects
             .contains(&rolo::app::Command::Outbox(OutboxAction::Load))
     );
-    h.send(Event::OutboxEntries(outbox_entries()));
+    h.send(Event::OutboxEntries {
+        entries: outbox_entries(),
+        lost: None,
+    });
     h.send(key('j'));
     snap(&mut h, "outbox_entries");
-    h.send(Event::OutboxEntries(Vec::new()));
+    h.send(Event::OutboxEntries {
+        entries: Vec::new(),
+        lost: None,
+    });
     snap(&mut h, "outbox_empty");
+    // After a damaged outbox file: never "every edit is confirmed".
+    h.send(Event::OutboxEntries {
+        entries: Vec::new(),
+        lost: Some("The outbox file was damaged: 2 edit(s) were read back and queued again; others may have been lost (the damaged file is kept at \u{1b}[31mOUTBOX.damaged)".into()),
+    });
+    snap(&mut h, "outbox_empty_after_loss");
+    let shown = support::app::screen(&h.render(80, 24));
+    assert!(!shown.contains("confirmed every edit"), "{shown}");
+    assert!(shown.contains("may have been lost"), "{shown}");
 }
 
 fn outbox_entries() -> Vec<rolo::cache::outbox::Entry> {

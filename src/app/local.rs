@@ -129,6 +129,8 @@ pub enum OutboxAction {
 pub struct OutboxView {
     pub entries: Option<Vec<Entry>>,
     pub selected: usize,
+    /// Edits may have been lost (a damaged outbox file was salvaged).
+    pub lost: Option<String>,
 }
 
 impl OutboxView {

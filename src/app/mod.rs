@@ -94,7 +94,11 @@ pub enum Event {
         message: Option<String>,
     },
     /// The outbox's entries, for its view.
-    OutboxEntries(Vec<OutboxEntry>),
+    OutboxEntries {
+        entries: Vec<OutboxEntry>,
+        /// Edits may have been lost to a damaged outbox file: what to say.
+        lost: Option<String>,
+    },
     /// Another rolo sent this request's edit; its answer is not known here.
     SentElsewhere(RequestId),
     /// A contact's data as cached, for the detail pane while it loads.
@@ -1204,10 +1208,11 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
                 }
             }
         }
-        Event::OutboxEntries(entries) => {
+        Event::OutboxEntries { entries, lost } => {
             if let Some(Overlay::Outbox(v)) = &mut s.overlay {
                 v.selected = v.selected.min(entries.len().saturating_sub(1));
                 v.entries = Some(entries);
+                v.lost = lost;
             }
         }
         Event::Cached(c) => on_cached(s, *c),

@@ -454,6 +454,21 @@ fn outbox(v: &crate::app::local::OutboxView, f: &mut Frame, area: Rect, theme: &
     let inner = block.inner(r);
     f.render_widget(block, r);
     let width = usize::from(inner.width);
+    // After a damaged outbox file: said first, and never "all confirmed".
+    let inner = match &v.lost {
+        Some(lost) => {
+            let text = clean(lost).into_owned();
+            let rows = (text.chars().count() / width.max(1) + 2).min(usize::from(inner.height / 2));
+            let [warning, rest] =
+                Layout::vertical([Constraint::Length(rows as u16), Constraint::Min(0)]).areas(inner);
+            f.render_widget(
+                Paragraph::new(Span::styled(text, theme.error)).wrap(Wrap { trim: true }),
+                warning,
+            );
+            rest
+        }
+        None => inner,
+    };
     let Some(entries) = &v.entries else {
         f.render_widget(
             Paragraph::new(Span::styled("Reading the outbox…", theme.dim)),
@@ -464,7 +479,11 @@ fn outbox(v: &crate::app::local::OutboxView, f: &mut Frame, area: Rect, theme: &
     if entries.is_empty() {
         f.render_widget(
             Paragraph::new(Span::styled(
-                "Nothing waiting: HighLevel has confirmed every edit.",
+                if v.lost.is_some() {
+                    "Nothing waiting in the outbox now (see the warning above)."
+                } else {
+                    "Nothing waiting: HighLevel has confirmed every edit."
+                },
                 theme.dim,
             )),
             inner,
