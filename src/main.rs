@@ -788,6 +788,8 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(f) if f.code == 0 => Ok(ExitCode::SUCCESS),
         Err(f) => {
+            // The log's writer sanitizes too.
+            tracing::warn!(exit = f.code, "{}", f.message);
             eprintln!("rolo: {}", rolo::text::sanitize(&f.message));
             Ok(ExitCode::from(f.code))
         }

@@ -565,3 +565,63 @@ fn find_file(
     }
     walk(dir, &pick).unwrap_or_else(|| panic!("no such file under {}", dir.display()))
 }
+
+/// Item 16: the log, the cache and the outbox are the user's alone (files
+/// 0600 in 0700 dirs), a log left 0644 by an older rolo is tightened, and
+/// what the log receives from the server carries no raw escape.
+#[cfg(unix)]
+#[test]
+fn the_log_and_the_cache_are_private_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let sh = Shell::new();
+    let log_dir = sh.home.join("state").join("rolo");
+    std::fs::create_dir_all(&log_dir).unwrap();
+    let log = log_dir.join("rolo.log");
+    std::fs::write(&log, "an older rolo's line\n").unwrap();
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = support::hermetic_rolo(&sh.home)
+        .args(["sync"])
+        .env("ROLO_TOKEN", support::TOKEN)
+        .env("ROLO_BASE_URL", sh.sandbox.base_url())
+        .env("ROLO_LOCATION_ID", support::LOCATION)
+        .env("ROLO_LOG", "debug")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&log), 0o600, "the log");
+    // A server whose error messages carry escapes: logged, but not raw.
+    let hostile = sh._runtime.block_on(support::hostile::Hostile::start(|_| {
+        support::hostile::json(
+            400,
+            serde_json::json!({"statusCode": 400, "message": "down \u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m"}),
+        )
+    }));
+    let o = support::hermetic_rolo(&sh.home)
+        .args(["show", "some-contact"])
+        .env("ROLO_TOKEN", support::TOKEN)
+        .env("ROLO_BASE_URL", hostile.url())
+        .env("ROLO_LOCATION_ID", support::LOCATION)
+        .env("ROLO_LOG", "debug")
+        .env("ROLO_NO_CACHE", "1")
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "{:?}", text(&o));
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("pwned"),
+        "the server's message was logged: {logged}"
+    );
+    assert!(
+        !logged.contains(['\x1b', '\x07', '\u{9b}']),
+        "a raw escape in the log: {logged:?}"
+    );
+    let db = find_file(&sh.home, |p| {
+        p.extension().is_some_and(|e| e == "db") && !p.to_string_lossy().contains("outbox")
+    });
+    let outbox = rolo::cache::outbox_path(&db);
+    for f in [&db, &outbox] {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+        assert_eq!(mode(f.parent().unwrap()), 0o700, "{}", f.display());
+    }
+}

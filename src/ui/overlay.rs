@@ -460,7 +460,8 @@ fn outbox(v: &crate::app::local::OutboxView, f: &mut Frame, area: Rect, theme: &
             let text = clean(lost).into_owned();
             let rows = (text.chars().count() / width.max(1) + 2).min(usize::from(inner.height / 2));
             let [warning, rest] =
-                Layout::vertical([Constraint::Length(rows as u16), Constraint::Min(0)]).areas(inner);
+                Layout::vertical([Constraint::Length(rows as u16), Constraint::Min(0)])
+                    .areas(inner);
             f.render_widget(
                 Paragraph::new(Span::styled(text, theme.error)).wrap(Wrap { trim: true }),
                 warning,
