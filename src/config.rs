@@ -13,7 +13,7 @@ use chrono::FixedOffset;
 use ratatui::style::Color;
 use serde::Deserialize;
 
-use crate::app::keymap::{Action, Keymap};
+use crate::keymap::{Action, Keymap};
 use crate::theme::Theme;
 
 const DEFAULTS: &str = include_str!("../assets/config.toml");
@@ -200,6 +200,10 @@ pub fn log_path() -> Option<PathBuf> {
     Some(dir.join("rolo.log"))
 }
 
+/// The HighLevel web app's page for a contact.
+pub const DEFAULT_WEB_URL: &str =
+    "https://app.gohighlevel.com/v2/location/{location}/contacts/detail/{contact}";
+
 /// The settings in force for one run.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -293,7 +297,7 @@ pub fn resolve(
     let mut keymap = Keymap::default();
     for (name, keys) in file.keys {
         let Some(action) = Action::from_name(&name) else {
-            let names: Vec<String> = crate::app::keymap::DEFAULTS
+            let names: Vec<String> = crate::keymap::DEFAULTS
                 .iter()
                 .map(|d| d.action.name())
                 .collect();
@@ -374,7 +378,7 @@ pub fn resolve(
     let web_url = file
         .ui
         .web_url
-        .unwrap_or_else(|| crate::app::DEFAULT_WEB_URL.into());
+        .unwrap_or_else(|| DEFAULT_WEB_URL.into());
     if !web_url.contains("{contact}") {
         return Err(err(
             line_of(text, "ui", "web_url"),

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod due;
 pub mod editor;
 pub mod input;
+pub mod keymap;
 pub mod sandbox;
 pub mod search;
 pub mod text;

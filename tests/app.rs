@@ -492,7 +492,7 @@ fn the_palette_reaches_every_action() {
         panic!("palette open")
     };
     let listed = rolo::app::palette_matches(&h.state.keymap, p).len();
-    let bound = rolo::app::keymap::DEFAULTS.len() - 1; // all but the palette itself
+    let bound = rolo::keymap::DEFAULTS.len() - 1; // all but the palette itself
     assert_eq!(listed, bound);
 }
 
@@ -608,7 +608,7 @@ fn a_key_sequence_binding_works_and_shows_while_typed() {
     let mut settings = rolo::config::load(None, None, false).unwrap();
     settings
         .keymap
-        .rebind(rolo::app::keymap::Action::Top, vec!["g g".into()])
+        .rebind(rolo::keymap::Action::Top, vec!["g g".into()])
         .unwrap();
     h.state.configure(&settings);
     h.serve(&f);

@@ -313,8 +313,8 @@ mod parsers {
         /// Key names, email and phone checks take any text.
         #[test]
         fn small_parsers_never_panic(text in any::<String>()) {
-            let _ = rolo::app::keymap::valid_binding(&text);
-            let _ = rolo::app::keymap::valid_key(&text);
+            let _ = rolo::keymap::valid_binding(&text);
+            let _ = rolo::keymap::valid_key(&text);
             let _ = rolo::input::is_email(&text);
             let _ = rolo::input::is_phone(&text);
             let _ = rolo::search::Query::parse(&text);

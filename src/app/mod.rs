@@ -4,7 +4,6 @@
 //! `Event::Api`, and time arrives as `Event::Tick`.
 
 pub mod forms;
-pub mod keymap;
 pub mod local;
 
 use std::collections::{HashMap, HashSet};
@@ -21,7 +20,7 @@ use forms::{
     Confirm, ConfirmAction, ContactForm, NoteEditor, TagMode, TagPrompt, TaskField, TaskForm,
     text_of,
 };
-use keymap::{Action, Context};
+use crate::keymap::{self, Action, Context};
 use local::{Cached, Local, OutboxAction, OutboxView, StoreWrite};
 
 use crate::cache::outbox::{Counts, Entry as OutboxEntry};
@@ -368,9 +367,7 @@ pub enum Undo {
     },
 }
 
-/// The HighLevel web app's page for a contact.
-pub const DEFAULT_WEB_URL: &str =
-    "https://app.gohighlevel.com/v2/location/{location}/contacts/detail/{contact}";
+pub use crate::config::DEFAULT_WEB_URL;
 
 /// How many contacts one page of the initial load asks for (the API's max).
 pub const PAGE_LIMIT: u32 = 500;

@@ -16,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::api::limiter::WaitReason;
-use crate::app::keymap::Action;
+use crate::keymap::Action;
 use crate::app::{Focus, State, View};
 use crate::theme::Theme;
 

@@ -9,7 +9,7 @@ use ratatui_textarea::TextArea;
 
 use super::{clean, fit};
 use crate::app::forms::{TagMode, TaskField, text_of};
-use crate::app::keymap::{Binding, Context};
+use crate::keymap::{Binding, Context};
 use crate::app::{Overlay, State, tag_suggestions};
 use crate::theme::Theme;
 
