@@ -50,7 +50,7 @@ fn main() {
     let lines = home.join("contacts.txt");
     let text: String = list
         .iter()
-        .map(|c| format!("{}  {}\n", c.id, rolo::cli::one_line(c)))
+        .map(|c| format!("{}  {}\n", c.id, rolo::shell::one_line(c)))
         .collect();
     std::fs::write(&lines, text).expect("export");
     let fzf = Command::new("fzf").arg("--version").output().is_ok();

@@ -375,10 +375,7 @@ pub fn resolve(
         })?),
     };
 
-    let web_url = file
-        .ui
-        .web_url
-        .unwrap_or_else(|| DEFAULT_WEB_URL.into());
+    let web_url = file.ui.web_url.unwrap_or_else(|| DEFAULT_WEB_URL.into());
     if !web_url.contains("{contact}") {
         return Err(err(
             line_of(text, "ui", "web_url"),

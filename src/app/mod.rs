@@ -15,12 +15,12 @@ use crate::api::actor::{ApiEvent, ApiOp, ApiRequest, ApiResponse, Priority, Requ
 use crate::api::error::{ApiError, CancelReason};
 use crate::api::limiter::{RateBudget, Waiting};
 use crate::api::model::*;
+use crate::keymap::{self, Action, Context};
 use crate::search::{self, Entry, Hit, Index};
 use forms::{
     Confirm, ConfirmAction, ContactForm, NoteEditor, TagMode, TagPrompt, TaskField, TaskForm,
     text_of,
 };
-use crate::keymap::{self, Action, Context};
 use local::{Cached, Local, OutboxAction, OutboxView, StoreWrite};
 
 use crate::cache::outbox::{Counts, Entry as OutboxEntry};

@@ -16,8 +16,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::api::limiter::WaitReason;
-use crate::keymap::Action;
 use crate::app::{Focus, State, View};
+use crate::keymap::Action;
 use crate::theme::Theme;
 
 /// Untrusted text, made safe for a terminal cell.

@@ -9,8 +9,8 @@ use ratatui_textarea::TextArea;
 
 use super::{clean, fit};
 use crate::app::forms::{TagMode, TaskField, text_of};
-use crate::keymap::{Binding, Context};
 use crate::app::{Overlay, State, tag_suggestions};
+use crate::keymap::{Binding, Context};
 use crate::theme::Theme;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

@@ -1,0 +1,211 @@
+//! The command line, as clap reads it: shared by the binary (which parses
+//! it) and the shell verbs and auth flow (which act on it).
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rolo",
+    version,
+    about = "A fast keyboard workspace for HighLevel CRM contacts"
+)]
+pub struct Cli {
+    /// Run against a built-in sandbox with demo data (no account needed).
+    #[arg(long)]
+    pub demo: bool,
+
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// Keep nothing on disk: no contact cache, and edits go straight to
+    /// HighLevel instead of through the outbox.
+    #[arg(long, env = "ROLO_NO_CACHE", global = true, action = clap::ArgAction::SetTrue,
+          value_parser = crate::config::parse_boolish)]
+    pub no_cache: bool,
+
+    /// Log filter (error, warn, info, debug, trace, or a tracing directive).
+    #[arg(long, env = "ROLO_LOG", global = true)]
+    pub log_level: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Debug)]
+pub struct ServerArgs {
+    /// API base URL [default: the profile's, else https://services.leadconnectorhq.com].
+    /// The token comes from ROLO_TOKEN, never from a flag.
+    #[arg(long, env = "ROLO_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+
+    /// The HighLevel location (sub-account) id [default: the profile's].
+    #[arg(long, env = "ROLO_LOCATION_ID", global = true)]
+    pub location_id: Option<String>,
+
+    /// The config profile to use [default: `default_profile` in the config].
+    /// The config file is $ROLO_CONFIG, else ~/.config/rolo/config.toml.
+    #[arg(long, env = "ROLO_PROFILE", global = true)]
+    pub profile: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the sandbox API (HighLevel v2 over HTTP) until killed.
+    Sandbox(SandboxArgs),
+    /// Sign in, see where the token is kept, sign out.
+    #[command(subcommand)]
+    Auth(AuthCommand),
+    /// The best matches for a query, one line each.
+    Find {
+        query: String,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// JSON, with the API's field names.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A contact card: fields, tags, open tasks, recent notes, upcoming appointments.
+    Show {
+        /// A contact id or a query that matches one contact.
+        contact: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open tasks due today or overdue, across contacts.
+    Today {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Address-book lookup for mutt/neomutt `query_command` and aerc `address-book-cmd`.
+    Query { query: String },
+    /// Add or complete a task.
+    #[command(subcommand)]
+    Task(TaskCommand),
+    /// Add or remove tags.
+    Tag {
+        /// add or rm
+        #[arg(value_parser = ["add", "rm"])]
+        op: String,
+        contact: String,
+        #[arg(required = true)]
+        tags: Vec<String>,
+    },
+    /// Add a note; the body comes from standard input, or from $EDITOR.
+    #[command(subcommand)]
+    Note(NoteCommand),
+    /// Bring the local cache up to date (edits waiting go out first).
+    Sync {
+        /// Walk every contact, not only those changed since the last sync.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Edits waiting to be confirmed by HighLevel: list, push, retry, discard.
+    Outbox {
+        #[command(subcommand)]
+        action: Option<OutboxCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print shell completions: `rolo completions bash > ~/.local/share/bash-completion/completions/rolo`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `rolo man | man -l -`.
+    Man,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TaskCommand {
+    /// Add a task to a contact.
+    Add {
+        contact: String,
+        #[arg(long)]
+        title: String,
+        /// today 17:00, tomorrow, fri 9am, +3d, 2026-12-01 14:30
+        #[arg(long)]
+        due: String,
+        #[arg(long)]
+        body: Option<String>,
+    },
+    /// Mark a contact's task done.
+    Done { contact: String, task_id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OutboxCommand {
+    /// Send every waiting edit now; retries until none is left to send.
+    Push,
+    /// Send an edit that needs attention again.
+    Retry { seq: i64 },
+    /// Drop an edit that needs attention.
+    Discard { seq: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NoteCommand {
+    /// Add a note to a contact.
+    Add { contact: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuthCommand {
+    /// Check a Private Integration token with the API and store it.
+    Login {
+        /// Read the token from standard input (for scripts), not a prompt.
+        #[arg(long)]
+        with_token: bool,
+        /// Allow a plain file (mode 0600) when no keyring is available.
+        #[arg(long)]
+        insecure_storage: bool,
+        /// Import an OAuth app's client id, secret and refresh token
+        /// instead (with --with-token: three lines on standard input).
+        #[arg(long)]
+        oauth: bool,
+    },
+    /// Show the profile, location, store and masked token.
+    Status,
+    /// Remove the stored token from every store that has it.
+    Logout,
+}
+
+#[derive(Args, Debug)]
+pub struct SandboxArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub addr: SocketAddr,
+    /// The bearer token with full access.
+    #[arg(long)]
+    pub token: String,
+    /// A second token that may only read.
+    #[arg(long)]
+    pub readonly_token: Option<String>,
+    /// The one location the sandbox serves.
+    #[arg(long, default_value = "sandbox-location")]
+    pub location_id: String,
+    /// How many contacts to seed.
+    #[arg(long, default_value_t = 500)]
+    pub contacts: usize,
+    /// Seed for the generated data.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fraction (0 to 1) of requests answered 500/502/503.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction)]
+    pub fail_rate: f64,
+    /// Burst limit: requests per 10 s per token.
+    #[arg(long, default_value_t = 100)]
+    pub rate_limit: u32,
+}
+
+pub fn parse_fraction(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0 and 1"))
+    }
+}

@@ -1,0 +1,253 @@
+//! `rolo auth login | status | logout`: where a token comes from and where
+//! it is kept.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use super::args::{AuthCommand, ServerArgs};
+use super::load_settings;
+use crate::api::client::DEFAULT_BASE_URL;
+
+pub(crate) fn stores() -> (Vec<Box<dyn crate::auth::SecretStore>>, Vec<String>) {
+    crate::auth::available_stores(
+        std::env::var("ROLO_SECRET_STORES").ok().as_deref(),
+        crate::auth::FileStore::default_dir(),
+    )
+}
+
+pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
+    // Logging in is how a new profile comes to exist: an unknown name is
+    // fine here, with the config's other settings.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let known = crate::config::load(
+        crate::config::config_path().as_deref(),
+        server.profile.as_deref(),
+        no_color,
+    );
+    let (settings, warning) = match (known, &server.profile) {
+        (Err(e), Some(name)) if e.message.starts_with("no profile named") => {
+            match load_settings(None) {
+                Ok((mut s, w)) => {
+                    s.profile = Some(name.clone());
+                    (s, w)
+                }
+                Err(code) => return Ok(code),
+            }
+        }
+        _ => match load_settings(server.profile.as_deref()) {
+            Ok(s) => s,
+            Err(code) => return Ok(code),
+        },
+    };
+    if let Some(w) = warning {
+        eprintln!("rolo: {w}");
+        return Ok(ExitCode::from(2));
+    }
+    let account = crate::auth::account(settings.profile.as_deref());
+    let (stores, skipped) = stores();
+    match cmd {
+        AuthCommand::Login {
+            with_token,
+            insecure_storage,
+            oauth,
+        } => {
+            let location = match server.location_id.or(settings.location_id.clone()) {
+                Some(l) => l,
+                None if with_token => {
+                    eprintln!(
+                        "rolo: with --with-token, give the location with --location-id or the profile's location_id"
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+                None => {
+                    eprint!("HighLevel location (sub-account) id: ");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim().to_string()
+                }
+            };
+            if location.is_empty() {
+                eprintln!("rolo: no location id given");
+                return Ok(ExitCode::from(2));
+            }
+            let read_line = |prompt: &str, hidden: bool| -> Result<String> {
+                if with_token {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    Ok(line.trim().to_string())
+                } else if hidden {
+                    Ok(rpassword::prompt_password(prompt)
+                        .context(
+                            "no terminal to read the secret from: pipe it in with --with-token",
+                        )?
+                        .trim()
+                        .to_string())
+                } else {
+                    eprint!("{prompt}");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    Ok(line.trim().to_string())
+                }
+            };
+            // OAuth: the app's credentials and a refresh token; the access
+            // token comes from renewing at once, which also proves them.
+            let (oauth_parts, token) = if oauth {
+                let client_id = read_line("OAuth client id: ", false)?;
+                let client_secret = read_line("OAuth client secret (input hidden): ", true)?;
+                let refresh = read_line("Refresh token (input hidden): ", true)?;
+                if [&client_id, &client_secret, &refresh]
+                    .iter()
+                    .any(|v| v.is_empty())
+                {
+                    eprintln!("rolo: the client id, secret and refresh token are all needed");
+                    return Ok(ExitCode::from(2));
+                }
+                (Some((client_id, client_secret, refresh)), String::new())
+            } else {
+                let token = read_line("Private Integration token (input hidden): ", true)?;
+                if token.is_empty() {
+                    eprintln!("rolo: no token given");
+                    return Ok(ExitCode::from(2));
+                }
+                (None, token)
+            };
+            let base_url = server
+                .base_url
+                .or(settings.base_url.clone())
+                .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+            let mut config = crate::api::ClientConfig::new(
+                &base_url,
+                location.clone(),
+                crate::api::Token::new(token.clone()),
+            );
+            // Renewals during the check land here, to be stored below.
+            let rotated: std::sync::Arc<std::sync::Mutex<Option<crate::api::oauth::OAuthTokens>>> =
+                std::sync::Arc::default();
+            if let Some((id, secret, refresh)) = &oauth_parts {
+                let r = rotated.clone();
+                config.oauth = Some(crate::api::oauth::OAuthConfig {
+                    client_id: id.clone(),
+                    client_secret: crate::api::Token::new(secret.clone()),
+                    tokens: crate::api::oauth::OAuthTokens {
+                        access_token: crate::api::Token::new(""),
+                        refresh_token: crate::api::Token::new(refresh.clone()),
+                        expires_at: chrono::Utc::now(),
+                    },
+                    persist: std::sync::Arc::new(move |t| {
+                        *r.lock().map_err(|_| "poisoned".to_string())? = Some(t.clone());
+                        Ok(())
+                    }),
+                });
+            }
+            let client = crate::api::Client::new(config)?;
+            let verified = match crate::auth::verify(&client).await {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("rolo: the token was not accepted: {e}");
+                    return Ok(ExitCode::from(if e.is_transient() { 4 } else { 3 }));
+                }
+            };
+            let access = verified.access;
+            let shown = match &verified.location_name {
+                Some(n) => format!("{} ({location})", crate::text::sanitize(n)),
+                None => format!("{location} (its name needs the locations.readonly scope)"),
+            };
+            println!(
+                "The token works for location {shown}: read yes, write {}.",
+                access.write
+            );
+            let credential = match (oauth_parts, rotated.lock().ok().and_then(|r| r.clone())) {
+                (Some((client_id, client_secret, _)), Some(t)) => crate::auth::Credential {
+                    location_id: location,
+                    token: t.access_token.expose().to_string(),
+                    oauth: Some(crate::auth::StoredOAuth {
+                        client_id,
+                        client_secret,
+                        refresh_token: t.refresh_token.expose().to_string(),
+                        expires_at: t.expires_at,
+                    }),
+                },
+                (Some(_), None) => {
+                    eprintln!("rolo: the OAuth token was never renewed; nothing to store");
+                    return Ok(ExitCode::from(3));
+                }
+                (None, _) => crate::auth::Credential {
+                    location_id: location,
+                    token,
+                    oauth: None,
+                },
+            };
+            match crate::auth::save(&stores, &skipped, &account, &credential, insecure_storage) {
+                Ok((store, reasons)) => {
+                    println!("Saved for profile `{account}` in {}.", store.describe());
+                    for r in reasons {
+                        println!("  (a better store was skipped: {r})");
+                    }
+                    if let Some(w) = store.warning() {
+                        eprintln!("warning: {w}");
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("rolo: {e}");
+                    Ok(ExitCode::from(3))
+                }
+            }
+        }
+        AuthCommand::Status => {
+            println!("profile:  {account}");
+            if let Ok(t) = std::env::var("ROLO_TOKEN") {
+                println!(
+                    "token:    {} from ROLO_TOKEN (stored tokens are not used)",
+                    crate::api::Token::new(t).masked()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            match crate::auth::load(&stores, &account)? {
+                Some((c, store)) => {
+                    println!("location: {}", c.location_id);
+                    println!("store:    {}", store.describe());
+                    println!(
+                        "token:    {}",
+                        crate::api::Token::new(c.token.clone()).masked()
+                    );
+                    match &c.oauth {
+                        Some(o) => println!(
+                            "expiry:   {} (OAuth; renewed automatically with the stored refresh token)",
+                            o.expires_at.format("%Y-%m-%d %H:%M UTC")
+                        ),
+                        None => println!(
+                            "expiry:   none (a Private Integration token lasts until it is rotated)"
+                        ),
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    eprintln!(
+                        "rolo: {}",
+                        crate::auth::AuthError::NotLoggedIn { profile: account }
+                    );
+                    Ok(ExitCode::from(3))
+                }
+            }
+        }
+        AuthCommand::Logout => {
+            let mut removed = Vec::new();
+            for s in &stores {
+                if s.delete(&account)? {
+                    removed.push(s.describe());
+                }
+            }
+            if removed.is_empty() {
+                println!("Nothing was stored for profile `{account}`.");
+            } else {
+                println!(
+                    "Removed the token of profile `{account}` from {}.",
+                    removed.join(" and ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

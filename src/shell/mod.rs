@@ -1,0 +1,374 @@
+//! The shell side of rolo: the dispatch of a parsed command line (to the
+//! workspace, the sandbox, the auth flow or a verb), and what every run
+//! sets up: logging, settings, the client.
+
+pub mod args;
+mod auth;
+mod sandbox;
+pub mod verbs;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::api::client::DEFAULT_BASE_URL;
+use args::{Cli, Command, NoteCommand, OutboxCommand, ServerArgs, TaskCommand};
+
+pub use verbs::{Failure, one_line};
+
+/// Carries out a parsed command line.
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Some(Command::Sandbox(args)) => sandbox::serve(args).await,
+        Some(Command::Auth(cmd)) => auth::run(cmd, cli.server).await,
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "rolo", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(cmd) => shell(cmd, cli.server).await,
+        None if cli.demo => {
+            let (settings, warning) = match load_settings(None) {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
+            };
+            let demo = crate::demo::start().await?;
+            // The demo's data lives as long as its sandbox: a fresh cache.
+            let dir = std::env::temp_dir().join(format!("rolo-demo-{}", std::process::id()));
+            let caching = if cli.no_cache {
+                crate::cache::Caching::Off
+            } else {
+                crate::cache::Caching::In(dir.clone())
+            };
+            let result = crate::tui::run_with(demo.client, &settings, warning, None, caching).await;
+            drop(demo.sandbox);
+            let _ = std::fs::remove_dir_all(&dir);
+            result?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let (settings, warning) = match load_settings(cli.server.profile.as_deref()) {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
+            };
+            let client = match client_for(
+                &settings,
+                cli.server.base_url.clone(),
+                cli.server.location_id.clone(),
+                true,
+            ) {
+                Ok(c) => c,
+                Err((code, message)) => {
+                    eprintln!("rolo: {message}");
+                    return Ok(ExitCode::from(code));
+                }
+            };
+            // Other profiles come from the config and the stored logins
+            // (flags and ROLO_TOKEN belong to the first one).
+            let switcher: crate::tui::Switcher = Box::new(|name: &str| {
+                let (settings, warning) =
+                    load_settings(Some(name)).map_err(|_| format!("no profile named `{name}`"))?;
+                if let Some(w) = warning {
+                    return Err(w);
+                }
+                let client = client_for(&settings, None, None, false).map_err(|(_, m)| m)?;
+                Ok((client, settings))
+            });
+            let caching = if cli.no_cache {
+                crate::cache::Caching::Off
+            } else {
+                crate::cache::Caching::Default
+            };
+            crate::tui::run_with(client, &settings, warning, Some(switcher), caching).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Logs go to a file in the state dir, never to the terminal the TUI owns.
+pub fn init_logging(level: Option<&str>) {
+    let Some(path) = crate::config::log_path() else {
+        return;
+    };
+    // Readable by the user alone: it holds server messages and ids.
+    let file = path
+        .parent()
+        .map(|d| {
+            let mut b = std::fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+            b.create(d)
+        })
+        .transpose()
+        .and_then(|_| {
+            let mut o = std::fs::OpenOptions::new();
+            o.create(true).append(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+            o.open(&path)
+        });
+    #[cfg(unix)]
+    if let Ok(f) = &file {
+        use std::os::unix::fs::PermissionsExt;
+        // A log from an older rolo may be 0644: tighten it.
+        let _ = f.set_permissions(std::fs::Permissions::from_mode(0o600));
+    }
+    let Ok(file) = file else { return };
+    let filter = tracing_subscriber::EnvFilter::try_new(level.unwrap_or("warn"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(crate::text::SanitizedWriter(file)))
+        .try_init();
+}
+
+/// The config's settings, or the defaults and a warning to show when the
+/// file is broken (the TUI still starts). An unknown `--profile` is an
+/// error: the user asked for something that does not exist.
+pub(crate) fn load_settings(
+    profile: Option<&str>,
+) -> Result<(crate::config::Settings, Option<String>), ExitCode> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let path = crate::config::config_path();
+    match crate::config::load(path.as_deref(), profile, no_color) {
+        Ok(s) => Ok((s, None)),
+        Err(e) if profile.is_some() && e.message.starts_with("no profile named") => {
+            // A profile may live in the credential store alone (made by
+            // `rolo auth login --profile NAME`), with no table in the config.
+            let name = profile.unwrap_or_default();
+            let (stores, _) = auth::stores();
+            let stored = crate::auth::load(&stores, &crate::auth::account(Some(name)))
+                .ok()
+                .flatten();
+            match (stored, crate::config::load(path.as_deref(), None, no_color)) {
+                (Some(_), Ok(mut s)) => {
+                    s.profile = Some(name.to_string());
+                    s.location_id = None;
+                    s.base_url = None;
+                    s.read_only = false;
+                    Ok((s, None))
+                }
+                _ => {
+                    eprintln!(
+                        "rolo: {e} (or sign in to it with `rolo auth login --profile {name}`)"
+                    );
+                    Err(ExitCode::from(2))
+                }
+            }
+        }
+        Err(e) => {
+            let defaults = crate::config::load(None, None, no_color).map_err(|e| {
+                eprintln!("rolo: {e}");
+                ExitCode::from(2)
+            })?;
+            Ok((
+                defaults,
+                Some(format!("Config ignored, defaults in use: {e}")),
+            ))
+        }
+    }
+}
+
+/// A client for the profile in `settings`: flags first, then the profile,
+/// then what `rolo auth login` stored. The token is `ROLO_TOKEN` when
+/// `env_token` and it is set, else the stored one.
+pub(crate) fn client_for(
+    settings: &crate::config::Settings,
+    base_flag: Option<String>,
+    location_flag: Option<String>,
+    env_token: bool,
+) -> Result<crate::api::Client, (u8, String)> {
+    let mut oauth = None;
+    let env = std::env::var("ROLO_TOKEN").ok().filter(|_| env_token);
+    let (token, stored_location) = match env {
+        Some(t) => (crate::api::Token::new(t), None),
+        None => {
+            let (stores, _) = auth::stores();
+            let account = crate::auth::account(settings.profile.as_deref());
+            match crate::auth::load(&stores, &account).map_err(|e| (3, e.to_string()))? {
+                Some((c, store)) => {
+                    let persist = crate::auth::persist_to(store.name(), account.clone(), c.clone());
+                    oauth = c.oauth_config(persist);
+                    (crate::api::Token::new(c.token), Some(c.location_id))
+                }
+                None => {
+                    return Err((
+                        3,
+                        format!(
+                            "{} (or set ROLO_TOKEN, or try `rolo --demo`)",
+                            crate::auth::AuthError::NotLoggedIn { profile: account }
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    let location = location_flag
+        .or(settings.location_id.clone())
+        .or(stored_location)
+        .ok_or((
+            2,
+            "no location id: pass --location-id, set ROLO_LOCATION_ID or a profile's location_id (or try `rolo --demo`)"
+                .to_string(),
+        ))?;
+    let base_url = base_flag
+        .or(settings.base_url.clone())
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+    let mut config = crate::api::ClientConfig::new(&base_url, location, token);
+    config.rate.max_requests = settings.rate_limit;
+    config.timeout = std::time::Duration::from_secs(settings.timeout_secs);
+    config.oauth = oauth;
+    crate::api::Client::new(config).map_err(|e| (2, e.to_string()))
+}
+
+/// The shell commands: strict config (a broken file is exit 2), then one
+/// call each.
+async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let settings = match crate::config::load(
+        crate::config::config_path().as_deref(),
+        server.profile.as_deref(),
+        no_color,
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("rolo: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let client = match client_for(&settings, server.base_url, server.location_id, true) {
+        Ok(c) => c,
+        Err((code, message)) => {
+            eprintln!("rolo: {message}");
+            return Ok(ExitCode::from(code));
+        }
+    };
+    let offset = settings
+        .offset
+        .map_or(crate::zone::Zone::Local, crate::zone::Zone::Fixed);
+    // Never a silent wait: each retry is said on stderr.
+    client.notify_retries(|m| eprintln!("rolo: {m}"));
+    // And never an endless one: a quick answer has a deadline; sync and
+    // push show progress and go on.
+    let deadline = match cmd {
+        Command::Sync { .. } | Command::Outbox { .. } => None,
+        _ => Some(shell_deadline()),
+    };
+    // The note's text first: time in the editor is not HighLevel's time.
+    let note = matches!(cmd, Command::Note(_)).then(note_body);
+    let work = run_shell(cmd, &client, offset, note);
+    let result = match deadline {
+        None => work.await,
+        Some(d) => match tokio::time::timeout(d, work).await {
+            Ok(r) => r,
+            Err(_) => Err(verbs::Failure {
+                code: 4,
+                message: format!(
+                    "no answer from HighLevel within {} s (ROLO_DEADLINE sets the limit); an edit, if any, is kept in the outbox: `rolo outbox push` sends it",
+                    d.as_secs()
+                ),
+            }),
+        },
+    };
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(f) if f.code == 0 => Ok(ExitCode::SUCCESS),
+        Err(f) => {
+            // The log's writer sanitizes too.
+            tracing::warn!(exit = f.code, "{}", f.message);
+            eprintln!("rolo: {}", crate::text::sanitize(&f.message));
+            Ok(ExitCode::from(f.code))
+        }
+    }
+}
+
+/// How long a shell command may take in all: `ROLO_DEADLINE` seconds, 60
+/// by default.
+fn shell_deadline() -> std::time::Duration {
+    let secs = std::env::var("ROLO_DEADLINE")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(60);
+    std::time::Duration::from_secs(secs)
+}
+
+async fn run_shell(
+    cmd: Command,
+    client: &crate::api::Client,
+    offset: crate::zone::Zone,
+    note: Option<Result<String, String>>,
+) -> Result<(), verbs::Failure> {
+    let client = client.clone();
+    match cmd {
+        Command::Find { query, limit, json } => verbs::find(&client, &query, limit, json).await,
+        Command::Show { contact, json } => verbs::show(&client, &contact, json, offset).await,
+        Command::Today { json } => verbs::today(&client, json, offset).await,
+        Command::Query { query } => verbs::query(&client, &query).await,
+        Command::Task(TaskCommand::Add {
+            contact,
+            title,
+            due,
+            body,
+        }) => verbs::task_add(&client, &contact, &title, &due, body.as_deref(), offset).await,
+        Command::Task(TaskCommand::Done { contact, task_id }) => {
+            verbs::task_done(&client, &contact, &task_id).await
+        }
+        Command::Tag { op, contact, tags } => {
+            verbs::tags(&client, &contact, op == "add", &tags).await
+        }
+        Command::Note(NoteCommand::Add { contact }) => match note.unwrap_or_else(note_body) {
+            Ok(body) => verbs::note_add(&client, &contact, &body).await,
+            Err(e) => Err(verbs::Failure {
+                code: 2,
+                message: e,
+            }),
+        },
+        Command::Sync { full } => match cache_path(&client) {
+            Ok(path) => verbs::sync(&client, &path, full).await,
+            Err(f) => Err(f),
+        },
+        Command::Outbox { action, json } => match (cache_path(&client), action) {
+            (Err(f), _) => Err(f),
+            (Ok(path), None) => verbs::outbox_list(&path, json),
+            (Ok(path), Some(OutboxCommand::Push)) => verbs::outbox_push(&client, &path).await,
+            (Ok(path), Some(OutboxCommand::Retry { seq })) => {
+                verbs::outbox_settle(&path, seq, true)
+            }
+            (Ok(path), Some(OutboxCommand::Discard { seq })) => {
+                verbs::outbox_settle(&path, seq, false)
+            }
+        },
+        Command::Sandbox(_) | Command::Auth(_) | Command::Completions { .. } | Command::Man => {
+            Ok(())
+        }
+    }
+}
+
+/// The cache file of the client's location.
+fn cache_path(client: &crate::api::Client) -> Result<std::path::PathBuf, verbs::Failure> {
+    crate::cache::default_path(client.location_id()).ok_or_else(|| verbs::Failure {
+        code: 2,
+        message: "no data folder: set ROLO_DATA_DIR or HOME".into(),
+    })
+}
+
+/// A note's body: standard input when it is not a terminal, else $EDITOR.
+fn note_body() -> Result<String, String> {
+    use std::io::{IsTerminal, Read};
+    if !std::io::stdin().is_terminal() {
+        let mut body = String::new();
+        std::io::stdin()
+            .read_to_string(&mut body)
+            .map_err(|e| e.to_string())?;
+        return Ok(body);
+    }
+    crate::editor::edit("", |run| run())
+}
