@@ -560,7 +560,7 @@ mod tests {
 
     #[test]
     fn the_readme_names_every_action() {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../README.md");
         for d in DEFAULTS {
             let name = format!("`{}`", d.action.name());
             assert!(readme.contains(&name), "README.md does not list {name}");
