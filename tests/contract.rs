@@ -627,3 +627,161 @@ async fn v3_callers_get_the_v3_spelling() {
     assert_eq!(v["succeded"], true);
     assert!(v.get("succeeded").is_none(), "v2 keeps the spec's spelling");
 }
+
+/// Each request carries the `Version` its service declares in the spec:
+/// every call the client makes is matched to its spec operation (by method
+/// and path template), and the header it sent is compared with the
+/// operation's declared `Version`.
+#[tokio::test]
+async fn every_request_carries_the_version_of_its_service() {
+    use rolo::api::model::*;
+    let mut config = support::config(10);
+    config.rate_limit.max = 100_000;
+    let sb = support::sandbox(config).await;
+    let c = support::client(&sb);
+    let cid = sb.with_store(|s| s.contact_ids()[0].clone());
+    let task = NewTask {
+        title: "versioned".into(),
+        body: None,
+        due_date: "2026-12-01T09:00:00.000Z".into(),
+        completed: false,
+        assigned_to: None,
+    };
+    // Every Contacts and Locations call rolo makes.
+    c.get_contact(&cid).await.unwrap();
+    c.list_contacts(&ListContacts::default()).await.unwrap();
+    c.search_contacts(&SearchContacts {
+        page_limit: 5,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    c.business_contacts("some-business", &BusinessContacts::default())
+        .await
+        .unwrap();
+    c.find_duplicate(Some("nobody@example.com"), None)
+        .await
+        .unwrap();
+    let made = c
+        .create_contact(&NewContact {
+            first_name: Some("Versioned".into()),
+            email: Some("versioned@example.com".into()),
+            ..NewContact::default()
+        })
+        .await
+        .unwrap();
+    c.update_contact(
+        &made.id,
+        &ContactUpdate::new().set(ContactField::City, Some("Oslo")),
+    )
+    .await
+    .unwrap();
+    c.upsert_contact(&NewContact {
+        email: Some("versioned@example.com".into()),
+        ..NewContact::default()
+    })
+    .await
+    .unwrap();
+    let t = c.create_task(&cid, &task).await.unwrap();
+    c.tasks(&cid).await.unwrap();
+    c.task(&cid, &t.id).await.unwrap();
+    c.update_task(
+        &cid,
+        &t.id,
+        &TaskUpdate {
+            title: Some("renamed".into()),
+            ..TaskUpdate::default()
+        },
+    )
+    .await
+    .unwrap();
+    c.set_task_completed(&cid, &t.id, true).await.unwrap();
+    c.delete_task(&cid, &t.id).await.unwrap();
+    let n = c
+        .create_note(
+            &cid,
+            &NewNote {
+                body: "versioned".into(),
+                ..NewNote::default()
+            },
+        )
+        .await
+        .unwrap();
+    c.notes(&cid).await.unwrap();
+    c.note(&cid, &n.id).await.unwrap();
+    c.update_note(
+        &cid,
+        &n.id,
+        &NoteUpdate {
+            body: Some("edited".into()),
+            ..NoteUpdate::default()
+        },
+    )
+    .await
+    .unwrap();
+    c.delete_note(&cid, &n.id).await.unwrap();
+    c.add_tags(&cid, &["v".into()]).await.unwrap();
+    c.remove_tags(&cid, &["v".into()]).await.unwrap();
+    c.appointments(&cid).await.unwrap();
+    c.delete_contact(&made.id).await.unwrap();
+    c.location().await.unwrap();
+    c.location_tags().await.unwrap();
+    c.search_tasks(&TaskSearch::default()).await.unwrap();
+
+    // The spec's operations: method, path template, declared Version.
+    let mut ops = Vec::new();
+    for file in [CONTACTS, LOCATIONS] {
+        let spec: Value =
+            serde_json::from_str(&std::fs::read_to_string(spec_root().join(file)).unwrap())
+                .unwrap();
+        for (template, item) in spec["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let version = op["parameters"].as_array().and_then(|ps| {
+                    ps.iter()
+                        .find(|p| p["name"] == "Version")
+                        .and_then(|p| p["schema"]["enum"][0].as_str())
+                });
+                if let Some(v) = version {
+                    ops.push((
+                        file,
+                        method.to_uppercase(),
+                        template.trim_end_matches('/').to_string(),
+                        v.to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    let matches = |template: &str, path: &str| {
+        let (t, p): (Vec<_>, Vec<_>) = (
+            template.split('/').collect(),
+            path.trim_end_matches('/').split('/').collect(),
+        );
+        t.len() == p.len()
+            && t.iter()
+                .zip(&p)
+                .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}')))
+    };
+    let log = sb.requests();
+    assert_eq!(log.len(), 26, "one request per call");
+    let mut services = std::collections::BTreeSet::new();
+    for r in &log {
+        // The most specific template: the one with the most literal segments.
+        let op = ops
+            .iter()
+            .filter(|(_, m, t, _)| *m == r.method && matches(t, &r.path))
+            .max_by_key(|(_, _, t, _)| t.split('/').filter(|s| !s.starts_with('{')).count())
+            .unwrap_or_else(|| panic!("{} {}: no operation in the spec", r.method, r.path));
+        assert_eq!(
+            r.version.as_deref(),
+            Some(op.3.as_str()),
+            "{} {} ({} {}) carried the wrong Version",
+            r.method,
+            r.path,
+            op.0,
+            op.2
+        );
+        services.insert(op.0);
+    }
+    assert_eq!(services.len(), 2, "both services were called: {services:?}");
+}

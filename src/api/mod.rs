@@ -3,8 +3,10 @@
 
 pub mod actor;
 pub mod client;
+pub mod contacts;
 pub mod error;
 pub mod limiter;
+pub mod locations;
 pub mod model;
 pub mod oauth;
 pub mod paging;

@@ -603,7 +603,7 @@ impl State {
     fn load_page(&mut self, out: &mut Vec<Command>, priority: Priority) {
         self.list_status = Remote::Loading;
         let by_page = u64::from(self.next_page) * u64::from(PAGE_LIMIT)
-            <= crate::api::client::SEARCH_PAGE_DEPTH;
+            <= crate::api::contacts::SEARCH_PAGE_DEPTH;
         let op = ApiOp::SearchContacts(SearchContacts {
             page_limit: PAGE_LIMIT,
             page: by_page.then_some(self.next_page),

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Cache, CacheError, put_contacts_tx};
-use crate::api::client::SEARCH_PAGE_DEPTH;
+use crate::api::contacts::SEARCH_PAGE_DEPTH;
 use crate::api::error::ApiError;
 use crate::api::paging::{PagingError, Position, Step, Walk};
 use crate::api::{Client, model::*};

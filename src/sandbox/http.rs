@@ -252,7 +252,12 @@ async fn admin_gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> R
 async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let log_index = s.log_arrival(&method, &path);
+    let version = req
+        .headers()
+        .get("version")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let log_index = s.log_arrival(&method, &path, version);
 
     let (decision, latency, reply_latency) = {
         let mut faults = s.faults.lock().unwrap_or_else(|p| p.into_inner());

@@ -111,6 +111,8 @@ pub struct LoggedRequest {
     pub status: Option<u16>,
     /// When the answer was ready, from the sandbox's start.
     pub finished: Option<Duration>,
+    /// The `Version` header the request carried.
+    pub version: Option<String>,
 }
 
 /// Most requests being handled at the same moment.
@@ -235,7 +237,7 @@ struct Shared {
 }
 
 impl Shared {
-    fn log_arrival(&self, method: &Method, path: &str) -> usize {
+    fn log_arrival(&self, method: &Method, path: &str, version: Option<String>) -> usize {
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
         log.push(LoggedRequest {
             at: self.started.elapsed(),
@@ -243,6 +245,7 @@ impl Shared {
             path: path.to_string(),
             status: None,
             finished: None,
+            version,
         });
         log.len() - 1
     }
@@ -398,6 +401,7 @@ mod tests {
             path: "/".into(),
             status: Some(200),
             finished: Some(Duration::from_millis(ms + 50)),
+            version: None,
         };
         let log: Vec<_> = [0, 100, 9_999, 10_000, 10_050, 25_000].map(at).to_vec();
         assert_eq!(max_in_window(&log, Duration::from_secs(10)), 4);
