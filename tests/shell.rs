@@ -151,7 +151,7 @@ fn today_lists_due_tasks() {
         for i in 0..1_200 {
             let cid = &ids[i % ids.len()];
             s.create_child(
-                rolo::sandbox::store::Child::Task,
+                rolo::sandbox::contacts::Child::Task,
                 cid,
                 &serde_json::json!({
                     "title": format!("Bulk overdue {i}"),

@@ -9,20 +9,35 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::Shared;
 use super::faults::{Decision, Fault, Faults};
-use super::store::{Child, Outcome, Reply, bad_request};
+use super::store::{Outcome, Reply, bad_request};
 
-/// `Version` values the sandbox accepts: the v2 date, and the defaults of the
-/// official Python (`v3`) and Node (`2023-02-21`) SDKs.
-pub const ACCEPTED_VERSIONS: &[&str] = &["2021-07-28", "v3", "2023-02-21"];
+/// `Version` values every service accepts besides its own date: the
+/// defaults of the official Python (`v3`) and Node (`2023-02-21`) SDKs.
+pub const SDK_VERSIONS: &[&str] = &["v3", "2023-02-21"];
+
+/// The `Version` date of the service that serves `path`, as its spec file
+/// declares it.
+pub fn service_version(path: &str) -> &'static str {
+    if path.starts_with("/locations/") {
+        super::locations::VERSION
+    } else {
+        super::contacts::VERSION
+    }
+}
+
+/// Whether `version` is accepted for `path`.
+fn version_accepted(path: &str, version: &str) -> bool {
+    version == service_version(path) || SDK_VERSIONS.contains(&version)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -30,12 +45,12 @@ pub enum Access {
     ReadOnly,
 }
 
-fn respond(r: Reply) -> Response {
+pub(super) fn respond(r: Reply) -> Response {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, axum::Json(r.body)).into_response()
 }
 
-fn outcome(o: Outcome) -> Response {
+pub(super) fn outcome(o: Outcome) -> Response {
     respond(o.unwrap_or_else(|e| e))
 }
 
@@ -49,7 +64,7 @@ fn parse_body(body: &Bytes) -> Result<Value, Reply> {
 }
 
 /// A JSON request body; malformed JSON is answered 400 the way the API does.
-struct JsonBody(Value);
+pub(super) struct JsonBody(pub(super) Value);
 
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = Response;
@@ -69,43 +84,13 @@ macro_rules! with_store {
         $body
     }};
 }
+pub(super) use with_store;
 
 pub fn router(shared: Arc<Shared>) -> Router {
-    let api = child_routes(
-        Router::new(),
-        Child::Task,
-        "/contacts/{contact_id}/tasks",
-        "/contacts/{contact_id}/tasks/{task_id}",
-    );
-    let api = child_routes(
-        api,
-        Child::Note,
-        "/contacts/{contact_id}/notes",
-        "/contacts/{contact_id}/notes/{id}",
-    );
-    let api = api
-        .route("/contacts/", get(list_contacts).post(create_contact))
-        .route("/contacts", get(list_contacts).post(create_contact))
-        .route("/contacts/search", post(search_contacts))
-        .route("/contacts/search/duplicate", get(duplicate))
-        .route("/contacts/upsert", post(upsert_contact))
-        .route("/contacts/business/{business_id}", get(business_contacts))
-        .route(
-            "/contacts/{contact_id}",
-            get(get_contact).put(update_contact).delete(delete_contact),
-        )
-        .route(
-            "/contacts/{contact_id}/tasks/{task_id}/completed",
-            put(complete_task),
-        )
-        .route(
-            "/contacts/{contact_id}/tags",
-            post(add_tags).delete(remove_tags),
-        )
-        .route("/contacts/{contact_id}/appointments", get(appointments))
-        .route("/locations/{location_id}", get(location))
-        .route("/locations/{location_id}/tags", get(location_tags))
-        .route("/locations/{location_id}/tasks/search", post(search_tasks))
+    // One module per HighLevel service; the gate in front of them all.
+    let api = Router::new()
+        .merge(super::contacts::routes())
+        .merge(super::locations::routes())
         .fallback(not_found_route)
         .layer(middleware::from_fn_with_state(shared.clone(), gate));
     let oauth = Router::new().route("/oauth/token", post(oauth_token));
@@ -315,13 +300,14 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
                 .map(|v| v.trim().to_string());
             let version_ok = version
                 .as_deref()
-                .is_some_and(|v| ACCEPTED_VERSIONS.contains(&v));
+                .is_some_and(|v| version_accepted(&path, v));
             let v3 = version.as_deref() == Some("v3");
             match access {
                 None => respond(unauthorized("Invalid token: access token is invalid")),
                 Some(_) if !version_ok => respond(bad_request(format!(
-                    "Version header is missing or unsupported; send one of: {}",
-                    ACCEPTED_VERSIONS.join(", ")
+                    "Version header is missing or unsupported; send one of: {}, {}",
+                    service_version(&path),
+                    SDK_VERSIONS.join(", ")
                 ))),
                 Some(access) => {
                     let allowed = s
@@ -459,192 +445,4 @@ async fn request_stats(State(s): State<Arc<Shared>>) -> Response {
         "maxInAnyWindow": super::max_in_window(&log, window),
     }))
     .into_response()
-}
-
-// --------------------------------------------------------------- contacts
-
-async fn list_contacts(
-    State(s): State<Arc<Shared>>,
-    Query(q): Query<HashMap<String, String>>,
-    uri: axum::http::Uri,
-) -> Response {
-    outcome(with_store!(s, |st| st.list_contacts(&q, uri.path())))
-}
-
-async fn create_contact(State(s): State<Arc<Shared>>, JsonBody(body): JsonBody) -> Response {
-    outcome(with_store!(s, |st| st.create_contact(&body)))
-}
-
-async fn search_contacts(State(s): State<Arc<Shared>>, JsonBody(body): JsonBody) -> Response {
-    outcome(with_store!(s, |st| st.search_contacts(&body)))
-}
-
-async fn duplicate(
-    State(s): State<Arc<Shared>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    outcome(with_store!(s, |st| st.duplicate(&q)))
-}
-
-async fn upsert_contact(State(s): State<Arc<Shared>>, JsonBody(body): JsonBody) -> Response {
-    outcome(with_store!(s, |st| st.upsert_contact(&body)))
-}
-
-async fn business_contacts(
-    State(s): State<Arc<Shared>>,
-    Path(business_id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    outcome(with_store!(s, |st| st.business_contacts(&business_id, &q)))
-}
-
-async fn get_contact(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    outcome(with_store!(s, |st| st.get_contact(&id)))
-}
-
-async fn update_contact(
-    State(s): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Response {
-    outcome(with_store!(s, |st| st.update_contact(&id, &body)))
-}
-
-async fn delete_contact(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    outcome(with_store!(s, |st| st.delete_contact(&id)))
-}
-
-// ---------------------------------------------------- tasks and notes
-
-// Tasks and notes share one shape of endpoints; `Child` says which.
-
-async fn list_children(kind: Child, s: Arc<Shared>, cid: String) -> Response {
-    outcome(with_store!(s, |st| st.list_children(kind, &cid)))
-}
-
-async fn create_child(kind: Child, s: Arc<Shared>, cid: String, body: Value) -> Response {
-    outcome(with_store!(s, |st| st.create_child(kind, &cid, &body)))
-}
-
-async fn get_child(kind: Child, s: Arc<Shared>, (cid, id): (String, String)) -> Response {
-    outcome(with_store!(s, |st| st.get_child(kind, &cid, &id)))
-}
-
-async fn update_child(
-    kind: Child,
-    s: Arc<Shared>,
-    (cid, id): (String, String),
-    body: Value,
-) -> Response {
-    outcome(with_store!(s, |st| st.update_child(kind, &cid, &id, &body)))
-}
-
-async fn delete_child(kind: Child, s: Arc<Shared>, (cid, id): (String, String)) -> Response {
-    outcome(with_store!(s, |st| st.delete_child(kind, &cid, &id)))
-}
-
-/// The five routes of a child collection, for `Child::Task` or `Child::Note`.
-fn child_routes(
-    router: Router<Arc<Shared>>,
-    kind: Child,
-    list: &str,
-    one: &str,
-) -> Router<Arc<Shared>> {
-    router
-        .route(
-            list,
-            get(
-                move |State(s): State<Arc<Shared>>, Path(cid): Path<String>| {
-                    list_children(kind, s, cid)
-                },
-            )
-            .post(
-                move |State(s): State<Arc<Shared>>,
-                      Path(cid): Path<String>,
-                      JsonBody(b): JsonBody| { create_child(kind, s, cid, b) },
-            ),
-        )
-        .route(
-            one,
-            get(
-                move |State(s): State<Arc<Shared>>, Path(p): Path<(String, String)>| {
-                    get_child(kind, s, p)
-                },
-            )
-            .put(
-                move |State(s): State<Arc<Shared>>,
-                      Path(p): Path<(String, String)>,
-                      JsonBody(b): JsonBody| { update_child(kind, s, p, b) },
-            )
-            .delete(
-                move |State(s): State<Arc<Shared>>, Path(p): Path<(String, String)>| {
-                    delete_child(kind, s, p)
-                },
-            ),
-        )
-}
-
-async fn complete_task(
-    State(s): State<Arc<Shared>>,
-    Path((cid, tid)): Path<(String, String)>,
-    JsonBody(body): JsonBody,
-) -> Response {
-    outcome(with_store!(s, |st| st.set_task_completed(&cid, &tid, &body)))
-}
-
-async fn search_tasks(
-    State(s): State<Arc<Shared>>,
-    Path(loc): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Response {
-    outcome(with_store!(s, |st| {
-        st.check_path_location(&loc)
-            .map_or_else(Err, |()| st.search_tasks(&body))
-    }))
-}
-
-// ------------------------------------------------------------------- tags
-
-async fn add_tags(
-    State(s): State<Arc<Shared>>,
-    Path(cid): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Response {
-    outcome(with_store!(s, |st| st.add_tags(&cid, &body)))
-}
-
-async fn remove_tags(
-    State(s): State<Arc<Shared>>,
-    Path(cid): Path<String>,
-    JsonBody(body): JsonBody,
-) -> Response {
-    outcome(with_store!(s, |st| st.remove_tags(&cid, &body)))
-}
-
-async fn location_tags(State(s): State<Arc<Shared>>, Path(loc): Path<String>) -> Response {
-    outcome(with_store!(s, |st| {
-        st.check_path_location(&loc)
-            .map_or_else(Err, |()| st.location_tags())
-    }))
-}
-
-async fn location(State(s): State<Arc<Shared>>, Path(loc): Path<String>) -> Response {
-    let known = with_store!(s, |st| st.check_path_location(&loc));
-    match known {
-        Err(e) => respond(e),
-        Ok(()) => axum::Json(json!({
-            "location": {
-                "id": s.config.location_id,
-                "companyId": "sandboxCompany000001",
-                "name": s.config.location_name,
-                "timezone": "America/Chicago",
-                "country": "US",
-            }
-        }))
-        .into_response(),
-    }
-}
-
-async fn appointments(State(s): State<Arc<Shared>>, Path(cid): Path<String>) -> Response {
-    outcome(with_store!(s, |st| st.appointments(&cid)))
 }

@@ -5,8 +5,10 @@
 //! over loopback; `rolo sandbox` serves one for other programs.
 
 mod conn;
+pub mod contacts;
 pub mod faults;
 mod http;
+pub mod locations;
 pub mod seed;
 pub mod store;
 pub mod validate;
@@ -21,7 +23,7 @@ use tokio::time::Instant;
 
 pub use conn::MAX_CONNECTIONS;
 pub use faults::{Fault, Faults};
-pub use http::ACCEPTED_VERSIONS;
+pub use http::{SDK_VERSIONS, service_version};
 pub use store::Store;
 
 /// The server's rate limits: HighLevel's are 100 per 10 s and 200,000 a day,
