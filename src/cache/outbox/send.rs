@@ -1,0 +1,694 @@
+//! Sending the outbox: the worker that drains it while rolo runs, the
+//! shell's `drain`, and the one send loop both use: one edit per contact
+//! at a time, backoff on what can heal, a look before any create is sent
+//! again.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::super::Cache;
+use super::*;
+use crate::api::actor::{ApiEvent, ApiOp, ApiResponse, RequestId};
+use crate::api::error::ApiError;
+use crate::api::{Client, model::*};
+
+/// What the outbox worker reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutboxEvent {
+    /// The final answer to an edit queued in this run by request `id`.
+    Answer(Box<ApiEvent>),
+    /// An edit queued by an earlier run was applied (`ok`) or refused.
+    Settled {
+        seq: i64,
+        contact_id: Option<String>,
+        ok: bool,
+        message: Option<String>,
+    },
+    /// An edit this process queued (request `id`) was sent and confirmed
+    /// by another process; its answer is not known here.
+    SentElsewhere(RequestId),
+    /// The outbox changed: counts, the contacts still waiting, and the
+    /// reason the last attempt failed, if it did.
+    Status {
+        counts: Counts,
+        waiting: Vec<String>,
+        last_error: Option<String>,
+    },
+    /// The cache cannot be written: edits are not safe.
+    Failed(String),
+}
+
+enum Msg {
+    Submitted { seq: i64, id: RequestId },
+    Kick,
+}
+
+/// The runtime's side of the outbox: it commits edits, then wakes the worker.
+pub struct Outbox {
+    cache: Cache,
+    tx: mpsc::UnboundedSender<Msg>,
+    worker: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("path", &self.cache.path)
+            .finish()
+    }
+}
+
+impl Outbox {
+    /// Starts the worker that sends the edits in the cache at `path`.
+    pub fn spawn(
+        client: Client,
+        path: &Path,
+    ) -> Result<(Outbox, mpsc::UnboundedReceiver<OutboxEvent>)> {
+        Self::spawn_with(client, path, Backoff::default())
+    }
+
+    /// As `spawn`, with another backoff (tests keep it short).
+    pub fn spawn_with(
+        client: Client,
+        path: &Path,
+        backoff: Backoff,
+    ) -> Result<(Outbox, mpsc::UnboundedReceiver<OutboxEvent>)> {
+        let cache = Cache::open(path)?;
+        let worker_cache = Cache::open(path)?;
+        worker_cache.wake_all()?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (events, events_rx) = mpsc::unbounded_channel();
+        let worker = tokio::spawn(
+            Worker {
+                sender: SendLoop::new(client, worker_cache, backoff),
+                path: path.to_path_buf(),
+                lock: None,
+                events,
+                requests: HashMap::new(),
+                last_status: None,
+                last_error: None,
+            }
+            .run(rx),
+        );
+        Ok((Outbox { cache, tx, worker }, events_rx))
+    }
+
+    /// Commits `op` to disk, then hands it to the worker. Once this
+    /// returns `Ok`, the edit survives a crash.
+    pub fn submit(&mut self, id: RequestId, op: &ApiOp) -> Result<i64> {
+        self.submit_as(id, op, None)
+    }
+
+    /// As `submit`, for a create the app shows under the stand-in id
+    /// `local_id` until HighLevel confirms it.
+    pub fn submit_as(&mut self, id: RequestId, op: &ApiOp, local_id: Option<&str>) -> Result<i64> {
+        let seq = self.cache.enqueue_as(op, local_id)?;
+        let _ = self.tx.send(Msg::Submitted { seq, id });
+        Ok(seq)
+    }
+
+    /// The cache connection of the runtime, for the outbox view's actions.
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// Something changed (a retry, a discard): look again.
+    pub fn kick(&self) {
+        let _ = self.tx.send(Msg::Kick);
+    }
+
+    /// Stops the worker; edits not yet confirmed stay on disk.
+    pub fn stop(self) {
+        self.worker.abort();
+    }
+
+    /// Stops the worker but keeps the handle (to replace it).
+    pub fn halt(&self) {
+        self.worker.abort();
+    }
+}
+
+/// What became of one attempt at an edit.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one at a time, moved straight on
+pub enum Settled {
+    /// HighLevel confirmed it; it left the outbox.
+    Confirmed(Entry, ApiResponse),
+    /// Refused for good: it waits for the user.
+    Refused(Entry, ApiError),
+    /// Failed in a way that may heal: it is tried again later.
+    Later(Entry, ApiError),
+}
+
+/// One step of the send loop, as a spawned task returns it.
+#[allow(clippy::large_enum_variant)] // at most CONCURRENCY of them exist
+enum Done {
+    /// A create's look at what exists before its first attempt.
+    Before(Entry, std::result::Result<Vec<String>, ApiError>),
+    Sent(Entry, std::result::Result<ApiResponse, ApiError>),
+}
+
+/// The one send loop, for the workspace's worker and `rolo outbox push`:
+/// the heads of each contact's queue, up to [`CONCURRENCY`] at once, each
+/// attempt recorded before it starts and its outcome after.
+struct SendLoop {
+    client: Client,
+    cache: Cache,
+    backoff: Backoff,
+    /// Keys with an attempt in flight.
+    busy: HashSet<String>,
+    /// The edits this process is sending now.
+    sending: HashSet<i64>,
+    inflight: JoinSet<Done>,
+}
+
+impl SendLoop {
+    fn new(client: Client, cache: Cache, backoff: Backoff) -> Self {
+        Self {
+            client,
+            cache,
+            backoff,
+            busy: HashSet::new(),
+            sending: HashSet::new(),
+            inflight: JoinSet::new(),
+        }
+    }
+
+    /// Just took the sender's lock: marks left by a dead sender go.
+    fn took_over(&self) -> Result<()> {
+        self.cache.clear_sending()
+    }
+
+    fn start_ready(&mut self) -> Result<()> {
+        let room = CONCURRENCY.saturating_sub(self.inflight.len());
+        if room == 0 {
+            return Ok(());
+        }
+        for entry in self.cache.ready(now_ms(), &self.busy, room)? {
+            let client = self.client.clone();
+            if needs_before(&entry) {
+                self.busy.insert(entry.key.clone());
+                self.inflight.spawn(async move {
+                    let r = before_ids(&client, &entry).await;
+                    Done::Before(entry, r)
+                });
+                continue;
+            }
+            if !self.cache.mark_attempt(&entry)? {
+                continue;
+            }
+            self.busy.insert(entry.key.clone());
+            self.sending.insert(entry.seq);
+            self.inflight.spawn(async move {
+                let r = send(&client, &entry).await;
+                Done::Sent(entry, r)
+            });
+        }
+        Ok(())
+    }
+
+    /// The next attempt to finish, once one does (never, with none).
+    async fn next(&mut self) -> Option<Done> {
+        loop {
+            match self.inflight.join_next().await? {
+                Ok(done) => return Some(done),
+                Err(e) => tracing::warn!("an outbox attempt was lost: {e}"),
+            }
+        }
+    }
+
+    /// Records an attempt's outcome; `None` when it was only the look
+    /// before a create (the create itself follows).
+    fn finish(&mut self, done: Done) -> Result<Option<Settled>> {
+        match done {
+            Done::Before(entry, Ok(ids)) => {
+                self.busy.remove(&entry.key);
+                self.cache.set_before(entry.seq, &ids)?;
+                Ok(None)
+            }
+            Done::Before(entry, Err(e)) => {
+                self.busy.remove(&entry.key);
+                self.failed(entry, e).map(Some)
+            }
+            Done::Sent(entry, result) => {
+                self.busy.remove(&entry.key);
+                self.sending.remove(&entry.seq);
+                match result {
+                    Ok(r) => {
+                        self.cache.confirm(&entry, Some(&r))?;
+                        self.note_in_cache(&entry, &r);
+                        Ok(Some(Settled::Confirmed(entry, r)))
+                    }
+                    Err(e) => self.failed(entry, e).map(Some),
+                }
+            }
+        }
+    }
+
+    fn failed(&mut self, entry: Entry, e: ApiError) -> Result<Settled> {
+        if heals(&e) {
+            let at = now_ms() + self.backoff.after(entry.attempts + 1, &e).as_millis() as i64;
+            self.cache.retry_later(entry.seq, at, &e.to_string())?;
+            Ok(Settled::Later(entry, e))
+        } else {
+            self.cache.needs_attention(entry.seq, &e.to_string())?;
+            Ok(Settled::Refused(entry, e))
+        }
+    }
+
+    /// Keeps the cache in step with a confirmed edit.
+    fn note_in_cache(&mut self, entry: &Entry, response: &ApiResponse) {
+        let r = match (&entry.op, response) {
+            (ApiOp::DeleteContact { id }, _) => self.cache.delete_contact(id),
+            (_, ApiResponse::Contact(c)) => {
+                self.cache.put_contacts(std::slice::from_ref(c), None, None)
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = r {
+            tracing::warn!("cache not updated after an edit: {e}");
+        }
+        if let Some(cid) = entry.contact_id() {
+            // Its tasks or notes changed: the next look fetches them.
+            let _ = self
+                .cache
+                .conn()
+                .execute("DELETE FROM children_loaded WHERE contact_id = ?1", [cid]);
+        }
+    }
+}
+
+struct Worker {
+    sender: SendLoop,
+    path: std::path::PathBuf,
+    lock: Option<SenderLock>,
+    events: mpsc::UnboundedSender<OutboxEvent>,
+    requests: HashMap<i64, RequestId>,
+    last_status: Option<(Counts, Vec<String>)>,
+    last_error: Option<String>,
+}
+
+impl Worker {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+        loop {
+            if self.lock.is_none() {
+                self.lock = SenderLock::try_take(&self.path);
+                self.last_error = match self.lock {
+                    None => Some(ELSEWHERE.into()),
+                    Some(_) if self.last_error.as_deref() == Some(ELSEWHERE) => None,
+                    Some(_) => self.last_error.take(),
+                };
+                if self.lock.is_some()
+                    && let Err(e) = self.sender.took_over()
+                {
+                    let _ = self.events.send(OutboxEvent::Failed(e.to_string()));
+                }
+            }
+            if self.lock.is_some()
+                && let Err(e) = self.sender.start_ready()
+            {
+                let _ = self.events.send(OutboxEvent::Failed(e.to_string()));
+            }
+            self.settled_elsewhere();
+            self.report();
+            let wake = self.sender.cache.next_due(&self.sender.busy).ok().flatten();
+            let ms = wake.map_or(RESCAN.as_millis() as i64, |at| {
+                (at - now_ms()).clamp(0, RESCAN.as_millis() as i64)
+            });
+            let sleep = tokio::time::sleep(Duration::from_millis(ms as u64 + 1));
+            let idle = self.sender.inflight.is_empty();
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    None => break,
+                    Some(Msg::Submitted { seq, id }) => { self.requests.insert(seq, id); }
+                    Some(Msg::Kick) => {}
+                },
+                Some(done) = self.sender.next(), if !idle => self.finish(done),
+                _ = sleep => {}
+            }
+        }
+        // The handle is gone: let what runs finish, so that its answer is
+        // recorded rather than sent again next time.
+        while let Some(done) = self.sender.next().await {
+            self.finish(done);
+        }
+    }
+
+    /// Edits this process queued that another process sent: the answer
+    /// is not known here, only that HighLevel confirmed them.
+    fn settled_elsewhere(&mut self) {
+        let gone: Vec<i64> = self
+            .requests
+            .keys()
+            .copied()
+            .filter(|seq| !self.sender.sending.contains(seq))
+            .filter(|seq| matches!(self.sender.cache.outbox_entry(*seq), Ok(None)))
+            .collect();
+        for seq in gone {
+            if let Some(id) = self.requests.remove(&seq) {
+                let _ = self.events.send(OutboxEvent::SentElsewhere(id));
+            }
+        }
+    }
+
+    fn finish(&mut self, done: Done) {
+        let (entry, result) = match self.sender.finish(done) {
+            Err(e) => {
+                let _ = self.events.send(OutboxEvent::Failed(e.to_string()));
+                return;
+            }
+            Ok(None) => return,
+            Ok(Some(Settled::Later(_, e))) => {
+                self.last_error = Some(e.to_string());
+                return;
+            }
+            Ok(Some(Settled::Confirmed(entry, r))) => {
+                self.last_error = None;
+                (entry, Ok(r))
+            }
+            Ok(Some(Settled::Refused(entry, e))) => (entry, Err(e)),
+        };
+        let event = match self.requests.remove(&entry.seq) {
+            Some(id) => OutboxEvent::Answer(Box::new(ApiEvent {
+                id,
+                result,
+                budget: self.sender.client.budget(),
+                pending: 0,
+            })),
+            None => OutboxEvent::Settled {
+                seq: entry.seq,
+                contact_id: entry.contact_id().map(str::to_string),
+                ok: result.is_ok(),
+                message: result.err().map(|e| e.to_string()),
+            },
+        };
+        let _ = self.events.send(event);
+    }
+
+    fn report(&mut self) {
+        let cache = &self.sender.cache;
+        let counts = cache.outbox_counts().unwrap_or_default();
+        let mut waiting: Vec<String> = cache
+            .pending_contacts()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        waiting.sort();
+        let now = (counts, waiting);
+        if self.last_status.as_ref() != Some(&now) {
+            let _ = self.events.send(OutboxEvent::Status {
+                counts: now.0,
+                waiting: now.1.clone(),
+                last_error: self.last_error.clone(),
+            });
+            self.last_status = Some(now);
+        }
+    }
+}
+
+/// Whether waiting may fix it: the edit itself is fine.
+pub(super) fn heals(e: &ApiError) -> bool {
+    e.is_transient()
+        // The server may have applied it and answered oddly: replay checks.
+        || matches!(e, ApiError::Decode { .. } | ApiError::Unauthorized { .. } | ApiError::Cancelled { .. })
+}
+
+/// How long a failed edit waits before it is tried again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backoff {
+    /// After the first failure; it doubles with each one after.
+    pub first: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            first: Duration::from_millis(500),
+            max: MAX_BACKOFF,
+        }
+    }
+}
+
+impl Backoff {
+    /// Exponential, capped, with jitter; a server's `Retry-After` wins.
+    pub(super) fn after(&self, attempts: u32, e: &ApiError) -> Duration {
+        if let ApiError::RateLimited {
+            retry_after: Some(d),
+            ..
+        } = e
+        {
+            return (*d).min(self.max);
+        }
+        let base = self.first * 2u32.saturating_pow(attempts.saturating_sub(1).min(10));
+        base.min(self.max)
+            .mul_f64(0.75 + fastrand::f64() * 0.5)
+            .min(self.max)
+    }
+}
+
+/// Sends one edit. A create tried before first looks for its result.
+pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResponse, ApiError> {
+    if let ApiOp::UpdateContact {
+        id,
+        update,
+        base: Some(base),
+    } = &entry.op
+    {
+        let now = client.get_contact(id).await?;
+        if let Some(conflict) = conflict(&now, update, base) {
+            return Err(ApiError::Conflict(conflict));
+        }
+    }
+    if entry.attempts > 0
+        && entry.before_ids.is_none()
+        && matches!(
+            entry.op,
+            ApiOp::CreateTask { .. } | ApiOp::CreateNote { .. }
+        )
+    {
+        // Tried by a rolo that kept no record of what existed before: an
+        // identical older item cannot be told from this one's result.
+        return Err(ApiError::Conflict(
+            "this create was tried before rolo kept a record of what already existed, so whether it reached HighLevel cannot be told: check the contact, then send it (r) or discard it (d)".into(),
+        ));
+    }
+    if entry.attempts > 0
+        && let Some(found) = already_created(client, entry).await?
+    {
+        // Only what did not exist before the first attempt can be its
+        // result (see `before_ids`).
+        tracing::info!(seq = entry.seq, "found the result of an earlier attempt");
+        return Ok(found);
+    }
+    match entry.op.clone().run(client).await {
+        Err(ApiError::NotFound { .. })
+            if matches!(
+                entry.op,
+                ApiOp::DeleteContact { .. } | ApiOp::DeleteTask { .. } | ApiOp::DeleteNote { .. }
+            ) =>
+        {
+            Ok(ApiResponse::Deleted)
+        }
+        r => r,
+    }
+}
+
+/// The fields the server changed since the user read them, and the user
+/// changed too: both values, for the user to choose.
+pub fn conflict(server: &Contact, update: &ContactUpdate, base: &ContactUpdate) -> Option<String> {
+    let now = serde_json::to_value(server).unwrap_or_default();
+    let base = base.to_json();
+    let mine = update.to_json();
+    let text = |v: Option<&serde_json::Value>| -> String {
+        match v {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        }
+    };
+    let mut clashes = Vec::new();
+    for (field, was) in base.as_object()?.iter() {
+        let (was, theirs, yours) = (text(Some(was)), text(now.get(field)), text(mine.get(field)));
+        if theirs != was && theirs != yours {
+            clashes.push(format!(
+                "{field} is now \"{theirs}\" in HighLevel (it was \"{was}\"); yours: \"{yours}\""
+            ));
+        }
+    }
+    (!clashes.is_empty()).then(|| {
+        format!(
+            "changed in HighLevel since you read it: {}. Send again (r) to keep yours, or discard (d) to keep theirs",
+            clashes.join("; ")
+        )
+    })
+}
+
+/// Whether a create still has to look at what exists before its first
+/// attempt.
+fn needs_before(entry: &Entry) -> bool {
+    entry.attempts == 0
+        && entry.before_ids.is_none()
+        && matches!(
+            entry.op,
+            ApiOp::CreateTask { .. } | ApiOp::CreateNote { .. } | ApiOp::CreateContact(_)
+        )
+}
+
+/// The items a create would take for its own result if they turned up
+/// after an attempt whose answer was lost: recorded before the first one.
+async fn before_ids(client: &Client, entry: &Entry) -> std::result::Result<Vec<String>, ApiError> {
+    Ok(matching(client, entry, None)
+        .await?
+        .into_iter()
+        .filter_map(|r| created_id(&r).map(str::to_string))
+        .collect())
+}
+
+/// What an earlier attempt of a create made, if the server has it: a
+/// matching item that was not there before the first attempt.
+async fn already_created(
+    client: &Client,
+    entry: &Entry,
+) -> std::result::Result<Option<ApiResponse>, ApiError> {
+    let before = entry.before_ids.clone();
+    Ok(matching(client, entry, before.as_deref())
+        .await?
+        .into_iter()
+        .find(|r| {
+            let id = created_id(r).unwrap_or("");
+            before.as_ref().is_none_or(|b| !b.iter().any(|x| x == id))
+        }))
+}
+
+/// The server's items that match what a create would make. Without a
+/// record of what existed before (an entry queued by an older rolo), a
+/// contact must also have been added since the edit was queued.
+async fn matching(
+    client: &Client,
+    entry: &Entry,
+    before: Option<&[String]>,
+) -> std::result::Result<Vec<ApiResponse>, ApiError> {
+    Ok(match &entry.op {
+        ApiOp::CreateTask { contact_id, task } => client
+            .tasks(contact_id)
+            .await?
+            .into_iter()
+            .filter(|t| {
+                t.title.as_deref() == Some(task.title.as_str())
+                    && same_instant(t.due_date.as_deref(), Some(task.due_date.as_str()))
+                    && t.body.as_deref().unwrap_or("") == task.body.as_deref().unwrap_or("")
+            })
+            .map(ApiResponse::Task)
+            .collect(),
+        ApiOp::CreateNote { contact_id, note } => client
+            .notes(contact_id)
+            .await?
+            .into_iter()
+            .filter(|n| n.body.as_deref().map(str::trim) == Some(note.body.trim()))
+            .map(ApiResponse::Note)
+            .collect(),
+        ApiOp::CreateContact(new) => {
+            let mut found = Vec::new();
+            if new.email.is_some() || new.phone.is_some() {
+                found.extend(
+                    client
+                        .find_duplicate(new.email.as_deref(), new.phone.as_deref())
+                        .await?,
+                );
+            }
+            let name = [new.first_name.as_deref(), new.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if !name.is_empty() {
+                let page = client
+                    .search_contacts(&SearchContacts {
+                        query: Some(name),
+                        page_limit: 20,
+                        ..SearchContacts::default()
+                    })
+                    .await?;
+                found.extend(page.contacts.into_iter().filter(|c| {
+                    c.first_name == new.first_name
+                        && c.last_name == new.last_name
+                        && c.email == new.email
+                        && c.phone == new.phone
+                        && (before.is_some()
+                            || c.date_added
+                                .as_deref()
+                                .and_then(parse_ms)
+                                .is_some_and(|t| t >= entry.created_at - 5 * 60_000))
+                }));
+            }
+            found.into_iter().map(ApiResponse::Contact).collect()
+        }
+        _ => Vec::new(),
+    })
+}
+
+fn parse_ms(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+fn same_instant(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => match (parse_ms(a), parse_ms(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        },
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Sends every pending edit, retrying those that can heal, until none is
+/// left to send (those needing attention stay). For `rolo outbox push`.
+/// Without `wait`, one pass: what fails stays queued for later.
+pub async fn drain(
+    client: &Client,
+    path: &Path,
+    wait: bool,
+    mut progress: impl FnMut(&Settled),
+) -> Result<Counts> {
+    let cache = Cache::open(path)?;
+    let _lock = loop {
+        match SenderLock::try_take(path) {
+            Some(l) => break l,
+            // Another rolo sends: it will send these too.
+            None if !wait => return cache.outbox_counts(),
+            None => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    };
+    if wait {
+        cache.wake_all()?;
+    }
+    let mut sender = SendLoop::new(client.clone(), cache, Backoff::default());
+    sender.took_over()?;
+    loop {
+        sender.start_ready()?;
+        if sender.inflight.is_empty() {
+            match sender.cache.next_due(&sender.busy)? {
+                None => return sender.cache.outbox_counts(),
+                Some(at) if !wait && at > now_ms() => return sender.cache.outbox_counts(),
+                Some(at) => {
+                    let ms = (at - now_ms()).clamp(0, MAX_BACKOFF.as_millis() as i64);
+                    tokio::time::sleep(Duration::from_millis(ms as u64 + 1)).await;
+                    continue;
+                }
+            }
+        }
+        if let Some(done) = sender.next().await
+            && let Some(settled) = sender.finish(done)?
+        {
+            progress(&settled);
+        }
+    }
+}
