@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use crate::api::model::*;
-use crate::cache::outbox::{Counts, Entry};
+use crate::cache::outbox::Counts;
 use crate::cache::sync::Progress;
 
 /// The cache as the status bar and the outbox view show it.
@@ -124,17 +124,4 @@ pub enum OutboxAction {
     Edit(i64),
 }
 
-/// The outbox overlay.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct OutboxView {
-    pub entries: Option<Vec<Entry>>,
-    pub selected: usize,
-    /// Edits may have been lost (a damaged outbox file was salvaged).
-    pub lost: Option<String>,
-}
-
-impl OutboxView {
-    pub fn current(&self) -> Option<&Entry> {
-        self.entries.as_ref()?.get(self.selected)
-    }
-}
+pub use super::overlays::OutboxView;

@@ -1,0 +1,82 @@
+//! The confirmation dialog, and what each confirmed action does.
+
+use crate::app::*;
+
+/// What a confirmation dialog will do on "yes".
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfirmAction {
+    DeleteContact {
+        contact: Box<Contact>,
+    },
+    DeleteTask {
+        contact_id: String,
+        task: Task,
+    },
+    DeleteNote {
+        contact_id: String,
+        note: Note,
+    },
+    /// Drop an edit from the outbox.
+    DiscardEdit {
+        seq: i64,
+        description: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub message: String,
+    pub action: ConfirmAction,
+}
+
+pub(crate) fn confirmed(s: &mut State, action: ConfirmAction, out: &mut Vec<Command>) {
+    match action {
+        ConfirmAction::DiscardEdit { seq, description } => {
+            out.push(Command::Outbox(OutboxAction::Discard(seq)));
+            s.notice = Some(format!("Discarded: {description}"));
+        }
+        ConfirmAction::DeleteContact { contact } => {
+            s.remove_contact(&contact.id);
+            s.focus = Focus::List;
+            s.request(
+                out,
+                ApiOp::DeleteContact {
+                    id: contact.id.clone(),
+                },
+                Priority::Interactive,
+                None,
+                Purpose::DeleteContact { contact },
+            );
+        }
+        ConfirmAction::DeleteTask { contact_id, task } => {
+            remove_task(s, &contact_id, &task.id);
+            s.request(
+                out,
+                ApiOp::DeleteTask {
+                    contact_id: contact_id.clone(),
+                    task_id: task.id.clone(),
+                },
+                Priority::Interactive,
+                None,
+                Purpose::DeleteTask { contact_id, task },
+            );
+        }
+        ConfirmAction::DeleteNote { contact_id, note } => {
+            if let Some(ns) = s.detail.notes.loaded_mut() {
+                ns.retain(|n| n.id != note.id);
+            }
+            let items = s.detail.items().len();
+            s.detail.cursor = s.detail.cursor.min(items.saturating_sub(1));
+            s.request(
+                out,
+                ApiOp::DeleteNote {
+                    contact_id: contact_id.clone(),
+                    note_id: note.id.clone(),
+                },
+                Priority::Interactive,
+                None,
+                Purpose::DeleteNote { contact_id, note },
+            );
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The task form: title, due date, body.
+
+use crate::app::forms::{line_input, text_of};
+use crate::app::*;
+use ratatui_textarea::TextArea;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskField {
+    Title,
+    Due,
+    Body,
+}
+
+impl TaskField {
+    pub fn next(self) -> Self {
+        match self {
+            TaskField::Title => TaskField::Due,
+            TaskField::Due => TaskField::Body,
+            TaskField::Body => TaskField::Title,
+        }
+    }
+
+    pub fn prev(self) -> Self {
+        self.next().next()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskForm {
+    pub contact_id: String,
+    /// The task being edited; `None` for a new one.
+    pub editing: Option<Task>,
+    pub title: TextArea<'static>,
+    pub due: TextArea<'static>,
+    pub body: TextArea<'static>,
+    pub field: TaskField,
+    pub error: Option<String>,
+    /// The suggested due date is replaced, not appended to, by the first
+    /// character typed into it (as if it were selected).
+    pub due_untouched: bool,
+    /// Esc (or ctrl-c) on typed text asks once more before losing it.
+    pub confirm_discard: bool,
+    initial: String,
+}
+
+impl TaskForm {
+    fn snapshot(&self) -> String {
+        [&self.title, &self.due, &self.body]
+            .map(text_of)
+            .join("\u{0}")
+    }
+
+    /// Whether anything was typed since the form opened.
+    pub fn unsaved(&self) -> bool {
+        self.snapshot() != self.initial
+    }
+
+    fn ready(mut self) -> Self {
+        self.initial = self.snapshot();
+        self
+    }
+
+    pub fn new(contact_id: &str) -> Self {
+        Self {
+            contact_id: contact_id.to_string(),
+            editing: None,
+            title: line_input(""),
+            due: line_input("tomorrow"),
+            body: line_input(""),
+            field: TaskField::Title,
+            error: None,
+            due_untouched: true,
+            confirm_discard: false,
+            initial: String::new(),
+        }
+        .ready()
+    }
+
+    pub fn edit(contact_id: &str, task: &Task, due_text: &str) -> Self {
+        Self {
+            contact_id: contact_id.to_string(),
+            title: line_input(task.title.as_deref().unwrap_or("")),
+            due: line_input(due_text),
+            body: line_input(task.body.as_deref().unwrap_or("")),
+            editing: Some(task.clone()),
+            field: TaskField::Title,
+            error: None,
+            due_untouched: true,
+            confirm_discard: false,
+            initial: String::new(),
+        }
+        .ready()
+    }
+
+    pub fn focused(&mut self) -> &mut TextArea<'static> {
+        match self.field {
+            TaskField::Title => &mut self.title,
+            TaskField::Due => &mut self.due,
+            TaskField::Body => &mut self.body,
+        }
+    }
+}
+
+pub(crate) fn task_key(
+    s: &mut State,
+    mut f: TaskForm,
+    k: KeyEvent,
+    out: &mut Vec<Command>,
+) -> Option<Overlay> {
+    let save = (k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL))
+        || (k.code == KeyCode::Enter && f.field == TaskField::Body);
+    if k.code == KeyCode::Esc {
+        if !f.unsaved() || f.confirm_discard {
+            return None;
+        }
+        f.confirm_discard = true;
+        f.error = Some(DISCARD_HINT.into());
+        return Some(Overlay::Task(Box::new(f)));
+    }
+    f.confirm_discard = false;
+    match k.code {
+        KeyCode::Tab | KeyCode::Down => f.field = f.field.next(),
+        KeyCode::BackTab | KeyCode::Up => f.field = f.field.prev(),
+        KeyCode::Enter if !save => f.field = f.field.next(),
+        _ if save => {}
+        _ => {
+            if f.field == TaskField::Due && f.due_untouched && matches!(k.code, KeyCode::Char(_)) {
+                f.due = forms::line_input("");
+            }
+            if f.field == TaskField::Due {
+                f.due_untouched = false;
+            }
+            f.focused().input(k);
+            f.error = None;
+        }
+    }
+    if !save {
+        return Some(Overlay::Task(Box::new(f)));
+    }
+    let title = text_of(&f.title).trim().to_string();
+    if title.is_empty() {
+        f.error = Some("The task needs a title.".into());
+        f.field = TaskField::Title;
+        return Some(Overlay::Task(Box::new(f)));
+    }
+    let due = match crate::due::parse_due(&text_of(&f.due), s.now.with_timezone(&s.zone)) {
+        Ok(d) => d,
+        Err(e) => {
+            f.error = Some(e);
+            f.field = TaskField::Due;
+            return Some(Overlay::Task(Box::new(f)));
+        }
+    };
+    let body = text_of(&f.body).trim().to_string();
+    let body = (!body.is_empty()).then_some(body);
+    let due_s = format_timestamp(due);
+    let cid = f.contact_id.clone();
+    let mut form = Box::new(f.clone());
+    form.error = None;
+    match f.editing {
+        None => {
+            let temp = s.temp_id();
+            let task = Task {
+                id: temp.clone(),
+                title: Some(title.clone()),
+                body: body.clone(),
+                due_date: Some(due_s.clone()),
+                contact_id: Some(cid.clone()),
+                ..Task::default()
+            };
+            if s.detail.contact_id.as_deref() == Some(cid.as_str())
+                && let Some(ts) = s.detail.tasks.loaded_mut()
+            {
+                ts.push(task);
+            }
+            s.request(
+                out,
+                ApiOp::CreateTask {
+                    contact_id: cid.clone(),
+                    task: NewTask {
+                        title,
+                        body,
+                        due_date: due_s,
+                        completed: false,
+                        assigned_to: None,
+                    },
+                },
+                Priority::Interactive,
+                None,
+                Purpose::CreateTask {
+                    contact_id: cid,
+                    temp_id: temp,
+                    form,
+                },
+            );
+        }
+        Some(before) => {
+            let update = TaskUpdate {
+                title: (before.title.as_deref() != Some(title.as_str())).then(|| title.clone()),
+                body: (before.body != body).then(|| body.clone().unwrap_or_default()),
+                due_date: (before.due() != Some(due)).then(|| due_s.clone()),
+                ..TaskUpdate::default()
+            };
+            if update == TaskUpdate::default() {
+                s.notice = Some("No changes.".into());
+                return None;
+            }
+            s.with_task(&cid, &before.id, |t| {
+                t.title = Some(title.clone());
+                t.body = body.clone();
+                t.due_date = Some(due_s.clone());
+            });
+            s.request(
+                out,
+                ApiOp::UpdateTask {
+                    contact_id: cid.clone(),
+                    task_id: before.id.clone(),
+                    update,
+                },
+                Priority::Interactive,
+                None,
+                Purpose::UpdateTask {
+                    contact_id: cid,
+                    before,
+                    form,
+                },
+            );
+        }
+    }
+    None
+}
