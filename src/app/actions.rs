@@ -1,0 +1,426 @@
+//! Keys to actions, and what each action does where the user is.
+
+use crate::app::*;
+
+pub(crate) fn read_only_message(profile: &str) -> String {
+    format!(
+        "Read-only profile{}: changes are blocked (set read_only = false in its [profiles] table to allow them)",
+        if profile.is_empty() {
+            String::new()
+        } else {
+            format!(" `{profile}`")
+        }
+    )
+}
+
+/// Whether an action changes data on the server.
+pub(crate) fn writes(action: Action) -> bool {
+    matches!(
+        action,
+        Action::NewTask
+            | Action::Edit
+            | Action::ToggleTask
+            | Action::Delete
+            | Action::AddTag
+            | Action::RemoveTag
+            | Action::NewNote
+            | Action::NewContact
+            | Action::DeleteContact
+            | Action::Undo
+    )
+}
+
+/// A key with no meaning here says so, rather than nothing.
+pub(crate) fn unbound(s: &mut State, key: &str) {
+    let place = match (s.view, s.focus) {
+        (View::Today, _) => "in Today",
+        (_, Focus::Detail) => "in the detail pane",
+        _ => "in the list",
+    };
+    s.notice = Some(format!(
+        "{} does nothing {place} ({} lists the keys)",
+        crate::text::sanitize(key),
+        s.keymap.key_for(Action::Help)
+    ));
+}
+
+pub(crate) fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
+    if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
+        let unsaved = s.overlay.as_ref().is_some_and(Overlay::unsaved) || !s.drafts.is_empty();
+        if unsaved && !s.quit_asked {
+            s.quit_asked = true;
+            s.notice =
+                Some("Unsaved text: ctrl-c again quits and loses it; ctrl-s saves it.".into());
+            return;
+        }
+        out.push(Command::Quit);
+        return;
+    }
+    s.quit_asked = false;
+    if s.overlay.is_some() {
+        on_overlay_key(s, k, out);
+        return;
+    }
+    if s.focus == Focus::Search {
+        on_search_key(s, k);
+        return;
+    }
+    s.notice = None;
+    let Some(name) = keymap::key_name(&k) else {
+        s.pending_keys.clear();
+        return;
+    };
+    // Key sequences ("g g"): keep the start, and show it, until it
+    // completes a binding or cannot.
+    let seq = if s.pending_keys.is_empty() {
+        name.clone()
+    } else {
+        format!("{} {name}", s.pending_keys)
+    };
+    let action = match s.keymap.lookup(&seq, s.context()) {
+        keymap::Lookup::Action(a) => a,
+        keymap::Lookup::Prefix => {
+            s.pending_keys = seq;
+            return;
+        }
+        keymap::Lookup::None if !s.pending_keys.is_empty() => {
+            // A dead end: the last key starts afresh.
+            s.pending_keys.clear();
+            match s.keymap.lookup(&name, s.context()) {
+                keymap::Lookup::Action(a) => a,
+                keymap::Lookup::Prefix => {
+                    s.pending_keys = name;
+                    return;
+                }
+                keymap::Lookup::None => return unbound(s, &name),
+            }
+        }
+        keymap::Lookup::None => return unbound(s, &name),
+    };
+    s.pending_keys.clear();
+    let moving = matches!(
+        action,
+        Action::Down
+            | Action::Up
+            | Action::Top
+            | Action::Bottom
+            | Action::PageDown
+            | Action::PageUp
+    );
+    // Anything but moving acts on the contact under the cursor: bring the
+    // detail pane up to it first.
+    if !moving && s.view == View::Contacts && s.detail_due.is_some() {
+        s.settle_detail(out);
+    }
+    run_action(s, action, out);
+}
+
+/// Does what an action means here; keys and the command palette both land here.
+pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
+    if s.read_only && writes(action) {
+        s.error = Some(read_only_message(&s.profile));
+        return;
+    }
+    match action {
+        Action::Quit => out.push(Command::Quit),
+        Action::Palette => s.overlay = Some(Overlay::Palette(Box::default())),
+        Action::SwitchProfile => {
+            if s.profiles.is_empty() {
+                s.notice = Some(
+                    "No profiles in the config: add [profiles.NAME] tables to switch between them."
+                        .into(),
+                );
+            } else {
+                let here = s.profiles.iter().position(|p| *p == s.profile).unwrap_or(0);
+                s.overlay = Some(Overlay::Profiles(here));
+            }
+        }
+        Action::Yank => {
+            if let Some(c) = s.current_contact().cloned() {
+                s.overlay = Some(Overlay::Copy(Box::new(c)));
+            }
+        }
+        Action::OpenWeb => {
+            if let Some(c) = s.current_contact() {
+                let url = s
+                    .web_url
+                    .replace("{location}", &crate::text::url_segment(&s.location))
+                    .replace("{contact}", &crate::text::url_segment(&c.id));
+                out.push(Command::Open(url));
+            }
+        }
+        Action::Help => s.overlay = Some(Overlay::Help),
+        Action::Search => {
+            s.view = View::Contacts;
+            s.focus = Focus::Search;
+        }
+        Action::DismissError => s.error = None,
+        Action::CancelWait => {
+            if s.waiting.is_some() {
+                out.push(Command::CancelWaits);
+            } else {
+                s.notice = Some("Nothing is waiting for HighLevel.".into());
+            }
+        }
+        Action::Today => {
+            if s.view == View::Today {
+                s.view = View::Contacts;
+            } else {
+                s.view = View::Today;
+                s.load_today(out);
+            }
+        }
+        Action::Refresh => {
+            if s.view == View::Today {
+                s.load_today(out);
+            } else if s.local.enabled {
+                if s.local.sync.is_none() {
+                    s.local.sync = Some(crate::cache::sync::Progress {
+                        done: 0,
+                        total: 0,
+                        left: None,
+                        full: false,
+                    });
+                    out.push(Command::Sync { full: false });
+                }
+                s.load_detail(out);
+            } else {
+                s.next_page = 1;
+                s.cursor = None;
+                s.load_page(out, Priority::Interactive);
+                s.load_detail(out);
+            }
+        }
+        Action::Undo => undo(s, out),
+        Action::Outbox => {
+            if s.local.enabled {
+                s.overlay = Some(Overlay::Outbox(Box::default()));
+                out.push(Command::Outbox(OutboxAction::Load));
+            } else {
+                s.notice = Some(
+                    "No local cache in this session, so no outbox: edits go straight to HighLevel."
+                        .into(),
+                );
+            }
+        }
+        Action::Down
+        | Action::Up
+        | Action::Top
+        | Action::Bottom
+        | Action::PageDown
+        | Action::PageUp => move_cursor(s, action),
+        Action::NextPane => {
+            s.focus = if s.focus == Focus::Detail {
+                Focus::List
+            } else {
+                Focus::Detail
+            };
+        }
+        Action::Open if s.view == View::Today => jump_to_task_contact(s, out),
+        Action::Open => {
+            if s.selected_contact().is_some() {
+                s.focus = Focus::Detail;
+                s.settle_detail(out);
+            }
+        }
+        Action::Back => {
+            if s.view == View::Today {
+                s.view = View::Contacts;
+            } else {
+                s.focus = Focus::List;
+            }
+        }
+        Action::ToggleMore => s.detail.show_more = !s.detail.show_more,
+        Action::ToggleTask => toggle_task(s, out),
+        Action::NewTask => {
+            if let Some(cid) = s.target_contact() {
+                s.overlay = Some(Overlay::Task(Box::new(TaskForm::new(&cid))));
+            }
+        }
+        Action::NewContact => {
+            s.view = View::Contacts;
+            s.overlay = Some(Overlay::Contact(Box::new(ContactForm::new(None))));
+        }
+        Action::DeleteContact => {
+            if let Some(c) = s
+                .selected_contact()
+                .filter(|_| s.view == View::Contacts)
+                .cloned()
+            {
+                s.overlay = Some(Overlay::Confirm(Box::new(Confirm {
+                    message: format!(
+                        "Delete the contact {}, with its tasks and notes? This cannot be undone.",
+                        crate::text::snippet(&c.display_name(), 40)
+                    ),
+                    action: ConfirmAction::DeleteContact {
+                        contact: Box::new(c),
+                    },
+                })));
+            }
+        }
+        Action::Edit => {
+            if let Some((cid, task)) = task_under_cursor(s) {
+                if !s.may_edit_pending(&task.id) {
+                    return;
+                }
+                let due = task
+                    .due()
+                    .map(|d| {
+                        d.with_timezone(&s.zone)
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                s.overlay = Some(Overlay::Task(Box::new(TaskForm::edit(&cid, &task, &due))));
+            } else if let Some(note) = s
+                .detail
+                .current_note()
+                .cloned()
+                .filter(|_| s.view == View::Contacts && s.focus == Focus::Detail)
+                && let Some(cid) = s.detail.contact_id.clone()
+            {
+                if !s.may_edit_pending(&note.id) {
+                    return;
+                }
+                s.overlay = Some(Overlay::Note(Box::new(NoteEditor::new(&cid, Some(&note)))));
+            } else if s.view == View::Contacts
+                && let Some(c) = s.selected_contact().cloned()
+            {
+                let c = &c;
+                let full = s.detail.contact.loaded().filter(|full| {
+                    full.id == c.id && s.detail.contact_id.as_deref() == Some(c.id.as_str())
+                });
+                if c.id.starts_with("pending-") {
+                    if s.may_edit_pending(&c.id) {
+                        // Not on the server yet: the list's copy is all
+                        // there is; the edit waits for the create.
+                        s.overlay = Some(Overlay::Contact(Box::new(ContactForm::new(Some(c)))));
+                    }
+                } else if let Some(full) = full {
+                    s.overlay = Some(Overlay::Contact(Box::new(ContactForm::new(Some(full)))));
+                } else if s.detail_due.is_some() || matches!(s.detail.contact, Remote::Idle) {
+                    s.load_detail(out);
+                    s.notice = Some("Loading the contact; press e again in a moment.".into());
+                } else {
+                    s.notice = Some("The contact is still loading.".into());
+                }
+            }
+        }
+        Action::Delete => {
+            if let Some((cid, task)) = task_under_cursor(s) {
+                if !s.may_edit_pending(&task.id) {
+                    return;
+                }
+                s.overlay = Some(Overlay::Confirm(Box::new(Confirm {
+                    message: format!(
+                        "Delete the task \"{}\"?",
+                        task.title.as_deref().unwrap_or("(untitled)")
+                    ),
+                    action: ConfirmAction::DeleteTask {
+                        contact_id: cid,
+                        task,
+                    },
+                })));
+            } else if let Some(note) = s
+                .detail
+                .current_note()
+                .cloned()
+                .filter(|_| s.view == View::Contacts && s.focus == Focus::Detail)
+                && let Some(cid) = s.detail.contact_id.clone()
+            {
+                if !s.may_edit_pending(&note.id) {
+                    return;
+                }
+                let first = note
+                    .body
+                    .as_deref()
+                    .unwrap_or("")
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                s.overlay = Some(Overlay::Confirm(Box::new(Confirm {
+                    message: format!("Delete the note \"{}\"?", crate::text::snippet(&first, 40)),
+                    action: ConfirmAction::DeleteNote {
+                        contact_id: cid,
+                        note,
+                    },
+                })));
+            } else {
+                s.notice = Some(format!(
+                    "{} deletes the task or note under the cursor (open the contact first); {} deletes the contact.",
+                    s.keymap.key_for(Action::Delete),
+                    s.keymap.key_for(Action::DeleteContact)
+                ));
+            }
+        }
+        Action::AddTag | Action::RemoveTag => {
+            let Some(cid) = s.target_contact() else {
+                return;
+            };
+            let mode = if action == Action::AddTag {
+                TagMode::Add
+            } else {
+                TagMode::Remove
+            };
+            if mode == TagMode::Remove && s.tags_of(&cid).is_empty() {
+                s.notice = Some("This contact has no tags.".into());
+                return;
+            }
+            if mode == TagMode::Add && matches!(s.location_tags, Remote::Idle | Remote::Failed(_)) {
+                s.location_tags = Remote::Loading;
+                s.request(
+                    out,
+                    ApiOp::LocationTags,
+                    Priority::Interactive,
+                    Some("location-tags"),
+                    Purpose::LocationTags,
+                );
+            }
+            s.overlay = Some(Overlay::Tags(Box::new(TagPrompt::new(&cid, mode))));
+        }
+        Action::NewNote => {
+            if let Some(cid) = s.target_contact() {
+                s.overlay = Some(Overlay::Note(Box::new(NoteEditor::new(&cid, None))));
+            }
+        }
+    }
+}
+
+impl State {
+    pub(crate) fn context(&self) -> Context {
+        match (self.view, self.focus) {
+            (View::Today, _) | (_, Focus::Detail) => Context::Detail,
+            _ => Context::List,
+        }
+    }
+
+    /// The contact a contact action acts on: the highlighted row of the
+    /// list, the contact open in the detail pane, or in Today the contact
+    /// of the task under the cursor. Says so when there is none.
+    pub(crate) fn target_contact(&mut self) -> Option<String> {
+        let id = match (self.view, self.focus) {
+            (View::Today, _) => self
+                .today_tasks()
+                .get(self.today_selected)
+                .and_then(|t| t.contact_id.clone()),
+            (View::Contacts, Focus::Detail) => self.detail.contact_id.clone(),
+            (View::Contacts, _) => self.selected_contact().map(|c| c.id.clone()),
+        };
+        if id.is_none() {
+            self.notice = Some("No contact is highlighted.".into());
+        }
+        id
+    }
+
+    /// Whether an item may be changed now. One still being created (a
+    /// stand-in id) may, when edits go through the outbox: they wait for
+    /// the create and go out with the real id. Sent directly, they cannot.
+    pub(crate) fn may_edit_pending(&mut self, id: &str) -> bool {
+        if !id.starts_with("pending-") || self.local.enabled {
+            return true;
+        }
+        self.notice = Some("That is still being created; try again in a moment.".into());
+        false
+    }
+}

@@ -1,0 +1,136 @@
+//! The Today view: open tasks due today or overdue, across contacts.
+
+use crate::app::*;
+
+/// From the Today view to the contact of the task under the cursor.
+pub(crate) fn jump_to_task_contact(s: &mut State, out: &mut Vec<Command>) {
+    let Some(cid) = s
+        .today_tasks()
+        .get(s.today_selected)
+        .and_then(|t| t.contact_id.clone())
+    else {
+        return;
+    };
+    if s.contact_by_id(&cid).is_none() {
+        s.notice = Some("That contact is not loaded yet; try again when loading finishes.".into());
+        return;
+    }
+    s.view = View::Contacts;
+    if !s.hits.iter().any(|h| s.contacts[h.index].id == cid) {
+        s.query.clear();
+        s.refilter();
+    }
+    if let Some(pos) = s.hits.iter().position(|h| s.contacts[h.index].id == cid) {
+        s.selected = pos;
+        s.ensure_visible();
+        s.follow_selection();
+        s.focus = Focus::Detail;
+        s.settle_detail(out);
+    }
+}
+
+pub(crate) fn task_under_cursor(s: &State) -> Option<(String, Task)> {
+    match s.view {
+        View::Today => {
+            let t = s.today_tasks().get(s.today_selected).copied()?.clone();
+            Some((t.contact_id.clone()?, t))
+        }
+        View::Contacts if s.focus == Focus::Detail => {
+            let t = s.detail.current_task()?.clone();
+            Some((s.detail.contact_id.clone()?, t))
+        }
+        View::Contacts => None,
+    }
+}
+
+pub(crate) fn toggle_task(s: &mut State, out: &mut Vec<Command>) {
+    let Some((cid, task)) = task_under_cursor(s) else {
+        s.notice = Some(match s.view {
+            View::Today => "No task is highlighted.".into(),
+            View::Contacts => format!(
+                "{} completes the task under the cursor: open the contact ({}) and pick a task.",
+                s.keymap.key_for(Action::ToggleTask),
+                s.keymap.key_for(Action::Open)
+            ),
+        });
+        return;
+    };
+    if !s.may_edit_pending(&task.id) {
+        return;
+    }
+    let done = !task.completed;
+    s.with_task(&cid, &task.id, |t| t.completed = done);
+    s.undo.push(Undo::Toggle {
+        contact_id: cid.clone(),
+        task_id: task.id.clone(),
+        was: task.completed,
+    });
+    s.request(
+        out,
+        ApiOp::SetTaskCompleted {
+            contact_id: cid.clone(),
+            task_id: task.id.clone(),
+            completed: done,
+        },
+        Priority::Interactive,
+        None,
+        Purpose::Toggle {
+            contact_id: cid,
+            task_id: task.id,
+            before: task.completed,
+        },
+    );
+}
+
+pub(crate) fn remove_task(s: &mut State, contact_id: &str, task_id: &str) {
+    if s.detail.contact_id.as_deref() == Some(contact_id)
+        && let Some(ts) = s.detail.tasks.loaded_mut()
+    {
+        ts.retain(|t| t.id != task_id);
+    }
+    if let Some(ts) = s.today.loaded_mut() {
+        ts.retain(|t| t.id != task_id);
+    }
+    let items = s.detail.items().len();
+    s.detail.cursor = s.detail.cursor.min(items.saturating_sub(1));
+}
+
+impl State {
+    pub(crate) fn load_today(&mut self, out: &mut Vec<Command>) {
+        self.today = Remote::Loading;
+        self.request(
+            out,
+            ApiOp::SearchTasks(TaskSearch {
+                completed: Some(false),
+                limit: Some(1000),
+                ..TaskSearch::default()
+            }),
+            Priority::Interactive,
+            Some("today"),
+            Purpose::Today,
+        );
+    }
+
+    /// Today's tasks: open, due by the end of today in the user's offset.
+    pub fn today_tasks(&self) -> Vec<&Task> {
+        let end = self
+            .now
+            .with_timezone(&self.zone)
+            .date_naive()
+            .and_hms_opt(23, 59, 59)
+            .and_then(|t| t.and_local_timezone(self.zone).single())
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(self.now);
+        let mut tasks: Vec<&Task> = self
+            .today
+            .loaded()
+            .map(|ts| {
+                ts.iter()
+                    .filter(|t| t.due().is_some_and(|d| d <= end))
+                    .collect()
+            })
+            .unwrap_or_default();
+        tasks.sort_by_key(|t| (t.due(), t.id.clone()));
+        tasks
+    }
+}

@@ -1,0 +1,155 @@
+//! Undo: the inverse of the last change, sent as an edit of its own.
+
+use crate::app::*;
+
+/// A change that can be reverted by sending its inverse.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Undo {
+    Toggle {
+        contact_id: String,
+        task_id: String,
+        was: bool,
+    },
+    TagsAdded {
+        contact_id: String,
+        tags: Vec<String>,
+    },
+    TagsRemoved {
+        contact_id: String,
+        tags: Vec<String>,
+    },
+    ContactEdited {
+        before: Box<Contact>,
+        after: Box<Contact>,
+    },
+}
+
+pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
+    let Some(u) = s.undo.pop() else {
+        s.notice = Some("Nothing to undo.".into());
+        return;
+    };
+    match u {
+        Undo::Toggle {
+            contact_id,
+            task_id,
+            was,
+        } => {
+            let before = !was;
+            s.with_task(&contact_id, &task_id, |t| t.completed = was);
+            s.request(
+                out,
+                ApiOp::SetTaskCompleted {
+                    contact_id: contact_id.clone(),
+                    task_id: task_id.clone(),
+                    completed: was,
+                },
+                Priority::Interactive,
+                None,
+                Purpose::Toggle {
+                    contact_id,
+                    task_id,
+                    before,
+                },
+            );
+            s.notice = Some("Undone: task status restored.".into());
+        }
+        Undo::TagsAdded { contact_id, tags } => {
+            change_tags(s, out, &contact_id, TagMode::Remove, tags, false);
+            s.notice = Some("Undone: tags removed again.".into());
+        }
+        Undo::ContactEdited { before, after } => {
+            let update = ContactUpdate::diff(&after, &before);
+            let base = Some(ContactUpdate::diff(&before, &after));
+            let id = before.id.clone();
+            s.replace_contact(&id, (*before).clone());
+            s.request(
+                out,
+                ApiOp::UpdateContact { id, update, base },
+                Priority::Interactive,
+                None,
+                Purpose::UpdateContact {
+                    before: after,
+                    form: None,
+                },
+            );
+            s.notice = Some("Undone: contact fields restored.".into());
+        }
+        Undo::TagsRemoved { contact_id, tags } => {
+            change_tags(s, out, &contact_id, TagMode::Add, tags, false);
+            s.notice = Some("Undone: tags restored.".into());
+        }
+    }
+}
+
+pub(crate) fn change_tags(
+    s: &mut State,
+    out: &mut Vec<Command>,
+    cid: &str,
+    mode: TagMode,
+    tags: Vec<String>,
+    record: bool,
+) {
+    let before = s.tags_of(cid);
+    let has = |list: &[String], t: &str| list.iter().any(|a| a.eq_ignore_ascii_case(t));
+    // Only what this change really changes: undoing it must not touch
+    // tags the contact had before, nor remove ones it never had.
+    let mut changed: Vec<String> = Vec::new();
+    for t in &tags {
+        let present = has(&before, t);
+        let wanted = match mode {
+            TagMode::Add => !present,
+            TagMode::Remove => present,
+        };
+        if wanted && !has(&changed, t) {
+            changed.push(t.clone());
+        }
+    }
+    if changed.is_empty() {
+        s.notice = Some(match mode {
+            TagMode::Add => "The contact has those tags already.".into(),
+            TagMode::Remove => "The contact has none of those tags.".into(),
+        });
+        return;
+    }
+    let mut after = before.clone();
+    match mode {
+        TagMode::Add => after.extend(changed.iter().cloned()),
+        TagMode::Remove => after.retain(|a| !has(&changed, a)),
+    }
+    s.set_tags(cid, after);
+    let undo = record.then(|| match mode {
+        TagMode::Add => Undo::TagsAdded {
+            contact_id: cid.to_string(),
+            tags: changed.clone(),
+        },
+        TagMode::Remove => Undo::TagsRemoved {
+            contact_id: cid.to_string(),
+            tags: changed.clone(),
+        },
+    });
+    if let Some(u) = &undo {
+        s.undo.push(u.clone());
+    }
+    let op = match mode {
+        TagMode::Add => ApiOp::AddTags {
+            contact_id: cid.to_string(),
+            tags: changed,
+        },
+        TagMode::Remove => ApiOp::RemoveTags {
+            contact_id: cid.to_string(),
+            tags: changed,
+        },
+    };
+    s.request(
+        out,
+        op,
+        Priority::Interactive,
+        None,
+        Purpose::Tags {
+            contact_id: cid.to_string(),
+            before,
+            undo,
+        },
+    );
+}
