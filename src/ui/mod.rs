@@ -5,7 +5,7 @@
 
 mod detail;
 mod list;
-mod overlay;
+mod overlays;
 
 use std::borrow::Cow;
 
@@ -56,7 +56,7 @@ pub fn render(s: &State, f: &mut Frame) {
         View::Today => detail::render_today(s, f, main, theme),
     }
     render_status(s, f, status, theme);
-    overlay::render(s, f, area, theme);
+    overlays::render(s, f, area, theme);
 }
 
 fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {

@@ -1,0 +1,75 @@
+//! Overlays, one file each, mirroring `app/overlays/`; what they share
+//! (a centred box, a text input) is here.
+
+mod confirm;
+mod contact_form;
+mod copy;
+mod help;
+mod note_editor;
+mod outbox;
+mod palette;
+mod profiles;
+mod tag_prompt;
+mod task_form;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders};
+use ratatui_textarea::TextArea;
+
+use super::{clean, fit};
+use crate::app::forms::{TagMode, TaskField, text_of};
+use crate::app::{Overlay, State, tag_suggestions};
+use crate::theme::Theme;
+
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    h
+}
+
+pub(super) fn boxed<'a>(title: &str, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused)
+        .title(Span::styled(format!(" {title} "), theme.title))
+}
+
+/// A text area drawn with or without its cursor.
+pub(super) fn input(
+    f: &mut Frame,
+    t: &TextArea<'static>,
+    area: Rect,
+    focused: bool,
+    theme: &Theme,
+) {
+    let mut t = t.clone();
+    t.set_cursor_line_style(Style::default());
+    if !focused {
+        t.set_cursor_style(Style::default());
+    }
+    t.set_style(if focused { theme.text } else { theme.dim });
+    f.render_widget(&t, area);
+}
+
+pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(o) = &s.overlay else { return };
+    match o {
+        Overlay::Help => help::render(f, area, s.keymap.bindings(), theme),
+        Overlay::Outbox(v) => outbox::render(v, f, area, theme),
+        Overlay::Confirm(c) => confirm::render(c, f, area, theme),
+        Overlay::Tags(p) => tag_prompt::render(p, s, f, area, theme),
+        Overlay::Task(form) => task_form::render(form, s, f, area, theme),
+        Overlay::Contact(form) => contact_form::render(form, f, area, theme),
+        Overlay::Copy(c) => copy::render(c, f, area, theme),
+        Overlay::Palette(p) => palette::render(p, s, f, area, theme),
+        Overlay::Profiles(selected) => profiles::render(*selected, s, f, area, theme),
+        Overlay::Note(n) => note_editor::render(n, f, area, theme),
+    }
+}

@@ -1,0 +1,51 @@
+//! The command palette.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::*;
+
+pub(super) fn render(p: &crate::app::Palette, s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
+    let matches = crate::app::palette_matches(&s.keymap, p);
+    let h = (matches.len() as u16 + 4).max(6).min(area.height.min(20));
+    let r = centered(area, 70, h);
+    f.render_widget(Clear, r);
+    let block = boxed("Command", theme);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let [line, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let [colon, field] =
+        Layout::horizontal([Constraint::Length(2), Constraint::Min(1)]).areas(line);
+    f.render_widget(Paragraph::new(Span::styled(":", theme.accent)), colon);
+    input(f, &p.input, field, true, theme);
+    let offset = p
+        .selected
+        .saturating_sub(usize::from(list.height).saturating_sub(1));
+    let lines: Vec<Line> = matches
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(usize::from(list.height))
+        .map(|(i, b)| {
+            let st = if i == p.selected {
+                theme.selected
+            } else {
+                theme.text
+            };
+            Line::from(vec![
+                Span::styled(format!(" {:<24}", b.help), st),
+                Span::styled(
+                    format!("{:<15}", b.action.name()),
+                    if i == p.selected { st } else { theme.dim },
+                ),
+                Span::styled(
+                    format!("{:>12} ", b.keys.join(",")),
+                    if i == p.selected { st } else { theme.dim },
+                ),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), list);
+}

@@ -1,0 +1,62 @@
+//! The tag prompt and its suggestions.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::*;
+
+pub(super) fn render(
+    p: &crate::app::TagPrompt,
+    s: &State,
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
+    let suggestions = tag_suggestions(s, p);
+    let r = centered(area, 50, 12);
+    f.render_widget(Clear, r);
+    let title = match p.mode {
+        TagMode::Add => "Add tags",
+        TagMode::Remove => "Remove tags",
+    };
+    let block = boxed(title, theme);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let [line, hint, list] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    input(f, &p.input, line, true, theme);
+    let hint_text = match &p.error {
+        Some(e) => Span::styled(clean(e).into_owned(), theme.error),
+        None => Span::styled("tab: complete · enter: apply · esc: cancel", theme.dim),
+    };
+    f.render_widget(Paragraph::new(hint_text), hint);
+    let mut lines: Vec<Line> = Vec::new();
+    if p.mode == TagMode::Add && s.location_tags.loaded().is_none() {
+        lines.push(Line::from(Span::styled(
+            "loading the location's tags…",
+            theme.dim,
+        )));
+    }
+    for (i, t) in suggestions
+        .iter()
+        .enumerate()
+        .take(usize::from(list.height))
+    {
+        let st = if i == p.selected {
+            theme.selected
+        } else {
+            theme.tag
+        };
+        lines.push(Line::from(Span::styled(
+            format!("#{}", fit(&clean(t), 44)),
+            st,
+        )));
+    }
+    f.render_widget(Paragraph::new(lines), list);
+}
