@@ -6,6 +6,7 @@
 mod detail;
 mod list;
 mod overlays;
+mod today;
 
 use std::borrow::Cow;
 
@@ -53,7 +54,7 @@ pub fn render(s: &State, f: &mut Frame) {
             list::render(s, f, left, theme);
             detail::render_contact(s, f, right, theme);
         }
-        View::Today => detail::render_today(s, f, main, theme),
+        View::Today => today::render_today(s, f, main, theme),
     }
     render_status(s, f, status, theme);
     overlays::render(s, f, area, theme);
