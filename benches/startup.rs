@@ -176,19 +176,7 @@ fn memory(home: &std::path::Path, n: usize, list: &[rolo::api::model::Contact]) 
 /// fzf's peak RSS (kB) filtering the contacts as lines, from `wait4`.
 fn fzf_peak_kb(list: &[rolo::api::model::Contact], home: &std::path::Path) -> Option<u64> {
     let path = home.join("lines.txt");
-    let lines: Vec<String> = list
-        .iter()
-        .map(|c| {
-            format!(
-                "{}\t{}\t{}\t{}\t{}",
-                c.display_name(),
-                c.company_name.as_deref().unwrap_or(""),
-                c.email.as_deref().unwrap_or(""),
-                c.phone.as_deref().unwrap_or(""),
-                c.tags().join(" ")
-            )
-        })
-        .collect();
+    let lines: Vec<String> = list.iter().map(common::fzf_line).collect();
     std::fs::write(&path, lines.join("\n")).ok()?;
     // From a small process of its own: a child's peak counts the memory of
     // the process it was spawned from (until its exec), and this one holds

@@ -12,6 +12,8 @@
 //!
 //! Run: `cargo bench --bench tui` (add `-- --quick` for fewer rounds).
 
+mod common;
+
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -82,19 +84,7 @@ fn main() {
     );
 
     let list = contacts(n);
-    let lines: Vec<String> = list
-        .iter()
-        .map(|c| {
-            format!(
-                "{}\t{}\t{}\t{}\t{}",
-                c.display_name(),
-                c.company_name.as_deref().unwrap_or(""),
-                c.email.as_deref().unwrap_or(""),
-                c.phone.as_deref().unwrap_or(""),
-                c.tags().join(" ")
-            )
-        })
-        .collect();
+    let lines: Vec<String> = list.iter().map(common::fzf_line).collect();
     let mut state = loaded(list);
 
     // Per keystroke: type each query a character at a time, then clear it.

@@ -10,6 +10,18 @@ pub fn contacts(n: usize, location: &str) -> Vec<Contact> {
     rolo::sandbox::seed::model_contacts(n, 7, location)
 }
 
+/// A contact as one line for fzf: name, company, email, phone, tags.
+pub fn fzf_line(c: &Contact) -> String {
+    format!(
+        "{}\t{}\t{}\t{}\t{}",
+        c.display_name(),
+        c.company_name.as_deref().unwrap_or(""),
+        c.email.as_deref().unwrap_or(""),
+        c.phone.as_deref().unwrap_or(""),
+        c.tags().join(" ")
+    )
+}
+
 pub fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]

@@ -59,6 +59,18 @@ pub fn forbidden(message: impl Into<String>) -> Reply {
     }
 }
 
+/// The tags a contact object carries.
+pub(super) fn tags_in(c: &Obj) -> Vec<String> {
+    c.get("tags")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub(super) fn checked<'a>(body: &'a Value, fields: &[Field]) -> Result<&'a Obj, Reply> {
     check(body, fields).map_err(unprocessable)
 }
@@ -199,15 +211,7 @@ impl Store {
     }
 
     pub(super) fn register_tags(&mut self, c: &Obj) {
-        let tags: Vec<String> = c
-            .get("tags")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|t| t.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let tags: Vec<String> = tags_in(c);
         for t in tags {
             let key = t.to_lowercase();
             if !self.tags.contains_key(&key) {

@@ -573,15 +573,7 @@ impl Store {
         let add = Self::tags_body(body)?;
         self.need_contact(contact_id)?;
         let mut c = self.contact(contact_id).cloned().unwrap_or_default();
-        let mut tags: Vec<String> = c
-            .get("tags")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|t| t.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut tags: Vec<String> = tags_in(&c);
         for t in add {
             if !tags.iter().any(|x| x.eq_ignore_ascii_case(&t)) {
                 tags.push(t);
@@ -602,15 +594,7 @@ impl Store {
         let Some(c) = self.contact_mut(contact_id) else {
             return Err(not_found("Contact not found"));
         };
-        let mut tags: Vec<String> = c
-            .get("tags")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|t| t.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut tags: Vec<String> = tags_in(c);
         tags.retain(|t| !remove.iter().any(|r| r.eq_ignore_ascii_case(t)));
         c.insert("tags".into(), json!(tags));
         c.insert("dateUpdated".into(), json!(Self::now()));
