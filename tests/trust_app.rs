@@ -437,3 +437,41 @@ fn a_rate_limit_wait_shows_in_the_status_bar_and_ctrl_g_stops_it() {
     );
     assert!(!status(&mut h, 200).contains("rate-limited"));
 }
+
+/// Without a cache the list pages through the one page walk: a `total`
+/// lower than what arrives does not stop it, and a page sent again ends it
+/// with an error instead of asking forever.
+#[test]
+fn the_list_pages_past_a_lying_total_and_stops_at_a_repeated_page() {
+    use rolo::api::model::SearchPage;
+    let f = fixture(500);
+    let mut h = Harness::new();
+    let page = |h: &mut Harness| {
+        let req = h.take(|op| matches!(op, ApiOp::SearchContacts(_)));
+        h.answer(
+            req.id,
+            Ok(ApiResponse::SearchPage(SearchPage {
+                contacts: f.contacts.clone(),
+                total: 10,
+                ..Default::default()
+            })),
+        );
+    };
+    page(&mut h);
+    assert!(
+        h.outbox
+            .iter()
+            .any(|r| matches!(&r.op, ApiOp::SearchContacts(q) if q.page == Some(2))),
+        "a full page asks for the next one, whatever the total says"
+    );
+    page(&mut h);
+    assert!(
+        !h.outbox
+            .iter()
+            .any(|r| matches!(r.op, ApiOp::SearchContacts(_))),
+        "the same page again ends the walk"
+    );
+    let error = h.state.error.clone().unwrap_or_default();
+    assert!(error.contains("sent page 2 again"), "{error}");
+    assert_eq!(h.state.contacts.len(), 500);
+}

@@ -185,8 +185,8 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                 }
                 s.load_detail(out);
             } else {
-                s.next_page = 1;
-                s.cursor = None;
+                s.walk = crate::api::paging::Walk::new();
+                s.walk_seen.clear();
                 s.load_page(out, Priority::Interactive);
                 s.load_detail(out);
             }

@@ -78,16 +78,23 @@ pub(crate) fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
     }
     match (purpose, e.result) {
         (Purpose::ContactsPage, Ok(ApiResponse::SearchPage(page))) => {
+            // Only a short page ends the walk; `total` is shown, never trusted.
             s.total_on_server = Some(page.total);
-            s.cursor = page.contacts.last().and_then(|c| c.search_after.clone());
+            let cursor = page.contacts.last().and_then(|c| c.search_after.clone());
             let got = page.contacts.len();
-            s.next_page += 1;
+            let new = page
+                .contacts
+                .iter()
+                .filter(|c| s.walk_seen.insert(c.id.clone()))
+                .count();
             s.merge_contacts(page.contacts);
-            let more = got as u32 == PAGE_LIMIT && (s.contacts.len() as u64) < page.total;
-            if more {
-                s.load_page(out, Priority::Background);
-            } else {
-                s.list_status = Remote::Loaded(());
+            match s.walk.advance(PAGE_LIMIT, got, new, cursor) {
+                Ok(crate::api::paging::Step::More) => s.load_page(out, Priority::Background),
+                Ok(crate::api::paging::Step::End) => s.list_status = Remote::Loaded(()),
+                Err(e) => {
+                    s.list_status = Remote::Loaded(());
+                    s.error = Some(format!("Stopped loading contacts: {e}"));
+                }
             }
         }
         (Purpose::Contact(cid), r) if s.detail.contact_id.as_deref() == Some(cid.as_str()) => {

@@ -131,13 +131,22 @@ impl State {
     }
 
     pub(crate) fn load_page(&mut self, out: &mut Vec<Command>, priority: Priority) {
+        use crate::api::paging::Position;
+        let depth = crate::api::contacts::SEARCH_PAGE_DEPTH;
+        let (page, search_after) = match self.walk.position(PAGE_LIMIT, depth) {
+            Ok(Position::Page(n)) => (Some(n), None),
+            Ok(Position::After(a)) => (None, Some(a)),
+            Err(e) => {
+                self.list_status = Remote::Failed(e.to_string());
+                self.error = Some(format!("Could not load every contact: {e}"));
+                return;
+            }
+        };
         self.list_status = Remote::Loading;
-        let by_page = u64::from(self.next_page) * u64::from(PAGE_LIMIT)
-            <= crate::api::contacts::SEARCH_PAGE_DEPTH;
         let op = ApiOp::SearchContacts(SearchContacts {
             page_limit: PAGE_LIMIT,
-            page: by_page.then_some(self.next_page),
-            search_after: if by_page { None } else { self.cursor.clone() },
+            page,
+            search_after,
             ..SearchContacts::default()
         });
         self.request(out, op, priority, None, Purpose::ContactsPage);

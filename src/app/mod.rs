@@ -320,8 +320,10 @@ pub struct State {
     by_id: HashMap<String, usize>,
     pub total_on_server: Option<u64>,
     pub list_status: Remote<()>,
-    next_page: u32,
-    cursor: Option<Vec<serde_json::Value>>,
+    /// The walk through the contact pages (the one page walk sync uses too).
+    walk: crate::api::paging::Walk,
+    /// Ids the walk has brought, to see a page sent again.
+    walk_seen: HashSet<String>,
 
     pub query: String,
     pub hits: Vec<Hit>,
@@ -389,8 +391,8 @@ impl State {
             by_id: HashMap::new(),
             total_on_server: None,
             list_status: Remote::Idle,
-            next_page: 1,
-            cursor: None,
+            walk: crate::api::paging::Walk::new(),
+            walk_seen: HashSet::new(),
             query: String::new(),
             hits: Vec::new(),
             selected: 0,
