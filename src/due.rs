@@ -165,6 +165,28 @@ pub fn parse_due<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTim
 }
 
 /// "in 2h", "3d overdue", "due now": how a task's due date reads at a glance.
+/// The tasks due by the end of today in `zone` (overdue ones included),
+/// soonest first: what the Today view and `rolo today` list.
+pub fn due_by_end_of_today<'a>(
+    tasks: impl IntoIterator<Item = &'a crate::api::model::Task>,
+    now: DateTime<Utc>,
+    zone: crate::zone::Zone,
+) -> Vec<&'a crate::api::model::Task> {
+    let end = now
+        .with_timezone(&zone)
+        .date_naive()
+        .and_hms_opt(23, 59, 59)
+        .and_then(|t| t.and_local_timezone(zone).single())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now);
+    let mut due: Vec<_> = tasks
+        .into_iter()
+        .filter(|t| t.due().is_some_and(|d| d <= end))
+        .collect();
+    due.sort_by_key(|t| (t.due(), t.id.clone()));
+    due
+}
+
 pub fn relative(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let d = due - now;
     let mins = d.num_minutes();

@@ -662,6 +662,16 @@ impl Index {
 
 /// Every contact matching `query`, best first (ties by name, then index).
 /// An empty query returns everything by name.
+/// The words of a query the server can search for: field tokens (`#tag`,
+/// `email:…`) are rolo's own and stay out. `None` when nothing is left.
+pub fn server_words(query: &str) -> Option<String> {
+    let words: Vec<&str> = query
+        .split_whitespace()
+        .filter(|w| !w.starts_with('#') && !w.contains(':'))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
 pub fn search(query: &str, entries: &[Entry]) -> Vec<Hit> {
     let mut index = Index::default();
     for e in entries {

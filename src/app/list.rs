@@ -72,18 +72,13 @@ pub(crate) fn server_search(s: &mut State, out: &mut Vec<Command>) {
     let complete = s
         .total_on_server
         .is_some_and(|t| s.contacts.len() as u64 >= t);
-    // Field tokens are ours; the server gets the plain words.
-    let words: Vec<&str> = q
-        .split_whitespace()
-        .filter(|w| !w.starts_with('#') && !w.contains(':'))
-        .collect();
-    if complete || words.is_empty() {
+    let Some(words) = crate::search::server_words(&q).filter(|_| !complete) else {
         return;
-    }
+    };
     s.request(
         out,
         ApiOp::SearchContacts(SearchContacts {
-            query: Some(words.join(" ")),
+            query: Some(words),
             page_limit: 100,
             ..SearchContacts::default()
         }),

@@ -113,24 +113,10 @@ impl State {
 
     /// Today's tasks: open, due by the end of today in the user's offset.
     pub fn today_tasks(&self) -> Vec<&Task> {
-        let end = self
-            .now
-            .with_timezone(&self.zone)
-            .date_naive()
-            .and_hms_opt(23, 59, 59)
-            .and_then(|t| t.and_local_timezone(self.zone).single())
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or(self.now);
-        let mut tasks: Vec<&Task> = self
-            .today
-            .loaded()
-            .map(|ts| {
-                ts.iter()
-                    .filter(|t| t.due().is_some_and(|d| d <= end))
-                    .collect()
-            })
-            .unwrap_or_default();
-        tasks.sort_by_key(|t| (t.due(), t.id.clone()));
-        tasks
+        crate::due::due_by_end_of_today(
+            self.today.loaded().into_iter().flatten(),
+            self.now,
+            self.zone,
+        )
     }
 }

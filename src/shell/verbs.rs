@@ -119,13 +119,9 @@ pub async fn find_contacts(
     if let Some(cache) = synced_cache(client) {
         return Ok(cache.find(query, limit)?);
     }
-    let words: Vec<&str> = query
-        .split_whitespace()
-        .filter(|w| !w.starts_with('#') && !w.contains(':'))
-        .collect();
     let page = client
         .search_contacts(&SearchContacts {
-            query: (!words.is_empty()).then(|| words.join(" ")),
+            query: crate::search::server_words(query),
             page_limit: 500,
             ..SearchContacts::default()
         })
@@ -403,18 +399,7 @@ pub async fn today(client: &Client, as_json: bool, zone: Zone) -> Outcome {
         })
         .await?;
     let now = Utc::now();
-    let end = now
-        .with_timezone(&zone)
-        .date_naive()
-        .and_hms_opt(23, 59, 59)
-        .and_then(|t| t.and_local_timezone(zone).single())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(now);
-    let mut due: Vec<&Task> = tasks
-        .iter()
-        .filter(|t| t.due().is_some_and(|d| d <= end))
-        .collect();
-    due.sort_by_key(|t| t.due());
+    let due = crate::due::due_by_end_of_today(&tasks, now, zone);
     if as_json {
         return print_json(&json!(due));
     }
