@@ -120,6 +120,8 @@ pub(super) use endpoint;
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// Tries after the first, when not the configured number.
+    retries: Option<u32>,
 }
 
 struct Inner {
@@ -208,6 +210,7 @@ impl Client {
                 timeout: config.timeout,
                 on_retry: std::sync::OnceLock::new(),
             }),
+            retries: None,
         })
     }
 
@@ -224,9 +227,23 @@ impl Client {
                 crate::text::sanitize(why),
                 super::error::human_duration(wait),
                 attempt + 2,
-                self.inner.retry.max_retries + 1
+                self.max_retries() + 1
             ));
         }
+    }
+
+    /// The same client (limiter, token and all) that makes one try per
+    /// call: for a caller with a backoff of its own, such as the outbox, so
+    /// that the two do not multiply.
+    pub fn without_retries(&self) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            retries: Some(0),
+        }
+    }
+
+    fn max_retries(&self) -> u32 {
+        self.retries.unwrap_or(self.inner.retry.max_retries)
     }
 
     pub fn location_id(&self) -> &str {
@@ -320,7 +337,7 @@ impl Client {
                 req = req.json(b);
             }
             tracing::debug!(endpoint = ep.name, attempt, "sending");
-            let can_retry = attempt < inner.retry.max_retries;
+            let can_retry = attempt < self.max_retries();
             let resp = match req.send().await {
                 Ok(r) => r,
                 Err(e) => {

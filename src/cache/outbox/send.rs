@@ -169,7 +169,9 @@ struct SendLoop {
 impl SendLoop {
     fn new(client: Client, cache: Cache, backoff: Backoff) -> Self {
         Self {
-            client,
+            // The loop's backoff is the only one: a client retrying inside
+            // each attempt would make one attempt up to six requests.
+            client: client.without_retries(),
             cache,
             backoff,
             busy: HashSet::new(),
