@@ -625,3 +625,46 @@ fn the_log_and_the_cache_are_private_files() {
         assert_eq!(mode(f.parent().unwrap()), 0o700, "{}", f.display());
     }
 }
+
+/// A note typed while HighLevel keeps rate-limiting outlives the shell's
+/// deadline: the command gives up, and the text is kept in a private file
+/// that the error names (never "kept in the outbox" when it is not).
+#[test]
+fn a_note_cut_off_by_the_deadline_is_kept_in_a_file() {
+    let sh = Shell::new();
+    let limited = sh._runtime.block_on(support::hostile::Hostile::start(|_| {
+        let mut r = support::hostile::json(
+            429,
+            serde_json::json!({"statusCode": 429, "message": "Too Many Requests"}),
+        );
+        r.headers_mut()
+            .insert("retry-after", axum::http::HeaderValue::from_static("30"));
+        r
+    }));
+    let typed = "Call back Tuesday about the renewal";
+    let o = support::hermetic_rolo(&sh.home)
+        .args(["note", "add", "some-contact-id"])
+        .env("ROLO_TOKEN", support::TOKEN)
+        .env("ROLO_BASE_URL", limited.url())
+        .env("ROLO_LOCATION_ID", support::LOCATION)
+        .env("ROLO_DEADLINE", "2")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(typed.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(!err.contains("kept in the outbox"), "{err}");
+    let path = err
+        .split("your note is kept in ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no file named: {err}"))
+        .trim();
+    assert_eq!(std::fs::read_to_string(path).unwrap(), typed);
+}

@@ -263,18 +263,53 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
     };
     // The note's text first: time in the editor is not HighLevel's time.
     let note = matches!(cmd, Command::Note(_)).then(note_body);
+    let typed = note.as_ref().and_then(|n| n.as_ref().ok().cloned());
+    let writes = matches!(
+        cmd,
+        Command::Note(_) | Command::Tag { .. } | Command::Task(_)
+    );
+    let queued = || {
+        cache_path(&client)
+            .ok()
+            .filter(|p| p.exists())
+            .and_then(|p| crate::cache::Cache::open(&p).ok())
+            .and_then(|c| c.outbox_counts().ok())
+            .map(|c| c.total())
+    };
+    let queued_before = if writes { queued() } else { None };
     let work = run_shell(cmd, &client, offset, note);
     let result = match deadline {
         None => work.await,
         Some(d) => match tokio::time::timeout(d, work).await {
             Ok(r) => r,
-            Err(_) => Err(verbs::Failure {
-                code: 4,
-                message: format!(
-                    "no answer from HighLevel within {} s (ROLO_DEADLINE sets the limit); an edit, if any, is kept in the outbox: `rolo outbox push` sends it",
+            Err(_) => {
+                // The work was dropped mid-way: say what became of the
+                // edit, and keep a typed note whatever happened.
+                let mut message = format!(
+                    "no answer from HighLevel within {} s (ROLO_DEADLINE sets the limit)",
                     d.as_secs()
-                ),
-            }),
+                );
+                let now_queued = if writes { queued() } else { None };
+                if writes && now_queued.unwrap_or(0) > queued_before.unwrap_or(0) {
+                    message
+                        .push_str("; the edit is kept in the outbox: `rolo outbox push` sends it");
+                } else if let Some(text) = &typed {
+                    match crate::cache::keep_unsent("note", text) {
+                        Some(p) => message.push_str(&format!(
+                            "; the note was neither added nor queued: your note is kept in {}",
+                            p.display()
+                        )),
+                        None => message.push_str(
+                            "; the note was neither added nor queued, and could not be saved",
+                        ),
+                    }
+                } else if writes {
+                    message.push_str(
+                        "; the change was neither made nor queued: run the command again",
+                    );
+                }
+                Err(verbs::Failure { code: 4, message })
+            }
         },
     };
     match result {
