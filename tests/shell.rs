@@ -668,3 +668,45 @@ fn a_note_cut_off_by_the_deadline_is_kept_in_a_file() {
         .trim();
     assert_eq!(std::fs::read_to_string(path).unwrap(), typed);
 }
+
+/// Item 26: `--no-cache`, `ROLO_NO_CACHE=1` and `ROLO_NO_CACHE=false` are
+/// read one way by every command: with HighLevel out of reach, an edit is
+/// queued only when the cache is on.
+#[test]
+fn no_cache_is_read_the_same_way_as_flag_and_variable() {
+    let sh = Shell::new();
+    let (id, _) = unique(&sh);
+    // A synced cache, so the contact is found offline.
+    assert!(sh.run(&["sync"]).status.success());
+    let offline = |args: &[&str], env: Option<&str>| {
+        let mut c = support::hermetic_rolo(&sh.home);
+        c.args(args)
+            .env("ROLO_TOKEN", support::TOKEN)
+            .env("ROLO_BASE_URL", "http://127.0.0.1:9")
+            .env("ROLO_LOCATION_ID", support::LOCATION)
+            .env("ROLO_DEADLINE", "10");
+        if let Some(v) = env {
+            c.env("ROLO_NO_CACHE", v);
+        }
+        c.output().unwrap()
+    };
+    let waiting = || text(&sh.run(&["outbox", "--json"])).0;
+    for (args, env) in [
+        (vec!["--no-cache", "tag", "add", &id, "flag-off"], None),
+        (vec!["tag", "add", "--no-cache", &id, "flag-after"], None),
+        (vec!["tag", "add", &id, "env-one"], Some("1")),
+    ] {
+        let o = offline(&args, env);
+        let (_, err) = text(&o);
+        assert_ne!(o.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("kept in the outbox"),
+            "{args:?} {env:?}: {err}"
+        );
+        assert_eq!(waiting().trim(), "[]", "{args:?} {env:?} queued an edit");
+    }
+    let o = offline(&["tag", "add", &id, "env-false"], Some("false"));
+    let (_, err) = text(&o);
+    assert!(err.contains("kept in the outbox"), "{err}");
+    assert!(waiting().contains("env-false"));
+}

@@ -31,7 +31,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(cmd) => shell(cmd, cli.server).await,
+        Some(cmd) => {
+            verbs::set_caching_off(cli.no_cache);
+            shell(cmd, cli.server).await
+        }
         None if cli.demo => {
             let (settings, warning) = match load_settings(None) {
                 Ok(s) => s,

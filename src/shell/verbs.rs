@@ -97,7 +97,7 @@ impl Paint {
 
 /// The synced cache of the client's location, if there is one.
 pub fn synced_cache(client: &Client) -> Option<crate::cache::Cache> {
-    if crate::config::env_flag("ROLO_NO_CACHE") {
+    if caching_off() {
         return None;
     }
     let path = crate::cache::default_path(client.location_id())?;
@@ -390,6 +390,19 @@ pub async fn show(client: &Client, what: &str, as_json: bool, zone: Zone) -> Out
     Ok(())
 }
 
+/// `--no-cache` (or `ROLO_NO_CACHE`, which clap reads into the same flag),
+/// as the dispatch set it for this run.
+static NO_CACHE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Says, once per run, that the shell keeps nothing on disk.
+pub fn set_caching_off(off: bool) {
+    let _ = NO_CACHE.set(off);
+}
+
+fn caching_off() -> bool {
+    *NO_CACHE.get_or_init(|| crate::config::env_flag("ROLO_NO_CACHE"))
+}
+
 /// `rolo today`: open tasks due today or overdue, across contacts.
 pub async fn today(client: &Client, as_json: bool, zone: Zone) -> Outcome {
     let tasks = client
@@ -434,7 +447,7 @@ pub async fn today(client: &Client, as_json: bool, zone: Zone) -> Outcome {
 /// refusal is an error and the edit is dropped (the command line still has
 /// it); a network or server failure keeps it queued for `rolo outbox push`.
 async fn apply(client: &Client, op: ApiOp) -> Result<ApiResponse, Failure> {
-    let no_cache = crate::config::env_flag("ROLO_NO_CACHE");
+    let no_cache = caching_off();
     let path = (!no_cache)
         .then(|| crate::cache::default_path(client.location_id()))
         .flatten();
