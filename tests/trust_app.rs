@@ -411,11 +411,36 @@ fn a_rate_limit_wait_shows_in_the_status_bar_and_ctrl_g_stops_it() {
         left: std::time::Duration::from_millis(29_200),
         requests: 2,
     })));
-    let line = status(&mut h, 200);
+    for width in [200, 80] {
+        let line = status(&mut h, width);
+        assert!(
+            line.contains("rate-limited 30 s, ctrl-g stops"),
+            "{width}: {line}"
+        );
+    }
+    // From a form and from the search line too.
+    h.send(key('t'));
+    assert!(matches!(h.state.overlay, Some(Overlay::Task(_))));
+    h.effects.clear();
+    h.send(ctrl('g'));
     assert!(
-        line.contains("rate-limited: next request in 30 s (ctrl-g to stop)"),
-        "{line}"
+        h.effects.iter().any(|c| matches!(c, Command::CancelWaits)),
+        "from the task form"
     );
+    assert!(
+        matches!(h.state.overlay, Some(Overlay::Task(_))),
+        "the form stays open"
+    );
+    h.send(code(KeyCode::Esc));
+    h.send(key('/'));
+    h.effects.clear();
+    h.send(ctrl('g'));
+    assert!(
+        h.effects.iter().any(|c| matches!(c, Command::CancelWaits)),
+        "from the search line"
+    );
+    assert!(!h.state.query.contains('g'));
+    h.send(code(KeyCode::Esc));
     // From the list and from the detail pane alike.
     for focus in [KeyCode::Esc, KeyCode::Enter] {
         h.send(code(focus));

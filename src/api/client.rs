@@ -259,6 +259,11 @@ impl Client {
         self.inner.limiter.waiting()
     }
 
+    /// How long the limiter holds every request back now, if at all.
+    pub fn held_back(&self) -> Option<Duration> {
+        self.inner.limiter.held_back()
+    }
+
     /// Gives up every wait in progress (see [`Limiter::cancel_waits`]).
     pub fn cancel_waits(&self) -> usize {
         self.inner.limiter.cancel_waits()

@@ -221,11 +221,19 @@ impl Limiter {
         })
     }
 
+    /// How long from now nothing may be sent (after a 429 or
+    /// `Retry-After`), if at all.
+    pub fn held_back(&self) -> Option<Duration> {
+        let s = self.lock();
+        let now = Instant::now();
+        s.blocked_until.filter(|b| *b > now).map(|b| b - now)
+    }
+
     /// Gives up every wait in progress: those requests fail with
     /// `Cancelled { ByUser }`. Returns how many were waiting. The limit
     /// itself still holds for requests made afterwards.
     pub fn cancel_waits(&self) -> usize {
-        let n = self.lock().waits.len();
+        let n = self.waiting().map_or(0, |w| w.requests);
         self.cancel.send_modify(|g| *g = g.wrapping_add(1));
         n
     }

@@ -56,7 +56,17 @@ pub(crate) fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         out.push(Command::Quit);
         return;
     }
-    s.quit_asked = false;
+    if std::mem::take(&mut s.quit_asked) {
+        // The "ctrl-c again" warning is answered by any other key.
+        s.notice = None;
+    }
+    // Stopping a wait works from anywhere, forms and search included.
+    if s.waiting.is_some()
+        && keymap::key_name(&k).is_some_and(|n| n == s.keymap.key_for(Action::CancelWait))
+    {
+        run_action(s, Action::CancelWait, out);
+        return;
+    }
     if s.overlay.is_some() {
         on_overlay_key(s, k, out);
         return;

@@ -586,7 +586,15 @@ impl State {
     // --------------------------------------------------------- the update
 
     fn set_error(&mut self, context: &str, e: &ApiError) {
-        self.error = Some(format!("{context}: {e}"));
+        // The user's own cancel was answered by its notice already.
+        if !matches!(
+            e,
+            ApiError::Cancelled {
+                reason: CancelReason::ByUser
+            }
+        ) {
+            self.error = Some(format!("{context}: {e}"));
+        }
     }
 
     /// Takes a contact out of the list (after a delete).
@@ -651,10 +659,13 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
         Event::Waiting(w) => s.waiting = w,
         Event::WaitsCancelled(n) => {
             s.waiting = None;
-            s.notice = Some(match n {
-                0 => "Nothing was waiting for HighLevel any more.".into(),
-                n => format!(
-                    "Stopped waiting: {n} request(s) given up. Queued edits stay in the outbox and are sent later."
+            s.notice = Some(match (n, s.local.enabled) {
+                (0, _) => "Nothing was waiting for HighLevel any more.".into(),
+                (n, true) => format!(
+                    "Stopped waiting: {n} request(s) given up. Queued edits stay in the outbox and are sent once the limit passes."
+                ),
+                (n, false) => format!(
+                    "Stopped waiting: {n} request(s) given up; an edit among them is reopened or kept as a draft."
                 ),
             });
         }

@@ -70,6 +70,21 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     if s.read_only {
         spans.push(Span::styled(" read-only ", theme.error));
     }
+    // First after the label: a wait must be seen at any width.
+    if let Some(w) = &s.waiting {
+        let what = match w.reason {
+            WaitReason::RateLimit => "rate-limited",
+            WaitReason::Retry => "retrying in",
+        };
+        spans.push(Span::styled(
+            format!(
+                " {what} {} s, {} stops ",
+                w.left.as_secs() + u64::from(w.left.subsec_nanos() > 0),
+                s.keymap.key_for(Action::CancelWait)
+            ),
+            theme.error,
+        ));
+    }
     if s.pending > 0 {
         spans.push(Span::styled(
             format!(" {} {} ", SPINNER[s.spinner % SPINNER.len()], s.pending),
@@ -91,20 +106,6 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             theme.accent
         };
         spans.push(Span::styled(format!(" {outbox} "), style));
-    }
-    if let Some(w) = &s.waiting {
-        let what = match w.reason {
-            WaitReason::RateLimit => "rate-limited: next request in",
-            WaitReason::Retry => "retrying in",
-        };
-        spans.push(Span::styled(
-            format!(
-                " {what} {} s ({} to stop) ",
-                w.left.as_secs() + u64::from(w.left.subsec_nanos() > 0),
-                s.keymap.key_for(Action::CancelWait)
-            ),
-            theme.error,
-        ));
     }
     if let (Some(r), Some(m)) = (s.budget.remaining, s.budget.max) {
         spans.push(Span::styled(format!(" {r}/{m} "), theme.dim));

@@ -253,7 +253,18 @@ impl SendLoop {
 
     fn failed(&mut self, entry: Entry, e: ApiError) -> Result<Settled> {
         if heals(&e) {
-            let at = now_ms() + self.backoff.after(entry.attempts + 1, &e).as_millis() as i64;
+            let mut wait = self.backoff.after(entry.attempts + 1, &e);
+            if matches!(
+                e,
+                ApiError::Cancelled {
+                    reason: crate::api::error::CancelReason::ByUser
+                }
+            ) {
+                // The user stopped waiting for the rate limit: try again
+                // once it has passed, not at once into the same wait.
+                wait = wait.max(self.client.held_back().unwrap_or_default());
+            }
+            let at = now_ms() + wait.as_millis() as i64;
             self.cache.retry_later(entry.seq, at, &e.to_string())?;
             Ok(Settled::Later(entry, e))
         } else {
