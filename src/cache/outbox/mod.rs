@@ -575,14 +575,66 @@ pub struct Salvaged {
     pub local_id: Option<String>,
 }
 
-/// Reads whatever outbox rows a damaged database still gives.
+/// Reads whatever outbox rows a damaged database still gives: as it is,
+/// and when that gives nothing, from a copy relaxed for reading (cut pages
+/// put back as empty ones, the indexes forgotten), since the rows may sit
+/// in pages that are whole while the schema points past the end.
 pub(crate) fn salvage(path: &Path) -> Vec<Salvaged> {
-    let Ok(conn) = rusqlite::Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    ) else {
+    let rows = read_rows(path, false);
+    if !rows.is_empty() {
+        return rows;
+    }
+    let copy = path.with_extension("salvage-copy");
+    let relaxed = (|| -> std::io::Result<()> {
+        let bytes = std::fs::read(path)?;
+        super::private_file(&copy)?;
+        let mut bytes = bytes;
+        // The header says how big the file should be: pad a cut file.
+        if bytes.len() >= 32 {
+            let page = match u16::from_be_bytes([bytes[16], bytes[17]]) {
+                1 => 65_536,
+                n => usize::from(n),
+            };
+            let pages = u32::from_be_bytes([bytes[28], bytes[29], bytes[30], bytes[31]]) as usize;
+            let want = page.saturating_mul(pages).min(64 << 20);
+            if want > bytes.len() {
+                bytes.resize(want, 0);
+            }
+        }
+        std::fs::write(&copy, bytes)
+    })();
+    let rows = if relaxed.is_ok() {
+        read_rows(&copy, true)
+    } else {
+        Vec::new()
+    };
+    let _ = std::fs::remove_file(&copy);
+    rows
+}
+
+fn read_rows(path: &Path, relax: bool) -> Vec<Salvaged> {
+    let flags = if relax {
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let Ok(mut conn) = rusqlite::Connection::open_with_flags(path, flags) else {
         return Vec::new();
     };
+    if relax {
+        // Only the table is read: an index whose pages are gone must not
+        // make the schema unreadable.
+        let _ = conn.execute_batch(
+            "PRAGMA writable_schema = ON;
+             DELETE FROM sqlite_master WHERE type IN ('index', 'trigger');
+             PRAGMA writable_schema = OFF;",
+        );
+        drop(conn);
+        let Ok(c) = rusqlite::Connection::open_with_flags(path, flags) else {
+            return Vec::new();
+        };
+        conn = c;
+    }
     let mut out = Vec::new();
     // The outbox file has `local_id`; a cache from before it had not.
     let Ok(mut stmt) = conn
