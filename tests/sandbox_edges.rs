@@ -186,3 +186,43 @@ async fn oversized_and_unparsable_request_heads_get_json_errors() {
         .await
         .unwrap();
 }
+
+/// A request whose head arrived but whose body stops after one byte holds
+/// its connection no longer than an idle one: answered 408 and closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_bodies_are_answered_and_dropped() {
+    let mut config = support::config(5);
+    config.idle_timeout = Duration::from_millis(800);
+    let sb = support::sandbox(config).await;
+    let addr = sb.addr();
+    let head = format!(
+        "POST /contacts/search HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nVersion: 2021-07-28\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
+        support::TOKEN
+    );
+    let took = tokio::task::spawn_blocking(move || {
+        let mut held: Vec<std::net::TcpStream> = (0..50)
+            .map(|_| {
+                let mut s = std::net::TcpStream::connect(addr).unwrap();
+                s.write_all(head.as_bytes()).unwrap();
+                s
+            })
+            .collect();
+        let start = Instant::now();
+        let mut answers = Vec::new();
+        for s in &mut held {
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            let mut out = Vec::new();
+            let _ = s.read_to_end(&mut out);
+            answers.push(String::from_utf8_lossy(&out).into_owned());
+        }
+        (start.elapsed(), answers)
+    })
+    .await
+    .unwrap();
+    let (took, answers) = took;
+    assert!(took < Duration::from_secs(8), "bodies held {took:?}");
+    for a in &answers {
+        assert!(a.starts_with("HTTP/1.1 408"), "{a}");
+        assert_eq!(body_of(a)["statusCode"], 408);
+    }
+}

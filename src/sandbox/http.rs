@@ -70,12 +70,28 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        // A body that stops arriving holds a connection no longer than an
+        // idle one: 408, and hyper closes it (the body was not read).
+        let limit = req
+            .extensions()
+            .get::<BodyTimeout>()
+            .map_or(Duration::from_secs(10), |t| t.0);
+        let bytes = match tokio::time::timeout(limit, Bytes::from_request(req, state)).await {
+            Ok(b) => b.map_err(IntoResponse::into_response)?,
+            Err(_) => {
+                return Err(respond(Reply {
+                    status: 408,
+                    body: json!({"statusCode": 408, "message": "The request body did not arrive in time", "error": "Request Timeout"}),
+                }));
+            }
+        };
         parse_body(&bytes).map(JsonBody).map_err(respond)
     }
 }
+
+/// How long a request body may take to arrive (the sandbox's idle timeout).
+#[derive(Debug, Clone, Copy)]
+struct BodyTimeout(Duration);
 
 macro_rules! with_store {
     ($s:expr, |$st:ident| $body:expr) => {{
@@ -323,6 +339,9 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
                         let update_contact = method == Method::PUT
                             && path.starts_with("/contacts/")
                             && path.matches('/').count() == 2;
+                        let mut req = req;
+                        req.extensions_mut()
+                            .insert(BodyTimeout(s.config.idle_timeout));
                         let mut resp = next.run(req).await;
                         if v3 {
                             resp = v3_spelling(resp, update_contact).await;
