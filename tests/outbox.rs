@@ -446,3 +446,38 @@ async fn edits_in_an_old_cache_move_over_whole_and_an_old_interrupted_create_wai
     assert_eq!(voicemails(client.notes(&c.id).await.unwrap()), 2);
     assert!(Cache::open(&path).unwrap().outbox().unwrap().is_empty());
 }
+
+/// `rolo outbox push` while another rolo holds the sender lock (a
+/// workspace window): with nothing to send it returns at once; with edits
+/// waiting it says who sends them, within seconds, instead of waiting
+/// silently for as long as that window stays open.
+#[tokio::test]
+async fn a_push_while_another_rolo_sends_says_so_instead_of_waiting() {
+    let sb = support::sandbox(support::config(5)).await;
+    let client = support::client(&sb);
+    let path = temp_db("elsewhere");
+    let _cache = Cache::open(&path).unwrap();
+    let _held = rolo::cache::outbox::SenderLock::try_take(&path).expect("the lock is free");
+    let started = std::time::Instant::now();
+    let counts = drain(&client, &path, true, |_| {}).await.unwrap();
+    assert_eq!(counts.pending, 0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+
+    let c = first_contact(&client).await;
+    Cache::open(&path)
+        .unwrap()
+        .enqueue(&ApiOp::AddTags {
+            contact_id: c.id.clone(),
+            tags: vec!["elsewhere".into()],
+        })
+        .unwrap();
+    let started = std::time::Instant::now();
+    let e = drain(&client, &path, true, |_| {}).await.unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(e.to_string().contains("another rolo is sending"), "{e}");
+    assert_eq!(
+        Cache::open(&path).unwrap().outbox_counts().unwrap().pending,
+        1,
+        "the edit still waits for its sender"
+    );
+}

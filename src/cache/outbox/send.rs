@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::super::Cache;
+use super::super::{Cache, CacheError};
 use super::*;
 use crate::api::actor::{ApiEvent, ApiOp, ApiResponse, RequestId};
 use crate::api::error::ApiError;
@@ -672,11 +672,19 @@ pub async fn drain(
     mut progress: impl FnMut(&Settled),
 ) -> Result<Counts> {
     let cache = Cache::open(path)?;
+    // A sender that just died lets go within moments; a live one (a
+    // workspace window) sends these edits itself: say so, never wait on it.
+    let give_up = tokio::time::Instant::now() + Duration::from_secs(5);
     let _lock = loop {
         match SenderLock::try_take(path) {
             Some(l) => break l,
-            // Another rolo sends: it will send these too.
             None if !wait => return cache.outbox_counts(),
+            None if cache.outbox_counts()?.pending == 0 => return cache.outbox_counts(),
+            None if tokio::time::Instant::now() >= give_up => {
+                return Err(CacheError::Busy(format!(
+                    "{ELSEWHERE} (a workspace window, say): they go out from there; `rolo outbox` shows what is left"
+                )));
+            }
             None => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     };
