@@ -222,6 +222,27 @@ impl Term {
 }
 
 /// A parsed query, reusable across many contacts.
+/// The query's words, with a phone written in parts ("+1 (555) 675-6642")
+/// joined into one word: its digits are one number, not words of their
+/// own (where "+1" alone has too few digits to look like a phone).
+fn phone_words(q: &str) -> Vec<String> {
+    let shaped = |w: &str| {
+        w.chars().any(|c| c.is_ascii_digit())
+            && w.chars().all(|c| c.is_ascii_digit() || "+-().".contains(c))
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut run = false;
+    for w in q.split_whitespace() {
+        let phone = shaped(w);
+        match out.last_mut() {
+            Some(last) if phone && run => last.push_str(w),
+            _ => out.push(w.to_string()),
+        }
+        run = phone;
+    }
+    out
+}
+
 #[derive(Debug, Clone)]
 pub struct Query {
     terms: Vec<Term>,
@@ -230,7 +251,7 @@ pub struct Query {
 impl Query {
     pub fn parse(q: &str) -> Self {
         let mut terms = Vec::new();
-        for word in q.split_whitespace() {
+        for word in phone_words(q).iter().map(String::as_str) {
             let (field, text) = if let Some(t) = word.strip_prefix('#') {
                 (Field::Tag, t)
             } else if let Some((k, v)) = word.split_once(':') {
@@ -766,6 +787,21 @@ mod tests {
     fn phones_match_on_digits() {
         assert_eq!(names("5551234"), vec!["jose nunez"]);
         assert_eq!(names("555-123-45"), vec!["jose nunez"]);
+    }
+
+    #[test]
+    fn a_phone_written_in_parts_is_one_number() {
+        // Jose's phone is stored as +1 (555) 123-4567.
+        for q in [
+            "+1 (555) 123-4567",
+            "+1 555 123 4567",
+            "1 555 1234567",
+            "(555) 123-4567",
+        ] {
+            assert_eq!(names(q), vec!["jose nunez"], "{q}");
+        }
+        // A name next to a number stays a word of its own.
+        assert_eq!(names("nunez 555"), vec!["jose nunez"]);
     }
 
     #[test]

@@ -76,8 +76,10 @@ fn keys() -> impl Strategy<Value = Vec<Key>> {
 
 fn phone_keys() -> impl Strategy<Value = Vec<Key>> {
     proptest::collection::vec(
-        proptest::sample::select(vec!['5', '5', '3', '0', '4', '1', '8', '-', ' '])
-            .prop_map(Key::Char),
+        proptest::sample::select(vec![
+            '5', '5', '3', '0', '4', '1', '8', '-', ' ', '+', '(', ')',
+        ])
+        .prop_map(Key::Char),
         1..12,
     )
 }
