@@ -305,7 +305,8 @@ impl SecretStore for FileStore {
     }
     fn set(&self, account: &str, secret: &str) -> Result<(), AuthError> {
         use std::io::Write;
-        std::fs::create_dir_all(&self.dir).map_err(Self::err)?;
+        // Readable by the user alone, like the file in it.
+        crate::cache::private_dir(&self.dir).map_err(Self::err)?;
         let path = self.path(account);
         let tmp = path.with_extension("tmp");
         let mut opts = std::fs::OpenOptions::new();
@@ -485,7 +486,16 @@ pub async fn verify(client: &crate::api::Client) -> Result<Verified, crate::api:
             | ApiError::Unauthorized { .. },
         ) => Write::No,
         // The contact does not exist: the scope let the request through.
-        Ok(_) | Err(ApiError::NotFound { .. } | ApiError::Validation { .. }) => Write::Yes,
+        Ok(_) | Err(ApiError::NotFound { .. }) => Write::Yes,
+        // Some services say "not found" with a 400 or 422; any other
+        // refusal says nothing about the scope.
+        Err(ApiError::Validation { messages, .. })
+            if messages
+                .iter()
+                .any(|m| m.to_lowercase().contains("not found")) =>
+        {
+            Write::Yes
+        }
         Err(e) => Write::Unknown(e.to_string()),
     };
     let location_name = client.location().await.ok().and_then(|l| l.name);

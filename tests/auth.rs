@@ -43,6 +43,23 @@ async fn verification_tells_read_from_write_and_rejects_bad_tokens() {
         other => panic!("a 503 is no verdict, got {other:?}"),
     }
     assert!(a.write.to_string().starts_with("unknown"));
+    // Nor is a 400 or 422 that is not about the missing contact.
+    for status in [400, 422] {
+        sb.set_faults(rolo::sandbox::faults::Faults {
+            script: [
+                rolo::sandbox::faults::Fault::None,
+                rolo::sandbox::faults::Fault::Status(status),
+            ]
+            .into(),
+            ..Default::default()
+        });
+        let a = rolo::auth::verify(&full).await.unwrap().access;
+        assert!(
+            matches!(a.write, rolo::auth::Write::Unknown(_)),
+            "{status}: {:?}",
+            a.write
+        );
+    }
     sb.set_faults(Default::default());
     let bad = Client::new(client_config(&sb, "nope-nope-nope")).unwrap();
     let e = rolo::auth::verify(&bad).await.unwrap_err();
@@ -201,6 +218,8 @@ fn the_file_fallback_is_0600_and_written_whole() {
     let path = dir.join("acme.json");
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
+    let dir_mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(dir_mode, 0o700, "the folder is the user's alone too");
     assert_eq!(store.get("acme").unwrap().as_deref(), Some("secret-two"));
     assert!(
         std::fs::read_dir(&dir).unwrap().all(|e| e

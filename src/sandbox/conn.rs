@@ -115,6 +115,10 @@ impl<T: hyper::rt::Write + Unpin> hyper::rt::Write for JsonHeadErrors<T> {
 /// a JSON body (see `http::json_errors`), so an empty 400, 414 or 431 can
 /// only be hyper's.
 fn framework_error(head: &[u8]) -> Option<Vec<u8>> {
+    // Cheap first: only a 4xx head can be one.
+    if !head.starts_with(b"HTTP/1.1 4") {
+        return None;
+    }
     let text = std::str::from_utf8(head).ok()?;
     let status: u16 = text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()?;
     let (message, error) = match status {
