@@ -95,9 +95,7 @@ fn main() {
     cmd.env("ROLO_TOKEN", TOKEN);
     cmd.env("ROLO_BASE_URL", sb.base_url());
     cmd.env("ROLO_LOCATION_ID", &location);
-    cmd.env("ROLO_CONFIG", home.join("none.toml"));
-    cmd.env("ROLO_DATA_DIR", home.join("data"));
-    cmd.env("XDG_STATE_HOME", home.join("state"));
+    common::hermetic(&mut cmd, &home);
     let mut term = common::Pty::spawn(cmd, 30, 120);
     assert!(
         term.wait_screen(Duration::from_secs(30), |s| common::list_position(s)

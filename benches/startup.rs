@@ -33,9 +33,7 @@ fn command(home: &std::path::Path) -> CommandBuilder {
     cmd.env("ROLO_TOKEN", "bench-token");
     cmd.env("ROLO_BASE_URL", "http://127.0.0.1:9");
     cmd.env("ROLO_LOCATION_ID", LOCATION);
-    cmd.env("ROLO_CONFIG", home.join("none.toml"));
-    cmd.env("ROLO_DATA_DIR", home.join("data"));
-    cmd.env("XDG_STATE_HOME", home.join("state"));
+    common::hermetic(&mut cmd, home);
     cmd
 }
 

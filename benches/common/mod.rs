@@ -27,6 +27,23 @@ pub fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// Points every place rolo keeps things at `home`: a bench never reads or
+/// writes the user's config, cache, outbox, log or keyring.
+pub fn hermetic(cmd: &mut portable_pty::CommandBuilder, home: &std::path::Path) {
+    for (k, sub) in [
+        ("HOME", ""),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("ROLO_DATA_DIR", "data"),
+    ] {
+        cmd.env(k, home.join(sub));
+    }
+    cmd.env("ROLO_CONFIG", home.join("none.toml"));
+    cmd.env("ROLO_SECRET_STORES", "file");
+}
+
 /// When a chunk of output arrived, and the list position it left shown.
 pub type Chunk = (std::time::Instant, Option<(u64, u64)>);
 
