@@ -710,3 +710,32 @@ fn no_cache_is_read_the_same_way_as_flag_and_variable() {
     assert!(err.contains("kept in the outbox"), "{err}");
     assert!(waiting().contains("env-false"));
 }
+
+/// After a damaged outbox file, `rolo outbox` never says every edit is
+/// confirmed, and keeps warning until the user says it has been read.
+#[test]
+fn the_lost_edits_warning_stays_until_acknowledged() {
+    let sh = Shell::new();
+    assert!(sh.run(&["sync"]).status.success());
+    let db = find_file(&sh.home, |p| {
+        p.extension().is_some_and(|e| e == "db") && !p.to_string_lossy().contains("outbox")
+    });
+    rolo::cache::Cache::open(&db)
+        .unwrap()
+        .set_outbox_note(
+            rolo::cache::outbox::LOST_NOTE,
+            "The outbox file was damaged; edits may have been lost",
+        )
+        .unwrap();
+    let (out, err) = text(&sh.run(&["outbox"]));
+    assert!(
+        err.contains("may have been lost") && err.contains("rolo outbox ack"),
+        "{err}"
+    );
+    assert!(!out.contains("every edit is confirmed"), "{out}");
+    let o = sh.run(&["outbox", "ack"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let (out, err) = text(&sh.run(&["outbox"]));
+    assert!(!err.contains("may have been lost"), "{err}");
+    assert!(out.contains("every edit is confirmed"), "{out}");
+}

@@ -141,6 +141,9 @@ pub enum OutboxCommand {
     Retry { seq: i64 },
     /// Drop an edit that needs attention.
     Discard { seq: i64 },
+    /// Stop showing the warning that edits may have been lost to a damaged
+    /// outbox file (once you have checked the kept file).
+    Ack,
 }
 
 #[derive(Subcommand, Debug)]

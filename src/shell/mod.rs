@@ -383,6 +383,7 @@ async fn run_shell(
             (Ok(path), Some(OutboxCommand::Discard { seq })) => {
                 verbs::outbox_settle(&path, seq, false)
             }
+            (Ok(path), Some(OutboxCommand::Ack)) => verbs::outbox_ack(&path),
         },
         Command::Sandbox(_) | Command::Auth(_) | Command::Completions { .. } | Command::Man => {
             Ok(())

@@ -708,7 +708,10 @@ pub fn outbox_list(path: &std::path::Path, as_json: bool) -> Outcome {
     }
     let lost = cache.outbox_note(crate::cache::outbox::LOST_NOTE)?;
     if let Some(note) = &lost {
-        eprintln!("rolo: {}", sanitize(note));
+        eprintln!(
+            "rolo: {} (`rolo outbox ack` stops this warning)",
+            sanitize(note)
+        );
     }
     let entries = cache.outbox()?;
     if as_json {
@@ -777,6 +780,19 @@ pub async fn outbox_push(client: &Client, path: &std::path::Path) -> Outcome {
                 left.attention
             ),
         ));
+    }
+    Ok(())
+}
+
+/// `rolo outbox ack`: the warning about possibly lost edits is read.
+pub fn outbox_ack(path: &std::path::Path) -> Outcome {
+    let cache = crate::cache::Cache::open(path)?;
+    let lost = crate::cache::outbox::LOST_NOTE;
+    if cache.outbox_note(lost)?.is_some() {
+        cache.clear_outbox_note(lost)?;
+        println!("The warning about lost edits will not be shown again.");
+    } else {
+        println!("There is no warning about lost edits.");
     }
     Ok(())
 }
