@@ -412,7 +412,7 @@ impl State {
         let id = match (self.view, self.focus) {
             (View::Today, _) => self
                 .today_tasks()
-                .get(self.today_selected)
+                .get(self.today.selected)
                 .and_then(|t| t.contact_id.clone()),
             (View::Contacts, Focus::Detail) => self.detail.contact_id.clone(),
             (View::Contacts, _) => self.selected_contact().map(|c| c.id.clone()),

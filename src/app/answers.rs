@@ -161,12 +161,13 @@ pub(crate) fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         // Answers for a contact no longer shown.
         (Purpose::Tasks(_) | Purpose::Notes(_) | Purpose::Appointments(_), _) => {}
         (Purpose::Today, Ok(ApiResponse::Tasks(t))) => {
-            s.today = Remote::Loaded(t);
-            s.today_selected = s
-                .today_selected
+            s.today.tasks = Remote::Loaded(t);
+            s.today.selected = s
+                .today
+                .selected
                 .min(s.today_tasks().len().saturating_sub(1));
         }
-        (Purpose::Today, Err(err)) => s.today = Remote::Failed(err.to_string()),
+        (Purpose::Today, Err(err)) => s.today.tasks = Remote::Failed(err.to_string()),
         (Purpose::LocationTags, Ok(ApiResponse::LocationTags(t))) => {
             if s.local.enabled {
                 out.push(Command::Store(Box::new(StoreWrite::LocationTags(

@@ -167,7 +167,7 @@ impl State {
         {
             tasks.iter_mut().filter(|t| t.id == task_id).for_each(&f);
         }
-        if let Some(tasks) = self.today.loaded_mut() {
+        if let Some(tasks) = self.today.tasks.loaded_mut() {
             tasks.iter_mut().filter(|t| t.id == task_id).for_each(&f);
         }
     }

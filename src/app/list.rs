@@ -103,7 +103,7 @@ pub(crate) fn move_cursor(s: &mut State, action: Action) {
         }
     };
     match (s.view, s.focus) {
-        (View::Today, _) => s.today_selected = step(s.today_selected, s.today_tasks().len()),
+        (View::Today, _) => s.today.selected = step(s.today.selected, s.today_tasks().len()),
         (View::Contacts, Focus::Detail) => {
             s.detail.cursor = step(s.detail.cursor, s.detail.items().len())
         }

@@ -10,7 +10,7 @@ pub mod forms;
 mod list;
 pub mod local;
 pub mod overlays;
-mod today;
+pub mod today;
 mod undo;
 
 use actions::*;
@@ -336,8 +336,8 @@ pub struct State {
     detail_due: Option<u64>,
     search_due: Option<u64>,
 
-    pub today: Remote<Vec<Task>>,
-    pub today_selected: usize,
+    /// The Today view's state (see [`today::Today`]).
+    pub today: today::Today,
     pub location_tags: Remote<Vec<LocationTag>>,
 
     pub overlay: Option<Overlay>,
@@ -402,8 +402,7 @@ impl State {
             detail: Detail::default(),
             detail_due: None,
             search_due: None,
-            today: Remote::Idle,
-            today_selected: 0,
+            today: today::Today::default(),
             location_tags: Remote::Idle,
             overlay: None,
             requests: HashMap::new(),
@@ -510,7 +509,7 @@ impl State {
         match self.view {
             View::Today => self
                 .today_tasks()
-                .get(self.today_selected)
+                .get(self.today.selected)
                 .and_then(|t| t.contact_id.as_deref())
                 .and_then(|id| self.contact_by_id(id)),
             View::Contacts => self.selected_contact(),

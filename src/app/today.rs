@@ -2,11 +2,19 @@
 
 use crate::app::*;
 
+/// What the Today view holds: the open tasks due by tonight, and the row
+/// the cursor is on.
+#[derive(Debug, Clone, Default)]
+pub struct Today {
+    pub tasks: Remote<Vec<Task>>,
+    pub selected: usize,
+}
+
 /// From the Today view to the contact of the task under the cursor.
 pub(crate) fn jump_to_task_contact(s: &mut State, out: &mut Vec<Command>) {
     let Some(cid) = s
         .today_tasks()
-        .get(s.today_selected)
+        .get(s.today.selected)
         .and_then(|t| t.contact_id.clone())
     else {
         return;
@@ -32,7 +40,7 @@ pub(crate) fn jump_to_task_contact(s: &mut State, out: &mut Vec<Command>) {
 pub(crate) fn task_under_cursor(s: &State) -> Option<(String, Task)> {
     match s.view {
         View::Today => {
-            let t = s.today_tasks().get(s.today_selected).copied()?.clone();
+            let t = s.today_tasks().get(s.today.selected).copied()?.clone();
             Some((t.contact_id.clone()?, t))
         }
         View::Contacts if s.focus == Focus::Detail => {
@@ -88,7 +96,7 @@ pub(crate) fn remove_task(s: &mut State, contact_id: &str, task_id: &str) {
     {
         ts.retain(|t| t.id != task_id);
     }
-    if let Some(ts) = s.today.loaded_mut() {
+    if let Some(ts) = s.today.tasks.loaded_mut() {
         ts.retain(|t| t.id != task_id);
     }
     let items = s.detail.items().len();
@@ -97,7 +105,7 @@ pub(crate) fn remove_task(s: &mut State, contact_id: &str, task_id: &str) {
 
 impl State {
     pub(crate) fn load_today(&mut self, out: &mut Vec<Command>) {
-        self.today = Remote::Loading;
+        self.today.tasks = Remote::Loading;
         self.request(
             out,
             ApiOp::SearchTasks(TaskSearch {
@@ -114,7 +122,7 @@ impl State {
     /// Today's tasks: open, due by the end of today in the user's offset.
     pub fn today_tasks(&self) -> Vec<&Task> {
         crate::due::due_by_end_of_today(
-            self.today.loaded().into_iter().flatten(),
+            self.today.tasks.loaded().into_iter().flatten(),
             self.now,
             self.zone,
         )

@@ -30,7 +30,7 @@ pub fn render_today(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let width = usize::from(inner.width);
-    let msg = match &s.today {
+    let msg = match &s.today.tasks {
         Remote::Idle | Remote::Loading => Some("Loading today's tasks…".to_string()),
         Remote::Failed(e) => Some(format!("Could not load tasks: {}", clean(e))),
         Remote::Loaded(_) if tasks.is_empty() => Some("Nothing due today. Enjoy.".into()),
@@ -44,10 +44,10 @@ pub fn render_today(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         return;
     }
     let rows = usize::from(inner.height);
-    let offset = s.today_selected.saturating_sub(rows.saturating_sub(1));
+    let offset = s.today.selected.saturating_sub(rows.saturating_sub(1));
     let mut lines = Vec::new();
     for (i, t) in tasks.iter().enumerate().skip(offset).take(rows) {
-        let on = i == s.today_selected;
+        let on = i == s.today.selected;
         let (st, when) = task_style(t, s, theme);
         let who = t
             .contact_id
