@@ -282,13 +282,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                     })
                     .unwrap_or_default();
                 s.overlay = Some(Overlay::Task(Box::new(TaskForm::edit(&cid, &task, &due))));
-            } else if let Some(note) = s
-                .detail
-                .current_note()
-                .cloned()
-                .filter(|_| s.view == View::Contacts && s.focus == Focus::Detail)
-                && let Some(cid) = s.detail.contact_id.clone()
-            {
+            } else if let Some((cid, note)) = note_under_cursor(s) {
                 if !s.may_edit_pending(&note.id) {
                     return;
                 }
@@ -331,13 +325,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                         task,
                     },
                 })));
-            } else if let Some(note) = s
-                .detail
-                .current_note()
-                .cloned()
-                .filter(|_| s.view == View::Contacts && s.focus == Focus::Detail)
-                && let Some(cid) = s.detail.contact_id.clone()
-            {
+            } else if let Some((cid, note)) = note_under_cursor(s) {
                 if !s.may_edit_pending(&note.id) {
                     return;
                 }

@@ -190,3 +190,12 @@ impl State {
             .unwrap_or_default()
     }
 }
+
+/// The note under the detail pane's cursor, with its contact's id.
+pub(crate) fn note_under_cursor(s: &State) -> Option<(String, Note)> {
+    if s.view != View::Contacts || s.focus != Focus::Detail {
+        return None;
+    }
+    let note = s.detail.current_note()?.clone();
+    Some((s.detail.contact_id.clone()?, note))
+}

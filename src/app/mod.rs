@@ -15,6 +15,7 @@ mod undo;
 
 use actions::*;
 use answers::*;
+use detail::note_under_cursor;
 pub use detail::{Detail, DetailItem};
 use list::*;
 use today::*;
