@@ -461,6 +461,20 @@ fn a_rate_limit_wait_shows_in_the_status_bar_and_ctrl_g_stops_it() {
         h.state.notice
     );
     assert!(!status(&mut h, 200).contains("rate-limited"));
+    // What the cancel stopped reports back as the user's doing, not an error.
+    h.send(Event::SyncDone(Err(ApiError::Cancelled {
+        reason: rolo::api::error::CancelReason::ByUser,
+    }
+    .to_string())));
+    assert_eq!(h.state.error, None);
+    assert!(
+        h.state
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("Sync stopped")),
+        "{:?}",
+        h.state.notice
+    );
 }
 
 /// Without a cache the list pages through the one page walk: a `total`

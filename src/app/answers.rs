@@ -57,8 +57,17 @@ pub(crate) fn section<T: Clone>(
 
 /// A failed load keeps the cached data it would have replaced.
 pub(crate) fn failed_keeping<T>(slot: &mut Remote<T>, err: &ApiError, notice: &mut Option<String>) {
+    let by_user = matches!(
+        err,
+        ApiError::Cancelled {
+            reason: CancelReason::ByUser
+        }
+    );
     if matches!(slot, Remote::Loaded(_)) {
-        *notice = Some(format!("Showing cached data: {err}"));
+        // After the user's own cancel, its notice says enough.
+        if !by_user {
+            *notice = Some(format!("Showing cached data: {err}"));
+        }
     } else {
         *slot = Remote::Failed(err.to_string());
     }

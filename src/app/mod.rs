@@ -705,10 +705,21 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
                     if matches!(s.list_status, Remote::Loading) && s.contacts.is_empty() {
                         s.list_status = Remote::Failed(e.clone());
                     }
-                    s.error = Some(format!(
+                    let why = format!(
                         "Sync stopped: {e} (showing the cached data; {} retries)",
                         s.keymap.key_for(Action::Refresh)
-                    ));
+                    );
+                    // The user's own ctrl-g is a notice, not an error.
+                    let by_user = e
+                        == ApiError::Cancelled {
+                            reason: CancelReason::ByUser,
+                        }
+                        .to_string();
+                    if by_user {
+                        s.notice = Some(why);
+                    } else {
+                        s.error = Some(why);
+                    }
                     s.local.sync_error = Some(e);
                 }
             }
