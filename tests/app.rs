@@ -842,6 +842,34 @@ mod cached {
         assert_eq!(h.state.selected_contact().unwrap().id, target);
     }
 
+    /// The request budget never pushes the way to help off an 80-column
+    /// bar, but a nearly spent budget shows at any width.
+    #[test]
+    fn the_budget_gives_way_to_the_key_hints_until_it_is_nearly_spent() {
+        let f = fixture(60);
+        let mut h = Harness::cached(&f, Some(synced()));
+        h.send(Event::SyncDone(Ok(())));
+        for remaining in [94, 100, 11] {
+            h.state.budget = rolo::api::limiter::RateBudget {
+                remaining: Some(remaining),
+                max: Some(100),
+                ..Default::default()
+            };
+            let t = screen(&h.clone_render(80, 24));
+            let bar = t.lines().last().unwrap();
+            assert!(bar.contains("synced just now"), "{bar}");
+            assert!(bar.contains("?:help"), "{bar}");
+            assert!(!bar.contains("/100"), "{bar}");
+            let wide = screen(&h.clone_render(160, 24));
+            assert!(wide.contains(&format!(" {remaining}/100 ")), "{wide}");
+        }
+        for remaining in [10, 3, 0] {
+            h.state.budget.remaining = Some(remaining);
+            let t = screen(&h.clone_render(80, 24));
+            assert!(t.contains(&format!(" {remaining}/100 ")), "{t}");
+        }
+    }
+
     #[test]
     fn the_status_bar_tells_how_fresh_and_what_waits() {
         let f = fixture(60);

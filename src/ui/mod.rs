@@ -107,25 +107,39 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         };
         spans.push(Span::styled(format!(" {outbox} "), style));
     }
-    if let (Some(r), Some(m)) = (s.budget.remaining, s.budget.max) {
-        spans.push(Span::styled(format!(" {r}/{m} "), theme.dim));
-    }
+    let mut tail: Vec<Span> = Vec::new();
     if let (Some(e), 0) = (&s.error, s.error_lines()) {
-        spans.push(Span::styled(format!(" {} ", clean(e)), theme.error));
-        spans.push(Span::styled(
+        tail.push(Span::styled(format!(" {} ", clean(e)), theme.error));
+        tail.push(Span::styled(
             format!("({} to dismiss) ", s.keymap.key_for(Action::DismissError)),
             theme.dim,
         ));
     } else if !s.pending_keys.is_empty() {
-        spans.push(Span::styled(
+        tail.push(Span::styled(
             format!(" {} …", clean(&s.pending_keys)),
             theme.accent,
         ));
     } else if let Some(n) = &s.notice {
-        spans.push(Span::styled(format!(" {} ", clean(n)), theme.notice));
+        tail.push(Span::styled(format!(" {} ", clean(n)), theme.notice));
     } else {
-        spans.push(Span::styled(hints(s), theme.dim));
+        tail.push(Span::styled(hints(s), theme.dim));
     }
+    // The request budget is the least urgent thing on the bar: it shows when
+    // it leaves room for the message or the key hints after it, or when it is
+    // nearly spent.
+    if let (Some(r), Some(m)) = (s.budget.remaining, s.budget.max) {
+        let budget = format!(" {r}/{m} ");
+        // Trailing blanks may be cut.
+        let last_blanks = tail
+            .last()
+            .map_or(0, |t| t.content.len() - t.content.trim_end().len());
+        let used: usize = spans.iter().chain(&tail).map(Span::width).sum::<usize>() - last_blanks;
+        let nearly_spent = u64::from(r) * 10 <= u64::from(m);
+        if nearly_spent || used + budget.len() <= usize::from(area.width) {
+            spans.push(Span::styled(budget, theme.dim));
+        }
+    }
+    spans.extend(tail);
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
