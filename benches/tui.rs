@@ -111,8 +111,8 @@ fn main() {
                     eprintln!(
                         "{:>8.2} ms  {:?} ({} hits)",
                         d.as_secs_f64() * 1e3,
-                        state.query,
-                        state.hits.len()
+                        state.list.query,
+                        state.list.hits.len()
                     );
                 }
                 samples.push(d);
@@ -195,9 +195,9 @@ fn main() {
     for c in "an".chars() {
         update(&mut state, key(c));
     }
-    let visible = state.hits.len().min(state.list_rows());
+    let visible = state.list.hits.len().min(state.list_rows());
     let lit = (0..visible)
-        .filter(|i| !state.highlights(state.hits[*i].index).is_empty())
+        .filter(|i| !state.highlights(state.list.hits[*i].index).is_empty())
         .count();
     render(
         &state,
@@ -244,12 +244,12 @@ fn main() {
         let (mut within, mut scrolling, mut settle) = (Vec::new(), Vec::new(), Vec::new());
         let mut clock = 0u64;
         for _ in 0..(h as usize * 2) {
-            let offset = state.list_offset;
+            let offset = state.list.offset;
             let start = written.get();
             update(&mut state, key('j'));
             t.draw(|f| rolo::ui::render(&state, f)).expect("draw");
             let n = written.get() - start;
-            if state.list_offset == offset {
+            if state.list.offset == offset {
                 within.push(n)
             } else {
                 scrolling.push(n)

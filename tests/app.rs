@@ -189,6 +189,7 @@ fn search_filters_per_key_and_asks_the_server_once_typing_pauses() {
     h.send(key('/'));
     let entries: Vec<rolo::search::Entry> = h
         .state
+        .list
         .contacts
         .iter()
         .map(rolo::search::Entry::new)
@@ -203,7 +204,7 @@ fn search_filters_per_key_and_asks_the_server_once_typing_pauses() {
             .iter()
             .map(|x| x.index)
             .collect();
-        let shown: Vec<usize> = h.state.hits.iter().map(|x| x.index).collect();
+        let shown: Vec<usize> = h.state.list.hits.iter().map(|x| x.index).collect();
         assert!(!shown.is_empty(), "{typed}: the seed has Emmas");
         assert_eq!(
             shown, fresh,
@@ -228,11 +229,11 @@ fn search_filters_per_key_and_asks_the_server_once_typing_pauses() {
     );
     // Esc clears the query, Enter moves to the list and keeps the filter.
     h.send(code(KeyCode::Enter));
-    assert_eq!(h.state.query, "emma");
+    assert_eq!(h.state.list.query, "emma");
     h.send(key('/'));
     h.send(code(KeyCode::Esc));
-    assert_eq!(h.state.query, "");
-    assert_eq!(h.state.hits.len(), 500);
+    assert_eq!(h.state.list.query, "");
+    assert_eq!(h.state.list.hits.len(), 500);
 }
 
 #[test]
@@ -615,17 +616,17 @@ fn a_key_sequence_binding_works_and_shows_while_typed() {
     for _ in 0..5 {
         h.send(key('j'));
     }
-    assert_eq!(h.state.selected, 5);
+    assert_eq!(h.state.list.selected, 5);
     h.send(key('g'));
     assert_eq!(h.state.pending_keys, "g");
     assert!(screen(&h.render(100, 30)).contains("g …"));
     h.send(key('g'));
-    assert_eq!(h.state.selected, 0, "g g went to the top");
+    assert_eq!(h.state.list.selected, 0, "g g went to the top");
     assert!(h.state.pending_keys.is_empty());
     // A dead end drops the start and takes the last key afresh.
     h.send(key('g'));
     h.send(key('j'));
-    assert_eq!(h.state.selected, 1);
+    assert_eq!(h.state.list.selected, 1);
 }
 
 #[test]
@@ -775,8 +776,8 @@ mod cached {
     fn the_list_comes_from_the_cache_and_a_sync_starts_without_paging() {
         let f = fixture(60);
         let h = Harness::cached(&f, Some(synced()));
-        assert_eq!(h.state.contacts.len(), 60);
-        assert!(matches!(h.state.list_status, Remote::Loaded(())));
+        assert_eq!(h.state.list.contacts.len(), 60);
+        assert!(matches!(h.state.list.status, Remote::Loaded(())));
         assert_eq!(h.effects, vec![Command::Sync { full: false }]);
         assert!(
             h.outbox.is_empty(),
@@ -813,7 +814,7 @@ mod cached {
             Event::ListLoaded(Box::new(rolo::app::prepare(f.contacts.clone()))),
         );
         assert_eq!(out, vec![Command::Sync { full: false }]);
-        assert_eq!(s.contacts.len(), 60);
+        assert_eq!(s.list.contacts.len(), 60);
         assert_eq!(s.local.cached, None);
     }
 
@@ -835,7 +836,7 @@ mod cached {
             h.state.selected_contact().unwrap().company_name.as_deref(),
             Some("Renamed Holdings")
         );
-        assert_eq!(h.state.contacts.len(), 61);
+        assert_eq!(h.state.list.contacts.len(), 61);
         let gone = f.contacts[3].id.clone();
         h.send(Event::Sync(SyncEvent::Removed(vec![gone.clone()])));
         assert!(h.state.contact_by_id(&gone).is_none());
@@ -895,7 +896,7 @@ mod cached {
                 pending: 3,
                 attention: 1,
             },
-            waiting: vec![h.state.contacts[h.state.hits[1].index].id.clone()],
+            waiting: vec![h.state.list.contacts[h.state.list.hits[1].index].id.clone()],
             last_error: None,
         });
         h.send(ctrl('l'));
@@ -1045,13 +1046,14 @@ fn highlights_of_the_visible_rows_are_computed_once_and_stay_right() {
     h.send(key('/'));
     h.keys("an");
     let check = |h: &Harness, when: &str| {
-        let q = rolo::search::Query::parse(&h.state.query);
+        let q = rolo::search::Query::parse(&h.state.list.query);
         let rows = h.state.list_rows();
         let visible: Vec<usize> = h
             .state
+            .list
             .hits
             .iter()
-            .skip(h.state.list_offset)
+            .skip(h.state.list.offset)
             .take(rows)
             .map(|hit| hit.index)
             .collect();
@@ -1064,7 +1066,7 @@ fn highlights_of_the_visible_rows_are_computed_once_and_stay_right() {
                 "{when}: row {i} was computed in the frame, not in update"
             );
             let fresh = rolo::search::Searcher::default()
-                .highlight(&q, &rolo::search::Entry::new(&h.state.contacts[i]));
+                .highlight(&q, &rolo::search::Entry::new(&h.state.list.contacts[i]));
             assert_eq!(&*shown, &fresh[..], "{when}: row {i}");
             lit += usize::from(!fresh.is_empty());
         }
@@ -1075,7 +1077,7 @@ fn highlights_of_the_visible_rows_are_computed_once_and_stay_right() {
     for _ in 0..3 {
         h.send(ctrl('d'));
     }
-    assert!(h.state.list_offset > 0, "the list scrolled");
+    assert!(h.state.list.offset > 0, "the list scrolled");
     check(&h, "after scrolling");
     h.send(key('/'));
     h.send(code(KeyCode::Backspace));

@@ -189,8 +189,8 @@ fn cached_list_syncing_with_edits_waiting() {
         full: true,
     })));
     let waiting = vec![
-        h.state.contacts[h.state.hits[1].index].id.clone(),
-        h.state.contacts[h.state.hits[4].index].id.clone(),
+        h.state.list.contacts[h.state.list.hits[1].index].id.clone(),
+        h.state.list.contacts[h.state.list.hits[4].index].id.clone(),
     ];
     h.send(Event::OutboxStatus {
         counts: Counts {

@@ -439,7 +439,7 @@ fn a_rate_limit_wait_shows_in_the_status_bar_and_ctrl_g_stops_it() {
         h.effects.iter().any(|c| matches!(c, Command::CancelWaits)),
         "from the search line"
     );
-    assert!(!h.state.query.contains('g'));
+    assert!(!h.state.list.query.contains('g'));
     h.send(code(KeyCode::Esc));
     // From the list and from the detail pane alike.
     for focus in [KeyCode::Esc, KeyCode::Enter] {
@@ -512,5 +512,5 @@ fn the_list_pages_past_a_lying_total_and_stops_at_a_repeated_page() {
     );
     let error = h.state.error.clone().unwrap_or_default();
     assert!(error.contains("sent page 2 again"), "{error}");
-    assert_eq!(h.state.contacts.len(), 500);
+    assert_eq!(h.state.list.contacts.len(), 500);
 }

@@ -195,8 +195,8 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                 }
                 s.load_detail(out);
             } else {
-                s.walk = crate::api::paging::Walk::new();
-                s.walk_seen.clear();
+                s.list.walk = crate::api::paging::Walk::new();
+                s.list.walk_seen.clear();
                 s.load_page(out, Priority::Interactive);
                 s.load_detail(out);
             }

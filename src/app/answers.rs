@@ -88,20 +88,20 @@ pub(crate) fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
     match (purpose, e.result) {
         (Purpose::ContactsPage, Ok(ApiResponse::SearchPage(page))) => {
             // Only a short page ends the walk; `total` is shown, never trusted.
-            s.total_on_server = Some(page.total);
+            s.list.total_on_server = Some(page.total);
             let cursor = page.contacts.last().and_then(|c| c.search_after.clone());
             let got = page.contacts.len();
             let new = page
                 .contacts
                 .iter()
-                .filter(|c| s.walk_seen.insert(c.id.clone()))
+                .filter(|c| s.list.walk_seen.insert(c.id.clone()))
                 .count();
             s.merge_contacts(page.contacts);
-            match s.walk.advance(PAGE_LIMIT, got, new, cursor) {
+            match s.list.walk.advance(PAGE_LIMIT, got, new, cursor) {
                 Ok(crate::api::paging::Step::More) => s.load_page(out, Priority::Background),
-                Ok(crate::api::paging::Step::End) => s.list_status = Remote::Loaded(()),
+                Ok(crate::api::paging::Step::End) => s.list.status = Remote::Loaded(()),
                 Err(e) => {
-                    s.list_status = Remote::Loaded(());
+                    s.list.status = Remote::Loaded(());
                     s.error = Some(format!("Stopped loading contacts: {e}"));
                 }
             }
@@ -126,7 +126,7 @@ pub(crate) fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         }
         (Purpose::Contact(_), _) => {}
         (Purpose::ContactsPage, Err(err)) => {
-            s.list_status = Remote::Failed(err.to_string());
+            s.list.status = Remote::Failed(err.to_string());
             s.set_error("Could not load contacts", &err);
         }
         (Purpose::ServerSearch, Ok(ApiResponse::SearchPage(page))) => {

@@ -178,9 +178,9 @@ impl State {
         {
             full.tags = Some(tags.clone());
         }
-        if let Some(&i) = self.by_id.get(contact_id) {
-            self.contacts[i].tags = Some(tags);
-            self.index.set(i, Entry::new(&self.contacts[i]));
+        if let Some(&i) = self.list.by_id.get(contact_id) {
+            self.list.contacts[i].tags = Some(tags);
+            self.list.index.set(i, Entry::new(&self.list.contacts[i]));
         }
     }
 

@@ -2,6 +2,64 @@
 
 use crate::app::*;
 
+/// The contact list's room: every contact known here, their search index,
+/// the query and its hits, the cursor and the window on them, and the walk
+/// that loads the list page by page.
+pub struct ContactList {
+    pub contacts: Vec<Contact>,
+    pub(crate) index: Index,
+    pub(crate) by_id: HashMap<String, usize>,
+    /// How many contacts the server says it has, when it said.
+    pub total_on_server: Option<u64>,
+    pub status: Remote<()>,
+    /// The walk through the contact pages (the one page walk sync uses too).
+    pub(crate) walk: crate::api::paging::Walk,
+    /// Ids the walk has brought, to see a page sent again.
+    pub(crate) walk_seen: HashSet<String>,
+    pub query: String,
+    pub hits: Vec<Hit>,
+    /// The cursor, an index into `hits`.
+    pub selected: usize,
+    /// The first hit on screen.
+    pub offset: usize,
+    /// When the server is asked too, once typing pauses.
+    pub(crate) search_due: Option<u64>,
+    /// Match highlights of the visible rows (see [`Highlights`]).
+    pub highlighted: Highlights,
+    /// Bumped whenever `hits` is recomputed.
+    pub(crate) hits_generation: u64,
+}
+
+impl Default for ContactList {
+    fn default() -> Self {
+        ContactList {
+            contacts: Vec::new(),
+            index: Index::default(),
+            by_id: HashMap::new(),
+            total_on_server: None,
+            status: Remote::Idle,
+            walk: crate::api::paging::Walk::new(),
+            walk_seen: HashSet::new(),
+            query: String::new(),
+            hits: Vec::new(),
+            selected: 0,
+            offset: 0,
+            search_due: None,
+            highlighted: Highlights::default(),
+            hits_generation: 0,
+        }
+    }
+}
+
+/// Match highlights of the rows on screen. `update` computes them when the
+/// query, the hits or the window change; a frame only looks them up.
+#[derive(Debug, Default)]
+pub struct Highlights {
+    /// What they were computed for: query, hits generation, offset, rows.
+    key: Option<(String, u64, usize, usize)>,
+    rows: Vec<(usize, Vec<u32>)>,
+}
+
 /// What the list keeps of a contact: what it shows and searches. The rest
 /// (custom fields, address, attribution…) comes with the detail pane's
 /// fetch, so that 100,000 contacts fit in a modest amount of memory.
@@ -23,9 +81,9 @@ pub(crate) fn slim(c: Contact) -> Contact {
 pub(crate) fn on_search_key(s: &mut State, k: KeyEvent) {
     match k.code {
         KeyCode::Esc => {
-            s.query.clear();
+            s.list.query.clear();
             s.focus = Focus::List;
-            s.search_due = None;
+            s.list.search_due = None;
             s.refilter();
         }
         KeyCode::Enter | KeyCode::Down | KeyCode::Tab => s.focus = Focus::List,
@@ -33,28 +91,28 @@ pub(crate) fn on_search_key(s: &mut State, k: KeyEvent) {
             if k.modifiers.contains(KeyModifiers::CONTROL)
                 || k.modifiers.contains(KeyModifiers::ALT)
             {
-                let trimmed = s.query.trim_end().to_string();
+                let trimmed = s.list.query.trim_end().to_string();
                 let cut = trimmed.rfind(' ').map_or(0, |i| i + 1);
-                s.query.truncate(cut);
+                s.list.query.truncate(cut);
             } else {
-                s.query.pop();
+                s.list.query.pop();
             }
             after_query_change(s);
         }
         KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => {
-            s.query.clear();
+            s.list.query.clear();
             after_query_change(s);
         }
         KeyCode::Char('w') if k.modifiers.contains(KeyModifiers::CONTROL) => {
-            let trimmed = s.query.trim_end().to_string();
+            let trimmed = s.list.query.trim_end().to_string();
             let cut = trimmed.rfind(' ').map_or(0, |i| i + 1);
-            s.query.truncate(cut);
+            s.list.query.truncate(cut);
             after_query_change(s);
         }
         KeyCode::Char(c)
             if !k.modifiers.contains(KeyModifiers::CONTROL) && !crate::text::is_unsafe(c) =>
         {
-            s.query.push(c);
+            s.list.query.push(c);
             after_query_change(s);
         }
         _ => {}
@@ -62,16 +120,17 @@ pub(crate) fn on_search_key(s: &mut State, k: KeyEvent) {
 }
 
 pub(crate) fn after_query_change(s: &mut State) {
-    s.list_offset = 0;
+    s.list.offset = 0;
     s.refilter_keeping(false);
-    s.search_due = Some(s.elapsed_ms + SEARCH_DEBOUNCE_MS);
+    s.list.search_due = Some(s.elapsed_ms + SEARCH_DEBOUNCE_MS);
 }
 
 pub(crate) fn server_search(s: &mut State, out: &mut Vec<Command>) {
-    let q = s.query.trim().to_string();
+    let q = s.list.query.trim().to_string();
     let complete = s
+        .list
         .total_on_server
-        .is_some_and(|t| s.contacts.len() as u64 >= t);
+        .is_some_and(|t| s.list.contacts.len() as u64 >= t);
     let Some(words) = crate::search::server_words(&q).filter(|_| !complete) else {
         return;
     };
@@ -108,10 +167,142 @@ pub(crate) fn move_cursor(s: &mut State, action: Action) {
             s.detail.cursor = step(s.detail.cursor, s.detail.items().len())
         }
         (View::Contacts, _) => {
-            s.selected = step(s.selected, s.hits.len());
+            s.list.selected = step(s.list.selected, s.list.hits.len());
             s.ensure_visible();
             s.follow_selection();
         }
+    }
+}
+
+impl ContactList {
+    /// The contact under the cursor.
+    pub fn selected_contact(&self) -> Option<&Contact> {
+        let hit = self.hits.get(self.selected)?;
+        self.contacts.get(hit.index)
+    }
+
+    pub fn contact_by_id(&self, id: &str) -> Option<&Contact> {
+        self.by_id.get(id).and_then(|i| self.contacts.get(*i))
+    }
+
+    /// Puts a prepared list in place (the caller re-ranks).
+    fn put(&mut self, p: Prepared) {
+        self.contacts = p.contacts;
+        self.index = p.index;
+        self.by_id = p.by_id;
+    }
+
+    /// Adds a contact, or replaces the one with its id, slimmed.
+    fn upsert(&mut self, c: Contact) {
+        let c = slim(c);
+        let entry = Entry::new(&c);
+        match self.by_id.get(&c.id) {
+            Some(&i) => {
+                self.contacts[i] = c;
+                self.index.set(i, entry);
+            }
+            None => {
+                self.by_id.insert(c.id.clone(), self.contacts.len());
+                self.contacts.push(c);
+                self.index.push(entry);
+            }
+        }
+    }
+
+    /// Takes contact `id` out (the caller re-ranks).
+    pub(crate) fn take(&mut self, id: &str) -> Option<Contact> {
+        let i = self.by_id.remove(id)?;
+        let c = self.contacts.remove(i);
+        self.index.remove(i);
+        for v in self.by_id.values_mut() {
+            if *v > i {
+                *v -= 1;
+            }
+        }
+        Some(c)
+    }
+
+    /// Gives the stand-in `old_id`'s place to `new_id`.
+    pub(crate) fn rename(&mut self, old_id: &str, new_id: &str) -> bool {
+        match self.by_id.remove(old_id) {
+            Some(i) => {
+                self.by_id.insert(new_id.to_string(), i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Re-ranks for the query, putting the cursor on contact `keep` when it
+    /// is listed, then keeps it within a window of `rows`.
+    fn rerank(&mut self, keep: Option<String>, rows: usize) {
+        self.hits = self.index.search(&self.query);
+        self.hits_generation += 1;
+        self.selected = keep
+            .and_then(|id| {
+                self.hits
+                    .iter()
+                    .position(|h| self.contacts[h.index].id == id)
+            })
+            .unwrap_or(0)
+            .min(self.hits.len().saturating_sub(1));
+        self.ensure_visible(rows);
+    }
+
+    /// Highlighted char positions of a listed contact's name: those
+    /// computed for the visible rows, else (a row outside the window the
+    /// app knows of) computed now.
+    pub fn highlights(&self, index: usize) -> std::borrow::Cow<'_, [u32]> {
+        if let Some((_, p)) = self.highlighted.rows.iter().find(|(i, _)| *i == index) {
+            return std::borrow::Cow::Borrowed(p);
+        }
+        let q = search::Query::parse(&self.query);
+        if q.is_empty() {
+            return std::borrow::Cow::Borrowed(&[]);
+        }
+        std::borrow::Cow::Owned(search::Searcher::default().highlight(&q, self.index.entry(index)))
+    }
+
+    /// Recomputes the highlights of a window of `rows` when what they
+    /// depend on changed: once per keystroke or scroll, never per frame.
+    fn refresh_highlights(&mut self, rows: usize) {
+        let current = |k: &(String, u64, usize, usize)| {
+            k.0 == self.query && (k.1, k.2, k.3) == (self.hits_generation, self.offset, rows)
+        };
+        if self.highlighted.key.as_ref().is_some_and(current) {
+            return;
+        }
+        let q = search::Query::parse(&self.query);
+        let mut shown = Vec::new();
+        if !q.is_empty() {
+            let mut searcher = search::Searcher::default();
+            // A row or two more than the list's estimate, for layouts that show more.
+            for hit in self.hits.iter().skip(self.offset).take(rows + 2) {
+                shown.push((
+                    hit.index,
+                    searcher.highlight(&q, self.index.entry(hit.index)),
+                ));
+            }
+        }
+        self.highlighted = Highlights {
+            key: Some((self.query.clone(), self.hits_generation, self.offset, rows)),
+            rows: shown,
+        };
+    }
+
+    /// Keeps the cursor within a window of `rows`. When it leaves the page,
+    /// the list jumps by half a page rather than one row: a scroll repaints
+    /// every row, and over SSH one repaint per half page is far cheaper
+    /// than one per key.
+    fn ensure_visible(&mut self, rows: usize) {
+        let jump = rows / 2;
+        if self.selected < self.offset {
+            self.offset = self.selected.saturating_sub(jump);
+        } else if self.selected >= self.offset + rows {
+            self.offset = (self.selected + 1 + jump).saturating_sub(rows);
+        }
+        let max_offset = self.hits.len().saturating_sub(rows);
+        self.offset = self.offset.min(max_offset);
     }
 }
 
@@ -119,25 +310,23 @@ impl State {
     /// Puts a prepared list in place, keeping the cursor's contact.
     pub(crate) fn swap_in(&mut self, p: Prepared) {
         let keep = self.selected_contact().map(|c| c.id.clone());
-        self.contacts = p.contacts;
-        self.index = p.index;
-        self.by_id = p.by_id;
+        self.list.put(p);
         self.refilter_on(keep);
     }
 
     pub(crate) fn load_page(&mut self, out: &mut Vec<Command>, priority: Priority) {
         use crate::api::paging::Position;
         let depth = crate::api::contacts::SEARCH_PAGE_DEPTH;
-        let (page, search_after) = match self.walk.position(PAGE_LIMIT, depth) {
+        let (page, search_after) = match self.list.walk.position(PAGE_LIMIT, depth) {
             Ok(Position::Page(n)) => (Some(n), None),
             Ok(Position::After(a)) => (None, Some(a)),
             Err(e) => {
-                self.list_status = Remote::Failed(e.to_string());
+                self.list.status = Remote::Failed(e.to_string());
                 self.error = Some(format!("Could not load every contact: {e}"));
                 return;
             }
         };
-        self.list_status = Remote::Loading;
+        self.list.status = Remote::Loading;
         let op = ApiOp::SearchContacts(SearchContacts {
             page_limit: PAGE_LIMIT,
             page,
@@ -148,10 +337,11 @@ impl State {
     }
 
     pub fn selected_contact(&self) -> Option<&Contact> {
-        let hit = self.hits.get(self.selected)?;
-        self.contacts.get(hit.index)
+        self.list.selected_contact()
     }
 
+    /// Keeps what the server sent: in the list (slimmed) and, for the
+    /// contact open in the detail pane, in full.
     pub(crate) fn merge_contacts(&mut self, incoming: Vec<Contact>) {
         for c in incoming {
             if self.detail.contact_id.as_deref() == Some(c.id.as_str())
@@ -159,19 +349,7 @@ impl State {
             {
                 *full = c.clone();
             }
-            let c = slim(c);
-            let entry = Entry::new(&c);
-            match self.by_id.get(&c.id) {
-                Some(&i) => {
-                    self.contacts[i] = c;
-                    self.index.set(i, entry);
-                }
-                None => {
-                    self.by_id.insert(c.id.clone(), self.contacts.len());
-                    self.contacts.push(c);
-                    self.index.push(entry);
-                }
-            }
+            self.list.upsert(c);
         }
         self.refilter();
     }
@@ -193,80 +371,24 @@ impl State {
 
     /// Re-ranks, putting the cursor on contact `keep` when it is listed.
     pub(crate) fn refilter_on(&mut self, keep: Option<String>) {
-        self.hits = self.index.search(&self.query);
-        self.hits_generation += 1;
-        self.selected = keep
-            .and_then(|id| {
-                self.hits
-                    .iter()
-                    .position(|h| self.contacts[h.index].id == id)
-            })
-            .unwrap_or(0)
-            .min(self.hits.len().saturating_sub(1));
-        self.ensure_visible();
+        let rows = self.list_rows();
+        self.list.rerank(keep, rows);
         self.follow_selection();
     }
 
-    /// Highlighted char positions of a listed contact's name: those
-    /// computed for the visible rows, else (a row outside the window the
-    /// app knows of) computed now.
+    /// See [`ContactList::highlights`].
     pub fn highlights(&self, index: usize) -> std::borrow::Cow<'_, [u32]> {
-        if let Some((_, p)) = self.highlighted.rows.iter().find(|(i, _)| *i == index) {
-            return std::borrow::Cow::Borrowed(p);
-        }
-        let q = search::Query::parse(&self.query);
-        if q.is_empty() {
-            return std::borrow::Cow::Borrowed(&[]);
-        }
-        std::borrow::Cow::Owned(search::Searcher::default().highlight(&q, self.index.entry(index)))
+        self.list.highlights(index)
     }
 
-    /// Recomputes the visible rows' highlights when what they depend on
-    /// changed: once per keystroke or scroll, never per frame.
     pub(crate) fn refresh_highlights(&mut self) {
         let rows = self.list_rows();
-        let current = |k: &(String, u64, usize, usize)| {
-            k.0 == self.query && (k.1, k.2, k.3) == (self.hits_generation, self.list_offset, rows)
-        };
-        if self.highlighted.key.as_ref().is_some_and(current) {
-            return;
-        }
-        let q = search::Query::parse(&self.query);
-        let mut shown = Vec::new();
-        if !q.is_empty() {
-            let mut searcher = search::Searcher::default();
-            // A row or two more than the list's estimate, for layouts that show more.
-            for hit in self.hits.iter().skip(self.list_offset).take(rows + 2) {
-                shown.push((
-                    hit.index,
-                    searcher.highlight(&q, self.index.entry(hit.index)),
-                ));
-            }
-        }
-        self.highlighted = Highlights {
-            key: Some((
-                self.query.clone(),
-                self.hits_generation,
-                self.list_offset,
-                rows,
-            )),
-            rows: shown,
-        };
+        self.list.refresh_highlights(rows);
     }
 
-    /// Keeps the cursor on screen. When it leaves the page, the list jumps
-    /// by half a page rather than one row: a scroll repaints every row, and
-    /// over SSH one repaint per half page is far cheaper than one per key.
     pub(crate) fn ensure_visible(&mut self) {
         let rows = self.list_rows();
-        let jump = rows / 2;
-        if self.selected < self.list_offset {
-            self.list_offset = self.selected.saturating_sub(jump);
-        } else if self.selected >= self.list_offset + rows {
-            self.list_offset = (self.selected + 1 + jump).saturating_sub(rows);
-        }
-        let max_offset = self.hits.len().saturating_sub(rows);
-        self.list_offset = self.list_offset.min(max_offset);
+        self.list.ensure_visible(rows);
     }
 
     /// Rows of the list that fit on screen (frame minus borders, search,

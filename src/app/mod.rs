@@ -17,6 +17,7 @@ use actions::*;
 use answers::*;
 use detail::note_under_cursor;
 pub use detail::{Detail, DetailItem};
+pub use list::ContactList;
 use list::*;
 use today::*;
 pub use undo::Undo;
@@ -289,20 +290,7 @@ pub const DETAIL_DEBOUNCE_MS: u64 = 120;
 /// How long typing must pause before the server is asked too.
 pub const SEARCH_DEBOUNCE_MS: u64 = 300;
 
-/// Match highlights of the rows on screen. `update` computes them when the
-/// query, the hits or the window change; a frame only looks them up.
-#[derive(Debug, Default)]
-pub struct Highlights {
-    /// What they were computed for: query, hits generation, offset, rows.
-    key: Option<(String, u64, usize, usize)>,
-    rows: Vec<(usize, Vec<u32>)>,
-}
-
 pub struct State {
-    /// Match highlights of the visible rows (see [`Highlights`]).
-    pub highlighted: Highlights,
-    /// Bumped whenever `hits` is recomputed.
-    hits_generation: u64,
     pub location: String,
     /// The profile's name, shown in the status bar.
     pub profile: String,
@@ -316,26 +304,13 @@ pub struct State {
     pub profiles: Vec<String>,
     /// The start of a key sequence typed so far ("g" of "g g").
     pub pending_keys: String,
-    pub contacts: Vec<Contact>,
-    index: Index,
-    by_id: HashMap<String, usize>,
-    pub total_on_server: Option<u64>,
-    pub list_status: Remote<()>,
-    /// The walk through the contact pages (the one page walk sync uses too).
-    walk: crate::api::paging::Walk,
-    /// Ids the walk has brought, to see a page sent again.
-    walk_seen: HashSet<String>,
-
-    pub query: String,
-    pub hits: Vec<Hit>,
-    pub selected: usize,
-    pub list_offset: usize,
+    /// The contact list and its search (see [`list::ContactList`]).
+    pub list: ContactList,
     pub focus: Focus,
     pub view: View,
 
     pub detail: Detail,
     detail_due: Option<u64>,
-    search_due: Option<u64>,
 
     /// The Today view's state (see [`today::Today`]).
     pub today: today::Today,
@@ -387,22 +362,11 @@ impl State {
             web_url: DEFAULT_WEB_URL.to_string(),
             profiles: Vec::new(),
             pending_keys: String::new(),
-            contacts: Vec::new(),
-            index: Index::default(),
-            by_id: HashMap::new(),
-            total_on_server: None,
-            list_status: Remote::Idle,
-            walk: crate::api::paging::Walk::new(),
-            walk_seen: HashSet::new(),
-            query: String::new(),
-            hits: Vec::new(),
-            selected: 0,
-            list_offset: 0,
+            list: ContactList::default(),
             focus: Focus::List,
             view: View::Contacts,
             detail: Detail::default(),
             detail_due: None,
-            search_due: None,
             today: today::Today::default(),
             location_tags: Remote::Idle,
             overlay: None,
@@ -414,8 +378,6 @@ impl State {
             quit_asked: false,
             undo: Vec::new(),
             budget: RateBudget::default(),
-            highlighted: Highlights::default(),
-            hits_generation: 0,
             waiting: None,
             local: Local::default(),
             pending: 0,
@@ -454,7 +416,7 @@ impl State {
         s.local.synced_at = synced_at;
         s.local.cached = Some(cached);
         s.swap_in(prepare(first));
-        s.list_status = if cached == 0 && synced_at.is_none() {
+        s.list.status = if cached == 0 && synced_at.is_none() {
             Remote::Loading
         } else {
             Remote::Loaded(())
@@ -518,7 +480,7 @@ impl State {
     }
 
     pub fn contact_by_id(&self, id: &str) -> Option<&Contact> {
-        self.by_id.get(id).and_then(|i| self.contacts.get(*i))
+        self.list.contact_by_id(id)
     }
 
     /// The error as shown, with how to dismiss it.
@@ -604,15 +566,7 @@ impl State {
             .selected_contact()
             .map(|c| c.id.clone())
             .filter(|k| k != id);
-        let i = self.by_id.remove(id)?;
-        let c = self.contacts.remove(i);
-        self.index.remove(i);
-        for (k, v) in self.by_id.iter_mut() {
-            if *v > i {
-                *v -= 1;
-            }
-            debug_assert!(k != id);
-        }
+        let c = self.list.take(id)?;
         self.refilter_on(keep);
         Some(c)
     }
@@ -620,12 +574,10 @@ impl State {
     /// Replaces a contact, or the pending stand-in `old_id`, with `c`.
     fn replace_contact(&mut self, old_id: &str, c: Contact) {
         if old_id != c.id
-            && let Some(i) = self.by_id.remove(old_id)
+            && self.list.rename(old_id, &c.id)
+            && self.detail.contact_id.as_deref() == Some(old_id)
         {
-            self.by_id.insert(c.id.clone(), i);
-            if self.detail.contact_id.as_deref() == Some(old_id) {
-                self.detail.contact_id = Some(c.id.clone());
-            }
+            self.detail.contact_id = Some(c.id.clone());
         }
         self.merge_contacts(vec![c]);
     }
@@ -644,8 +596,8 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
             if s.detail_due.is_some_and(|due| elapsed_ms >= due) {
                 s.settle_detail(&mut out);
             }
-            if s.search_due.is_some_and(|due| elapsed_ms >= due) {
-                s.search_due = None;
+            if s.list.search_due.is_some_and(|due| elapsed_ms >= due) {
+                s.list.search_due = None;
                 server_search(s, &mut out);
             }
         }
@@ -698,12 +650,12 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
                 Ok(()) => {
                     s.local.synced_at = Some(s.now);
                     s.local.sync_error = None;
-                    s.list_status = Remote::Loaded(());
-                    s.total_on_server = Some(s.contacts.len() as u64);
+                    s.list.status = Remote::Loaded(());
+                    s.list.total_on_server = Some(s.list.contacts.len() as u64);
                 }
                 Err(e) => {
-                    if matches!(s.list_status, Remote::Loading) && s.contacts.is_empty() {
-                        s.list_status = Remote::Failed(e.clone());
+                    if matches!(s.list.status, Remote::Loading) && s.list.contacts.is_empty() {
+                        s.list.status = Remote::Failed(e.clone());
                     }
                     let why = format!(
                         "Sync stopped: {e} (showing the cached data; {} retries)",
@@ -773,7 +725,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
         Event::ListLoaded(p) => {
             // What changed on screen meanwhile (a detail fetch, an edit)
             // is newer than the file.
-            let shown = std::mem::take(&mut s.contacts);
+            let shown = std::mem::take(&mut s.list.contacts);
             s.swap_in(*p);
             let changed: Vec<Contact> = shown
                 .into_iter()

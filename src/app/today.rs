@@ -24,12 +24,22 @@ pub(crate) fn jump_to_task_contact(s: &mut State, out: &mut Vec<Command>) {
         return;
     }
     s.view = View::Contacts;
-    if !s.hits.iter().any(|h| s.contacts[h.index].id == cid) {
-        s.query.clear();
+    if !s
+        .list
+        .hits
+        .iter()
+        .any(|h| s.list.contacts[h.index].id == cid)
+    {
+        s.list.query.clear();
         s.refilter();
     }
-    if let Some(pos) = s.hits.iter().position(|h| s.contacts[h.index].id == cid) {
-        s.selected = pos;
+    if let Some(pos) = s
+        .list
+        .hits
+        .iter()
+        .position(|h| s.list.contacts[h.index].id == cid)
+    {
+        s.list.selected = pos;
         s.ensure_visible();
         s.follow_selection();
         s.focus = Focus::Detail;

@@ -15,19 +15,23 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let focused = matches!(s.focus, Focus::List | Focus::Search);
     let count = if let Some(n) = s.local.cached {
         format!(" Contacts {n} ")
-    } else if s.query.trim().is_empty() {
-        format!(" Contacts {} ", s.contacts.len())
+    } else if s.list.query.trim().is_empty() {
+        format!(" Contacts {} ", s.list.contacts.len())
     } else {
-        format!(" Contacts {}/{} ", s.hits.len(), s.contacts.len())
+        format!(" Contacts {}/{} ", s.list.hits.len(), s.list.contacts.len())
     };
     let mut title = vec![Span::styled(count, theme.title)];
-    if let Some(total) = s.total_on_server.filter(|t| *t > s.contacts.len() as u64) {
+    if let Some(total) = s
+        .list
+        .total_on_server
+        .filter(|t| *t > s.list.contacts.len() as u64)
+    {
         title.push(Span::styled(format!("of {total} "), theme.dim));
     }
-    let position = if s.hits.is_empty() {
+    let position = if s.list.hits.is_empty() {
         String::new()
     } else {
-        format!(" {}/{} ", s.selected + 1, s.hits.len())
+        format!(" {}/{} ", s.list.selected + 1, s.list.hits.len())
     };
     let block = super::pane(focused, theme)
         .title(Line::from(title))
@@ -35,7 +39,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let inner = block.inner(area);
     f.render_widget(block, area);
 
-    let show_search = s.focus == Focus::Search || !s.query.is_empty();
+    let show_search = s.focus == Focus::Search || !s.list.query.is_empty();
     let [search_area, rows_area] = Layout::vertical([
         Constraint::Length(u16::from(show_search)),
         Constraint::Min(0),
@@ -44,7 +48,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     if show_search {
         let mut spans = vec![
             Span::styled("/", theme.accent),
-            Span::raw(clean(&s.query).into_owned()),
+            Span::raw(clean(&s.list.query).into_owned()),
         ];
         if s.focus == Focus::Search {
             spans.push(Span::styled("█", theme.accent));
@@ -53,11 +57,11 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     }
 
     let width = usize::from(rows_area.width);
-    if s.hits.is_empty() {
-        let msg = match &s.list_status {
+    if s.list.hits.is_empty() {
+        let msg = match &s.list.status {
             Remote::Loading | Remote::Idle => "Loading contacts…".to_string(),
             Remote::Failed(e) => format!("Could not load contacts: {}", clean(e)),
-            Remote::Loaded(()) if s.query.trim().is_empty() => {
+            Remote::Loaded(()) if s.list.query.trim().is_empty() => {
                 "No contacts in this location.".into()
             }
             Remote::Loaded(()) => "No match. Esc clears the search.".into(),
@@ -70,9 +74,16 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     }
     let rows = usize::from(rows_area.height);
     let mut lines = Vec::with_capacity(rows);
-    for (i, hit) in s.hits.iter().enumerate().skip(s.list_offset).take(rows) {
-        let c = &s.contacts[hit.index];
-        let selected = i == s.selected;
+    for (i, hit) in s
+        .list
+        .hits
+        .iter()
+        .enumerate()
+        .skip(s.list.offset)
+        .take(rows)
+    {
+        let c = &s.list.contacts[hit.index];
+        let selected = i == s.list.selected;
         let base = if selected {
             if focused {
                 theme.selected

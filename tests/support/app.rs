@@ -223,9 +223,10 @@ impl Harness {
     pub fn select(&mut self, id: &str) {
         let target = self
             .state
+            .list
             .hits
             .iter()
-            .position(|h| self.state.contacts[h.index].id == id)
+            .position(|h| self.state.list.contacts[h.index].id == id)
             .unwrap_or_else(|| panic!("contact {id} is not in the list"));
         self.send(code(KeyCode::Home));
         for _ in 0..target {

@@ -292,8 +292,13 @@ pub(crate) fn contact_key(
                 ..NewContact::default()
             };
             s.merge_contacts(vec![shown]);
-            if let Some(pos) = s.hits.iter().position(|h| s.contacts[h.index].id == temp) {
-                s.selected = pos;
+            if let Some(pos) = s
+                .list
+                .hits
+                .iter()
+                .position(|h| s.list.contacts[h.index].id == temp)
+            {
+                s.list.selected = pos;
                 s.ensure_visible();
                 s.follow_selection();
             }
