@@ -372,7 +372,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                     ApiOp::LocationTags,
                     Priority::Interactive,
                     Some("location-tags"),
-                    Purpose::LocationTags,
+                    Purpose::Tags(TagWait::Location),
                 );
             }
             s.overlay = Some(Overlay::Tags(Box::new(TagPrompt::new(&cid, mode))));

@@ -129,7 +129,7 @@ impl State {
             ApiOp::GetContact { id: cid.clone() },
             Priority::Interactive,
             Some("detail-contact"),
-            Purpose::Contact(cid.clone()),
+            Purpose::Detail(DetailWait::Contact(cid.clone())),
         );
         self.request(
             out,
@@ -138,7 +138,7 @@ impl State {
             },
             Priority::Interactive,
             Some("detail-tasks"),
-            Purpose::Tasks(cid.clone()),
+            Purpose::Detail(DetailWait::Tasks(cid.clone())),
         );
         self.request(
             out,
@@ -147,7 +147,7 @@ impl State {
             },
             Priority::Interactive,
             Some("detail-notes"),
-            Purpose::Notes(cid.clone()),
+            Purpose::Detail(DetailWait::Notes(cid.clone())),
         );
         self.request(
             out,
@@ -156,7 +156,7 @@ impl State {
             },
             Priority::Interactive,
             Some("detail-appointments"),
-            Purpose::Appointments(cid),
+            Purpose::Detail(DetailWait::Appointments(cid)),
         );
     }
 
@@ -198,4 +198,135 @@ pub(crate) fn note_under_cursor(s: &State) -> Option<(String, Note)> {
     }
     let note = s.detail.current_note()?.clone();
     Some((s.detail.contact_id.clone()?, note))
+}
+
+/// What the detail pane waits for, for the contact with this id.
+#[derive(Debug, Clone)]
+pub(crate) enum DetailWait {
+    Contact(String),
+    Tasks(String),
+    Notes(String),
+    Appointments(String),
+}
+
+pub(crate) fn detail_answer(
+    s: &mut State,
+    w: DetailWait,
+    r: Result<ApiResponse, ApiError>,
+    out: &mut Vec<Command>,
+) {
+    let (DetailWait::Contact(cid)
+    | DetailWait::Tasks(cid)
+    | DetailWait::Notes(cid)
+    | DetailWait::Appointments(cid)) = &w;
+    // Answers for a contact no longer shown.
+    if s.detail.contact_id.as_deref() != Some(cid.as_str()) {
+        return;
+    }
+    match w {
+        DetailWait::Contact(_) => match r {
+            Ok(ApiResponse::Contact(c)) => {
+                s.detail.contact = Remote::Loaded(c.clone());
+                if s.local.enabled {
+                    out.push(Command::Store(Box::new(StoreWrite::Contact(Box::new(
+                        c.clone(),
+                    )))));
+                }
+                // Fresher than the list's copy: show it there too.
+                s.merge_contacts(vec![c]);
+            }
+            Ok(other) => s.detail.contact = Remote::Failed(format!("unexpected answer {other:?}")),
+            Err(err) => failed_keeping(&mut s.detail.contact, &err, &mut s.notice),
+        },
+        DetailWait::Tasks(cid) => {
+            let keep = s.local.enabled.then_some(|t| StoreWrite::Tasks(cid, t));
+            let take = |a| match a {
+                ApiResponse::Tasks(t) => Ok(t),
+                other => Err(Box::new(other)),
+            };
+            section(&mut s.detail.tasks, r, take, keep, out, &mut s.notice);
+        }
+        DetailWait::Notes(cid) => {
+            let keep = s.local.enabled.then_some(|n| StoreWrite::Notes(cid, n));
+            let take = |a| match a {
+                ApiResponse::Notes(n) => Ok(n),
+                other => Err(Box::new(other)),
+            };
+            section(&mut s.detail.notes, r, take, keep, out, &mut s.notice);
+        }
+        DetailWait::Appointments(cid) => {
+            let keep = s
+                .local
+                .enabled
+                .then_some(|a| StoreWrite::Appointments(cid, a));
+            let take = |a| match a {
+                ApiResponse::Appointments(a) => Ok(a),
+                other => Err(Box::new(other)),
+            };
+            section(
+                &mut s.detail.appointments,
+                r,
+                take,
+                keep,
+                out,
+                &mut s.notice,
+            );
+        }
+    }
+}
+
+/// Cached data fills what is still loading; answers from the server win.
+pub(crate) fn on_cached(s: &mut State, c: Cached) {
+    if s.detail.contact_id.as_deref() != Some(c.contact_id.as_str()) {
+        return;
+    }
+    fn fill<T>(slot: &mut Remote<T>, v: Option<T>) {
+        if let (Some(v), Remote::Loading | Remote::Idle | Remote::Failed(_)) = (v, &slot) {
+            *slot = Remote::Loaded(v);
+        }
+    }
+    fill(&mut s.detail.contact, c.contact);
+    fill(&mut s.detail.tasks, c.tasks);
+    fill(&mut s.detail.notes, c.notes);
+    fill(&mut s.detail.appointments, c.appointments);
+}
+
+/// One detail section's answer: shown (and kept in the cache, with
+/// `keep`), or, when it failed, the cached copy kept on screen.
+fn section<T: Clone>(
+    slot: &mut Remote<T>,
+    answer: Result<ApiResponse, ApiError>,
+    take: impl FnOnce(ApiResponse) -> Result<T, Box<ApiResponse>>,
+    keep: Option<impl FnOnce(T) -> StoreWrite>,
+    out: &mut Vec<Command>,
+    notice: &mut Option<String>,
+) {
+    match answer.map(take) {
+        Ok(Ok(v)) => {
+            if let Some(keep) = keep {
+                out.push(Command::Store(Box::new(keep(v.clone()))));
+            }
+            *slot = Remote::Loaded(v);
+        }
+        Ok(Err(other)) => *slot = Remote::Failed(format!("unexpected answer {other:?}")),
+        Err(err) => failed_keeping(slot, &err, notice),
+    }
+}
+
+/// A failed load keeps the cached data it would have replaced.
+fn failed_keeping<T>(slot: &mut Remote<T>, err: &ApiError, notice: &mut Option<String>) {
+    let by_user = matches!(
+        err,
+        ApiError::Cancelled {
+            reason: CancelReason::ByUser
+        }
+    );
+    if matches!(slot, Remote::Loaded(_)) {
+        // After the user's own cancel, its notice says enough.
+        if !by_user {
+            *notice = Some(format!("Showing cached data: {err}"));
+        }
+    } else {
+        *slot = Remote::Failed(err.to_string());
+    }
 }

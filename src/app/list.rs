@@ -143,7 +143,7 @@ pub(crate) fn server_search(s: &mut State, out: &mut Vec<Command>) {
         }),
         Priority::Interactive,
         Some("server-search"),
-        Purpose::ServerSearch,
+        Purpose::List(ListWait::Search),
     );
 }
 
@@ -333,7 +333,7 @@ impl State {
             search_after,
             ..SearchContacts::default()
         });
-        self.request(out, op, priority, None, Purpose::ContactsPage);
+        self.request(out, op, priority, None, Purpose::List(ListWait::Page));
     }
 
     pub fn selected_contact(&self) -> Option<&Contact> {
@@ -395,5 +395,66 @@ impl State {
     /// status and error lines).
     pub fn list_rows(&self) -> usize {
         usize::from(self.height.saturating_sub(4 + self.error_lines())).max(1)
+    }
+}
+
+/// What the list waits for: a page of the walk, or the server's side of a
+/// search.
+#[derive(Debug, Clone)]
+pub(crate) enum ListWait {
+    Page,
+    Search,
+}
+
+pub(crate) fn list_answer(
+    s: &mut State,
+    w: ListWait,
+    r: Result<ApiResponse, ApiError>,
+    out: &mut Vec<Command>,
+) {
+    match (w, r) {
+        (ListWait::Page, Ok(ApiResponse::SearchPage(page))) => {
+            // Only a short page ends the walk; `total` is shown, never trusted.
+            s.list.total_on_server = Some(page.total);
+            let cursor = page.contacts.last().and_then(|c| c.search_after.clone());
+            let got = page.contacts.len();
+            let new = page
+                .contacts
+                .iter()
+                .filter(|c| s.list.walk_seen.insert(c.id.clone()))
+                .count();
+            s.merge_contacts(page.contacts);
+            match s.list.walk.advance(PAGE_LIMIT, got, new, cursor) {
+                Ok(crate::api::paging::Step::More) => s.load_page(out, Priority::Background),
+                Ok(crate::api::paging::Step::End) => s.list.status = Remote::Loaded(()),
+                Err(e) => {
+                    s.list.status = Remote::Loaded(());
+                    s.error = Some(format!("Stopped loading contacts: {e}"));
+                }
+            }
+        }
+        (ListWait::Page, Err(err)) => {
+            s.list.status = Remote::Failed(err.to_string());
+            s.set_error("Could not load contacts", &err);
+        }
+        (ListWait::Search, Ok(ApiResponse::SearchPage(page))) => s.merge_contacts(page.contacts),
+        (ListWait::Search, Err(err)) => s.set_error("Server search failed", &err),
+        (w, r) => tracing::warn!(?w, ?r, "unexpected answer"),
+    }
+}
+
+/// What the sync brings: its progress, and contacts changed or removed.
+pub(crate) fn on_sync(s: &mut State, e: SyncEvent) {
+    match e {
+        SyncEvent::Progress(p) => s.local.sync = Some(p),
+        SyncEvent::Contacts(list) => s.merge_contacts(list),
+        SyncEvent::Removed(ids) => {
+            for id in ids {
+                if s.detail.contact_id.as_deref() == Some(id.as_str()) {
+                    s.notice = Some("This contact was deleted in HighLevel.".into());
+                }
+                s.remove_contact(&id);
+            }
+        }
     }
 }

@@ -4,7 +4,6 @@
 //! `Event::Api`, and time arrives as `Event::Tick`.
 
 mod actions;
-mod answers;
 pub mod detail;
 pub mod forms;
 mod list;
@@ -14,9 +13,8 @@ pub mod today;
 mod undo;
 
 use actions::*;
-use answers::*;
-use detail::note_under_cursor;
 pub use detail::{Detail, DetailItem};
+use detail::{DetailWait, detail_answer, note_under_cursor, on_cached};
 pub use list::ContactList;
 use list::*;
 use today::*;
@@ -216,69 +214,56 @@ pub enum Overlay {
     Outbox(Box<OutboxView>),
 }
 
-/// What an in-flight request is for, and what to undo if it fails.
+/// What an in-flight request is for: the room that waits for its answer,
+/// with what that room needs to place it, or to put back if an edit fails.
+/// A new room that asks the API adds its variant here and its arm in
+/// [`on_api`].
 #[derive(Debug, Clone)]
 enum Purpose {
-    ContactsPage,
-    Contact(String),
-    ServerSearch,
-    Tasks(String),
-    Notes(String),
-    Appointments(String),
+    List(ListWait),
+    Detail(DetailWait),
     Today,
-    LocationTags,
-    Toggle {
-        contact_id: String,
-        task_id: String,
-        before: bool,
-    },
-    CreateTask {
-        contact_id: String,
-        temp_id: String,
-        /// What was typed, to reopen if the save fails.
-        form: Box<TaskForm>,
-    },
-    UpdateTask {
-        contact_id: String,
-        before: Task,
-        form: Box<TaskForm>,
-    },
-    DeleteTask {
-        contact_id: String,
-        task: Task,
-    },
-    CreateNote {
-        contact_id: String,
-        temp_id: String,
-        form: Box<NoteEditor>,
-    },
-    UpdateNote {
-        contact_id: String,
-        before: Note,
-        form: Box<NoteEditor>,
-    },
-    DeleteNote {
-        contact_id: String,
-        note: Note,
-    },
-    Tags {
-        contact_id: String,
-        before: Vec<String>,
-        /// The undo entry this change recorded, if it did.
-        undo: Option<Undo>,
-    },
-    CreateContact {
-        temp_id: String,
-        form: Box<ContactForm>,
-    },
-    UpdateContact {
-        before: Box<Contact>,
-        /// The form it was typed in (not for an undo).
-        form: Option<Box<ContactForm>>,
-    },
-    DeleteContact {
-        contact: Box<Contact>,
-    },
+    Tags(TagWait),
+    Task(TaskWait),
+    Note(NoteWait),
+    Contact(ContactWait),
+}
+
+impl Purpose {
+    /// The stand-in id of what this request creates.
+    fn local_id(&self) -> Option<String> {
+        match self {
+            Purpose::Task(TaskWait::Create { temp_id, .. })
+            | Purpose::Note(NoteWait::Create { temp_id, .. })
+            | Purpose::Contact(ContactWait::Create { temp_id, .. }) => Some(temp_id.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// An API answer, handed to the room that waits for it.
+fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
+    s.budget = e.budget;
+    let Some(purpose) = s.requests.remove(&e.id) else {
+        return;
+    };
+    s.pending = s.pending.saturating_sub(1);
+    if let Err(ApiError::Cancelled { reason }) = &e.result {
+        // A superseded load: a newer one is on its way. A shutdown: nothing to show.
+        if *reason == CancelReason::Superseded || *reason == CancelReason::Shutdown {
+            return;
+        }
+    }
+    let r = e.result;
+    match purpose {
+        Purpose::List(w) => list_answer(s, w, r, out),
+        Purpose::Detail(w) => detail_answer(s, w, r, out),
+        Purpose::Today => today_answer(s, r),
+        Purpose::Tags(w) => tag_answer(s, w, r, out),
+        Purpose::Task(w) => task_answer(s, w, r),
+        Purpose::Note(w) => note_answer(s, w, r),
+        Purpose::Contact(w) => contact_answer(s, w, r),
+    }
 }
 
 pub use crate::config::DEFAULT_WEB_URL;
@@ -449,12 +434,7 @@ impl State {
             self.error = Some(read_only_message(&self.profile));
             return id;
         }
-        let local_id = match &purpose {
-            Purpose::CreateTask { temp_id, .. }
-            | Purpose::CreateNote { temp_id, .. }
-            | Purpose::CreateContact { temp_id, .. } => Some(temp_id.clone()),
-            _ => None,
-        };
+        let local_id = purpose.local_id();
         self.requests.insert(id, purpose);
         self.pending += 1;
         out.push(Command::Api(ApiRequest {

@@ -92,11 +92,11 @@ pub(crate) fn toggle_task(s: &mut State, out: &mut Vec<Command>) {
         },
         Priority::Interactive,
         None,
-        Purpose::Toggle {
+        Purpose::Task(TaskWait::Toggle {
             contact_id: cid,
             task_id: task.id,
             before: task.completed,
-        },
+        }),
     );
 }
 
@@ -136,5 +136,20 @@ impl State {
             self.now,
             self.zone,
         )
+    }
+}
+
+/// The Today view's answer: the open tasks due by tonight.
+pub(crate) fn today_answer(s: &mut State, r: Result<ApiResponse, ApiError>) {
+    match r {
+        Ok(ApiResponse::Tasks(t)) => {
+            s.today.tasks = Remote::Loaded(t);
+            s.today.selected = s
+                .today
+                .selected
+                .min(s.today_tasks().len().saturating_sub(1));
+        }
+        Err(err) => s.today.tasks = Remote::Failed(err.to_string()),
+        Ok(other) => tracing::warn!(?other, "unexpected answer for Today"),
     }
 }

@@ -46,11 +46,11 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
                 },
                 Priority::Interactive,
                 None,
-                Purpose::Toggle {
+                Purpose::Task(TaskWait::Toggle {
                     contact_id,
                     task_id,
                     before,
-                },
+                }),
             );
             s.notice = Some("Undone: task status restored.".into());
         }
@@ -68,10 +68,10 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
                 ApiOp::UpdateContact { id, update, base },
                 Priority::Interactive,
                 None,
-                Purpose::UpdateContact {
+                Purpose::Contact(ContactWait::Update {
                     before: after,
                     form: None,
-                },
+                }),
             );
             s.notice = Some("Undone: contact fields restored.".into());
         }
@@ -146,10 +146,10 @@ pub(crate) fn change_tags(
         op,
         Priority::Interactive,
         None,
-        Purpose::Tags {
+        Purpose::Tags(TagWait::Change {
             contact_id: cid.to_string(),
             before,
             undo,
-        },
+        }),
     );
 }

@@ -45,7 +45,7 @@ pub(crate) fn confirmed(s: &mut State, action: ConfirmAction, out: &mut Vec<Comm
                 },
                 Priority::Interactive,
                 None,
-                Purpose::DeleteContact { contact },
+                Purpose::Contact(ContactWait::Delete { contact }),
             );
         }
         ConfirmAction::DeleteTask { contact_id, task } => {
@@ -58,7 +58,7 @@ pub(crate) fn confirmed(s: &mut State, action: ConfirmAction, out: &mut Vec<Comm
                 },
                 Priority::Interactive,
                 None,
-                Purpose::DeleteTask { contact_id, task },
+                Purpose::Task(TaskWait::Delete { contact_id, task }),
             );
         }
         ConfirmAction::DeleteNote { contact_id, note } => {
@@ -75,7 +75,7 @@ pub(crate) fn confirmed(s: &mut State, action: ConfirmAction, out: &mut Vec<Comm
                 },
                 Priority::Interactive,
                 None,
-                Purpose::DeleteNote { contact_id, note },
+                Purpose::Note(NoteWait::Delete { contact_id, note }),
             );
         }
     }

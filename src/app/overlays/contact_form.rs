@@ -256,10 +256,10 @@ pub(crate) fn contact_key(
                 },
                 Priority::Interactive,
                 None,
-                Purpose::UpdateContact {
+                Purpose::Contact(ContactWait::Update {
                     before: Box::new(before),
                     form: Some(f.clone()),
-                },
+                }),
             );
         }
         None => {
@@ -307,12 +307,61 @@ pub(crate) fn contact_key(
                 ApiOp::CreateContact(new),
                 Priority::Interactive,
                 None,
-                Purpose::CreateContact {
+                Purpose::Contact(ContactWait::Create {
                     temp_id: temp,
                     form: f,
-                },
+                }),
             );
         }
     }
     None
+}
+
+/// The writes of contacts, and what to put back if one fails.
+#[derive(Debug, Clone)]
+pub(crate) enum ContactWait {
+    Create {
+        temp_id: String,
+        form: Box<ContactForm>,
+    },
+    Update {
+        before: Box<Contact>,
+        /// The form it was typed in (not for an undo).
+        form: Option<Box<ContactForm>>,
+    },
+    Delete {
+        contact: Box<Contact>,
+    },
+}
+
+pub(crate) fn contact_answer(s: &mut State, w: ContactWait, r: Result<ApiResponse, ApiError>) {
+    match (w, r) {
+        (ContactWait::Create { temp_id, .. }, Ok(ApiResponse::Contact(c))) => {
+            s.replace_contact(&temp_id, c);
+        }
+        (ContactWait::Create { temp_id, mut form }, Err(err)) => {
+            s.remove_contact(&temp_id);
+            form.error = Some(err.to_string());
+            s.keep_typed("contact", Overlay::Contact(form), &err);
+        }
+        (ContactWait::Update { before, .. }, Ok(ApiResponse::Contact(c))) => {
+            s.replace_contact(&before.id, c);
+        }
+        (ContactWait::Update { before, form }, Err(err)) => {
+            let id = before.id.clone();
+            s.undo
+                .retain(|u| !matches!(u, Undo::ContactEdited { after, .. } if after.id == id));
+            s.replace_contact(&id, *before);
+            match form {
+                Some(form) => s.keep_typed("contact edit", Overlay::Contact(form), &err),
+                None => s.set_error("Could not save the contact (rolled back)", &err),
+            }
+        }
+        (ContactWait::Delete { .. }, Ok(_)) => {}
+        (ContactWait::Delete { contact }, Err(err)) => {
+            s.merge_contacts(vec![*contact]);
+            s.set_error("Could not delete the contact (restored)", &err);
+        }
+        (w, r) => tracing::warn!(?w, ?r, "unexpected answer"),
+    }
 }

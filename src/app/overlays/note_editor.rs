@@ -99,11 +99,11 @@ pub(crate) fn note_key(
                 },
                 Priority::Interactive,
                 None,
-                Purpose::CreateNote {
+                Purpose::Note(NoteWait::Create {
                     contact_id: cid,
                     temp_id: temp,
                     form,
-                },
+                }),
             );
         }
         Some(before) => {
@@ -124,13 +124,104 @@ pub(crate) fn note_key(
                 },
                 Priority::Interactive,
                 None,
-                Purpose::UpdateNote {
+                Purpose::Note(NoteWait::Update {
                     contact_id: cid,
                     before,
                     form,
-                },
+                }),
             );
         }
     }
     None
+}
+
+/// The writes of notes, and what to put back if one fails.
+#[derive(Debug, Clone)]
+pub(crate) enum NoteWait {
+    Create {
+        contact_id: String,
+        temp_id: String,
+        form: Box<NoteEditor>,
+    },
+    Update {
+        contact_id: String,
+        before: Note,
+        form: Box<NoteEditor>,
+    },
+    Delete {
+        contact_id: String,
+        note: Note,
+    },
+}
+
+pub(crate) fn note_answer(s: &mut State, w: NoteWait, r: Result<ApiResponse, ApiError>) {
+    match (w, r) {
+        (
+            NoteWait::Create {
+                contact_id,
+                temp_id,
+                ..
+            },
+            Ok(ApiResponse::Note(n)),
+        ) => {
+            if s.detail.contact_id.as_deref() == Some(contact_id.as_str())
+                && let Some(ns) = s.detail.notes.loaded_mut()
+            {
+                ns.iter_mut()
+                    .filter(|x| x.id == temp_id)
+                    .for_each(|x| *x = n.clone());
+            }
+        }
+        (
+            NoteWait::Create {
+                contact_id,
+                temp_id,
+                form,
+            },
+            Err(err),
+        ) => {
+            if s.detail.contact_id.as_deref() == Some(contact_id.as_str())
+                && let Some(ns) = s.detail.notes.loaded_mut()
+            {
+                ns.retain(|x| x.id != temp_id);
+            }
+            s.keep_typed("note", Overlay::Note(form), &err);
+        }
+        (
+            NoteWait::Update {
+                contact_id,
+                before,
+                form,
+            },
+            r,
+        ) => {
+            if s.detail.contact_id.as_deref() == Some(contact_id.as_str())
+                && let Some(ns) = s.detail.notes.loaded_mut()
+            {
+                match &r {
+                    Ok(ApiResponse::Note(n)) => ns
+                        .iter_mut()
+                        .filter(|x| x.id == before.id)
+                        .for_each(|x| *x = n.clone()),
+                    _ => ns
+                        .iter_mut()
+                        .filter(|x| x.id == before.id)
+                        .for_each(|x| *x = before.clone()),
+                }
+            }
+            if let Err(err) = r {
+                s.keep_typed("note", Overlay::Note(form), &err);
+            }
+        }
+        (NoteWait::Delete { .. }, Ok(_)) => {}
+        (NoteWait::Delete { contact_id, note }, Err(err)) => {
+            if s.detail.contact_id.as_deref() == Some(contact_id.as_str())
+                && let Some(ns) = s.detail.notes.loaded_mut()
+            {
+                ns.push(note);
+            }
+            s.set_error("Could not delete the note (restored)", &err);
+        }
+        (w, r) => tracing::warn!(?w, ?r, "unexpected answer"),
+    }
 }

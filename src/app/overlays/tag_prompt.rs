@@ -155,3 +155,56 @@ pub(crate) fn tag_key(
     }
     Some(Overlay::Tags(Box::new(p)))
 }
+
+/// What the tag prompt waits for: the location's tags, for completion, or
+/// a contact's tags changed.
+#[derive(Debug, Clone)]
+pub(crate) enum TagWait {
+    Location,
+    Change {
+        contact_id: String,
+        before: Vec<String>,
+        /// The undo entry this change recorded, if it did.
+        undo: Option<Undo>,
+    },
+}
+
+pub(crate) fn tag_answer(
+    s: &mut State,
+    w: TagWait,
+    r: Result<ApiResponse, ApiError>,
+    out: &mut Vec<Command>,
+) {
+    match (w, r) {
+        (TagWait::Location, Ok(ApiResponse::LocationTags(t))) => {
+            if s.local.enabled {
+                out.push(Command::Store(Box::new(StoreWrite::LocationTags(
+                    t.clone(),
+                ))));
+            }
+            s.location_tags = Remote::Loaded(t)
+        }
+        (TagWait::Location, Err(err)) => s.location_tags = Remote::Failed(err.to_string()),
+        (TagWait::Change { contact_id, .. }, Ok(ApiResponse::Tags(tags))) => {
+            s.set_tags(&contact_id, tags)
+        }
+        (
+            TagWait::Change {
+                contact_id,
+                before,
+                undo,
+            },
+            Err(err),
+        ) => {
+            s.set_tags(&contact_id, before);
+            // What failed cannot be undone: its entry goes too.
+            if let Some(u) = undo
+                && let Some(i) = s.undo.iter().rposition(|x| *x == u)
+            {
+                s.undo.remove(i);
+            }
+            s.set_error("Could not change the tags (rolled back)", &err);
+        }
+        (w, r) => tracing::warn!(?w, ?r, "unexpected answer"),
+    }
+}

@@ -187,11 +187,11 @@ pub(crate) fn task_key(
                 },
                 Priority::Interactive,
                 None,
-                Purpose::CreateTask {
+                Purpose::Task(TaskWait::Create {
                     contact_id: cid,
                     temp_id: temp,
                     form,
-                },
+                }),
             );
         }
         Some(before) => {
@@ -219,13 +219,117 @@ pub(crate) fn task_key(
                 },
                 Priority::Interactive,
                 None,
-                Purpose::UpdateTask {
+                Purpose::Task(TaskWait::Update {
                     contact_id: cid,
                     before,
                     form,
-                },
+                }),
             );
         }
     }
     None
+}
+
+/// The writes of tasks, and what to put back if one fails: the form's
+/// saves, and the toggles and deletes made from the detail pane or Today.
+#[derive(Debug, Clone)]
+pub(crate) enum TaskWait {
+    Toggle {
+        contact_id: String,
+        task_id: String,
+        before: bool,
+    },
+    Create {
+        contact_id: String,
+        temp_id: String,
+        /// What was typed, to reopen if the save fails.
+        form: Box<TaskForm>,
+    },
+    Update {
+        contact_id: String,
+        before: Task,
+        form: Box<TaskForm>,
+    },
+    Delete {
+        contact_id: String,
+        task: Task,
+    },
+}
+
+pub(crate) fn task_answer(s: &mut State, w: TaskWait, r: Result<ApiResponse, ApiError>) {
+    match (w, r) {
+        (
+            TaskWait::Toggle {
+                contact_id,
+                task_id,
+                ..
+            },
+            Ok(ApiResponse::Task(t)),
+        ) => {
+            s.with_task(&contact_id, &task_id, |x| x.completed = t.completed);
+        }
+        (
+            TaskWait::Toggle {
+                contact_id,
+                task_id,
+                before,
+            },
+            Err(err),
+        ) => {
+            s.with_task(&contact_id, &task_id, |x| x.completed = before);
+            s.undo
+                .retain(|u| !matches!(u, Undo::Toggle { task_id: t, .. } if *t == task_id));
+            s.set_error("Could not change the task (rolled back)", &err);
+        }
+        (
+            TaskWait::Create {
+                contact_id,
+                temp_id,
+                ..
+            },
+            Ok(ApiResponse::Task(t)),
+        ) => {
+            s.with_task(&contact_id, &temp_id, |x| *x = t.clone());
+        }
+        (
+            TaskWait::Create {
+                contact_id,
+                temp_id,
+                form,
+            },
+            Err(err),
+        ) => {
+            remove_task(s, &contact_id, &temp_id);
+            s.keep_typed("task", Overlay::Task(form), &err);
+        }
+        (
+            TaskWait::Update {
+                contact_id, before, ..
+            },
+            Ok(ApiResponse::Task(t)),
+        ) => {
+            s.with_task(&contact_id, &before.id, |x| *x = t.clone());
+        }
+        (
+            TaskWait::Update {
+                contact_id,
+                before,
+                form,
+            },
+            Err(err),
+        ) => {
+            s.with_task(&contact_id, &before.id, |x| *x = before.clone());
+            s.keep_typed("task", Overlay::Task(form), &err);
+        }
+        (TaskWait::Delete { .. }, Ok(_)) => {}
+        (TaskWait::Delete { contact_id, task }, Err(err)) => {
+            if s.detail.contact_id.as_deref() == Some(contact_id.as_str())
+                && let Some(ts) = s.detail.tasks.loaded_mut()
+            {
+                ts.push(task);
+            }
+            s.set_error("Could not delete the task (restored)", &err);
+        }
+        (w, r) => tracing::warn!(?w, ?r, "unexpected answer"),
+    }
 }
