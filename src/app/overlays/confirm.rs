@@ -80,3 +80,19 @@ pub(crate) fn confirmed(s: &mut State, action: ConfirmAction, out: &mut Vec<Comm
         }
     }
 }
+
+pub(crate) fn confirm_key(
+    s: &mut State,
+    c: Box<Confirm>,
+    k: KeyEvent,
+    out: &mut Vec<Command>,
+) -> Option<Overlay> {
+    match k.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+            confirmed(s, c.action.clone(), out);
+            None
+        }
+        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => None,
+        _ => Some(Overlay::Confirm(c)),
+    }
+}
