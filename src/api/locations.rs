@@ -1,6 +1,7 @@
 //! The Locations service (`apps/locations.json`): the location itself,
 //! its tags, and the search of tasks across contacts.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::client::{Client, endpoint};
@@ -143,4 +144,53 @@ impl Client {
             .await?;
         Ok(r.tags)
     }
+}
+
+// ------------------------------------------------------------ wire types
+
+/// A location (sub-account), as GET /locations/{id} returns it
+/// (`GetLocationByIdSchema`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Location {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A tag defined on the location (`LocationTagsSchema`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationTag {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Body of POST /locations/{locationId}/tasks/search (`TaskSearchParamsDto`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskSearch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_id: Option<String>,
 }

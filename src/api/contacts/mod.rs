@@ -5,9 +5,11 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::client::{Client, Endpoint, Succeeded, endpoint};
-use super::error::ApiError;
-use super::model::*;
+pub mod types;
+
+use crate::api::client::{Client, Endpoint, Succeeded, endpoint};
+use crate::api::error::ApiError;
+use crate::api::model::*;
 
 /// The `Version` every Contacts operation declares.
 pub const VERSION: &str = "2021-07-28";
