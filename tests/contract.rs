@@ -12,6 +12,7 @@ use support::{LOCATION, RO_TOKEN, TOKEN};
 
 const CONTACTS: &str = "apps/contacts.json";
 const LOCATIONS: &str = "apps/locations.json";
+const USERS: &str = "apps/users.json";
 const V3_COMMON: &str = "apps/v3/common/common-schemas.json";
 
 fn spec_root() -> PathBuf {
@@ -126,7 +127,13 @@ async fn vendored_spec_matches_shared() {
         eprintln!("../shared/ghl-openapi is absent; comparing nothing");
         return;
     }
-    for f in [CONTACTS, LOCATIONS, "common/common-schemas.json", V3_COMMON] {
+    for f in [
+        CONTACTS,
+        LOCATIONS,
+        USERS,
+        "common/common-schemas.json",
+        V3_COMMON,
+    ] {
         let ours = std::fs::read(spec_root().join(f)).unwrap();
         let theirs = std::fs::read(shared.join(f)).unwrap();
         assert!(
@@ -146,7 +153,7 @@ async fn every_sandbox_response_matches_the_spec() {
     let mut h = Harness {
         http: reqwest::Client::new(),
         base: sb.base_url(),
-        spec: Spec::load(&spec_root(), &[CONTACTS, LOCATIONS]),
+        spec: Spec::load(&spec_root(), &[CONTACTS, LOCATIONS, USERS]),
         violations: Vec::new(),
         checked: 0,
     };
@@ -431,6 +438,22 @@ async fn every_sandbox_response_matches_the_spec() {
         200,
     )
     .await;
+    let users = h
+        .call(
+            USERS,
+            "GET",
+            "/users/",
+            &format!("/users/?locationId={LOCATION}"),
+            None,
+            200,
+        )
+        .await;
+    assert!(
+        users["users"].as_array().is_some_and(|u| !u.is_empty()),
+        "{users}"
+    );
+    h.call(USERS, "GET", "/users/", "/users/?locationId=", None, 400)
+        .await;
 
     h.call(
         CONTACTS,
@@ -727,10 +750,11 @@ async fn every_request_carries_the_version_of_its_service() {
     c.location().await.unwrap();
     c.location_tags().await.unwrap();
     c.search_tasks(&TaskSearch::default()).await.unwrap();
+    c.location_users().await.unwrap();
 
     // The spec's operations: method, path template, declared Version.
     let mut ops = Vec::new();
-    for file in [CONTACTS, LOCATIONS] {
+    for file in [CONTACTS, LOCATIONS, USERS] {
         let spec: Value =
             serde_json::from_str(&std::fs::read_to_string(spec_root().join(file)).unwrap())
                 .unwrap();
@@ -763,7 +787,7 @@ async fn every_request_carries_the_version_of_its_service() {
                 .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}')))
     };
     let log = sb.requests();
-    assert_eq!(log.len(), 26, "one request per call");
+    assert_eq!(log.len(), 27, "one request per call");
     let mut services = std::collections::BTreeSet::new();
     for r in &log {
         // The most specific template: the one with the most literal segments.
@@ -783,5 +807,5 @@ async fn every_request_carries_the_version_of_its_service() {
         );
         services.insert(op.0);
     }
-    assert_eq!(services.len(), 2, "both services were called: {services:?}");
+    assert_eq!(services.len(), 3, "every service was called: {services:?}");
 }

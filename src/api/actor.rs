@@ -131,6 +131,7 @@ pub enum ApiOp {
         contact_id: String,
     },
     LocationTags,
+    LocationUsers,
 }
 
 impl ApiOp {
@@ -182,6 +183,7 @@ impl ApiOp {
             ApiOp::RemoveTags { .. } => "remove-tags",
             ApiOp::ListAppointments { .. } => "get-appointments-for-contact",
             ApiOp::LocationTags => "get-location-tags",
+            ApiOp::LocationUsers => "get-user-by-location",
         }
     }
 
@@ -229,6 +231,7 @@ impl ApiOp {
             }
             ApiOp::ListAppointments { contact_id } => format!("load appointments of {contact_id}"),
             ApiOp::LocationTags => "load location tags".into(),
+            ApiOp::LocationUsers => "load the location's users".into(),
         }
     }
 
@@ -310,6 +313,7 @@ impl ApiOp {
                 R::Appointments(c.appointments(&contact_id).await?)
             }
             ApiOp::LocationTags => R::LocationTags(c.location_tags().await?),
+            ApiOp::LocationUsers => R::Users(c.location_users().await?),
         })
     }
 }
@@ -330,6 +334,7 @@ pub enum ApiResponse {
     Tags(Vec<String>),
     Appointments(Vec<Appointment>),
     LocationTags(Vec<LocationTag>),
+    Users(Vec<User>),
     Deleted,
 }
 

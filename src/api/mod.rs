@@ -11,6 +11,7 @@ pub mod model;
 pub mod oauth;
 pub mod paging;
 pub mod token;
+pub mod users;
 
 pub use actor::{ApiEvent, ApiHandle, ApiOp, ApiRequest, ApiResponse, Priority, RequestId};
 pub use client::{Client, ClientConfig, RetryPolicy};

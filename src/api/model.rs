@@ -189,6 +189,7 @@ impl ErrorBody {
 
 pub use super::contacts::types::*;
 pub use super::locations::{Location, LocationTag, TaskSearch};
+pub use super::users::User;
 
 #[cfg(test)]
 mod tests {

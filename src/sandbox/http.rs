@@ -27,11 +27,16 @@ pub const SDK_VERSIONS: &[&str] = &["v3", "2023-02-21"];
 /// The `Version` date of the service that serves `path`, as its spec file
 /// declares it.
 pub fn service_version(path: &str) -> &'static str {
-    if path.starts_with("/locations/") {
-        super::locations::VERSION
-    } else {
-        super::contacts::VERSION
-    }
+    // Each service's path prefix, and its module's `Version`.
+    let services: [(&str, &'static str); 3] = [
+        ("/locations/", super::locations::VERSION),
+        ("/users/", super::users::VERSION),
+        ("/contacts/", super::contacts::VERSION),
+    ];
+    services
+        .iter()
+        .find(|(prefix, _)| path.starts_with(prefix))
+        .map_or(super::contacts::VERSION, |(_, v)| v)
 }
 
 /// Whether `version` is accepted for `path`.
@@ -107,6 +112,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
         .merge(super::contacts::routes())
         .merge(super::locations::routes())
+        .merge(super::users::routes())
         .fallback(not_found_route)
         .layer(middleware::from_fn_with_state(shared.clone(), gate));
     let oauth = Router::new().route("/oauth/token", post(oauth_token));
@@ -219,7 +225,7 @@ async fn oauth_token(
         "token_type": "Bearer",
         "expires_in": app.access_ttl.as_secs(),
         "refresh_token": refresh,
-        "scope": "contacts.readonly contacts.write locations/tags.readonly locations/tasks.readonly",
+        "scope": "contacts.readonly contacts.write locations/tags.readonly locations/tasks.readonly users.readonly",
         "userType": "Location",
         "locationId": s.config.location_id,
         "userId": "sandboxUser000000001",

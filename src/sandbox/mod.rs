@@ -11,6 +11,7 @@ mod http;
 pub mod locations;
 pub mod seed;
 pub mod store;
+pub mod users;
 pub mod validate;
 
 use std::collections::{HashMap, VecDeque};

@@ -156,6 +156,7 @@ pub struct SeedData {
     pub tasks: Vec<Map<String, Value>>,
     pub notes: Vec<Map<String, Value>>,
     pub appointments: Vec<Map<String, Value>>,
+    pub users: Vec<Map<String, Value>>,
 }
 
 /// A 20-character id in HighLevel's alphabet.
@@ -218,9 +219,11 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
         tasks: Vec::new(),
         notes: Vec::new(),
         appointments: Vec::new(),
+        users: Vec::new(),
     };
     let calendar_ids: Vec<String> = (0..3).map(|_| make_id(&mut rng)).collect();
     let user_ids: Vec<String> = (0..4).map(|_| make_id(&mut rng)).collect();
+    data.users = super::users::seed(&user_ids, seed);
     let business_ids: Vec<String> = COMPANIES.iter().map(|_| make_id(&mut rng)).collect();
     let hostile_every = (count / 6).max(1);
 

@@ -84,6 +84,7 @@ pub struct Store {
     pub(super) notes: HashMap<String, Vec<Obj>>,
     pub(super) appointments: HashMap<String, Vec<Obj>>,
     pub(super) tags: BTreeMap<String, Obj>,
+    pub(super) users: Vec<Obj>,
     pub(super) rng: fastrand::Rng,
     /// How deep `page` may reach in POST /contacts/search.
     pub page_depth: u64,
@@ -105,6 +106,7 @@ impl Store {
             notes: HashMap::new(),
             appointments: HashMap::new(),
             tags: BTreeMap::new(),
+            users: data.users,
             rng: fastrand::Rng::with_seed(seed ^ 0x5eed),
             page_depth: 10_000,
         };

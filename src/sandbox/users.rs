@@ -1,0 +1,130 @@
+//! The Users service (`apps/users.json`): the location's users, the people
+//! that contacts, tasks and notes name by id.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::http::{outcome, with_store};
+use super::store::*;
+
+/// The `Version` the service's operations declare.
+pub const VERSION: &str = "2021-07-28";
+
+/// The service's routes, with the spec's paths.
+pub(super) fn routes() -> Router<Arc<Shared>> {
+    Router::new().route("/users/", get(users_by_location))
+}
+
+const FIRST: &[&str] = &[
+    "Maya", "Tomás", "Priya", "Jonas", "Keiko", "Amara", "Luca", "Sofia", "Omar", "Hana", "Diego",
+    "Ingrid",
+];
+const LAST: &[&str] = &[
+    "Okafor",
+    "Lindqvist",
+    "Raman",
+    "Weber",
+    "Sato",
+    "Mensah",
+    "Rossi",
+    "Novak",
+    "Haddad",
+    "Kim",
+    "Alvarez",
+    "Berg",
+];
+
+/// The seeded users, one per id: names drawn from their own stream, so
+/// that the contacts' seed stays as it was.
+pub(super) fn seed(ids: &[String], seed: u64) -> Vec<Obj> {
+    let mut rng = fastrand::Rng::with_seed(seed ^ 0x05e7);
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let first = FIRST[(i + rng.usize(..FIRST.len())) % FIRST.len()];
+            let last = LAST[rng.usize(..LAST.len())];
+            let email = format!(
+                "{}.{}@agency.example.com",
+                first.to_lowercase().replace('á', "a"),
+                last.to_lowercase()
+            );
+            let role = if i == 0 { "admin" } else { "user" };
+            let v = json!({
+                "id": id,
+                "name": format!("{first} {last}"),
+                "firstName": first,
+                "lastName": last,
+                "email": email,
+                "phone": format!("+1555010{:04}", 1000 + i),
+                "extension": "",
+                "roles": {"type": "account", "role": role, "locationIds": []},
+                "deleted": false,
+            });
+            match v {
+                Value::Object(o) => o,
+                _ => Obj::new(),
+            }
+        })
+        .collect()
+}
+
+impl Store {
+    /// GET /users/?locationId=: the location's users (not the deleted).
+    pub fn users_by_location(&self, q: &HashMap<String, String>) -> Outcome {
+        // The spec declares 400, not 422, for this operation's bad input.
+        match q.get("locationId").map(String::as_str) {
+            None | Some("") => return Err(bad_request("locationId should not be empty")),
+            loc => self.check_location(loc)?,
+        }
+        let users: Vec<&Obj> = self
+            .users
+            .iter()
+            .filter(|u| u.get("deleted").and_then(Value::as_bool) != Some(true))
+            .collect();
+        ok(json!({ "users": users }))
+    }
+}
+
+async fn users_by_location(
+    State(s): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    outcome(with_store!(s, |st| st.users_by_location(&q)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_user_named_in_the_seed_exists_and_the_location_is_checked() {
+        let st = Store::seeded("loc", 60, 7);
+        let q = |loc: &str| HashMap::from([("locationId".to_string(), loc.to_string())]);
+        let r = st.users_by_location(&q("loc")).unwrap();
+        let users = r.body["users"].as_array().unwrap();
+        assert!(!users.is_empty());
+        let ids: Vec<&str> = users.iter().filter_map(|u| u["id"].as_str()).collect();
+        for t in st.tasks.values().flatten() {
+            if let Some(a) = t.get("assignedTo").and_then(Value::as_str) {
+                assert!(ids.contains(&a), "task assignee {a} is not a user");
+            }
+        }
+        for c in st.contacts.values() {
+            if let Some(a) = c.get("assignedTo").and_then(Value::as_str) {
+                assert!(ids.contains(&a), "contact owner {a} is not a user");
+            }
+        }
+        assert_eq!(st.users_by_location(&q("other")).unwrap_err().status, 403);
+        assert_eq!(
+            st.users_by_location(&HashMap::new()).unwrap_err().status,
+            400
+        );
+    }
+}
