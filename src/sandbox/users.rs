@@ -45,11 +45,13 @@ const LAST: &[&str] = &[
 /// that the contacts' seed stays as it was.
 pub(super) fn seed(ids: &[String], seed: u64) -> Vec<Obj> {
     let mut rng = fastrand::Rng::with_seed(seed ^ 0x05e7);
+    // Steps coprime with the lists' length: no two users share a name.
+    let (first0, last0) = (rng.usize(..FIRST.len()), rng.usize(..LAST.len()));
     ids.iter()
         .enumerate()
         .map(|(i, id)| {
-            let first = FIRST[(i + rng.usize(..FIRST.len())) % FIRST.len()];
-            let last = LAST[rng.usize(..LAST.len())];
+            let first = FIRST[(first0 + i * 5) % FIRST.len()];
+            let last = LAST[(last0 + i * 7) % LAST.len()];
             let email = format!(
                 "{}.{}@agency.example.com",
                 first.to_lowercase().replace('á', "a"),
@@ -121,6 +123,10 @@ mod tests {
                 assert!(ids.contains(&a), "contact owner {a} is not a user");
             }
         }
+        let mut names: Vec<&str> = users.iter().filter_map(|u| u["name"].as_str()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), users.len(), "every user has a name of their own");
         assert_eq!(st.users_by_location(&q("other")).unwrap_err().status, 403);
         assert_eq!(
             st.users_by_location(&HashMap::new()).unwrap_err().status,
