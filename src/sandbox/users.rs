@@ -126,7 +126,11 @@ mod tests {
         let mut names: Vec<&str> = users.iter().filter_map(|u| u["name"].as_str()).collect();
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), users.len(), "every user has a name of their own");
+        assert_eq!(
+            names.len(),
+            users.len(),
+            "every user has a name of their own"
+        );
         assert_eq!(st.users_by_location(&q("other")).unwrap_err().status, 403);
         assert_eq!(
             st.users_by_location(&HashMap::new()).unwrap_err().status,

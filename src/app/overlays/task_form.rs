@@ -61,28 +61,26 @@ impl TaskForm {
     }
 
     pub fn new(contact_id: &str) -> Self {
-        Self {
-            contact_id: contact_id.to_string(),
-            editing: None,
-            title: line_input(""),
-            due: line_input("tomorrow"),
-            body: line_input(""),
-            field: TaskField::Title,
-            error: None,
-            due_untouched: true,
-            confirm_discard: false,
-            initial: String::new(),
-        }
-        .ready()
+        Self::with(contact_id, None, "", "tomorrow", "")
     }
 
     pub fn edit(contact_id: &str, task: &Task, due_text: &str) -> Self {
+        Self::with(
+            contact_id,
+            Some(task.clone()),
+            task.title.as_deref().unwrap_or(""),
+            due_text,
+            task.body.as_deref().unwrap_or(""),
+        )
+    }
+
+    fn with(contact_id: &str, editing: Option<Task>, title: &str, due: &str, body: &str) -> Self {
         Self {
             contact_id: contact_id.to_string(),
-            title: line_input(task.title.as_deref().unwrap_or("")),
-            due: line_input(due_text),
-            body: line_input(task.body.as_deref().unwrap_or("")),
-            editing: Some(task.clone()),
+            editing,
+            title: line_input(title),
+            due: line_input(due),
+            body: line_input(body),
             field: TaskField::Title,
             error: None,
             due_untouched: true,

@@ -27,32 +27,18 @@ pub(super) fn render(
     let inner = block.inner(r);
     f.render_widget(block, r);
     let rows = Layout::vertical([Constraint::Length(1); 8]).split(inner);
-    let label = |text: &str, on: bool| {
-        Paragraph::new(Span::styled(
-            text.to_string(),
-            if on { theme.accent } else { theme.dim },
-        ))
-    };
     let cols =
         |row: Rect| Layout::horizontal([Constraint::Length(7), Constraint::Min(0)]).split(row);
-    let title_row = cols(rows[0]);
-    f.render_widget(label("Title", form.field == TaskField::Title), title_row[0]);
-    input(
-        f,
-        &form.title,
-        title_row[1],
-        form.field == TaskField::Title,
-        theme,
-    );
-    let due_row = cols(rows[2]);
-    f.render_widget(label("Due", form.field == TaskField::Due), due_row[0]);
-    input(
-        f,
-        &form.due,
-        due_row[1],
-        form.field == TaskField::Due,
-        theme,
-    );
+    // A labelled input on a row, lit when it has the focus.
+    let field = |f: &mut Frame, row: Rect, name: &str, which: TaskField, t| {
+        let on = form.field == which;
+        let style = if on { theme.accent } else { theme.dim };
+        let c = cols(row);
+        f.render_widget(Paragraph::new(Span::styled(name.to_string(), style)), c[0]);
+        input(f, t, c[1], on, theme);
+    };
+    field(f, rows[0], "Title", TaskField::Title, &form.title);
+    field(f, rows[2], "Due", TaskField::Due, &form.due);
     // The due date echoed back, resolved, before saving.
     let echo = match crate::due::parse_due(&text_of(&form.due), s.now.with_timezone(&s.zone)) {
         Ok(d) => Span::styled(
@@ -65,15 +51,7 @@ pub(super) fn render(
         ),
     };
     f.render_widget(Paragraph::new(echo), cols(rows[3])[1]);
-    let body_row = cols(rows[5]);
-    f.render_widget(label("Body", form.field == TaskField::Body), body_row[0]);
-    input(
-        f,
-        &form.body,
-        body_row[1],
-        form.field == TaskField::Body,
-        theme,
-    );
+    field(f, rows[5], "Body", TaskField::Body, &form.body);
     let foot = match &form.error {
         Some(e) => Span::styled(clean(e).into_owned(), theme.error),
         None => Span::styled(
