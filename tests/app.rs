@@ -869,6 +869,59 @@ mod cached {
             let t = screen(&h.clone_render(80, 24));
             assert!(t.contains(&format!(" {remaining}/100 ")), "{t}");
         }
+        // Wide and blank characters at a notice's end are measured as
+        // columns, not bytes (this once underflowed).
+        h.state.budget.remaining = Some(94);
+        for tail in ["\u{2003}", "\u{3000}", "\u{a0}", "界"] {
+            h.state.notice = Some(format!("Copied{}", tail.repeat(40)));
+            for w in [20, 40, 80] {
+                let _ = h.clone_render(w, 24);
+            }
+        }
+    }
+
+    /// With a real location id, a profile, the sync's word and the budget
+    /// all on an 80-column bar, the hints give way from the end and the
+    /// way to help stays, in every view.
+    #[test]
+    fn the_way_to_help_stays_on_a_crowded_80_column_bar() {
+        let f = fixture(60);
+        let mut h = Harness::cached(&f, Some(synced()));
+        h.send(Event::SyncDone(Ok(())));
+        h.state.profile = "acme-dental".into();
+        h.state.location = "ve9EPM428h8vShlRW1KT".into();
+        h.state.budget = rolo::api::limiter::RateBudget {
+            remaining: Some(94),
+            max: Some(100),
+            ..Default::default()
+        };
+        let bar = |h: &Harness| {
+            let t = screen(&h.clone_render(80, 24));
+            t.lines().last().unwrap().to_string()
+        };
+        let list = bar(&h);
+        assert!(
+            list.contains("?:help") && list.contains("/:search"),
+            "{list}"
+        );
+        h.send(code(KeyCode::Enter));
+        let detail = bar(&h);
+        assert!(
+            detail.contains("?:help") && detail.contains("x:done"),
+            "{detail}"
+        );
+        h.send(code(KeyCode::Esc));
+        h.send(key('T'));
+        let today = bar(&h);
+        assert!(
+            today.contains("?:help") && today.contains("x:done"),
+            "{today}"
+        );
+        for b in [&list, &detail, &today] {
+            // Whole hints only: none is cut in the middle.
+            assert!(!b.trim_end().ends_with(':'), "{b}");
+            assert!(b.contains("synced just now"), "{b}");
+        }
     }
 
     #[test]

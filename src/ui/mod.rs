@@ -107,43 +107,53 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         };
         spans.push(Span::styled(format!(" {outbox} "), style));
     }
-    let mut tail: Vec<Span> = Vec::new();
-    if let (Some(e), 0) = (&s.error, s.error_lines()) {
-        tail.push(Span::styled(format!(" {} ", clean(e)), theme.error));
-        tail.push(Span::styled(
-            format!("({} to dismiss) ", s.keymap.key_for(Action::DismissError)),
-            theme.dim,
-        ));
-    } else if !s.pending_keys.is_empty() {
-        tail.push(Span::styled(
-            format!(" {} …", clean(&s.pending_keys)),
-            theme.accent,
-        ));
-    } else if let Some(n) = &s.notice {
-        tail.push(Span::styled(format!(" {} ", clean(n)), theme.notice));
-    } else {
-        tail.push(Span::styled(hints(s), theme.dim));
-    }
+    let width = usize::from(area.width);
+    // What shows after the bar's state: the error, a key sequence begun, a
+    // notice, or else the key hints, cut to fit (help always stays).
+    let tail = |room: usize| -> Vec<Span> {
+        if let (Some(e), 0) = (&s.error, s.error_lines()) {
+            vec![
+                Span::styled(format!(" {} ", clean(e)), theme.error),
+                Span::styled(
+                    format!("({} to dismiss) ", s.keymap.key_for(Action::DismissError)),
+                    theme.dim,
+                ),
+            ]
+        } else if !s.pending_keys.is_empty() {
+            vec![Span::styled(
+                format!(" {} …", clean(&s.pending_keys)),
+                theme.accent,
+            )]
+        } else if let Some(n) = &s.notice {
+            vec![Span::styled(format!(" {} ", clean(n)), theme.notice)]
+        } else {
+            vec![Span::styled(hints(s, room), theme.dim)]
+        }
+    };
+    let head: usize = spans.iter().map(Span::width).sum();
     // The request budget is the least urgent thing on the bar: it shows when
-    // it leaves room for the message or the key hints after it, or when it is
-    // nearly spent.
+    // it leaves room for all that follows it, or when it is nearly spent.
     if let (Some(r), Some(m)) = (s.budget.remaining, s.budget.max) {
         let budget = format!(" {r}/{m} ");
-        // Trailing blanks may be cut.
-        let last_blanks = tail
-            .last()
-            .map_or(0, |t| t.content.len() - t.content.trim_end().len());
-        let used: usize = spans.iter().chain(&tail).map(Span::width).sum::<usize>() - last_blanks;
         let nearly_spent = u64::from(r) * 10 <= u64::from(m);
-        if nearly_spent || used + budget.len() <= usize::from(area.width) {
+        if nearly_spent || head + shown_width(&tail(usize::MAX)) + budget.len() <= width {
             spans.push(Span::styled(budget, theme.dim));
         }
     }
-    spans.extend(tail);
+    let head: usize = spans.iter().map(Span::width).sum();
+    spans.extend(tail(width.saturating_sub(head)));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn hints(s: &State) -> String {
+/// The columns spans take on screen, trailing blanks left out (they may be
+/// cut).
+fn shown_width(spans: &[Span]) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
+    text.trim_end().width()
+}
+
+fn hints(s: &State, room: usize) -> String {
     let pairs: &[(Action, &str)] = match (s.view, s.focus) {
         (_, Focus::Search) => return " type to filter · enter: list · esc: clear".into(),
         (View::Today, _) => &[
@@ -169,11 +179,32 @@ fn hints(s: &State) -> String {
             (Action::Quit, "quit"),
         ],
     };
-    let mut out = String::from(" ");
-    for (a, label) in pairs {
-        out.push_str(&format!("{}:{label}  ", s.keymap.key_for(*a)));
+    let mut items: Vec<(bool, String)> = pairs
+        .iter()
+        .map(|(a, label)| {
+            (
+                *a == Action::Help,
+                format!("{}:{label}", s.keymap.key_for(*a)),
+            )
+        })
+        .collect();
+    let text = |items: &[(bool, String)]| {
+        let shown: Vec<&str> = items.iter().map(|(_, t)| t.as_str()).collect();
+        format!(" {}  ", shown.join("  "))
+    };
+    // Too narrow: the last hints go first, the way to help stays.
+    loop {
+        let t = text(&items);
+        if shown_width(&[Span::raw(t.as_str())]) <= room {
+            return t;
+        }
+        match items.iter().rposition(|(help, _)| !help) {
+            Some(i) => {
+                items.remove(i);
+            }
+            None => return t,
+        }
     }
-    out
 }
 
 /// Truncates to `width` columns with an ellipsis, by display width.
