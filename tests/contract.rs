@@ -454,6 +454,16 @@ async fn every_sandbox_response_matches_the_spec() {
     );
     h.call(USERS, "GET", "/users/", "/users/?locationId=", None, 400)
         .await;
+    // Without the trailing slash too, as the contacts list is.
+    h.call(
+        USERS,
+        "GET",
+        "/users/",
+        &format!("/users?locationId={LOCATION}"),
+        None,
+        200,
+    )
+    .await;
 
     h.call(
         CONTACTS,

@@ -37,7 +37,10 @@ impl Client {
                 &|| format!("the users of location {loc}"),
             )
             .await?;
-        Ok(r.users)
+        Ok(r.users
+            .into_iter()
+            .filter(|u| !u.id.is_empty() && u.deleted != Some(true))
+            .collect())
     }
 }
 
@@ -45,6 +48,8 @@ impl Client {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
+    /// The spec requires no field; a user without an id is left out.
+    #[serde(default)]
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -56,8 +61,8 @@ pub struct User {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    #[serde(default)]
-    pub deleted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
     /// Permissions, roles, scopes and whatever else the server sends.
     #[serde(flatten)]
     pub extra: Extra,
@@ -98,6 +103,10 @@ mod tests {
         let u: User = serde_json::from_value(v.clone()).unwrap();
         assert_eq!(u.display_name(), "Ana Ruiz");
         assert_eq!(serde_json::to_value(&u).unwrap(), v);
+        // What was absent stays absent.
+        let bare = json!({"id": "u3"});
+        let u: User = serde_json::from_value(bare.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&u).unwrap(), bare);
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub fn service_version(path: &str) -> &'static str {
     // Each service's path prefix, and its module's `Version`.
     let services: [(&str, &'static str); 3] = [
         ("/locations/", super::locations::VERSION),
-        ("/users/", super::users::VERSION),
+        ("/users", super::users::VERSION),
         ("/contacts/", super::contacts::VERSION),
     ];
     services

@@ -19,7 +19,9 @@ pub const VERSION: &str = "2021-07-28";
 
 /// The service's routes, with the spec's paths.
 pub(super) fn routes() -> Router<Arc<Shared>> {
-    Router::new().route("/users/", get(users_by_location))
+    Router::new()
+        .route("/users/", get(users_by_location))
+        .route("/users", get(users_by_location))
 }
 
 const FIRST: &[&str] = &[
