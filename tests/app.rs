@@ -462,10 +462,17 @@ fn deleting_a_contact_asks_first_and_names_it() {
             .any(|r| matches!(r.op, ApiOp::DeleteContact { .. }))
     );
     assert!(h.state.contact_by_id(&c.id).is_some());
+    let at = h.state.list.selected;
+    let next = h.state.list.contacts[h.state.list.hits[at + 1].index]
+        .id
+        .clone();
     h.send(key('D'));
     h.send(key('y'));
     let req = h.take(|op| matches!(op, ApiOp::DeleteContact { .. }));
     assert!(h.state.contact_by_id(&c.id).is_none());
+    // The cursor stays in its place, on the contact that followed.
+    assert_eq!(h.state.list.selected, at);
+    assert_eq!(h.state.selected_contact().unwrap().id, next);
     h.answer(req.id, Err(server_error()));
     assert!(
         h.state.contact_by_id(&c.id).is_some(),
@@ -809,12 +816,17 @@ mod cached {
         assert!(text.contains("Contacts 100000"), "{text}");
         assert!(text.contains("reading 100,000 cached contacts"), "{text}");
         assert!(text.contains(&by_name[1].display_name()), "{text}");
+        // The user moves while the rest is read: the cursor stays there.
+        rolo::app::update(&mut s, Event::Key(KeyEvent::from(KeyCode::Char('j'))));
+        rolo::app::update(&mut s, Event::Key(KeyEvent::from(KeyCode::Char('j'))));
+        assert_eq!(s.selected_contact().unwrap().id, by_name[2].id);
         let out = rolo::app::update(
             &mut s,
             Event::ListLoaded(Box::new(rolo::app::prepare(f.contacts.clone()))),
         );
         assert_eq!(out, vec![Command::Sync { full: false }]);
         assert_eq!(s.list.contacts.len(), 60);
+        assert_eq!(s.selected_contact().unwrap().id, by_name[2].id);
         assert_eq!(s.local.cached, None);
     }
 
@@ -1135,4 +1147,41 @@ fn highlights_of_the_visible_rows_are_computed_once_and_stay_right() {
     h.send(key('/'));
     h.send(code(KeyCode::Backspace));
     check(&h, "after a backspace");
+}
+
+/// A contact being created is not on the server: its detail pane shows the
+/// list's copy at once, asks the server nothing for the stand-in id (those
+/// asks could only fail, and left the pane "loading…" for good on a slow
+/// link), and takes the server's record when the create is answered.
+#[test]
+fn a_contact_being_created_shows_at_once_and_asks_nothing_for_its_stand_in() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    h.send(key('c'));
+    h.keys("Zed");
+    h.send(ctrl('s'));
+    let create = h.take(|op| matches!(op, ApiOp::CreateContact(_)));
+    h.wait(500);
+    let stand_in = h.state.detail.contact_id.clone().unwrap();
+    assert!(rolo::app::is_stand_in(&stand_in), "{stand_in}");
+    let asked: Vec<_> = h
+        .outbox
+        .iter()
+        .filter(|r| format!("{:?}", r.op).contains(&stand_in))
+        .map(|r| r.op.clone())
+        .collect();
+    assert!(asked.is_empty(), "asked for the stand-in: {asked:?}");
+    let t = screen(&h.clone_render(120, 30));
+    assert!(t.contains("Zed"), "{t}");
+    assert!(!t.contains("loading"), "{t}");
+    let mut made = f.contacts[0].clone();
+    made.id = "created0000000000001".into();
+    made.first_name = Some("Zed".into());
+    made.name = Some("Zed".into());
+    made.city = Some("Oslo".into());
+    h.answer(create.id, Ok(ApiResponse::Contact(made.clone())));
+    assert_eq!(h.state.detail.contact_id.as_deref(), Some(made.id.as_str()));
+    assert_eq!(h.state.detail.contact.loaded(), Some(&made));
+    let t = screen(&h.clone_render(120, 30));
+    assert!(t.contains("Oslo") && !t.contains("loading"), "{t}");
 }

@@ -294,7 +294,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                 let full = s.detail.contact.loaded().filter(|full| {
                     full.id == c.id && s.detail.contact_id.as_deref() == Some(c.id.as_str())
                 });
-                if c.id.starts_with("pending-") {
+                if is_stand_in(&c.id) {
                     if s.may_edit_pending(&c.id) {
                         // Not on the server yet: the list's copy is all
                         // there is; the edit waits for the create.
@@ -415,7 +415,7 @@ impl State {
     /// stand-in id) may, when edits go through the outbox: they wait for
     /// the create and go out with the real id. Sent directly, they cannot.
     pub(crate) fn may_edit_pending(&mut self, id: &str) -> bool {
-        if !id.starts_with("pending-") || self.local.enabled {
+        if !is_stand_in(id) || self.local.enabled {
             return true;
         }
         self.notice = Some("That is still being created; try again in a moment.".into());

@@ -113,6 +113,19 @@ impl State {
         let Some(cid) = self.detail.contact_id.clone() else {
             return;
         };
+        if is_stand_in(&cid) {
+            // Not created on the server yet: nothing there to ask for. The
+            // list's copy is the record, and it has no tasks, notes or
+            // appointments but those added here (the create's answer
+            // brings the full record).
+            if !matches!(self.detail.contact, Remote::Loaded(_))
+                && let Some(c) = self.contact_by_id(&cid).cloned()
+            {
+                self.detail.contact = Remote::Loaded(c);
+            }
+            empty_sections(&mut self.detail);
+            return;
+        }
         self.detail.tasks = Remote::Loading;
         self.detail.notes = Remote::Loading;
         self.detail.appointments = Remote::Loading;
@@ -329,4 +342,16 @@ fn failed_keeping<T>(slot: &mut Remote<T>, err: &ApiError, notice: &mut Option<S
     } else {
         *slot = Remote::Failed(err.to_string());
     }
+}
+
+/// A stand-in contact's sections: empty unless something was added here.
+fn empty_sections(d: &mut Detail) {
+    fn empty<T>(slot: &mut Remote<Vec<T>>) {
+        if !matches!(slot, Remote::Loaded(_)) {
+            *slot = Remote::Loaded(Vec::new());
+        }
+    }
+    empty(&mut d.tasks);
+    empty(&mut d.notes);
+    empty(&mut d.appointments);
 }

@@ -310,6 +310,11 @@ impl State {
     /// Puts a prepared list in place, keeping the cursor's contact.
     pub(crate) fn swap_in(&mut self, p: Prepared) {
         let keep = self.selected_contact().map(|c| c.id.clone());
+        self.swap_in_on(p, keep);
+    }
+
+    /// Puts a prepared list in place, the cursor on contact `keep`.
+    pub(crate) fn swap_in_on(&mut self, p: Prepared, keep: Option<String>) {
         self.list.put(p);
         self.refilter_on(keep);
     }

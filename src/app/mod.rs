@@ -541,11 +541,18 @@ impl State {
 
     /// Takes a contact out of the list (after a delete).
     fn remove_contact(&mut self, id: &str) -> Option<Contact> {
-        // Read before the indexes shift.
-        let keep = self
-            .selected_contact()
-            .map(|c| c.id.clone())
-            .filter(|k| k != id);
+        // Read before the indexes shift. When the cursor's contact goes,
+        // the cursor stays where it was: on the next one, or the one
+        // before at the end.
+        let keep = match self.selected_contact() {
+            Some(c) if c.id == id => {
+                let (hits, n) = (&self.list.hits, self.list.selected);
+                hits.get(n + 1)
+                    .or_else(|| n.checked_sub(1).and_then(|p| hits.get(p)))
+                    .map(|h| self.list.contacts[h.index].id.clone())
+            }
+            other => other.map(|c| c.id.clone()),
+        };
         let c = self.list.take(id)?;
         self.refilter_on(keep);
         Some(c)
@@ -561,6 +568,12 @@ impl State {
         }
         self.merge_contacts(vec![c]);
     }
+}
+
+/// Whether an id is a stand-in for something not yet created (see
+/// `State::temp_id`).
+pub fn is_stand_in(id: &str) -> bool {
+    id.starts_with("pending-")
 }
 
 /// The single place where state changes.
@@ -705,8 +718,9 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
         Event::ListLoaded(p) => {
             // What changed on screen meanwhile (a detail fetch, an edit)
             // is newer than the file.
+            let keep = s.selected_contact().map(|c| c.id.clone());
             let shown = std::mem::take(&mut s.list.contacts);
-            s.swap_in(*p);
+            s.swap_in_on(*p, keep);
             let changed: Vec<Contact> = shown
                 .into_iter()
                 .filter(|c| s.contact_by_id(&c.id) != Some(c))

@@ -233,7 +233,7 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         }
         let (st, when) = task_style(t, s, theme);
         let mark = if t.completed { "[x]" } else { "[ ]" };
-        let pending = if t.id.starts_with("pending-") {
+        let pending = if crate::app::is_stand_in(&t.id) {
             " (saving…)"
         } else {
             ""
