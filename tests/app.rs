@@ -1185,3 +1185,23 @@ fn a_contact_being_created_shows_at_once_and_asks_nothing_for_its_stand_in() {
     let t = screen(&h.clone_render(120, 30));
     assert!(t.contains("Oslo") && !t.contains("loading"), "{t}");
 }
+
+/// Long descriptions are cut to their column in the palette, never run
+/// into the action's name (seen at 80 columns).
+#[test]
+fn palette_rows_keep_their_columns_at_80() {
+    let f = fixture(20);
+    let mut h = Harness::new();
+    h.serve(&f);
+    h.send(key(':'));
+    h.keys("outbox");
+    let t = screen(&h.render(80, 24));
+    let row = t
+        .lines()
+        .find(|l| l.contains("edits not yet"))
+        .unwrap_or_else(|| panic!("{t}"));
+    assert!(
+        row.contains("confirmed ") && row.contains("  outbox "),
+        "{row}"
+    );
+}

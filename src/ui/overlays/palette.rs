@@ -23,6 +23,8 @@ pub(super) fn render(p: &crate::app::Palette, s: &State, f: &mut Frame, area: Re
     let offset = p
         .selected
         .saturating_sub(usize::from(list.height).saturating_sub(1));
+    // The description takes what the name and keys leave, cut to fit.
+    let help_w = usize::from(list.width).saturating_sub(1 + 15 + 15).max(8);
     let lines: Vec<Line> = matches
         .iter()
         .enumerate()
@@ -35,13 +37,13 @@ pub(super) fn render(p: &crate::app::Palette, s: &State, f: &mut Frame, area: Re
                 theme.text
             };
             Line::from(vec![
-                Span::styled(format!(" {:<24}", b.help), st),
+                Span::styled(format!(" {:<help_w$}", fit(b.help, help_w - 1)), st),
                 Span::styled(
                     format!("{:<15}", b.action.name()),
                     if i == p.selected { st } else { theme.dim },
                 ),
                 Span::styled(
-                    format!("{:>12} ", b.keys.join(",")),
+                    format!("{:>14} ", b.keys.join(",")),
                     if i == p.selected { st } else { theme.dim },
                 ),
             ])
