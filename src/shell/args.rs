@@ -35,7 +35,8 @@ pub struct Cli {
 #[derive(Args, Debug)]
 pub struct ServerArgs {
     /// API base URL [default: the profile's, else https://services.leadconnectorhq.com].
-    /// The token comes from ROLO_TOKEN, never from a flag.
+    /// The token for it comes from `rolo auth login` or ROLO_TOKEN, never
+    /// from a flag (not for `rolo sandbox`, which serves).
     #[arg(long, env = "ROLO_BASE_URL", global = true)]
     pub base_url: Option<String>,
 
@@ -52,6 +53,10 @@ pub struct ServerArgs {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the sandbox API (HighLevel v2 over HTTP) until killed.
+    ///
+    /// It serves and asks no HighLevel: of the global options only
+    /// --log-level applies; --base-url, --profile and --no-cache are for
+    /// the commands that talk to an API.
     Sandbox(SandboxArgs),
     /// Sign in, see where the token is kept, sign out.
     #[command(subcommand)]
