@@ -276,7 +276,9 @@ impl Query {
                 continue;
             }
             let d = digits(&text);
-            let phone_like = d.len() >= 3
+            // Three digits look like a phone; a leading "+" says so at once
+            // (typing "+1 555…" never passes through "No match").
+            let phone_like = (d.len() >= 3 || text.starts_with('+'))
                 && text
                     .chars()
                     .all(|c| c.is_ascii_digit() || "+-().".contains(c));
@@ -787,6 +789,21 @@ mod tests {
     fn phones_match_on_digits() {
         assert_eq!(names("5551234"), vec!["jose nunez"]);
         assert_eq!(names("555-123-45"), vec!["jose nunez"]);
+    }
+
+    #[test]
+    fn a_leading_plus_is_a_phone_from_its_first_key() {
+        // Jose's phone is stored as +1 (555) 123-4567.
+        let full = "+15551234567";
+        for end in 1..=full.len() {
+            let q = &full[..end];
+            assert!(
+                names(q).contains(&"jose nunez".to_string()),
+                "{q:?}: {:?}",
+                names(q)
+            );
+        }
+        assert_eq!(names("+15551234567"), vec!["jose nunez"]);
     }
 
     #[test]
