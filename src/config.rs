@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use chrono::FixedOffset;
 use ratatui::style::Color;
 use serde::Deserialize;
 
@@ -215,7 +214,8 @@ pub struct Settings {
     pub read_only: bool,
     pub keymap: Keymap,
     pub theme: Theme,
-    pub offset: Option<FixedOffset>,
+    /// The zone for due dates; `None` follows the location's own.
+    pub zone: Option<crate::zone::Zone>,
     pub web_url: String,
     pub rate_limit: u32,
     pub timeout_secs: u64,
@@ -361,15 +361,15 @@ pub fn resolve(
         Theme::from_palette(&palette)
     };
 
-    let tz = file.ui.timezone.unwrap_or_else(|| "local".into());
-    let offset = match tz.to_lowercase().as_str() {
-        "local" => None,
-        "utc" | "z" => FixedOffset::east_opt(0),
-        s => Some(parse_offset(s).ok_or_else(|| {
+    // Unset (or "location"): the location's own zone, as HighLevel gives it.
+    let zone = match file.ui.timezone.as_deref().map(str::trim) {
+        None => None,
+        Some(tz) if tz.eq_ignore_ascii_case("location") => None,
+        Some(tz) => Some(crate::zone::Zone::parse(tz).ok_or_else(|| {
             err(
                 line_of(text, "ui", "timezone"),
                 format!(
-                    "[ui] timezone: `{tz}` is not \"local\", \"utc\" or an offset like \"+02:00\""
+                    "[ui] timezone: `{tz}` is not a zone: use \"location\" (the default), an IANA name like \"America/Chicago\", \"local\", \"utc\" or an offset like \"+02:00\""
                 ),
             )
         })?),
@@ -399,25 +399,11 @@ pub fn resolve(
         read_only: prof.read_only,
         keymap,
         theme,
-        offset,
+        zone,
         web_url,
         rate_limit,
         timeout_secs: file.api.timeout_secs.unwrap_or(30).max(1),
     })
-}
-
-fn parse_offset(s: &str) -> Option<FixedOffset> {
-    let (sign, rest) = match s.as_bytes().first()? {
-        b'+' => (1, &s[1..]),
-        b'-' => (-1, &s[1..]),
-        _ => return None,
-    };
-    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
-    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
-    if h > 14 || m > 59 {
-        return None;
-    }
-    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
 /// Reads a yes/no setting the usual ways: `1`, `true`, `yes`, `on`, `y`,
@@ -504,6 +490,8 @@ pub fn load(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::zone::Zone;
+    use chrono::FixedOffset;
 
     fn load_text(text: &str, profile: Option<&str>) -> Result<Settings, ConfigError> {
         let dir = std::env::temp_dir().join(format!(
@@ -550,7 +538,7 @@ mod tests {
         assert_eq!(s.rate_limit, 95);
         assert!(!s.read_only);
         assert_eq!(s.keymap, Keymap::default());
-        assert_eq!(s.offset, None);
+        assert_eq!(s.zone, None, "the location's zone by default");
     }
 
     #[test]
@@ -580,7 +568,7 @@ location_id = "loc-other"
         assert_eq!(s.location_id.as_deref(), Some("loc-acme"));
         assert!(s.read_only);
         assert_eq!(s.rate_limit, 50);
-        assert_eq!(s.offset, FixedOffset::east_opt(7200));
+        assert_eq!(s.zone, FixedOffset::east_opt(7200).map(Zone::Fixed));
         assert_eq!(s.keymap.key_for(Action::Today), "ctrl-t");
         assert_eq!(s.theme.tag.fg, Some(Color::Green));
         assert_eq!(
@@ -623,8 +611,15 @@ location_id = "loc-other"
 
     #[test]
     fn bad_values_are_explained() {
-        let e = load_text("[ui]\ntimezone = \"Europe/Oslo\"\n", None).unwrap_err();
-        assert!(e.to_string().contains("offset like"), "{e}");
+        let s = load_text("[ui]\ntimezone = \"Europe/Oslo\"\n", None).unwrap();
+        assert_eq!(s.zone, Zone::parse("Europe/Oslo"));
+        let s = load_text("[ui]\ntimezone = \"location\"\n", None).unwrap();
+        assert_eq!(s.zone, None);
+        let s = load_text("[ui]\ntimezone = \"local\"\n", None).unwrap();
+        assert_eq!(s.zone, Some(Zone::Local));
+        let e = load_text("[ui]\ntimezone = \"Europe/Olso\"\n", None).unwrap_err();
+        assert!(e.to_string().contains("IANA name"), "{e}");
+        assert_eq!(e.line, Some(2), "{e}");
         let e = load_text("[api]\nrate_limit = 500\n", None).unwrap_err();
         assert!(e.to_string().contains("outside 1-100"), "{e}");
         let e = load_text("[keys]\ntoday = \"q\"\n", None).unwrap_err();

@@ -221,6 +221,27 @@ where
 
 #[cfg(test)]
 mod tests {
+
+    /// "today 17:00" typed on a UTC machine for a location in Chicago:
+    /// 23:00 UTC in winter, 22:00 UTC in summer.
+    #[test]
+    fn today_at_five_in_chicago_from_a_utc_machine() {
+        let chicago = crate::zone::Zone::parse("America/Chicago").unwrap();
+        for (now, expected) in [
+            ("2026-12-01T15:00:00Z", "2026-12-01T23:00:00Z"),
+            ("2026-07-01T15:00:00Z", "2026-07-01T22:00:00Z"),
+        ] {
+            let now = DateTime::parse_from_rfc3339(now)
+                .unwrap()
+                .with_timezone(&chicago);
+            let due = parse_due("today 17:00", now).unwrap();
+            assert_eq!(
+                due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                expected
+            );
+        }
+    }
+
     use super::*;
     use chrono::FixedOffset;
 

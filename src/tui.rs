@@ -201,6 +201,7 @@ impl LocalSession {
             StoreWrite::Notes(id, n) => c.put_notes(&id, &n),
             StoreWrite::Appointments(id, a) => c.put_appointments(&id, &a),
             StoreWrite::LocationTags(t) => c.put_location_tags(&t),
+            StoreWrite::LocationZone(z) => c.set_meta(crate::cache::LOCATION_TIMEZONE, &z),
         };
         if let Err(e) = r {
             tracing::warn!("cache write failed: {e}");
@@ -262,9 +263,7 @@ impl Session {
         caching: &Caching,
     ) -> (Session, Vec<Command>) {
         let location = client.location_id().to_string();
-        let zone = settings
-            .offset
-            .map_or(crate::zone::Zone::Local, crate::zone::Zone::Fixed);
+        let zone = settings.zone.unwrap_or(crate::zone::Zone::Local);
         let rows = usize::from(size.height.max(24)) * 2;
         let opened = caching
             .path_for(&location)
@@ -289,6 +288,16 @@ impl Session {
             }
         };
         state.configure(settings);
+        if settings.zone.is_none()
+            && let Some(z) = local
+                .as_ref()
+                .and_then(|l| l.cache.meta(crate::cache::LOCATION_TIMEZONE).ok().flatten())
+                .and_then(|t| crate::zone::Zone::parse(&t))
+        {
+            // The location's zone as last seen, until HighLevel says again.
+            state.zone = z;
+        }
+        commands.extend(update(&mut state, Event::Started));
         commands.extend(update(
             &mut state,
             Event::Resize {

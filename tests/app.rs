@@ -1205,3 +1205,62 @@ fn palette_rows_keep_their_columns_at_80() {
         "{row}"
     );
 }
+
+/// With no zone in the config, the workspace asks for the location once it
+/// starts, and due dates then follow the location's zone; a zone named in
+/// the config is kept and nothing is asked.
+#[test]
+fn due_dates_follow_the_locations_zone_once_it_is_known() {
+    let f = fixture(20);
+    let mut h = Harness::new();
+    h.serve(&f);
+    let settings = rolo::config::load(None, None, false).unwrap();
+    assert_eq!(settings.zone, None);
+    h.state.configure(&settings);
+    h.send(Event::Started);
+    let ask = h.take(|op| matches!(op, ApiOp::GetLocation));
+    let chicago = rolo::zone::Zone::parse("America/Chicago").unwrap();
+    let location = rolo::api::model::Location {
+        id: "sandbox-location".into(),
+        timezone: Some("America/Chicago".into()),
+        ..Default::default()
+    };
+    h.answer(
+        ask.id,
+        Ok(ApiResponse::Location(Box::new(location.clone()))),
+    );
+    assert_eq!(h.state.zone, chicago);
+    // The task form reads "today 17:00" in Chicago: 23:00 UTC in winter.
+    h.state.now = chrono::DateTime::parse_from_rfc3339("2026-12-01T15:00:00Z")
+        .unwrap()
+        .to_utc();
+    h.select(&f.contacts[0].id);
+    h.send(code(KeyCode::Enter));
+    h.send(key('t'));
+    h.keys("call back");
+    h.send(code(KeyCode::Tab));
+    h.send(ctrl('u'));
+    h.keys("today 17:00");
+    h.send(ctrl('s'));
+    let create = h.take(|op| matches!(op, ApiOp::CreateTask { .. }));
+    match &create.op {
+        ApiOp::CreateTask { task, .. } => {
+            assert_eq!(task.due_date, "2026-12-01T23:00:00.000Z")
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A zone the config names wins, and the location is not asked.
+    let mut h = Harness::new();
+    h.serve(&f);
+    let mut settings = settings;
+    settings.zone = rolo::zone::Zone::parse("Europe/Oslo");
+    h.state.configure(&settings);
+    h.send(Event::Started);
+    assert!(
+        !h.outbox.iter().any(|r| matches!(r.op, ApiOp::GetLocation)),
+        "{:?}",
+        h.outbox
+    );
+    assert_eq!(Some(h.state.zone), rolo::zone::Zone::parse("Europe/Oslo"));
+}

@@ -201,12 +201,29 @@ mod parsers {
         ]
     }
 
-    fn zones() -> Vec<FixedOffset> {
-        vec![
+    fn zones() -> Vec<rolo::zone::Zone> {
+        use rolo::zone::Zone;
+        let mut z: Vec<Zone> = [
             FixedOffset::east_opt(14 * 3600).unwrap(),
             FixedOffset::west_opt(12 * 3600).unwrap(),
             FixedOffset::east_opt(0).unwrap(),
         ]
+        .into_iter()
+        .map(Zone::Fixed)
+        .collect();
+        // Named zones with daylight saving, the furthest east and west, and
+        // one that skipped a whole day.
+        for name in [
+            "America/Chicago",
+            "Pacific/Kiritimati",
+            "Pacific/Pago_Pago",
+            "Pacific/Apia",
+            "Europe/Dublin",
+        ] {
+            z.push(Zone::parse(name).unwrap());
+        }
+        z.push(Zone::Local);
+        z
     }
 
     /// Config-shaped text: known and unknown tables, keys and values, some
@@ -315,6 +332,9 @@ mod parsers {
         /// Key names, email and phone checks take any text.
         #[test]
         fn small_parsers_never_panic(text in any::<String>()) {
+            if let Some(z) = rolo::zone::Zone::parse(&text) {
+                prop_assert_eq!(rolo::zone::Zone::parse(&z.name()), Some(z));
+            }
             let _ = rolo::keymap::valid_binding(&text);
             let _ = rolo::keymap::valid_key(&text);
             let _ = rolo::input::is_email(&text);

@@ -739,3 +739,52 @@ fn the_lost_edits_warning_stays_until_acknowledged() {
     assert!(!err.contains("may have been lost"), "{err}");
     assert!(out.contains("every edit is confirmed"), "{out}");
 }
+
+/// With no zone in the config, due dates follow the location's own zone
+/// (the sandbox's is America/Chicago), not the machine's: on a UTC server,
+/// 17:00 is 23:00 UTC in winter and 22:00 UTC in summer. `timezone =
+/// "local"` still means the machine's.
+#[test]
+fn due_dates_follow_the_locations_zone_on_a_utc_machine() {
+    let sh = Shell::new();
+    let (id, _) = unique(&sh);
+    let add = |title: &str, due: &str, config: &std::path::Path| {
+        let out = support::hermetic_rolo(&sh.home)
+            .args(["task", "add", &id, "--title", title, "--due", due])
+            .env("TZ", "UTC")
+            .env("ROLO_TOKEN", support::TOKEN)
+            .env("ROLO_BASE_URL", sh.sandbox.base_url())
+            .env("ROLO_LOCATION_ID", support::LOCATION)
+            .env("ROLO_CONFIG", config)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{:?}", text(&out));
+        sh.sandbox.with_store(|s| {
+            s.tasks_of(&id)
+                .iter()
+                .find(|t| t["title"] == title)
+                .map(|t| t["dueDate"].as_str().unwrap().to_string())
+        })
+    };
+    let none = sh.home.join("none.toml");
+    assert_eq!(
+        add("winter", "2027-01-20 17:00", &none).as_deref(),
+        Some("2027-01-20T23:00:00.000Z")
+    );
+    assert_eq!(
+        add("summer", "2027-07-20 17:00", &none).as_deref(),
+        Some("2027-07-20T22:00:00.000Z")
+    );
+    let local = sh.home.join("local.toml");
+    std::fs::write(&local, "[ui]\ntimezone = \"local\"\n").unwrap();
+    assert_eq!(
+        add("machine", "2027-01-20 17:00", &local).as_deref(),
+        Some("2027-01-20T17:00:00.000Z")
+    );
+    let oslo = sh.home.join("oslo.toml");
+    std::fs::write(&oslo, "[ui]\ntimezone = \"Europe/Oslo\"\n").unwrap();
+    assert_eq!(
+        add("oslo", "2027-07-20 17:00", &oslo).as_deref(),
+        Some("2027-07-20T15:00:00.000Z")
+    );
+}

@@ -132,6 +132,7 @@ pub enum ApiOp {
     },
     LocationTags,
     LocationUsers,
+    GetLocation,
 }
 
 impl ApiOp {
@@ -184,6 +185,7 @@ impl ApiOp {
             ApiOp::ListAppointments { .. } => "get-appointments-for-contact",
             ApiOp::LocationTags => "get-location-tags",
             ApiOp::LocationUsers => "get-user-by-location",
+            ApiOp::GetLocation => "get-location",
         }
     }
 
@@ -232,6 +234,7 @@ impl ApiOp {
             ApiOp::ListAppointments { contact_id } => format!("load appointments of {contact_id}"),
             ApiOp::LocationTags => "load location tags".into(),
             ApiOp::LocationUsers => "load the location's users".into(),
+            ApiOp::GetLocation => "load the location".into(),
         }
     }
 
@@ -314,6 +317,7 @@ impl ApiOp {
             }
             ApiOp::LocationTags => R::LocationTags(c.location_tags().await?),
             ApiOp::LocationUsers => R::Users(c.location_users().await?),
+            ApiOp::GetLocation => R::Location(Box::new(c.location().await?)),
         })
     }
 }
@@ -335,6 +339,7 @@ pub enum ApiResponse {
     Appointments(Vec<Appointment>),
     LocationTags(Vec<LocationTag>),
     Users(Vec<User>),
+    Location(Box<Location>),
     Deleted,
 }
 

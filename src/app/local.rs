@@ -111,6 +111,8 @@ pub enum StoreWrite {
     Notes(String, Vec<Note>),
     Appointments(String, Vec<Appointment>),
     LocationTags(Vec<LocationTag>),
+    /// The location's own time zone, by name.
+    LocationZone(String),
 }
 
 /// The outbox view's requests.

@@ -116,6 +116,8 @@ pub enum Event {
     Cached(Box<Cached>),
     /// The whole cached list, read and indexed off the loop.
     ListLoaded(Box<Prepared>),
+    /// The session is set up (state configured): what starts with it.
+    Started,
 }
 
 /// A list read and indexed away from the event loop, ready to swap in.
@@ -227,6 +229,8 @@ enum Purpose {
     Task(TaskWait),
     Note(NoteWait),
     Contact(ContactWait),
+    /// The location itself: its own time zone.
+    Location,
 }
 
 impl Purpose {
@@ -263,6 +267,7 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         Purpose::Task(w) => task_answer(s, w, r),
         Purpose::Note(w) => note_answer(s, w, r),
         Purpose::Contact(w) => contact_answer(s, w, r),
+        Purpose::Location => location_answer(s, r, out),
     }
 }
 
@@ -326,6 +331,8 @@ pub struct State {
     pub now: DateTime<Utc>,
     /// The user's zone for due dates (daylight saving included).
     pub zone: crate::zone::Zone,
+    /// The config names no zone: the location's own is used, once known.
+    pub zone_follows_location: bool,
     pub elapsed_ms: u64,
     pub height: u16,
     pub width: u16,
@@ -371,6 +378,7 @@ impl State {
             spinner: 0,
             now,
             zone: zone.into(),
+            zone_follows_location: false,
             elapsed_ms: 0,
             height: 24,
             width: 80,
@@ -417,6 +425,10 @@ impl State {
         self.read_only = settings.read_only;
         self.web_url = settings.web_url.clone();
         self.profiles = settings.profiles.clone();
+        self.zone_follows_location = settings.zone.is_none();
+        if let Some(z) = settings.zone {
+            self.zone = z;
+        }
     }
 
     fn request(
@@ -570,6 +582,25 @@ impl State {
     }
 }
 
+/// The location's answer: due dates follow its zone unless the config
+/// names one.
+fn location_answer(s: &mut State, r: Result<ApiResponse, ApiError>, out: &mut Vec<Command>) {
+    match r {
+        Ok(ApiResponse::Location(l)) if s.zone_follows_location => {
+            let Some(z) = l.timezone.as_deref().and_then(crate::zone::Zone::parse) else {
+                return;
+            };
+            if s.local.enabled {
+                out.push(Command::Store(Box::new(StoreWrite::LocationZone(z.name()))));
+            }
+            s.zone = z;
+        }
+        Ok(_) => {}
+        // The zone stays as cached, or the machine's.
+        Err(e) => tracing::debug!("the location's zone is unknown: {e}"),
+    }
+}
+
 /// Whether an id is a stand-in for something not yet created (see
 /// `State::temp_id`).
 pub fn is_stand_in(id: &str) -> bool {
@@ -715,6 +746,17 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
             }
         }
         Event::Cached(c) => on_cached(s, *c),
+        Event::Started => {
+            if s.zone_follows_location {
+                s.request(
+                    &mut out,
+                    ApiOp::GetLocation,
+                    Priority::Background,
+                    Some("location"),
+                    Purpose::Location,
+                );
+            }
+        }
         Event::ListLoaded(p) => {
             // What changed on screen meanwhile (a detail fetch, an edit)
             // is newer than the file.

@@ -253,9 +253,7 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(code));
         }
     };
-    let offset = settings
-        .offset
-        .map_or(crate::zone::Zone::Local, crate::zone::Zone::Fixed);
+    let zone_setting = settings.zone;
     // Never a silent wait: each retry is said on stderr.
     client.notify_retries(|m| eprintln!("rolo: {m}"));
     // And never an endless one: a quick answer has a deadline; sync and
@@ -280,7 +278,14 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
             .map(|c| c.total())
     };
     let queued_before = if writes { queued() } else { None };
-    let work = run_shell(cmd, &client, offset, note);
+    let needs_zone = matches!(
+        cmd,
+        Command::Show { .. } | Command::Today { .. } | Command::Task(TaskCommand::Add { .. })
+    );
+    let work = async {
+        let zone = zone_for(zone_setting, &client, needs_zone).await;
+        run_shell(cmd, &client, zone, note).await
+    };
     let result = match deadline {
         None => work.await,
         Some(d) => match tokio::time::timeout(d, work).await {
@@ -392,6 +397,53 @@ async fn run_shell(
 }
 
 /// The cache file of the client's location.
+/// The zone due dates are read and shown in: the config's; else the
+/// location's own, as cached, else asked of HighLevel once (and kept);
+/// else the machine's.
+async fn zone_for(
+    setting: Option<crate::zone::Zone>,
+    client: &crate::api::Client,
+    needed: bool,
+) -> crate::zone::Zone {
+    use crate::cache::{Cache, LOCATION_TIMEZONE};
+    use crate::zone::Zone;
+    if let Some(z) = setting {
+        return z;
+    }
+    if !needed {
+        return Zone::Local;
+    }
+    let cache = (!verbs::caching_off())
+        .then(|| cache_path(client).ok())
+        .flatten()
+        .filter(|p| p.exists())
+        .and_then(|p| Cache::open(&p).ok());
+    let cached = cache
+        .as_ref()
+        .and_then(|c| c.meta(LOCATION_TIMEZONE).ok().flatten())
+        .and_then(|t| Zone::parse(&t));
+    if let Some(z) = cached {
+        return z;
+    }
+    match client.location().await {
+        Ok(l) => match l.timezone.as_deref().and_then(Zone::parse) {
+            Some(z) => {
+                if let Some(c) = &cache
+                    && let Err(e) = c.set_meta(LOCATION_TIMEZONE, &z.name())
+                {
+                    tracing::warn!("cannot keep the location's zone: {e}");
+                }
+                z
+            }
+            None => Zone::Local,
+        },
+        Err(e) => {
+            tracing::debug!("the location's zone is unknown ({e}); using the machine's");
+            Zone::Local
+        }
+    }
+}
+
 fn cache_path(client: &crate::api::Client) -> Result<std::path::PathBuf, verbs::Failure> {
     crate::cache::default_path(client.location_id()).ok_or_else(|| verbs::Failure {
         code: 2,

@@ -399,7 +399,7 @@ pub fn set_caching_off(off: bool) {
     let _ = NO_CACHE.set(off);
 }
 
-fn caching_off() -> bool {
+pub(super) fn caching_off() -> bool {
     *NO_CACHE.get_or_init(|| crate::config::env_flag("ROLO_NO_CACHE"))
 }
 
