@@ -1264,3 +1264,36 @@ fn due_dates_follow_the_locations_zone_once_it_is_known() {
     );
     assert_eq!(Some(h.state.zone), rolo::zone::Zone::parse("Europe/Oslo"));
 }
+
+/// The detail pane tells the contact's own time when their zone is not the
+/// user's, and says nothing when it is, or when their zone is unknown.
+#[test]
+fn the_detail_pane_tells_their_time_when_it_differs() {
+    let f = fixture(20);
+    let mut h = Harness::opened(&f);
+    let set_zone = |h: &mut Harness, tz: &str| {
+        if let Remote::Loaded(c) = &mut h.state.detail.contact {
+            c.timezone = Some(tz.into());
+        }
+    };
+    // The harness's clock is fixed; the user is on UTC.
+    set_zone(&mut h, "Asia/Kolkata");
+    let t = screen(&h.clone_render(120, 30));
+    let theirs = h
+        .state
+        .now
+        .with_timezone(&rolo::zone::Zone::parse("Asia/Kolkata").unwrap())
+        .format("%a %H:%M")
+        .to_string();
+    assert!(
+        t.contains(&format!("{theirs} their time · Kolkata")),
+        "{theirs}\n{t}"
+    );
+    h.state.zone = rolo::zone::Zone::parse("Asia/Kolkata").unwrap();
+    assert!(!screen(&h.clone_render(120, 30)).contains("their time"));
+    for unknown in ["Mars/Olympus", "", "\u{1b}[2J"] {
+        set_zone(&mut h, unknown);
+        h.state.zone = rolo::zone::Zone::Local;
+        assert!(!screen(&h.clone_render(120, 30)).contains("their time"));
+    }
+}

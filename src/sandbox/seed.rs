@@ -98,15 +98,16 @@ const TAGS: &[&str] = &[
     "churn-risk",
     "facebook-ad",
 ];
-const CITIES: &[(&str, &str, &str)] = &[
-    ("Austin", "TX", "US"),
-    ("Denver", "CO", "US"),
-    ("Portland", "OR", "US"),
-    ("Toronto", "ON", "CA"),
-    ("Manchester", "", "GB"),
-    ("Lyon", "", "FR"),
-    ("Sydney", "NSW", "AU"),
-    ("Miami", "FL", "US"),
+/// City, state, country, and the city's IANA zone.
+const CITIES: &[(&str, &str, &str, &str)] = &[
+    ("Austin", "TX", "US", "America/Chicago"),
+    ("Denver", "CO", "US", "America/Denver"),
+    ("Portland", "OR", "US", "America/Los_Angeles"),
+    ("Toronto", "ON", "CA", "America/Toronto"),
+    ("Manchester", "", "GB", "Europe/London"),
+    ("Lyon", "", "FR", "Europe/Paris"),
+    ("Sydney", "NSW", "AU", "Australia/Sydney"),
+    ("Miami", "FL", "US", "America/New_York"),
 ];
 const SOURCES: &[&str] = &[
     "website form",
@@ -281,7 +282,7 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
                 tags.push(t);
             }
         }
-        let (city, state, country) = CITIES[rng.usize(..CITIES.len())];
+        let (city, state, country, zone) = CITIES[rng.usize(..CITIES.len())];
         let mut c = json!({
             "id": id,
             "locationId": location_id,
@@ -302,7 +303,7 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
             "dateUpdated": format_timestamp(updated),
             "city": city,
             "country": country,
-            "timezone": "America/Chicago",
+            "timezone": zone,
             "customFields": [
                 {"id": "cfBudget0000000000001", "value": format!("{}", rng.u32(1..50) * 500)},
                 {"id": "cfReferral00000000002", "value": pick(&mut rng, SOURCES)},

@@ -61,7 +61,21 @@ pub(super) fn task_style(t: &Task, s: &State, theme: &Theme) -> (Style, String) 
     }
 }
 
-fn field_lines<'a>(c: &Contact, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+/// The contact's own time now, when their zone is not the user's: the
+/// first thing a caller wants to know.
+fn their_time(c: &Contact, s: &State) -> Option<String> {
+    let theirs = crate::zone::Zone::parse(c.timezone.as_deref()?)?;
+    let now_theirs = s.now.with_timezone(&theirs);
+    let now_ours = s.now.with_timezone(&s.zone);
+    (now_theirs.naive_local() != now_ours.naive_local()).then(|| {
+        // The city of the zone's name is enough here; `m` shows it whole.
+        let name = theirs.name();
+        let place = name.rsplit('/').next().unwrap_or(&name).replace('_', " ");
+        format!("{} their time · {place}", now_theirs.format("%a %H:%M"))
+    })
+}
+
+fn field_lines<'a>(c: &Contact, s: &State, width: usize, theme: &Theme) -> Vec<Line<'a>> {
     let address: Vec<&str> = [&c.address1, &c.city, &c.state, &c.postal_code, &c.country]
         .into_iter()
         .filter_map(|v| v.as_deref())
@@ -74,9 +88,10 @@ fn field_lines<'a>(c: &Contact, width: usize, theme: &Theme) -> Vec<Line<'a>> {
         .as_deref()
         .and_then(parse_timestamp)
         .map(|t| t.format("%Y-%m-%d").to_string());
-    let fields: [(&str, Option<String>); 8] = [
+    let fields: [(&str, Option<String>); 9] = [
         ("Email", c.email.clone()),
         ("Phone", c.phone.clone()),
+        ("Time", their_time(c, s)),
         ("Company", c.company_name.clone()),
         ("Address", Some(address)),
         ("Website", c.website.clone()),
@@ -179,7 +194,7 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     f.render_widget(block, area);
     let width = usize::from(inner.width);
 
-    let mut lines: Vec<Line> = field_lines(c, width, theme);
+    let mut lines: Vec<Line> = field_lines(c, s, width, theme);
     if !c.tags().is_empty() {
         let mut spans = vec![Span::styled("Tags     ", theme.dim)];
         for t in c.tags() {
