@@ -37,6 +37,7 @@ pub enum Action {
     ToggleMore,
     DismissError,
     CancelWait,
+    Assign,
 }
 
 /// Where a binding applies, as the help overlay groups them.
@@ -111,6 +112,12 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::Outbox,
         context: Context::Global,
         help: "outbox: edits not yet confirmed",
+    },
+    Default {
+        keys: &["a"],
+        action: Action::Assign,
+        context: Context::Global,
+        help: "assign the task or contact to someone",
     },
     Default {
         keys: &["u"],

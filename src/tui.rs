@@ -202,6 +202,11 @@ impl LocalSession {
             StoreWrite::Appointments(id, a) => c.put_appointments(&id, &a),
             StoreWrite::LocationTags(t) => c.put_location_tags(&t),
             StoreWrite::LocationZone(z) => c.set_meta(crate::cache::LOCATION_TIMEZONE, &z),
+            StoreWrite::Users(u) => c.set_meta(
+                crate::cache::LOCATION_USERS,
+                // Plain data: serializing it cannot fail.
+                &serde_json::to_string(&u).unwrap_or_else(|_| "[]".into()),
+            ),
         };
         if let Err(e) = r {
             tracing::warn!("cache write failed: {e}");
@@ -296,6 +301,14 @@ impl Session {
         {
             // The location's zone as last seen, until HighLevel says again.
             state.zone = z;
+        }
+        // The users as last seen: names show offline, and at once.
+        if let Some(users) = local
+            .as_ref()
+            .and_then(|l| l.cache.meta(crate::cache::LOCATION_USERS).ok().flatten())
+            .and_then(|json| serde_json::from_str(&json).ok())
+        {
+            state.users = crate::app::Remote::Loaded(users);
         }
         commands.extend(update(&mut state, Event::Started));
         commands.extend(update(

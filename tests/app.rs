@@ -1297,3 +1297,143 @@ fn the_detail_pane_tells_their_time_when_it_differs() {
         assert!(!screen(&h.clone_render(120, 30)).contains("their time"));
     }
 }
+
+/// `a` assigns the contact (from the list) or the task under the cursor
+/// (from the detail pane) to a user picked by name; the change shows at
+/// once, goes out as the spec's `assignedTo`, is put back if HighLevel
+/// refuses it, and a contact's can be undone or given to nobody.
+#[test]
+fn assigning_a_contact_and_a_task_by_name() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let cid = f.rich_contact().id.clone();
+    let jonas = f
+        .users
+        .iter()
+        .find(|u| u.display_name().starts_with("Jonas"))
+        .unwrap()
+        .clone();
+    // The contact, from the list.
+    h.send(key('a'));
+    h.keys("jon");
+    h.send(code(KeyCode::Enter));
+    assert!(h.state.overlay.is_none());
+    let req = h.take(|op| matches!(op, ApiOp::UpdateContact { .. }));
+    match &req.op {
+        ApiOp::UpdateContact { id, update, .. } => {
+            assert_eq!(id, &cid);
+            assert_eq!(update.to_json()["assignedTo"], serde_json::json!(jonas.id));
+            assert_eq!(update.keys().count(), 1, "only the owner changes");
+        }
+        other => panic!("{other:?}"),
+    }
+    let t = screen(&h.clone_render(120, 30));
+    assert!(t.contains("Owner    Jonas Weber"), "{t}");
+    // Refused: put back.
+    let before = f.rich_contact().assigned_to.clone();
+    h.answer(req.id, Err(server_error()));
+    assert_eq!(h.state.contact_by_id(&cid).unwrap().assigned_to, before);
+    // To nobody: the spec's nullable assignedTo.
+    h.send(key('a'));
+    h.keys("nob");
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateContact { .. }));
+    match &req.op {
+        ApiOp::UpdateContact { update, .. } => {
+            assert_eq!(update.to_json()["assignedTo"], serde_json::Value::Null)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(h.state.contact_by_id(&cid).unwrap().assigned_to, None);
+    // Undone: the owner comes back.
+    h.send(key('u'));
+    let undo = h.take(|op| matches!(op, ApiOp::UpdateContact { .. }));
+    assert_eq!(h.state.contact_by_id(&cid).unwrap().assigned_to, before);
+    drop(undo);
+
+    // The task under the cursor, from the detail pane.
+    h.send(code(KeyCode::Enter));
+    let task = h.state.detail.current_task().unwrap().clone();
+    h.send(key('a'));
+    match &h.state.overlay {
+        Some(Overlay::Assign(p)) => assert!(
+            !rolo::app::user_choices(&h.state, p).contains(&rolo::app::Choice::Nobody),
+            "HighLevel cannot unassign a task"
+        ),
+        other => panic!("{other:?}"),
+    }
+    h.keys("weber");
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateTask { .. }));
+    match &req.op {
+        ApiOp::UpdateTask {
+            task_id, update, ..
+        } => {
+            assert_eq!(task_id, &task.id);
+            assert_eq!(update.assigned_to.as_deref(), Some(jonas.id.as_str()));
+            assert_eq!(update.title, None, "nothing else is sent");
+        }
+        other => panic!("{other:?}"),
+    }
+    let shown = |h: &Harness| {
+        h.state
+            .detail
+            .tasks
+            .loaded()
+            .unwrap()
+            .iter()
+            .find(|t| t.id == task.id)
+            .unwrap()
+            .assigned_to
+            .clone()
+    };
+    assert_eq!(shown(&h), Some(jonas.id.clone()));
+    h.answer(req.id, Err(server_error()));
+    assert_eq!(shown(&h), task.assigned_to, "put back");
+    assert!(
+        h.state
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("Could not assign")
+    );
+}
+
+/// Without the users scope, rolo says so once and shows ids.
+#[test]
+fn without_the_users_scope_ids_show_and_it_is_said_once() {
+    let f = fixture(20);
+    let mut h = Harness::new();
+    h.serve(&f);
+    h.send(Event::Started);
+    let req = h.take(|op| matches!(op, ApiOp::LocationUsers));
+    h.answer(
+        req.id,
+        Err(ApiError::Unauthorized {
+            message: "The token is not authorized for this scope.".into(),
+        }),
+    );
+    let n = h.state.notice.clone().unwrap();
+    assert!(n.contains("users.readonly"), "{n}");
+    let owned = f.contacts.iter().find(|c| c.assigned_to.is_some()).unwrap();
+    h.select(&owned.id);
+    h.wait(500);
+    h.serve(&f);
+    let t = screen(&h.clone_render(120, 30));
+    assert!(
+        t.contains(&format!(
+            "Owner    {}",
+            owned.assigned_to.as_deref().unwrap()
+        )),
+        "{t}"
+    );
+    h.send(key('a'));
+    assert!(h.state.overlay.is_none(), "no empty picker");
+    assert!(
+        h.state
+            .notice
+            .as_deref()
+            .unwrap()
+            .contains("cannot be read")
+    );
+}

@@ -113,6 +113,18 @@ fn tag_prompt_with_completion() {
 }
 
 #[test]
+fn user_picker() {
+    let (mut h, _) = loaded();
+    h.send(key('a'));
+    h.keys("m");
+    snap(&mut h, "user_picker_contact");
+    h.send(code(KeyCode::Esc));
+    h.send(code(KeyCode::Enter));
+    h.send(key('a'));
+    snap(&mut h, "user_picker_task");
+}
+
+#[test]
 fn today_view() {
     let (mut h, f) = loaded();
     h.send(key('T'));

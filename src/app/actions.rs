@@ -202,6 +202,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             }
         }
         Action::Undo => undo(s, out),
+        Action::Assign => open_picker(s),
         Action::Outbox => {
             if s.local.enabled {
                 s.overlay = Some(Overlay::Outbox(Box::default()));

@@ -15,6 +15,17 @@ pub fn text_of(t: &TextArea<'_>) -> String {
     t.lines().join("\n")
 }
 
+/// Types a key into a one-line input; control characters and new lines
+/// are refused. Whether the text changed.
+pub fn edit_line(t: &mut TextArea<'static>, k: crossterm::event::KeyEvent) -> bool {
+    use crossterm::event::KeyCode;
+    match k.code {
+        KeyCode::Enter => false,
+        KeyCode::Char(c) if crate::text::is_unsafe(c) => false,
+        _ => t.input(k),
+    }
+}
+
 pub use super::overlays::{
     Confirm, ConfirmAction, ContactForm, ContactInput, NoteEditor, Palette, TagMode, TagPrompt,
     TaskField, TaskForm,

@@ -74,6 +74,8 @@ pub(crate) fn slim(c: Contact) -> Contact {
         company_name: c.company_name,
         tags: c.tags,
         date_added: c.date_added,
+        // Whose it is: for names in the list and "mine".
+        assigned_to: c.assigned_to,
         ..Contact::default()
     }
 }

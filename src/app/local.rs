@@ -113,6 +113,8 @@ pub enum StoreWrite {
     LocationTags(Vec<LocationTag>),
     /// The location's own time zone, by name.
     LocationZone(String),
+    /// The location's users.
+    Users(Vec<User>),
 }
 
 /// The outbox view's requests.

@@ -214,6 +214,8 @@ pub enum Overlay {
     Profiles(usize),
     /// Edits not yet confirmed, and those that need attention.
     Outbox(Box<OutboxView>),
+    /// Who a contact or task is assigned to.
+    Assign(Box<UserPicker>),
 }
 
 /// What an in-flight request is for: the room that waits for its answer,
@@ -231,6 +233,10 @@ enum Purpose {
     Contact(ContactWait),
     /// The location itself: its own time zone.
     Location,
+    /// The location's users.
+    Users,
+    /// A task assigned to someone.
+    Assign(AssignWait),
 }
 
 impl Purpose {
@@ -268,6 +274,8 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         Purpose::Note(w) => note_answer(s, w, r),
         Purpose::Contact(w) => contact_answer(s, w, r),
         Purpose::Location => location_answer(s, r, out),
+        Purpose::Users => users_answer(s, r, out),
+        Purpose::Assign(w) => assign_answer(s, w, r),
     }
 }
 
@@ -305,6 +313,8 @@ pub struct State {
     /// The Today view's state (see [`today::Today`]).
     pub today: today::Today,
     pub location_tags: Remote<Vec<LocationTag>>,
+    /// The location's users, for names and assigning (see `user_picker`).
+    pub users: Remote<Vec<User>>,
 
     pub overlay: Option<Overlay>,
     requests: HashMap<RequestId, Purpose>,
@@ -361,6 +371,7 @@ impl State {
             detail_due: None,
             today: today::Today::default(),
             location_tags: Remote::Idle,
+            users: Remote::Idle,
             overlay: None,
             requests: HashMap::new(),
             next_request: 1,
@@ -747,6 +758,13 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
         }
         Event::Cached(c) => on_cached(s, *c),
         Event::Started => {
+            s.request(
+                &mut out,
+                ApiOp::LocationUsers,
+                Priority::Background,
+                Some("users"),
+                Purpose::Users,
+            );
             if s.zone_follows_location {
                 s.request(
                     &mut out,

@@ -28,6 +28,9 @@ use crate::api::model::{Appointment, Contact, LocationTag, Note, Task};
 /// The `meta` key of the location's own time zone, as HighLevel gave it.
 pub const LOCATION_TIMEZONE: &str = "location_timezone";
 
+/// The `meta` key of the location's users, as JSON.
+pub const LOCATION_USERS: &str = "location_users";
+
 /// The schema this binary writes. Each step of `MIGRATIONS` moves a file
 /// from version N to N + 1.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -88,10 +88,11 @@ fn field_lines<'a>(c: &Contact, s: &State, width: usize, theme: &Theme) -> Vec<L
         .as_deref()
         .and_then(parse_timestamp)
         .map(|t| t.format("%Y-%m-%d").to_string());
-    let fields: [(&str, Option<String>); 9] = [
+    let fields: [(&str, Option<String>); 10] = [
         ("Email", c.email.clone()),
         ("Phone", c.phone.clone()),
         ("Time", their_time(c, s)),
+        ("Owner", c.assigned_to.as_deref().map(|u| s.user_label(u))),
         ("Company", c.company_name.clone()),
         ("Address", Some(address)),
         ("Website", c.website.clone()),
@@ -254,10 +255,23 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             ""
         };
         let title = clean(t.title.as_deref().unwrap_or("(untitled)")).into_owned();
+        // Whose it is, by first name: the full name is in the picker (a).
+        let who = t
+            .assigned_to
+            .as_deref()
+            .and_then(|u| s.user_name(u))
+            .and_then(|n| {
+                n.split_whitespace()
+                    .next()
+                    .map(|f| format!(" @{}", clean(f)))
+            })
+            .unwrap_or_default();
         // Capped so the due date stays near its title on wide screens.
         let room = width
             .saturating_sub(when.chars().count() + 7 + pending.len())
             .min(60);
+        let who = fit(&who, room / 3);
+        let room = room.saturating_sub(who.chars().count());
         lines.push(Line::from(vec![
             Span::styled(
                 format!("{}{mark} ", if on { "▸ " } else { "  " }),
@@ -267,6 +281,7 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
                 format!("{:<room$}", fit(&title, room)),
                 sel(on, if t.completed { theme.done } else { theme.text }),
             ),
+            Span::styled(who, sel(on, theme.dim)),
             Span::styled(pending.to_string(), sel(on, theme.dim)),
             Span::styled(format!(" {when}"), sel(on, st)),
         ]));
@@ -313,6 +328,17 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
                 Span::styled(prefix, sel(on, theme.dim)),
                 Span::styled(text, sel(on, theme.text)),
             ]));
+        }
+        // The note under the cursor says who wrote it.
+        if on && let Some(author) = n.user_id.as_deref().map(|u| s.user_label(u)) {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "{}— {}",
+                    " ".repeat(13),
+                    fit(&clean(&author), width.saturating_sub(16))
+                ),
+                sel(on, theme.dim),
+            )));
         }
         if body_lines.len() > shown {
             lines.push(Line::from(Span::styled(

@@ -26,6 +26,7 @@ pub struct Fixture {
     pub tasks: Vec<Task>,
     pub notes: Vec<Note>,
     pub appointments: Vec<Appointment>,
+    pub users: Vec<rolo::api::model::User>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(items: Vec<serde_json::Map<String, Value>>) -> Vec<T> {
@@ -69,6 +70,7 @@ pub fn fixture(count: usize) -> Fixture {
         tasks: parse(d.tasks),
         notes: parse(d.notes),
         appointments: parse(d.appointments),
+        users: parse(d.users),
     }
 }
 
@@ -194,6 +196,8 @@ impl Harness {
     /// the detail pane, everything answered.
     pub fn opened(f: &Fixture) -> Self {
         let mut h = Harness::new();
+        // As at a start: the location's users are known (names, not ids).
+        h.state.users = rolo::app::Remote::Loaded(f.users.clone());
         h.serve(f);
         h.select(&f.rich_contact().id);
         h.wait(500);
@@ -298,6 +302,7 @@ pub fn answer_for(f: &Fixture, r: &ApiRequest) -> Result<ApiResponse, ApiError> 
         ApiOp::SearchTasks(_) => Ok(ApiResponse::Tasks(
             f.tasks.iter().filter(|t| !t.completed).cloned().collect(),
         )),
+        ApiOp::LocationUsers => Ok(ApiResponse::Users(f.users.clone())),
         ApiOp::LocationTags => Ok(ApiResponse::LocationTags(
             ["vip", "lead", "customer", "newsletter", "follow-up"]
                 .iter()

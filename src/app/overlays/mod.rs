@@ -13,6 +13,7 @@ pub mod palette;
 pub mod profiles;
 pub mod tag_prompt;
 pub mod task_form;
+pub mod user_picker;
 
 pub use confirm::*;
 pub use contact_form::*;
@@ -24,6 +25,7 @@ pub use palette::*;
 pub(crate) use profiles::*;
 pub use tag_prompt::*;
 pub use task_form::*;
+pub use user_picker::*;
 
 /// What the task and contact forms say when esc would lose typed text.
 pub(crate) const DISCARD_HINT: &str =
@@ -66,5 +68,6 @@ pub(crate) fn overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         Overlay::Palette(p) => palette_key(s, p, k, out),
         Overlay::Outbox(v) => outbox_key(s, v, k, out),
         Overlay::Profiles(i) => profiles_key(s, i, k, out),
+        Overlay::Assign(p) => picker_key(s, p, k, out),
     };
 }

@@ -143,14 +143,10 @@ pub(crate) fn tag_key(
             return None;
         }
         _ => {
-            if let KeyCode::Char(c) = k.code
-                && crate::text::is_unsafe(c)
-            {
-                return Some(Overlay::Tags(Box::new(p)));
+            if forms::edit_line(&mut p.input, k) {
+                p.selected = 0;
+                p.error = None;
             }
-            p.input.input(k);
-            p.selected = 0;
-            p.error = None;
         }
     }
     Some(Overlay::Tags(Box::new(p)))

@@ -11,6 +11,7 @@ mod palette;
 mod profiles;
 mod tag_prompt;
 mod task_form;
+mod user_picker;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -63,6 +64,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     match o {
         Overlay::Help => help::render(f, area, s.keymap.bindings(), theme),
         Overlay::Outbox(v) => outbox::render(v, f, area, theme),
+        Overlay::Assign(p) => user_picker::render(p, s, f, area, theme),
         Overlay::Confirm(c) => confirm::render(c, f, area, theme),
         Overlay::Tags(p) => tag_prompt::render(p, s, f, area, theme),
         Overlay::Task(form) => task_form::render(form, s, f, area, theme),

@@ -1,0 +1,316 @@
+//! The user picker: who a contact or a task is assigned to, picked from the
+//! location's users by name or email, or nobody. This room also holds the
+//! location's users (loaded at start, kept in the cache) and the writes
+//! that assign.
+
+use crate::app::forms::{line_input, text_of};
+use crate::app::*;
+use ratatui_textarea::TextArea;
+
+/// What is being assigned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AssignTarget {
+    Contact(String),
+    Task { contact_id: String, task_id: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct UserPicker {
+    pub target: AssignTarget,
+    /// Who it is assigned to now.
+    pub current: Option<String>,
+    pub input: TextArea<'static>,
+    /// Index into the current choices.
+    pub selected: usize,
+    pub error: Option<String>,
+}
+
+/// One line of the picker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Choice {
+    Nobody,
+    User(User),
+}
+
+/// The users whose name or email starts with, then contains, what is
+/// typed; "nobody" first for a contact (HighLevel cannot unassign a task).
+pub fn user_choices(s: &State, p: &UserPicker) -> Vec<Choice> {
+    let word = search::fold(text_of(&p.input).trim());
+    let users: &[User] = s.users.loaded().map_or(&[], Vec::as_slice);
+    // The name and the email's own part (every user shares the domain).
+    let hay = |u: &User| {
+        let local = u
+            .email
+            .as_deref()
+            .unwrap_or("")
+            .split('@')
+            .next()
+            .unwrap_or("");
+        format!(
+            "{} {}",
+            search::fold(&u.display_name()),
+            search::fold(local)
+        )
+    };
+    let starts = |u: &User| {
+        let h = hay(u);
+        h.starts_with(&word) || h.split([' ', '.', '_', '-']).any(|w| w.starts_with(&word))
+    };
+    let mut out: Vec<Choice> = Vec::new();
+    if matches!(p.target, AssignTarget::Contact(_)) && "nobody".starts_with(&word) {
+        out.push(Choice::Nobody);
+    }
+    out.extend(
+        users
+            .iter()
+            .filter(|u| starts(u))
+            .cloned()
+            .map(Choice::User),
+    );
+    out.extend(
+        users
+            .iter()
+            .filter(|u| !starts(u) && hay(u).contains(&word))
+            .cloned()
+            .map(Choice::User),
+    );
+    out
+}
+
+impl State {
+    /// A user's name, when the location's users are known.
+    pub fn user_name(&self, id: &str) -> Option<String> {
+        self.users
+            .loaded()?
+            .iter()
+            .find(|u| u.id == id)
+            .map(User::display_name)
+    }
+
+    /// A user as shown: the name, else the id.
+    pub fn user_label(&self, id: &str) -> String {
+        self.user_name(id).unwrap_or_else(|| id.to_string())
+    }
+}
+
+/// Opens the picker for the task under the cursor, else for the contact.
+pub(crate) fn open_picker(s: &mut State) {
+    let (target, current) = match task_under_cursor(s) {
+        Some((contact_id, t)) => (
+            AssignTarget::Task {
+                contact_id,
+                task_id: t.id.clone(),
+            },
+            t.assigned_to.clone(),
+        ),
+        None => {
+            let Some(cid) = s.target_contact() else {
+                return;
+            };
+            let current = s.contact_by_id(&cid).and_then(|c| c.assigned_to.clone());
+            let current = match s.detail.contact.loaded() {
+                Some(full) if full.id == cid => full.assigned_to.clone(),
+                _ => current,
+            };
+            (AssignTarget::Contact(cid), current)
+        }
+    };
+    let id = match &target {
+        AssignTarget::Contact(id) => id,
+        AssignTarget::Task { task_id, .. } => task_id,
+    };
+    if !s.may_edit_pending(id) {
+        return;
+    }
+    if matches!(s.users, Remote::Failed(_)) {
+        s.notice = Some(match &s.users {
+            Remote::Failed(e) => format!("The location's users cannot be read: {e}"),
+            _ => String::new(),
+        });
+        return;
+    }
+    s.overlay = Some(Overlay::Assign(Box::new(UserPicker {
+        target,
+        current,
+        input: line_input(""),
+        selected: 0,
+        error: None,
+    })));
+}
+
+pub(crate) fn picker_key(
+    s: &mut State,
+    mut p: Box<UserPicker>,
+    k: KeyEvent,
+    out: &mut Vec<Command>,
+) -> Option<Overlay> {
+    let choices = user_choices(s, &p);
+    match k.code {
+        KeyCode::Esc => return None,
+        KeyCode::Down | KeyCode::Tab => {
+            p.selected = (p.selected + 1).min(choices.len().saturating_sub(1))
+        }
+        KeyCode::Up | KeyCode::BackTab => p.selected = p.selected.saturating_sub(1),
+        KeyCode::Enter => {
+            let Some(choice) = choices.get(p.selected) else {
+                p.error = Some(if s.users.loaded().is_some() {
+                    "Nobody matches that.".into()
+                } else {
+                    "The location's users are still loading.".into()
+                });
+                return Some(Overlay::Assign(p));
+            };
+            let user = match choice {
+                Choice::Nobody => None,
+                Choice::User(u) => Some(u.id.clone()),
+            };
+            assign(s, &p.target, user, out);
+            return None;
+        }
+        _ => {
+            if forms::edit_line(&mut p.input, k) {
+                p.selected = 0;
+                p.error = None;
+            }
+        }
+    }
+    Some(Overlay::Assign(p))
+}
+
+/// Assigns at once on screen, then asks HighLevel; a refusal puts it back.
+fn assign(s: &mut State, target: &AssignTarget, user: Option<String>, out: &mut Vec<Command>) {
+    let who = user
+        .as_deref()
+        .map_or_else(|| "nobody".to_string(), |u| s.user_label(u));
+    match target {
+        AssignTarget::Contact(cid) => {
+            let before = match s.detail.contact.loaded() {
+                Some(full) if full.id == *cid => Some(full.clone()),
+                _ => s.contact_by_id(cid).cloned(),
+            };
+            let Some(before) = before else { return };
+            if before.assigned_to == user {
+                s.notice = Some(format!("Already assigned to {who}."));
+                return;
+            }
+            let mut after = before.clone();
+            after.assigned_to = user.clone();
+            let update = ContactUpdate::new().set(ContactField::AssignedTo, user.as_deref());
+            let base =
+                ContactUpdate::new().set(ContactField::AssignedTo, before.assigned_to.as_deref());
+            s.replace_contact(cid, after.clone());
+            s.undo.push(Undo::ContactEdited {
+                before: Box::new(before.clone()),
+                after: Box::new(after),
+            });
+            s.request(
+                out,
+                ApiOp::UpdateContact {
+                    id: cid.clone(),
+                    update,
+                    base: Some(base),
+                },
+                Priority::Interactive,
+                None,
+                Purpose::Contact(ContactWait::Update {
+                    before: Box::new(before),
+                    form: None,
+                }),
+            );
+            s.notice = Some(format!("Contact assigned to {who}."));
+        }
+        AssignTarget::Task {
+            contact_id,
+            task_id,
+        } => {
+            let Some(user) = user else { return };
+            let before = task_assignee(s, contact_id, task_id);
+            s.with_task(contact_id, task_id, |t| t.assigned_to = Some(user.clone()));
+            s.request(
+                out,
+                ApiOp::UpdateTask {
+                    contact_id: contact_id.clone(),
+                    task_id: task_id.clone(),
+                    update: TaskUpdate {
+                        assigned_to: Some(user),
+                        ..TaskUpdate::default()
+                    },
+                },
+                Priority::Interactive,
+                None,
+                Purpose::Assign(AssignWait {
+                    contact_id: contact_id.clone(),
+                    task_id: task_id.clone(),
+                    before,
+                }),
+            );
+            s.notice = Some(format!("Task assigned to {who}."));
+        }
+    }
+}
+
+fn task_assignee(s: &State, contact_id: &str, task_id: &str) -> Option<String> {
+    let in_detail = (s.detail.contact_id.as_deref() == Some(contact_id))
+        .then(|| s.detail.tasks.loaded())
+        .flatten()
+        .into_iter()
+        .flatten();
+    let in_today = s.today.tasks.loaded().into_iter().flatten();
+    in_detail
+        .chain(in_today)
+        .find(|t| t.id == task_id)
+        .and_then(|t| t.assigned_to.clone())
+}
+
+/// A task's assignment waiting for HighLevel, and who had it before.
+#[derive(Debug, Clone)]
+pub(crate) struct AssignWait {
+    contact_id: String,
+    task_id: String,
+    before: Option<String>,
+}
+
+pub(crate) fn assign_answer(s: &mut State, w: AssignWait, r: Result<ApiResponse, ApiError>) {
+    match r {
+        Ok(ApiResponse::Task(t)) => s.with_task(&w.contact_id, &w.task_id, |x| {
+            x.assigned_to = t.assigned_to.clone()
+        }),
+        Ok(other) => tracing::warn!(?other, "unexpected answer"),
+        Err(err) => {
+            s.with_task(&w.contact_id, &w.task_id, |x| {
+                x.assigned_to = w.before.clone()
+            });
+            s.set_error("Could not assign the task (put back)", &err);
+        }
+    }
+}
+
+/// The location's users: kept, and cached for the next start.
+pub(crate) fn users_answer(
+    s: &mut State,
+    r: Result<ApiResponse, ApiError>,
+    out: &mut Vec<Command>,
+) {
+    match r {
+        Ok(ApiResponse::Users(users)) => {
+            if s.local.enabled {
+                out.push(Command::Store(Box::new(StoreWrite::Users(users.clone()))));
+            }
+            s.users = Remote::Loaded(users);
+        }
+        Ok(other) => tracing::warn!(?other, "unexpected answer"),
+        Err(err) => {
+            // Said once; ids show where names would.
+            if s.users.loaded().is_none() {
+                let why = match &err {
+                    ApiError::Unauthorized { .. } | ApiError::Forbidden { .. } => {
+                        "this token lacks the users.readonly scope".to_string()
+                    }
+                    other => other.to_string(),
+                };
+                s.notice = Some(format!("Showing user ids, not names: {why}."));
+                s.users = Remote::Failed(why);
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The user picker and its choices.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::*;
+use crate::app::{AssignTarget, Choice, Remote, UserPicker, user_choices};
+
+pub(super) fn render(p: &UserPicker, s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
+    let choices = user_choices(s, p);
+    let r = centered(area, 56, 14);
+    f.render_widget(Clear, r);
+    let title = match p.target {
+        AssignTarget::Contact(_) => "Assign the contact",
+        AssignTarget::Task { .. } => "Assign the task",
+    };
+    let block = boxed(title, theme);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let [line, hint, list] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    input(f, &p.input, line, true, theme);
+    let hint_text = match &p.error {
+        Some(e) => Span::styled(clean(e).into_owned(), theme.error),
+        None => Span::styled("type to narrow · ↑↓ pick · enter: assign · esc", theme.dim),
+    };
+    f.render_widget(Paragraph::new(hint_text), hint);
+    let width = usize::from(list.width);
+    let mut lines: Vec<Line> = Vec::new();
+    if matches!(s.users, Remote::Idle | Remote::Loading) {
+        lines.push(Line::from(Span::styled(
+            "loading the location's users…",
+            theme.dim,
+        )));
+    }
+    let rows = usize::from(list.height).saturating_sub(lines.len());
+    let offset = p.selected.saturating_sub(rows.saturating_sub(1));
+    for (i, c) in choices.iter().enumerate().skip(offset).take(rows) {
+        let on = i == p.selected;
+        let (text, current) = match c {
+            Choice::Nobody => ("nobody".to_string(), p.current.is_none()),
+            Choice::User(u) => {
+                let email = u.email.as_deref().unwrap_or("");
+                (
+                    format!("{}  {email}", u.display_name()),
+                    p.current.as_deref() == Some(u.id.as_str()),
+                )
+            }
+        };
+        let mark = if current { "• " } else { "  " };
+        let st = if on { theme.selected } else { theme.text };
+        lines.push(Line::from(Span::styled(
+            format!("{mark}{}", fit(&clean(&text), width.saturating_sub(2))),
+            st,
+        )));
+    }
+    f.render_widget(Paragraph::new(lines), list);
+}
