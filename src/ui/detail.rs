@@ -71,7 +71,7 @@ fn their_time(c: &Contact, s: &State) -> Option<String> {
         // The city of the zone's name is enough here; `m` shows it whole.
         let name = theirs.name();
         let place = name.rsplit('/').next().unwrap_or(&name).replace('_', " ");
-        format!("{} their time · {place}", now_theirs.format("%a %H:%M"))
+        format!("{} in {place}", now_theirs.format("%a %H:%M"))
     })
 }
 
@@ -88,17 +88,29 @@ fn field_lines<'a>(c: &Contact, s: &State, width: usize, theme: &Theme) -> Vec<L
         .as_deref()
         .and_then(parse_timestamp)
         .map(|t| t.format("%Y-%m-%d").to_string());
-    let fields: [(&str, Option<String>); 10] = [
+    // Lines are few at 80×24: the contact's time shares the phone's line
+    // (it is what a caller wants to know), the date added the type's.
+    let join = |a: Option<String>, b: Option<String>| match (a, b) {
+        (Some(a), Some(b)) if !a.trim().is_empty() => Some(format!("{a} · {b}")),
+        (a, None) => a,
+        (_, b) => b,
+    };
+    let time = their_time(c, s);
+    let (phone, time) = match c.phone.clone().filter(|p| !p.trim().is_empty()) {
+        Some(p) => (join(Some(p), time), None),
+        None => (None, time),
+    };
+    let kind = join(c.contact_type.clone(), added.map(|a| format!("added {a}")));
+    let fields: [(&str, Option<String>); 9] = [
         ("Email", c.email.clone()),
-        ("Phone", c.phone.clone()),
-        ("Time", their_time(c, s)),
+        ("Phone", phone),
+        ("Time", time),
         ("Owner", c.assigned_to.as_deref().map(|u| s.user_label(u))),
         ("Company", c.company_name.clone()),
         ("Address", Some(address)),
         ("Website", c.website.clone()),
-        ("Type", c.contact_type.clone()),
+        ("Type", kind),
         ("DND", dnd),
-        ("Added", added),
     ];
     fields
         .into_iter()
