@@ -202,10 +202,14 @@ impl LocalSession {
             StoreWrite::Appointments(id, a) => c.put_appointments(&id, &a),
             StoreWrite::LocationTags(t) => c.put_location_tags(&t),
             StoreWrite::LocationZone(z) => c.set_meta(crate::cache::LOCATION_TIMEZONE, &z),
+            // Plain data: serializing it cannot fail.
             StoreWrite::Users(u) => c.set_meta(
                 crate::cache::LOCATION_USERS,
-                // Plain data: serializing it cannot fail.
                 &serde_json::to_string(&u).unwrap_or_else(|_| "[]".into()),
+            ),
+            StoreWrite::CustomFields(d) => c.set_meta(
+                crate::cache::CUSTOM_FIELDS,
+                &serde_json::to_string(&d).unwrap_or_else(|_| "[]".into()),
             ),
         };
         if let Err(e) = r {
@@ -302,13 +306,22 @@ impl Session {
             // The location's zone as last seen, until HighLevel says again.
             state.zone = z;
         }
-        // The users as last seen: names show offline, and at once.
-        if let Some(users) = local
-            .as_ref()
-            .and_then(|l| l.cache.meta(crate::cache::LOCATION_USERS).ok().flatten())
-            .and_then(|json| serde_json::from_str(&json).ok())
+        // The users and field definitions as last seen: names show
+        // offline, and at once.
+        let cached = |key: &str| {
+            local
+                .as_ref()
+                .and_then(|l| l.cache.meta(key).ok().flatten())
+        };
+        if let Some(users) =
+            cached(crate::cache::LOCATION_USERS).and_then(|json| serde_json::from_str(&json).ok())
         {
             state.users = crate::app::Remote::Loaded(users);
+        }
+        if let Some(defs) =
+            cached(crate::cache::CUSTOM_FIELDS).and_then(|json| serde_json::from_str(&json).ok())
+        {
+            state.custom_fields = crate::app::Remote::Loaded(defs);
         }
         commands.extend(update(&mut state, Event::Started));
         commands.extend(update(

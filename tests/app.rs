@@ -1435,3 +1435,56 @@ fn without_the_users_scope_ids_show_and_it_is_said_once() {
             .contains("cannot be read")
     );
 }
+
+/// Custom fields show by name and formatted by type: inline on a tall
+/// pane, under `m` on a short one; a value without a known definition
+/// shows by its id, never dropped.
+#[test]
+fn custom_fields_show_by_name_and_type() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let c = f.rich_contact();
+    let budget = c
+        .custom_fields
+        .iter()
+        .flatten()
+        .find(|v| v.id == "cfBudget0000000000001")
+        .and_then(|v| v.value.as_ref())
+        .and_then(|v| v.as_str())
+        .unwrap()
+        .parse::<u64>()
+        .unwrap();
+    let money = {
+        let d = budget.to_string();
+        let mut out = String::new();
+        for (i, ch) in d.chars().enumerate() {
+            if i > 0 && (d.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        format!("${out}")
+    };
+    let tall = screen(&h.clone_render(160, 48));
+    assert!(tall.contains(&format!("Budget      {money}")), "{tall}");
+    let short = screen(&h.clone_render(80, 24));
+    assert!(!short.contains("Budget"), "{short}");
+    h.send(code(KeyCode::Enter));
+    h.send(key('m'));
+    let short = screen(&h.clone_render(80, 24));
+    assert!(
+        short.contains("Budget") && short.contains(&money),
+        "{short}"
+    );
+    // A value whose definition is unknown.
+    if let Remote::Loaded(full) = &mut h.state.detail.contact {
+        full.custom_fields.get_or_insert_with(Vec::new).push(
+            serde_json::from_value(serde_json::json!({"id": "cfUnknown", "value": "kept"}))
+                .unwrap(),
+        );
+    }
+    h.state.custom_fields = Remote::Idle;
+    let t = screen(&h.clone_render(160, 48));
+    assert!(t.contains("custom cfUnknown") && t.contains("kept"), "{t}");
+    assert!(t.contains("custom cfBudget0000000000001"), "{t}");
+}

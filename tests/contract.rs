@@ -438,6 +438,31 @@ async fn every_sandbox_response_matches_the_spec() {
         200,
     )
     .await;
+    let defs = h
+        .call(
+            LOCATIONS,
+            "GET",
+            "/locations/{locationId}/customFields",
+            &format!("/locations/{LOCATION}/customFields?model=contact"),
+            None,
+            200,
+        )
+        .await;
+    assert!(
+        defs["customFields"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|f| f["id"] == "cfBudget0000000000001")),
+        "{defs}"
+    );
+    h.call(
+        LOCATIONS,
+        "GET",
+        "/locations/{locationId}/customFields",
+        &format!("/locations/{LOCATION}/customFields?model=planet"),
+        None,
+        422,
+    )
+    .await;
     let users = h
         .call(
             USERS,
@@ -761,6 +786,7 @@ async fn every_request_carries_the_version_of_its_service() {
     c.location_tags().await.unwrap();
     c.search_tasks(&TaskSearch::default()).await.unwrap();
     c.location_users().await.unwrap();
+    c.custom_fields().await.unwrap();
 
     // The spec's operations: method, path template, declared Version.
     let mut ops = Vec::new();
@@ -797,7 +823,7 @@ async fn every_request_carries_the_version_of_its_service() {
                 .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}')))
     };
     let log = sb.requests();
-    assert_eq!(log.len(), 27, "one request per call");
+    assert_eq!(log.len(), 28, "one request per call");
     let mut services = std::collections::BTreeSet::new();
     for r in &log {
         // The most specific template: the one with the most literal segments.

@@ -133,6 +133,7 @@ pub enum ApiOp {
     LocationTags,
     LocationUsers,
     GetLocation,
+    CustomFields,
 }
 
 impl ApiOp {
@@ -186,6 +187,7 @@ impl ApiOp {
             ApiOp::LocationTags => "get-location-tags",
             ApiOp::LocationUsers => "get-user-by-location",
             ApiOp::GetLocation => "get-location",
+            ApiOp::CustomFields => "get-custom-fields",
         }
     }
 
@@ -235,6 +237,7 @@ impl ApiOp {
             ApiOp::LocationTags => "load location tags".into(),
             ApiOp::LocationUsers => "load the location's users".into(),
             ApiOp::GetLocation => "load the location".into(),
+            ApiOp::CustomFields => "load the custom field definitions".into(),
         }
     }
 
@@ -318,6 +321,7 @@ impl ApiOp {
             ApiOp::LocationTags => R::LocationTags(c.location_tags().await?),
             ApiOp::LocationUsers => R::Users(c.location_users().await?),
             ApiOp::GetLocation => R::Location(Box::new(c.location().await?)),
+            ApiOp::CustomFields => R::CustomFields(c.custom_fields().await?),
         })
     }
 }
@@ -340,6 +344,7 @@ pub enum ApiResponse {
     LocationTags(Vec<LocationTag>),
     Users(Vec<User>),
     Location(Box<Location>),
+    CustomFields(Vec<CustomField>),
     Deleted,
 }
 

@@ -36,7 +36,49 @@ endpoint!(
     VERSION
 );
 
+endpoint!(
+    CUSTOM_FIELDS,
+    "get-custom-fields",
+    GET,
+    "locations/customFields.readonly",
+    Idempotent,
+    VERSION
+);
+
 impl Client {
+    /// GET /locations/{locationId}/customFields?model=contact: the
+    /// definitions of the contacts' custom fields, in `position` order.
+    pub async fn custom_fields(&self) -> Result<Vec<CustomField>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default, rename = "customFields")]
+            custom_fields: Vec<CustomField>,
+        }
+        let loc = self.location_id().to_string();
+        let r: Resp = self
+            .call(
+                &CUSTOM_FIELDS,
+                self.url(&["locations", &loc, "customFields"]),
+                &[("model", "contact".to_string())],
+                None,
+                &|| format!("location {loc}"),
+            )
+            .await?;
+        let mut fields: Vec<CustomField> = r
+            .custom_fields
+            .into_iter()
+            .filter(|f| !f.id.is_empty())
+            .collect();
+        let at = |f: &CustomField| {
+            f.position
+                .as_ref()
+                .and_then(|n| n.as_f64())
+                .unwrap_or(f64::MAX)
+        };
+        fields.sort_by(|a, b| at(a).total_cmp(&at(b)));
+        Ok(fields)
+    }
+
     /// POST /locations/{locationId}/tasks/search: tasks across contacts.
     pub async fn search_tasks(&self, q: &TaskSearch) -> Result<Vec<Task>, ApiError> {
         #[derive(serde::Deserialize)]
@@ -193,4 +235,173 @@ pub struct TaskSearch {
     pub skip: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
+}
+
+/// The definition of a custom field (`CustomFieldSchema`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomField {
+    /// The spec requires no field; a definition without an id is left out.
+    #[serde(default)]
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_key: Option<String>,
+    /// TEXT, LARGE_TEXT, NUMERICAL, MONETORY (sic), PHONE, EMAIL, DATE,
+    /// CHECKBOX, SINGLE_OPTIONS, MULTIPLE_OPTIONS, RADIO, … as HighLevel
+    /// names them; any other is shown as it comes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<serde_json::Number>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picklist_options: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl CustomField {
+    /// The name to show: `name`, else the key, else the id.
+    pub fn label(&self) -> &str {
+        [&self.name, &self.field_key]
+            .into_iter()
+            .flatten()
+            .map(|s| s.trim())
+            .find(|s| !s.is_empty())
+            .unwrap_or(&self.id)
+    }
+
+    /// A contact's value of this field as a person reads it: money with
+    /// its separators, a date as a date, lists joined, yes/no for a
+    /// checkbox; `None` for no value.
+    pub fn format(&self, v: &Value) -> Option<String> {
+        let text = |v: &Value| match v {
+            Value::String(s) => s.trim().to_string(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        let shown = match (self.data_type.as_deref().unwrap_or(""), v) {
+            (_, Value::Array(items)) => items
+                .iter()
+                .map(text)
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(", "),
+            ("MONETORY" | "MONETARY", v) => match text(v).replace(',', "").parse::<f64>() {
+                Ok(n) if n.is_finite() => money(n),
+                _ => text(v),
+            },
+            ("CHECKBOX", Value::Bool(b)) => if *b { "yes" } else { "no" }.to_string(),
+            ("DATE", v) => {
+                let t = text(v);
+                let parsed = match v {
+                    Value::Number(n) => {
+                        n.as_i64().and_then(chrono::DateTime::from_timestamp_millis)
+                    }
+                    _ => super::model::parse_timestamp(&t),
+                };
+                parsed.map_or(t, |d| d.format("%Y-%m-%d").to_string())
+            }
+            (_, v) => text(v),
+        };
+        (!shown.is_empty()).then_some(shown)
+    }
+}
+
+/// `1234567.5` as `$1,234,567.50` (whole amounts without cents).
+fn money(n: f64) -> String {
+    let neg = n < 0.0;
+    let cents = (n.abs() * 100.0).round() as u128;
+    let (whole, frac) = (cents / 100, cents % 100);
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if neg { "-" } else { "" };
+    if frac == 0 {
+        format!("{sign}${grouped}")
+    } else {
+        format!("{sign}${grouped}.{frac:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(t: &str) -> CustomField {
+        CustomField {
+            id: "cf1".into(),
+            name: Some("Budget".into()),
+            data_type: Some(t.into()),
+            ..CustomField::default()
+        }
+    }
+
+    #[test]
+    fn values_are_shown_by_their_type() {
+        assert_eq!(
+            field("MONETORY").format(&json!("6000")).as_deref(),
+            Some("$6,000")
+        );
+        assert_eq!(
+            field("MONETORY").format(&json!(1234567.5)).as_deref(),
+            Some("$1,234,567.50")
+        );
+        assert_eq!(
+            field("MONETORY").format(&json!("-12.345")).as_deref(),
+            Some("-$12.35")
+        );
+        assert_eq!(
+            field("MONETORY").format(&json!("lots")).as_deref(),
+            Some("lots")
+        );
+        assert_eq!(
+            field("CHECKBOX").format(&json!(true)).as_deref(),
+            Some("yes")
+        );
+        assert_eq!(
+            field("MULTIPLE_OPTIONS")
+                .format(&json!(["a", "", "b"]))
+                .as_deref(),
+            Some("a, b")
+        );
+        assert_eq!(
+            field("DATE")
+                .format(&json!("2026-03-04T00:00:00.000Z"))
+                .as_deref(),
+            Some("2026-03-04")
+        );
+        assert_eq!(
+            field("DATE").format(&json!(1772582400000i64)).as_deref(),
+            Some("2026-03-04")
+        );
+        assert_eq!(field("TEXT").format(&json!("  ")), None);
+        assert_eq!(field("TEXT").format(&Value::Null), None);
+        assert_eq!(
+            field("SOMETHING_NEW").format(&json!({"k": 1})).as_deref(),
+            Some("{\"k\":1}")
+        );
+        // Huge and odd numbers never panic.
+        for n in [f64::MAX, f64::MIN, 1e300, -0.0] {
+            let _ = field("MONETORY").format(&json!(n));
+        }
+    }
+
+    #[test]
+    fn a_definition_keeps_what_rolo_does_not_model() {
+        let v = json!({"id": "cf1", "name": "Budget", "dataType": "MONETORY", "position": 0,
+                       "isAllowedCustomOption": false, "picklistImageOptions": []});
+        let f: CustomField = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&f).unwrap(), v);
+        assert_eq!(f.label(), "Budget");
+    }
 }

@@ -188,7 +188,7 @@ impl ErrorBody {
 // ---------------------------------------------------------------------------
 
 pub use super::contacts::types::*;
-pub use super::locations::{Location, LocationTag, TaskSearch};
+pub use super::locations::{CustomField, Location, LocationTag, TaskSearch};
 pub use super::users::User;
 
 #[cfg(test)]

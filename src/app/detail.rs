@@ -355,3 +355,30 @@ fn empty_sections(d: &mut Detail) {
     empty(&mut d.notes);
     empty(&mut d.appointments);
 }
+
+/// The custom field definitions: names and types for the values the pane
+/// shows, kept in the cache for the next start.
+pub(crate) fn custom_fields_answer(
+    s: &mut State,
+    r: Result<ApiResponse, ApiError>,
+    out: &mut Vec<Command>,
+) {
+    match r {
+        Ok(ApiResponse::CustomFields(defs)) => {
+            if s.local.enabled {
+                out.push(Command::Store(Box::new(StoreWrite::CustomFields(
+                    defs.clone(),
+                ))));
+            }
+            s.custom_fields = Remote::Loaded(defs);
+        }
+        Ok(other) => tracing::warn!(?other, "unexpected answer"),
+        // Values then show by id, as before; a cached copy stays.
+        Err(e) => {
+            tracing::info!("custom field definitions unavailable: {e}");
+            if s.custom_fields.loaded().is_none() {
+                s.custom_fields = Remote::Failed(e.to_string());
+            }
+        }
+    }
+}

@@ -115,6 +115,8 @@ pub enum StoreWrite {
     LocationZone(String),
     /// The location's users.
     Users(Vec<User>),
+    /// The contacts' custom field definitions.
+    CustomFields(Vec<CustomField>),
 }
 
 /// The outbox view's requests.

@@ -14,7 +14,7 @@ mod undo;
 
 use actions::*;
 pub use detail::{Detail, DetailItem};
-use detail::{DetailWait, detail_answer, note_under_cursor, on_cached};
+use detail::{DetailWait, custom_fields_answer, detail_answer, note_under_cursor, on_cached};
 use list::*;
 pub use list::{ContactList, Highlights};
 use today::*;
@@ -237,6 +237,8 @@ enum Purpose {
     Users,
     /// A task assigned to someone.
     Assign(AssignWait),
+    /// The definitions of the contacts' custom fields.
+    CustomFields,
 }
 
 impl Purpose {
@@ -276,6 +278,7 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         Purpose::Location => location_answer(s, r, out),
         Purpose::Users => users_answer(s, r, out),
         Purpose::Assign(w) => assign_answer(s, w, r),
+        Purpose::CustomFields => custom_fields_answer(s, r, out),
     }
 }
 
@@ -315,6 +318,8 @@ pub struct State {
     pub location_tags: Remote<Vec<LocationTag>>,
     /// The location's users, for names and assigning (see `user_picker`).
     pub users: Remote<Vec<User>>,
+    /// The contacts' custom field definitions, in position order.
+    pub custom_fields: Remote<Vec<CustomField>>,
 
     pub overlay: Option<Overlay>,
     requests: HashMap<RequestId, Purpose>,
@@ -372,6 +377,7 @@ impl State {
             today: today::Today::default(),
             location_tags: Remote::Idle,
             users: Remote::Idle,
+            custom_fields: Remote::Idle,
             overlay: None,
             requests: HashMap::new(),
             next_request: 1,
@@ -764,6 +770,13 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
                 Priority::Background,
                 Some("users"),
                 Purpose::Users,
+            );
+            s.request(
+                &mut out,
+                ApiOp::CustomFields,
+                Priority::Background,
+                Some("custom-fields"),
+                Purpose::CustomFields,
             );
             if s.zone_follows_location {
                 s.request(

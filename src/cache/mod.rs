@@ -31,6 +31,9 @@ pub const LOCATION_TIMEZONE: &str = "location_timezone";
 /// The `meta` key of the location's users, as JSON.
 pub const LOCATION_USERS: &str = "location_users";
 
+/// The `meta` key of the contacts' custom field definitions, as JSON.
+pub const CUSTOM_FIELDS: &str = "custom_fields";
+
 /// The schema this binary writes. Each step of `MIGRATIONS` moves a file
 /// from version N to N + 1.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

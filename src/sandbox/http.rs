@@ -225,7 +225,7 @@ async fn oauth_token(
         "token_type": "Bearer",
         "expires_in": app.access_ttl.as_secs(),
         "refresh_token": refresh,
-        "scope": "contacts.readonly contacts.write locations/tags.readonly locations/tasks.readonly users.readonly",
+        "scope": "contacts.readonly contacts.write locations/tags.readonly locations/tasks.readonly locations/customFields.readonly users.readonly",
         "userType": "Location",
         "locationId": s.config.location_id,
         "userId": "sandboxUser000000001",

@@ -22,6 +22,7 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/locations/{location_id}", get(location))
         .route("/locations/{location_id}/tags", get(location_tags))
+        .route("/locations/{location_id}/customFields", get(custom_fields))
         .route("/locations/{location_id}/tasks/search", post(search_tasks))
 }
 
@@ -170,4 +171,104 @@ async fn location(State(s): State<Arc<Shared>>, Path(loc): Path<String>) -> Resp
         }))
         .into_response(),
     }
+}
+
+/// A definition's id, name, key, type and options.
+type Definition<'a> = (&'a str, &'a str, &'a str, &'a str, Option<Vec<&'a str>>);
+
+/// The location's custom field definitions: the two the seed gives values
+/// (`cfBudget…`, `cfReferral…`) and one of each other common type.
+pub fn custom_field_definitions(location_id: &str) -> Vec<Value> {
+    let sources: Vec<&str> = super::seed::SOURCES.to_vec();
+    let defs: [Definition; 7] = [
+        (
+            "cfBudget0000000000001",
+            "Budget",
+            "contact.budget",
+            "MONETORY",
+            None,
+        ),
+        (
+            "cfReferral00000000002",
+            "Lead source",
+            "contact.lead_source",
+            "SINGLE_OPTIONS",
+            Some(sources),
+        ),
+        (
+            "cfRenewal000000000003",
+            "Next renewal",
+            "contact.next_renewal",
+            "DATE",
+            None,
+        ),
+        (
+            "cfOptIn00000000000004",
+            "Newsletter opt-in",
+            "contact.newsletter_optin",
+            "CHECKBOX",
+            Some(vec!["Yes"]),
+        ),
+        (
+            "cfInterests0000000005",
+            "Interests",
+            "contact.interests",
+            "MULTIPLE_OPTIONS",
+            Some(vec!["roofing", "solar", "gutters", "windows"]),
+        ),
+        (
+            "cfCrewNotes0000000006",
+            "Notes for the crew",
+            "contact.notes_for_the_crew",
+            "LARGE_TEXT",
+            None,
+        ),
+        (
+            "cfSeats00000000000007",
+            "Seats",
+            "contact.seats",
+            "NUMERICAL",
+            None,
+        ),
+    ];
+    defs.into_iter()
+        .enumerate()
+        .map(|(i, (id, name, key, data_type, options))| {
+            let mut v = json!({
+                "id": id,
+                "name": name,
+                "fieldKey": key,
+                "placeholder": "",
+                "dataType": data_type,
+                "position": i * 50,
+                "locationId": location_id,
+                "model": "contact",
+            });
+            if let Some(o) = options {
+                v["picklistOptions"] = json!(o);
+            }
+            v
+        })
+        .collect()
+}
+
+/// GET /locations/{locationId}/customFields?model=: the definitions.
+async fn custom_fields(
+    State(s): State<Arc<Shared>>,
+    Path(loc): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    if let Err(e) = with_store!(s, |st| st.check_path_location(&loc)) {
+        return respond(e);
+    }
+    let fields = match q.get("model").map(String::as_str) {
+        None | Some("contact") | Some("all") => custom_field_definitions(&loc),
+        Some("opportunity") => Vec::new(),
+        Some(other) => {
+            return respond(unprocessable(vec![format!(
+                "model must be one of the following values: contact, opportunity, all (got {other:?})"
+            )]));
+        }
+    };
+    axum::Json(json!({ "customFields": fields })).into_response()
 }

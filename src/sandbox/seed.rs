@@ -109,7 +109,7 @@ const CITIES: &[(&str, &str, &str, &str)] = &[
     ("Sydney", "NSW", "AU", "Australia/Sydney"),
     ("Miami", "FL", "US", "America/New_York"),
 ];
-const SOURCES: &[&str] = &[
+pub(super) const SOURCES: &[&str] = &[
     "website form",
     "facebook",
     "google ads",

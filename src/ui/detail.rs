@@ -124,7 +124,66 @@ fn field_lines<'a>(c: &Contact, s: &State, width: usize, theme: &Theme) -> Vec<L
         .collect()
 }
 
-fn more_lines<'a>(c: &Contact, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+/// The contact's custom field values, by name and formatted by type, in
+/// the definitions' order; then any value whose definition is unknown, by
+/// id and as it came (shown, never dropped).
+fn custom_values(c: &Contact, s: &State) -> Vec<(String, String)> {
+    let values: Vec<&crate::api::model::CustomFieldValue> =
+        c.custom_fields.iter().flatten().collect();
+    let defs = s.custom_fields.loaded().map_or(&[][..], Vec::as_slice);
+    let mut out = Vec::new();
+    for d in defs {
+        if let Some(v) = values
+            .iter()
+            .find(|v| v.id == d.id)
+            .and_then(|v| v.value.as_ref())
+            .and_then(|v| d.format(v))
+        {
+            out.push((d.label().to_string(), v));
+        }
+    }
+    for v in values.iter().filter(|v| !defs.iter().any(|d| d.id == v.id)) {
+        let raw = match &v.value {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        };
+        if !raw.trim().is_empty() {
+            out.push((format!("custom {}", v.id), raw));
+        }
+    }
+    out
+}
+
+/// Custom values on the pane's own lines: the name dim, the value after.
+fn custom_lines<'a>(values: &[(String, String)], width: usize, theme: &Theme) -> Vec<Line<'a>> {
+    // One column for their names, as wide as the longest (within reason).
+    let cap = (width / 2).max(8);
+    let col = values
+        .iter()
+        .map(|(k, _)| clean(k).chars().count().min(cap))
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    values
+        .iter()
+        .map(|(k, v)| {
+            let label = fit(&clean(k), cap);
+            let room = width.saturating_sub(col + 1);
+            Line::from(vec![
+                Span::styled(format!("{label:<col$} "), theme.dim),
+                Span::raw(fit(&clean(v.lines().next().unwrap_or("")), room)),
+            ])
+        })
+        .collect()
+}
+
+fn more_lines<'a>(
+    c: &Contact,
+    custom: &[(String, String)],
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let mut out = Vec::new();
     let kv = |k: &str, v: String| {
         Line::from(vec![
@@ -132,13 +191,8 @@ fn more_lines<'a>(c: &Contact, width: usize, theme: &Theme) -> Vec<Line<'a>> {
             Span::raw(fit(&clean(&v), width.saturating_sub(26))),
         ])
     };
-    for cf in c.custom_fields.iter().flatten() {
-        let v = match &cf.value {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(v) => v.to_string(),
-            None => String::new(),
-        };
-        out.push(kv(&format!("custom {}", cf.id), v));
+    for (k, v) in custom {
+        out.push(kv(k, v.clone()));
     }
     for (k, v) in [
         ("source", &c.source),
@@ -158,8 +212,8 @@ fn more_lines<'a>(c: &Contact, width: usize, theme: &Theme) -> Vec<Line<'a>> {
     out
 }
 
-fn count_more(c: &Contact) -> usize {
-    c.custom_fields.as_ref().map_or(0, Vec::len)
+fn count_more(c: &Contact, custom: usize) -> usize {
+    custom
         + [
             &c.source,
             &c.timezone,
@@ -208,6 +262,14 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let width = usize::from(inner.width);
 
     let mut lines: Vec<Line> = field_lines(c, s, width, theme);
+    // Custom fields by name: on the pane's own lines when it is tall
+    // enough, else with the rest of the record under `m`.
+    let custom = full.map(|c| custom_values(c, s)).unwrap_or_default();
+    let inline = inner.height >= 30;
+    if inline {
+        lines.extend(custom_lines(&custom, width, theme));
+    }
+    let folded: &[(String, String)] = if inline { &[] } else { &custom };
     if !c.tags().is_empty() {
         let mut spans = vec![Span::styled("Tags     ", theme.dim)];
         for t in c.tags() {
@@ -218,10 +280,10 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     match (&s.detail.contact, full) {
         (_, Some(c)) if s.detail.show_more => {
             lines.push(Line::from(Span::styled("More (m hides)", theme.dim)));
-            lines.extend(more_lines(c, width, theme));
+            lines.extend(more_lines(c, folded, width, theme));
         }
         (_, Some(c)) => lines.push(Line::from(Span::styled(
-            format!("m: {} more fields", count_more(c)),
+            format!("m: {} more fields", count_more(c, folded.len())),
             theme.dim,
         ))),
         (Remote::Failed(e), None) => lines.push(Line::from(Span::styled(

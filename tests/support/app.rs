@@ -27,6 +27,7 @@ pub struct Fixture {
     pub notes: Vec<Note>,
     pub appointments: Vec<Appointment>,
     pub users: Vec<rolo::api::model::User>,
+    pub custom_fields: Vec<rolo::api::model::CustomField>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(items: Vec<serde_json::Map<String, Value>>) -> Vec<T> {
@@ -71,6 +72,10 @@ pub fn fixture(count: usize) -> Fixture {
         notes: parse(d.notes),
         appointments: parse(d.appointments),
         users: parse(d.users),
+        custom_fields: rolo::sandbox::locations::custom_field_definitions("sandbox-location")
+            .into_iter()
+            .map(|v| serde_json::from_value(v).expect("definitions fit the model"))
+            .collect(),
     }
 }
 
@@ -198,6 +203,7 @@ impl Harness {
         let mut h = Harness::new();
         // As at a start: the location's users are known (names, not ids).
         h.state.users = rolo::app::Remote::Loaded(f.users.clone());
+        h.state.custom_fields = rolo::app::Remote::Loaded(f.custom_fields.clone());
         h.serve(f);
         h.select(&f.rich_contact().id);
         h.wait(500);
@@ -303,6 +309,7 @@ pub fn answer_for(f: &Fixture, r: &ApiRequest) -> Result<ApiResponse, ApiError> 
             f.tasks.iter().filter(|t| !t.completed).cloned().collect(),
         )),
         ApiOp::LocationUsers => Ok(ApiResponse::Users(f.users.clone())),
+        ApiOp::CustomFields => Ok(ApiResponse::CustomFields(f.custom_fields.clone())),
         ApiOp::LocationTags => Ok(ApiResponse::LocationTags(
             ["vip", "lead", "customer", "newsletter", "follow-up"]
                 .iter()
