@@ -788,3 +788,55 @@ fn due_dates_follow_the_locations_zone_on_a_utc_machine() {
         Some("2027-07-20T15:00:00.000Z")
     );
 }
+
+/// `rolo show` names the owner and the custom fields, on the card and in
+/// the JSON (the contact itself stays as the API gave it).
+#[test]
+fn show_names_the_owner_and_the_custom_fields() {
+    let sh = Shell::new();
+    let (id, owner) = sh.sandbox.with_store(|s| {
+        s.contact_ids()
+            .into_iter()
+            .find_map(|id| {
+                let c = s.contact(&id)?;
+                let owner = c.get("assignedTo")?.as_str()?.to_string();
+                c.get("customFields")?;
+                Some((id, owner))
+            })
+            .unwrap()
+    });
+    let users = sh.sandbox.with_store(|s| {
+        s.users_by_location(&std::collections::HashMap::from([(
+            "locationId".to_string(),
+            support::LOCATION.to_string(),
+        )]))
+        .unwrap()
+        .body
+    });
+    let name = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == owner.as_str())
+        .and_then(|u| u["name"].as_str())
+        .unwrap()
+        .to_string();
+    let out = sh.run(&["show", &id]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains(&format!("owner    {name}")), "{stdout}");
+    assert!(stdout.contains("Budget   $"), "{stdout}");
+    assert!(stdout.contains("Lead source"), "{stdout}");
+    let out = sh.run(&["show", &id, "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["owner"]["id"], owner.as_str());
+    assert_eq!(v["owner"]["name"], name.as_str());
+    assert_eq!(v["customFields"][0]["name"], "Budget");
+    assert!(
+        v["customFields"][0]["shown"]
+            .as_str()
+            .unwrap()
+            .starts_with('$')
+    );
+    assert_eq!(v["contact"]["assignedTo"], owner.as_str());
+}

@@ -311,6 +311,37 @@ impl CustomField {
     }
 }
 
+/// A contact's custom field values, by name and formatted by type, in the
+/// definitions' order; then any value whose definition is unknown, by id
+/// and as it came (shown, never dropped).
+pub fn named_values(
+    defs: &[CustomField],
+    values: &[super::model::CustomFieldValue],
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for d in defs {
+        if let Some(v) = values
+            .iter()
+            .find(|v| v.id == d.id)
+            .and_then(|v| v.value.as_ref())
+            .and_then(|v| d.format(v))
+        {
+            out.push((d.label().to_string(), v));
+        }
+    }
+    for v in values.iter().filter(|v| !defs.iter().any(|d| d.id == v.id)) {
+        let raw = match &v.value {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        };
+        if !raw.trim().is_empty() {
+            out.push((format!("custom {}", v.id), raw));
+        }
+    }
+    out
+}
+
 /// `1234567.5` as `$1,234,567.50` (whole amounts without cents).
 fn money(n: f64) -> String {
     let neg = n < 0.0;

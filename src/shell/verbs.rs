@@ -279,12 +279,22 @@ pub async fn query(client: &Client, query: &str) -> Outcome {
 /// notes and upcoming appointments.
 pub async fn show(client: &Client, what: &str, as_json: bool, zone: Zone) -> Outcome {
     let c = resolve_contact(client, what).await?;
-    let (tasks, notes, appts) = tokio::join!(
+    let (tasks, notes, appts, users, defs) = tokio::join!(
         client.tasks(&c.id),
         client.notes(&c.id),
-        client.appointments(&c.id)
+        client.appointments(&c.id),
+        client.location_users(),
+        client.custom_fields(),
     );
     let (tasks, notes, appts) = (tasks?, notes?, appts?);
+    // Names where the API gives ids; without them (no scope, say), ids.
+    let users = users.unwrap_or_default();
+    let name_of = |id: &str| users.iter().find(|u| u.id == id).map(|u| u.display_name());
+    let owner = c.assigned_to.as_deref().map(|id| (id, name_of(id)));
+    let custom = crate::api::locations::named_values(
+        &defs.unwrap_or_default(),
+        c.custom_fields.as_deref().unwrap_or(&[]),
+    );
     let now = Utc::now();
     let mut open: Vec<&Task> = tasks.iter().filter(|t| !t.completed).collect();
     open.sort_by_key(|t| t.due());
@@ -299,6 +309,11 @@ pub async fn show(client: &Client, what: &str, as_json: bool, zone: Zone) -> Out
     if as_json {
         return print_json(&json!({
             "contact": c,
+            "owner": owner.map(|(id, name)| json!({"id": id, "name": name})),
+            "customFields": custom
+                .iter()
+                .map(|(name, shown)| json!({"name": name, "shown": shown}))
+                .collect::<Vec<_>>(),
             "tasks": open,
             "notes": recent,
             "appointments": upcoming,
@@ -319,10 +334,19 @@ pub async fn show(client: &Client, what: &str, as_json: bool, zone: Zone) -> Out
         ("city", &c.city),
         ("website", &c.website),
     ];
-    for (k, v) in fields {
+    let owner = owner.map(|(id, name)| name.unwrap_or_else(|| id.to_string()));
+    for (k, v) in fields.into_iter().chain([("owner", &owner)]) {
         if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
             writeln!(out, "  {} {}", paint.dim(&format!("{k:<8}")), sanitize(v))?;
         }
+    }
+    for (k, v) in &custom {
+        writeln!(
+            out,
+            "  {} {}",
+            paint.dim(&format!("{:<8}", sanitize(k))),
+            crate::text::snippet(v, 100)
+        )?;
     }
     if !c.tags().is_empty() {
         let tags: Vec<String> = c

@@ -124,35 +124,11 @@ fn field_lines<'a>(c: &Contact, s: &State, width: usize, theme: &Theme) -> Vec<L
         .collect()
 }
 
-/// The contact's custom field values, by name and formatted by type, in
-/// the definitions' order; then any value whose definition is unknown, by
-/// id and as it came (shown, never dropped).
+/// The contact's custom field values, by name (see
+/// [`crate::api::locations::named_values`]).
 fn custom_values(c: &Contact, s: &State) -> Vec<(String, String)> {
-    let values: Vec<&crate::api::model::CustomFieldValue> =
-        c.custom_fields.iter().flatten().collect();
     let defs = s.custom_fields.loaded().map_or(&[][..], Vec::as_slice);
-    let mut out = Vec::new();
-    for d in defs {
-        if let Some(v) = values
-            .iter()
-            .find(|v| v.id == d.id)
-            .and_then(|v| v.value.as_ref())
-            .and_then(|v| d.format(v))
-        {
-            out.push((d.label().to_string(), v));
-        }
-    }
-    for v in values.iter().filter(|v| !defs.iter().any(|d| d.id == v.id)) {
-        let raw = match &v.value {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Null) | None => String::new(),
-            Some(other) => other.to_string(),
-        };
-        if !raw.trim().is_empty() {
-            out.push((format!("custom {}", v.id), raw));
-        }
-    }
-    out
+    crate::api::locations::named_values(defs, c.custom_fields.as_deref().unwrap_or(&[]))
 }
 
 /// Custom values on the pane's own lines: the name dim, the value after.
