@@ -80,6 +80,30 @@ pub(super) fn seed(ids: &[String], seed: u64) -> Vec<Obj> {
 }
 
 impl Store {
+    /// A body's user ids (`assignedTo`, a note's `userId`) must name users
+    /// of this location: 422 otherwise, as a NestJS validator says it.
+    pub(super) fn check_user_ids(&self, body: &Obj) -> Result<(), Reply> {
+        let known = |id: &str| {
+            self.users
+                .iter()
+                .any(|u| u.get("id").and_then(Value::as_str) == Some(id))
+        };
+        let bad: Vec<String> = ["assignedTo", "userId"]
+            .into_iter()
+            .filter(|k| {
+                body.get(*k)
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| !id.is_empty() && !known(id))
+            })
+            .map(|k| format!("{k} must be the id of a user of this location"))
+            .collect();
+        if bad.is_empty() {
+            Ok(())
+        } else {
+            Err(unprocessable(bad))
+        }
+    }
+
     /// GET /users/?locationId=: the location's users (not the deleted).
     pub fn users_by_location(&self, q: &HashMap<String, String>) -> Outcome {
         // The spec declares 400, not 422, for this operation's bad input.
@@ -134,6 +158,26 @@ mod tests {
             "every user has a name of their own"
         );
         assert_eq!(st.users_by_location(&q("other")).unwrap_err().status, 403);
+        // Writes that name a user must name one of these.
+        let mut st = st;
+        let cid = st.contact_ids()[0].clone();
+        let r = st
+            .update_contact(&cid, &json!({"assignedTo": "nobody0000000000000"}))
+            .unwrap_err();
+        assert_eq!(r.status, 422);
+        assert!(
+            r.body.to_string().contains("assignedTo must be the id"),
+            "{}",
+            r.body
+        );
+        assert!(
+            st.update_contact(&cid, &json!({"assignedTo": ids[0]}))
+                .is_ok()
+        );
+        assert!(
+            st.update_contact(&cid, &json!({"assignedTo": null}))
+                .is_ok()
+        );
         assert_eq!(
             st.users_by_location(&HashMap::new()).unwrap_err().status,
             400

@@ -354,6 +354,7 @@ impl Store {
         let fields = create_contact_fields(false);
         let b = checked(body, &fields)?;
         self.check_location(b.get("locationId").and_then(Value::as_str))?;
+        self.check_user_ids(b)?;
         let email = b.get("email").and_then(Value::as_str);
         let phone = b.get("phone").and_then(Value::as_str);
         if let Some(id) = self.find_existing(email, None) {
@@ -385,6 +386,7 @@ impl Store {
         let fields = update_contact_fields();
         let b = checked(body, &fields)?.clone();
         self.need_contact(id)?;
+        self.check_user_ids(&b)?;
         let email = b.get("email").and_then(Value::as_str);
         if let Some(other) = self.find_existing(email, None).filter(|o| o != id) {
             return Err(self.duplicate_reply(&other, "email"));
@@ -504,6 +506,7 @@ impl Store {
     pub fn create_child(&mut self, kind: Child, contact_id: &str, body: &Value) -> Outcome {
         let b = checked(body, kind.create_fields())?.clone();
         self.need_contact(contact_id)?;
+        self.check_user_ids(&b)?;
         let mut t = Obj::new();
         t.insert("id".into(), json!(make_id(&mut self.rng)));
         t.extend(b);
@@ -525,6 +528,7 @@ impl Store {
         body: &Value,
     ) -> Outcome {
         let b = checked(body, kind.update_fields())?.clone();
+        self.check_user_ids(&b)?;
         if kind == Child::Note
             && b.get("body")
                 .and_then(Value::as_str)
