@@ -82,7 +82,30 @@ fn field_lines<'a>(c: &Contact, s: &State, width: usize, theme: &Theme) -> Vec<L
         .filter(|v| !v.trim().is_empty())
         .collect();
     let address = address.join(", ");
-    let dnd = c.dnd.filter(|d| *d).map(|_| "do not disturb".to_string());
+    // Do not disturb: every channel, or the channels that are, with why.
+    let channels = c.dnd_channels();
+    let dnd = if c.dnd == Some(true) {
+        Some("all channels".to_string())
+    } else if channels.is_empty() {
+        None
+    } else {
+        Some(
+            channels
+                .iter()
+                .map(|d| {
+                    let mut s = d.channel.clone();
+                    if d.status == "permanent" {
+                        s.push_str(" (permanent)");
+                    }
+                    if let Some(m) = &d.message {
+                        s.push_str(&format!(": {m}"));
+                    }
+                    s
+                })
+                .collect::<Vec<_>>()
+                .join(" · "),
+        )
+    };
     let added = c
         .date_added
         .as_deref()

@@ -71,7 +71,53 @@ pub struct Contact {
     pub extra: RawFields,
 }
 
+/// The channels `dndSettings` may hold, in the spec's order.
+pub const DND_CHANNELS: [&str; 6] = ["Call", "Email", "SMS", "WhatsApp", "GMB", "FB"];
+
+/// One channel's do-not-disturb state (`DndSettingSchema`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DndChannel {
+    pub channel: String,
+    /// active, inactive or permanent (or what the server says).
+    pub status: String,
+    pub message: Option<String>,
+}
+
 impl Contact {
+    /// The channels whose DND is on (`active` or `permanent`), from
+    /// `dndSettings`; a value not shaped as the spec says is skipped.
+    pub fn dnd_channels(&self) -> Vec<DndChannel> {
+        let Some(Value::Object(settings)) = self.extra.get("dndSettings") else {
+            return Vec::new();
+        };
+        let mut out: Vec<DndChannel> = settings
+            .iter()
+            .filter_map(|(channel, v)| {
+                let status = v.get("status")?.as_str()?.to_string();
+                let message = v
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|m| !m.is_empty())
+                    .map(str::to_string);
+                Some(DndChannel {
+                    channel: channel.clone(),
+                    status,
+                    message,
+                })
+            })
+            .filter(|d| d.status != "inactive")
+            .collect();
+        let rank = |c: &str| {
+            DND_CHANNELS
+                .iter()
+                .position(|x| *x == c)
+                .unwrap_or(usize::MAX)
+        };
+        out.sort_by_key(|d| (rank(&d.channel), d.channel.clone()));
+        out
+    }
+
     /// The name to show: `name`, else first + last, else email, else phone, else the id.
     pub fn display_name(&self) -> String {
         if let Some(n) = self
@@ -691,5 +737,29 @@ mod tests {
         assert_eq!(c.display_name(), "Lovelace");
         c.name = Some("  ".into());
         assert_eq!(c.display_name(), "Lovelace");
+    }
+
+    #[test]
+    fn dnd_channels_are_read_from_dnd_settings_and_junk_is_skipped() {
+        let c: Contact = serde_json::from_value(json!({
+            "id": "c1",
+            "dndSettings": {
+                "SMS": {"status": "active", "message": " opted out by text "},
+                "Email": {"status": "inactive"},
+                "Call": {"status": "permanent"},
+                "FB": "nonsense",
+                "GMB": {"message": "no status"}
+            }
+        }))
+        .unwrap();
+        let d = c.dnd_channels();
+        assert_eq!(
+            d.iter().map(|d| d.channel.as_str()).collect::<Vec<_>>(),
+            ["Call", "SMS"]
+        );
+        assert_eq!(d[1].message.as_deref(), Some("opted out by text"));
+        let none: Contact =
+            serde_json::from_value(json!({"id": "c2", "dndSettings": [1]})).unwrap();
+        assert!(none.dnd_channels().is_empty());
     }
 }
