@@ -324,7 +324,11 @@ fn demo_first_screen() {
     // show once it is done.
     tui.wait_for("synced just now");
     tui.wait_for("?:help");
-    tui.wait_for("Appointments");
+    // Once the full record is in (its owner's name), every section still
+    // has its place at 80×24.
+    tui.wait_for("Owner    Maya");
+    let screen = tui.wait_for("DND");
+    assert!(screen.contains("Appointments"), "{screen}");
     tui.send("?");
     tui.wait_for("Keys");
     tui.send("q"); // closes help

@@ -385,8 +385,13 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             .unwrap_or_default();
         let body = n.body.as_deref().unwrap_or("");
         let body_lines: Vec<&str> = body.lines().filter(|l| !l.trim().is_empty()).collect();
+        // On a short pane a note not under the cursor takes one line, so
+        // that every section keeps its place.
+        let compact = inner.height < 30;
         let shown = if on {
             body_lines.len().min(12)
+        } else if compact {
+            body_lines.len().min(1)
         } else {
             body_lines.len().min(2)
         };
@@ -413,7 +418,7 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
                 sel(on, theme.dim),
             )));
         }
-        if body_lines.len() > shown {
+        if body_lines.len() > shown && (on || !compact) {
             lines.push(Line::from(Span::styled(
                 {
                     let more = body_lines.len() - shown;
