@@ -379,6 +379,11 @@ pub fn valid_binding(spec: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
     bindings: Vec<Binding>,
+    /// The actions the user has bound: their keys are theirs. A default
+    /// key the user gives to another action is taken from its default
+    /// owner (so a new default never breaks a config), except the ways
+    /// out: quit, help, back and the palette.
+    rebound: Vec<Action>,
 }
 
 impl std::default::Default for Keymap {
@@ -393,6 +398,7 @@ impl std::default::Default for Keymap {
                     help: d.help,
                 })
                 .collect(),
+            rebound: Vec::new(),
         }
     }
 }
@@ -416,11 +422,26 @@ impl Keymap {
             .filter(|b| b.action == action)
             .map(|b| b.context)
             .collect();
-        for b in self.bindings.iter().filter(|b| b.action != action) {
+        let mut taken: Vec<(usize, String)> = Vec::new();
+        for (i, b) in self
+            .bindings
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.action != action)
+        {
             let overlaps = contexts
                 .iter()
                 .any(|c| *c == b.context || *c == Context::Global || b.context == Context::Global);
+            let yields = !self.rebound.contains(&b.action)
+                && !matches!(
+                    b.action,
+                    Action::Quit | Action::Help | Action::Back | Action::Palette
+                );
             if let Some(k) = keys.iter().find(|k| overlaps && b.keys.contains(k)) {
+                if yields {
+                    taken.push((i, k.clone()));
+                    continue;
+                }
                 return Err(format!(
                     "{k:?} is already bound to {}; rebind that one too",
                     b.action.name()
@@ -437,12 +458,20 @@ impl Keymap {
                     .map(|o| (k, o))
             });
             if let Some((k, o)) = clash {
+                if yields {
+                    taken.push((i, o.clone()));
+                    continue;
+                }
                 return Err(format!(
                     "{k:?} and {o:?} ({}) would shadow each other; rebind that one too",
                     b.action.name()
                 ));
             }
         }
+        for (i, k) in taken {
+            self.bindings[i].keys.retain(|x| *x != k);
+        }
+        self.rebound.push(action);
         let mut first = true;
         for b in self.bindings.iter_mut().filter(|b| b.action == action) {
             // An action bound in two contexts (Open) keeps one entry with
@@ -584,5 +613,34 @@ mod tests {
         let e = km.rebind(Action::Bottom, vec!["g".into()]).unwrap_err();
         assert!(e.contains("shadow"), "{e}");
         assert!(km.rebind(Action::Today, vec!["g q".into()]).is_ok());
+    }
+
+    /// A key the user gives to an action is taken from the default that
+    /// had it (a new default never breaks a config), but not from the
+    /// ways out, and not from another action the user bound.
+    #[test]
+    fn a_users_key_wins_over_a_default_but_not_over_the_ways_out() {
+        let mut km = Keymap::default();
+        km.rebind(Action::AddTag, vec!["a".into()]).unwrap();
+        assert_eq!(
+            km.lookup("a", Context::Detail),
+            Lookup::Action(Action::AddTag)
+        );
+        km.rebind(Action::Assign, vec!["A".into()]).unwrap();
+        assert_eq!(
+            km.lookup("A", Context::List),
+            Lookup::Action(Action::Assign)
+        );
+        assert!(
+            km.rebind(Action::Today, vec!["a".into()]).is_err(),
+            "the user's own"
+        );
+        assert!(
+            km.rebind(Action::Today, vec!["q".into()]).is_err(),
+            "a way out"
+        );
+        let mut km = Keymap::default();
+        km.rebind(Action::Today, vec!["a x".into()]).unwrap();
+        assert_eq!(km.lookup("a", Context::List), Lookup::Prefix);
     }
 }

@@ -1488,3 +1488,74 @@ fn custom_fields_show_by_name_and_type() {
     assert!(t.contains("custom cfUnknown") && t.contains("kept"), "{t}");
     assert!(t.contains("custom cfBudget0000000000001"), "{t}");
 }
+
+/// Review findings: a read-only profile cannot assign (nothing changes on
+/// screen); a task's assignment is undone by `u`; the picker opens on who
+/// has it now, never on "nobody".
+#[test]
+fn assigning_is_a_write_undoable_and_starts_on_the_current_owner() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let cid = f.rich_contact().id.clone();
+    let owner = h.state.detail.contact.loaded().unwrap().assigned_to.clone();
+    h.send(key('a'));
+    match &h.state.overlay {
+        Some(Overlay::Assign(p)) => {
+            let choices = rolo::app::user_choices(&h.state, p);
+            match &choices[p.selected] {
+                rolo::app::Choice::User(u) => assert_eq!(Some(&u.id), owner.as_ref()),
+                other => panic!("opened on {other:?}"),
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    h.send(code(KeyCode::Esc));
+
+    // A task's assignment, undone.
+    h.send(code(KeyCode::Enter));
+    let task = h.state.detail.current_task().unwrap().clone();
+    let was = task
+        .assigned_to
+        .clone()
+        .expect("the fixture's first task has someone");
+    let other = f.users.iter().find(|u| u.id != was).unwrap().clone();
+    h.send(key('a'));
+    h.keys(other.first_name.as_deref().unwrap());
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateTask { .. }));
+    h.answer(
+        req.id,
+        Ok(ApiResponse::Task(rolo::api::model::Task {
+            assigned_to: Some(other.id.clone()),
+            ..task.clone()
+        })),
+    );
+    h.send(key('u'));
+    let back = h.take(|op| matches!(op, ApiOp::UpdateTask { .. }));
+    match &back.op {
+        ApiOp::UpdateTask { update, .. } => {
+            assert_eq!(update.assigned_to.as_deref(), Some(was.as_str()))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(h.state.notice.as_deref().unwrap().contains("assignee back"));
+
+    // Read-only: refused, and the screen does not pretend.
+    let mut settings = rolo::config::load(None, None, false).unwrap();
+    settings.read_only = true;
+    h.state.configure(&settings);
+    h.send(code(KeyCode::Esc));
+    h.select(&cid);
+    let before = h.state.contact_by_id(&cid).unwrap().assigned_to.clone();
+    h.send(key('a'));
+    assert!(
+        h.state.overlay.is_none(),
+        "no picker in a read-only profile"
+    );
+    assert_eq!(h.state.contact_by_id(&cid).unwrap().assigned_to, before);
+    assert!(
+        !h.outbox
+            .iter()
+            .any(|r| matches!(r.op, ApiOp::UpdateContact { .. }))
+    );
+}

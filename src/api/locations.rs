@@ -52,7 +52,7 @@ impl Client {
         #[derive(serde::Deserialize)]
         struct Resp {
             #[serde(default, rename = "customFields")]
-            custom_fields: Vec<CustomField>,
+            custom_fields: Vec<Value>,
         }
         let loc = self.location_id().to_string();
         let r: Resp = self
@@ -64,9 +64,17 @@ impl Client {
                 &|| format!("location {loc}"),
             )
             .await?;
+        // One odd definition costs only itself, not every field's name.
         let mut fields: Vec<CustomField> = r
             .custom_fields
             .into_iter()
+            .filter_map(|v| match serde_json::from_value::<CustomField>(v) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    tracing::warn!("a custom field definition is not as the spec says: {e}");
+                    None
+                }
+            })
             .filter(|f| !f.id.is_empty())
             .collect();
         let at = |f: &CustomField| {
@@ -290,20 +298,28 @@ impl CustomField {
                 .filter(|s| !s.is_empty())
                 .collect::<Vec<_>>()
                 .join(", "),
-            ("MONETORY" | "MONETARY", v) => match text(v).replace(',', "").parse::<f64>() {
-                Ok(n) if n.is_finite() => money(n),
-                _ => text(v),
+            ("MONETORY" | "MONETARY", v) => match plain_number(&text(v)) {
+                Some(n) => money(n),
+                None => text(v),
             },
             ("CHECKBOX", Value::Bool(b)) => if *b { "yes" } else { "no" }.to_string(),
             ("DATE", v) => {
                 let t = text(v);
-                let parsed = match v {
-                    Value::Number(n) => {
-                        n.as_i64().and_then(chrono::DateTime::from_timestamp_millis)
-                    }
-                    _ => super::model::parse_timestamp(&t),
-                };
-                parsed.map_or(t, |d| d.format("%Y-%m-%d").to_string())
+                match v {
+                    // Epoch milliseconds: the date in UTC, as stored.
+                    Value::Number(n) => n
+                        .as_f64()
+                        .filter(|f| f.is_finite() && f.abs() < 8.64e18)
+                        .and_then(|f| chrono::DateTime::from_timestamp_millis(f as i64))
+                        .map_or(t, |d| d.format("%Y-%m-%d").to_string()),
+                    // A written date is the date it says, whatever its offset.
+                    _ => match t.get(..10) {
+                        Some(d) if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok() => {
+                            d.to_string()
+                        }
+                        _ => t,
+                    },
+                }
             }
             (_, v) => text(v),
         };
@@ -342,6 +358,31 @@ pub fn named_values(
     out
 }
 
+/// A plain amount: digits with an optional sign, US thousands separators
+/// and decimal point. Anything else (`1.234,56`, `1e300`) is not read as
+/// a number, so it shows as written rather than as a wrong amount.
+fn plain_number(t: &str) -> Option<f64> {
+    let t = t.trim();
+    let body = t.strip_prefix('-').unwrap_or(t);
+    let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
+    let groups: Vec<&str> = whole.split(',').collect();
+    let grouped_ok =
+        groups.len() == 1 || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    let ok = !whole.is_empty()
+        && groups.iter().all(|g| !g.is_empty() && digits(g))
+        && grouped_ok
+        && digits(frac)
+        && whole.replace(',', "").len() <= 15;
+    if !ok {
+        return None;
+    }
+    t.replace(',', "")
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
+}
+
 /// `1234567.5` as `$1,234,567.50` (whole amounts without cents).
 fn money(n: f64) -> String {
     let neg = n < 0.0;
@@ -355,7 +396,7 @@ fn money(n: f64) -> String {
         }
         grouped.push(c);
     }
-    let sign = if neg { "-" } else { "" };
+    let sign = if neg && cents > 0 { "-" } else { "" };
     if frac == 0 {
         format!("{sign}${grouped}")
     } else {
@@ -394,6 +435,30 @@ mod tests {
         assert_eq!(
             field("MONETORY").format(&json!("lots")).as_deref(),
             Some("lots")
+        );
+        // Not read as a wrong amount: shown as written.
+        for odd in [
+            "1e300",
+            "1.234,56",
+            "12,50",
+            "1,2345",
+            "99999999999999999999",
+        ] {
+            assert_eq!(field("MONETORY").format(&json!(odd)).as_deref(), Some(odd));
+        }
+        let f = |v: Value, t: &str| field(t).format(&v);
+        assert_eq!(f(json!("-0.001"), "MONETORY").as_deref(), Some("$0"));
+        assert_eq!(
+            f(json!("12,500.5"), "MONETORY").as_deref(),
+            Some("$12,500.50")
+        );
+        assert_eq!(
+            f(json!("2026-03-04T00:00:00+11:00"), "DATE").as_deref(),
+            Some("2026-03-04")
+        );
+        assert_eq!(
+            f(json!(1772582400000.0), "DATE").as_deref(),
+            Some("2026-03-04")
         );
         assert_eq!(
             field("CHECKBOX").format(&json!(true)).as_deref(),

@@ -27,6 +27,7 @@ pub(crate) fn writes(action: Action) -> bool {
             | Action::NewContact
             | Action::DeleteContact
             | Action::Undo
+            | Action::Assign
     )
 }
 

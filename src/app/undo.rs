@@ -22,6 +22,12 @@ pub enum Undo {
         before: Box<Contact>,
         after: Box<Contact>,
     },
+    /// A task given to someone else; `was` had it.
+    TaskAssigned {
+        contact_id: String,
+        task_id: String,
+        was: String,
+    },
 }
 
 pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
@@ -30,6 +36,14 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
         return;
     };
     match u {
+        Undo::TaskAssigned {
+            contact_id,
+            task_id,
+            was,
+        } => {
+            assign_task(s, &contact_id, &task_id, was, false, out);
+            s.notice = Some("Undone: the task has its assignee back.".into());
+        }
         Undo::Toggle {
             contact_id,
             task_id,

@@ -425,8 +425,22 @@ async fn zone_for(
     if let Some(z) = cached {
         return z;
     }
-    match client.location().await {
-        Ok(l) => match l.timezone.as_deref().and_then(Zone::parse) {
+    // One try, briefly: the command's own request says what is wrong with
+    // the network, and should not wait twice.
+    let asked = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        client.without_retries().location(),
+    )
+    .await;
+    let unknown = |why: &str| {
+        eprintln!(
+            "rolo: the location's time zone is unknown ({why}); dates use this machine's. [ui] timezone in the config names one."
+        );
+        Zone::Local
+    };
+    match asked {
+        Err(_) => unknown("no answer within 5 s"),
+        Ok(Ok(l)) => match l.timezone.as_deref().and_then(Zone::parse) {
             Some(z) => {
                 if let Some(c) = &cache
                     && let Err(e) = c.set_meta(LOCATION_TIMEZONE, &z.name())
@@ -435,12 +449,9 @@ async fn zone_for(
                 }
                 z
             }
-            None => Zone::Local,
+            None => unknown("HighLevel names none, or one that is not a zone"),
         },
-        Err(e) => {
-            tracing::debug!("the location's zone is unknown ({e}); using the machine's");
-            Zone::Local
-        }
+        Ok(Err(e)) => unknown(&crate::text::sanitize(&e.to_string())),
     }
 }
 

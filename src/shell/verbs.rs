@@ -549,10 +549,11 @@ pub async fn task_add(
         return Err(Failure::new(4, "unexpected answer to a task creation"));
     };
     println!(
-        "Added task {} for {} due {}.",
+        "Added task {} for {} due {} ({}).",
         sanitize(&t.id),
         sanitize(&c.display_name()),
-        crate::due::describe(due, &zone)
+        crate::due::describe(due, &zone),
+        zone.name()
     );
     Ok(())
 }

@@ -264,11 +264,15 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     // Custom fields by name: on the pane's own lines when it is tall
     // enough, else with the rest of the record under `m`.
     let custom = full.map(|c| custom_values(c, s)).unwrap_or_default();
-    let inline = inner.height >= 30;
-    if inline {
-        lines.extend(custom_lines(&custom, width, theme));
-    }
-    let folded: &[(String, String)] = if inline { &[] } else { &custom };
+    // At most a handful inline, so the sections keep their place; the
+    // rest wait under `m`.
+    let inline = if inner.height >= 30 {
+        custom.len().min(usize::from(inner.height / 6))
+    } else {
+        0
+    };
+    lines.extend(custom_lines(&custom[..inline], width, theme));
+    let folded: &[(String, String)] = &custom[inline..];
     if !c.tags().is_empty() {
         let mut spans = vec![Span::styled("Tags     ", theme.dim)];
         for t in c.tags() {

@@ -129,13 +129,22 @@ pub(crate) fn open_picker(s: &mut State) {
         });
         return;
     }
-    s.overlay = Some(Overlay::Assign(Box::new(UserPicker {
+    let mut p = UserPicker {
         target,
         current,
         input: line_input(""),
         selected: 0,
         error: None,
-    })));
+    };
+    // On who has it now, else the first user: never on "nobody" by
+    // default, so `a` then enter does not unassign.
+    let choices = user_choices(s, &p);
+    p.selected = choices
+        .iter()
+        .position(|c| matches!(c, Choice::User(u) if Some(&u.id) == p.current.as_ref()))
+        .or_else(|| choices.iter().position(|c| matches!(c, Choice::User(_))))
+        .unwrap_or(0);
+    s.overlay = Some(Overlay::Assign(Box::new(p)));
 }
 
 pub(crate) fn picker_key(
@@ -184,9 +193,11 @@ fn assign(s: &mut State, target: &AssignTarget, user: Option<String>, out: &mut 
         .map_or_else(|| "nobody".to_string(), |u| s.user_label(u));
     match target {
         AssignTarget::Contact(cid) => {
-            let before = match s.detail.contact.loaded() {
-                Some(full) if full.id == *cid => Some(full.clone()),
-                _ => s.contact_by_id(cid).cloned(),
+            // The full record knows the owner; the list's copy may not (one
+            // read from the cache), so then no base is claimed for it.
+            let (before, known) = match s.detail.contact.loaded() {
+                Some(full) if full.id == *cid => (Some(full.clone()), true),
+                _ => (s.contact_by_id(cid).cloned(), false),
             };
             let Some(before) = before else { return };
             if before.assigned_to == user {
@@ -208,7 +219,7 @@ fn assign(s: &mut State, target: &AssignTarget, user: Option<String>, out: &mut 
                 ApiOp::UpdateContact {
                     id: cid.clone(),
                     update,
-                    base: Some(base),
+                    base: known.then_some(base),
                 },
                 Priority::Interactive,
                 None,
@@ -224,29 +235,54 @@ fn assign(s: &mut State, target: &AssignTarget, user: Option<String>, out: &mut 
             task_id,
         } => {
             let Some(user) = user else { return };
-            let before = task_assignee(s, contact_id, task_id);
-            s.with_task(contact_id, task_id, |t| t.assigned_to = Some(user.clone()));
-            s.request(
-                out,
-                ApiOp::UpdateTask {
-                    contact_id: contact_id.clone(),
-                    task_id: task_id.clone(),
-                    update: TaskUpdate {
-                        assigned_to: Some(user),
-                        ..TaskUpdate::default()
-                    },
-                },
-                Priority::Interactive,
-                None,
-                Purpose::Assign(AssignWait {
-                    contact_id: contact_id.clone(),
-                    task_id: task_id.clone(),
-                    before,
-                }),
-            );
+            assign_task(s, contact_id, task_id, user, true, out);
             s.notice = Some(format!("Task assigned to {who}."));
         }
     }
+}
+
+/// Gives a task to `user` on screen and asks HighLevel; with `record`, the
+/// change can be undone (when the task had someone before: HighLevel
+/// cannot give a task back to nobody).
+pub(crate) fn assign_task(
+    s: &mut State,
+    contact_id: &str,
+    task_id: &str,
+    user: String,
+    record: bool,
+    out: &mut Vec<Command>,
+) {
+    let before = task_assignee(s, contact_id, task_id);
+    if before.as_deref() == Some(user.as_str()) {
+        s.notice = Some(format!("Already assigned to {}.", s.user_label(&user)));
+        return;
+    }
+    s.with_task(contact_id, task_id, |t| t.assigned_to = Some(user.clone()));
+    if record && let Some(was) = before.clone() {
+        s.undo.push(Undo::TaskAssigned {
+            contact_id: contact_id.to_string(),
+            task_id: task_id.to_string(),
+            was,
+        });
+    }
+    s.request(
+        out,
+        ApiOp::UpdateTask {
+            contact_id: contact_id.to_string(),
+            task_id: task_id.to_string(),
+            update: TaskUpdate {
+                assigned_to: Some(user),
+                ..TaskUpdate::default()
+            },
+        },
+        Priority::Interactive,
+        None,
+        Purpose::Assign(AssignWait {
+            contact_id: contact_id.to_string(),
+            task_id: task_id.to_string(),
+            before,
+        }),
+    );
 }
 
 fn task_assignee(s: &State, contact_id: &str, task_id: &str) -> Option<String> {
