@@ -242,24 +242,15 @@ pub(crate) fn contact_key(
                 return None;
             }
             let base = ContactUpdate::diff(&after, &before);
-            s.replace_contact(&before.id, ContactForm::shown(&before, &after));
-            s.undo.push(Undo::ContactEdited {
-                before: Box::new(before.clone()),
-                after: Box::new(after),
-            });
-            s.request(
+            let shown = ContactForm::shown(&before, &after);
+            s.edit_contact(
+                before,
+                after,
+                shown,
+                update,
+                Some(base),
+                Some(f.clone()),
                 out,
-                ApiOp::UpdateContact {
-                    id: before.id.clone(),
-                    base: Some(base),
-                    update,
-                },
-                Priority::Interactive,
-                None,
-                Purpose::Contact(ContactWait::Update {
-                    before: Box::new(before),
-                    form: Some(f.clone()),
-                }),
             );
         }
         None => {
@@ -315,6 +306,44 @@ pub(crate) fn contact_key(
         }
     }
     None
+}
+
+impl State {
+    /// Changes a contact: `shown` on screen at once, undoable back to
+    /// `before`, and `update` sent (with `base`, what the server should
+    /// still hold, when it is known); a refusal puts `before` back and
+    /// reopens `form` if there was one.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn edit_contact(
+        &mut self,
+        before: Contact,
+        after: Contact,
+        shown: Contact,
+        update: ContactUpdate,
+        base: Option<ContactUpdate>,
+        form: Option<Box<ContactForm>>,
+        out: &mut Vec<Command>,
+    ) {
+        self.replace_contact(&before.id, shown);
+        self.undo.push(Undo::ContactEdited {
+            before: Box::new(before.clone()),
+            after: Box::new(after),
+        });
+        self.request(
+            out,
+            ApiOp::UpdateContact {
+                id: before.id.clone(),
+                update,
+                base,
+            },
+            Priority::Interactive,
+            None,
+            Purpose::Contact(ContactWait::Update {
+                before: Box::new(before),
+                form,
+            }),
+        );
+    }
 }
 
 /// The writes of contacts, and what to put back if one fails.

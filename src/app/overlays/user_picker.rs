@@ -209,24 +209,14 @@ fn assign(s: &mut State, target: &AssignTarget, user: Option<String>, out: &mut 
             let update = ContactUpdate::new().set(ContactField::AssignedTo, user.as_deref());
             let base =
                 ContactUpdate::new().set(ContactField::AssignedTo, before.assigned_to.as_deref());
-            s.replace_contact(cid, after.clone());
-            s.undo.push(Undo::ContactEdited {
-                before: Box::new(before.clone()),
-                after: Box::new(after),
-            });
-            s.request(
-                out,
-                ApiOp::UpdateContact {
-                    id: cid.clone(),
-                    update,
-                    base: known.then_some(base),
-                },
-                Priority::Interactive,
+            s.edit_contact(
+                before,
+                after.clone(),
+                after,
+                update,
+                known.then_some(base),
                 None,
-                Purpose::Contact(ContactWait::Update {
-                    before: Box::new(before),
-                    form: None,
-                }),
+                out,
             );
             s.notice = Some(format!("Contact assigned to {who}."));
         }

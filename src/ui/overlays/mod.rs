@@ -17,7 +17,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui_textarea::TextArea;
 
 use super::{clean, fit};
@@ -57,6 +57,35 @@ pub(super) fn input(
     }
     t.set_style(if focused { theme.text } else { theme.dim });
     f.render_widget(&t, area);
+}
+
+/// A prompt: a titled box with a one-line input, a hint (or the error)
+/// under it, and the area left for its list.
+pub(super) fn prompt(
+    f: &mut Frame,
+    r: Rect,
+    title: &str,
+    field: &TextArea<'static>,
+    error: Option<&str>,
+    hint: &str,
+    theme: &Theme,
+) -> Rect {
+    let block = boxed(title, theme);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let [line, hint_row, list] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    input(f, field, line, true, theme);
+    let hint_text = match error {
+        Some(e) => Span::styled(clean(e).into_owned(), theme.error),
+        None => Span::styled(hint.to_string(), theme.dim),
+    };
+    f.render_widget(Paragraph::new(hint_text), hint_row);
+    list
 }
 
 pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {

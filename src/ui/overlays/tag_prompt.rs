@@ -1,7 +1,7 @@
 //! The tag prompt and its suggestions.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
@@ -21,21 +21,15 @@ pub(super) fn render(
         TagMode::Add => "Add tags",
         TagMode::Remove => "Remove tags",
     };
-    let block = boxed(title, theme);
-    let inner = block.inner(r);
-    f.render_widget(block, r);
-    let [line, hint, list] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(0),
-    ])
-    .areas(inner);
-    input(f, &p.input, line, true, theme);
-    let hint_text = match &p.error {
-        Some(e) => Span::styled(clean(e).into_owned(), theme.error),
-        None => Span::styled("tab: complete · enter: apply · esc: cancel", theme.dim),
-    };
-    f.render_widget(Paragraph::new(hint_text), hint);
+    let list = prompt(
+        f,
+        r,
+        title,
+        &p.input,
+        p.error.as_deref(),
+        "tab: complete · enter: apply · esc: cancel",
+        theme,
+    );
     let mut lines: Vec<Line> = Vec::new();
     if p.mode == TagMode::Add && s.location_tags.loaded().is_none() {
         lines.push(Line::from(Span::styled(

@@ -1,7 +1,7 @@
 //! The user picker and its choices.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
@@ -16,21 +16,15 @@ pub(super) fn render(p: &UserPicker, s: &State, f: &mut Frame, area: Rect, theme
         AssignTarget::Contact(_) => "Assign the contact",
         AssignTarget::Task { .. } => "Assign the task",
     };
-    let block = boxed(title, theme);
-    let inner = block.inner(r);
-    f.render_widget(block, r);
-    let [line, hint, list] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(0),
-    ])
-    .areas(inner);
-    input(f, &p.input, line, true, theme);
-    let hint_text = match &p.error {
-        Some(e) => Span::styled(clean(e).into_owned(), theme.error),
-        None => Span::styled("type to narrow · ↑↓ pick · enter: assign · esc", theme.dim),
-    };
-    f.render_widget(Paragraph::new(hint_text), hint);
+    let list = prompt(
+        f,
+        r,
+        title,
+        &p.input,
+        p.error.as_deref(),
+        "type to narrow · ↑↓ pick · enter: assign · esc",
+        theme,
+    );
     let width = usize::from(list.width);
     let mut lines: Vec<Line> = Vec::new();
     if matches!(s.users, Remote::Idle | Remote::Loading) {
