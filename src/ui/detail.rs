@@ -333,16 +333,7 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         };
         let title = clean(t.title.as_deref().unwrap_or("(untitled)")).into_owned();
         // Whose it is, by first name: the full name is in the picker (a).
-        let who = t
-            .assigned_to
-            .as_deref()
-            .and_then(|u| s.user_name(u))
-            .and_then(|n| {
-                n.split_whitespace()
-                    .next()
-                    .map(|f| format!(" @{}", clean(f)))
-            })
-            .unwrap_or_default();
+        let who = super::assignee_tag(t, s);
         // Capped so the due date stays near its title on wide screens.
         let room = width
             .saturating_sub(when.chars().count() + 7 + pending.len())

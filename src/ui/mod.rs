@@ -207,6 +207,20 @@ fn hints(s: &State, room: usize) -> String {
     }
 }
 
+/// Whose a task is, by first name (" @Maya"), when the user is known; the
+/// full name is in the picker (`a`).
+pub(crate) fn assignee_tag(t: &crate::api::model::Task, s: &State) -> String {
+    t.assigned_to
+        .as_deref()
+        .and_then(|u| s.user_name(u))
+        .and_then(|n| {
+            n.split_whitespace()
+                .next()
+                .map(|f| format!(" @{}", clean(f)))
+        })
+        .unwrap_or_default()
+}
+
 /// Truncates to `width` columns with an ellipsis, by display width.
 pub(crate) fn fit(s: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;

@@ -59,6 +59,8 @@ pub fn render_today(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         let title = clean(t.title.as_deref().unwrap_or("(untitled)")).into_owned();
         let who_w = (width / 3).min(28);
         let title_w = width.saturating_sub(who_w + 18).min(70);
+        let owner = fit(&super::assignee_tag(t, s), title_w / 3);
+        let title_w = title_w.saturating_sub(owner.chars().count());
         let line_style = |x: Style| if on { x.patch(theme.selected) } else { x };
         lines.push(Line::from(vec![
             Span::styled(
@@ -70,6 +72,7 @@ pub fn render_today(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
                 format!("{:<title_w$}", fit(&title, title_w)),
                 line_style(if t.completed { theme.done } else { theme.text }),
             ),
+            Span::styled(owner, line_style(theme.dim)),
             Span::styled(
                 format!(" {:<who_w$}", fit(&who, who_w)),
                 line_style(theme.dim),
