@@ -27,6 +27,31 @@ pub fn is_phone(s: &str) -> bool {
             .all(|c| c.is_ascii_digit() || " +-.()".contains(c))
 }
 
+/// A plain amount: digits with an optional sign, US thousands separators
+/// and decimal point. Anything else (`1.234,56`, `1e300`) is not read as
+/// a number, so it shows as written rather than as a wrong amount.
+pub fn plain_number(t: &str) -> Option<f64> {
+    let t = t.trim();
+    let body = t.strip_prefix('-').unwrap_or(t);
+    let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
+    let groups: Vec<&str> = whole.split(',').collect();
+    let grouped_ok =
+        groups.len() == 1 || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    let ok = !whole.is_empty()
+        && groups.iter().all(|g| !g.is_empty() && digits(g))
+        && grouped_ok
+        && digits(frac)
+        && whole.replace(',', "").len() <= 15;
+    if !ok {
+        return None;
+    }
+    t.replace(',', "")
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1471,7 +1471,9 @@ fn custom_fields_show_by_name_and_type() {
     assert!(!short.contains("Budget"), "{short}");
     h.send(code(KeyCode::Enter));
     h.send(key('m'));
-    let short = screen(&h.clone_render(80, 24));
+    // Under 30 rows the fields are under `m` only (28: all of them fit
+    // above the task cursor, which the pane keeps in view).
+    let short = screen(&h.clone_render(80, 28));
     assert!(
         short.contains("Budget") && short.contains(&money),
         "{short}"
@@ -1558,4 +1560,202 @@ fn assigning_is_a_write_undoable_and_starts_on_the_current_owner() {
             .iter()
             .any(|r| matches!(r.op, ApiOp::UpdateContact { .. }))
     );
+}
+
+/// Moves the contact form's focus to the row labelled `label`.
+fn focus_row(h: &mut Harness, label: &str) {
+    for _ in 0..40 {
+        match &h.state.overlay {
+            Some(Overlay::Contact(f)) if f.focused_field().is_some_and(|x| x.label() == label) => {
+                return;
+            }
+            Some(Overlay::Contact(_)) => h.send(code(KeyCode::Tab)),
+            other => panic!("no contact form: {other:?}"),
+        }
+    }
+    panic!("no row {label}");
+}
+
+fn ctrl_s() -> Event {
+    ctrl('s')
+}
+
+/// The contact form edits custom fields by type: a dropdown by ←/→ and
+/// space, a multi-select by ticks, money and dates as people write them.
+/// Only the changed ones are sent, as `customFields: [{id, field_value}]`
+/// (strings, a list for the multi-select), and the pane shows them at once.
+#[test]
+fn the_contact_form_edits_custom_fields_and_sends_only_the_changed() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let cid = f.rich_contact().id.clone();
+    h.send(key('e'));
+    // Lead source: facebook → the next option.
+    focus_row(&mut h, "Lead source");
+    h.send(code(KeyCode::Right));
+    h.send(key(' '));
+    // Budget: typed as money.
+    focus_row(&mut h, "Budget");
+    for _ in 0..10 {
+        h.send(code(KeyCode::Backspace));
+    }
+    h.keys("$14,250.50");
+    // Interests: the cursor starts on the first ticked (solar); tick the
+    // one before it (roofing), untick nothing.
+    focus_row(&mut h, "Interests");
+    h.send(code(KeyCode::Left));
+    h.send(key(' '));
+    // Next renewal: in words.
+    focus_row(&mut h, "Next renewal");
+    h.keys("2027-01-15");
+    // The file upload cannot take focus.
+    for _ in 0..30 {
+        h.send(code(KeyCode::Tab));
+        if let Some(Overlay::Contact(form)) = &h.state.overlay {
+            assert_ne!(form.focused_field().map(|x| x.label()), Some("Permit scan"));
+        }
+    }
+    h.send(ctrl_s());
+    assert!(h.state.overlay.is_none(), "{:?}", h.state.notice);
+    let req = h.take(|op| matches!(op, ApiOp::UpdateContact { .. }));
+    let ApiOp::UpdateContact { id, update, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(id, &cid);
+    let body = update.to_json();
+    assert_eq!(
+        body.as_object().unwrap().len(),
+        1,
+        "only customFields: {body}"
+    );
+    let mut sent: Vec<(String, serde_json::Value)> = update
+        .custom_values()
+        .into_iter()
+        .map(|(i, v)| (i.to_string(), v.clone()))
+        .collect();
+    sent.sort_by(|a, b| a.0.cmp(&b.0));
+    let options = rolo::sandbox::seed::SOURCES;
+    let was = options.iter().position(|o| *o == "facebook").unwrap();
+    assert_eq!(
+        sent,
+        vec![
+            (
+                "cfBudget0000000000001".into(),
+                serde_json::json!("14250.50")
+            ),
+            (
+                "cfInterests0000000005".into(),
+                serde_json::json!(["roofing", "solar", "windows"])
+            ),
+            (
+                "cfReferral00000000002".into(),
+                serde_json::json!(options[(was + 1) % options.len()])
+            ),
+            (
+                "cfRenewal000000000003".into(),
+                serde_json::json!("2027-01-15")
+            ),
+        ]
+    );
+    let t = screen(&h.clone_render(160, 48));
+    assert!(t.contains("$14,250.50"), "{t}");
+    assert!(t.contains("roofing, solar, windows"), "{t}");
+    // Undo sends the old values back, the list as the server had it.
+    h.send(key('u'));
+    let undo = h.take(|op| matches!(op, ApiOp::UpdateContact { .. }));
+    let ApiOp::UpdateContact { update, .. } = &undo.op else {
+        unreachable!()
+    };
+    let back: std::collections::HashMap<&str, &serde_json::Value> =
+        update.custom_values().into_iter().collect();
+    assert_eq!(back["cfBudget0000000000001"], &serde_json::json!("13500"));
+    assert_eq!(
+        back["cfInterests0000000005"],
+        &serde_json::json!("solar, windows")
+    );
+    assert_eq!(back["cfRenewal000000000003"], &serde_json::json!(""));
+}
+
+/// A value that does not fit its type stops the save, says why on the row
+/// and at the foot, and focuses the field; a date in words shows the day
+/// it means; opening and saving untouched sends nothing.
+#[test]
+fn custom_field_values_are_checked_by_type_before_sending() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    // Values written otherwise than rolo would write them stay untouched
+    // unless edited: nothing is "normalized" behind the user's back.
+    if let Remote::Loaded(full) = &mut h.state.detail.contact {
+        let list = full.custom_fields.get_or_insert_with(Vec::new);
+        list.retain(|v| v.id != "cfRenewal000000000003" && v.id != "cfBudget0000000000001");
+        for (id, v) in [
+            (
+                "cfRenewal000000000003",
+                serde_json::json!("2026-03-04T00:00:00.000Z"),
+            ),
+            ("cfBudget0000000000001", serde_json::json!("13,500")),
+            (
+                "cfInterests0000000005",
+                serde_json::json!(["solar", "retired option"]),
+            ),
+        ] {
+            list.retain(|x| x.id != id);
+            list.push(serde_json::from_value(serde_json::json!({"id": id, "value": v})).unwrap());
+        }
+    }
+    h.send(key('e'));
+    h.send(ctrl_s());
+    assert!(h.state.overlay.is_none());
+    assert_eq!(h.state.notice.as_deref(), Some("No changes."));
+    assert!(
+        h.try_take(|op| matches!(op, ApiOp::UpdateContact { .. }))
+            .is_none()
+    );
+    for (label, bad) in [
+        ("Seats", "a dozen"),
+        ("Budget", "1.234,56"),
+        ("Site phone", "12"),
+        ("Billing email", "nope@"),
+        ("Next renewal", "someday"),
+    ] {
+        h.send(key('e'));
+        focus_row(&mut h, label);
+        for _ in 0..30 {
+            h.send(code(KeyCode::Backspace));
+        }
+        h.keys(bad);
+        h.send(code(KeyCode::BackTab));
+        h.send(ctrl_s());
+        match &h.state.overlay {
+            Some(Overlay::Contact(form)) => {
+                assert_eq!(form.focused_field().map(|x| x.label()), Some(label));
+                assert!(
+                    form.error
+                        .as_deref()
+                        .unwrap()
+                        .starts_with(&format!("{label}: "))
+                );
+            }
+            other => panic!("{label}: saved {bad:?}: {other:?}"),
+        }
+        assert!(
+            h.try_take(|op| matches!(op, ApiOp::UpdateContact { .. }))
+                .is_none()
+        );
+        h.send(code(KeyCode::Esc));
+        h.send(code(KeyCode::Esc));
+        assert!(h.state.overlay.is_none());
+    }
+    // "fri" in the date field: the day it means, in the user's zone.
+    h.send(key('e'));
+    focus_row(&mut h, "Next renewal");
+    for _ in 0..30 {
+        h.send(code(KeyCode::Backspace));
+    }
+    h.keys("fri");
+    let t = screen(&h.clone_render(160, 48));
+    let now = h.state.now.with_timezone(&h.state.zone);
+    let fri = rolo::app::overlays::field_input::date("fri", now).unwrap();
+    assert_eq!(chrono::Datelike::weekday(&fri), chrono::Weekday::Fri);
+    assert!(t.contains(&format!("→ {fri}")), "{t}");
 }

@@ -463,6 +463,110 @@ async fn every_sandbox_response_matches_the_spec() {
         422,
     )
     .await;
+    // Custom field values of every type, as rolo's client sends them: the
+    // request body fits UpdateContactDto, the answer keeps strings.
+    let every = rolo::api::model::ContactUpdate::new()
+        .custom_field("cfBudget0000000000001", "14250.50")
+        .custom_field("cfReferral00000000002", "referral")
+        .custom_field("cfRenewal000000000003", "2027-01-15")
+        .custom_value("cfOptIn00000000000004", json!(["Yes"]))
+        .custom_value("cfInterests0000000005", json!(["roofing", "solar"]))
+        .custom_field("cfCrewNotes0000000006", "Gate code 4411.\nDog is friendly.")
+        .custom_field("cfSeats00000000000007", "12")
+        .custom_field("cfJobTitle00000000008", "Owner")
+        .custom_field("cfSitePhone0000000009", "+1 (555) 201-3344")
+        .custom_field("cfBillingEmail0000010", "billing@example.com")
+        .custom_field("cfPreferred0000000011", "Email")
+        .to_json();
+    let (f, dto) = h.spec.component(CONTACTS, "UpdateContactDto");
+    let wrong = h.spec.validate(&f, &dto, &every);
+    assert!(wrong.is_empty(), "{wrong:?}");
+    let edited = h
+        .call(
+            CONTACTS,
+            "PUT",
+            "/contacts/{contactId}",
+            &format!("/contacts/{cid}"),
+            Some(every),
+            200,
+        )
+        .await;
+    let values = &edited["contact"]["customFields"];
+    let value = |id: &str| {
+        values
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["id"] == id)
+            .map(|v| v["value"].clone())
+    };
+    assert_eq!(
+        value("cfInterests0000000005"),
+        Some(json!("roofing, solar")),
+        "{values}"
+    );
+    assert_eq!(value("cfSeats00000000000007"), Some(json!("12")));
+    // By key, and cleared with "".
+    h.call(
+        CONTACTS,
+        "PUT",
+        "/contacts/{contactId}",
+        &format!("/contacts/{cid}"),
+        Some(json!({"customFields": [{"key": "contact.seats", "field_value": ""}, {"key": "job_title", "field_value": "Manager"}]})),
+        200,
+    )
+    .await;
+    // Values that do not fit: 422, each named.
+    let refused = h
+        .call(
+            CONTACTS,
+            "PUT",
+            "/contacts/{contactId}",
+            &format!("/contacts/{cid}"),
+            Some(json!({"customFields": [
+                {"id": "cfSeats00000000000007", "field_value": "a dozen"},
+                {"id": "cfReferral00000000002", "field_value": "carrier pigeon"},
+                {"id": "cfInterests0000000005", "field_value": ["roofing", "moon"]},
+                {"id": "cfRenewal000000000003", "field_value": "soon"},
+                {"id": "cfSitePhone0000000009", "field_value": "12"},
+                {"id": "cfBillingEmail0000010", "field_value": "nope@"},
+                {"id": "cfNoSuchField00000000", "field_value": "x"},
+            ]})),
+            422,
+        )
+        .await;
+    assert_eq!(
+        refused["message"].as_array().map(Vec::len),
+        Some(7),
+        "{refused}"
+    );
+    let after = h
+        .call(
+            CONTACTS,
+            "GET",
+            "/contacts/{contactId}",
+            &format!("/contacts/{cid}"),
+            None,
+            200,
+        )
+        .await;
+    let values = &after["contact"]["customFields"];
+    let has = |id: &str| {
+        values
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["id"] == id)
+            .map(|v| v["value"].clone())
+    };
+    assert_eq!(has("cfSeats00000000000007"), None, "cleared: {values}");
+    assert_eq!(has("cfJobTitle00000000008"), Some(json!("Manager")));
+    assert_eq!(
+        has("cfReferral00000000002"),
+        Some(json!("referral")),
+        "a refusal changes nothing"
+    );
+
     let users = h
         .call(
             USERS,

@@ -344,3 +344,81 @@ mod parsers {
         }
     }
 }
+
+/// Typing into a custom field never panics, and whatever the form accepts
+/// the sandbox (HighLevel's rules as rolo knows them) accepts too: a
+/// value the form lets through is never refused for its type.
+mod custom_field_inputs {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rolo::api::model::CustomField;
+    use rolo::app::overlays::field_input::FieldInput;
+
+    fn defs() -> Vec<CustomField> {
+        rolo::sandbox::locations::custom_field_definitions("loc")
+            .into_iter()
+            .map(|d| serde_json::from_value(d).unwrap())
+            .collect()
+    }
+
+    fn typed() -> impl Strategy<Value = String> {
+        prop_oneof![
+            text(14),
+            proptest::sample::select(vec![
+                "$1,250.50",
+                "-$3",
+                "12",
+                "1e3",
+                "1,2345",
+                "fri",
+                "+2w",
+                "2027-02-30",
+                "2027-01-15",
+                "tomorrow 9am",
+                "+1 (555) 201-3344",
+                "a@b.co",
+                "a@b",
+                "12-04",
+                "  7  ",
+                "-0",
+                ".5",
+                "5.",
+            ])
+            .prop_map(str::to_string),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(cases(256))]
+        #[test]
+        fn what_the_form_accepts_the_server_accepts(
+            which in 0usize..12,
+            text in typed(),
+            moves in proptest::collection::vec(0u8..5, 0..8),
+        ) {
+            let defs = defs();
+            let def = &defs[which % defs.len()];
+            let mut f = FieldInput::new(def, None);
+            for c in text.chars() {
+                f.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+            }
+            for m in moves {
+                let code = match m {
+                    0 => KeyCode::Left,
+                    1 => KeyCode::Right,
+                    2 => KeyCode::Char(' '),
+                    3 => KeyCode::Backspace,
+                    _ => KeyCode::Char('s'),
+                };
+                f.key(KeyEvent::new(code, KeyModifiers::NONE));
+            }
+            let now = chrono::Utc::now().with_timezone(&rolo::zone::Zone::parse("America/Chicago").unwrap());
+            if let Ok(v) = f.value(now) {
+                let options: Vec<&str> = def.picklist_options.iter().flatten().map(String::as_str).collect();
+                let verdict = rolo::sandbox::locations::check_custom_value(
+                    def.data_type.as_deref().unwrap_or(""), &v, &options);
+                prop_assert!(verdict.is_ok(), "{} accepted {v} but the server says {verdict:?}", def.label());
+            }
+        }
+    }
+}

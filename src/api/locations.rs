@@ -298,7 +298,7 @@ impl CustomField {
                 .filter(|s| !s.is_empty())
                 .collect::<Vec<_>>()
                 .join(", "),
-            ("MONETORY" | "MONETARY", v) => match plain_number(&text(v)) {
+            ("MONETORY" | "MONETARY", v) => match crate::input::plain_number(&text(v)) {
                 Some(n) => money(n),
                 None => text(v),
             },
@@ -324,6 +324,81 @@ impl CustomField {
             (_, v) => text(v),
         };
         (!shown.is_empty()).then_some(shown)
+    }
+}
+
+/// What kind of input a custom field takes, from its `dataType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    LargeText,
+    Number,
+    Money,
+    Phone,
+    Email,
+    Date,
+    /// One of `picklistOptions` (SINGLE_OPTIONS, RADIO).
+    One,
+    /// Any of `picklistOptions` (MULTIPLE_OPTIONS, CHECKBOX): sent as an
+    /// array, as the spec's MultiSelectField and CheckboxField say.
+    Many,
+    /// A type rolo does not edit (FILE_UPLOAD, SIGNATURE, anything new):
+    /// shown as it comes, never sent.
+    Other,
+}
+
+impl CustomField {
+    pub fn kind(&self) -> FieldKind {
+        match self.data_type.as_deref().unwrap_or("") {
+            "TEXT" => FieldKind::Text,
+            "LARGE_TEXT" => FieldKind::LargeText,
+            "NUMERICAL" => FieldKind::Number,
+            "MONETORY" | "MONETARY" => FieldKind::Money,
+            "PHONE" => FieldKind::Phone,
+            "EMAIL" => FieldKind::Email,
+            "DATE" => FieldKind::Date,
+            "SINGLE_OPTIONS" | "RADIO" => FieldKind::One,
+            "MULTIPLE_OPTIONS" | "CHECKBOX" => FieldKind::Many,
+            _ => FieldKind::Other,
+        }
+    }
+
+    /// The options it offers, in order, without blanks or repeats.
+    pub fn options(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for o in self.picklist_options.iter().flatten() {
+            if !o.trim().is_empty() && !out.contains(o) {
+                out.push(o.clone());
+            }
+        }
+        out
+    }
+
+    /// The options a stored value picks. A list is taken item by item; a
+    /// string is an option itself, else the options it joins with commas
+    /// (how a multi-select reads as text); anything left over is kept as
+    /// written, so an unknown choice is never dropped.
+    pub fn picked(&self, v: &Value) -> Vec<String> {
+        let item = |v: &Value| match v {
+            Value::String(s) => s.trim().to_string(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        let mut out: Vec<String> = match v {
+            Value::Array(items) => items.iter().map(item).collect(),
+            Value::Bool(true) => self.options().into_iter().take(1).collect(),
+            Value::Bool(false) | Value::Null => Vec::new(),
+            Value::String(s) if self.options().iter().any(|o| o == s.trim()) => {
+                vec![s.trim().to_string()]
+            }
+            Value::String(s) if self.kind() == FieldKind::Many => {
+                s.split(',').map(|p| p.trim().to_string()).collect()
+            }
+            other => vec![item(other)],
+        };
+        out.retain(|s| !s.is_empty());
+        out.dedup();
+        out
     }
 }
 
@@ -356,31 +431,6 @@ pub fn named_values(
         }
     }
     out
-}
-
-/// A plain amount: digits with an optional sign, US thousands separators
-/// and decimal point. Anything else (`1.234,56`, `1e300`) is not read as
-/// a number, so it shows as written rather than as a wrong amount.
-fn plain_number(t: &str) -> Option<f64> {
-    let t = t.trim();
-    let body = t.strip_prefix('-').unwrap_or(t);
-    let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
-    let groups: Vec<&str> = whole.split(',').collect();
-    let grouped_ok =
-        groups.len() == 1 || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
-    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    let ok = !whole.is_empty()
-        && groups.iter().all(|g| !g.is_empty() && digits(g))
-        && grouped_ok
-        && digits(frac)
-        && whole.replace(',', "").len() <= 15;
-    if !ok {
-        return None;
-    }
-    t.replace(',', "")
-        .parse::<f64>()
-        .ok()
-        .filter(|n| n.is_finite())
 }
 
 /// `1234567.5` as `$1,234,567.50` (whole amounts without cents).

@@ -251,7 +251,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         }
         Action::NewContact => {
             s.view = View::Contacts;
-            s.overlay = Some(Overlay::Contact(Box::new(ContactForm::new(None))));
+            s.overlay = Some(Overlay::Contact(Box::new(s.contact_form(None))));
         }
         Action::DeleteContact => {
             if let Some(c) = s
@@ -300,10 +300,10 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                     if s.may_edit_pending(&c.id) {
                         // Not on the server yet: the list's copy is all
                         // there is; the edit waits for the create.
-                        s.overlay = Some(Overlay::Contact(Box::new(ContactForm::new(Some(c)))));
+                        s.overlay = Some(Overlay::Contact(Box::new(s.contact_form(Some(c)))));
                     }
                 } else if let Some(full) = full {
-                    s.overlay = Some(Overlay::Contact(Box::new(ContactForm::new(Some(full)))));
+                    s.overlay = Some(Overlay::Contact(Box::new(s.contact_form(Some(full)))));
                 } else if s.detail_due.is_some() || matches!(s.detail.contact, Remote::Idle) {
                     s.load_detail(out);
                     s.notice = Some("Loading the contact; press e again in a moment.".into());

@@ -176,11 +176,12 @@ async fn location(State(s): State<Arc<Shared>>, Path(loc): Path<String>) -> Resp
 /// A definition's id, name, key, type and options.
 type Definition<'a> = (&'a str, &'a str, &'a str, &'a str, Option<Vec<&'a str>>);
 
-/// The location's custom field definitions: the two the seed gives values
-/// (`cfBudget…`, `cfReferral…`) and one of each other common type.
+/// The location's custom field definitions: one of each type HighLevel
+/// offers for contacts (and a file upload, which rolo only shows); the
+/// seed gives contacts values for them.
 pub fn custom_field_definitions(location_id: &str) -> Vec<Value> {
     let sources: Vec<&str> = super::seed::SOURCES.to_vec();
-    let defs: [Definition; 7] = [
+    let defs: [Definition; 12] = [
         (
             "cfBudget0000000000001",
             "Budget",
@@ -230,6 +231,41 @@ pub fn custom_field_definitions(location_id: &str) -> Vec<Value> {
             "NUMERICAL",
             None,
         ),
+        (
+            "cfJobTitle00000000008",
+            "Job title",
+            "contact.job_title",
+            "TEXT",
+            None,
+        ),
+        (
+            "cfSitePhone0000000009",
+            "Site phone",
+            "contact.site_phone",
+            "PHONE",
+            None,
+        ),
+        (
+            "cfBillingEmail0000010",
+            "Billing email",
+            "contact.billing_email",
+            "EMAIL",
+            None,
+        ),
+        (
+            "cfPreferred0000000011",
+            "Preferred contact",
+            "contact.preferred_contact",
+            "RADIO",
+            Some(vec!["Phone", "Email", "Text message"]),
+        ),
+        (
+            "cfPermitScan000000012",
+            "Permit scan",
+            "contact.permit_scan",
+            "FILE_UPLOAD",
+            None,
+        ),
     ];
     defs.into_iter()
         .enumerate()
@@ -271,4 +307,134 @@ async fn custom_fields(
         }
     };
     axum::Json(json!({ "customFields": fields })).into_response()
+}
+
+impl Store {
+    /// The definition a custom field input names, by `id` or by `key`
+    /// (`contact.budget` or `budget`).
+    pub(super) fn custom_definition(&self, input: &Value) -> Option<Value> {
+        let defs = custom_field_definitions(&self.location_id);
+        let by = |k: &str, want: &str| {
+            defs.iter()
+                .find(|d| {
+                    let v = d.get(k).and_then(Value::as_str).unwrap_or("");
+                    v == want || (k == "fieldKey" && v.strip_prefix("contact.") == Some(want))
+                })
+                .cloned()
+        };
+        match (
+            input.get("id").and_then(Value::as_str),
+            input.get("key").and_then(Value::as_str),
+        ) {
+            (Some(id), _) => by("id", id),
+            (None, Some(key)) => by("fieldKey", key),
+            _ => None,
+        }
+    }
+
+    /// 422 unless each `customFields` input names a field of the location
+    /// and its value fits the field's type: a number for numbers and
+    /// money, a date for dates, a valid phone or email, and only the
+    /// field's options for option fields.
+    pub(super) fn check_custom_fields(&self, body: &Obj) -> Result<(), Reply> {
+        let Some(inputs) = body.get("customFields").and_then(Value::as_array) else {
+            return Ok(());
+        };
+        let mut bad = Vec::new();
+        for (n, input) in inputs.iter().enumerate() {
+            let Some(def) = self.custom_definition(input) else {
+                bad.push(format!(
+                    "customFields.{n} must name a custom field of this location by id or key"
+                ));
+                continue;
+            };
+            let name = def["name"].as_str().unwrap_or("").to_string();
+            let value = input
+                .get("field_value")
+                .or_else(|| input.get("value"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let options: Vec<&str> = def["picklistOptions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            if let Err(why) =
+                check_custom_value(def["dataType"].as_str().unwrap_or(""), &value, &options)
+            {
+                bad.push(format!("customFields.{n} ({name}) {why}"));
+            }
+        }
+        if bad.is_empty() {
+            Ok(())
+        } else {
+            Err(unprocessable(bad))
+        }
+    }
+}
+
+/// Whether `value` fits a custom field of type `data_type`; "" (or
+/// nothing, or an empty list) clears any field.
+pub fn check_custom_value(data_type: &str, value: &Value, options: &[&str]) -> Result<(), String> {
+    let text = match value {
+        Value::Null => return Ok(()),
+        Value::String(s) if s.trim().is_empty() => return Ok(()),
+        Value::Array(a) if a.is_empty() => return Ok(()),
+        Value::String(s) => Some(s.trim()),
+        _ => None,
+    };
+    let number = |v: &Value| match v {
+        Value::Number(n) => n.as_f64().is_some_and(f64::is_finite),
+        Value::String(s) => crate::input::plain_number(s).is_some(),
+        _ => false,
+    };
+    match data_type {
+        "NUMERICAL" | "MONETORY" if !number(value) => Err("must be a number".into()),
+        "DATE" => {
+            let ok = match (value, text) {
+                (Value::Number(_), _) => true,
+                (_, Some(t)) => t
+                    .get(..10)
+                    .is_some_and(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()),
+                _ => false,
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err("must be a date (YYYY-MM-DD)".into())
+            }
+        }
+        "PHONE" if !text.is_some_and(crate::input::is_phone) => {
+            Err("must be a valid phone number".into())
+        }
+        "EMAIL" if !text.is_some_and(crate::input::is_email) => Err("must be a valid email".into()),
+        "SINGLE_OPTIONS" | "RADIO" => match text {
+            Some(t) if options.contains(&t) => Ok(()),
+            _ => Err(format!("must be one of: {}", options.join(", "))),
+        },
+        "MULTIPLE_OPTIONS" | "CHECKBOX" => {
+            let items: Vec<String> = match value {
+                Value::Array(a) => a
+                    .iter()
+                    .map(|v| v.as_str().unwrap_or("\u{0}").trim().to_string())
+                    .collect(),
+                _ => text
+                    .unwrap_or("\u{0}")
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .collect(),
+            };
+            match items.iter().find(|i| !options.contains(&i.as_str())) {
+                None => Ok(()),
+                Some(_) => Err(format!("must be a list of: {}", options.join(", "))),
+            }
+        }
+        "TEXT" | "LARGE_TEXT" | "PHONE" | "EMAIL" | "NUMERICAL" | "MONETORY"
+            if text.is_none() && !number(value) =>
+        {
+            Err("must be a string".into())
+        }
+        _ => Ok(()),
+    }
 }

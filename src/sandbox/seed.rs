@@ -109,7 +109,7 @@ const CITIES: &[(&str, &str, &str, &str)] = &[
     ("Sydney", "NSW", "AU", "Australia/Sydney"),
     ("Miami", "FL", "US", "America/New_York"),
 ];
-pub(super) const SOURCES: &[&str] = &[
+pub const SOURCES: &[&str] = &[
     "website form",
     "facebook",
     "google ads",
@@ -161,6 +161,84 @@ pub struct SeedData {
 }
 
 /// A 20-character id in HighLevel's alphabet.
+/// Values for the custom fields beyond budget and lead source, some left
+/// empty, from a generator of their own: the rest of the seed stays as it
+/// was before these fields existed. Stored as strings, as the spec's
+/// contact says; a list as its items joined by ", ".
+fn more_custom_values(c: &mut Value, seed: u64, i: usize, anchor: DateTime<Utc>) {
+    let mut rng = fastrand::Rng::with_seed(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let Some(list) = c["customFields"].as_array_mut() else {
+        return;
+    };
+    let mut put = |id: &str, v: String| list.push(json!({"id": id, "value": v}));
+    if rng.u8(..3) > 0 {
+        let d = anchor + Duration::days(rng.i64(-30..400));
+        put("cfRenewal000000000003", d.format("%Y-%m-%d").to_string());
+    }
+    if rng.bool() {
+        put("cfOptIn00000000000004", "Yes".into());
+    }
+    let interests = ["roofing", "solar", "gutters", "windows"];
+    let picked: Vec<&str> = interests
+        .iter()
+        .copied()
+        .filter(|_| rng.u8(..3) == 0)
+        .collect();
+    if !picked.is_empty() {
+        put("cfInterests0000000005", picked.join(", "));
+    }
+    if rng.u8(..4) == 0 {
+        put(
+            "cfCrewNotes0000000006",
+            format!(
+                "{} {}\n{}",
+                pick(&mut rng, NOTE_LINES),
+                pick(&mut rng, NOTE_LINES),
+                pick(&mut rng, NOTE_LINES)
+            ),
+        );
+    }
+    if rng.bool() {
+        put("cfSeats00000000000007", rng.u32(1..40).to_string());
+    }
+    if rng.bool() {
+        put("cfJobTitle00000000008", pick(&mut rng, JOB_TITLES).into());
+    }
+    if rng.u8(..3) == 0 {
+        put(
+            "cfSitePhone0000000009",
+            format!("+1555{:03}{:04}", rng.u32(200..999), rng.u32(0..10_000)),
+        );
+    }
+    if rng.u8(..3) == 0 {
+        put(
+            "cfBillingEmail0000010",
+            format!("billing{i}@{}", pick(&mut rng, DOMAINS)),
+        );
+    }
+    if rng.bool() {
+        put(
+            "cfPreferred0000000011",
+            pick(&mut rng, &["Phone", "Email", "Text message"]).into(),
+        );
+    }
+    if rng.u8(..6) == 0 {
+        put(
+            "cfPermitScan000000012",
+            format!("permit-{}.pdf", rng.u32(1000..9999)),
+        );
+    }
+}
+
+const JOB_TITLES: &[&str] = &[
+    "Owner",
+    "Office manager",
+    "Facilities lead",
+    "Property manager",
+    "Homeowner",
+    "Operations director",
+];
+
 pub fn make_id(rng: &mut fastrand::Rng) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     (0..20)
@@ -330,6 +408,7 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
         if rng.u8(..3) == 0 {
             c["assignedTo"] = json!(user_ids[rng.usize(..user_ids.len())]);
         }
+        more_custom_values(&mut c, seed, i, anchor);
         data.contacts.push(obj(c));
 
         // Tasks: some overdue, some due today, some done, some later.

@@ -188,6 +188,12 @@ impl Harness {
         self.outbox.remove(i)
     }
 
+    /// Takes the oldest outstanding request matching `pred`, if any.
+    pub fn try_take(&mut self, pred: impl Fn(&ApiOp) -> bool) -> Option<ApiRequest> {
+        let i = self.outbox.iter().position(|r| pred(&r.op))?;
+        Some(self.outbox.remove(i))
+    }
+
     pub fn answer(&mut self, id: RequestId, result: Result<ApiResponse, ApiError>) {
         self.send(Event::Api(ApiEvent {
             id,

@@ -151,7 +151,7 @@ impl Contact {
 
 /// One custom field value on a contact. The spec types `value` as a string,
 /// but older accounts send numbers and lists, so it is kept as raw JSON.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomFieldValue {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -457,8 +457,29 @@ impl ContactUpdate {
         self
     }
 
-    /// Custom field values, each sent as a string as the spec requires.
-    pub fn custom_field(mut self, id: &str, value: &str) -> Self {
+    /// A custom field's value as a string, as the spec's TextField (and a
+    /// validating proxy) wants even for numbers.
+    pub fn custom_field(self, id: &str, value: &str) -> Self {
+        self.custom_value(id, Value::String(value.to_string()))
+    }
+
+    /// A custom field's value as `{id, field_value}`: a string, or a list
+    /// of strings for a multi-select or checkbox field; "" or `[]` clears.
+    pub fn custom_value(mut self, id: &str, value: Value) -> Self {
+        let value = match value {
+            Value::Null => Value::String(String::new()),
+            Value::Array(items) => Value::Array(
+                items
+                    .into_iter()
+                    .map(|v| match v {
+                        Value::String(s) => Value::String(s),
+                        other => Value::String(other.to_string()),
+                    })
+                    .collect(),
+            ),
+            Value::String(s) => Value::String(s),
+            other => Value::String(other.to_string()),
+        };
         let entry = self
             .fields
             .entry("customFields")
@@ -468,6 +489,17 @@ impl ContactUpdate {
             items.push(serde_json::json!({ "id": id, "field_value": value }));
         }
         self
+    }
+
+    /// The custom field values this update sends, by id.
+    pub fn custom_values(&self) -> Vec<(&str, &Value)> {
+        self.fields
+            .get("customFields")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| Some((i.get("id")?.as_str()?, i.get("field_value")?)))
+            .collect()
     }
 
     /// The fields that differ between `before` and `after`, and only those.
@@ -490,6 +522,32 @@ impl ContactUpdate {
         {
             update = update.dnd(d);
         }
+        let values = |c: &Contact| -> Vec<(String, Value)> {
+            c.custom_fields
+                .iter()
+                .flatten()
+                .map(|v| (v.id.clone(), v.value.clone().unwrap_or(Value::Null)))
+                .collect()
+        };
+        let (b, a) = (values(before), values(after));
+        let value_of = |list: &[(String, Value)], id: &str| {
+            list.iter()
+                .find(|(i, _)| i == id)
+                .map(|(_, v)| v.clone())
+                .unwrap_or(Value::Null)
+        };
+        let mut ids: Vec<&str> = a.iter().chain(&b).map(|(i, _)| i.as_str()).collect();
+        ids.dedup();
+        let mut seen = std::collections::HashSet::new();
+        for id in ids {
+            if !seen.insert(id) {
+                continue;
+            }
+            let (was, now) = (value_of(&b, id), value_of(&a, id));
+            if custom_text(&was) != custom_text(&now) {
+                update = update.custom_value(id, now);
+            }
+        }
         update
     }
 
@@ -503,6 +561,22 @@ impl ContactUpdate {
 
     pub fn to_json(&self) -> Value {
         Value::Object(self.fields.clone())
+    }
+}
+
+/// A custom field value as text, to compare values of either shape: a list
+/// reads as its items joined by ", ", nothing and "" alike.
+pub fn custom_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.trim().to_string(),
+        Value::Array(items) => items
+            .iter()
+            .map(custom_text)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
     }
 }
 

@@ -1,8 +1,12 @@
 //! The contact form: the fields a contact edit or creation sends.
 
+use super::field_input::FieldInput;
 use crate::app::forms::{line_input, text_of};
 use crate::app::*;
+use crate::zone::Zone;
+use chrono::DateTime;
 use ratatui_textarea::TextArea;
+use serde_json::Value;
 
 /// The fields of the contact form, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +100,10 @@ pub struct ContactForm {
     pub confirm_discard: bool,
     /// Each input's text as the form opened.
     initial: Vec<String>,
+    /// The location's custom fields, after the inputs, in `position` order.
+    pub fields: Vec<FieldInput>,
+    /// When and where the form opened: dates typed as `fri` are read so.
+    pub now: DateTime<Zone>,
 }
 
 impl ContactForm {
@@ -105,10 +113,55 @@ impl ContactForm {
 
     /// Whether anything was typed since the form opened.
     pub fn unsaved(&self) -> bool {
-        self.snapshot() != self.initial
+        self.snapshot() != self.initial || self.fields.iter().any(FieldInput::changed)
     }
 
-    pub fn new(editing: Option<&Contact>) -> Self {
+    /// How many rows take focus in turn: the inputs, then the fields.
+    pub fn rows(&self) -> usize {
+        self.inputs.len() + self.fields.len()
+    }
+
+    /// The custom field under focus, if it is one.
+    pub fn focused_field(&self) -> Option<&FieldInput> {
+        self.focus
+            .checked_sub(self.inputs.len())
+            .and_then(|i| self.fields.get(i))
+    }
+
+    /// Moves focus a row on or back (wrapping), past read-only fields.
+    fn step(&mut self, forward: bool) {
+        let n = self.rows().max(1);
+        for _ in 0..n {
+            self.focus = if forward {
+                (self.focus + 1) % n
+            } else {
+                self.focus.checked_sub(1).unwrap_or(n - 1)
+            };
+            if self.focused_field().is_none_or(FieldInput::editable) {
+                return;
+            }
+        }
+    }
+
+    /// The form for `editing` (or a new contact), with an input for each
+    /// of the location's custom fields `defs`.
+    pub fn new(editing: Option<&Contact>, defs: &[CustomField], now: DateTime<Zone>) -> Self {
+        let mut form = Self::plain(editing, now);
+        let value = |id: &str| {
+            editing
+                .and_then(|c| c.custom_fields.as_ref())
+                .and_then(|vs| vs.iter().find(|v| v.id == id))
+                .and_then(|v| v.value.as_ref())
+        };
+        form.fields = defs
+            .iter()
+            .filter(|d| !d.id.is_empty())
+            .map(|d| FieldInput::new(d, value(&d.id)))
+            .collect();
+        form
+    }
+
+    fn plain(editing: Option<&Contact>, now: DateTime<Zone>) -> Self {
         let mut kinds = vec![
             ContactInput::FirstName,
             ContactInput::LastName,
@@ -137,6 +190,8 @@ impl ContactForm {
             error: None,
             confirm_discard: false,
             initial: Vec::new(),
+            fields: Vec::new(),
+            now,
         };
         f.initial = f.snapshot();
         f
@@ -150,12 +205,28 @@ impl ContactForm {
             .filter(|v| !v.is_empty())
     }
 
-    /// The first field with a problem, and the problem.
-    pub fn first_problem(&self) -> Option<(usize, &'static str)> {
-        self.inputs
+    /// The first row with a problem, its label, and the problem.
+    pub fn first_problem(&self) -> Option<(usize, String, String)> {
+        let standard = self.inputs.iter().enumerate().find_map(|(i, (k, t))| {
+            k.check(&text_of(t))
+                .map(|p| (i, k.label().to_string(), p.to_string()))
+        });
+        standard.or_else(|| {
+            self.fields.iter().enumerate().find_map(|(i, f)| {
+                f.value(self.now)
+                    .err()
+                    .map(|p| (self.inputs.len() + i, f.label().to_string(), p))
+            })
+        })
+    }
+
+    /// The custom fields the user changed, with their checked values.
+    pub fn changed_values(&self) -> Vec<(String, Value)> {
+        self.fields
             .iter()
-            .enumerate()
-            .find_map(|(i, (k, t))| k.check(&text_of(t)).map(|p| (i, p)))
+            .filter(|f| f.changed())
+            .filter_map(|f| Some((f.def.id.clone(), f.value(self.now).ok()?)))
+            .collect()
     }
 
     /// `base` with the form's values applied.
@@ -167,6 +238,18 @@ impl ContactForm {
         for (i, (k, t)) in self.inputs.iter().enumerate() {
             if self.initial.get(i).is_none_or(|was| *was != text_of(t)) {
                 k.set(&mut c, self.value(*k));
+            }
+        }
+        for (id, v) in self.changed_values() {
+            let list = c.custom_fields.get_or_insert_with(Vec::new);
+            let shown = (!crate::api::model::custom_text(&v).is_empty()).then_some(v);
+            match list.iter_mut().find(|x| x.id == id) {
+                Some(x) => x.value = shown,
+                None => list.push(CustomFieldValue {
+                    id,
+                    value: shown,
+                    ..CustomFieldValue::default()
+                }),
             }
         }
         c
@@ -196,7 +279,7 @@ pub(crate) fn contact_key(
     k: KeyEvent,
     out: &mut Vec<Command>,
 ) -> Option<Overlay> {
-    let last = f.inputs.len().saturating_sub(1);
+    let last = f.rows().saturating_sub(1);
     let save = (k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL))
         || (k.code == KeyCode::Enter && f.focus == last);
     if k.code == KeyCode::Esc {
@@ -208,11 +291,23 @@ pub(crate) fn contact_key(
         return Some(Overlay::Contact(f));
     }
     f.confirm_discard = false;
+    let on_field = f.focus.checked_sub(f.inputs.len());
     match k.code {
-        KeyCode::Tab | KeyCode::Down => f.focus = (f.focus + 1) % f.inputs.len().max(1),
-        KeyCode::BackTab | KeyCode::Up => f.focus = f.focus.checked_sub(1).unwrap_or(last),
-        KeyCode::Enter if !save => f.focus = (f.focus + 1).min(last),
+        KeyCode::Tab | KeyCode::Down => f.step(true),
+        KeyCode::BackTab | KeyCode::Up => f.step(false),
+        KeyCode::Enter if !save => {
+            if f.focus < last {
+                f.step(true);
+            }
+        }
         _ if save => {}
+        _ if on_field.is_some() => {
+            if let Some(field) = on_field.and_then(|i| f.fields.get_mut(i))
+                && field.key(k)
+            {
+                f.error = None;
+            }
+        }
         _ => {
             if let KeyCode::Char(c) = k.code
                 && crate::text::is_unsafe(c)
@@ -228,9 +323,9 @@ pub(crate) fn contact_key(
     if !save {
         return Some(Overlay::Contact(f));
     }
-    if let Some((i, problem)) = f.first_problem() {
+    if let Some((i, label, problem)) = f.first_problem() {
         f.focus = i;
-        f.error = Some(format!("{}: {problem}", f.inputs[i].0.label()));
+        f.error = Some(format!("{label}: {problem}"));
         return Some(Overlay::Contact(f));
     }
     match f.editing.clone() {
@@ -280,6 +375,14 @@ pub(crate) fn contact_key(
                 postal_code: f.value(I::PostalCode),
                 country: f.value(I::Country),
                 website: f.value(I::Website),
+                custom_fields: {
+                    let values: Vec<Value> = f
+                        .changed_values()
+                        .into_iter()
+                        .map(|(id, v)| serde_json::json!({"id": id, "field_value": v}))
+                        .collect();
+                    (!values.is_empty()).then_some(values)
+                },
                 ..NewContact::default()
             };
             s.merge_contacts(vec![shown]);
@@ -309,6 +412,13 @@ pub(crate) fn contact_key(
 }
 
 impl State {
+    /// The contact form for `c` (or a new contact), with the location's
+    /// custom fields as far as they are known.
+    pub(crate) fn contact_form(&self, c: Option<&Contact>) -> ContactForm {
+        let defs = self.custom_fields.loaded().map_or(&[][..], Vec::as_slice);
+        ContactForm::new(c, defs, self.now.with_timezone(&self.zone))
+    }
+
     /// Changes a contact: `shown` on screen at once, undoable back to
     /// `before`, and `update` sent (with `base`, what the server should
     /// still hold, when it is known); a refusal puts `before` back and

@@ -6,6 +6,7 @@ use crate::app::*;
 pub mod confirm;
 pub mod contact_form;
 pub mod copy;
+pub mod field_input;
 pub mod help;
 pub mod note_editor;
 pub mod outbox;

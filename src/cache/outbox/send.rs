@@ -515,7 +515,7 @@ pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResp
 /// changed too: both values, for the user to choose.
 pub fn conflict(server: &Contact, update: &ContactUpdate, base: &ContactUpdate) -> Option<String> {
     let now = serde_json::to_value(server).unwrap_or_default();
-    let base = base.to_json();
+    let base_json = base.to_json();
     let mine = update.to_json();
     let text = |v: Option<&serde_json::Value>| -> String {
         match v {
@@ -525,7 +525,35 @@ pub fn conflict(server: &Contact, update: &ContactUpdate, base: &ContactUpdate) 
         }
     };
     let mut clashes = Vec::new();
-    for (field, was) in base.as_object()?.iter() {
+    // Custom fields one by one: the server lists all of them as
+    // `{id, value}`, the update only its own as `{id, field_value}`.
+    let theirs_of = |id: &str| {
+        server
+            .custom_fields
+            .iter()
+            .flatten()
+            .find(|v| v.id == id)
+            .and_then(|v| v.value.clone())
+            .unwrap_or(serde_json::Value::Null)
+    };
+    for (id, was) in base.custom_values() {
+        let yours = update
+            .custom_values()
+            .into_iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, v)| custom_text(v))
+            .unwrap_or_default();
+        let (was, theirs) = (custom_text(was), custom_text(&theirs_of(id)));
+        if theirs != was && theirs != yours {
+            clashes.push(format!(
+                "custom field {id} is now \"{theirs}\" in HighLevel (it was \"{was}\"); yours: \"{yours}\""
+            ));
+        }
+    }
+    for (field, was) in base_json.as_object()?.iter() {
+        if field == "customFields" {
+            continue;
+        }
         let (was, theirs, yours) = (text(Some(was)), text(now.get(field)), text(mine.get(field)));
         if theirs != was && theirs != yours {
             clashes.push(format!(
@@ -711,5 +739,67 @@ pub async fn drain(
         {
             progress(&settled);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn with_values(values: &[(&str, serde_json::Value)]) -> Contact {
+        Contact {
+            id: "c1".into(),
+            custom_fields: Some(
+                values
+                    .iter()
+                    .map(|(id, v)| CustomFieldValue {
+                        id: id.to_string(),
+                        value: Some(v.clone()),
+                        ..CustomFieldValue::default()
+                    })
+                    .collect(),
+            ),
+            ..Contact::default()
+        }
+    }
+
+    /// Custom fields clash one by one: a field the server changed since
+    /// it was read, and the user changed too, is a conflict; other fields
+    /// the server lists are not, nor a list it writes as text.
+    #[test]
+    fn custom_fields_conflict_field_by_field() {
+        let read = with_values(&[
+            ("budget", json!("6000")),
+            ("interests", json!("solar, roofing")),
+        ]);
+        let mut mine = read.clone();
+        mine.custom_fields.as_mut().unwrap()[0].value = Some(json!("7000"));
+        mine.custom_fields.as_mut().unwrap()[1].value = Some(json!(["solar"]));
+        let update = ContactUpdate::diff(&read, &mine);
+        let base = ContactUpdate::diff(&mine, &read);
+        // The server as read, plus a field nobody edited: no clash.
+        let mut server = read.clone();
+        server
+            .custom_fields
+            .as_mut()
+            .unwrap()
+            .push(CustomFieldValue {
+                id: "seats".into(),
+                value: Some(json!("12")),
+                ..CustomFieldValue::default()
+            });
+        assert_eq!(conflict(&server, &update, &base), None);
+        // Someone else set the budget meanwhile: a clash naming it.
+        server.custom_fields.as_mut().unwrap()[0].value = Some(json!("6500"));
+        let c = conflict(&server, &update, &base).unwrap();
+        assert!(
+            c.contains("budget") && c.contains("6500") && c.contains("7000"),
+            "{c}"
+        );
+        assert!(!c.contains("interests"), "{c}");
+        // They set it to what the user typed: no clash.
+        server.custom_fields.as_mut().unwrap()[0].value = Some(json!("7000"));
+        assert_eq!(conflict(&server, &update, &base), None);
     }
 }

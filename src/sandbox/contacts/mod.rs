@@ -244,23 +244,31 @@ impl Store {
                         .cloned()
                         .unwrap_or_default();
                     for input in v.as_array().into_iter().flatten() {
-                        let Some(id) = input
-                            .get("id")
-                            .or_else(|| input.get("key"))
-                            .and_then(Value::as_str)
+                        let Some(id) = self
+                            .custom_definition(input)
+                            .and_then(|d| d["id"].as_str().map(str::to_string))
                         else {
                             continue;
                         };
-                        let value = input
-                            .get("field_value")
-                            .or_else(|| input.get("value"))
-                            .map(|v| match v {
-                                Value::String(s) => s.clone(),
-                                other => other.to_string(),
-                            })
-                            .unwrap_or_default();
-                        current.retain(|f| f.get("id").and_then(Value::as_str) != Some(id));
-                        current.push(json!({ "id": id, "value": value }));
+                        // Kept as the spec's contact shows it: a string,
+                        // a list as its items joined by ", ".
+                        let value = match input.get("field_value").or_else(|| input.get("value")) {
+                            Some(Value::String(s)) => s.trim().to_string(),
+                            Some(Value::Array(items)) => items
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .map(str::trim)
+                                .filter(|s| !s.is_empty())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            Some(Value::Null) | None => String::new(),
+                            Some(other) => other.to_string(),
+                        };
+                        current
+                            .retain(|f| f.get("id").and_then(Value::as_str) != Some(id.as_str()));
+                        if !value.is_empty() {
+                            current.push(json!({ "id": id, "value": value }));
+                        }
                     }
                     c.insert(k.clone(), Value::Array(current));
                 }
@@ -355,6 +363,7 @@ impl Store {
         let b = checked(body, &fields)?;
         self.check_location(b.get("locationId").and_then(Value::as_str))?;
         self.check_user_ids(b)?;
+        self.check_custom_fields(b)?;
         let email = b.get("email").and_then(Value::as_str);
         let phone = b.get("phone").and_then(Value::as_str);
         if let Some(id) = self.find_existing(email, None) {
@@ -387,6 +396,7 @@ impl Store {
         let b = checked(body, &fields)?.clone();
         self.need_contact(id)?;
         self.check_user_ids(&b)?;
+        self.check_custom_fields(&b)?;
         let email = b.get("email").and_then(Value::as_str);
         if let Some(other) = self.find_existing(email, None).filter(|o| o != id) {
             return Err(self.duplicate_reply(&other, "email"));
@@ -417,6 +427,8 @@ impl Store {
         let fields = create_contact_fields(true);
         let b = checked(body, &fields)?.clone();
         self.check_location(b.get("locationId").and_then(Value::as_str))?;
+        self.check_user_ids(&b)?;
+        self.check_custom_fields(&b)?;
         let trace = make_id(&mut self.rng);
         let allow_dup = b
             .get("createNewIfDuplicateAllowed")
