@@ -89,9 +89,70 @@ pub fn snippet(s: &str, max: usize) -> String {
     out
 }
 
+/// `s` sanitized and wrapped to `width` screen columns: each of its lines
+/// broken at spaces, a word longer than the width broken where it must.
+/// Blank lines are kept, so paragraphs stay apart.
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for line in s.split('\n') {
+        let line = sanitize(line.strip_suffix('\r').unwrap_or(line));
+        let mut cur = String::new();
+        let mut cur_w = 0;
+        for word in line.split(' ') {
+            let w: usize = word.chars().map(|c| c.width().unwrap_or(0)).sum();
+            if cur_w > 0 && cur_w + 1 + w <= width {
+                cur.push(' ');
+                cur.push_str(word);
+                cur_w += 1 + w;
+                continue;
+            }
+            if cur_w > 0 || !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+                cur_w = 0;
+            }
+            // A word wider than the line: broken by columns.
+            for c in word.chars() {
+                let cw = c.width().unwrap_or(0);
+                if cur_w + cw > width && cur_w > 0 {
+                    out.push(std::mem::take(&mut cur));
+                    cur_w = 0;
+                }
+                cur.push(c);
+                cur_w += cw;
+            }
+        }
+        out.push(cur);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapping_keeps_every_word_within_the_width() {
+        assert_eq!(
+            wrap("gate code 4411 dog is friendly", 10),
+            ["gate code", "4411 dog", "is", "friendly"]
+        );
+        assert_eq!(wrap("a\n\nb", 5), ["a", "", "b"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("界界界", 4), ["界界", "界"]);
+        assert_eq!(wrap("\u{1b}[31mred", 20), ["\u{FFFD}[31mred"]);
+        for s in ["", " ", "  a  b ", "x\ty"] {
+            for w in 0..6 {
+                for l in wrap(s, w) {
+                    assert!(
+                        unicode_width::UnicodeWidthStr::width(l.as_str()) <= w.max(1),
+                        "{s:?} {w}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_log_writer_keeps_lines_and_drops_escapes() {

@@ -1759,3 +1759,45 @@ fn custom_field_values_are_checked_by_type_before_sending() {
     assert_eq!(chrono::Datelike::weekday(&fri), chrono::Weekday::Fri);
     assert!(t.contains(&format!("→ {fri}")), "{t}");
 }
+
+/// A large text keeps its lines: shown and edited as lines, a new one
+/// with alt-enter, and sent with them; untouched, it is not sent.
+#[test]
+fn a_large_text_field_keeps_its_lines() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    if let Remote::Loaded(full) = &mut h.state.detail.contact {
+        let list = full.custom_fields.get_or_insert_with(Vec::new);
+        list.retain(|v| v.id != "cfCrewNotes0000000006");
+        list.push(
+            serde_json::from_value(serde_json::json!({"id": "cfCrewNotes0000000006", "value": "Gate code 4411.\nDog is friendly."}))
+                .unwrap(),
+        );
+    }
+    h.send(key('e'));
+    focus_row(&mut h, "Notes for the crew");
+    h.send(Event::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Enter,
+        crossterm::event::KeyModifiers::ALT,
+    )));
+    h.keys("Park on the street.");
+    h.send(ctrl('s'));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateContact { .. }));
+    let ApiOp::UpdateContact { update, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(
+        update.custom_values(),
+        vec![(
+            "cfCrewNotes0000000006",
+            &serde_json::json!("Gate code 4411.\nDog is friendly.\nPark on the street.")
+        )]
+    );
+    h.send(code(KeyCode::Enter));
+    h.send(key('m'));
+    let t = screen(&h.clone_render(160, 48));
+    assert!(
+        t.contains("Dog is friendly.") && t.contains("Park on the street."),
+        "{t}"
+    );
+}

@@ -284,3 +284,62 @@ fn outbox_entries() -> Vec<rolo::cache::outbox::Entry> {
         entry(9, "update contact c3", EntryState::Pending, None),
     ]
 }
+
+/// Gives the open contact a value for every custom field type, a long
+/// text among them, and one whose definition is unknown.
+fn every_custom_type(h: &mut Harness) {
+    use serde_json::json;
+    if let rolo::app::Remote::Loaded(full) = &mut h.state.detail.contact {
+        full.custom_fields = Some(
+            [
+                ("cfBudget0000000000001", json!("13500")),
+                ("cfReferral00000000002", json!("referral")),
+                ("cfRenewal000000000003", json!("2027-01-15T00:00:00.000Z")),
+                ("cfOptIn00000000000004", json!("Yes")),
+                ("cfInterests0000000005", json!(["roofing", "solar"])),
+                ("cfCrewNotes0000000006", json!("Gate code 4411; the dog is friendly but loud. Park on the street, not the drive: the slab is new and still curing.\nCall from the gate.")),
+                ("cfSeats00000000000007", json!("12")),
+                ("cfJobTitle00000000008", json!("Facilities lead")),
+                ("cfSitePhone0000000009", json!("+1 (555) 201-3344")),
+                ("cfBillingEmail0000010", json!("billing@example.com")),
+                ("cfPreferred0000000011", json!("Text message")),
+                ("cfPermitScan000000012", json!("permit-4411.pdf")),
+                ("cfFromAnotherApp00013", json!("kept as it came")),
+            ]
+            .into_iter()
+            .map(|(id, v)| serde_json::from_value(json!({"id": id, "value": v})).unwrap())
+            .collect(),
+        );
+    }
+}
+
+#[test]
+fn detail_with_custom_fields_of_every_type() {
+    let (mut h, _) = loaded();
+    every_custom_type(&mut h);
+    h.send(code(KeyCode::Enter));
+    h.send(key('m'));
+    snap(&mut h, "detail_custom_fields");
+}
+
+#[test]
+fn contact_form_custom_fields_with_a_validation_error() {
+    let (mut h, _) = loaded();
+    every_custom_type(&mut h);
+    h.send(key('e'));
+    // To Seats: 11 of the contact's own, then Budget … Seats.
+    while !matches!(&h.state.overlay, Some(rolo::app::Overlay::Contact(f)) if f.focused_field().is_some_and(|x| x.label() == "Seats"))
+    {
+        h.send(code(KeyCode::Tab));
+    }
+    h.send(code(KeyCode::Backspace));
+    h.send(code(KeyCode::Backspace));
+    h.keys("a dozen");
+    h.send(ctrl('s'));
+    snap(&mut h, "contact_form_custom_fields_error");
+    // The pick lists, with the cursor on one.
+    h.send(code(KeyCode::Up));
+    h.send(code(KeyCode::Up));
+    h.send(code(KeyCode::Right));
+    snap(&mut h, "contact_form_custom_fields_pick");
+}

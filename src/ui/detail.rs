@@ -164,17 +164,28 @@ fn custom_lines<'a>(values: &[(String, String)], width: usize, theme: &Theme) ->
         .max()
         .unwrap_or(0)
         .max(8);
-    values
-        .iter()
-        .map(|(k, v)| {
-            let label = fit(&clean(k), cap);
-            let room = width.saturating_sub(col + 1);
-            Line::from(vec![
+    // A long text wraps, to three lines here (all of it under `m`).
+    let mut out = Vec::new();
+    for (k, v) in values {
+        let room = width.saturating_sub(col + 1).max(4);
+        let mut wrapped = crate::text::wrap(v.trim(), room);
+        if wrapped.len() > 3 {
+            wrapped.truncate(3);
+            wrapped[2] = fit(&format!("{}…", wrapped[2]), room);
+        }
+        for (i, l) in wrapped.into_iter().enumerate() {
+            let label = if i == 0 {
+                fit(&clean(k), cap)
+            } else {
+                String::new()
+            };
+            out.push(Line::from(vec![
                 Span::styled(format!("{label:<col$} "), theme.dim),
-                Span::raw(fit(&clean(v.lines().next().unwrap_or("")), room)),
-            ])
-        })
-        .collect()
+                Span::raw(l),
+            ]));
+        }
+    }
+    out
 }
 
 fn more_lines<'a>(
@@ -184,14 +195,33 @@ fn more_lines<'a>(
     theme: &Theme,
 ) -> Vec<Line<'a>> {
     let mut out = Vec::new();
+    // The custom fields' names in one column, as wide as the longest.
+    let col = custom
+        .iter()
+        .map(|(k, _)| clean(k).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(22);
     let kv = |k: &str, v: String| {
         Line::from(vec![
             Span::styled(format!("  {} ", fit(&clean(k), 22)), theme.dim),
             Span::raw(fit(&clean(&v), width.saturating_sub(26))),
         ])
     };
+    // Custom values in full: a long text wraps under its name.
+    let room = width.saturating_sub(col + 3).max(8);
     for (k, v) in custom {
-        out.push(kv(k, v.clone()));
+        for (i, l) in crate::text::wrap(v.trim(), room).into_iter().enumerate() {
+            let name = if i == 0 {
+                fit(&clean(k), col)
+            } else {
+                String::new()
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!("  {name:<col$} "), theme.dim),
+                Span::raw(l),
+            ]));
+        }
     }
     for (k, v) in [
         ("source", &c.source),

@@ -280,8 +280,10 @@ pub(crate) fn contact_key(
     out: &mut Vec<Command>,
 ) -> Option<Overlay> {
     let last = f.rows().saturating_sub(1);
-    let save = (k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL))
-        || (k.code == KeyCode::Enter && f.focus == last);
+    let newline = f.focused_field().is_some_and(|x| x.takes_newline(k));
+    let save = !newline
+        && ((k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL))
+            || (k.code == KeyCode::Enter && f.focus == last));
     if k.code == KeyCode::Esc {
         if !f.unsaved() || f.confirm_discard {
             return None;
@@ -295,6 +297,11 @@ pub(crate) fn contact_key(
     match k.code {
         KeyCode::Tab | KeyCode::Down => f.step(true),
         KeyCode::BackTab | KeyCode::Up => f.step(false),
+        _ if newline => {
+            if let Some(field) = on_field.and_then(|i| f.fields.get_mut(i)) {
+                field.key(k);
+            }
+        }
         KeyCode::Enter if !save => {
             if f.focus < last {
                 f.step(true);

@@ -4,7 +4,7 @@
 //! spec's `customFields: [{id, field_value}]` carries.
 
 use chrono::{DateTime, NaiveDate};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 use serde_json::Value;
 
@@ -63,6 +63,17 @@ impl FieldInput {
             FieldKind::Other => {
                 Editor::Fixed(value.and_then(|v| def.format(v)).unwrap_or_default())
             }
+            FieldKind::LargeText => {
+                let text = match value {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(Value::Null) | None => String::new(),
+                    Some(other) => other.to_string(),
+                };
+                let mut t = TextArea::new(text.split('\n').map(str::to_string).collect());
+                t.move_cursor(ratatui_textarea::CursorMove::Bottom);
+                t.move_cursor(ratatui_textarea::CursorMove::End);
+                Editor::Line(Box::new(t))
+            }
             FieldKind::Date => Editor::Line(Box::new(line_input(
                 &value.and_then(|v| def.format(v)).unwrap_or_default(),
             ))),
@@ -113,12 +124,25 @@ impl FieldInput {
         self.state() != self.initial
     }
 
+    /// Whether `k` is a new line typed into this input: alt-enter or
+    /// ctrl-j, in a large text.
+    pub fn takes_newline(&self, k: KeyEvent) -> bool {
+        self.def.kind() == FieldKind::LargeText
+            && ((k.code == KeyCode::Enter && k.modifiers.contains(KeyModifiers::ALT))
+                || (k.code == KeyCode::Char('j') && k.modifiers.contains(KeyModifiers::CONTROL)))
+    }
+
     /// Takes a key; whether it was this input's.
     /// Lines take typing; a pick list moves with ←/→ (or h/l), chooses
     /// with space, and jumps to the next option starting with a letter.
     pub fn key(&mut self, k: KeyEvent) -> bool {
         let multi = self.def.kind() == FieldKind::Many;
+        let newline = self.takes_newline(k);
         match &mut self.editor {
+            Editor::Line(t) if newline => {
+                t.insert_newline();
+                true
+            }
             Editor::Line(t) => edit_line(t, k),
             Editor::Fixed(_) => false,
             Editor::Pick {

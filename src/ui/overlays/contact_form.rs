@@ -90,6 +90,13 @@ pub(super) fn render(form: &crate::app::ContactForm, f: &mut Frame, area: Rect, 
         }
     }
     let hint = match form.focused_field().map(|x| &x.editor) {
+        Some(Editor::Line(_))
+            if form
+                .focused_field()
+                .is_some_and(|x| x.def.kind() == crate::api::locations::FieldKind::LargeText) =>
+        {
+            "alt-enter or ctrl-j: new line · tab: next · ctrl-s: save · esc: cancel"
+        }
         Some(Editor::Pick { .. })
             if form
                 .focused_field()
@@ -140,6 +147,9 @@ fn render_field(
                     if !d.is_empty() && d != text_of(t).trim() =>
                 {
                     Some(format!(" → {d}"))
+                }
+                (crate::api::locations::FieldKind::LargeText, _) if t.lines().len() > 1 => {
+                    Some(format!(" line {}/{}", t.cursor().0 + 1, t.lines().len()))
                 }
                 _ => None,
             };
