@@ -58,6 +58,10 @@ pub struct ProfileFile {
     pub accent: Option<String>,
     #[serde(default)]
     pub read_only: bool,
+    /// The email of the HighLevel user this profile acts for ("me" in
+    /// `assigned:me`, Today's mine): a Private Integration token names no
+    /// user.
+    pub user: Option<String>,
 }
 
 /// The file as written: everything optional, nothing unknown.
@@ -212,6 +216,8 @@ pub struct Settings {
     pub location_id: Option<String>,
     pub base_url: Option<String>,
     pub read_only: bool,
+    /// The profile's user, by email (see [`ProfileFile::user`]).
+    pub user: Option<String>,
     pub keymap: Keymap,
     pub theme: Theme,
     /// The zone for due dates; `None` follows the location's own.
@@ -397,6 +403,10 @@ pub fn resolve(
         location_id: prof.location_id,
         base_url: prof.base_url,
         read_only: prof.read_only,
+        user: prof
+            .user
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty()),
         keymap,
         theme,
         zone,

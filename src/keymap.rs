@@ -38,6 +38,9 @@ pub enum Action {
     DismissError,
     CancelWait,
     Assign,
+    Mine,
+    RecallSearch,
+    ClearFilter,
 }
 
 /// Where a binding applies, as the help overlay groups them.
@@ -118,6 +121,24 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::Assign,
         context: Context::Global,
         help: "assign the task or contact to someone",
+    },
+    Default {
+        keys: &["M"],
+        action: Action::Mine,
+        context: Context::Global,
+        help: "mine / everyone (the profile's user)",
+    },
+    Default {
+        keys: &["1", "2", "3", "4", "5", "6", "7", "8", "9"],
+        action: Action::RecallSearch,
+        context: Context::List,
+        help: "recall saved search 1-9 (:save NAME saves one)",
+    },
+    Default {
+        keys: &["0"],
+        action: Action::ClearFilter,
+        context: Context::List,
+        help: "let go of the saved search and mine",
     },
     Default {
         keys: &["u"],

@@ -54,6 +54,8 @@ pub struct Entry {
     /// start a word there: a one-letter query is answered from these alone.
     any_mask: u64,
     initial_mask: u64,
+    /// What filters look at (see [`crate::filter`]).
+    pub facts: crate::filter::Facts,
 }
 
 /// A bit per letter and digit, and shared bits for everything else.
@@ -98,7 +100,25 @@ impl Entry {
                     .filter(|c| *c != FIELD_SEP && (i == 2 || *c != TAG_SEP)),
             );
         }
-        Self::finish(name, all, starts)
+        let mut e = Self::finish(name, all, starts);
+        e.facts = crate::filter::Facts::of(c);
+        e
+    }
+
+    /// The entry with `facts` for its filters.
+    pub fn with_facts(mut self, facts: crate::filter::Facts) -> Self {
+        self.facts = facts;
+        self
+    }
+
+    /// The contact's tags, folded.
+    pub fn tags(&self) -> impl Iterator<Item = &str> {
+        let (a, b) = (self.starts[2] as usize, self.starts[3] as usize - 1);
+        self.all
+            .get(a..b)
+            .unwrap_or("")
+            .split(TAG_SEP)
+            .filter(|t| !t.is_empty())
     }
 
     /// Everything searched, folded, in one line (name ␟ email ␟ company ␟
@@ -145,6 +165,7 @@ impl Entry {
             name_mask,
             any_mask,
             initial_mask,
+            facts: crate::filter::Facts::default(),
         }
     }
 
@@ -549,6 +570,17 @@ impl Index {
         self.ranked = true;
     }
 
+    /// The contacts that pass `filter` and match the text `query`, ranked
+    /// as [`Index::search`] ranks them.
+    pub fn search_filtered(&mut self, query: &str, filter: &crate::filter::Filter) -> Vec<Hit> {
+        let mut hits = self.search(query);
+        if !filter.is_empty() {
+            let entries = &self.entries;
+            hits.retain(|h| filter.matches_entry(&entries[h.index]));
+        }
+        hits
+    }
+
     /// Every contact matching `query`, best first, ties in name order. An
     /// empty query lists everything by name.
     pub fn search(&mut self, query: &str) -> Vec<Hit> {
@@ -881,7 +913,8 @@ mod haystack_tests {
     fn entries_rebuild_from_their_haystack() {
         let contacts = crate::sandbox::seed::model_contacts(3_000, 3, "loc");
         for c in &contacts {
-            let e = Entry::new(c);
+            // The facts are kept beside the haystack, not in it.
+            let e = Entry::new(c).with_facts(Default::default());
             let back = Entry::from_haystack(e.haystack().to_string()).unwrap();
             assert_eq!(format!("{back:?}"), format!("{e:?}"), "{}", c.id);
         }

@@ -93,8 +93,10 @@ impl LocalSession {
         // The whole list, read and indexed off the loop.
         let (tx, at) = (sync_tx.clone(), path.to_path_buf());
         std::thread::spawn(move || {
-            let msg = match Cache::open(&at).and_then(|c| c.load_contacts()) {
-                Ok(list) => LocalMsg::App(Event::ListLoaded(Box::new(crate::app::prepare(list)))),
+            let msg = match Cache::open(&at).and_then(|c| c.load_list()) {
+                Ok(list) => LocalMsg::App(Event::ListLoaded(Box::new(
+                    crate::app::prepare_with_facts(list),
+                ))),
                 Err(e) if e.is_corrupt() => LocalMsg::Damaged(e.to_string()),
                 Err(e) => {
                     let _ = tx.send(LocalMsg::App(Event::Info(format!(
@@ -316,12 +318,20 @@ impl Session {
         if let Some(users) =
             cached(crate::cache::LOCATION_USERS).and_then(|json| serde_json::from_str(&json).ok())
         {
-            state.users = crate::app::Remote::Loaded(users);
+            state.set_users(users);
         }
         if let Some(defs) =
             cached(crate::cache::CUSTOM_FIELDS).and_then(|json| serde_json::from_str(&json).ok())
         {
             state.custom_fields = crate::app::Remote::Loaded(defs);
+            state.refilter();
+        }
+        match crate::searches::load() {
+            Ok(saved) => state.saved = saved,
+            Err(e) => {
+                state.notice = Some(format!("Saved searches unreadable (left as they are): {e}"));
+                state.saved_error = Some(e);
+            }
         }
         commands.extend(update(&mut state, Event::Started));
         commands.extend(update(
@@ -614,6 +624,9 @@ fn dispatch(
                 }
             }),
             Command::CancelWaits => Some(Event::WaitsCancelled(session.client.cancel_waits())),
+            Command::SaveSearches(all) => crate::searches::store(&all)
+                .err()
+                .map(|e| Event::Info(format!("Could not keep the saved searches: {e}"))),
             Command::Quit => return Ok(Flow::Quit),
             Command::SwitchProfile(name) => return Ok(Flow::Switch(name)),
             Command::Copy(text) => {

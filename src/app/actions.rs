@@ -109,6 +109,7 @@ pub(crate) fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         keymap::Lookup::None => return unbound(s, &name),
     };
     s.pending_keys.clear();
+    s.last_key = name;
     let moving = matches!(
         action,
         Action::Down
@@ -166,6 +167,20 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             s.focus = Focus::Search;
         }
         Action::DismissError => s.error = None,
+        Action::Mine => toggle_mine(s),
+        Action::RecallSearch => {
+            let n = s.last_key.parse::<usize>().unwrap_or(1);
+            recall_search(s, n.saturating_sub(1));
+        }
+        Action::ClearFilter => {
+            if s.list.pinned.is_none() && !s.list.mine {
+                s.notice = Some("No saved search or mine to let go of.".into());
+            } else {
+                s.list.pinned = None;
+                s.list.mine = false;
+                s.refilter();
+            }
+        }
         Action::CancelWait => {
             if s.waiting.is_some() {
                 out.push(Command::CancelWaits);
@@ -423,4 +438,52 @@ impl State {
         self.notice = Some("That is still being created; try again in a moment.".into());
         false
     }
+}
+
+/// `M`: in Today, the tasks assigned to the profile's user or everyone's;
+/// in the list, the contacts assigned to them or everyone.
+pub(crate) fn toggle_mine(s: &mut State) {
+    if s.me.is_none() {
+        s.notice = Some(match &s.me_email {
+            None => format!(
+                "Who is \"me\"? Name your HighLevel user in the profile: user = \"you@example.com\" (profile {}).",
+                if s.profile.is_empty() { "default" } else { s.profile.as_str() }
+            ),
+            Some(e) => format!(
+                "{} is not among this location's users (yet): mine is unknown.",
+                crate::text::snippet(e, 60)
+            ),
+        });
+        return;
+    }
+    match s.view {
+        View::Today => {
+            s.today.mine = !s.today.mine;
+            s.today.selected = 0;
+        }
+        View::Contacts => {
+            s.list.mine = !s.list.mine;
+            s.list.offset = 0;
+            s.refilter();
+            s.list.search_due = Some(s.elapsed_ms + SEARCH_DEBOUNCE_MS);
+        }
+    }
+}
+
+/// Recalls saved search `n` (from 0): it stays as the list's filter until
+/// `0`, whatever is typed or cleared in the search.
+pub(crate) fn recall_search(s: &mut State, n: usize) {
+    let Some(saved) = s.saved.get(n).cloned() else {
+        s.notice = Some(if s.saved.is_empty() {
+            "No saved searches: type a search, then `:save NAME` saves it.".into()
+        } else {
+            format!("Only {} saved searches (1-{}).", s.saved.len(), s.saved.len().min(9))
+        });
+        return;
+    };
+    s.view = View::Contacts;
+    s.list.pinned = Some((saved.name, saved.query));
+    s.list.offset = 0;
+    s.refilter_keeping(false);
+    s.list.search_due = Some(s.elapsed_ms + SEARCH_DEBOUNCE_MS);
 }

@@ -193,7 +193,10 @@ impl State {
         }
         if let Some(&i) = self.list.by_id.get(contact_id) {
             self.list.contacts[i].tags = Some(tags);
-            self.list.index.set(i, Entry::new(&self.list.contacts[i]));
+            let facts = self.list.index.entry(i).facts.clone();
+            self.list
+                .index
+                .set(i, Entry::new(&self.list.contacts[i]).with_facts(facts));
         }
     }
 
@@ -371,6 +374,8 @@ pub(crate) fn custom_fields_answer(
                 ))));
             }
             s.custom_fields = Remote::Loaded(defs);
+            // Filters by a field's name can be read now.
+            s.refilter();
         }
         Ok(other) => tracing::warn!(?other, "unexpected answer"),
         // Values then show by id, as before; a cached copy stays.

@@ -28,6 +28,15 @@ pub struct ContactList {
     pub highlighted: Highlights,
     /// Bumped whenever `hits` is recomputed.
     pub(crate) hits_generation: u64,
+    /// A filter that stays when the search is cleared: a saved search
+    /// recalled (its name and query), until `0` lets it go.
+    pub pinned: Option<(String, String)>,
+    /// Only the contacts assigned to the profile's user (`M`).
+    pub mine: bool,
+    /// The filters in force (pinned, mine and typed), as last read.
+    pub filter: crate::filter::Filter,
+    /// The query's words that are not filters: what the text search gets.
+    pub text: String,
 }
 
 impl Default for ContactList {
@@ -47,6 +56,10 @@ impl Default for ContactList {
             search_due: None,
             highlighted: Highlights::default(),
             hits_generation: 0,
+            pinned: None,
+            mine: false,
+            filter: crate::filter::Filter::default(),
+            text: String::new(),
         }
     }
 }
@@ -133,14 +146,18 @@ pub(crate) fn server_search(s: &mut State, out: &mut Vec<Command>) {
         .list
         .total_on_server
         .is_some_and(|t| s.list.contacts.len() as u64 >= t);
-    let Some(words) = crate::search::server_words(&q).filter(|_| !complete) else {
+    let _ = q;
+    let words = crate::search::server_words(&s.list.text);
+    let filters = s.list.filter.to_server();
+    if complete || (words.is_none() && filters.is_empty()) {
         return;
-    };
+    }
     s.request(
         out,
         ApiOp::SearchContacts(SearchContacts {
-            query: Some(words),
+            query: words,
             page_limit: 100,
+            filters,
             ..SearchContacts::default()
         }),
         Priority::Interactive,
@@ -196,8 +213,10 @@ impl ContactList {
 
     /// Adds a contact, or replaces the one with its id, slimmed.
     fn upsert(&mut self, c: Contact) {
+        // The facts from the whole record, before it is slimmed.
+        let facts = crate::filter::Facts::of(&c);
         let c = slim(c);
-        let entry = Entry::new(&c);
+        let entry = Entry::new(&c).with_facts(facts);
         match self.by_id.get(&c.id) {
             Some(&i) => {
                 self.contacts[i] = c;
@@ -237,8 +256,25 @@ impl ContactList {
 
     /// Re-ranks for the query, putting the cursor on contact `keep` when it
     /// is listed, then keeps it within a window of `rows`.
-    fn rerank(&mut self, keep: Option<String>, rows: usize) {
-        self.hits = self.index.search(&self.query);
+    /// The whole query in force: mine, the pinned filter, then what was
+    /// typed.
+    pub fn effective_query(&self) -> String {
+        let mut parts: Vec<&str> = Vec::new();
+        if self.mine {
+            parts.push("assigned:me");
+        }
+        if let Some((_, q)) = &self.pinned {
+            parts.push(q);
+        }
+        parts.push(&self.query);
+        parts.join(" ").trim().to_string()
+    }
+
+    fn rerank(&mut self, keep: Option<String>, rows: usize, cx: &crate::filter::Context) {
+        let (filter, text) = crate::filter::Filter::split(&self.effective_query(), cx);
+        self.filter = filter;
+        self.text = text;
+        self.hits = self.index.search_filtered(&self.text, &self.filter);
         self.hits_generation += 1;
         self.selected = keep
             .and_then(|id| {
@@ -258,7 +294,7 @@ impl ContactList {
         if let Some((_, p)) = self.highlighted.rows.iter().find(|(i, _)| *i == index) {
             return std::borrow::Cow::Borrowed(p);
         }
-        let q = search::Query::parse(&self.query);
+        let q = search::Query::parse(&self.text);
         if q.is_empty() {
             return std::borrow::Cow::Borrowed(&[]);
         }
@@ -269,12 +305,12 @@ impl ContactList {
     /// depend on changed: once per keystroke or scroll, never per frame.
     fn refresh_highlights(&mut self, rows: usize) {
         let current = |k: &(String, u64, usize, usize)| {
-            k.0 == self.query && (k.1, k.2, k.3) == (self.hits_generation, self.offset, rows)
+            k.0 == self.text && (k.1, k.2, k.3) == (self.hits_generation, self.offset, rows)
         };
         if self.highlighted.key.as_ref().is_some_and(current) {
             return;
         }
-        let q = search::Query::parse(&self.query);
+        let q = search::Query::parse(&self.text);
         let mut shown = Vec::new();
         if !q.is_empty() {
             let mut searcher = search::Searcher::default();
@@ -287,7 +323,7 @@ impl ContactList {
             }
         }
         self.highlighted = Highlights {
-            key: Some((self.query.clone(), self.hits_generation, self.offset, rows)),
+            key: Some((self.text.clone(), self.hits_generation, self.offset, rows)),
             rows: shown,
         };
     }
@@ -363,7 +399,7 @@ impl State {
 
     /// Re-ranks after the query or the data changed, keeping the cursor on
     /// the same contact when it is still there.
-    pub(crate) fn refilter(&mut self) {
+    pub fn refilter(&mut self) {
         self.refilter_keeping(true);
     }
 
@@ -379,7 +415,16 @@ impl State {
     /// Re-ranks, putting the cursor on contact `keep` when it is listed.
     pub(crate) fn refilter_on(&mut self, keep: Option<String>) {
         let rows = self.list_rows();
-        self.list.rerank(keep, rows);
+        let users = self.users.loaded().map_or(&[][..], Vec::as_slice);
+        let defs = self.custom_fields.loaded().map_or(&[][..], Vec::as_slice);
+        let cx = crate::filter::Context {
+            me: self.me.as_deref(),
+            users,
+            defs,
+            now: self.now,
+            zone: self.zone,
+        };
+        self.list.rerank(keep, rows, &cx);
         self.follow_selection();
     }
 

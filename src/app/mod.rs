@@ -142,14 +142,26 @@ impl Clone for Prepared {
 /// Builds the list's search index: slow for a big list, so the runtime
 /// calls it on another thread and sends the result as `Event::ListLoaded`.
 pub fn prepare(contacts: Vec<Contact>) -> Prepared {
+    let facts = contacts.iter().map(crate::filter::Facts::of).collect();
+    prepare_list(contacts, facts)
+}
+
+/// [`prepare`] for slim contacts (as the cache keeps them) with the facts
+/// their filters need, kept beside them.
+pub fn prepare_with_facts(list: Vec<(Contact, crate::filter::Facts)>) -> Prepared {
+    let (contacts, facts) = list.into_iter().unzip();
+    prepare_list(contacts, facts)
+}
+
+fn prepare_list(contacts: Vec<Contact>, facts: Vec<crate::filter::Facts>) -> Prepared {
     let by_id = contacts
         .iter()
         .enumerate()
         .map(|(i, c)| (c.id.clone(), i))
         .collect();
     let mut index = Index::default();
-    for c in &contacts {
-        index.push(Entry::new(c));
+    for (c, f) in contacts.iter().zip(facts) {
+        index.push(Entry::new(c).with_facts(f));
     }
     // Rank now (by name, and the search arena), not on the first keystroke.
     let _ = index.search("");
@@ -184,6 +196,8 @@ pub enum Command {
     Outbox(OutboxAction),
     /// Give up every request waiting for a rate limit or a retry.
     CancelWaits,
+    /// Keep the saved searches (all of them) in their file.
+    SaveSearches(Vec<crate::searches::Saved>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,6 +319,13 @@ pub struct State {
     pub profiles: Vec<String>,
     /// The start of a key sequence typed so far ("g" of "g g").
     pub pending_keys: String,
+    /// The key that ran the action being run ("3" for saved search 3).
+    pub last_key: String,
+    /// The saved searches, in order (`1`-`9` recall the first nine).
+    pub saved: Vec<crate::searches::Saved>,
+    /// Why the saved searches could not be read: saving is refused until
+    /// the file is fixed, so it is never overwritten unread.
+    pub saved_error: Option<String>,
     /// The contact list and its search (see [`list::ContactList`]).
     pub list: ContactList,
     pub focus: Focus,
@@ -318,6 +339,10 @@ pub struct State {
     pub location_tags: Remote<Vec<LocationTag>>,
     /// The location's users, for names and assigning (see `user_picker`).
     pub users: Remote<Vec<User>>,
+    /// The profile's user, by email, as the config names it.
+    pub me_email: Option<String>,
+    /// That user's id, once the users are known.
+    pub me: Option<String>,
     /// The contacts' custom field definitions, in position order.
     pub custom_fields: Remote<Vec<CustomField>>,
 
@@ -369,6 +394,9 @@ impl State {
             web_url: DEFAULT_WEB_URL.to_string(),
             profiles: Vec::new(),
             pending_keys: String::new(),
+            last_key: String::new(),
+            saved: Vec::new(),
+            saved_error: None,
             list: ContactList::default(),
             focus: Focus::List,
             view: View::Contacts,
@@ -377,6 +405,8 @@ impl State {
             today: today::Today::default(),
             location_tags: Remote::Idle,
             users: Remote::Idle,
+            me_email: None,
+            me: None,
             custom_fields: Remote::Idle,
             overlay: None,
             requests: HashMap::new(),
@@ -445,6 +475,34 @@ impl State {
         self.zone_follows_location = settings.zone.is_none();
         if let Some(z) = settings.zone {
             self.zone = z;
+        }
+        self.me_email = settings.user.clone();
+        self.resolve_me();
+    }
+
+    /// The users of the location, as HighLevel or the cache gave them: who
+    /// "me" is follows, and filters by name are read again.
+    pub fn set_users(&mut self, users: Vec<User>) {
+        self.users = Remote::Loaded(users);
+        self.resolve_me();
+        self.refilter();
+    }
+
+    fn resolve_me(&mut self) {
+        let Some(email) = &self.me_email else {
+            self.me = None;
+            return;
+        };
+        let found = self.users.loaded().and_then(|us| {
+            us.iter()
+                .find(|u| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+        });
+        self.me = found.map(|u| u.id.clone());
+        if found.is_none() && self.users.loaded().is_some() {
+            self.notice = Some(format!(
+                "The profile's user {} is not a user of this location: \"mine\" shows nobody's.",
+                crate::text::snippet(email, 60)
+            ));
         }
     }
 

@@ -8,6 +8,8 @@ use crate::app::*;
 pub struct Today {
     pub tasks: Remote<Vec<Task>>,
     pub selected: usize,
+    /// Only the tasks assigned to the profile's user (`M`).
+    pub mine: bool,
 }
 
 /// From the Today view to the contact of the task under the cursor.
@@ -31,6 +33,8 @@ pub(crate) fn jump_to_task_contact(s: &mut State, out: &mut Vec<Command>) {
         .any(|h| s.list.contacts[h.index].id == cid)
     {
         s.list.query.clear();
+        s.list.pinned = None;
+        s.list.mine = false;
         s.refilter();
     }
     if let Some(pos) = s
@@ -130,9 +134,17 @@ impl State {
     }
 
     /// Today's tasks: open, due by the end of today in the user's offset.
+    /// The open tasks due by tonight: everyone's, or with mine on, those
+    /// assigned to the profile's user.
     pub fn today_tasks(&self) -> Vec<&Task> {
+        let mine = self.me.as_deref().filter(|_| self.today.mine);
         crate::due::due_by_end_of_today(
-            self.today.tasks.loaded().into_iter().flatten(),
+            self.today
+                .tasks
+                .loaded()
+                .into_iter()
+                .flatten()
+                .filter(|t| mine.is_none_or(|m| t.assigned_to.as_deref() == Some(m))),
             self.now,
             self.zone,
         )

@@ -8,8 +8,22 @@ impl Cache {
     /// ranking. A quick pass keeps the contacts whose folded text holds
     /// each word's letters in order; only the `limit` best are read whole.
     pub fn find(&self, query: &str, limit: usize) -> Result<Vec<(Contact, crate::search::Tier)>> {
-        let (rowids, entries): (Vec<i64>, Vec<crate::search::Entry>) =
-            self.candidates(query)?.into_iter().unzip();
+        self.find_filtered(query, &crate::filter::Filter::default(), limit)
+    }
+
+    /// [`Cache::find`] of the text `query` among the contacts that pass
+    /// `filter`.
+    pub fn find_filtered(
+        &self,
+        query: &str,
+        filter: &crate::filter::Filter,
+        limit: usize,
+    ) -> Result<Vec<(Contact, crate::search::Tier)>> {
+        let (rowids, entries): (Vec<i64>, Vec<crate::search::Entry>) = self
+            .candidates(query)?
+            .into_iter()
+            .filter(|(_, e)| filter.matches_entry(e))
+            .unzip();
         // Ranked as the workspace ranks.
         let mut index = crate::search::Index::default();
         for e in entries {
@@ -20,10 +34,10 @@ impl Cache {
         for h in hits.into_iter().take(limit) {
             let row = self.slim_rows(
                 "SELECT id, name, first_name, last_name, email, phone, company, tags,
-                        date_added, date_updated, ord FROM contacts WHERE rowid = ?1",
+                        date_added, date_updated, ord, facts FROM contacts WHERE rowid = ?1",
                 [rowids[h.index]],
             )?;
-            out.extend(row.into_iter().map(|(_, c)| (c, h.tier)));
+            out.extend(row.into_iter().map(|(_, c, _)| (c, h.tier)));
         }
         Ok(out)
     }
@@ -55,7 +69,7 @@ impl Cache {
         let mut out = Vec::new();
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT rowid, haystack, ord FROM contacts")
+            .prepare_cached("SELECT rowid, haystack, ord, facts FROM contacts")
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
@@ -76,6 +90,8 @@ impl Cache {
             }
             let text = String::from_utf8_lossy(hay).into_owned();
             if let Some(entry) = crate::search::Entry::from_haystack(text) {
+                let facts = r.get_ref(3).map_err(|e| self.err(e))?.as_str().unwrap_or("");
+                let entry = entry.with_facts(crate::filter::Facts::decode(facts));
                 let at = |i| r.get::<_, i64>(i).map_err(|e| self.err(e));
                 out.push((at(2)?, at(0)?, entry));
             }

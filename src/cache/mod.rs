@@ -89,6 +89,10 @@ const MIGRATIONS: &[&str] = &[
                           WHERE o.op = m.op AND o.created_at = m.created_at)
         ORDER BY m.seq;
      DROP TABLE main.outbox;",
+    // 3: what filters look at (assignee, source, dnd, dates, custom field
+    // values), compactly beside each list row: the column is added (when
+    // missing) and filled from the raw records by `Cache::fill_facts`.
+    "SELECT 1;",
 ];
 
 /// The outbox file's schema (`LOCATION.outbox.db`, attached as `ob`).
@@ -297,9 +301,40 @@ impl Cache {
             .execute("ATTACH DATABASE ?1 AS ob", [ob.to_string_lossy()])
             .map_err(|e| classify(&ob, e))?;
         cache.setup("ob").map_err(|e| classify(&ob, e))?;
-        cache.migrate("ob", &ob, OUTBOX_MIGRATIONS)?;
-        cache.migrate("main", path, MIGRATIONS)?;
+        let _ = cache.migrate("ob", &ob, OUTBOX_MIGRATIONS)?;
+        let was = cache.migrate("main", path, MIGRATIONS)?;
+        if was < 3 || !cache.has_column("contacts", "facts").map_err(|e| classify(path, e))? {
+            cache.fill_facts().map_err(|e| classify(path, e))?;
+        }
         Ok(cache)
+    }
+
+    /// Writes each row's facts from its raw record (once, after the
+    /// migration that adds them).
+    fn fill_facts(&mut self) -> rusqlite::Result<()> {
+        let tx = self.conn.transaction()?;
+        let has: bool = tx
+            .prepare("SELECT 1 FROM pragma_table_info('contacts') WHERE name = 'facts'")?
+            .exists([])?;
+        if !has {
+            tx.execute_batch("ALTER TABLE contacts ADD COLUMN facts TEXT NOT NULL DEFAULT '';")?;
+        }
+        {
+            let mut read = tx.prepare(
+                "SELECT r.id, r.raw FROM contact_raw r JOIN contacts c ON c.id = r.id
+                 WHERE c.facts = ''",
+            )?;
+            let mut write = tx.prepare("UPDATE contacts SET facts = ?2 WHERE id = ?1")?;
+            let rows: Vec<(String, String)> = read
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (id, raw) in rows {
+                if let Ok(c) = serde_json::from_str::<Contact>(&raw) {
+                    write.execute(params![id, crate::filter::Facts::of(&c).encode()])?;
+                }
+            }
+        }
+        tx.commit()
     }
 
     pub fn path(&self) -> &Path {
@@ -326,7 +361,14 @@ impl Cache {
         Ok(())
     }
 
-    fn migrate(&mut self, schema: &str, path: &Path, steps: &[&str]) -> Result<()> {
+    fn has_column(&self, table: &str, column: &str) -> rusqlite::Result<bool> {
+        self.conn
+            .prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?
+            .exists([table, column])
+    }
+
+    /// Brings `schema` to the newest version; the version it was at.
+    fn migrate(&mut self, schema: &str, path: &Path, steps: &[&str]) -> Result<i64> {
         let found: i64 = self
             .conn
             .pragma_query_value(Some(schema), "user_version", |r| r.get(0))
@@ -348,7 +390,7 @@ impl Cache {
                 .map_err(|e| classify(path, e))?;
             tx.commit().map_err(|e| classify(path, e))?;
         }
-        Ok(())
+        Ok(found)
     }
 
     /// Reads a little of every table, so that a damaged file shows now
@@ -453,21 +495,27 @@ impl Cache {
 
     /// Every cached contact, slim (the list's fields), in sync order.
     pub fn load_contacts(&self) -> Result<Vec<Contact>> {
+        Ok(self.load_list()?.into_iter().map(|(c, _)| c).collect())
+    }
+
+    /// Every cached contact, slim, with what filters look at, in sync order.
+    pub fn load_list(&self) -> Result<Vec<(Contact, crate::filter::Facts)>> {
         // Read in storage order (a sequential scan), then sort: much faster
         // than walking an index and fetching each row.
         let rows = self.slim_rows(
             "SELECT id, name, first_name, last_name, email, phone, company, tags,
-                    date_added, date_updated, ord FROM contacts",
+                    date_added, date_updated, ord, facts FROM contacts",
             [],
         )?;
         // Sort small keys, not the (large) contacts themselves.
         let mut order: Vec<(i64, u32)> = rows
             .iter()
             .enumerate()
-            .map(|(i, (ord, _))| (*ord, i as u32))
+            .map(|(i, (ord, _, _))| (*ord, i as u32))
             .collect();
         order.sort_unstable();
-        let mut slots: Vec<Option<Contact>> = rows.into_iter().map(|(_, c)| Some(c)).collect();
+        let mut slots: Vec<Option<(Contact, crate::filter::Facts)>> =
+            rows.into_iter().map(|(_, c, f)| Some((c, f))).collect();
         Ok(order
             .into_iter()
             .filter_map(|(_, i)| slots[i as usize].take())
@@ -480,16 +528,21 @@ impl Cache {
         Ok(self
             .slim_rows(
                 "SELECT id, name, first_name, last_name, email, phone, company, tags,
-                        date_added, date_updated, ord
+                        date_added, date_updated, ord, facts
                  FROM contacts ORDER BY sort_name, ord LIMIT ?1",
                 [limit as i64],
             )?
             .into_iter()
-            .map(|(_, c)| c)
+            .map(|(_, c, _)| c)
             .collect())
     }
 
-    fn slim_rows<P: rusqlite::Params>(&self, sql: &str, p: P) -> Result<Vec<(i64, Contact)>> {
+    /// Rows of `id … ord, facts`, as the list keeps them.
+    fn slim_rows<P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        p: P,
+    ) -> Result<Vec<(i64, Contact, crate::filter::Facts)>> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(p, |r| {
@@ -508,6 +561,7 @@ impl Cache {
                         date_updated: r.get(9)?,
                         ..Contact::default()
                     },
+                    crate::filter::Facts::decode(r.get_ref(11)?.as_str().unwrap_or("")),
                 ))
             })
             .map_err(|e| self.err(e))?;
@@ -698,10 +752,10 @@ pub(crate) fn put_contacts_tx(
     };
     let mut up = tx.prepare_cached(
         "INSERT INTO contacts (id, ord, name, first_name, last_name, email, phone, company,
-                               tags, date_added, date_updated, pass, sort_name, haystack)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, coalesce(?12, 0), ?14, ?15)
+                               tags, date_added, date_updated, pass, sort_name, haystack, facts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, coalesce(?12, 0), ?14, ?15, ?16)
          ON CONFLICT (id) DO UPDATE SET
-            sort_name = excluded.sort_name, haystack = excluded.haystack,
+            sort_name = excluded.sort_name, haystack = excluded.haystack, facts = excluded.facts,
             ord = CASE WHEN ?13 THEN excluded.ord ELSE contacts.ord END,
             name = excluded.name, first_name = excluded.first_name,
             last_name = excluded.last_name, email = excluded.email, phone = excluded.phone,
@@ -736,6 +790,7 @@ pub(crate) fn put_contacts_tx(
             first_ord.is_some(),
             entry.name,
             entry.haystack(),
+            entry.facts.encode(),
         ])?;
         raw.execute(params![
             c.id,

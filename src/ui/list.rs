@@ -15,7 +15,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let focused = matches!(s.focus, Focus::List | Focus::Search);
     let count = if let Some(n) = s.local.cached {
         format!(" Contacts {n} ")
-    } else if s.list.query.trim().is_empty() {
+    } else if s.list.effective_query().is_empty() {
         format!(" Contacts {} ", s.list.contacts.len())
     } else {
         format!(" Contacts {}/{} ", s.list.hits.len(), s.list.contacts.len())
@@ -27,6 +27,17 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         .filter(|t| *t > s.list.contacts.len() as u64)
     {
         title.push(Span::styled(format!("of {total} "), theme.dim));
+    }
+    // The filters that stay: mine, and the saved search recalled.
+    if s.list.mine {
+        title.push(Span::styled(" mine ", theme.accent));
+    }
+    if let Some((name, q)) = &s.list.pinned {
+        title.push(Span::styled(format!(" @{} ", clean(name)), theme.accent));
+        title.push(Span::styled(format!("{} ", fit(&clean(q), 40)), theme.dim));
+    }
+    if let Some(p) = s.list.filter.problems.first() {
+        title.push(Span::styled(format!(" ✗ {} ", fit(&clean(p), 60)), theme.error));
     }
     let position = if s.list.hits.is_empty() {
         String::new()
@@ -61,9 +72,14 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         let msg = match &s.list.status {
             Remote::Loading | Remote::Idle => "Loading contacts…".to_string(),
             Remote::Failed(e) => format!("Could not load contacts: {}", clean(e)),
-            Remote::Loaded(()) if s.list.query.trim().is_empty() => {
+            Remote::Loaded(()) if s.list.effective_query().is_empty() => {
                 "No contacts in this location.".into()
             }
+            Remote::Loaded(()) if s.list.query.trim().is_empty() => format!(
+                "None {}. {}: everyone.",
+                if s.list.pinned.is_some() { "match the saved search" } else { "are yours" },
+                if s.list.pinned.is_some() { "0" } else { "M" }
+            ),
             Remote::Loaded(()) => "No match. Esc clears the search.".into(),
         };
         f.render_widget(

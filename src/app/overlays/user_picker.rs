@@ -322,7 +322,7 @@ pub(crate) fn users_answer(
             if s.local.enabled {
                 out.push(Command::Store(Box::new(StoreWrite::Users(users.clone()))));
             }
-            s.users = Remote::Loaded(users);
+            s.set_users(users);
         }
         Ok(other) => tracing::warn!(?other, "unexpected answer"),
         Err(err) => {
