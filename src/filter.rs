@@ -152,7 +152,6 @@ impl Facts {
     }
 }
 
-
 /// What a filter is read against: who "me" is, the location's users (for
 /// names), its custom fields (by name), and now (for `added:<7d`).
 #[derive(Clone, Copy)]
@@ -182,12 +181,26 @@ enum Test {
     Source(String),
     /// A custom field has a value at all (`budget:*`).
     Has(u16),
-    Number { slot: u16, lo: f64, hi: f64 },
-    Date { slot: u16, lo: NaiveDate, hi: NaiveDate },
+    Number {
+        slot: u16,
+        lo: f64,
+        hi: f64,
+    },
+    Date {
+        slot: u16,
+        lo: NaiveDate,
+        hi: NaiveDate,
+    },
     /// An option (or, in a multi-select, any of them) starts with this.
-    Option { slot: u16, text: String },
+    Option {
+        slot: u16,
+        text: String,
+    },
     /// The text holds this.
-    Text { slot: u16, text: String },
+    Text {
+        slot: u16,
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -296,7 +309,9 @@ impl Filter {
                     test,
                     field_id,
                 }),
-                Err(why) => f.problems.push(format!("{}: {why}", crate::text::snippet(&word, 40))),
+                Err(why) => f
+                    .problems
+                    .push(format!("{}: {why}", crate::text::snippet(&word, 40))),
             }
         }
         (f, rest.join(" "))
@@ -311,9 +326,8 @@ impl Filter {
     /// can express, so the server's answer holds at least every match (it
     /// is filtered again here).
     pub fn to_server(&self) -> Vec<Value> {
-        let iso = |ms: i64| {
-            DateTime::from_timestamp_millis(ms).map(|t| crate::api::model::format_timestamp(t))
-        };
+        let iso =
+            |ms: i64| DateTime::from_timestamp_millis(ms).map(crate::api::model::format_timestamp);
         let mut out = Vec::new();
         for c in &self.clauses {
             let field = |f: &str| Value::from(f);
@@ -337,16 +351,26 @@ impl Filter {
                     .collect::<Vec<_>>()}),
                 (Test::Tag(t), not) => json!({"field": "tags",
                     "operator": if not { "not_eq" } else { "eq" }, "value": t}),
-                (Test::Dnd(d), not) => json!({"field": "dnd", "operator": "eq", "value": *d != not}),
+                (Test::Dnd(d), not) => {
+                    json!({"field": "dnd", "operator": "eq", "value": *d != not})
+                }
                 (Test::Source(s), not) => json!({"field": "source",
                     "operator": if not { "not_contains" } else { "contains" }, "value": s}),
                 (Test::Added(sp) | Test::Updated(sp), false) => {
-                    let name = if matches!(c.test, Test::Added(_)) { "dateAdded" } else { "dateUpdated" };
+                    let name = if matches!(c.test, Test::Added(_)) {
+                        "dateAdded"
+                    } else {
+                        "dateUpdated"
+                    };
                     let mut r = serde_json::Map::new();
-                    if sp.lo > i64::MIN && let Some(t) = iso(sp.lo) {
+                    if sp.lo > i64::MIN
+                        && let Some(t) = iso(sp.lo)
+                    {
                         r.insert("gte".into(), t.into());
                     }
-                    if sp.hi < i64::MAX && let Some(t) = iso(sp.hi) {
+                    if sp.hi < i64::MAX
+                        && let Some(t) = iso(sp.hi)
+                    {
                         r.insert("lte".into(), t.into());
                     }
                     json!({"field": field(name), "operator": "range", "value": r})
@@ -455,9 +479,18 @@ fn time_span(v: &str, cx: &Context) -> Result<Span, String> {
         let at = now.saturating_sub(len);
         return Ok(match op {
             // Less than 7 days ago: since then.
-            "<" | "<=" => Span { lo: at, hi: i64::MAX },
-            ">" | ">=" => Span { lo: i64::MIN, hi: at },
-            _ => Span { lo: at, hi: i64::MAX },
+            "<" | "<=" => Span {
+                lo: at,
+                hi: i64::MAX,
+            },
+            ">" | ">=" => Span {
+                lo: i64::MIN,
+                hi: at,
+            },
+            _ => Span {
+                lo: at,
+                hi: i64::MAX,
+            },
         });
     }
     let d = day(v, cx).ok_or("expects 7d, 2w, 12h, a date (2026-11-01) or today")?;
@@ -468,10 +501,22 @@ fn time_span(v: &str, cx: &Context) -> Result<Span, String> {
     };
     let (from, to) = (start(d), d.succ_opt().map_or(i64::MAX, |n| start(n) - 1));
     Ok(match op {
-        ">" => Span { lo: to + 1, hi: i64::MAX },
-        ">=" => Span { lo: from, hi: i64::MAX },
-        "<" => Span { lo: i64::MIN, hi: from - 1 },
-        "<=" => Span { lo: i64::MIN, hi: to },
+        ">" => Span {
+            lo: to + 1,
+            hi: i64::MAX,
+        },
+        ">=" => Span {
+            lo: from,
+            hi: i64::MAX,
+        },
+        "<" => Span {
+            lo: i64::MIN,
+            hi: from - 1,
+        },
+        "<=" => Span {
+            lo: i64::MIN,
+            hi: to,
+        },
         _ => Span { lo: from, hi: to },
     })
 }
@@ -480,9 +525,13 @@ fn builtin_test(key: &str, value: &str, cx: &Context) -> Result<Test, String> {
     let v = fold(value);
     match key {
         "assigned" => match v.as_str() {
-            "me" => cx.me.map(|m| Test::Assigned(vec![m.to_string()])).ok_or_else(|| {
-                "who is \"me\"? Name yourself in the profile: user = \"you@example.com\"".to_string()
-            }),
+            "me" => cx
+                .me
+                .map(|m| Test::Assigned(vec![m.to_string()]))
+                .ok_or_else(|| {
+                    "who is \"me\"? Name yourself in the profile: user = \"you@example.com\""
+                        .to_string()
+                }),
             "none" | "nobody" => Ok(Test::Assigned(Vec::new())),
             _ => {
                 let ids: Vec<String> = cx

@@ -44,8 +44,9 @@ pub fn load() -> Result<Vec<Saved>, String> {
         return Ok(Vec::new());
     };
     match std::fs::read_to_string(&p) {
-        Ok(text) => serde_json::from_str::<Vec<Saved>>(&text)
-            .map_err(|e| format!("{}: {e}", p.display())),
+        Ok(text) => {
+            serde_json::from_str::<Vec<Saved>>(&text).map_err(|e| format!("{}: {e}", p.display()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(format!("{}: {e}", p.display())),
     }

@@ -73,8 +73,11 @@ async fn a_full_sync_stores_every_contact_and_resumes_where_it_stopped() {
     assert!(summary.full);
     assert_eq!(summary.resumed_at, 500, "it resumes after the stored pages");
     assert_eq!(summary.fetched, 750);
-    assert_eq!(summary.requests, 8, "13 pages in all, 5 already stored");
-    assert_eq!(sb.requests().len(), 8);
+    assert_eq!(
+        summary.requests, 10,
+        "13 pages in all, 5 already stored; and the users and custom fields"
+    );
+    assert_eq!(sb.requests().len(), 10);
     let cache = Cache::open(&path).unwrap();
     let cached: HashSet<String> = cache
         .load_contacts()
@@ -114,7 +117,8 @@ async fn a_later_sync_fetches_changes_only_and_notices_deletions() {
     .await
     .unwrap();
     assert!(!summary.full);
-    assert_eq!(summary.requests, 2, "{summary:?}");
+    // The changes, the count, and the users and custom fields.
+    assert_eq!(summary.requests, 4, "{summary:?}");
     assert!(changed.contains(&ids[3]));
     let cache = Cache::open(&path).unwrap();
     assert_eq!(

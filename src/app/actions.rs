@@ -447,7 +447,11 @@ pub(crate) fn toggle_mine(s: &mut State) {
         s.notice = Some(match &s.me_email {
             None => format!(
                 "Who is \"me\"? Name your HighLevel user in the profile: user = \"you@example.com\" (profile {}).",
-                if s.profile.is_empty() { "default" } else { s.profile.as_str() }
+                if s.profile.is_empty() {
+                    "default"
+                } else {
+                    s.profile.as_str()
+                }
             ),
             Some(e) => format!(
                 "{} is not among this location's users (yet): mine is unknown.",
@@ -477,7 +481,11 @@ pub(crate) fn recall_search(s: &mut State, n: usize) {
         s.notice = Some(if s.saved.is_empty() {
             "No saved searches: type a search, then `:save NAME` saves it.".into()
         } else {
-            format!("Only {} saved searches (1-{}).", s.saved.len(), s.saved.len().min(9))
+            format!(
+                "Only {} saved searches (1-{}).",
+                s.saved.len(),
+                s.saved.len().min(9)
+            )
         });
         return;
     };

@@ -494,8 +494,11 @@ impl State {
             return;
         };
         let found = self.users.loaded().and_then(|us| {
-            us.iter()
-                .find(|u| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+            us.iter().find(|u| {
+                u.email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
         });
         self.me = found.map(|u| u.id.clone());
         if found.is_none() && self.users.loaded().is_some() {

@@ -90,7 +90,11 @@ impl Cache {
             }
             let text = String::from_utf8_lossy(hay).into_owned();
             if let Some(entry) = crate::search::Entry::from_haystack(text) {
-                let facts = r.get_ref(3).map_err(|e| self.err(e))?.as_str().unwrap_or("");
+                let facts = r
+                    .get_ref(3)
+                    .map_err(|e| self.err(e))?
+                    .as_str()
+                    .unwrap_or("");
                 let entry = entry.with_facts(crate::filter::Facts::decode(facts));
                 let at = |i| r.get::<_, i64>(i).map_err(|e| self.err(e));
                 out.push((at(2)?, at(0)?, entry));

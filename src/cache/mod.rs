@@ -303,7 +303,11 @@ impl Cache {
         cache.setup("ob").map_err(|e| classify(&ob, e))?;
         let _ = cache.migrate("ob", &ob, OUTBOX_MIGRATIONS)?;
         let was = cache.migrate("main", path, MIGRATIONS)?;
-        if was < 3 || !cache.has_column("contacts", "facts").map_err(|e| classify(path, e))? {
+        if was < 3
+            || !cache
+                .has_column("contacts", "facts")
+                .map_err(|e| classify(path, e))?
+        {
             cache.fill_facts().map_err(|e| classify(path, e))?;
         }
         Ok(cache)

@@ -187,6 +187,7 @@ pub async fn sync(
         requests += 1;
         let cached = cache.contact_count()?;
         if cached == total {
+            requests += refresh_lookups(client, &mut cache).await;
             return Ok(SyncSummary {
                 full: false,
                 fetched,
@@ -200,9 +201,35 @@ pub async fn sync(
         tracing::info!(cached, total, "counts differ after the delta: full pass");
     }
     let mut summary = full_pass(client, &mut cache, opts, in_progress, &mut on).await?;
-    summary.requests += requests;
+    summary.requests += requests + refresh_lookups(client, &mut cache).await;
     summary.elapsed = started.elapsed();
     Ok(summary)
+}
+
+/// The location's users and custom field definitions, refreshed with
+/// each sync: names and filters read them offline. Either may be refused
+/// (a token without `users.readonly`): what was kept stays. How many
+/// requests it took.
+async fn refresh_lookups(client: &Client, cache: &mut Cache) -> u64 {
+    let users = client.location_users().await;
+    let defs = client.custom_fields().await;
+    let keep = |key: &str, json: serde_json::Result<String>| {
+        if let Err(e) = json
+            .map_err(|e| e.to_string())
+            .and_then(|j| cache.set_meta(key, &j).map_err(|e| e.to_string()))
+        {
+            tracing::warn!("cannot keep {key}: {e}");
+        }
+    };
+    match users {
+        Ok(u) => keep(super::LOCATION_USERS, serde_json::to_string(&u)),
+        Err(e) => tracing::info!("the location's users are not refreshed: {e}"),
+    }
+    match defs {
+        Ok(d) => keep(super::CUSTOM_FIELDS, serde_json::to_string(&d)),
+        Err(e) => tracing::info!("the custom fields are not refreshed: {e}"),
+    }
+    2
 }
 
 async fn delta(

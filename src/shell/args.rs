@@ -61,11 +61,16 @@ pub enum Command {
     /// Sign in, see where the token is kept, sign out.
     #[command(subcommand)]
     Auth(AuthCommand),
-    /// The best matches for a query, one line each.
+    /// The best matches for a query, one line each. Filters as in the
+    /// list (assigned:me tag:vip budget:>5000 …) and saved searches
+    /// (@NAME) work here too.
     Find {
         query: String,
         #[arg(long, default_value_t = 10)]
         limit: usize,
+        /// Only the contacts assigned to the profile's user.
+        #[arg(long)]
+        mine: bool,
         /// JSON, with the API's field names.
         #[arg(long)]
         json: bool,
@@ -81,6 +86,9 @@ pub enum Command {
     Today {
         #[arg(long)]
         json: bool,
+        /// Only the tasks assigned to the profile's user.
+        #[arg(long)]
+        mine: bool,
     },
     /// Address-book lookup for mutt/neomutt `query_command` and aerc `address-book-cmd`.
     Query { query: String },

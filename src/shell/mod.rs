@@ -254,6 +254,7 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
         }
     };
     let zone_setting = settings.zone;
+    let me_email = settings.user.clone();
     // Never a silent wait: each retry is said on stderr.
     client.notify_retries(|m| eprintln!("rolo: {m}"));
     // And never an endless one: a quick answer has a deadline; sync and
@@ -284,7 +285,7 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
     );
     let work = async {
         let zone = zone_for(zone_setting, &client, needs_zone).await;
-        run_shell(cmd, &client, zone, note).await
+        run_shell(cmd, &client, zone, note, me_email).await
     };
     let result = match deadline {
         None => work.await,
@@ -348,12 +349,18 @@ async fn run_shell(
     client: &crate::api::Client,
     offset: crate::zone::Zone,
     note: Option<Result<String, String>>,
+    me_email: Option<String>,
 ) -> Result<(), verbs::Failure> {
     let client = client.clone();
     match cmd {
-        Command::Find { query, limit, json } => verbs::find(&client, &query, limit, json).await,
+        Command::Find {
+            query,
+            limit,
+            json,
+            mine,
+        } => verbs::find(&client, &query, limit, json, mine, me_email).await,
         Command::Show { contact, json } => verbs::show(&client, &contact, json, offset).await,
-        Command::Today { json } => verbs::today(&client, json, offset).await,
+        Command::Today { json, mine } => verbs::today(&client, json, offset, mine, me_email).await,
         Command::Query { query } => verbs::query(&client, &query).await,
         Command::Task(TaskCommand::Add {
             contact,

@@ -108,30 +108,153 @@ pub fn synced_cache(client: &Client) -> Option<crate::cache::Cache> {
     cache.synced_at().ok().flatten().map(|_| cache)
 }
 
+/// Who the profile acts for, and what a shell query's filters are read
+/// against: the users and custom field definitions as the cache keeps
+/// them, else (for a query with filters) asked of HighLevel once, briefly.
+pub struct Lookups {
+    pub users: Vec<User>,
+    pub defs: Vec<CustomField>,
+    /// The profile's user's email (`user = "…"`), and their id if known.
+    pub me_email: Option<String>,
+    pub me: Option<String>,
+}
+
+impl Lookups {
+    pub async fn load(client: &Client, me_email: Option<String>, ask: bool) -> Lookups {
+        let cached = |key: &str| {
+            synced_cache(client)
+                .and_then(|c| c.meta(key).ok().flatten())
+                .and_then(|j| serde_json::from_str::<Value>(&j).ok())
+        };
+        let mut users: Option<Vec<User>> =
+            cached(crate::cache::LOCATION_USERS).and_then(|v| serde_json::from_value(v).ok());
+        let mut defs: Option<Vec<CustomField>> =
+            cached(crate::cache::CUSTOM_FIELDS).and_then(|v| serde_json::from_value(v).ok());
+        let quick = std::time::Duration::from_secs(5);
+        let once = client.without_retries();
+        if ask && users.is_none() {
+            users = tokio::time::timeout(quick, once.location_users())
+                .await
+                .ok()
+                .and_then(Result::ok);
+        }
+        if ask && defs.is_none() {
+            defs = tokio::time::timeout(quick, once.custom_fields())
+                .await
+                .ok()
+                .and_then(Result::ok);
+        }
+        let users = users.unwrap_or_default();
+        let me = me_email.as_deref().and_then(|e| {
+            users
+                .iter()
+                .find(|u| {
+                    u.email
+                        .as_deref()
+                        .is_some_and(|x| x.eq_ignore_ascii_case(e))
+                })
+                .map(|u| u.id.clone())
+        });
+        Lookups {
+            users,
+            defs: defs.unwrap_or_default(),
+            me_email,
+            me,
+        }
+    }
+
+    /// The id of "me", or why it is unknown.
+    pub fn me(&self) -> Result<&str, Failure> {
+        match (&self.me, &self.me_email) {
+            (Some(m), _) => Ok(m),
+            (None, None) => Err(Failure::new(
+                2,
+                "who is \"me\"? Name your HighLevel user in the profile: user = \"you@example.com\"",
+            )),
+            (None, Some(e)) => Err(Failure::new(
+                2,
+                format!(
+                    "the profile's user {} is not among the location's users (as far as rolo knows: `rolo sync` refreshes them)",
+                    crate::text::snippet(e, 60)
+                ),
+            )),
+        }
+    }
+}
+
+/// A shell query as the list reads it: `@NAME` saved searches expanded,
+/// `assigned:me` added for `--mine`, then split into filters and text.
+/// A filter that cannot be read is an error here (a script gets no
+/// silently wider answer).
+pub fn shell_filter(
+    query: &str,
+    mine: bool,
+    look: &Lookups,
+) -> Result<(crate::filter::Filter, String), Failure> {
+    let mut q = if query.split_whitespace().any(|w| w.starts_with('@')) {
+        let saved = crate::searches::load().map_err(|e| Failure::new(2, e))?;
+        crate::searches::expand(query, &saved).map_err(|e| Failure::new(2, e))?
+    } else {
+        query.to_string()
+    };
+    if mine {
+        look.me()?;
+        q = format!("assigned:me {q}");
+    }
+    let cx = crate::filter::Context {
+        me: look.me.as_deref(),
+        users: &look.users,
+        defs: &look.defs,
+        now: Utc::now(),
+        zone: Zone::Local,
+    };
+    let (filter, text) = crate::filter::Filter::split(&q, &cx);
+    if let Some(p) = filter.problems.first() {
+        return Err(Failure::new(2, format!("cannot read the filter {p}")));
+    }
+    Ok((filter, text))
+}
+
 /// Contacts matching `query`, best first, with rolo's ranking (exact,
-/// prefix, substring, fuzzy): from the local cache once a sync has filled
-/// it, else over the server's search for the plain words.
+/// prefix, substring, fuzzy) and its filters: from the local cache once a
+/// sync has filled it, else over the server's search (its `filters` too),
+/// checked again here.
 pub async fn find_contacts(
     client: &Client,
     query: &str,
     limit: usize,
 ) -> Result<Vec<(Contact, Tier)>, Failure> {
+    find_filtered(client, &crate::filter::Filter::default(), query, limit).await
+}
+
+pub async fn find_filtered(
+    client: &Client,
+    filter: &crate::filter::Filter,
+    text: &str,
+    limit: usize,
+) -> Result<Vec<(Contact, Tier)>, Failure> {
     if let Some(cache) = synced_cache(client) {
-        return Ok(cache.find(query, limit)?);
+        return Ok(cache.find_filtered(text, filter, limit)?);
     }
     let page = client
         .search_contacts(&SearchContacts {
-            query: crate::search::server_words(query),
+            query: crate::search::server_words(text),
             page_limit: 500,
+            filters: filter.to_server(),
             ..SearchContacts::default()
         })
         .await?;
-    let entries: Vec<Entry> = page.contacts.iter().map(Entry::new).collect();
-    let hits = search::search(query, &entries);
+    let contacts: Vec<Contact> = page
+        .contacts
+        .into_iter()
+        .filter(|c| filter.matches_entry(&Entry::new(c)))
+        .collect();
+    let entries: Vec<Entry> = contacts.iter().map(Entry::new).collect();
+    let hits = search::search(text, &entries);
     Ok(hits
         .into_iter()
         .take(limit)
-        .map(|h| (page.contacts[h.index].clone(), h.tier))
+        .map(|h| (contacts[h.index].clone(), h.tier))
         .collect())
 }
 
@@ -225,8 +348,19 @@ pub fn json_escaped(text: &str) -> String {
 }
 
 /// `rolo find QUERY`
-pub async fn find(client: &Client, query: &str, limit: usize, as_json: bool) -> Outcome {
-    let found = find_contacts(client, query, limit).await?;
+pub async fn find(
+    client: &Client,
+    query: &str,
+    limit: usize,
+    as_json: bool,
+    mine: bool,
+    me_email: Option<String>,
+) -> Outcome {
+    let filtering =
+        mine || query.contains(':') || query.split_whitespace().any(|w| w.starts_with('@'));
+    let look = Lookups::load(client, me_email, filtering).await;
+    let (filter, text) = shell_filter(query, mine, &look)?;
+    let found = find_filtered(client, &filter, &text, limit).await?;
     if as_json {
         return print_json(&json!(found.iter().map(|(c, _)| c).collect::<Vec<_>>()));
     }
@@ -428,7 +562,19 @@ pub(super) fn caching_off() -> bool {
 }
 
 /// `rolo today`: open tasks due today or overdue, across contacts.
-pub async fn today(client: &Client, as_json: bool, zone: Zone) -> Outcome {
+pub async fn today(
+    client: &Client,
+    as_json: bool,
+    zone: Zone,
+    mine: bool,
+    me_email: Option<String>,
+) -> Outcome {
+    let me = if mine {
+        let look = Lookups::load(client, me_email, true).await;
+        Some(look.me()?.to_string())
+    } else {
+        None
+    };
     let tasks = client
         .search_tasks_all(&TaskSearch {
             completed: Some(false),
@@ -436,7 +582,14 @@ pub async fn today(client: &Client, as_json: bool, zone: Zone) -> Outcome {
         })
         .await?;
     let now = Utc::now();
-    let due = crate::due::due_by_end_of_today(&tasks, now, zone);
+    let due = crate::due::due_by_end_of_today(
+        tasks.iter().filter(|t| {
+            me.as_deref()
+                .is_none_or(|m| t.assigned_to.as_deref() == Some(m))
+        }),
+        now,
+        zone,
+    );
     if as_json {
         return print_json(&json!(due));
     }

@@ -37,7 +37,10 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         title.push(Span::styled(format!("{} ", fit(&clean(q), 40)), theme.dim));
     }
     if let Some(p) = s.list.filter.problems.first() {
-        title.push(Span::styled(format!(" ✗ {} ", fit(&clean(p), 60)), theme.error));
+        title.push(Span::styled(
+            format!(" ✗ {} ", fit(&clean(p), 60)),
+            theme.error,
+        ));
     }
     let position = if s.list.hits.is_empty() {
         String::new()
@@ -77,7 +80,11 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             }
             Remote::Loaded(()) if s.list.query.trim().is_empty() => format!(
                 "None {}. {}: everyone.",
-                if s.list.pinned.is_some() { "match the saved search" } else { "are yours" },
+                if s.list.pinned.is_some() {
+                    "match the saved search"
+                } else {
+                    "are yours"
+                },
                 if s.list.pinned.is_some() { "0" } else { "M" }
             ),
             Remote::Loaded(()) => "No match. Esc clears the search.".into(),

@@ -82,6 +82,16 @@ impl Hostile {
         self.seen.lock().unwrap().len()
     }
 
+    /// How many requests went to `path`.
+    pub fn count_of(&self, path: &str) -> usize {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.path == path)
+            .count()
+    }
+
     pub fn client(&self) -> Client {
         Client::new(self.config()).unwrap()
     }

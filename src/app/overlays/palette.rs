@@ -71,7 +71,11 @@ pub fn palette_entries<'a>(s: &'a State, p: &forms::Palette) -> Vec<PaletteEntry
         .map(|(i, _)| PaletteEntry::Recall(i))
         .collect();
     if !t.starts_with('@') {
-        out.extend(palette_matches(&s.keymap, p).into_iter().map(PaletteEntry::Action));
+        out.extend(
+            palette_matches(&s.keymap, p)
+                .into_iter()
+                .map(PaletteEntry::Action),
+        );
     }
     out
 }
@@ -87,7 +91,9 @@ enum Chosen {
 /// typed) under a name, kept in rolo's file and recalled at once.
 fn save_search(s: &mut State, name: &str, out: &mut Vec<Command>) {
     if let Some(e) = &s.saved_error {
-        s.error = Some(format!("Not saved: the saved searches file is unreadable ({e}); fix or move it first."));
+        s.error = Some(format!(
+            "Not saved: the saved searches file is unreadable ({e}); fix or move it first."
+        ));
         return;
     }
     let name = match crate::searches::check_name(name) {
@@ -125,7 +131,10 @@ fn forget_search(s: &mut State, name: &str, out: &mut Vec<Command>) {
     let before = s.saved.len();
     s.saved.retain(|x| x.name != name);
     if s.saved.len() == before {
-        s.notice = Some(format!("No saved search is called {:?}.", crate::text::snippet(name, 40)));
+        s.notice = Some(format!(
+            "No saved search is called {:?}.",
+            crate::text::snippet(name, 40)
+        ));
         return;
     }
     out.push(Command::SaveSearches(s.saved.clone()));

@@ -45,7 +45,11 @@ pub(super) fn render(p: &crate::app::Palette, s: &State, f: &mut Frame, area: Re
                     (
                         format!("recall: {}", clean(&x.query)),
                         format!("@{}", clean(&x.name)),
-                        if *n < 9 { (n + 1).to_string() } else { String::new() },
+                        if *n < 9 {
+                            (n + 1).to_string()
+                        } else {
+                            String::new()
+                        },
                     )
                 }
                 PaletteEntry::Save(n) => (
