@@ -642,3 +642,251 @@ impl Filter {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    struct World {
+        contacts: Vec<Contact>,
+        users: Vec<User>,
+        defs: Vec<CustomField>,
+        now: DateTime<Utc>,
+    }
+
+    fn world() -> World {
+        let anchor = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+        let data = crate::sandbox::seed::generate(400, 7, "loc", anchor);
+        World {
+            contacts: data
+                .contacts
+                .into_iter()
+                .filter_map(|m| serde_json::from_value(Value::Object(m)).ok())
+                .collect(),
+            users: data
+                .users
+                .into_iter()
+                .filter_map(|m| serde_json::from_value(Value::Object(m)).ok())
+                .collect(),
+            defs: crate::sandbox::locations::custom_field_definitions("loc")
+                .into_iter()
+                .map(|d| serde_json::from_value(d).unwrap())
+                .collect(),
+            now: anchor,
+        }
+    }
+
+    fn value<'a>(c: &'a Contact, id: &str) -> Option<&'a str> {
+        c.custom_fields
+            .iter()
+            .flatten()
+            .find(|v| v.id == id)
+            .and_then(|v| v.value.as_ref())
+            .and_then(Value::as_str)
+    }
+
+    /// Each filter keeps exactly the contacts a plain reading of the
+    /// contact's fields says it should, from the whole record and from the
+    /// facts as the cache keeps them.
+    #[test]
+    fn each_filter_keeps_what_its_rule_says() {
+        let w = world();
+        let me = w
+            .contacts
+            .iter()
+            .find_map(|c| c.assigned_to.clone())
+            .unwrap();
+        let maya = w.users.iter().find(|u| u.id == me).unwrap();
+        let first = maya
+            .display_name()
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_lowercase();
+        let cx = Context {
+            me: Some(&me),
+            users: &w.users,
+            defs: &w.defs,
+            now: w.now,
+            zone: Zone::parse("utc").unwrap(),
+        };
+        let day = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
+        let added = |c: &Contact| parse_timestamp(c.date_added.as_deref().unwrap()).unwrap();
+        let updated = |c: &Contact| parse_timestamp(c.date_updated.as_deref().unwrap()).unwrap();
+        let budget =
+            |c: &Contact| value(c, "cfBudget0000000000001").and_then(|v| v.parse::<f64>().ok());
+        type Rule<'a> = Box<dyn Fn(&Contact) -> bool + 'a>;
+        let cases: Vec<(String, Rule)> = vec![
+            (
+                "assigned:me".into(),
+                Box::new(|c: &Contact| c.assigned_to.as_deref() == Some(me.as_str())),
+            ),
+            (
+                format!("assigned:{first}"),
+                Box::new(|c: &Contact| c.assigned_to.as_deref() == Some(me.as_str())),
+            ),
+            (
+                "assigned:none".into(),
+                Box::new(|c: &Contact| c.assigned_to.is_none()),
+            ),
+            (
+                "-assigned:me".into(),
+                Box::new(|c: &Contact| c.assigned_to.as_deref() != Some(me.as_str())),
+            ),
+            (
+                "tag:vip".into(),
+                Box::new(|c: &Contact| c.tags().iter().any(|t| t == "vip")),
+            ),
+            (
+                "-tag:vip".into(),
+                Box::new(|c: &Contact| !c.tags().iter().any(|t| t == "vip")),
+            ),
+            (
+                "tag:VIP".into(),
+                Box::new(|c: &Contact| c.tags().iter().any(|t| t == "vip")),
+            ),
+            (
+                "dnd:yes".into(),
+                Box::new(|c: &Contact| c.dnd == Some(true)),
+            ),
+            ("dnd:no".into(), Box::new(|c: &Contact| c.dnd != Some(true))),
+            (
+                "source:face".into(),
+                Box::new(|c: &Contact| c.source.as_deref().is_some_and(|s| s.contains("face"))),
+            ),
+            (
+                "added:<30d".into(),
+                Box::new(|c: &Contact| added(c) >= w.now - Duration::days(30)),
+            ),
+            (
+                "added:>365d".into(),
+                Box::new(|c: &Contact| added(c) <= w.now - Duration::days(365)),
+            ),
+            (
+                "updated:>2026-11-01".into(),
+                Box::new(|c: &Contact| updated(c) >= day(2026, 11, 2)),
+            ),
+            (
+                "updated:<=2026-11-01".into(),
+                Box::new(|c: &Contact| updated(c) < day(2026, 11, 2)),
+            ),
+            (
+                "budget:>5000".into(),
+                Box::new(|c: &Contact| budget(c).is_some_and(|b| b > 5000.0)),
+            ),
+            (
+                "budget:<=$5,000".into(),
+                Box::new(|c: &Contact| budget(c).is_some_and(|b| b <= 5000.0)),
+            ),
+            (
+                "budget:5000..10000".into(),
+                Box::new(|c: &Contact| budget(c).is_some_and(|b| (5000.0..=10000.0).contains(&b))),
+            ),
+            (
+                "-seats:*".into(),
+                Box::new(|c: &Contact| value(c, "cfSeats00000000000007").is_none()),
+            ),
+            (
+                "seats:*".into(),
+                Box::new(|c: &Contact| value(c, "cfSeats00000000000007").is_some()),
+            ),
+            (
+                "lead-source:referral".into(),
+                Box::new(|c: &Contact| value(c, "cfReferral00000000002") == Some("referral")),
+            ),
+            (
+                "lead_source:referral".into(),
+                Box::new(|c: &Contact| value(c, "cfReferral00000000002") == Some("referral")),
+            ),
+            (
+                "lead-source:\"google ads\"".into(),
+                Box::new(|c: &Contact| value(c, "cfReferral00000000002") == Some("google ads")),
+            ),
+            (
+                "interests:solar".into(),
+                Box::new(|c: &Contact| {
+                    value(c, "cfInterests0000000005")
+                        .is_some_and(|v| v.split(", ").any(|x| x == "solar"))
+                }),
+            ),
+            (
+                "next-renewal:<2027-01-01".into(),
+                Box::new(|c: &Contact| {
+                    value(c, "cfRenewal000000000003").is_some_and(|v| v < "2027-01-01")
+                }),
+            ),
+            (
+                "job-title:manager".into(),
+                Box::new(|c: &Contact| {
+                    value(c, "cfJobTitle00000000008")
+                        .is_some_and(|v| v.to_lowercase().contains("manager"))
+                }),
+            ),
+        ];
+        for (q, rule) in &cases {
+            let (f, text) = Filter::split(q, &cx);
+            assert!(f.problems.is_empty(), "{q}: {:?}", f.problems);
+            assert_eq!(text, "", "{q}");
+            let mut kept = 0;
+            for c in &w.contacts {
+                let e = crate::search::Entry::new(c);
+                let want = rule(c);
+                assert_eq!(f.matches_entry(&e), want, "{q} on {}", c.id);
+                // The cache's copy of the facts says the same.
+                let cached = e.clone().with_facts(Facts::decode(&e.facts.encode()));
+                assert_eq!(f.matches_entry(&cached), want, "{q} (cached) on {}", c.id);
+                kept += usize::from(want);
+            }
+            // Each case keeps some and drops some: a rule that is always
+            // true or false would prove nothing.
+            assert!(kept > 0 && kept < w.contacts.len(), "{q}: kept {kept}");
+        }
+        // Together, with words for the text search left over.
+        let (f, text) = Filter::split("assigned:me ada tag:vip budget:>5000 email:x", &cx);
+        assert_eq!(text, "ada email:x");
+        assert_eq!(f.words.len(), 3);
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_said_and_what_is_half_typed_waits() {
+        let w = world();
+        let cx = Context {
+            me: None,
+            users: &w.users,
+            defs: &w.defs,
+            now: w.now,
+            zone: Zone::Local,
+        };
+        for (q, says) in [
+            ("budget:>lots", "expects a number"),
+            ("assigned:zebulon", "no user is called"),
+            ("assigned:me", "user = "),
+            ("dnd:maybe", "yes or no"),
+            ("added:soon", "expects 7d"),
+            ("next-renewal:someday", "expects a date"),
+        ] {
+            let (f, _) = Filter::split(q, &cx);
+            assert!(f.is_empty(), "{q}");
+            assert!(
+                f.problems.first().is_some_and(|p| p.contains(says)),
+                "{q}: {:?}",
+                f.problems
+            );
+        }
+        for q in ["budget:", "tag:", "-assigned:"] {
+            let (f, text) = Filter::split(q, &cx);
+            assert!(
+                f.is_empty() && f.problems.is_empty() && text.is_empty(),
+                "{q}"
+            );
+        }
+        assert_eq!(
+            words(r#"a lead-source:"google ads" b"#),
+            ["a", "lead-source:\"google ads\"", "b"]
+        );
+        // Hostile text in a problem is cut and never panics.
+        let (f, _) = Filter::split(&format!("budget:>{}", "\u{1b}[2J".repeat(50)), &cx);
+        assert!(f.problems[0].chars().count() < 120);
+    }
+}

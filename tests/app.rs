@@ -1801,3 +1801,126 @@ fn a_large_text_field_keeps_its_lines() {
         "{t}"
     );
 }
+
+/// Makes the fixture's first task assignee "me", by email, as a profile
+/// with `user = "…"` would.
+fn as_user(h: &mut Harness, f: &support::app::Fixture) -> String {
+    let me = f
+        .tasks
+        .iter()
+        .find_map(|t| t.assigned_to.clone())
+        .expect("an assigned task");
+    let email = f.users.iter().find(|u| u.id == me).unwrap().email.clone();
+    h.state.me_email = email;
+    h.state.set_users(f.users.clone());
+    assert_eq!(h.state.me.as_deref(), Some(me.as_str()));
+    me
+}
+
+/// Filters stay: a search saved from the palette is pinned, named in the
+/// title, survives esc, is recalled by its digit, let go by 0; the file
+/// is written through a command, never behind the user's back.
+#[test]
+fn a_saved_search_stays_until_let_go() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let me = as_user(&mut h, &f);
+    let all = h.state.list.hits.len();
+    h.send(key('/'));
+    h.keys("assigned:me");
+    let mine: Vec<String> = h
+        .state
+        .list
+        .hits
+        .iter()
+        .map(|x| h.state.list.contacts[x.index].id.clone())
+        .collect();
+    assert!(
+        !mine.is_empty() && mine.len() < all,
+        "{} of {all}",
+        mine.len()
+    );
+    for id in &mine {
+        assert_eq!(
+            h.state.contact_by_id(id).unwrap().assigned_to.as_deref(),
+            Some(me.as_str())
+        );
+    }
+    h.send(code(KeyCode::Enter));
+    h.send(key(':'));
+    h.keys("save my-people");
+    h.send(code(KeyCode::Enter));
+    let saved = h
+        .effects
+        .iter()
+        .find_map(|c| match c {
+            rolo::app::Command::SaveSearches(s) => Some(s.clone()),
+            _ => None,
+        })
+        .expect("the searches are kept");
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].name, "my-people");
+    assert_eq!(saved[0].query, "assigned:me");
+    assert!(
+        h.state.list.query.is_empty(),
+        "the typed words became the pinned filter"
+    );
+    assert_eq!(h.state.list.hits.len(), mine.len());
+    let t = screen(&h.clone_render(120, 30));
+    assert!(t.contains("@my-people"), "{t}");
+    // Esc in the search clears only what is typed.
+    h.send(key('/'));
+    h.keys("zzzz");
+    assert!(h.state.list.hits.is_empty());
+    h.send(code(KeyCode::Esc));
+    assert_eq!(h.state.list.hits.len(), mine.len(), "the filter stayed");
+    h.send(key('0'));
+    assert_eq!(h.state.list.hits.len(), all);
+    h.send(key('1'));
+    assert_eq!(h.state.list.hits.len(), mine.len());
+    h.send(key('2'));
+    assert!(h.state.notice.as_deref().unwrap().contains("Only 1 saved"));
+    // A bad filter is said in the title and left out.
+    h.send(key('/'));
+    h.keys(" budget:>lots");
+    let t = screen(&h.clone_render(160, 30));
+    assert!(t.contains("budget:>lots: expects a number"), "{t}");
+    assert_eq!(h.state.list.hits.len(), mine.len());
+}
+
+/// `M` is mine / everyone, in the list and in Today; without a user in
+/// the profile it says how to name one.
+#[test]
+fn mine_and_everyone_in_the_list_and_today() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    h.send(key('M'));
+    assert!(
+        h.state.notice.as_deref().unwrap().contains("user = "),
+        "{:?}",
+        h.state.notice
+    );
+    let me = as_user(&mut h, &f);
+    let all = h.state.list.hits.len();
+    h.send(key('M'));
+    assert!(h.state.list.mine);
+    let n = h.state.list.hits.len();
+    assert!(n > 0 && n < all);
+    assert!(screen(&h.clone_render(120, 30)).contains(" mine "));
+    h.send(key('M'));
+    assert_eq!(h.state.list.hits.len(), all);
+    h.send(key('T'));
+    h.serve(&f);
+    let everyone = h.state.today_tasks().len();
+    h.send(key('M'));
+    let mine = h.state.today_tasks();
+    assert!(
+        !mine.is_empty() && mine.len() < everyone,
+        "{} of {everyone}",
+        mine.len()
+    );
+    assert!(
+        mine.iter()
+            .all(|t| t.assigned_to.as_deref() == Some(me.as_str()))
+    );
+}

@@ -508,3 +508,74 @@ async fn the_company_is_editable_as_highlevel_allows() {
         serde_json::json!("Renamed Co")
     );
 }
+
+/// The filters rolo sends with POST /contacts/search never narrow the
+/// answer past what rolo's own check keeps: whatever the check keeps of
+/// all contacts, the server's answer holds too (rolo checks the answer
+/// again, so a wider answer is safe and a narrower one would lose
+/// contacts).
+#[tokio::test]
+async fn the_filters_sent_to_the_search_never_lose_a_match() {
+    let sb = support::sandbox(support::config(300)).await;
+    let client = support::client(&sb);
+    let users = client.location_users().await.unwrap();
+    let defs = client.custom_fields().await.unwrap();
+    let all = client
+        .search_contacts(&SearchContacts {
+            page_limit: 500,
+            ..SearchContacts::default()
+        })
+        .await
+        .unwrap()
+        .contacts;
+    assert_eq!(all.len(), 300);
+    let me = all.iter().find_map(|c| c.assigned_to.clone()).unwrap();
+    let cx = rolo::filter::Context {
+        me: Some(&me),
+        users: &users,
+        defs: &defs,
+        now: chrono::Utc::now(),
+        zone: rolo::zone::Zone::parse("utc").unwrap(),
+    };
+    for q in [
+        "assigned:me",
+        "assigned:none",
+        "-assigned:me",
+        "tag:vip",
+        "-tag:vip",
+        "dnd:yes",
+        "dnd:no",
+        "source:face",
+        "added:<90d",
+        "updated:>2026-01-01",
+        "budget:>5000",
+        "budget:1000..3000",
+        "seats:*",
+        "-seats:*",
+        "job-title:own",
+        "assigned:me tag:vip budget:>5000",
+    ] {
+        let (filter, _) = rolo::filter::Filter::split(q, &cx);
+        assert!(filter.problems.is_empty(), "{q}");
+        let local: std::collections::HashSet<&str> = all
+            .iter()
+            .filter(|c| filter.matches_entry(&rolo::search::Entry::new(c)))
+            .map(|c| c.id.as_str())
+            .collect();
+        let answer = client
+            .search_contacts(&SearchContacts {
+                page_limit: 500,
+                filters: filter.to_server(),
+                ..SearchContacts::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{q}: {e}"));
+        let served: std::collections::HashSet<&str> =
+            answer.contacts.iter().map(|c| c.id.as_str()).collect();
+        let lost: Vec<_> = local.difference(&served).collect();
+        assert!(lost.is_empty(), "{q}: the server's answer lacks {lost:?}");
+        if !filter.to_server().is_empty() && q != "job-title:own" {
+            assert!(served.len() < all.len(), "{q}: the server filtered nothing");
+        }
+    }
+}

@@ -131,6 +131,12 @@ fn today_view() {
     snap(&mut h, "today_loading");
     h.serve(&f);
     snap(&mut h, "today");
+    // Mine: the profile's user's tasks only.
+    let me = f.tasks.iter().find_map(|t| t.assigned_to.clone()).unwrap();
+    h.state.me_email = f.users.iter().find(|u| u.id == me).unwrap().email.clone();
+    h.state.set_users(f.users.clone());
+    h.send(key('M'));
+    snap(&mut h, "today_mine");
 }
 
 #[test]

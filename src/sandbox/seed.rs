@@ -301,8 +301,13 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
         users: Vec::new(),
     };
     let calendar_ids: Vec<String> = (0..3).map(|_| make_id(&mut rng)).collect();
+    // Four users own the seeded work; eight more (from a stream of their
+    // own, so the rest of the seed stays as it was) make a dozen.
     let user_ids: Vec<String> = (0..4).map(|_| make_id(&mut rng)).collect();
-    data.users = super::users::seed(&user_ids, seed);
+    let mut staff = user_ids.clone();
+    let mut more = fastrand::Rng::with_seed(seed ^ 0x0057_aff0);
+    staff.extend((0..8).map(|_| make_id(&mut more)));
+    data.users = super::users::seed(&staff, seed);
     let business_ids: Vec<String> = COMPANIES.iter().map(|_| make_id(&mut rng)).collect();
     let hostile_every = (count / 6).max(1);
 

@@ -67,6 +67,15 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         if s.focus == Focus::Search {
             spans.push(Span::styled("█", theme.accent));
         }
+        // What of it could not be read as a filter, where the eye is.
+        if let Some(p) = s.list.filter.problems.first() {
+            let used: usize = spans.iter().map(|x| x.content.width()).sum();
+            let room = usize::from(search_area.width).saturating_sub(used + 2);
+            spans.push(Span::styled(
+                format!("  {}", fit(&clean(p), room)),
+                theme.error,
+            ));
+        }
         f.render_widget(Paragraph::new(Line::from(spans)), search_area);
     }
 

@@ -16,8 +16,13 @@ pub fn render_today(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         .iter()
         .filter(|t| !t.completed && t.due().is_some_and(|d| d < s.now))
         .count();
+    let mine = s.today.mine && s.me.is_some();
     let title = Line::from(vec![
         Span::styled(" Today ", theme.title),
+        Span::styled(
+            if mine { "mine " } else { "everyone's " },
+            if mine { theme.accent } else { theme.dim },
+        ),
         Span::styled(
             format!("{} due, {overdue} overdue ", tasks.len()),
             theme.dim,
@@ -33,6 +38,9 @@ pub fn render_today(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let msg = match &s.today.tasks {
         Remote::Idle | Remote::Loading => Some("Loading today's tasks…".to_string()),
         Remote::Failed(e) => Some(format!("Could not load tasks: {}", clean(e))),
+        Remote::Loaded(_) if tasks.is_empty() && mine => {
+            Some("Nothing of yours due today. M: everyone's.".into())
+        }
         Remote::Loaded(_) if tasks.is_empty() => Some("Nothing due today. Enjoy.".into()),
         Remote::Loaded(_) => None,
     };
