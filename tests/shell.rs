@@ -840,3 +840,117 @@ fn show_names_the_owner_and_the_custom_fields() {
     );
     assert_eq!(v["contact"]["assignedTo"], owner.as_str());
 }
+
+/// `rolo find @NAME` answers a saved search from the cache with HighLevel
+/// unreachable; `--mine` keeps the profile's user's contacts (and
+/// `today --mine` their tasks), each set exactly as the sandbox's own
+/// records say; an unknown name or an unknown "me" is a clear usage error.
+#[test]
+fn saved_searches_and_mine_from_the_shell() {
+    let sh = Shell::new();
+    let records: Vec<serde_json::Value> = sh.sandbox.with_store(|s| {
+        s.contact_ids()
+            .into_iter()
+            .filter_map(|id| s.contact(&id).map(|c| serde_json::Value::Object(c.clone())))
+            .collect()
+    });
+    let owner = records
+        .iter()
+        .find_map(|c| c["assignedTo"].as_str().map(str::to_string))
+        .unwrap();
+    let users = sh.sandbox.with_store(|s| {
+        s.users_by_location(&std::collections::HashMap::from([(
+            "locationId".to_string(),
+            support::LOCATION.to_string(),
+        )]))
+        .unwrap()
+        .body
+    });
+    let email = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == owner.as_str())
+        .and_then(|u| u["email"].as_str())
+        .unwrap()
+        .to_string();
+    // Without a user in the profile, "mine" is explained, not guessed.
+    let o = sh.run(&["find", "--mine", "x"]);
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("user = "), "{:?}", text(&o));
+
+    std::fs::create_dir_all(&sh.home).unwrap();
+    std::fs::write(
+        sh.home.join("none.toml"),
+        format!("default_profile = \"me\"\n[profiles.me]\nuser = \"{email}\"\n"),
+    )
+    .unwrap();
+    let o = sh.run(&["sync"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    std::fs::create_dir_all(sh.home.join("data")).unwrap();
+    std::fs::write(
+        sh.home.join("data").join("searches.json"),
+        r#"[{"name": "big", "query": "budget:>20000 -tag:vip"}]"#,
+    )
+    .unwrap();
+    let ids = |o: &Output| -> std::collections::BTreeSet<String> {
+        let v: Value =
+            serde_json::from_str(&text(o).0).unwrap_or_else(|e| panic!("{e}: {:?}", text(o)));
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let want = |keep: &dyn Fn(&Value) -> bool| -> std::collections::BTreeSet<String> {
+        records
+            .iter()
+            .filter(|c| keep(c))
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let offline = |args: &[&str]| sh.run_at("http://127.0.0.1:9", args, support::TOKEN, None);
+    let o = offline(&["find", "@big", "--limit", "1000", "--json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let big = want(&|c| {
+        let budget = c["customFields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["id"] == "cfBudget0000000000001")
+            .and_then(|v| v["value"].as_str()?.parse::<f64>().ok());
+        budget.is_some_and(|b| b > 20000.0)
+            && !c["tags"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("vip"))
+    });
+    assert!(!big.is_empty());
+    assert_eq!(ids(&o), big);
+    let o = offline(&["find", "--mine", "", "--limit", "1000", "--json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let mine = want(&|c| c["assignedTo"] == owner.as_str());
+    assert!(!mine.is_empty() && mine.len() < records.len());
+    assert_eq!(ids(&o), mine);
+    let o = offline(&["find", "@nope"]);
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("saved: big"), "{:?}", text(&o));
+    // Today, mine.
+    let o = sh.run(&["today", "--json"]);
+    let everyone: Value = serde_json::from_str(&text(&o).0).unwrap();
+    let o = sh.run(&["today", "--mine", "--json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let mine: Value = serde_json::from_str(&text(&o).0).unwrap();
+    let mine = mine.as_array().unwrap();
+    assert!(
+        mine.iter().all(|t| t["assignedTo"] == owner.as_str()),
+        "{mine:?}"
+    );
+    let expected = everyone
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["assignedTo"] == owner.as_str())
+        .count();
+    assert_eq!(mine.len(), expected);
+}
