@@ -31,8 +31,13 @@ pub struct Facts {
     pub added: i64,
     pub updated: i64,
     /// Custom field values by field slot (see [`slot`]), folded, a list
-    /// as its items joined by ", ".
-    pub custom: Box<[(u16, Box<str>)]>,
+    /// as its items joined by ", "; with the value read as a number (NaN
+    /// when it is not one), read once here rather than at each keystroke.
+    pub custom: Box<[(u16, Box<str>, f64)]>,
+}
+
+fn as_number(v: &str) -> f64 {
+    crate::input::plain_number(v.trim_start_matches('$')).unwrap_or(f64::NAN)
 }
 
 #[derive(Default)]
@@ -99,7 +104,11 @@ impl Facts {
                 .flatten()
                 .filter_map(|v| {
                     let t = custom_text(v.value.as_ref()?);
-                    (!t.is_empty()).then(|| (slot(&v.id), Box::from(fold(&t))))
+                    (!t.is_empty()).then(|| {
+                        let t = fold(&t);
+                        let n = as_number(&t);
+                        (slot(&v.id), Box::from(t), n)
+                    })
                 })
                 .collect(),
         }
@@ -110,7 +119,7 @@ impl Facts {
         let custom: serde_json::Map<String, Value> = self
             .custom
             .iter()
-            .filter_map(|(s, v)| Some((slot_id(*s)?, Value::from(&**v))))
+            .filter_map(|(s, v, _)| Some((slot_id(*s)?, Value::from(&**v))))
             .collect();
         json!({
             "a": self.assigned.as_deref(),
@@ -139,7 +148,10 @@ impl Facts {
                 .as_object()
                 .into_iter()
                 .flatten()
-                .filter_map(|(k, v)| Some((slot(k), Box::from(v.as_str()?))))
+                .filter_map(|(k, v)| {
+                    let v = v.as_str()?;
+                    Some((slot(k), Box::from(v), as_number(v)))
+                })
                 .collect(),
         }
     }
@@ -147,8 +159,16 @@ impl Facts {
     fn value(&self, slot: u16) -> Option<&str> {
         self.custom
             .iter()
-            .find(|(s, _)| *s == slot)
-            .map(|(_, v)| &**v)
+            .find(|(s, _, _)| *s == slot)
+            .map(|(_, v, _)| &**v)
+    }
+
+    fn number(&self, slot: u16) -> Option<f64> {
+        self.custom
+            .iter()
+            .find(|(s, _, _)| *s == slot)
+            .map(|(_, _, n)| *n)
+            .filter(|n| !n.is_nan())
     }
 }
 
@@ -203,8 +223,9 @@ enum Test {
     },
 }
 
+/// One filter of a query (see [`Filter::clauses`]).
 #[derive(Debug, Clone, PartialEq)]
-struct Clause {
+pub struct Clause {
     not: bool,
     test: Test,
     /// The custom field's id, for the server.
@@ -419,10 +440,7 @@ impl Test {
             Test::Dnd(d) => x.dnd == *d,
             Test::Source(s) => x.source.as_deref().is_some_and(|v| v.contains(s.as_str())),
             Test::Has(slot) => x.value(*slot).is_some(),
-            Test::Number { slot, lo, hi } => x
-                .value(*slot)
-                .and_then(|v| crate::input::plain_number(v.trim_start_matches('$')))
-                .is_some_and(|n| *lo <= n && n <= *hi),
+            Test::Number { slot, lo, hi } => x.number(*slot).is_some_and(|n| *lo <= n && n <= *hi),
             Test::Date { slot, lo, hi } => x
                 .value(*slot)
                 .and_then(|v| v.get(..10))
@@ -633,13 +651,23 @@ pub fn has_tag<'a>(mut tags: impl Iterator<Item = &'a str>, tag: &str) -> bool {
 impl Filter {
     /// [`Filter::matches`], with the tags from the search entry.
     pub fn matches_entry(&self, e: &crate::search::Entry) -> bool {
-        self.clauses.iter().all(|c| {
-            let holds = match &c.test {
-                Test::Tag(t) => has_tag(e.tags(), t),
-                other => other.holds(&e.facts),
-            };
-            holds != c.not
-        })
+        self.clauses.iter().all(|c| c.matches_entry(e))
+    }
+
+    /// Its filters one by one (all must hold), for an index to keep which
+    /// contacts pass each while the others change.
+    pub fn clauses(&self) -> &[Clause] {
+        &self.clauses
+    }
+}
+
+impl Clause {
+    pub fn matches_entry(&self, e: &crate::search::Entry) -> bool {
+        let holds = match &self.test {
+            Test::Tag(t) => has_tag(e.tags(), t),
+            other => other.holds(&e.facts),
+        };
+        holds != self.not
     }
 }
 

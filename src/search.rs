@@ -465,6 +465,8 @@ pub struct Index {
     /// Where each entry starts in `arena`.
     offsets: Vec<u32>,
     arena_ok: bool,
+    /// Per filter, which entries pass it: 1, 0, or 2 (not worked out).
+    clause_masks: Vec<(crate::filter::Clause, Vec<u8>)>,
 }
 
 impl Index {
@@ -484,6 +486,7 @@ impl Index {
         self.ranked = false;
         self.arena_ok = false;
         self.last = None;
+        self.clause_masks.clear();
     }
 
     fn ensure_arena(&mut self) {
@@ -573,12 +576,70 @@ impl Index {
     /// The contacts that pass `filter` and match the text `query`, ranked
     /// as [`Index::search`] ranks them.
     pub fn search_filtered(&mut self, query: &str, filter: &crate::filter::Filter) -> Vec<Hit> {
-        let mut hits = self.search(query);
-        if !filter.is_empty() {
-            let entries = &self.entries;
-            hits.retain(|h| filter.matches_entry(&entries[h.index]));
+        if filter.is_empty() {
+            return self.search(query);
         }
-        hits
+        // Which entries pass each filter, kept per filter and worked out
+        // only where the others pass: typing one filter's value re-checks
+        // just the contacts the others keep, and words typed after the
+        // filters cost a lookup per hit.
+        const UNKNOWN: u8 = 2;
+        let n = self.entries.len();
+        let mut cache = std::mem::take(&mut self.clause_masks);
+        let mut mine: Vec<(crate::filter::Clause, Vec<u8>)> = Vec::new();
+        for c in filter.clauses() {
+            let m = match cache.iter().position(|(k, _)| k == c) {
+                Some(i) => cache.swap_remove(i).1,
+                None => vec![UNKNOWN; n],
+            };
+            mine.push((c.clone(), m));
+        }
+        // Known masks first: they narrow for free.
+        mine.sort_by_key(|(_, m)| m.iter().filter(|v| **v == UNKNOWN).count());
+        let mut pass = vec![true; n];
+        for (c, m) in &mut mine {
+            for (i, p) in pass.iter_mut().enumerate() {
+                if !*p {
+                    continue;
+                }
+                if m[i] == UNKNOWN {
+                    m[i] = u8::from(c.matches_entry(&self.entries[i]));
+                }
+                *p = m[i] == 1;
+            }
+        }
+        // Keep a few others too, for a filter typed again.
+        mine.extend(cache.into_iter().take(6));
+        self.clause_masks = mine;
+        let mask = pass;
+        if Query::parse(query).is_empty() {
+            self.ensure_ranked();
+            self.by_name
+                .iter()
+                .filter(|&&i| mask[i])
+                .map(|&index| Hit {
+                    index,
+                    tier: Tier::Exact,
+                    score: 0,
+                })
+                .collect()
+        } else if mask.iter().filter(|p| **p).count() * 5 < n {
+            // Few pass: score those alone, ranked as `search` ranks.
+            self.ensure_ranked();
+            let q = Query::parse(query);
+            let mut s = Searcher::default();
+            let mut hits: Vec<Hit> = (0..n)
+                .filter(|&i| mask[i])
+                .filter_map(|i| s.score(&q, &self.entries[i], i))
+                .collect();
+            let rank = &self.rank;
+            hits.sort_unstable_by_key(|h| (std::cmp::Reverse(h.score), rank[h.index]));
+            hits
+        } else {
+            let mut hits = self.search(query);
+            hits.retain(|h| mask[h.index]);
+            hits
+        }
     }
 
     /// Every contact matching `query`, best first, ties in name order. An

@@ -422,3 +422,55 @@ mod custom_field_inputs {
         }
     }
 }
+
+/// Filtering with the kept per-filter masks equals filtering afresh, query
+/// after query, in any order: what the masks remember never changes an
+/// answer.
+mod filtered_search {
+    use super::*;
+    use rolo::filter::{Context, Filter};
+
+    proptest! {
+        #![proptest_config(cases(24))]
+        #[test]
+        fn kept_masks_answer_as_a_fresh_filter(
+            steps in proptest::collection::vec(
+                (proptest::collection::vec(0usize..14, 0..4), proptest::sample::select(vec!["", "a", "ma", "ken", "#vip", "55"])),
+                1..8,
+            )
+        ) {
+            static WORLD: std::sync::OnceLock<(Vec<rolo::api::model::Contact>, Vec<rolo::api::model::User>, Vec<rolo::api::model::CustomField>)> = std::sync::OnceLock::new();
+            let (contacts, users, defs) = WORLD.get_or_init(|| {
+                let anchor = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 24, 0, 0, 0).unwrap();
+                let d = rolo::sandbox::seed::generate(600, 3, "loc", anchor);
+                (
+                    d.contacts.into_iter().filter_map(|m| serde_json::from_value(serde_json::Value::Object(m)).ok()).collect(),
+                    d.users.into_iter().filter_map(|m| serde_json::from_value(serde_json::Value::Object(m)).ok()).collect(),
+                    rolo::sandbox::locations::custom_field_definitions("loc").into_iter().map(|d| serde_json::from_value(d).unwrap()).collect(),
+                )
+            });
+            let me = contacts.iter().find_map(|c| c.assigned_to.clone()).unwrap();
+            let cx = Context { me: Some(&me), users, defs, now: chrono::Utc::now(), zone: rolo::zone::Zone::Local };
+            const WORDS: [&str; 14] = [
+                "assigned:me", "-assigned:me", "assigned:none", "tag:vip", "-tag:lead", "dnd:no",
+                "budget:>5000", "budget:<=2000", "seats:*", "-seats:*", "lead-source:ref",
+                "interests:solar", "added:<400d", "source:web",
+            ];
+            let mut index = Index::default();
+            for c in contacts {
+                index.push(Entry::new(c));
+            }
+            let entries: Vec<Entry> = contacts.iter().map(Entry::new).collect();
+            for (filters, text) in steps {
+                let q: Vec<&str> = filters.iter().map(|i| WORDS[*i]).collect();
+                let (f, rest) = Filter::split(&q.join(" "), &cx);
+                prop_assert!(f.problems.is_empty());
+                prop_assert_eq!(rest, "");
+                let got = index.search_filtered(text, &f);
+                let mut want = rolo::search::search(text, &entries);
+                want.retain(|h| f.matches_entry(&entries[h.index]));
+                prop_assert!(got == want, "{:?} {:?}: {} hits, afresh {}", q, text, got.len(), want.len());
+            }
+        }
+    }
+}
