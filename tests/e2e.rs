@@ -435,3 +435,138 @@ fn shell_output_is_coloured_on_a_terminal_and_plain_with_no_color() {
     assert!(tui.exit_status().success());
     assert_eq!(bold_name(&tui), Some(false), "plain with NO_COLOR");
 }
+
+/// In a pty: a dropdown custom field edited in the contact form (→ and
+/// space on "Lead source"), then the contact assigned with `a`. The
+/// sandbox's record shows exactly those two changes and nothing else.
+#[test]
+fn a_dropdown_edit_and_an_assignment_change_exactly_those_two_fields() {
+    let srv = server(0);
+    let sb = &srv.sandbox;
+    let options = rolo::sandbox::seed::SOURCES;
+    // A contact with a plain unique name, an owner, and a lead source that
+    // is not the last option.
+    let (id, name, before) = sb.with_store(|s| {
+        let ids = s.contact_ids();
+        let names: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                s.contact(id).unwrap()["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect();
+        ids.iter()
+            .zip(&names)
+            .find_map(|(id, name)| {
+                let c = Value::Object(s.contact(id)?.clone());
+                let source = c["customFields"]
+                    .as_array()?
+                    .iter()
+                    .find(|v| v["id"] == "cfReferral00000000002")?["value"]
+                    .as_str()?
+                    .to_string();
+                let plain = name.is_ascii()
+                    && name.chars().all(|c| c.is_ascii_alphabetic() || c == ' ')
+                    && names.iter().filter(|n| *n == name).count() == 1;
+                (plain
+                    && c["assignedTo"].is_string()
+                    && options.iter().position(|o| *o == source)? + 1 < options.len())
+                .then(|| (id.clone(), name.clone(), c))
+            })
+            .expect("the seed has such a contact")
+    });
+    let source = before["customFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == "cfReferral00000000002")
+        .unwrap()["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let next = options[options.iter().position(|o| *o == source).unwrap() + 1];
+    let users = sb.with_store(|s| {
+        s.users_by_location(&std::collections::HashMap::from([(
+            "locationId".to_string(),
+            "sandbox-location".to_string(),
+        )]))
+        .unwrap()
+        .body
+    });
+    let new_owner = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] != before["assignedTo"])
+        .unwrap()
+        .clone();
+    let first = new_owner["firstName"].as_str().unwrap().to_string();
+    let base = sb.base_url();
+    let mut tui = Tui::start(
+        &[],
+        &[
+            ("ROLO_BASE_URL", &base),
+            ("ROLO_LOCATION_ID", "sandbox-location"),
+            ("ROLO_TOKEN", support::TOKEN),
+        ],
+        120,
+        40,
+    );
+    tui.wait_for("Contacts 300");
+    tui.send("/");
+    tui.type_text(&name);
+    tui.wait_for("Contacts 1/300");
+    tui.send(ENTER);
+    // The whole record, with its custom fields by name.
+    tui.wait_for(&format!("Lead source        {source}"));
+    tui.send("e");
+    tui.wait_for("Edit contact");
+    // The contact's own eleven fields, then Budget, then Lead source.
+    for _ in 0..12 {
+        tui.send(TAB);
+    }
+    tui.wait_for("space: choose");
+    tui.send("\x1b[C");
+    tui.send(" ");
+    tui.send(CTRL_S);
+    tui.wait_gone("Edit contact");
+    tui.wait_for(&format!("Lead source        {next}"));
+    wait_server(sb, "the lead source changed", |s| {
+        s.contact(&id).is_some_and(|c| {
+            c["customFields"].as_array().is_some_and(|v| {
+                v.iter()
+                    .any(|f| f["id"] == "cfReferral00000000002" && f["value"] == next)
+            })
+        })
+    });
+    tui.send("a");
+    tui.wait_for("Assign");
+    tui.type_text(&first);
+    tui.send(ENTER);
+    tui.wait_for(&format!("Owner    {first}"));
+    wait_server(sb, "the owner changed", |s| {
+        s.contact(&id)
+            .is_some_and(|c| c["assignedTo"] == new_owner["id"])
+    });
+    // Exactly those two changes.
+    let after = sb.with_store(|s| Value::Object(s.contact(&id).unwrap().clone()));
+    let mut expected = before.clone();
+    expected["assignedTo"] = new_owner["id"].clone();
+    for f in expected["customFields"].as_array_mut().unwrap() {
+        if f["id"] == "cfReferral00000000002" {
+            f["value"] = Value::from(next);
+        }
+    }
+    let strip = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("dateUpdated");
+        if let Some(list) = v["customFields"].as_array_mut() {
+            list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        }
+        v
+    };
+    assert_eq!(strip(after), strip(expected));
+    tui.send("q");
+    assert!(tui.exit_status().success());
+}
