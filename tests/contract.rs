@@ -583,6 +583,52 @@ async fn every_sandbox_response_matches_the_spec() {
     );
     h.call(USERS, "GET", "/users/", "/users/?locationId=", None, 400)
         .await;
+    // The SDK's way in (it has no GET /users/?locationId=): the search by
+    // company and location, and one user by id.
+    let found = h
+        .call(
+            USERS,
+            "GET",
+            "/users/search",
+            &format!(
+                "/users/search?companyId=sandboxCompany000001&locationId={LOCATION}&limit=5&skip=1"
+            ),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(found["users"].as_array().map(Vec::len), Some(5), "{found}");
+    assert_eq!(found["count"], json!(12), "{found}");
+    h.call(
+        USERS,
+        "GET",
+        "/users/search",
+        "/users/search?locationId=x",
+        None,
+        422,
+    )
+    .await;
+    let uid = users["users"][0]["id"].as_str().unwrap().to_string();
+    let one = h
+        .call(
+            USERS,
+            "GET",
+            "/users/{userId}",
+            &format!("/users/{uid}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(one["id"], json!(uid));
+    h.call(
+        USERS,
+        "GET",
+        "/users/{userId}",
+        "/users/nobodyAtAll000000000",
+        None,
+        400,
+    )
+    .await;
     // Without the trailing slash too, as the contacts list is.
     h.call(
         USERS,

@@ -163,7 +163,7 @@ async fn location(State(s): State<Arc<Shared>>, Path(loc): Path<String>) -> Resp
         Ok(()) => axum::Json(json!({
             "location": {
                 "id": s.config.location_id,
-                "companyId": "sandboxCompany000001",
+                "companyId": super::users::COMPANY_ID,
                 "name": s.config.location_name,
                 "timezone": "America/Chicago",
                 "country": "US",

@@ -22,7 +22,12 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/users/", get(users_by_location))
         .route("/users", get(users_by_location))
+        .route("/users/search", get(search_users))
+        .route("/users/{user_id}", get(user))
 }
+
+/// The agency the sandbox location belongs to (`companyId`).
+pub const COMPANY_ID: &str = "sandboxCompany000001";
 
 const FIRST: &[&str] = &[
     "Maya", "Tomás", "Priya", "Jonas", "Keiko", "Amara", "Luca", "Sofia", "Omar", "Hana", "Diego",
@@ -118,6 +123,87 @@ impl Store {
             .collect();
         ok(json!({ "users": users }))
     }
+}
+
+impl Store {
+    /// GET /users/search?companyId=…: the users matching `query` (name or
+    /// email), of `locationId` if given, paged by `skip` and `limit`.
+    pub fn search_users(&self, q: &HashMap<String, String>) -> Outcome {
+        match q.get("companyId").map(String::as_str) {
+            None | Some("") => {
+                return Err(unprocessable(vec!["companyId should not be empty".into()]));
+            }
+            Some(c) if c != COMPANY_ID => return Ok(ok_users(Vec::new())),
+            _ => {}
+        }
+        let number = |k: &str, default: usize| match q.get(k) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<usize>()
+                .map_err(|_| unprocessable(vec![format!("{k} must be a number string")])),
+        };
+        let (skip, limit) = (number("skip", 0)?, number("limit", 25)?);
+        if let Some(loc) = q.get("locationId").filter(|l| !l.is_empty())
+            && *loc != self.location_id
+        {
+            return Ok(ok_users(Vec::new()));
+        }
+        let words = q.get("query").map(|s| s.to_lowercase()).unwrap_or_default();
+        let found: Vec<Obj> = self
+            .users
+            .iter()
+            .filter(|u| u.get("deleted").and_then(Value::as_bool) != Some(true))
+            .filter(|u| {
+                let text = |k: &str| {
+                    u.get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_lowercase()
+                };
+                words.is_empty() || text("name").contains(&words) || text("email").contains(&words)
+            })
+            .cloned()
+            .collect();
+        let count = found.len();
+        let page: Vec<Obj> = found.into_iter().skip(skip).take(limit).collect();
+        let mut r = ok_users(page);
+        r.body["count"] = json!(count);
+        Ok(r)
+    }
+
+    /// GET /users/{userId}: one user. The spec declares 400 (not 404)
+    /// for an id it does not know.
+    pub fn user(&self, id: &str) -> Outcome {
+        match self
+            .users
+            .iter()
+            .find(|u| u.get("id").and_then(Value::as_str) == Some(id))
+        {
+            Some(u) => ok(Value::Object(u.clone())),
+            None => Err(bad_request("User not found")),
+        }
+    }
+}
+
+fn ok_users(users: Vec<Obj>) -> Reply {
+    Reply {
+        status: 200,
+        body: json!({ "users": users, "count": users.len() }),
+    }
+}
+
+async fn search_users(
+    State(s): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    outcome(with_store!(s, |st| st.search_users(&q)))
+}
+
+async fn user(
+    State(s): State<Arc<Shared>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    outcome(with_store!(s, |st| st.user(&id)))
 }
 
 async fn users_by_location(
