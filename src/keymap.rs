@@ -41,6 +41,7 @@ pub enum Action {
     Mine,
     RecallSearch,
     ClearFilter,
+    Dnd,
 }
 
 /// Where a binding applies, as the help overlay groups them.
@@ -121,6 +122,12 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::Assign,
         context: Context::Global,
         help: "assign the task or contact to someone",
+    },
+    Default {
+        keys: &["!"],
+        action: Action::Dnd,
+        context: Context::Global,
+        help: "do not disturb, per channel or all",
     },
     Default {
         keys: &["M"],

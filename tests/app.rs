@@ -1924,3 +1924,80 @@ fn mine_and_everyone_in_the_list_and_today() {
             .all(|t| t.assigned_to.as_deref() == Some(me.as_str()))
     );
 }
+
+/// `!`: DND per channel. Space toggles the channel under the cursor or
+/// all of them; enter sends `dnd` and the whole `dndSettings` (messages
+/// kept, a permanent channel never lifted); esc sends nothing; `u` puts
+/// it back; a read-only profile cannot.
+#[test]
+fn dnd_per_channel_and_for_all() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let cid = f.rich_contact().id.clone();
+    if let Remote::Loaded(full) = &mut h.state.detail.contact {
+        full.dnd = Some(false);
+        full.extra.insert(
+            "dndSettings",
+            serde_json::json!({
+                "SMS": {"status": "active", "message": "opted out by text", "code": "30007"},
+                "Email": {"status": "inactive"},
+                "Call": {"status": "permanent", "message": "STOP"},
+            }),
+        );
+    }
+    h.send(key('!'));
+    assert!(matches!(h.state.overlay, Some(Overlay::Dnd(_))));
+    h.send(code(KeyCode::Esc));
+    assert!(h.state.overlay.is_none());
+    assert!(
+        h.try_take(|op| matches!(op, ApiOp::UpdateContact { .. }))
+            .is_none()
+    );
+    // Email on (row 3: all, Call, Email).
+    h.send(key('!'));
+    h.send(key('j'));
+    h.send(key('j'));
+    h.send(key(' '));
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateContact { .. }));
+    let ApiOp::UpdateContact { id, update, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(id, &cid);
+    let body = update.to_json();
+    assert_eq!(body["dndSettings"]["Email"]["status"], "active", "{body}");
+    assert_eq!(body["dndSettings"]["SMS"]["message"], "opted out by text");
+    assert_eq!(body["dndSettings"]["SMS"]["code"], "30007");
+    assert_eq!(body["dndSettings"]["Call"]["status"], "permanent");
+    assert_eq!(body["dndSettings"]["FB"]["status"], "inactive");
+    assert!(body.get("dnd").is_none(), "not every channel: {body}");
+    // All off: the permanent one stays.
+    h.send(key('!'));
+    h.send(key(' '));
+    let all_on = match &h.state.overlay {
+        Some(Overlay::Dnd(p)) => p.all_on(),
+        other => panic!("{other:?}"),
+    };
+    assert!(all_on, "some were off: all go on first");
+    h.send(key(' '));
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateContact { .. }));
+    let ApiOp::UpdateContact { update, .. } = &req.op else {
+        unreachable!()
+    };
+    let body = update.to_json();
+    assert_eq!(body["dndSettings"]["Call"]["status"], "permanent", "{body}");
+    assert_eq!(body["dndSettings"]["SMS"]["status"], "inactive", "{body}");
+    // Undo sends the settings back.
+    h.send(key('u'));
+    let undo = h.take(|op| matches!(op, ApiOp::UpdateContact { .. }));
+    let ApiOp::UpdateContact { update, .. } = &undo.op else {
+        unreachable!()
+    };
+    assert_eq!(update.to_json()["dndSettings"]["SMS"]["status"], "active");
+    assert_eq!(update.to_json()["dndSettings"]["Email"]["status"], "active");
+    // Read-only: refused before anything opens.
+    h.state.read_only = true;
+    h.send(key('!'));
+    assert!(h.state.overlay.is_none());
+}

@@ -516,6 +516,44 @@ async fn every_sandbox_response_matches_the_spec() {
         200,
     )
     .await;
+    // DND per channel, as rolo sends it: fits UpdateContactDto; a status
+    // or channel the schema lacks is 422.
+    let dnd = json!({"dnd": false, "dndSettings": {
+        "Call": {"status": "permanent", "message": "STOP"},
+        "Email": {"status": "active"},
+        "SMS": {"status": "inactive", "message": "", "code": "30007"},
+        "WhatsApp": {"status": "inactive"}, "GMB": {"status": "inactive"}, "FB": {"status": "inactive"}}});
+    let wrong = h.spec.validate(&f, &dto, &dnd);
+    assert!(wrong.is_empty(), "{wrong:?}");
+    let put = h
+        .call(
+            CONTACTS,
+            "PUT",
+            "/contacts/{contactId}",
+            &format!("/contacts/{cid}"),
+            Some(dnd),
+            200,
+        )
+        .await;
+    assert_eq!(
+        put["contact"]["dndSettings"]["Email"]["status"], "active",
+        "{put}"
+    );
+    let refused = h
+        .call(
+            CONTACTS,
+            "PUT",
+            "/contacts/{contactId}",
+            &format!("/contacts/{cid}"),
+            Some(json!({"dndSettings": {"Email": {"status": "maybe"}, "Pager": {"status": "active"}}})),
+            422,
+        )
+        .await;
+    assert_eq!(
+        refused["message"].as_array().map(Vec::len),
+        Some(2),
+        "{refused}"
+    );
     // Values that do not fit: 422, each named.
     let refused = h
         .call(

@@ -349,3 +349,22 @@ fn contact_form_custom_fields_with_a_validation_error() {
     h.send(code(KeyCode::Right));
     snap(&mut h, "contact_form_custom_fields_pick");
 }
+
+#[test]
+fn dnd_panel() {
+    let (mut h, _) = loaded();
+    if let rolo::app::Remote::Loaded(full) = &mut h.state.detail.contact {
+        full.extra.insert(
+            "dndSettings",
+            serde_json::json!({
+                "SMS": {"status": "active", "message": "opted out by text"},
+                "Call": {"status": "permanent", "message": "STOP \u{1b}[31mred"},
+            }),
+        );
+    }
+    h.send(key('!'));
+    h.send(key('j'));
+    h.send(key('j'));
+    h.send(key(' '));
+    snap(&mut h, "dnd_panel");
+}

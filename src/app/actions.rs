@@ -28,6 +28,7 @@ pub(crate) fn writes(action: Action) -> bool {
             | Action::DeleteContact
             | Action::Undo
             | Action::Assign
+            | Action::Dnd
     )
 }
 
@@ -219,6 +220,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         }
         Action::Undo => undo(s, out),
         Action::Assign => open_picker(s),
+        Action::Dnd => open_dnd(s),
         Action::Outbox => {
             if s.local.enabled {
                 s.overlay = Some(Overlay::Outbox(Box::default()));

@@ -230,6 +230,8 @@ pub enum Overlay {
     Outbox(Box<OutboxView>),
     /// Who a contact or task is assigned to.
     Assign(Box<UserPicker>),
+    /// Do not disturb, per channel.
+    Dnd(Box<DndPanel>),
 }
 
 /// What an in-flight request is for: the room that waits for its answer,

@@ -457,6 +457,13 @@ impl ContactUpdate {
         self
     }
 
+    /// DND per channel (`DndSettingsSchema`: Call, Email, SMS, WhatsApp,
+    /// GMB, FB, each `{status, message?, code?}`).
+    pub fn dnd_settings(mut self, settings: Value) -> Self {
+        self.fields.insert("dndSettings".into(), settings);
+        self
+    }
+
     /// A custom field's value as a string, as the spec's TextField (and a
     /// validating proxy) wants even for numbers.
     pub fn custom_field(self, id: &str, value: &str) -> Self {
@@ -521,6 +528,13 @@ impl ContactUpdate {
             && let Some(d) = after.dnd
         {
             update = update.dnd(d);
+        }
+        let (was, now) = (
+            before.extra.get("dndSettings"),
+            after.extra.get("dndSettings"),
+        );
+        if was != now {
+            update = update.dnd_settings(now.unwrap_or_else(|| Value::Object(Map::new())));
         }
         let values = |c: &Contact| -> Vec<(String, Value)> {
             c.custom_fields

@@ -6,6 +6,7 @@ use crate::app::*;
 pub mod confirm;
 pub mod contact_form;
 pub mod copy;
+pub mod dnd;
 pub mod field_input;
 pub mod help;
 pub mod note_editor;
@@ -19,6 +20,7 @@ pub mod user_picker;
 pub use confirm::*;
 pub use contact_form::*;
 pub(crate) use copy::*;
+pub use dnd::*;
 pub(crate) use help::*;
 pub use note_editor::*;
 pub use outbox::*;
@@ -70,5 +72,6 @@ pub(crate) fn overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         Overlay::Outbox(v) => outbox_key(s, v, k, out),
         Overlay::Profiles(i) => profiles_key(s, i, k, out),
         Overlay::Assign(p) => picker_key(s, p, k, out),
+        Overlay::Dnd(p) => dnd_key(s, p, k, out),
     };
 }

@@ -397,6 +397,7 @@ impl Store {
         self.need_contact(id)?;
         self.check_user_ids(&b)?;
         self.check_custom_fields(&b)?;
+        check_dnd_settings(&b)?;
         let email = b.get("email").and_then(Value::as_str);
         if let Some(other) = self.find_existing(email, None).filter(|o| o != id) {
             return Err(self.duplicate_reply(&other, "email"));
@@ -771,6 +772,38 @@ async fn remove_tags(
 
 async fn appointments(State(s): State<Arc<Shared>>, Path(cid): Path<String>) -> Response {
     outcome(with_store!(s, |st| st.appointments(&cid)))
+}
+
+/// `dndSettings` as DndSettingsSchema has it: only the six channels, each
+/// an object whose `status` is active, inactive or permanent (and
+/// `message`, `code` strings): 422 otherwise, naming the channel.
+fn check_dnd_settings(body: &Obj) -> Result<(), Reply> {
+    let Some(settings) = body.get("dndSettings") else {
+        return Ok(());
+    };
+    let mut bad = Vec::new();
+    for (channel, v) in settings.as_object().into_iter().flatten() {
+        if !crate::api::model::DND_CHANNELS.contains(&channel.as_str()) {
+            bad.push(format!("property dndSettings.{channel} should not exist"));
+            continue;
+        }
+        match v.get("status").and_then(Value::as_str) {
+            Some("active" | "inactive" | "permanent") => {}
+            _ => bad.push(format!(
+                "dndSettings.{channel}.status must be one of the following values: active, inactive, permanent"
+            )),
+        }
+        for k in ["message", "code"] {
+            if v.get(k).is_some_and(|m| !m.is_string()) {
+                bad.push(format!("dndSettings.{channel}.{k} must be a string"));
+            }
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(unprocessable(bad))
+    }
 }
 
 #[cfg(test)]
