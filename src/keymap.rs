@@ -42,6 +42,7 @@ pub enum Action {
     RecallSearch,
     ClearFilter,
     Dnd,
+    Follow,
 }
 
 /// Where a binding applies, as the help overlay groups them.
@@ -122,6 +123,12 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::Assign,
         context: Context::Global,
         help: "assign the task or contact to someone",
+    },
+    Default {
+        keys: &["F"],
+        action: Action::Follow,
+        context: Context::Global,
+        help: "followers: add or take off one",
     },
     Default {
         keys: &["!"],

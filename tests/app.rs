@@ -2001,3 +2001,52 @@ fn dnd_per_channel_and_for_all() {
     h.send(key('!'));
     assert!(h.state.overlay.is_none());
 }
+
+/// `F`: followers by name. Enter adds the user picked (✓ marks who
+/// follows); picked again, they are taken off; each shows at once, goes
+/// out as POST or DELETE /followers, is undone by `u`, and put back when
+/// HighLevel refuses.
+#[test]
+fn followers_are_added_and_taken_off_by_name() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let cid = f.rich_contact().id.clone();
+    if let Remote::Loaded(full) = &mut h.state.detail.contact {
+        full.set_followers(&[]);
+    }
+    let jonas = f
+        .users
+        .iter()
+        .find(|u| u.display_name().starts_with("Jonas"))
+        .unwrap()
+        .clone();
+    h.send(key('F'));
+    assert!(screen(&h.clone_render(120, 30)).contains("Followers"));
+    h.keys("jon");
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::AddFollowers { .. }));
+    match &req.op {
+        ApiOp::AddFollowers { contact_id, users } => {
+            assert_eq!(contact_id, &cid);
+            assert_eq!(users, &vec![jonas.id.clone()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(screen(&h.clone_render(120, 30)).contains("Watchers Jonas Weber"));
+    h.answer(req.id, Ok(ApiResponse::Followers(vec![jonas.id.clone()])));
+    // The picker marks him; picked again, he is taken off.
+    h.send(key('F'));
+    assert!(screen(&h.clone_render(120, 30)).contains("✓ Jonas Weber"));
+    h.keys("jon");
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::RemoveFollowers { .. }));
+    assert!(!screen(&h.clone_render(120, 30)).contains("Watchers"));
+    // Refused: he is back.
+    h.answer(req.id, Err(server_error()));
+    assert!(screen(&h.clone_render(120, 30)).contains("Watchers Jonas Weber"));
+    // Undo of the first change takes him off again.
+    h.send(key('u'));
+    let undo = h.take(|op| matches!(op, ApiOp::RemoveFollowers { .. }));
+    drop(undo);
+    assert!(!screen(&h.clone_render(120, 30)).contains("Watchers"));
+}

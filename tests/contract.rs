@@ -667,6 +667,40 @@ async fn every_sandbox_response_matches_the_spec() {
         400,
     )
     .await;
+    // Followers, added and taken off; a stranger is 422.
+    let added = h
+        .call(
+            CONTACTS,
+            "POST",
+            "/contacts/{contactId}/followers",
+            &format!("/contacts/{cid}/followers"),
+            Some(json!({"followers": [uid]})),
+            201,
+        )
+        .await;
+    assert_eq!(added["followers"], json!([uid]), "{added}");
+    assert_eq!(added["followersAdded"], json!([uid]), "{added}");
+    let removed = h
+        .call(
+            CONTACTS,
+            "DELETE",
+            "/contacts/{contactId}/followers",
+            &format!("/contacts/{cid}/followers"),
+            Some(json!({"followers": [uid]})),
+            200,
+        )
+        .await;
+    assert_eq!(removed["followers"], json!([]), "{removed}");
+    assert_eq!(removed["followersRemoved"], json!([uid]), "{removed}");
+    h.call(
+        CONTACTS,
+        "POST",
+        "/contacts/{contactId}/followers",
+        &format!("/contacts/{cid}/followers"),
+        Some(json!({"followers": ["someStranger000000000"]})),
+        422,
+    )
+    .await;
     // Without the trailing slash too, as the contacts list is.
     h.call(
         USERS,

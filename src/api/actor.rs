@@ -127,6 +127,14 @@ pub enum ApiOp {
         contact_id: String,
         tags: Vec<String>,
     },
+    AddFollowers {
+        contact_id: String,
+        users: Vec<String>,
+    },
+    RemoveFollowers {
+        contact_id: String,
+        users: Vec<String>,
+    },
     ListAppointments {
         contact_id: String,
     },
@@ -154,6 +162,8 @@ impl ApiOp {
                 | ApiOp::DeleteNote { .. }
                 | ApiOp::AddTags { .. }
                 | ApiOp::RemoveTags { .. }
+                | ApiOp::AddFollowers { .. }
+                | ApiOp::RemoveFollowers { .. }
         )
     }
 
@@ -183,6 +193,8 @@ impl ApiOp {
             ApiOp::DeleteNote { .. } => "delete-note",
             ApiOp::AddTags { .. } => "add-tags",
             ApiOp::RemoveTags { .. } => "remove-tags",
+            ApiOp::AddFollowers { .. } => "add-followers-contact",
+            ApiOp::RemoveFollowers { .. } => "remove-followers-contact",
             ApiOp::ListAppointments { .. } => "get-appointments-for-contact",
             ApiOp::LocationTags => "get-location-tags",
             ApiOp::LocationUsers => "get-user-by-location",
@@ -232,6 +244,12 @@ impl ApiOp {
             ApiOp::AddTags { contact_id, tags } => format!("tag {contact_id} +{}", tags.join(" +")),
             ApiOp::RemoveTags { contact_id, tags } => {
                 format!("untag {contact_id} -{}", tags.join(" -"))
+            }
+            ApiOp::AddFollowers { contact_id, users } => {
+                format!("{contact_id}: followed by {}", users.join(", "))
+            }
+            ApiOp::RemoveFollowers { contact_id, users } => {
+                format!("{contact_id}: no longer followed by {}", users.join(", "))
             }
             ApiOp::ListAppointments { contact_id } => format!("load appointments of {contact_id}"),
             ApiOp::LocationTags => "load location tags".into(),
@@ -315,6 +333,12 @@ impl ApiOp {
             ApiOp::RemoveTags { contact_id, tags } => {
                 R::Tags(c.remove_tags(&contact_id, &tags).await?)
             }
+            ApiOp::AddFollowers { contact_id, users } => {
+                R::Followers(c.add_followers(&contact_id, &users).await?)
+            }
+            ApiOp::RemoveFollowers { contact_id, users } => {
+                R::Followers(c.remove_followers(&contact_id, &users).await?)
+            }
             ApiOp::ListAppointments { contact_id } => {
                 R::Appointments(c.appointments(&contact_id).await?)
             }
@@ -329,6 +353,8 @@ impl ApiOp {
 /// What a successful request returns, owned.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiResponse {
+    /// Every follower of a contact after a change to them.
+    Followers(Vec<String>),
     Contact(Contact),
     ContactsPage(ContactsPage),
     SearchPage(SearchPage),

@@ -29,6 +29,7 @@ pub(crate) fn writes(action: Action) -> bool {
             | Action::Undo
             | Action::Assign
             | Action::Dnd
+            | Action::Follow
     )
 }
 
@@ -221,6 +222,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Undo => undo(s, out),
         Action::Assign => open_picker(s),
         Action::Dnd => open_dnd(s),
+        Action::Follow => open_followers(s),
         Action::Outbox => {
             if s.local.enabled {
                 s.overlay = Some(Overlay::Outbox(Box::default()));

@@ -253,6 +253,7 @@ enum Purpose {
     Users,
     /// A task assigned to someone.
     Assign(AssignWait),
+    Followers(FollowWait),
     /// The definitions of the contacts' custom fields.
     CustomFields,
 }
@@ -294,6 +295,7 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         Purpose::Location => location_answer(s, r, out),
         Purpose::Users => users_answer(s, r, out),
         Purpose::Assign(w) => assign_answer(s, w, r),
+        Purpose::Followers(w) => follow_answer(s, w, r),
         Purpose::CustomFields => custom_fields_answer(s, r, out),
     }
 }

@@ -28,6 +28,12 @@ pub enum Undo {
         task_id: String,
         was: String,
     },
+    /// A follower added (or, with `added` false, taken off).
+    Followed {
+        contact_id: String,
+        user: String,
+        added: bool,
+    },
 }
 
 pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
@@ -36,6 +42,12 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
         return;
     };
     match u {
+        Undo::Followed {
+            contact_id, user, ..
+        } => {
+            toggle_follower(s, &contact_id, &user, false, out);
+            s.notice = Some("Undone: the followers are as they were.".into());
+        }
         Undo::TaskAssigned {
             contact_id,
             task_id,

@@ -165,7 +165,7 @@ pub struct SeedData {
 /// empty, from a generator of their own: the rest of the seed stays as it
 /// was before these fields existed. Stored as strings, as the spec's
 /// contact says; a list as its items joined by ", ".
-fn more_custom_values(c: &mut Value, seed: u64, i: usize, anchor: DateTime<Utc>) {
+fn more_custom_values(c: &mut Value, seed: u64, i: usize, anchor: DateTime<Utc>, staff: &[String]) {
     let mut rng = fastrand::Rng::with_seed(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
     let Some(list) = c["customFields"].as_array_mut() else {
         return;
@@ -227,6 +227,15 @@ fn more_custom_values(c: &mut Value, seed: u64, i: usize, anchor: DateTime<Utc>)
             "cfPermitScan000000012",
             format!("permit-{}.pdf", rng.u32(1000..9999)),
         );
+    }
+    // Followers: a colleague or two keeping an eye on a third of them.
+    if rng.u8(..3) == 0 && !staff.is_empty() {
+        let mut f = vec![staff[rng.usize(..staff.len())].clone()];
+        let other = staff[rng.usize(..staff.len())].clone();
+        if rng.bool() && !f.contains(&other) {
+            f.push(other);
+        }
+        c["followers"] = json!(f);
     }
 }
 
@@ -413,7 +422,7 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
         if rng.u8(..3) == 0 {
             c["assignedTo"] = json!(user_ids[rng.usize(..user_ids.len())]);
         }
-        more_custom_values(&mut c, seed, i, anchor);
+        more_custom_values(&mut c, seed, i, anchor, &staff);
         data.contacts.push(obj(c));
 
         // Tasks: some overdue, some due today, some done, some later.

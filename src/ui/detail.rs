@@ -124,11 +124,20 @@ fn field_lines<'a>(c: &Contact, s: &State, width: usize, theme: &Theme) -> Vec<L
         None => (None, time),
     };
     let kind = join(c.contact_type.clone(), added.map(|a| format!("added {a}")));
-    let fields: [(&str, Option<String>); 9] = [
+    let followers = c.followers();
+    let watchers = (!followers.is_empty()).then(|| {
+        followers
+            .iter()
+            .map(|u| s.user_label(u))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let fields: [(&str, Option<String>); 10] = [
         ("Email", c.email.clone()),
         ("Phone", phone),
         ("Time", time),
         ("Owner", c.assigned_to.as_deref().map(|u| s.user_label(u))),
+        ("Watchers", watchers),
         ("Company", c.company_name.clone()),
         ("Address", Some(address)),
         ("Website", c.website.clone()),

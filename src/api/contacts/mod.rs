@@ -191,6 +191,22 @@ endpoint!(
     VERSION
 );
 endpoint!(
+    ADD_FOLLOWERS,
+    "add-followers-contact",
+    POST,
+    "contacts.write",
+    Idempotent,
+    VERSION
+);
+endpoint!(
+    REMOVE_FOLLOWERS,
+    "remove-followers-contact",
+    DELETE,
+    "contacts.write",
+    Idempotent,
+    VERSION
+);
+endpoint!(
     APPOINTMENTS,
     "get-appointments-for-contact",
     GET,
@@ -660,6 +676,54 @@ impl Client {
             )
             .await?;
         Ok(r.tags)
+    }
+
+    // ------------------------------------------------------------ followers
+
+    /// POST /contacts/{contactId}/followers (`FollowersDTO`): the users to
+    /// follow the contact; the answer is every follower now.
+    pub async fn add_followers(
+        &self,
+        contact_id: &str,
+        users: &[String],
+    ) -> Result<Vec<String>, ApiError> {
+        self.followers_call(&ADD_FOLLOWERS, contact_id, users).await
+    }
+
+    /// DELETE /contacts/{contactId}/followers, with the same body.
+    pub async fn remove_followers(
+        &self,
+        contact_id: &str,
+        users: &[String],
+    ) -> Result<Vec<String>, ApiError> {
+        self.followers_call(&REMOVE_FOLLOWERS, contact_id, users)
+            .await
+    }
+
+    async fn followers_call(
+        &self,
+        ep: &'static Endpoint,
+        contact_id: &str,
+        users: &[String],
+    ) -> Result<Vec<String>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Resp {
+            #[serde(default)]
+            followers: Vec<String>,
+        }
+        if users.is_empty() {
+            return Err(ApiError::InvalidRequest("no followers given".into()));
+        }
+        let r: Resp = self
+            .call(
+                ep,
+                self.url(&["contacts", contact_id, "followers"]),
+                &[],
+                Some(json!({ "followers": users })),
+                &|| format!("contact {contact_id}"),
+            )
+            .await?;
+        Ok(r.followers)
     }
 
     // ------------------------------------------------------------ appointments

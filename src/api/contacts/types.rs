@@ -86,6 +86,23 @@ pub struct DndChannel {
 impl Contact {
     /// The channels whose DND is on (`active` or `permanent`), from
     /// `dndSettings`; a value not shaped as the spec says is skipped.
+    /// The users who follow the contact (`followers`, by id).
+    pub fn followers(&self) -> Vec<String> {
+        match self.extra.get("followers") {
+            Some(Value::Array(ids)) => ids
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn set_followers(&mut self, ids: &[String]) {
+        self.extra.insert("followers", Value::from(ids.to_vec()));
+    }
+
     pub fn dnd_channels(&self) -> Vec<DndChannel> {
         let Some(Value::Object(settings)) = self.extra.get("dndSettings") else {
             return Vec::new();

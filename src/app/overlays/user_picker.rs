@@ -11,7 +11,13 @@ use ratatui_textarea::TextArea;
 #[derive(Debug, Clone, PartialEq)]
 pub enum AssignTarget {
     Contact(String),
-    Task { contact_id: String, task_id: String },
+    Task {
+        contact_id: String,
+        task_id: String,
+    },
+    /// Who follows the contact: enter adds the user picked, or takes them
+    /// off if they follow already.
+    Followers(String),
 }
 
 #[derive(Debug, Clone)]
@@ -19,6 +25,8 @@ pub struct UserPicker {
     pub target: AssignTarget,
     /// Who it is assigned to now.
     pub current: Option<String>,
+    /// Who follows the contact now (the followers picker).
+    pub followers: Vec<String>,
     pub input: TextArea<'static>,
     /// Index into the current choices.
     pub selected: usize,
@@ -116,7 +124,7 @@ pub(crate) fn open_picker(s: &mut State) {
         }
     };
     let id = match &target {
-        AssignTarget::Contact(id) => id,
+        AssignTarget::Contact(id) | AssignTarget::Followers(id) => id,
         AssignTarget::Task { task_id, .. } => task_id,
     };
     if !s.may_edit_pending(id) {
@@ -132,6 +140,7 @@ pub(crate) fn open_picker(s: &mut State) {
     let mut p = UserPicker {
         target,
         current,
+        followers: Vec::new(),
         input: line_input(""),
         selected: 0,
         error: None,
@@ -145,6 +154,139 @@ pub(crate) fn open_picker(s: &mut State) {
         .or_else(|| choices.iter().position(|c| matches!(c, Choice::User(_))))
         .unwrap_or(0);
     s.overlay = Some(Overlay::Assign(Box::new(p)));
+}
+
+/// `F`: the followers picker for the contact in view (its whole record
+/// says who follows it).
+pub(crate) fn open_followers(s: &mut State) {
+    let Some(cid) = s.target_contact() else {
+        return;
+    };
+    if !s.may_edit_pending(&cid) {
+        return;
+    }
+    let followers = match s.detail.contact.loaded() {
+        Some(full) if full.id == cid => full.followers(),
+        _ => {
+            s.notice = Some("The contact is still loading; press F again in a moment.".into());
+            return;
+        }
+    };
+    if let Remote::Failed(e) = &s.users {
+        s.notice = Some(format!("The location's users cannot be read: {e}"));
+        return;
+    }
+    s.overlay = Some(Overlay::Assign(Box::new(UserPicker {
+        target: AssignTarget::Followers(cid),
+        current: None,
+        followers,
+        input: line_input(""),
+        selected: 0,
+        error: None,
+    })));
+}
+
+/// Adds `user` to the contact's followers, or takes them off, on screen at
+/// once; HighLevel's answer (every follower) then stands, and a refusal
+/// puts the list back.
+pub(crate) fn toggle_follower(
+    s: &mut State,
+    contact_id: &str,
+    user: &str,
+    record: bool,
+    out: &mut Vec<Command>,
+) {
+    let before = match s.detail.contact.loaded() {
+        Some(full) if full.id == contact_id => full.followers(),
+        _ => return,
+    };
+    let adding = !before.iter().any(|f| f == user);
+    let mut after = before.clone();
+    if adding {
+        after.push(user.to_string());
+    } else {
+        after.retain(|f| f != user);
+    }
+    set_followers(s, contact_id, &after);
+    if record {
+        s.undo.push(Undo::Followed {
+            contact_id: contact_id.to_string(),
+            user: user.to_string(),
+            added: adding,
+        });
+    }
+    let (contact_id, users) = (contact_id.to_string(), vec![user.to_string()]);
+    let op = if adding {
+        ApiOp::AddFollowers {
+            contact_id: contact_id.clone(),
+            users,
+        }
+    } else {
+        ApiOp::RemoveFollowers {
+            contact_id: contact_id.clone(),
+            users,
+        }
+    };
+    s.notice = Some(format!(
+        "{} {} the contact.",
+        s.user_label(user),
+        if adding {
+            "now follows"
+        } else {
+            "no longer follows"
+        }
+    ));
+    s.request(
+        out,
+        op,
+        Priority::Interactive,
+        None,
+        Purpose::Followers(FollowWait {
+            contact_id,
+            before,
+            user: user.to_string(),
+            added: adding,
+        }),
+    );
+}
+
+fn set_followers(s: &mut State, contact_id: &str, ids: &[String]) {
+    if let Remote::Loaded(full) = &mut s.detail.contact
+        && full.id == contact_id
+    {
+        full.set_followers(ids);
+    }
+}
+
+/// A change to a contact's followers waiting for HighLevel, and who
+/// followed before.
+#[derive(Debug, Clone)]
+pub(crate) struct FollowWait {
+    contact_id: String,
+    before: Vec<String>,
+    user: String,
+    added: bool,
+}
+
+pub(crate) fn follow_answer(s: &mut State, w: FollowWait, r: Result<ApiResponse, ApiError>) {
+    match r {
+        Ok(ApiResponse::Followers(now)) => set_followers(s, &w.contact_id, &now),
+        // Queued in the outbox: the change stays on screen meanwhile.
+        Ok(other) => tracing::debug!(?other, "followers answer"),
+        Err(err) => {
+            set_followers(s, &w.contact_id, &w.before);
+            // This change's undo goes with it; earlier ones stay.
+            let this = Undo::Followed {
+                contact_id: w.contact_id.clone(),
+                user: w.user.clone(),
+                added: w.added,
+            };
+            if let Some(i) = s.undo.iter().rposition(|u| *u == this) {
+                s.undo.remove(i);
+            }
+            s.set_error("Could not change the followers (put back)", &err);
+        }
+    }
 }
 
 pub(crate) fn picker_key(
@@ -173,6 +315,10 @@ pub(crate) fn picker_key(
                 Choice::Nobody => None,
                 Choice::User(u) => Some(u.id.clone()),
             };
+            if let (AssignTarget::Followers(cid), Some(u)) = (&p.target, &user) {
+                toggle_follower(s, cid, u, true, out);
+                return None;
+            }
             assign(s, &p.target, user, out);
             return None;
         }
@@ -228,6 +374,7 @@ fn assign(s: &mut State, target: &AssignTarget, user: Option<String>, out: &mut 
             assign_task(s, contact_id, task_id, user, true, out);
             s.notice = Some(format!("Task assigned to {who}."));
         }
+        AssignTarget::Followers(_) => {}
     }
 }
 

@@ -117,7 +117,9 @@ pub fn contact_of(op: &ApiOp) -> Option<&str> {
         | ApiOp::UpdateNote { contact_id, .. }
         | ApiOp::DeleteNote { contact_id, .. }
         | ApiOp::AddTags { contact_id, .. }
-        | ApiOp::RemoveTags { contact_id, .. } => Some(contact_id),
+        | ApiOp::RemoveTags { contact_id, .. }
+        | ApiOp::AddFollowers { contact_id, .. }
+        | ApiOp::RemoveFollowers { contact_id, .. } => Some(contact_id),
         _ => None,
     }
 }

@@ -55,6 +55,10 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         "/contacts/{contact_id}/tags",
         post(add_tags).delete(remove_tags),
     )
+    .route(
+        "/contacts/{contact_id}/followers",
+        post(add_followers).delete(remove_followers),
+    )
     .route("/contacts/{contact_id}/appointments", get(appointments))
 }
 
@@ -145,6 +149,7 @@ const UPDATE_NOTE: &[Field] = &[
 ];
 
 const TAGS: &[Field] = &[req("tags", Kind::StrArray)];
+const FOLLOWERS: &[Field] = &[req("followers", Kind::StrArray)];
 
 /// The records that hang off a contact and share one shape of endpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -605,6 +610,78 @@ impl Store {
         created(json!({ "tags": tags }))
     }
 
+    /// The users a followers body names: ids of this location's users.
+    fn followers_body(&self, body: &Value) -> Result<Vec<String>, Reply> {
+        let b = checked(body, FOLLOWERS)?;
+        let ids: Vec<String> = b["followers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+        if ids.is_empty() {
+            return Err(unprocessable(vec!["followers should not be empty".into()]));
+        }
+        for id in &ids {
+            let mut one = Obj::new();
+            one.insert("assignedTo".into(), json!(id));
+            self.check_user_ids(&one).map_err(|_| {
+                unprocessable(vec![format!(
+                    "followers: {id} is not a user of this location"
+                )])
+            })?;
+        }
+        Ok(ids)
+    }
+
+    fn followers_of(c: &Obj) -> Vec<String> {
+        c.get("followers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// POST /contacts/{contactId}/followers: 201 with every follower and
+    /// those just added.
+    pub fn add_followers(&mut self, contact_id: &str, body: &Value) -> Outcome {
+        let add = self.followers_body(body)?;
+        self.need_contact(contact_id)?;
+        let Some(c) = self.contact_mut(contact_id) else {
+            return Err(not_found("Contact not found"));
+        };
+        let mut all = Self::followers_of(c);
+        let mut added = Vec::new();
+        for id in add {
+            if !all.contains(&id) {
+                all.push(id.clone());
+                added.push(id);
+            }
+        }
+        c.insert("followers".into(), json!(all));
+        c.insert("dateUpdated".into(), json!(Self::now()));
+        created(json!({ "followers": all, "followersAdded": added }))
+    }
+
+    /// DELETE /contacts/{contactId}/followers: 200 with the followers left
+    /// and those removed.
+    pub fn remove_followers(&mut self, contact_id: &str, body: &Value) -> Outcome {
+        let remove = self.followers_body(body)?;
+        self.need_contact(contact_id)?;
+        let Some(c) = self.contact_mut(contact_id) else {
+            return Err(not_found("Contact not found"));
+        };
+        let mut all = Self::followers_of(c);
+        let removed: Vec<String> = all.iter().filter(|f| remove.contains(f)).cloned().collect();
+        all.retain(|f| !remove.contains(f));
+        c.insert("followers".into(), json!(all));
+        c.insert("dateUpdated".into(), json!(Self::now()));
+        ok(json!({ "followers": all, "followersRemoved": removed }))
+    }
+
     pub fn remove_tags(&mut self, contact_id: &str, body: &Value) -> Outcome {
         let remove = Self::tags_body(body)?;
         self.need_contact(contact_id)?;
@@ -760,6 +837,22 @@ async fn add_tags(
     JsonBody(body): JsonBody,
 ) -> Response {
     outcome(with_store!(s, |st| st.add_tags(&cid, &body)))
+}
+
+async fn add_followers(
+    State(s): State<Arc<Shared>>,
+    Path(cid): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Response {
+    outcome(with_store!(s, |st| st.add_followers(&cid, &body)))
+}
+
+async fn remove_followers(
+    State(s): State<Arc<Shared>>,
+    Path(cid): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Response {
+    outcome(with_store!(s, |st| st.remove_followers(&cid, &body)))
 }
 
 async fn remove_tags(

@@ -12,19 +12,21 @@ pub(super) fn render(p: &UserPicker, s: &State, f: &mut Frame, area: Rect, theme
     let choices = user_choices(s, p);
     let r = centered(area, 56, 14);
     f.render_widget(Clear, r);
-    let title = match p.target {
-        AssignTarget::Contact(_) => "Assign the contact",
-        AssignTarget::Task { .. } => "Assign the task",
+    let (title, hint) = match p.target {
+        AssignTarget::Contact(_) => (
+            "Assign the contact",
+            "type to narrow · ↑↓ pick · enter: assign · esc",
+        ),
+        AssignTarget::Task { .. } => (
+            "Assign the task",
+            "type to narrow · ↑↓ pick · enter: assign · esc",
+        ),
+        AssignTarget::Followers(_) => (
+            "Followers",
+            "✓ follows · type to narrow · enter: add or take off · esc",
+        ),
     };
-    let list = prompt(
-        f,
-        r,
-        title,
-        &p.input,
-        p.error.as_deref(),
-        "type to narrow · ↑↓ pick · enter: assign · esc",
-        theme,
-    );
+    let list = prompt(f, r, title, &p.input, p.error.as_deref(), hint, theme);
     let width = usize::from(list.width);
     let mut lines: Vec<Line> = Vec::new();
     if matches!(s.users, Remote::Idle | Remote::Loading) {
@@ -43,11 +45,15 @@ pub(super) fn render(p: &UserPicker, s: &State, f: &mut Frame, area: Rect, theme
                 let email = u.email.as_deref().unwrap_or("");
                 (
                     format!("{}  {email}", u.display_name()),
-                    p.current.as_deref() == Some(u.id.as_str()),
+                    p.current.as_deref() == Some(u.id.as_str()) || p.followers.contains(&u.id),
                 )
             }
         };
-        let mark = if current { "• " } else { "  " };
+        let mark = match (current, &p.target) {
+            (true, AssignTarget::Followers(_)) => "✓ ",
+            (true, _) => "• ",
+            _ => "  ",
+        };
         let st = if on { theme.selected } else { theme.text };
         lines.push(Line::from(Span::styled(
             format!("{mark}{}", fit(&clean(&text), width.saturating_sub(2))),
