@@ -177,6 +177,9 @@ impl Facts {
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub me: Option<&'a str>,
+    /// The profile's user as the config names them (for what to say when
+    /// they are not found).
+    pub me_email: Option<&'a str>,
     pub users: &'a [User],
     pub defs: &'a [CustomField],
     pub now: DateTime<Utc>,
@@ -240,6 +243,8 @@ pub struct Filter {
     pub problems: Vec<String>,
     /// The filter words as typed, to tell one filter from another.
     pub words: Vec<String>,
+    /// Filter words without a value yet (`budget:`): left out.
+    pub incomplete: Vec<String>,
 }
 
 /// The words of a query, a quoted part (`lead-source:"google ads"`) kept
@@ -304,8 +309,8 @@ impl Filter {
                     cx.defs.iter().find(|d| {
                         slug(d.label()) == key
                             || d.field_key.as_deref().is_some_and(|k| {
-                                let k = k.strip_prefix("contact.").unwrap_or(k);
-                                fold(k) == key || slug(k) == key
+                                let short = k.strip_prefix("contact.").unwrap_or(k);
+                                fold(k) == key || fold(short) == key || slug(short) == key
                             })
                     })
                 })
@@ -318,6 +323,7 @@ impl Filter {
             f.words.push(word.clone());
             if value.is_empty() {
                 // Still being typed.
+                f.incomplete.push(word.clone());
                 continue;
             }
             let test = match def {
@@ -512,15 +518,27 @@ fn time_span(v: &str, cx: &Context) -> Result<Span, String> {
         });
     }
     let d = day(v, cx).ok_or("expects 7d, 2w, 12h, a date (2026-11-01) or today")?;
+    // The day's first instant: midnight, or (where a clock change skips
+    // midnight, as in Santiago or Beirut) the first hour that exists; a
+    // date past what the clock can hold bounds nothing.
     let start = |d: NaiveDate| {
-        d.and_hms_opt(0, 0, 0)
-            .and_then(|t| cx.zone.from_local_datetime(&t).earliest())
-            .map_or(i64::MIN, |t| t.timestamp_millis())
+        (0..4)
+            .filter_map(|h| d.and_hms_opt(h, 0, 0))
+            .find_map(|t| cx.zone.from_local_datetime(&t).earliest())
+            .map(|t| t.timestamp_millis())
+            .unwrap_or(
+                d.and_hms_opt(0, 0, 0)
+                    .map_or(i64::MIN, |t| t.and_utc().timestamp_millis()),
+            )
     };
-    let (from, to) = (start(d), d.succ_opt().map_or(i64::MAX, |n| start(n) - 1));
+    let (from, to) = (
+        start(d),
+        d.succ_opt()
+            .map_or(i64::MAX, |n| start(n).saturating_sub(1)),
+    );
     Ok(match op {
         ">" => Span {
-            lo: to + 1,
+            lo: to.saturating_add(1),
             hi: i64::MAX,
         },
         ">=" => Span {
@@ -529,7 +547,7 @@ fn time_span(v: &str, cx: &Context) -> Result<Span, String> {
         },
         "<" => Span {
             lo: i64::MIN,
-            hi: from - 1,
+            hi: from.saturating_sub(1),
         },
         "<=" => Span {
             lo: i64::MIN,
@@ -546,9 +564,15 @@ fn builtin_test(key: &str, value: &str, cx: &Context) -> Result<Test, String> {
             "me" => cx
                 .me
                 .map(|m| Test::Assigned(vec![m.to_string()]))
-                .ok_or_else(|| {
-                    "who is \"me\"? Name yourself in the profile: user = \"you@example.com\""
-                        .to_string()
+                .ok_or_else(|| match cx.me_email {
+                    Some(e) => format!(
+                        "the profile's user {} is not among the location's users",
+                        crate::text::snippet(e, 40)
+                    ),
+                    None => {
+                        "who is \"me\"? Name yourself in the profile: user = \"you@example.com\""
+                            .to_string()
+                    }
                 }),
             "none" | "nobody" => Ok(Test::Assigned(Vec::new())),
             _ => {
@@ -563,6 +587,7 @@ fn builtin_test(key: &str, value: &str, cx: &Context) -> Result<Test, String> {
                             .map(|e| fold(e.split('@').next().unwrap_or("")))
                             .unwrap_or_default();
                         u.id == value
+                            || u.email.as_deref().is_some_and(|e| fold(e) == v)
                             || name.starts_with(&v)
                             || name.split(' ').any(|w| w.starts_with(&v))
                             || local.starts_with(&v)
@@ -734,6 +759,7 @@ mod tests {
             .to_lowercase();
         let cx = Context {
             me: Some(&me),
+            me_email: None,
             users: &w.users,
             defs: &w.defs,
             now: w.now,
@@ -881,6 +907,7 @@ mod tests {
         let w = world();
         let cx = Context {
             me: None,
+            me_email: None,
             users: &w.users,
             defs: &w.defs,
             now: w.now,
@@ -913,6 +940,30 @@ mod tests {
             words(r#"a lead-source:"google ads" b"#),
             ["a", "lead-source:\"google ads\"", "b"]
         );
+        // Days whose midnight does not exist (Santiago, 2026-09-06), and
+        // dates at the ends of the calendar: read, never an overflow.
+        let santiago = Context {
+            zone: Zone::parse("America/Santiago").unwrap(),
+            ..cx
+        };
+        for q in [
+            "added:<2026-09-06",
+            "added:>2026-09-05",
+            "added:2026-09-06",
+            "updated:<=2026-09-06",
+            "added:>+262142-12-31",
+            "added:<-262143-01-01",
+            "added:>262142-12-31",
+            "added:<0000-01-01",
+            "added:<99999999999999d",
+        ] {
+            let (f, _) = Filter::split(q, &santiago);
+            for c in &w.contacts {
+                let _ = f.matches_entry(&crate::search::Entry::new(c));
+            }
+        }
+        let (f, _) = Filter::split("added:2026-09-06", &santiago);
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
         // Hostile text in a problem is cut and never panics.
         let (f, _) = Filter::split(&format!("budget:>{}", "\u{1b}[2J".repeat(50)), &cx);
         assert!(f.problems[0].chars().count() < 120);

@@ -40,10 +40,14 @@ pub fn check_name(name: &str) -> Result<&str, String> {
 /// none; a damaged one is an error that says where it is (it is left as
 /// it is, never overwritten unread).
 pub fn load() -> Result<Vec<Saved>, String> {
-    let Some(p) = path() else {
-        return Ok(Vec::new());
-    };
-    match std::fs::read_to_string(&p) {
+    match path() {
+        Some(p) => load_at(&p),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn load_at(p: &std::path::Path) -> Result<Vec<Saved>, String> {
+    match std::fs::read_to_string(p) {
         Ok(text) => {
             serde_json::from_str::<Vec<Saved>>(&text).map_err(|e| format!("{}: {e}", p.display()))
         }
@@ -54,13 +58,41 @@ pub fn load() -> Result<Vec<Saved>, String> {
 
 /// Writes them all, atomically (a new file renamed over the old).
 pub fn store(all: &[Saved]) -> Result<(), String> {
-    let p = path().ok_or("no data directory (set ROLO_DATA_DIR)")?;
+    store_at(&path().ok_or("no data directory (set ROLO_DATA_DIR)")?, all)
+}
+
+fn store_at(p: &std::path::Path, all: &[Saved]) -> Result<(), String> {
     let dir = p.parent().ok_or("no data directory")?;
     crate::cache::private_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let tmp = p.with_extension("json.tmp");
     let text = serde_json::to_string_pretty(all).map_err(|e| e.to_string())?;
     std::fs::write(&tmp, text + "\n").map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &p).map_err(|e| format!("{}: {e}", p.display()))
+    std::fs::rename(&tmp, p).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+/// A change to the saved searches, applied to the file as it is when it
+/// is written (another window may have saved one meanwhile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Save { name: String, query: String },
+    Forget { name: String },
+}
+
+/// Reads the file, makes `change`, writes it back: every search in it
+/// afterwards. A file that cannot be read is left as it is.
+pub fn change(c: &Change) -> Result<Vec<Saved>, String> {
+    change_at(&path().ok_or("no data directory (set ROLO_DATA_DIR)")?, c)
+}
+
+/// [`change`], on the file at `p`.
+pub fn change_at(p: &std::path::Path, c: &Change) -> Result<Vec<Saved>, String> {
+    let all = load_at(p)?;
+    let all = match c {
+        Change::Save { name, query } => with(all, name, query),
+        Change::Forget { name } => all.into_iter().filter(|s| s.name != *name).collect(),
+    };
+    store_at(p, &all)?;
+    Ok(all)
 }
 
 /// `all` with `name` set to `query` (replacing one of that name, in its
@@ -84,6 +116,8 @@ pub fn expand(query: &str, all: &[Saved]) -> Result<String, String> {
         match w.strip_prefix('@') {
             Some(name) if !name.is_empty() => match all.iter().find(|s| s.name == name) {
                 Some(s) => out.push(s.query.clone()),
+                // `@mail.example.com`: a domain searched for, not a name.
+                None if name.contains('.') || name.contains('@') => out.push(w.to_string()),
                 None => {
                     let known: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
                     return Err(format!(
@@ -107,6 +141,40 @@ pub fn expand(query: &str, all: &[Saved]) -> Result<String, String> {
 mod tests {
     use super::*;
 
+    /// A change is made to the file as it is: a search another window
+    /// saved meanwhile stays; a damaged file is left untouched.
+    #[test]
+    fn a_change_keeps_what_others_saved_and_never_overwrites_a_damaged_file() {
+        let dir = std::env::temp_dir().join(format!(
+            "rolo-searches-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        let p = dir.join("searches.json");
+        let save = |n: &str, q: &str| Change::Save {
+            name: n.into(),
+            query: q.into(),
+        };
+        change_at(&p, &save("mine", "assigned:me")).unwrap();
+        // Another window adds one.
+        store_at(&p, &with(load_at(&p).unwrap(), "theirs", "tag:vip")).unwrap();
+        let all = change_at(&p, &save("big", "budget:>5000")).unwrap();
+        let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["mine", "theirs", "big"]);
+        let all = change_at(
+            &p,
+            &Change::Forget {
+                name: "mine".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(all.len(), 2);
+        std::fs::write(&p, "{ not json").unwrap();
+        assert!(change_at(&p, &save("x", "tag:x")).is_err());
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "{ not json");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn names_are_checked_and_expanded() {
         assert_eq!(check_name(" @vip-mine "), Ok("vip-mine"));
@@ -119,6 +187,10 @@ mod tests {
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].query, "tag:vip assigned:me");
         assert_eq!(expand("@vip ada", &all).unwrap(), "tag:vip assigned:me ada");
+        assert_eq!(
+            expand("@mail.example.com", &all).unwrap(),
+            "@mail.example.com"
+        );
         let e = expand("@nope", &all).unwrap_err();
         assert!(e.contains("vip, big"), "{e}");
     }

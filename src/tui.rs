@@ -624,9 +624,7 @@ fn dispatch(
                 }
             }),
             Command::CancelWaits => Some(Event::WaitsCancelled(session.client.cancel_waits())),
-            Command::SaveSearches(all) => crate::searches::store(&all)
-                .err()
-                .map(|e| Event::Info(format!("Could not keep the saved searches: {e}"))),
+            Command::Searches(change) => Some(Event::Searches(crate::searches::change(&change))),
             Command::Quit => return Ok(Flow::Quit),
             Command::SwitchProfile(name) => return Ok(Flow::Switch(name)),
             Command::Copy(text) => {

@@ -1850,17 +1850,22 @@ fn a_saved_search_stays_until_let_go() {
     h.send(key(':'));
     h.keys("save my-people");
     h.send(code(KeyCode::Enter));
-    let saved = h
+    let change = h
         .effects
         .iter()
         .find_map(|c| match c {
-            rolo::app::Command::SaveSearches(s) => Some(s.clone()),
+            rolo::app::Command::Searches(s) => Some(s.clone()),
             _ => None,
         })
-        .expect("the searches are kept");
-    assert_eq!(saved.len(), 1);
-    assert_eq!(saved[0].name, "my-people");
-    assert_eq!(saved[0].query, "assigned:me");
+        .expect("the search is kept");
+    assert_eq!(
+        change,
+        rolo::searches::Change::Save {
+            name: "my-people".into(),
+            query: "assigned:me".into()
+        }
+    );
+    assert_eq!(h.state.saved.len(), 1);
     assert!(
         h.state.list.query.is_empty(),
         "the typed words became the pinned filter"
@@ -1879,7 +1884,13 @@ fn a_saved_search_stays_until_let_go() {
     h.send(key('1'));
     assert_eq!(h.state.list.hits.len(), mine.len());
     h.send(key('2'));
-    assert!(h.state.notice.as_deref().unwrap().contains("Only 1 saved"));
+    assert!(
+        h.state
+            .notice
+            .as_deref()
+            .unwrap()
+            .contains("Only one saved search")
+    );
     // A bad filter is said in the title and left out.
     h.send(key('/'));
     h.keys(" budget:>lots");
@@ -2049,4 +2060,36 @@ fn followers_are_added_and_taken_off_by_name() {
     let undo = h.take(|op| matches!(op, ApiOp::RemoveFollowers { .. }));
     drop(undo);
     assert!(!screen(&h.clone_render(120, 30)).contains("Watchers"));
+}
+
+/// A pick list scrolls so the option under the cursor, and the one chosen
+/// when the form opens, is always drawn, at any width.
+#[test]
+fn the_chosen_option_is_always_in_view() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let last = *rolo::sandbox::seed::SOURCES.last().unwrap();
+    if let Remote::Loaded(full) = &mut h.state.detail.contact {
+        let list = full.custom_fields.get_or_insert_with(Vec::new);
+        list.retain(|v| v.id != "cfReferral00000000002");
+        list.push(
+            serde_json::from_value(
+                serde_json::json!({"id": "cfReferral00000000002", "value": last}),
+            )
+            .unwrap(),
+        );
+    }
+    h.send(key('e'));
+    focus_row(&mut h, "Lead source");
+    for w in [60u16, 70, 80, 100, 160] {
+        let t = screen(&h.clone_render(w, 30));
+        assert!(t.contains(&format!("(•) {last}")), "{w} columns:\n{t}");
+    }
+    // Moving along shows each option in turn.
+    for o in rolo::sandbox::seed::SOURCES {
+        h.send(code(KeyCode::Right));
+        let t = screen(&h.clone_render(60, 30));
+        let shown = t.contains(&format!("( ) {o}")) || t.contains(&format!("(•) {o}"));
+        assert!(shown, "{o}:\n{t}");
+    }
 }

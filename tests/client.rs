@@ -532,6 +532,7 @@ async fn the_filters_sent_to_the_search_never_lose_a_match() {
     let me = all.iter().find_map(|c| c.assigned_to.clone()).unwrap();
     let cx = rolo::filter::Context {
         me: Some(&me),
+        me_email: None,
         users: &users,
         defs: &defs,
         now: chrono::Utc::now(),

@@ -450,7 +450,7 @@ mod filtered_search {
                 )
             });
             let me = contacts.iter().find_map(|c| c.assigned_to.clone()).unwrap();
-            let cx = Context { me: Some(&me), users, defs, now: chrono::Utc::now(), zone: rolo::zone::Zone::Local };
+            let cx = Context { me: Some(&me), me_email: None, users, defs, now: chrono::Utc::now(), zone: rolo::zone::Zone::Local };
             const WORDS: [&str; 14] = [
                 "assigned:me", "-assigned:me", "assigned:none", "tag:vip", "-tag:lead", "dnd:no",
                 "budget:>5000", "budget:<=2000", "seats:*", "-seats:*", "lead-source:ref",

@@ -53,6 +53,23 @@ pub enum Step {
     End,
 }
 
+impl Position {
+    /// Puts this position into a contact search: a page number, or the
+    /// cursor to go on after.
+    pub fn apply(self, q: &mut crate::api::model::SearchContacts) {
+        match self {
+            Position::Page(n) => {
+                q.page = Some(n);
+                q.search_after = None;
+            }
+            Position::After(after) => {
+                q.page = None;
+                q.search_after = Some(after);
+            }
+        }
+    }
+}
+
 impl Walk {
     pub fn new() -> Self {
         Walk {

@@ -482,14 +482,11 @@ pub(crate) fn toggle_mine(s: &mut State) {
 /// `0`, whatever is typed or cleared in the search.
 pub(crate) fn recall_search(s: &mut State, n: usize) {
     let Some(saved) = s.saved.get(n).cloned() else {
-        s.notice = Some(if s.saved.is_empty() {
-            "No saved searches: type a search, then `:save NAME` saves it.".into()
-        } else {
-            format!(
-                "Only {} saved searches (1-{}).",
-                s.saved.len(),
-                s.saved.len().min(9)
-            )
+        s.notice = Some(match (&s.saved_error, s.saved.len()) {
+            (Some(e), _) => format!("The saved searches cannot be read: {e}"),
+            (None, 0) => "No saved searches: type a search, then `:save NAME` saves it.".into(),
+            (None, 1) => "Only one saved search: key 1.".into(),
+            (None, k) => format!("Only {k} saved searches: keys 1-{}.", k.min(9)),
         });
         return;
     };

@@ -419,6 +419,7 @@ impl State {
         let defs = self.custom_fields.loaded().map_or(&[][..], Vec::as_slice);
         let cx = crate::filter::Context {
             me: self.me.as_deref(),
+            me_email: self.me_email.as_deref(),
             users,
             defs,
             now: self.now,

@@ -86,6 +86,9 @@ pub enum Event {
     },
     /// What became of a side effect (copy, open), to show the user.
     Info(String),
+    /// The saved searches as the file holds them after a change, or why
+    /// the change could not be written.
+    Searches(Result<Vec<crate::searches::Saved>, String>),
     /// Text back from `$EDITOR`.
     Edited(String),
     /// Sync progress and the contacts it stored.
@@ -196,8 +199,8 @@ pub enum Command {
     Outbox(OutboxAction),
     /// Give up every request waiting for a rate limit or a retry.
     CancelWaits,
-    /// Keep the saved searches (all of them) in their file.
-    SaveSearches(Vec<crate::searches::Saved>),
+    /// Save or forget a search in its file (answer: `Event::Searches`).
+    Searches(crate::searches::Change),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -714,6 +717,10 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
         }
         Event::Api(e) => on_api(s, e, &mut out),
         Event::Info(m) => s.notice = Some(m),
+        Event::Searches(Ok(all)) => s.saved = all,
+        Event::Searches(Err(e)) => {
+            s.error = Some(format!("Could not keep the saved searches: {e}"));
+        }
         Event::Waiting(w) => s.waiting = w,
         Event::WaitsCancelled(n) => {
             s.waiting = None;

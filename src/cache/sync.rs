@@ -297,16 +297,7 @@ async fn delta(
 }
 
 fn set_position(q: &mut SearchContacts, at: Position) {
-    match at {
-        Position::Page(n) => {
-            q.page = Some(n);
-            q.search_after = None;
-        }
-        Position::After(after) => {
-            q.page = None;
-            q.search_after = Some(after);
-        }
-    }
+    at.apply(q);
 }
 
 /// How many of `ids` this pass has not stored yet.

@@ -65,7 +65,10 @@ pub enum Command {
     /// list (assigned:me tag:vip budget:>5000 …) and saved searches
     /// (@NAME) work here too.
     Find {
-        query: String,
+        /// Words, filters and @NAME, one argument or several (a filter
+        /// that starts with `-` goes after `--`: rolo find -- -tag:cold).
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
         #[arg(long, default_value_t = 10)]
         limit: usize,
         /// Only the contacts assigned to the profile's user.

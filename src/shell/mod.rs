@@ -279,10 +279,15 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
             .map(|c| c.total())
     };
     let queued_before = if writes { queued() } else { None };
-    let needs_zone = matches!(
-        cmd,
-        Command::Show { .. } | Command::Today { .. } | Command::Task(TaskCommand::Add { .. })
-    );
+    let needs_zone = match &cmd {
+        Command::Show { .. } | Command::Today { .. } | Command::Task(TaskCommand::Add { .. }) => {
+            true
+        }
+        // Dates in filters (updated:yesterday) are days in the same zone
+        // as in the list.
+        Command::Find { query, .. } => query.iter().any(|w| w.contains(':') || w.starts_with('@')),
+        _ => false,
+    };
     let work = async {
         let zone = zone_for(zone_setting, &client, needs_zone).await;
         run_shell(cmd, &client, zone, note, me_email).await
@@ -358,7 +363,18 @@ async fn run_shell(
             limit,
             json,
             mine,
-        } => verbs::find(&client, &query, limit, json, mine, me_email).await,
+        } => {
+            verbs::find(
+                &client,
+                &query.join(" "),
+                limit,
+                json,
+                mine,
+                me_email,
+                offset,
+            )
+            .await
+        }
         Command::Show { contact, json } => verbs::show(&client, &contact, json, offset).await,
         Command::Today { json, mine } => verbs::today(&client, json, offset, mine, me_email).await,
         Command::Query { query } => verbs::query(&client, &query).await,

@@ -190,8 +190,13 @@ pub fn shell_filter(
     query: &str,
     mine: bool,
     look: &Lookups,
+    zone: Zone,
 ) -> Result<(crate::filter::Filter, String), Failure> {
-    let mut q = if query.split_whitespace().any(|w| w.starts_with('@')) {
+    let named = |w: &str| {
+        w.strip_prefix('@')
+            .is_some_and(|n| !n.is_empty() && !n.contains('.') && !n.contains('@'))
+    };
+    let mut q = if query.split_whitespace().any(named) {
         let saved = crate::searches::load().map_err(|e| Failure::new(2, e))?;
         crate::searches::expand(query, &saved).map_err(|e| Failure::new(2, e))?
     } else {
@@ -203,14 +208,21 @@ pub fn shell_filter(
     }
     let cx = crate::filter::Context {
         me: look.me.as_deref(),
+        me_email: look.me_email.as_deref(),
         users: &look.users,
         defs: &look.defs,
         now: Utc::now(),
-        zone: Zone::Local,
+        zone,
     };
     let (filter, text) = crate::filter::Filter::split(&q, &cx);
     if let Some(p) = filter.problems.first() {
         return Err(Failure::new(2, format!("cannot read the filter {p}")));
+    }
+    if let Some(w) = filter.incomplete.first() {
+        return Err(Failure::new(
+            2,
+            format!("the filter {} has no value", crate::text::snippet(w, 40)),
+        ));
     }
     Ok((filter, text))
 }
@@ -236,19 +248,51 @@ pub async fn find_filtered(
     if let Some(cache) = synced_cache(client) {
         return Ok(cache.find_filtered(text, filter, limit)?);
     }
-    let page = client
-        .search_contacts(&SearchContacts {
-            query: crate::search::server_words(text),
-            page_limit: 500,
-            filters: filter.to_server(),
-            ..SearchContacts::default()
-        })
-        .await?;
-    let contacts: Vec<Contact> = page
-        .contacts
-        .into_iter()
-        .filter(|c| filter.matches_entry(&Entry::new(c)))
-        .collect();
+    // Every page of the server's answer (its filters narrow it; those it
+    // cannot express are checked here), up to what a quick look can take.
+    const MOST: usize = 10_000;
+    let mut q = SearchContacts {
+        query: crate::search::server_words(text),
+        page_limit: 500,
+        filters: filter.to_server(),
+        ..SearchContacts::default()
+    };
+    let mut walk = crate::api::paging::Walk::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut contacts: Vec<Contact> = Vec::new();
+    let mut read = 0usize;
+    loop {
+        walk.position(q.page_limit, MOST as u64)
+            .map_err(|e| Failure::new(4, e.to_string()))?
+            .apply(&mut q);
+        let page = client.search_contacts(&q).await?;
+        let got = page.contacts.len();
+        read += got;
+        let new = page
+            .contacts
+            .iter()
+            .filter(|c| seen.insert(c.id.clone()))
+            .count();
+        let cursor = page.contacts.last().and_then(|c| c.search_after.clone());
+        let total = page.total;
+        contacts.extend(
+            page.contacts
+                .into_iter()
+                .filter(|c| filter.matches_entry(&Entry::new(c))),
+        );
+        let step = walk
+            .advance(q.page_limit, got, new, cursor)
+            .map_err(|e| Failure::new(4, e.to_string()))?;
+        if step == crate::api::paging::Step::End {
+            break;
+        }
+        if read >= MOST {
+            eprintln!(
+                "rolo: looked through the first {read} of {total} contacts; `rolo sync` keeps them all here and searches every one"
+            );
+            break;
+        }
+    }
     let entries: Vec<Entry> = contacts.iter().map(Entry::new).collect();
     let hits = search::search(text, &entries);
     Ok(hits
@@ -355,11 +399,12 @@ pub async fn find(
     as_json: bool,
     mine: bool,
     me_email: Option<String>,
+    zone: Zone,
 ) -> Outcome {
     let filtering =
         mine || query.contains(':') || query.split_whitespace().any(|w| w.starts_with('@'));
     let look = Lookups::load(client, me_email, filtering).await;
-    let (filter, text) = shell_filter(query, mine, &look)?;
+    let (filter, text) = shell_filter(query, mine, &look, zone)?;
     let found = find_filtered(client, &filter, &text, limit).await?;
     if as_json {
         return print_json(&json!(found.iter().map(|(c, _)| c).collect::<Vec<_>>()));

@@ -96,6 +96,9 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
                 },
                 if s.list.pinned.is_some() { "0" } else { "M" }
             ),
+            Remote::Loaded(()) if s.list.pinned.is_some() || s.list.mine => {
+                "No match. Esc clears the search; 0 lets go of the saved search and mine.".into()
+            }
             Remote::Loaded(()) => "No match. Esc clears the search.".into(),
         };
         f.render_widget(

@@ -279,7 +279,15 @@ pub(crate) fn contact_key(
     k: KeyEvent,
     out: &mut Vec<Command>,
 ) -> Option<Overlay> {
-    let last = f.rows().saturating_sub(1);
+    // The last row that takes focus (a read-only field never does).
+    let last = (0..f.rows())
+        .rev()
+        .find(|&i| {
+            i.checked_sub(f.inputs.len())
+                .and_then(|j| f.fields.get(j))
+                .is_none_or(FieldInput::editable)
+        })
+        .unwrap_or(0);
     let newline = f.focused_field().is_some_and(|x| x.takes_newline(k));
     let save = !newline
         && ((k.code == KeyCode::Char('s') && k.modifiers.contains(KeyModifiers::CONTROL))

@@ -133,7 +133,7 @@ impl FieldInput {
     }
 
     /// Takes a key; whether it was this input's.
-    /// Lines take typing; a pick list moves with ←/→ (or h/l), chooses
+    /// Lines take typing; a pick list moves with ←/→ chooses
     /// with space, and jumps to the next option starting with a letter.
     pub fn key(&mut self, k: KeyEvent) -> bool {
         let multi = self.def.kind() == FieldKind::Many;
@@ -155,10 +155,8 @@ impl FieldInput {
                     return false;
                 }
                 match k.code {
-                    KeyCode::Left | KeyCode::Char('h') => {
-                        *cursor = cursor.checked_sub(1).unwrap_or(n - 1)
-                    }
-                    KeyCode::Right | KeyCode::Char('l') => *cursor = (*cursor + 1) % n,
+                    KeyCode::Left => *cursor = cursor.checked_sub(1).unwrap_or(n - 1),
+                    KeyCode::Right => *cursor = (*cursor + 1) % n,
                     KeyCode::Char(' ') => {
                         let on = !chosen[*cursor];
                         if !multi {

@@ -109,7 +109,10 @@ fn save_search(s: &mut State, name: &str, out: &mut Vec<Command>) {
         return;
     }
     s.saved = crate::searches::with(std::mem::take(&mut s.saved), &name, &query);
-    out.push(Command::SaveSearches(s.saved.clone()));
+    out.push(Command::Searches(crate::searches::Change::Save {
+        name: name.clone(),
+        query: query.clone(),
+    }));
     let n = s.saved.iter().position(|x| x.name == name).unwrap_or(0);
     s.list.pinned = Some((name.clone(), query));
     s.list.mine = false;
@@ -137,7 +140,9 @@ fn forget_search(s: &mut State, name: &str, out: &mut Vec<Command>) {
         ));
         return;
     }
-    out.push(Command::SaveSearches(s.saved.clone()));
+    out.push(Command::Searches(crate::searches::Change::Forget {
+        name: name.to_string(),
+    }));
     if s.list.pinned.as_ref().is_some_and(|(n, _)| n == name) {
         s.list.pinned = None;
         s.refilter();

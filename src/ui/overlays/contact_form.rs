@@ -193,11 +193,15 @@ fn render_field(
                 };
                 format!("{mark}{}  ", clean(&options[i]))
             };
+            // Start far enough along that the cursor's option fits, with
+            // the "‹ " before and the "›" after it.
             let mut start = 0;
             while start < *cursor
-                && (start..=*cursor)
-                    .map(|i| cell(i).chars().count())
-                    .sum::<usize>()
+                && usize::from(start > 0) * 2
+                    + (start..=*cursor)
+                        .map(|i| cell(i).chars().count())
+                        .sum::<usize>()
+                    + 1
                     > width
             {
                 start += 1;

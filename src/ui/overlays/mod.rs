@@ -91,6 +91,12 @@ pub(super) fn prompt(
 
 pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let Some(o) = &s.overlay else { return };
+    // The status bar's row stays in view: what it says (a warning that
+    // ctrl-c again quits, a notice) matters while an overlay is open.
+    let area = Rect {
+        height: area.height.saturating_sub(1).max(1),
+        ..area
+    };
     match o {
         Overlay::Help => help::render(f, area, s.keymap.bindings(), theme),
         Overlay::Outbox(v) => outbox::render(v, f, area, theme),
