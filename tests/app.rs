@@ -2093,3 +2093,69 @@ fn the_chosen_option_is_always_in_view() {
         assert!(shown, "{o}:\n{t}");
     }
 }
+
+/// Appointments name their user, as tasks do: `@Maya`.
+#[test]
+fn appointments_name_their_user() {
+    let f = fixture(40);
+    let h = Harness::opened(&f);
+    let cid = f.rich_contact().id.clone();
+    let a = f
+        .appointments
+        .iter()
+        .find(|a| a.contact_id.as_deref() == Some(cid.as_str()) && a.assigned_user_id.is_some())
+        .expect("an appointment with a user");
+    let user = f
+        .users
+        .iter()
+        .find(|u| Some(&u.id) == a.assigned_user_id.as_ref())
+        .unwrap();
+    let first = user.display_name().split(' ').next().unwrap().to_string();
+    let t = screen(&h.clone_render(160, 48));
+    let line = t
+        .lines()
+        .find(|l| l.contains(a.title.as_deref().unwrap_or("?")))
+        .unwrap_or_else(|| panic!("{t}"));
+    assert!(line.contains(&format!("@{first}")), "{line}");
+}
+
+/// The task form says who the task is for: a new one starts with the
+/// profile's user, ←/→ picks another (or nobody, for a new task), and the
+/// choice is sent; editing sends the assignee only when it changed.
+#[test]
+fn the_task_form_sets_who_the_task_is_for() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let me = as_user(&mut h, &f);
+    h.send(code(KeyCode::Enter));
+    h.send(key('t'));
+    h.keys("Call about the roof");
+    h.send(code(KeyCode::Tab));
+    h.send(code(KeyCode::Tab));
+    let t = screen(&h.clone_render(120, 30));
+    let name = h.state.user_label(&me);
+    assert!(t.contains(&format!("‹ {name} ›")), "{t}");
+    h.send(code(KeyCode::Right));
+    let other = match &h.state.overlay {
+        Some(Overlay::Task(form)) => form.assignee.clone().unwrap(),
+        o => panic!("{o:?}"),
+    };
+    assert_ne!(other, me);
+    h.send(ctrl('s'));
+    let req = h.take(|op| matches!(op, ApiOp::CreateTask { .. }));
+    let ApiOp::CreateTask { task, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(task.assigned_to.as_deref(), Some(other.as_str()));
+    // Editing an assigned task: unchanged, no assignee is sent.
+    let task = h.state.detail.current_task().unwrap().clone();
+    h.send(key('e'));
+    h.keys(" today");
+    h.send(ctrl('s'));
+    if let Some(req) = h.try_take(|op| matches!(op, ApiOp::UpdateTask { .. })) {
+        let ApiOp::UpdateTask { update, .. } = &req.op else {
+            unreachable!()
+        };
+        assert_eq!(update.assigned_to, None, "{task:?}");
+    }
+}

@@ -265,7 +265,9 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::ToggleTask => toggle_task(s, out),
         Action::NewTask => {
             if let Some(cid) = s.target_contact() {
-                s.overlay = Some(Overlay::Task(Box::new(TaskForm::new(&cid))));
+                // For the profile's user, when rolo knows who that is.
+                let form = TaskForm::new(&cid).for_user(s.me.clone());
+                s.overlay = Some(Overlay::Task(Box::new(form)));
             }
         }
         Action::NewContact => {
@@ -302,7 +304,8 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                             .to_string()
                     })
                     .unwrap_or_default();
-                s.overlay = Some(Overlay::Task(Box::new(TaskForm::edit(&cid, &task, &due))));
+                let form = TaskForm::edit(&cid, &task, &due).for_user(task.assigned_to.clone());
+                s.overlay = Some(Overlay::Task(Box::new(form)));
             } else if let Some((cid, note)) = note_under_cursor(s) {
                 if !s.may_edit_pending(&note.id) {
                     return;

@@ -497,7 +497,12 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             } else {
                 theme.dim
             };
-            let title = clean(a.title.as_deref().unwrap_or("")).into_owned();
+            // With whom, by first name (the calendar's user).
+            let title = format!(
+                "{}{}",
+                clean(a.title.as_deref().unwrap_or("")),
+                super::user_tag(a.assigned_user_id.as_deref(), s)
+            );
             let room = width
                 .saturating_sub(when.chars().count() + status.chars().count() + 6)
                 .min(60);

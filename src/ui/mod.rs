@@ -210,9 +210,12 @@ fn hints(s: &State, room: usize) -> String {
 /// Whose a task is, by first name (" @Maya"), when the user is known; the
 /// full name is in the picker (`a`).
 pub(crate) fn assignee_tag(t: &crate::api::model::Task, s: &State) -> String {
-    t.assigned_to
-        .as_deref()
-        .and_then(|u| s.user_name(u))
+    user_tag(t.assigned_to.as_deref(), s)
+}
+
+/// A user by first name, as ` @Maya` (nothing when unknown).
+pub(crate) fn user_tag(id: Option<&str>, s: &State) -> String {
+    id.and_then(|u| s.user_name(u))
         .and_then(|n| {
             n.split_whitespace()
                 .next()

@@ -1,4 +1,4 @@
-//! The task form: title, due date, body.
+//! The task form: title, due date, who it is for, body.
 
 use crate::app::forms::{line_input, text_of};
 use crate::app::*;
@@ -8,6 +8,8 @@ use ratatui_textarea::TextArea;
 pub enum TaskField {
     Title,
     Due,
+    /// Who the task is for: ←/→ through the location's users.
+    Assignee,
     Body,
 }
 
@@ -15,13 +17,14 @@ impl TaskField {
     pub fn next(self) -> Self {
         match self {
             TaskField::Title => TaskField::Due,
-            TaskField::Due => TaskField::Body,
+            TaskField::Due => TaskField::Assignee,
+            TaskField::Assignee => TaskField::Body,
             TaskField::Body => TaskField::Title,
         }
     }
 
     pub fn prev(self) -> Self {
-        self.next().next()
+        self.next().next().next()
     }
 }
 
@@ -33,6 +36,9 @@ pub struct TaskForm {
     pub title: TextArea<'static>,
     pub due: TextArea<'static>,
     pub body: TextArea<'static>,
+    /// Who it is for (a user id); a new task starts with the profile's
+    /// user, an edited one with its assignee.
+    pub assignee: Option<String>,
     pub field: TaskField,
     pub error: Option<String>,
     /// The suggested due date is replaced, not appended to, by the first
@@ -45,9 +51,11 @@ pub struct TaskForm {
 
 impl TaskForm {
     fn snapshot(&self) -> String {
-        [&self.title, &self.due, &self.body]
+        let mut s = [&self.title, &self.due, &self.body]
             .map(text_of)
-            .join("\u{0}")
+            .join("\u{0}");
+        s.push_str(self.assignee.as_deref().unwrap_or(""));
+        s
     }
 
     /// Whether anything was typed since the form opened.
@@ -81,6 +89,7 @@ impl TaskForm {
             title: line_input(title),
             due: line_input(due),
             body: line_input(body),
+            assignee: None,
             field: TaskField::Title,
             error: None,
             due_untouched: true,
@@ -90,12 +99,44 @@ impl TaskForm {
         .ready()
     }
 
+    /// The form with `who` as the assignee, as opened (not a change).
+    pub fn for_user(mut self, who: Option<String>) -> Self {
+        self.assignee = who;
+        self.ready()
+    }
+
     pub fn focused(&mut self) -> &mut TextArea<'static> {
         match self.field {
             TaskField::Title => &mut self.title,
-            TaskField::Due => &mut self.due,
+            TaskField::Due | TaskField::Assignee => &mut self.due,
             TaskField::Body => &mut self.body,
         }
+    }
+
+    /// ←/→ on the assignee: the next (or previous) of the location's
+    /// users; a new task may also go to nobody, a task that has someone
+    /// may not (HighLevel cannot unassign a task).
+    fn step_assignee(&mut self, users: &[User], forward: bool) {
+        let mut ids: Vec<Option<String>> = Vec::new();
+        if self
+            .editing
+            .as_ref()
+            .is_none_or(|t| t.assigned_to.is_none())
+        {
+            ids.push(None);
+        }
+        ids.extend(users.iter().map(|u| Some(u.id.clone())));
+        if ids.is_empty() {
+            return;
+        }
+        let at = ids.iter().position(|i| *i == self.assignee);
+        let n = ids.len();
+        let next = match (at, forward) {
+            (None, _) => 0,
+            (Some(i), true) => (i + 1) % n,
+            (Some(i), false) => (i + n - 1) % n,
+        };
+        self.assignee = ids[next].clone();
     }
 }
 
@@ -121,6 +162,16 @@ pub(crate) fn task_key(
         KeyCode::BackTab | KeyCode::Up => f.field = f.field.prev(),
         KeyCode::Enter if !save => f.field = f.field.next(),
         _ if save => {}
+        KeyCode::Left | KeyCode::Right if f.field == TaskField::Assignee => {
+            let users = s.users.loaded().cloned().unwrap_or_default();
+            f.step_assignee(&users, k.code == KeyCode::Right);
+            f.error = None;
+        }
+        _ if f.field == TaskField::Assignee => {
+            if s.users.loaded().is_none() {
+                f.error = Some("The location's users are not known (yet).".into());
+            }
+        }
         _ => {
             if f.field == TaskField::Due && f.due_untouched && matches!(k.code, KeyCode::Char(_)) {
                 f.due = forms::line_input("");
@@ -164,6 +215,7 @@ pub(crate) fn task_key(
                 body: body.clone(),
                 due_date: Some(due_s.clone()),
                 contact_id: Some(cid.clone()),
+                assigned_to: f.assignee.clone(),
                 ..Task::default()
             };
             if s.detail.contact_id.as_deref() == Some(cid.as_str())
@@ -180,7 +232,7 @@ pub(crate) fn task_key(
                         body,
                         due_date: due_s,
                         completed: false,
-                        assigned_to: None,
+                        assigned_to: f.assignee.clone(),
                     },
                 },
                 Priority::Interactive,
@@ -197,6 +249,10 @@ pub(crate) fn task_key(
                 title: (before.title.as_deref() != Some(title.as_str())).then(|| title.clone()),
                 body: (before.body != body).then(|| body.clone().unwrap_or_default()),
                 due_date: (before.due() != Some(due)).then(|| due_s.clone()),
+                assigned_to: f
+                    .assignee
+                    .clone()
+                    .filter(|a| before.assigned_to.as_deref() != Some(a.as_str())),
                 ..TaskUpdate::default()
             };
             if update == TaskUpdate::default() {
@@ -207,6 +263,9 @@ pub(crate) fn task_key(
                 t.title = Some(title.clone());
                 t.body = body.clone();
                 t.due_date = Some(due_s.clone());
+                if f.assignee.is_some() {
+                    t.assigned_to = f.assignee.clone();
+                }
             });
             s.request(
                 out,

@@ -51,6 +51,32 @@ pub(super) fn render(
         ),
     };
     f.render_widget(Paragraph::new(echo), cols(rows[3])[1]);
+    // Who it is for: ←/→ through the users.
+    let on = form.field == TaskField::Assignee;
+    let c = cols(rows[4]);
+    f.render_widget(
+        Paragraph::new(Span::styled(
+            "For",
+            if on { theme.accent } else { theme.dim },
+        )),
+        c[0],
+    );
+    let who = form
+        .assignee
+        .as_deref()
+        .map_or_else(|| "nobody".to_string(), |u| s.user_label(u));
+    let shown = if on {
+        format!("‹ {} ›  ←/→", clean(&who))
+    } else {
+        clean(&who).into_owned()
+    };
+    f.render_widget(
+        Paragraph::new(Span::styled(
+            fit(&shown, usize::from(c[1].width)),
+            if on { theme.text } else { theme.dim },
+        )),
+        c[1],
+    );
     field(f, rows[5], "Body", TaskField::Body, &form.body);
     let foot = match &form.error {
         Some(e) => Span::styled(clean(e).into_owned(), theme.error),
