@@ -43,6 +43,8 @@ pub enum Action {
     ClearFilter,
     Dnd,
     Follow,
+    ScrollDown,
+    ScrollUp,
 }
 
 /// Where a binding applies, as the help overlay groups them.
@@ -123,6 +125,18 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::Assign,
         context: Context::Global,
         help: "assign the task or contact to someone",
+    },
+    Default {
+        keys: &["J"],
+        action: Action::ScrollDown,
+        context: Context::Detail,
+        help: "scroll the pane down (a long note or task body)",
+    },
+    Default {
+        keys: &["K"],
+        action: Action::ScrollUp,
+        context: Context::Detail,
+        help: "scroll the pane up",
     },
     Default {
         keys: &["F"],

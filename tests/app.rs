@@ -2159,3 +2159,59 @@ fn the_task_form_sets_who_the_task_is_for() {
         assert_eq!(update.assigned_to, None, "{task:?}");
     }
 }
+
+/// Nothing is cut at 12 lines: the note under the cursor shows whole,
+/// wrapped, and `J`/`K` scroll the pane through it; the task under the
+/// cursor shows who it is for and its whole body.
+#[test]
+fn long_notes_and_task_bodies_read_to_their_end() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let long: String = (1..=40)
+        .map(|i| format!("line {i} of the long note\n"))
+        .collect();
+    let newest = h.state.detail.sorted_notes()[0].id.clone();
+    if let Remote::Loaded(notes) = &mut h.state.detail.notes {
+        notes.iter_mut().find(|n| n.id == newest).unwrap().body = Some(long);
+    }
+    if let Remote::Loaded(tasks) = &mut h.state.detail.tasks {
+        for t in tasks.iter_mut() {
+            t.body = Some("Bring the ladder. Gate code 4411; the dog is friendly.".into());
+        }
+    }
+    h.send(code(KeyCode::Enter));
+    // The first task, under the cursor: its body and who it is for.
+    let t = screen(&h.clone_render(120, 40));
+    assert!(t.contains("Gate code 4411; the dog is friendly."), "{t}");
+    let first = h.state.detail.current_task().unwrap().clone();
+    if let Some(u) = first.assigned_to.as_deref() {
+        assert!(t.contains(&format!("for {}", h.state.user_label(u))), "{t}");
+    }
+    // To the long note.
+    while !matches!(
+        h.state.detail.current(),
+        Some(rolo::app::DetailItem::Note(_))
+    ) {
+        h.send(key('j'));
+    }
+    assert!(matches!(
+        h.state.detail.current(),
+        Some(rolo::app::DetailItem::Note(0))
+    ));
+    let t = screen(&h.clone_render(120, 40));
+    assert!(t.contains("line 1 of the long note"), "{t}");
+    assert!(!t.contains("line 40 of the long note"), "{t}");
+    for _ in 0..15 {
+        h.send(key('J'));
+    }
+    let t = screen(&h.clone_render(120, 40));
+    assert!(t.contains("line 40 of the long note"), "{t}");
+    // Nothing of it is held back (another note, not under the cursor,
+    // still says "… 1 more line").
+    assert!(!t.contains("more lines"), "{t}");
+    for _ in 0..15 {
+        h.send(key('K'));
+    }
+    let t = screen(&h.clone_render(120, 40));
+    assert!(t.contains("line 1 of the long note"), "{t}");
+}

@@ -223,6 +223,18 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Assign => open_picker(s),
         Action::Dnd => open_dnd(s),
         Action::Follow => open_followers(s),
+        Action::ScrollDown | Action::ScrollUp => {
+            let (at, by) = s.detail.scroll;
+            let by = if at == s.detail.cursor { by } else { 0 };
+            s.detail.scroll = (
+                s.detail.cursor,
+                if action == Action::ScrollDown {
+                    by.saturating_add(3).min(10_000)
+                } else {
+                    by.saturating_sub(3)
+                },
+            );
+        }
         Action::Outbox => {
             if s.local.enabled {
                 s.overlay = Some(Overlay::Outbox(Box::default()));

@@ -21,6 +21,10 @@ pub struct Detail {
     pub cursor: usize,
     pub expanded_notes: HashSet<String>,
     pub show_more: bool,
+    /// Lines scrolled past the cursor's item (`J`/`K`), for the cursor
+    /// position they were scrolled at: a long note or task body reads to
+    /// its end; moving the cursor starts afresh.
+    pub scroll: (usize, usize),
 }
 
 impl Detail {

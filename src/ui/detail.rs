@@ -392,6 +392,25 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             Span::styled(pending.to_string(), sel(on, theme.dim)),
             Span::styled(format!(" {when}"), sel(on, st)),
         ]));
+        // The task under the cursor in full: who it is for, its body.
+        if on {
+            let pad = " ".repeat(6);
+            if let Some(u) = t.assigned_to.as_deref() {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "{pad}for {}",
+                        fit(&clean(&s.user_label(u)), width.saturating_sub(10))
+                    ),
+                    theme.dim,
+                )));
+            }
+            let body = t.body.as_deref().unwrap_or("").trim();
+            for l in crate::text::wrap(body, width.saturating_sub(7).max(8)) {
+                if !body.is_empty() {
+                    lines.push(Line::from(vec![Span::raw(pad.clone()), Span::raw(l)]));
+                }
+            }
+        }
     }
 
     // Notes: newest first, the first lines of each; the one under the cursor in full.
@@ -418,12 +437,26 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             .map(|t| t.with_timezone(&s.zone).format("%Y-%m-%d").to_string())
             .unwrap_or_default();
         let body = n.body.as_deref().unwrap_or("");
-        let body_lines: Vec<&str> = body.lines().filter(|l| !l.trim().is_empty()).collect();
+        // The note under the cursor wrapped and whole (J/K scroll it);
+        // the others by their first lines.
+        let wrapped: Vec<String> = if on {
+            crate::text::wrap(body, width.saturating_sub(14).max(8))
+                .into_iter()
+                .filter(|l| !l.trim().is_empty())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let body_lines: Vec<&str> = if on {
+            wrapped.iter().map(String::as_str).collect()
+        } else {
+            body.lines().filter(|l| !l.trim().is_empty()).collect()
+        };
         // On a short pane a note not under the cursor takes one line, so
         // that every section keeps its place.
         let compact = inner.height < 30;
         let shown = if on {
-            body_lines.len().min(12)
+            body_lines.len()
         } else if compact {
             body_lines.len().min(1)
         } else {
@@ -515,8 +548,20 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     }
 
     let height = usize::from(inner.height);
+    // The cursor's item in view, and as far past it as J has scrolled.
+    let extra = match s.detail.scroll {
+        (at, by) if at == s.detail.cursor && focused => by,
+        _ => 0,
+    };
     let scroll = cursor_line
         .saturating_sub(height.saturating_sub(3))
+        .saturating_add(extra)
+        .min(
+            lines
+                .len()
+                .saturating_sub(height.min(lines.len()))
+                .max(cursor_line.saturating_sub(height.saturating_sub(3))),
+        )
         .min(lines.len().saturating_sub(1));
     let p = Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0));
     f.render_widget(p, inner);
