@@ -62,6 +62,26 @@ impl Shell {
     }
 }
 
+/// A field (`name`, `email`) of the sandbox's user `id`.
+fn user_field(sh: &Shell, id: &str, field: &str) -> String {
+    let users = sh.sandbox.with_store(|s| {
+        s.users_by_location(&std::collections::HashMap::from([(
+            "locationId".to_string(),
+            support::LOCATION.to_string(),
+        )]))
+        .unwrap()
+        .body
+    });
+    users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == id)
+        .and_then(|u| u[field].as_str())
+        .unwrap()
+        .to_string()
+}
+
 fn text(o: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&o.stdout).into(),
@@ -805,22 +825,7 @@ fn show_names_the_owner_and_the_custom_fields() {
             })
             .unwrap()
     });
-    let users = sh.sandbox.with_store(|s| {
-        s.users_by_location(&std::collections::HashMap::from([(
-            "locationId".to_string(),
-            support::LOCATION.to_string(),
-        )]))
-        .unwrap()
-        .body
-    });
-    let name = users["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["id"] == owner.as_str())
-        .and_then(|u| u["name"].as_str())
-        .unwrap()
-        .to_string();
+    let name = user_field(&sh, &owner, "name");
     let out = sh.run(&["show", &id]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
@@ -858,22 +863,7 @@ fn saved_searches_and_mine_from_the_shell() {
         .iter()
         .find_map(|c| c["assignedTo"].as_str().map(str::to_string))
         .unwrap();
-    let users = sh.sandbox.with_store(|s| {
-        s.users_by_location(&std::collections::HashMap::from([(
-            "locationId".to_string(),
-            support::LOCATION.to_string(),
-        )]))
-        .unwrap()
-        .body
-    });
-    let email = users["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["id"] == owner.as_str())
-        .and_then(|u| u["email"].as_str())
-        .unwrap()
-        .to_string();
+    let email = user_field(&sh, &owner, "email");
     // Without a user in the profile, "mine" is explained, not guessed.
     let o = sh.run(&["find", "--mine", "x"]);
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));

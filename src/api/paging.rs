@@ -89,6 +89,22 @@ impl Walk {
         }
     }
 
+    /// Takes in a page of contacts: counts those not in `seen` (adding
+    /// them) and follows the last one's cursor. What the walk does next.
+    pub fn take(
+        &mut self,
+        limit: u32,
+        contacts: &[crate::api::model::Contact],
+        seen: &mut std::collections::HashSet<String>,
+    ) -> Result<Step, PagingError> {
+        let new = contacts
+            .iter()
+            .filter(|c| seen.insert(c.id.clone()))
+            .count();
+        let cursor = contacts.last().and_then(|c| c.search_after.clone());
+        self.advance(limit, contacts.len(), new, cursor)
+    }
+
     /// Takes in a page: `got` rows, of which `new` were not seen before in
     /// this walk, and the last row's cursor.
     pub fn advance(

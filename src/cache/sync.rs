@@ -265,13 +265,7 @@ async fn delta(
         requests += 1;
         let got = page.contacts.len() as u64;
         done += got;
-        let new = page
-            .contacts
-            .iter()
-            .filter(|c| seen.insert(c.id.clone()))
-            .count();
-        let cursor = page.contacts.last().and_then(|c| c.search_after.clone());
-        let step = walk.advance(opts.page_limit, page.contacts.len(), new, cursor);
+        let step = walk.take(opts.page_limit, &page.contacts, &mut seen);
         {
             let path = cache.path.clone();
             let tx = cache.write()?;

@@ -266,23 +266,16 @@ pub async fn find_filtered(
             .map_err(|e| Failure::new(4, e.to_string()))?
             .apply(&mut q);
         let page = client.search_contacts(&q).await?;
-        let got = page.contacts.len();
-        read += got;
-        let new = page
-            .contacts
-            .iter()
-            .filter(|c| seen.insert(c.id.clone()))
-            .count();
-        let cursor = page.contacts.last().and_then(|c| c.search_after.clone());
+        read += page.contacts.len();
         let total = page.total;
+        let step = walk
+            .take(q.page_limit, &page.contacts, &mut seen)
+            .map_err(|e| Failure::new(4, e.to_string()))?;
         contacts.extend(
             page.contacts
                 .into_iter()
                 .filter(|c| filter.matches_entry(&Entry::new(c))),
         );
-        let step = walk
-            .advance(q.page_limit, got, new, cursor)
-            .map_err(|e| Failure::new(4, e.to_string()))?;
         if step == crate::api::paging::Step::End {
             break;
         }

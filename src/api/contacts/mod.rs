@@ -658,24 +658,38 @@ impl Client {
         contact_id: &str,
         tags: &[String],
     ) -> Result<Vec<String>, ApiError> {
+        self.list_call(ep, contact_id, "tags", tags).await
+    }
+
+    /// A POST or DELETE on `/contacts/{id}/{key}` whose body and answer are
+    /// both `{key: [strings]}` (tags, followers): the list as it is now.
+    async fn list_call(
+        &self,
+        ep: &'static Endpoint,
+        contact_id: &str,
+        key: &'static str,
+        items: &[String],
+    ) -> Result<Vec<String>, ApiError> {
+        if items.is_empty() {
+            return Err(ApiError::InvalidRequest(format!("no {key} given")));
+        }
         #[derive(serde::Deserialize)]
         struct Resp {
             #[serde(default)]
             tags: Vec<String>,
-        }
-        if tags.is_empty() {
-            return Err(ApiError::InvalidRequest("no tags given".into()));
+            #[serde(default)]
+            followers: Vec<String>,
         }
         let r: Resp = self
             .call(
                 ep,
-                self.url(&["contacts", contact_id, "tags"]),
+                self.url(&["contacts", contact_id, key]),
                 &[],
-                Some(json!({ "tags": tags })),
+                Some(json!({ key: items })),
                 &|| format!("contact {contact_id}"),
             )
             .await?;
-        Ok(r.tags)
+        Ok(if key == "tags" { r.tags } else { r.followers })
     }
 
     // ------------------------------------------------------------ followers
@@ -706,24 +720,7 @@ impl Client {
         contact_id: &str,
         users: &[String],
     ) -> Result<Vec<String>, ApiError> {
-        #[derive(serde::Deserialize)]
-        struct Resp {
-            #[serde(default)]
-            followers: Vec<String>,
-        }
-        if users.is_empty() {
-            return Err(ApiError::InvalidRequest("no followers given".into()));
-        }
-        let r: Resp = self
-            .call(
-                ep,
-                self.url(&["contacts", contact_id, "followers"]),
-                &[],
-                Some(json!({ "followers": users })),
-                &|| format!("contact {contact_id}"),
-            )
-            .await?;
-        Ok(r.followers)
+        self.list_call(ep, contact_id, "followers", users).await
     }
 
     // ------------------------------------------------------------ appointments
