@@ -12,6 +12,7 @@ pub mod demo;
 pub mod due;
 pub mod editor;
 pub mod filter;
+pub mod identity;
 pub mod input;
 pub mod keymap;
 pub mod sandbox;

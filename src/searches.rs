@@ -62,12 +62,7 @@ pub fn store(all: &[Saved]) -> Result<(), String> {
 }
 
 fn store_at(p: &std::path::Path, all: &[Saved]) -> Result<(), String> {
-    let dir = p.parent().ok_or("no data directory")?;
-    crate::cache::private_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let tmp = p.with_extension("json.tmp");
-    let text = serde_json::to_string_pretty(all).map_err(|e| e.to_string())?;
-    std::fs::write(&tmp, text + "\n").map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, p).map_err(|e| format!("{}: {e}", p.display()))
+    crate::cache::write_json_atomic(p, &all)
 }
 
 /// A change to the saved searches, applied to the file as it is when it

@@ -272,6 +272,120 @@ fn auth_commands_end_to_end_with_the_file_store() {
     );
     assert!(!stdout.contains(TOKEN));
 
+    // Who a profile acts for: a wrong --user stores nothing at all; a
+    // right one (in any case) is kept beside the config, never in it.
+    let users = sb.with_store(|s| {
+        s.users_by_location(&std::collections::HashMap::from([(
+            "locationId".to_string(),
+            support::LOCATION.to_string(),
+        )]))
+        .unwrap()
+        .body
+    });
+    // A user who owns some of the contacts, so that "mine" is not empty.
+    let owner = sb.with_store(|s| {
+        s.contact_ids()
+            .iter()
+            .find_map(|id| {
+                s.contact(id)
+                    .unwrap()
+                    .get("assignedTo")?
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .unwrap()
+    });
+    let user = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == owner.as_str())
+        .unwrap();
+    let email = user["email"].as_str().unwrap().to_string();
+    let name = user["name"].as_str().unwrap().to_string();
+    let out = login(
+        &[
+            "--insecure-storage",
+            "--profile",
+            "me",
+            "--user",
+            "nobody@example.com",
+        ],
+        TOKEN,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no user of this location") && stderr.contains(&email),
+        "{stderr}"
+    );
+    assert_eq!(
+        rolo(&["auth", "status", "--profile", "me"]).status.code(),
+        Some(3)
+    );
+    let out = login(
+        &[
+            "--insecure-storage",
+            "--profile",
+            "me",
+            "--user",
+            &email.to_uppercase(),
+        ],
+        TOKEN,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("You act as {name} <{email}>")),
+        "{stdout}"
+    );
+    let out = rolo(&["auth", "status", "--profile", "me"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("user:     {email} (picked at login)")),
+        "{stdout}"
+    );
+    assert!(!home.join("none.toml").exists(), "the config was written");
+    // "Mine" now means them, from the shell.
+    let out = rolo(&[
+        "find",
+        "--mine",
+        "",
+        "--profile",
+        "me",
+        "--json",
+        "--limit",
+        "1000",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let owned = sb.with_store(|s| {
+        s.contact_ids()
+            .iter()
+            .filter(|id| {
+                s.contact(id)
+                    .unwrap()
+                    .get("assignedTo")
+                    .and_then(|v| v.as_str())
+                    == Some(owner.as_str())
+            })
+            .count()
+    });
+    assert!(owned > 0);
+    assert_eq!(found.as_array().unwrap().len(), owned);
+    let out = rolo(&["auth", "logout", "--profile", "me"]);
+    assert!(out.status.success());
+    let out = rolo(&["auth", "status", "--profile", "me"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("none named"));
+
     let out = login(&["--insecure-storage", "--profile", "ro"], RO_TOKEN);
     assert!(String::from_utf8_lossy(&out.stdout).contains("write NO"));
 

@@ -406,6 +406,59 @@ fn switching_profiles_swaps_the_session() {
     let _ = std::fs::remove_dir_all(&home);
 }
 
+/// At a terminal, `rolo auth login` reads the token hidden, then offers
+/// the location's users to pick who the profile acts for; a wrong answer
+/// is asked again, and the pick is what `auth status` says after.
+#[test]
+fn a_terminal_login_picks_who_the_profile_acts_for() {
+    let srv = server(0);
+    let base = srv.sandbox.base_url();
+    let users = srv.sandbox.with_store(|s| {
+        s.users_by_location(&std::collections::HashMap::from([(
+            "locationId".to_string(),
+            support::LOCATION.to_string(),
+        )]))
+        .unwrap()
+        .body
+    });
+    let email = users["users"][2]["email"].as_str().unwrap().to_string();
+    let home = std::env::temp_dir().join(format!("rolo-e2e-login-{}", fastrand::u64(..)));
+    let data = home.join("data");
+    let (h, d, c) = (
+        home.to_string_lossy().to_string(),
+        data.to_string_lossy().to_string(),
+        home.join("none.toml").to_string_lossy().to_string(),
+    );
+    let env = [
+        ("ROLO_BASE_URL", base.as_str()),
+        ("ROLO_LOCATION_ID", support::LOCATION),
+        ("HOME", h.as_str()),
+        ("XDG_DATA_HOME", d.as_str()),
+        ("ROLO_DATA_DIR", d.as_str()),
+        ("ROLO_CONFIG", c.as_str()),
+    ];
+    let mut tui = Tui::start(&["auth", "login", "--insecure-storage"], &env, 100, 30);
+    tui.wait_for("input hidden");
+    tui.type_text(support::TOKEN);
+    tui.send("\r");
+    tui.wait_for("Which of the location's users are you?");
+    assert!(
+        !tui.screen().contains(support::TOKEN),
+        "the token was echoed"
+    );
+    tui.type_text("99\r");
+    tui.wait_for("is none of them");
+    tui.type_text("3\r");
+    let screen = tui.wait_for("You act as");
+    assert!(screen.contains(&email), "{screen}");
+    assert!(tui.exit_status().success());
+    let mut tui = Tui::start(&["auth", "status"], &env, 100, 10);
+    let screen = tui.wait_for("picked at login");
+    assert!(screen.contains(&email), "{screen}");
+    assert!(tui.exit_status().success());
+    let _ = std::fs::remove_dir_all(&home);
+}
+
 #[test]
 fn shell_output_is_coloured_on_a_terminal_and_plain_with_no_color() {
     let srv = server(0);

@@ -465,7 +465,7 @@ pub(crate) fn toggle_mine(s: &mut State) {
     if s.me.is_none() {
         s.notice = Some(match &s.me_email {
             None => format!(
-                "Who is \"me\"? Name your HighLevel user in the profile: user = \"you@example.com\" (profile {}).",
+                "Who is \"me\"? `rolo auth login --user EMAIL` picks you, or user = \"you@example.com\" in the profile ({}).",
                 if s.profile.is_empty() {
                     "default"
                 } else {

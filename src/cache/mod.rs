@@ -138,6 +138,20 @@ pub(crate) fn private_dir(dir: &Path) -> std::io::Result<()> {
     b.create(dir)
 }
 
+/// Writes `value` as pretty JSON to `path` atomically (a new file renamed
+/// over the old), in a folder of the user's alone.
+pub(crate) fn write_json_atomic(
+    path: &Path,
+    value: &impl serde::Serialize,
+) -> std::result::Result<(), String> {
+    let dir = path.parent().ok_or("no data directory")?;
+    private_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let tmp = path.with_extension("json.tmp");
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    std::fs::write(&tmp, text + "\n").map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Creates `path` empty, readable and writable by the user alone, unless it
 /// exists (SQLite gives its -wal and -shm files the same mode).
 pub(crate) fn private_file(path: &Path) -> std::io::Result<()> {

@@ -182,6 +182,11 @@ pub enum AuthCommand {
         /// instead (with --with-token: three lines on standard input).
         #[arg(long)]
         oauth: bool,
+        /// The HighLevel user (by email) this profile acts for: who "me"
+        /// is in `assigned:me` and mine. Without it, a terminal login
+        /// offers the location's users to pick from.
+        #[arg(long, value_name = "EMAIL")]
+        user: Option<String>,
     },
     /// Show the profile, location, store and masked token.
     Status,

@@ -25,6 +25,8 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
         server.profile.as_deref(),
         no_color,
     );
+    // Who the config itself names (a pick at login never overrides it).
+    let config_user = known.as_ref().ok().and_then(|s| s.user.clone());
     let (settings, warning) = match (known, &server.profile) {
         (Err(e), Some(name)) if e.message.starts_with("no profile named") => {
             match load_settings(None) {
@@ -51,6 +53,7 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
             with_token,
             insecure_storage,
             oauth,
+            user,
         } => {
             let location = match server.location_id.or(settings.location_id.clone()) {
                 Some(l) => l,
@@ -157,6 +160,16 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
                 "The token works for location {shown}: read yes, write {}.",
                 access.write
             );
+            // Who the profile acts for: picked before anything is stored,
+            // so that a wrong --user leaves nothing half done.
+            let interactive = !with_token && std::io::IsTerminal::is_terminal(&std::io::stdin());
+            let me = match who_am_i(&client, config_user.as_deref(), user, interactive).await {
+                Ok(me) => me,
+                Err(message) => {
+                    eprintln!("rolo: {message}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
             let credential = match (oauth_parts, rotated.lock().ok().and_then(|r| r.clone())) {
                 (Some((client_id, client_secret, _)), Some(t)) => crate::auth::Credential {
                     location_id: location,
@@ -187,6 +200,27 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
                     if let Some(w) = store.warning() {
                         eprintln!("warning: {w}");
                     }
+                    match me {
+                        Me::Configured(email) => println!(
+                            "You act as {} (the profile's `user` in the config).",
+                            crate::text::sanitize(&email)
+                        ),
+                        Me::Picked(shown, email) => {
+                            match crate::identity::pick(&account, Some(&email)) {
+                                Ok(path) => println!(
+                                    "You act as {shown}: `assigned:me` and mine mean them (kept in {}).",
+                                    path.display()
+                                ),
+                                Err(e) => {
+                                    eprintln!(
+                                        "rolo: the token is saved, but who you are is not: {e}"
+                                    );
+                                    return Ok(ExitCode::from(3));
+                                }
+                            }
+                        }
+                        Me::Unknown(why) => println!("{why}"),
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
@@ -197,6 +231,17 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
         }
         AuthCommand::Status => {
             println!("profile:  {account}");
+            match (&config_user, crate::identity::load(&account)) {
+                (Some(u), _) => {
+                    println!("user:     {} (from the config)", crate::text::sanitize(u))
+                }
+                (None, Some(u)) => {
+                    println!("user:     {} (picked at login)", crate::text::sanitize(&u))
+                }
+                (None, None) => println!(
+                    "user:     none named (`rolo auth login --user EMAIL`, or `user =` in the profile)"
+                ),
+            }
             if let Ok(t) = std::env::var("ROLO_TOKEN") {
                 println!(
                     "token:    {} from ROLO_TOKEN (stored tokens are not used)",
@@ -239,6 +284,11 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
                     removed.push(s.describe());
                 }
             }
+            if crate::identity::load(&account).is_some()
+                && let Err(e) = crate::identity::pick(&account, None)
+            {
+                eprintln!("rolo: who the profile acts for is still kept: {e}");
+            }
             if removed.is_empty() {
                 println!("Nothing was stored for profile `{account}`.");
             } else {
@@ -248,6 +298,136 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Who a profile acts for, as settled at login.
+enum Me {
+    /// The config's `user =` names them.
+    Configured(String),
+    /// Picked now: the name to show and the email to keep.
+    Picked(String, String),
+    /// Nobody: the line that says how to name them.
+    Unknown(String),
+}
+
+/// Settles who the profile acts for: `--user`, checked against the
+/// location's users when they can be read; else the config's `user =`;
+/// else, at a terminal, a pick from the users; else a hint.
+async fn who_am_i(
+    client: &crate::api::Client,
+    config_user: Option<&str>,
+    flag: Option<String>,
+    interactive: bool,
+) -> Result<Me, String> {
+    let hint = "Nobody is named as you, so `assigned:me` and mine mean nothing yet: \
+                log in again with --user EMAIL, or set `user =` in the profile.";
+    if flag.is_none() {
+        if let Some(u) = config_user {
+            return Ok(Me::Configured(u.to_string()));
+        }
+        if !interactive {
+            return Ok(Me::Unknown(hint.to_string()));
+        }
+    }
+    let users = match client.location_users().await {
+        Ok(u) => u,
+        Err(e) => {
+            let why = crate::text::sanitize(&e.to_string()).into_owned();
+            return match flag {
+                // Unchecked, but what was asked for.
+                Some(email) => Ok(Me::Picked(
+                    crate::text::sanitize(&email).into_owned(),
+                    email,
+                )),
+                None => Ok(Me::Unknown(format!(
+                    "The users cannot be read ({why}). {hint}"
+                ))),
+            };
+        }
+    };
+    let with_email: Vec<&crate::api::users::User> = users
+        .iter()
+        .filter(|u| u.email.as_deref().is_some_and(|e| !e.trim().is_empty()))
+        .collect();
+    let shown = |u: &crate::api::users::User| {
+        format!(
+            "{} <{}>",
+            crate::text::sanitize(&u.display_name()),
+            crate::text::sanitize(u.email.as_deref().unwrap_or_default())
+        )
+    };
+    let find = |email: &str| {
+        with_email
+            .iter()
+            .find(|u| {
+                u.email
+                    .as_deref()
+                    .is_some_and(|e| e.trim().eq_ignore_ascii_case(email.trim()))
+            })
+            .copied()
+    };
+    if let Some(email) = flag {
+        return match find(&email) {
+            Some(u) => Ok(Me::Picked(
+                shown(u),
+                u.email.clone().unwrap_or_default().trim().to_string(),
+            )),
+            None if with_email.is_empty() => Ok(Me::Picked(
+                crate::text::sanitize(&email).into_owned(),
+                email,
+            )),
+            None => Err(format!(
+                "no user of this location has the email {:?} (they are: {})",
+                crate::text::snippet(&email, 60),
+                with_email
+                    .iter()
+                    .map(|u| crate::text::sanitize(u.email.as_deref().unwrap_or_default()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+    }
+    if with_email.is_empty() {
+        return Ok(Me::Unknown(format!(
+            "The location has no users with an email. {hint}"
+        )));
+    }
+    eprintln!("Which of the location's users are you?");
+    for (i, u) in with_email.iter().enumerate() {
+        eprintln!("  {:>2}  {}", i + 1, shown(u));
+    }
+    loop {
+        eprint!("Number or email (empty to skip): ");
+        let mut line = String::new();
+        if std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?
+            == 0
+        {
+            return Ok(Me::Unknown(hint.to_string()));
+        }
+        let answer = line.trim();
+        if answer.is_empty() {
+            return Ok(Me::Unknown(hint.to_string()));
+        }
+        let picked = match answer.parse::<usize>() {
+            Ok(n) => n.checked_sub(1).and_then(|i| with_email.get(i).copied()),
+            Err(_) => find(answer),
+        };
+        match picked {
+            Some(u) => {
+                return Ok(Me::Picked(
+                    shown(u),
+                    u.email.clone().unwrap_or_default().trim().to_string(),
+                ));
+            }
+            None => eprintln!(
+                "  {:?} is none of them: a number from 1 to {}, or one of their emails.",
+                crate::text::snippet(answer, 40),
+                with_email.len()
+            ),
         }
     }
 }

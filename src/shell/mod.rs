@@ -132,19 +132,17 @@ pub fn init_logging(level: Option<&str>) {
         .try_init();
 }
 
-/// The config's settings, or the defaults and a warning to show when the
-/// file is broken (the TUI still starts). An unknown `--profile` is an
-/// error: the user asked for something that does not exist.
-pub(crate) fn load_settings(
-    profile: Option<&str>,
-) -> Result<(crate::config::Settings, Option<String>), ExitCode> {
+/// The profile's settings: the config's table, or, for a profile that
+/// lives in the credential store alone (made by `rolo auth login --profile
+/// NAME`, with no table in the config), the config's general settings.
+/// With who the profile acts for, as picked at login, where the config
+/// names nobody.
+fn profile_settings(profile: Option<&str>) -> Result<crate::config::Settings, Unresolved> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let path = crate::config::config_path();
     match crate::config::load(path.as_deref(), profile, no_color) {
-        Ok(s) => Ok((s, None)),
+        Ok(s) => Ok(with_identity(s)),
         Err(e) if profile.is_some() && e.message.starts_with("no profile named") => {
-            // A profile may live in the credential store alone (made by
-            // `rolo auth login --profile NAME`), with no table in the config.
             let name = profile.unwrap_or_default();
             let (stores, _) = auth::stores();
             let stored = crate::auth::load(&stores, &crate::auth::account(Some(name)))
@@ -156,17 +154,39 @@ pub(crate) fn load_settings(
                     s.location_id = None;
                     s.base_url = None;
                     s.read_only = false;
-                    Ok((s, None))
+                    s.user = None;
+                    Ok(with_identity(s))
                 }
-                _ => {
-                    eprintln!(
-                        "rolo: {e} (or sign in to it with `rolo auth login --profile {name}`)"
-                    );
-                    Err(ExitCode::from(2))
-                }
+                _ => Err(Unresolved::NoProfile(format!(
+                    "{e} (or sign in to it with `rolo auth login --profile {name}`)"
+                ))),
             }
         }
-        Err(e) => {
+        Err(e) => Err(Unresolved::Broken(e)),
+    }
+}
+
+enum Unresolved {
+    /// The profile asked for exists nowhere.
+    NoProfile(String),
+    /// The config file cannot be used.
+    Broken(crate::config::ConfigError),
+}
+
+/// The config's settings, or the defaults and a warning to show when the
+/// file is broken (the TUI still starts). An unknown `--profile` is an
+/// error: the user asked for something that does not exist.
+pub(crate) fn load_settings(
+    profile: Option<&str>,
+) -> Result<(crate::config::Settings, Option<String>), ExitCode> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match profile_settings(profile) {
+        Ok(s) => Ok((s, None)),
+        Err(Unresolved::NoProfile(message)) => {
+            eprintln!("rolo: {message}");
+            Err(ExitCode::from(2))
+        }
+        Err(Unresolved::Broken(e)) => {
             let defaults = crate::config::load(None, None, no_color).map_err(|e| {
                 eprintln!("rolo: {e}");
                 ExitCode::from(2)
@@ -177,6 +197,15 @@ pub(crate) fn load_settings(
             ))
         }
     }
+}
+
+/// The settings with who the profile acts for, as picked at login, where
+/// the config names nobody.
+fn with_identity(mut s: crate::config::Settings) -> crate::config::Settings {
+    if s.user.is_none() {
+        s.user = crate::identity::load(&crate::auth::account(s.profile.as_deref()));
+    }
+    s
 }
 
 /// A client for the profile in `settings`: flags first, then the profile,
@@ -234,14 +263,13 @@ pub(crate) fn client_for(
 /// The shell commands: strict config (a broken file is exit 2), then one
 /// call each.
 async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let settings = match crate::config::load(
-        crate::config::config_path().as_deref(),
-        server.profile.as_deref(),
-        no_color,
-    ) {
+    let settings = match profile_settings(server.profile.as_deref()) {
         Ok(s) => s,
-        Err(e) => {
+        Err(Unresolved::NoProfile(message)) => {
+            eprintln!("rolo: {message}");
+            return Ok(ExitCode::from(2));
+        }
+        Err(Unresolved::Broken(e)) => {
             eprintln!("rolo: {e}");
             return Ok(ExitCode::from(2));
         }

@@ -169,7 +169,7 @@ impl Lookups {
             (Some(m), _) => Ok(m),
             (None, None) => Err(Failure::new(
                 2,
-                "who is \"me\"? Name your HighLevel user in the profile: user = \"you@example.com\"",
+                "who is \"me\"? Pick yourself with `rolo auth login --user EMAIL`, or name yourself in the profile: user = \"you@example.com\"",
             )),
             (None, Some(e)) => Err(Failure::new(
                 2,
