@@ -632,6 +632,14 @@ fn error_from_status(
             what: what(),
             message: joined,
         },
+        // Services whose spec declares no 404 say it with a 400
+        // ("Opportunity not found", "User not found").
+        400 if messages.len() == 1 && joined.trim().to_lowercase().ends_with("not found") => {
+            ApiError::NotFound {
+                what: what(),
+                message: joined,
+            }
+        }
         400 | 422 => ApiError::Validation {
             status: status.as_u16(),
             messages,

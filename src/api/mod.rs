@@ -9,6 +9,7 @@ pub mod limiter;
 pub mod locations;
 pub mod model;
 pub mod oauth;
+pub mod opportunities;
 pub mod paging;
 pub mod token;
 pub mod users;

@@ -1,4 +1,5 @@
-//! Walking POST /contacts/search to its end: page numbers while they
+//! Walking a search to its end (POST /contacts/search, and the pages of
+//! GET /opportunities/search): page numbers while they
 //! reach (10,000 records on HighLevel), then the `searchAfter` cursor of
 //! the last row. One walk serves the client's pager and both kinds of sync.
 //!
@@ -20,9 +21,7 @@ pub enum Position {
 /// Why a walk cannot go on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PagingError {
-    #[error(
-        "HighLevel sent page {page} again (no contact on it was new): the search stopped there"
-    )]
+    #[error("HighLevel sent page {page} again (nothing on it was new): the search stopped there")]
     Repeated { page: u32 },
     #[error(
         "HighLevel's searchAfter cursor came back to one it had sent before, on page {page}: the search stopped there"

@@ -28,9 +28,10 @@ pub const SDK_VERSIONS: &[&str] = &["v3", "2023-02-21"];
 /// declares it.
 pub fn service_version(path: &str) -> &'static str {
     // Each service's path prefix, and its module's `Version`.
-    let services: [(&str, &'static str); 3] = [
+    let services: [(&str, &'static str); 4] = [
         ("/locations/", super::locations::VERSION),
         ("/users", super::users::VERSION),
+        ("/opportunities", super::opportunities::VERSION),
         ("/contacts/", super::contacts::VERSION),
     ];
     services
@@ -113,6 +114,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .merge(super::contacts::routes())
         .merge(super::locations::routes())
         .merge(super::users::routes())
+        .merge(super::opportunities::routes())
         .fallback(not_found_route)
         .layer(middleware::from_fn_with_state(shared.clone(), gate));
     let oauth = Router::new().route("/oauth/token", post(oauth_token));

@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod faults;
 mod http;
 pub mod locations;
+pub mod opportunities;
 pub mod seed;
 pub mod store;
 pub mod users;

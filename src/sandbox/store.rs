@@ -85,6 +85,9 @@ pub struct Store {
     pub(super) appointments: HashMap<String, Vec<Obj>>,
     pub(super) tags: BTreeMap<String, Obj>,
     pub(super) users: Vec<Obj>,
+    pub(super) pipelines: Vec<Obj>,
+    pub(super) lost_reasons: Vec<Obj>,
+    pub(super) opportunities: Vec<Obj>,
     pub(super) rng: fastrand::Rng,
     /// How deep `page` may reach in POST /contacts/search.
     pub page_depth: u64,
@@ -107,6 +110,9 @@ impl Store {
             appointments: HashMap::new(),
             tags: BTreeMap::new(),
             users: data.users,
+            pipelines: Vec::new(),
+            lost_reasons: Vec::new(),
+            opportunities: Vec::new(),
             rng: fastrand::Rng::with_seed(seed ^ 0x5eed),
             page_depth: 10_000,
         };
@@ -128,6 +134,16 @@ impl Store {
                 map.entry(cid).or_default().push(item);
             }
         }
+        let user_ids: Vec<String> = store
+            .users
+            .iter()
+            .filter_map(|u| u.get("id").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        let contacts: Vec<&Obj> = store.contacts.values().collect();
+        let deals = super::opportunities::seed(location_id, &contacts, &user_ids, seed, anchor);
+        store.pipelines = deals.pipelines;
+        store.lost_reasons = deals.lost_reasons;
+        store.opportunities = deals.opportunities;
         store
     }
 
