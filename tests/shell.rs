@@ -944,3 +944,135 @@ fn saved_searches_and_mine_from_the_shell() {
         .count();
     assert_eq!(mine.len(), expected);
 }
+
+/// `rolo deals` lists exactly the contact's deals with their pipeline and
+/// stage by name; `rolo pipeline` counts and sums each stage's open deals
+/// exactly as the sandbox's own records say; names that carry escape
+/// sequences never reach the terminal; HighLevel unreachable is exit 4.
+#[test]
+fn deals_and_pipelines_from_the_shell() {
+    let sh = Shell::new();
+    let text_of = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let (cid, want, pipelines) = sh.sandbox.with_store(|s| {
+        let mut by_contact: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for o in s.opportunity_list() {
+            by_contact
+                .entry(text_of(&o["contactId"]))
+                .or_default()
+                .push(text_of(&o["id"]));
+        }
+        let (cid, ids) = by_contact
+            .into_iter()
+            .max_by_key(|(_, ids)| ids.len())
+            .unwrap();
+        let pipelines: Vec<Value> = s
+            .pipeline_list()
+            .iter()
+            .map(|p| Value::Object(p.clone()))
+            .collect();
+        (cid, ids, pipelines)
+    });
+    let stage_name = |pipeline: &str, stage: &str| -> String {
+        let p = pipelines.iter().find(|p| p["id"] == pipeline).unwrap();
+        let s = p["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == stage)
+            .unwrap();
+        text_of(&s["name"])
+    };
+    let o = sh.run(&["deals", &cid, "--json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let got: Value = serde_json::from_str(&text(&o).0).unwrap();
+    let got = got.as_array().unwrap();
+    let mut ids: Vec<String> = got.iter().map(|d| text_of(&d["id"])).collect();
+    ids.sort();
+    let mut want = want;
+    want.sort();
+    assert_eq!(ids, want);
+    for d in got {
+        assert_eq!(
+            text_of(&d["stageName"]),
+            stage_name(&text_of(&d["pipelineId"]), &text_of(&d["pipelineStageId"]))
+        );
+        assert!(
+            d["pipelineName"].is_string() && d["daysInStage"].is_number(),
+            "{d}"
+        );
+    }
+    let o = sh.run(&["deals", &cid]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let first = &got[0];
+    assert!(
+        text(&o).0.contains(&format!(
+            "{} › {}",
+            text_of(&first["pipelineName"]),
+            text_of(&first["stageName"])
+        )),
+        "{}",
+        text(&o).0
+    );
+
+    // Each stage's count and value, against the sandbox's open deals.
+    let o = sh.run(&["pipeline", "--json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let boards: Value = serde_json::from_str(&text(&o).0).unwrap();
+    let records: Vec<Value> = sh.sandbox.with_store(|s| {
+        s.opportunity_list()
+            .iter()
+            .map(|o| Value::Object(o.clone()))
+            .collect()
+    });
+    let boards = boards["pipelines"].as_array().unwrap();
+    assert_eq!(boards.len(), pipelines.len());
+    for b in boards {
+        for st in b["stages"].as_array().unwrap() {
+            let here: Vec<&Value> = records
+                .iter()
+                .filter(|o| o["status"] == "open" && o["pipelineStageId"] == st["id"])
+                .collect();
+            assert_eq!(st["count"].as_u64().unwrap() as usize, here.len(), "{st}");
+            let value: f64 = here
+                .iter()
+                .filter_map(|o| o["monetaryValue"].as_f64())
+                .sum();
+            assert_eq!(st["value"].as_f64().unwrap(), value, "{st}");
+        }
+    }
+    let o = sh.run(&["pipeline", "sal"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("Sales Pipeline") && !text(&o).0.contains("Renewals"));
+    let o = sh.run(&["pipeline", "zzz"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).1.contains("Sales Pipeline, Renewals"),
+        "{:?}",
+        text(&o)
+    );
+    let o = sh.run(&["pipeline", "--mine"]);
+    assert_eq!(o.status.code(), Some(2), "no user named: {:?}", text(&o));
+
+    // Hostile names are shown, never obeyed.
+    sh.sandbox.with_store(|s| {
+        let p = &mut s.pipelines_mut()[0];
+        p.insert("name".into(), "\u{1b}]0;pwned\u{7}Sales\u{1b}[2J".into());
+        p["stages"][0]["name"] = "\u{1b}[31mNew\u{9b}lead".into();
+    });
+    for args in [vec!["pipeline"], vec!["deals", cid.as_str()]] {
+        let o = sh.run(&args);
+        assert!(o.status.success(), "{:?}", text(&o));
+        assert!(
+            !o.stdout.contains(&0x1b) && !text(&o).0.contains('\u{9b}'),
+            "{args:?}: {:?}",
+            text(&o).0
+        );
+    }
+
+    let offline = |args: &[&str]| sh.run_at("http://127.0.0.1:9", args, support::TOKEN, None);
+    for args in [vec!["pipeline"], vec!["deals", cid.as_str()]] {
+        let o = offline(&args);
+        assert_eq!(o.status.code(), Some(4), "{args:?}: {:?}", text(&o));
+        assert!(text(&o).1.contains("network error"), "{:?}", text(&o));
+    }
+}

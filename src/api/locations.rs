@@ -434,7 +434,7 @@ pub fn named_values(
 }
 
 /// `1234567.5` as `$1,234,567.50` (whole amounts without cents).
-fn money(n: f64) -> String {
+pub fn money(n: f64) -> String {
     let neg = n < 0.0;
     let cents = (n.abs() * 100.0).round() as u128;
     let (whole, frac) = (cents / 100, cents % 100);

@@ -265,6 +265,12 @@ impl Store {
         &self.opportunities
     }
 
+    /// The pipelines as stored, to change in tests (a stage renamed, a
+    /// hostile name).
+    pub fn pipelines_mut(&mut self) -> &mut Vec<Obj> {
+        &mut self.pipelines
+    }
+
     fn stage_of(&self, pipeline: &str, stage: &str) -> bool {
         self.pipelines.iter().any(|p| {
             text(p, "id") == pipeline

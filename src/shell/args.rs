@@ -85,6 +85,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A contact's deals: pipeline and stage by name, value, status,
+    /// owner, and days in the stage.
+    Deals {
+        /// A contact id or a query that matches one contact.
+        contact: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A pipeline's open deals as counts and values per stage (every
+    /// pipeline when no name is given).
+    Pipeline {
+        /// The pipeline's name, or the start of it.
+        name: Option<String>,
+        /// Only the deals assigned to the profile's user.
+        #[arg(long)]
+        mine: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Open tasks due today or overdue, across contacts.
     Today {
         #[arg(long)]

@@ -4,6 +4,7 @@
 
 pub mod args;
 mod auth;
+mod deals;
 mod sandbox;
 pub mod verbs;
 
@@ -404,6 +405,10 @@ async fn run_shell(
             .await
         }
         Command::Show { contact, json } => verbs::show(&client, &contact, json, offset).await,
+        Command::Deals { contact, json } => deals::deals(&client, &contact, json).await,
+        Command::Pipeline { name, mine, json } => {
+            deals::pipeline(&client, name.as_deref(), mine, me_email, json).await
+        }
         Command::Today { json, mine } => verbs::today(&client, json, offset, mine, me_email).await,
         Command::Query { query } => verbs::query(&client, &query).await,
         Command::Task(TaskCommand::Add {

@@ -25,7 +25,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(code: u8, message: impl Into<String>) -> Self {
+    pub(super) fn new(code: u8, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -62,10 +62,10 @@ pub type Outcome = Result<(), Failure>;
 /// Styles for terminal output: colour only on a terminal, never with
 /// `NO_COLOR` (or `TERM=dumb`).
 #[derive(Debug, Clone, Copy)]
-struct Paint(bool);
+pub(super) struct Paint(bool);
 
 impl Paint {
-    fn stdout() -> Paint {
+    pub(super) fn stdout() -> Paint {
         use std::io::IsTerminal;
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
@@ -81,16 +81,16 @@ impl Paint {
             s.into_owned()
         }
     }
-    fn bold(self, s: &str) -> String {
+    pub(super) fn bold(self, s: &str) -> String {
         self.wrap("1", s)
     }
-    fn dim(self, s: &str) -> String {
+    pub(super) fn dim(self, s: &str) -> String {
         self.wrap("2", s)
     }
-    fn red(self, s: &str) -> String {
+    pub(super) fn red(self, s: &str) -> String {
         self.wrap("31", s)
     }
-    fn cyan(self, s: &str) -> String {
+    pub(super) fn cyan(self, s: &str) -> String {
         self.wrap("36", s)
     }
 }
@@ -360,7 +360,7 @@ fn due_in(t: &Task, now: chrono::DateTime<Utc>) -> String {
         .unwrap_or_default()
 }
 
-fn print_json(v: &Value) -> Outcome {
+pub(super) fn print_json(v: &Value) -> Outcome {
     let text = serde_json::to_string_pretty(v).map_err(|e| Failure::new(4, e.to_string()))?;
     writeln!(std::io::stdout().lock(), "{}", json_escaped(&text))?;
     Ok(())
