@@ -368,3 +368,42 @@ fn dnd_panel() {
     h.send(key(' '));
     snap(&mut h, "dnd_panel");
 }
+
+/// The Deals section: an open deal with its stage by name and age, a lost
+/// one with its reason, and deals the pane must show without trusting:
+/// a stage the pipeline no longer has, a status HighLevel never sent, and
+/// a name full of escape sequences.
+#[test]
+fn detail_deals() {
+    let (mut h, f) = loaded();
+    let cid = f.rich_contact().id.clone();
+    let mut deals = h.state.detail.deals.loaded().unwrap().clone();
+    let mut odd = deals[0].clone();
+    odd.id = "oddDeal0000000000000".into();
+    odd.name = Some("\u{1b}[31mRed\u{1b}]0;title\u{7} deal\u{9b}2J".into());
+    odd.pipeline_stage_id = Some("gone-stage".into());
+    odd.monetary_value = Some(1_234_567.5);
+    let mut weird = deals[1].clone();
+    weird.id = "weirdDeal00000000000".into();
+    weird.status = Some("paused".into());
+    weird.monetary_value = None;
+    deals.extend([odd, weird]);
+    assert_eq!(h.state.detail.contact_id.as_deref(), Some(cid.as_str()));
+    h.state.detail.deals = rolo::app::Remote::Loaded(deals);
+    snap(&mut h, "detail_deals");
+    let t = h.render(160, 48);
+    let text = screen(&t);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{9b}'),
+        "{text}"
+    );
+    assert!(text.contains("stage ?"), "{text}");
+    assert!(
+        text.contains("paused · Sales Pipeline › Contacted"),
+        "{text}"
+    );
+    // A short pane lists them all under `m`.
+    h.send(code(KeyCode::Enter));
+    h.send(key('m'));
+    snap(&mut h, "detail_deals_more");
+}

@@ -142,6 +142,12 @@ pub enum ApiOp {
     LocationUsers,
     GetLocation,
     CustomFields,
+    /// Every deal of a contact, every status.
+    ContactDeals {
+        contact_id: String,
+    },
+    Pipelines,
+    LostReasons,
 }
 
 impl ApiOp {
@@ -200,6 +206,9 @@ impl ApiOp {
             ApiOp::LocationUsers => "get-user-by-location",
             ApiOp::GetLocation => "get-location",
             ApiOp::CustomFields => "get-custom-fields",
+            ApiOp::ContactDeals { .. } => "search-opportunity",
+            ApiOp::Pipelines => "get-pipelines",
+            ApiOp::LostReasons => "get-lost-reason",
         }
     }
 
@@ -256,6 +265,9 @@ impl ApiOp {
             ApiOp::LocationUsers => "load the location's users".into(),
             ApiOp::GetLocation => "load the location".into(),
             ApiOp::CustomFields => "load the custom field definitions".into(),
+            ApiOp::ContactDeals { contact_id } => format!("load the deals of {contact_id}"),
+            ApiOp::Pipelines => "load the pipelines".into(),
+            ApiOp::LostReasons => "load the lost reasons".into(),
         }
     }
 
@@ -346,6 +358,11 @@ impl ApiOp {
             ApiOp::LocationUsers => R::Users(c.location_users().await?),
             ApiOp::GetLocation => R::Location(Box::new(c.location().await?)),
             ApiOp::CustomFields => R::CustomFields(c.custom_fields().await?),
+            ApiOp::ContactDeals { contact_id } => {
+                R::Deals(c.contact_opportunities(&contact_id).await?)
+            }
+            ApiOp::Pipelines => R::Pipelines(c.pipelines().await?),
+            ApiOp::LostReasons => R::LostReasons(c.lost_reasons().await?),
         })
     }
 }
@@ -371,6 +388,9 @@ pub enum ApiResponse {
     Users(Vec<User>),
     Location(Box<Location>),
     CustomFields(Vec<CustomField>),
+    Deals(Vec<crate::api::opportunities::Opportunity>),
+    Pipelines(Vec<crate::api::opportunities::Pipeline>),
+    LostReasons(Vec<crate::api::opportunities::LostReason>),
     Deleted,
 }
 

@@ -17,6 +17,8 @@ pub struct Detail {
     pub tasks: Remote<Vec<Task>>,
     pub notes: Remote<Vec<Note>>,
     pub appointments: Remote<Vec<Appointment>>,
+    /// The contact's deals, every status.
+    pub deals: Remote<Vec<crate::api::opportunities::Opportunity>>,
     /// Index into `items()`.
     pub cursor: usize,
     pub expanded_notes: HashSet<String>,
@@ -140,7 +142,7 @@ impl State {
             // What the cache has shows at once; the answers replace it.
             out.push(Command::ReadCache(cid.clone()));
         }
-        // Four requests at once; a newer contact's loads supersede these.
+        // Five requests at once; a newer contact's loads supersede these.
         self.request(
             out,
             ApiOp::GetContact { id: cid.clone() },
@@ -173,8 +175,9 @@ impl State {
             },
             Priority::Interactive,
             Some("detail-appointments"),
-            Purpose::Detail(DetailWait::Appointments(cid)),
+            Purpose::Detail(DetailWait::Appointments(cid.clone())),
         );
+        self.load_contact_deals(&cid, out);
     }
 
     /// Applies a function to a task wherever it is shown (detail and Today).
@@ -361,6 +364,7 @@ fn empty_sections(d: &mut Detail) {
     empty(&mut d.tasks);
     empty(&mut d.notes);
     empty(&mut d.appointments);
+    empty(&mut d.deals);
 }
 
 /// The custom field definitions: names and types for the values the pane

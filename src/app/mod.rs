@@ -4,6 +4,7 @@
 //! `Event::Api`, and time arrives as `Event::Tick`.
 
 mod actions;
+pub mod deals;
 pub mod detail;
 pub mod forms;
 mod list;
@@ -13,6 +14,7 @@ pub mod today;
 mod undo;
 
 use actions::*;
+use deals::{DealsWait, deals_answer};
 pub use detail::{Detail, DetailItem};
 use detail::{DetailWait, custom_fields_answer, detail_answer, note_under_cursor, on_cached};
 use list::*;
@@ -259,6 +261,7 @@ enum Purpose {
     Followers(FollowWait),
     /// The definitions of the contacts' custom fields.
     CustomFields,
+    Deals(DealsWait),
 }
 
 impl Purpose {
@@ -300,6 +303,7 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         Purpose::Assign(w) => assign_answer(s, w, r),
         Purpose::Followers(w) => follow_answer(s, w, r),
         Purpose::CustomFields => custom_fields_answer(s, r, out),
+        Purpose::Deals(w) => deals_answer(s, w, r),
     }
 }
 
@@ -352,6 +356,8 @@ pub struct State {
     pub me: Option<String>,
     /// The contacts' custom field definitions, in position order.
     pub custom_fields: Remote<Vec<CustomField>>,
+    /// The location's pipelines and lost reasons.
+    pub deals: deals::DealsMeta,
 
     pub overlay: Option<Overlay>,
     requests: HashMap<RequestId, Purpose>,
@@ -415,6 +421,7 @@ impl State {
             me_email: None,
             me: None,
             custom_fields: Remote::Idle,
+            deals: deals::DealsMeta::default(),
             overlay: None,
             requests: HashMap::new(),
             next_request: 1,
@@ -850,6 +857,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
                 Some("custom-fields"),
                 Purpose::CustomFields,
             );
+            s.load_deals_meta(&mut out);
             if s.zone_follows_location {
                 s.request(
                     &mut out,

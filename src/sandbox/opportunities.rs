@@ -130,13 +130,13 @@ fn text<'a>(o: &'a Obj, k: &str) -> &'a str {
 /// The sandbox's seeded deals: pipelines with stages, lost reasons, and
 /// about one deal for every two contacts, drawn from their own stream so
 /// that the contacts' seed stays as it was.
-pub(super) struct Seeded {
+pub struct Seeded {
     pub pipelines: Vec<Obj>,
     pub lost_reasons: Vec<Obj>,
     pub opportunities: Vec<Obj>,
 }
 
-pub(super) fn seed(
+pub fn seed(
     location_id: &str,
     contacts: &[&Obj],
     users: &[String],

@@ -13,7 +13,7 @@ use crate::app::{DetailItem, Focus, Remote, State};
 use crate::due::relative;
 use crate::theme::Theme;
 
-fn section<'a, T>(
+pub(super) fn section<'a, T>(
     title: &str,
     remote: &Remote<T>,
     count: impl Fn(&T) -> String,
@@ -312,6 +312,12 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     };
     lines.extend(custom_lines(&custom[..inline], width, theme));
     let folded: &[(String, String)] = &custom[inline..];
+    // In a short pane the deals take one line among the fields (`m` shows
+    // them all, in their own section).
+    let short_deals = inner.height < 30 && !s.detail.show_more;
+    if short_deals {
+        lines.push(super::deals::deal_summary(s, width, theme));
+    }
     if !c.tags().is_empty() {
         let mut spans = vec![Span::styled("Tags     ", theme.dim)];
         for t in c.tags() {
@@ -344,6 +350,12 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let cursor = if focused { s.detail.current() } else { None };
     let mut cursor_line = 0;
     let sel = |on: bool, st: Style| if on { st.patch(theme.selected) } else { st };
+
+    // Deals: where the contact's business stands, before what to do next.
+    if !short_deals {
+        lines.push(Line::default());
+        lines.extend(super::deals::deal_lines(s, width, theme));
+    }
 
     // Tasks: open first, overdue highlighted, due dates relative.
     lines.push(Line::default());

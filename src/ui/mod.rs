@@ -3,6 +3,7 @@
 //! Every string that came from the API goes through `clean` (the one
 //! sanitizer) before it reaches a cell.
 
+mod deals;
 mod detail;
 mod list;
 mod overlays;

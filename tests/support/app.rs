@@ -28,6 +28,9 @@ pub struct Fixture {
     pub appointments: Vec<Appointment>,
     pub users: Vec<rolo::api::model::User>,
     pub custom_fields: Vec<rolo::api::model::CustomField>,
+    pub pipelines: Vec<rolo::api::opportunities::Pipeline>,
+    pub lost_reasons: Vec<rolo::api::opportunities::LostReason>,
+    pub deals: Vec<rolo::api::opportunities::Opportunity>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(items: Vec<serde_json::Map<String, Value>>) -> Vec<T> {
@@ -66,6 +69,61 @@ impl Fixture {
 
 pub fn fixture(count: usize) -> Fixture {
     let d = rolo::sandbox::seed::generate(count, 1, "sandbox-location", anchor());
+    let user_ids: Vec<String> = d
+        .users
+        .iter()
+        .filter_map(|u| u.get("id").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    let mut deals = rolo::sandbox::opportunities::seed(
+        "sandbox-location",
+        &d.contacts.iter().collect::<Vec<_>>(),
+        &user_ids,
+        1,
+        anchor(),
+    );
+    // The rich contact's deals: one open, one lost, whatever the seed drew.
+    let f = Fixture {
+        contacts: parse(d.contacts.clone()),
+        tasks: parse(d.tasks.clone()),
+        notes: parse(d.notes.clone()),
+        appointments: parse(d.appointments.clone()),
+        users: Vec::new(),
+        custom_fields: Vec::new(),
+        pipelines: Vec::new(),
+        lost_reasons: Vec::new(),
+        deals: Vec::new(),
+    };
+    let rich = f.rich_contact().id.clone();
+    deals
+        .opportunities
+        .retain(|o| o["contactId"] != rich.as_str());
+    let stages = deals.pipelines[0]["stages"].clone();
+    for (i, (status, stage, value)) in [("open", 2, 4500), ("lost", 1, 1200)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut o = deals.opportunities[i].clone();
+        o.insert("id".into(), format!("richDeal{i}000000000000").into());
+        o.insert("contactId".into(), rich.clone().into());
+        o.insert(
+            "name".into(),
+            format!("{} deal", ["Website redesign", "Annual plan"][i]).into(),
+        );
+        o.insert("status".into(), status.into());
+        o.insert("pipelineId".into(), deals.pipelines[0]["id"].clone());
+        o.insert("pipelineStageId".into(), stages[stage]["id"].clone());
+        o.insert("monetaryValue".into(), (value as f64).into());
+        o.insert(
+            "lastStageChangeAt".into(),
+            (anchor() - chrono::Duration::days(12)).to_rfc3339().into(),
+        );
+        if status == "lost" {
+            o.insert("lostReasonId".into(), deals.lost_reasons[0]["id"].clone());
+        } else {
+            o.remove("lostReasonId");
+        }
+        deals.opportunities.push(o);
+    }
     Fixture {
         contacts: parse(d.contacts),
         tasks: parse(d.tasks),
@@ -76,6 +134,9 @@ pub fn fixture(count: usize) -> Fixture {
             .into_iter()
             .map(|v| serde_json::from_value(v).expect("definitions fit the model"))
             .collect(),
+        pipelines: parse(deals.pipelines),
+        lost_reasons: parse(deals.lost_reasons),
+        deals: parse(deals.opportunities),
     }
 }
 
@@ -210,6 +271,8 @@ impl Harness {
         // As at a start: the location's users are known (names, not ids).
         h.state.users = rolo::app::Remote::Loaded(f.users.clone());
         h.state.custom_fields = rolo::app::Remote::Loaded(f.custom_fields.clone());
+        h.state.deals.pipelines = rolo::app::Remote::Loaded(f.pipelines.clone());
+        h.state.deals.lost_reasons = rolo::app::Remote::Loaded(f.lost_reasons.clone());
         h.serve(f);
         h.select(&f.rich_contact().id);
         h.wait(500);
@@ -316,6 +379,15 @@ pub fn answer_for(f: &Fixture, r: &ApiRequest) -> Result<ApiResponse, ApiError> 
         )),
         ApiOp::LocationUsers => Ok(ApiResponse::Users(f.users.clone())),
         ApiOp::CustomFields => Ok(ApiResponse::CustomFields(f.custom_fields.clone())),
+        ApiOp::Pipelines => Ok(ApiResponse::Pipelines(f.pipelines.clone())),
+        ApiOp::LostReasons => Ok(ApiResponse::LostReasons(f.lost_reasons.clone())),
+        ApiOp::ContactDeals { contact_id } => Ok(ApiResponse::Deals(
+            f.deals
+                .iter()
+                .filter(|o| o.contact_id.as_deref() == Some(contact_id))
+                .cloned()
+                .collect(),
+        )),
         ApiOp::LocationTags => Ok(ApiResponse::LocationTags(
             ["vip", "lead", "customer", "newsletter", "follow-up"]
                 .iter()
