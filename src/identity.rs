@@ -30,6 +30,14 @@ pub fn load_at(p: &Path, account: &str) -> Option<String> {
     load_all(p).ok()?.remove(account)
 }
 
+/// [`load`], with a damaged file said (naming it).
+pub fn load_checked(account: &str) -> Result<Option<String>, String> {
+    match path() {
+        Some(p) => Ok(load_all(&p)?.remove(account)),
+        None => Ok(None),
+    }
+}
+
 /// Keeps `email` as who `account` acts for (`None` forgets it). A file that
 /// cannot be read is left as it is and the error said.
 pub fn pick_at(p: &Path, account: &str, email: Option<&str>) -> Result<(), String> {

@@ -530,3 +530,70 @@ async fn a_token_echoed_by_the_server_never_shows_in_an_error() {
     }
     assert_eq!(echo.count(), 4);
 }
+
+/// Deals from a server that lies: a row that cannot be read still counts
+/// toward its page (the walk goes on past it, and says how many were
+/// unreadable), a page sent again forever ends with an error, and a stage
+/// id listed twice counts its deals once.
+#[tokio::test]
+async fn deal_pages_that_lie_neither_end_early_nor_loop() {
+    use rolo::api::opportunities::OpportunitySearch;
+    let deal = |i: usize| {
+        serde_json::json!({"id": format!("deal{i:016}"), "name": format!("Deal {i}"),
+                           "status": "open", "pipelineId": "p1", "pipelineStageId": "s1"})
+    };
+    // 250 deals, row 50 unreadable (a number for a name).
+    let h = Hostile::start(move |seen| {
+        let page: usize = seen
+            .query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("page="))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        let rows: Vec<serde_json::Value> = ((page - 1) * 100..(page * 100).min(250))
+            .map(|i| {
+                let mut d = deal(i);
+                if i == 50 {
+                    d["name"] = serde_json::json!(123);
+                }
+                d
+            })
+            .collect();
+        json(
+            200,
+            serde_json::json!({"opportunities": rows, "meta": {"total": 250}}),
+        )
+    })
+    .await;
+    let all = h
+        .client()
+        .all_opportunities(&OpportunitySearch::default())
+        .await
+        .unwrap();
+    assert_eq!((all.deals.len(), all.unreadable, all.sent), (249, 1, 250));
+    // The same full page forever.
+    let h = Hostile::start(move |_| {
+        let rows: Vec<serde_json::Value> = (0..100).map(deal).collect();
+        json(200, serde_json::json!({"opportunities": rows}))
+    })
+    .await;
+    let e = h
+        .client()
+        .all_opportunities(&OpportunitySearch::default())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("again"), "{e}");
+    assert!(h.count() <= 3, "{} requests", h.count());
+    // A stage listed twice is one stage.
+    let h = Hostile::start(move |_| {
+        json(
+            200,
+            serde_json::json!({"pipelines": [{"id": "p1", "name": "Main", "stages": [
+                {"id": "s1", "name": "A"}, {"id": "s1", "name": "A again"}, {"id": "s2", "name": "B"}]}]}),
+        )
+    })
+    .await;
+    let p = h.client().pipelines().await.unwrap();
+    let names: Vec<&str> = p[0].stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["A", "B"]);
+}

@@ -632,9 +632,12 @@ fn error_from_status(
             what: what(),
             message: joined,
         },
-        // Services whose spec declares no 404 say it with a 400
-        // ("Opportunity not found", "User not found").
-        400 if messages.len() == 1 && joined.trim().to_lowercase().ends_with("not found") => {
+        // The services whose spec declares no 404 say it with a 400
+        // ("Opportunity not found"); elsewhere a 400 stays a refusal.
+        400 if ep.scope.starts_with("opportunities")
+            && messages.len() == 1
+            && joined.trim().to_lowercase().ends_with("not found") =>
+        {
             ApiError::NotFound {
                 what: what(),
                 message: joined,

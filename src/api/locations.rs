@@ -435,6 +435,10 @@ pub fn named_values(
 
 /// `1234567.5` as `$1,234,567.50` (whole amounts without cents).
 pub fn money(n: f64) -> String {
+    // Past what whole cents can say: the number as it is, never a wrong one.
+    if !n.is_finite() || n.abs() >= 1e15 {
+        return format!("${n:e}");
+    }
     let neg = n < 0.0;
     let cents = (n.abs() * 100.0).round() as u128;
     let (whole, frac) = (cents / 100, cents % 100);

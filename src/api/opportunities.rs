@@ -212,10 +212,13 @@ pub struct Stage {
 
 fn stages<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Stage>, D::Error> {
     let raw = Option::<Vec<Value>>::deserialize(d)?.unwrap_or_default();
+    // A stage id listed twice is one stage (the first): a deal is counted
+    // in one place only.
+    let mut ids = std::collections::HashSet::new();
     let mut out: Vec<Stage> = raw
         .into_iter()
         .filter_map(|v| serde_json::from_value::<Stage>(v).ok())
-        .filter(|s| !s.id.is_empty())
+        .filter(|s| !s.id.is_empty() && ids.insert(s.id.clone()))
         .collect();
     // By position where given; the server's order otherwise.
     out.sort_by(|a, b| {
@@ -291,6 +294,28 @@ pub struct OpportunitySearch {
     pub limit: u32,
 }
 
+/// A page (or a whole walk) of deals: those rolo could read, how many
+/// rows the server sent, and how many of them could not be read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DealPage {
+    pub deals: Vec<Opportunity>,
+    pub sent: usize,
+    pub unreadable: usize,
+}
+
+/// A contact's deals as rolo lists them: open ones first, newest first
+/// within each status.
+pub fn sorted(deals: &[Opportunity]) -> Vec<&Opportunity> {
+    let mut v: Vec<&Opportunity> = deals.iter().collect();
+    v.sort_by(|a, b| {
+        (a.status() != Some(Status::Open))
+            .cmp(&(b.status() != Some(Status::Open)))
+            .then_with(|| b.created_at.cmp(&a.created_at))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    v
+}
+
 /// The most one page of opportunities holds.
 pub const PAGE_LIMIT: u32 = 100;
 
@@ -337,26 +362,53 @@ impl Client {
             lost_reasons: Vec<LostReason>,
         }
         let loc = self.location_id().to_string();
-        let r: Resp = self
-            .call(
-                &LOST_REASONS,
-                self.url(&["opportunities", "lost-reason"]),
-                &[self.location_query(), ("limit", "100".into())],
-                None,
-                &|| format!("the lost reasons of location {loc}"),
-            )
-            .await?;
-        Ok(r.lost_reasons
-            .into_iter()
-            .filter(|r| !r.id.is_empty())
-            .collect())
+        let mut walk = Walk::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        let mut sent = 0usize;
+        while !walk.ended {
+            let r: Resp = self
+                .call(
+                    &LOST_REASONS,
+                    self.url(&["opportunities", "lost-reason"]),
+                    &[
+                        self.location_query(),
+                        ("limit", PAGE_LIMIT.to_string()),
+                        ("skip", sent.to_string()),
+                    ],
+                    None,
+                    &|| format!("the lost reasons of location {loc}"),
+                )
+                .await?;
+            let got = r.lost_reasons.len();
+            sent += got;
+            let fresh: Vec<LostReason> = r
+                .lost_reasons
+                .into_iter()
+                .filter(|r| !r.id.is_empty() && seen.insert(r.id.clone()))
+                .collect();
+            walk.advance(PAGE_LIMIT, got, fresh.len(), None)
+                .map_err(|e| ApiError::Server {
+                    status: 200,
+                    message: e.to_string(),
+                })?;
+            out.extend(fresh);
+        }
+        Ok(out)
     }
 
-    /// One page of GET /opportunities/search.
+    /// One page of GET /opportunities/search: the deals rolo could read.
     pub async fn search_opportunities(
         &self,
         q: &OpportunitySearch,
     ) -> Result<Vec<Opportunity>, ApiError> {
+        Ok(self.opportunities_page(q).await?.deals)
+    }
+
+    /// One page, with how many rows the server sent: a row that cannot be
+    /// read is left out of `deals` but still counts toward the page (a
+    /// short page is what ends a walk).
+    pub async fn opportunities_page(&self, q: &OpportunitySearch) -> Result<DealPage, ApiError> {
         #[derive(Deserialize)]
         struct Resp {
             #[serde(default)]
@@ -390,46 +442,60 @@ impl Client {
                 &|| "the opportunities".to_string(),
             )
             .await?;
-        Ok(r.opportunities
+        let sent = r.opportunities.len();
+        let deals: Vec<Opportunity> = r
+            .opportunities
             .into_iter()
-            .filter_map(|v| serde_json::from_value::<Opportunity>(v).ok())
+            .filter_map(|v| match serde_json::from_value::<Opportunity>(v) {
+                Ok(o) => Some(o),
+                Err(e) => {
+                    tracing::warn!("a deal is not as the spec says: {e}");
+                    None
+                }
+            })
             .filter(|o| !o.id.is_empty())
-            .collect())
+            .collect();
+        Ok(DealPage {
+            unreadable: sent - deals.len(),
+            sent,
+            deals,
+        })
     }
 
     /// Every deal the search finds, page after page: only a short page
     /// ends it, and a page with nothing new stops it with an error (a
-    /// server that sends the same page forever).
-    pub async fn all_opportunities(
-        &self,
-        q: &OpportunitySearch,
-    ) -> Result<Vec<Opportunity>, ApiError> {
+    /// server that sends the same page forever). With how many rows could
+    /// not be read.
+    pub async fn all_opportunities(&self, q: &OpportunitySearch) -> Result<DealPage, ApiError> {
         let mut walk = Walk::new();
         let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
+        let mut out = DealPage::default();
         while !walk.ended {
             let Ok(Position::Page(page)) = walk.position(PAGE_LIMIT, u64::MAX) else {
                 break;
             };
-            let rows = self
-                .search_opportunities(&OpportunitySearch {
+            let p = self
+                .opportunities_page(&OpportunitySearch {
                     page,
                     limit: PAGE_LIMIT,
                     ..q.clone()
                 })
                 .await?;
-            let got = rows.len();
-            let fresh: Vec<Opportunity> = rows
+            let fresh: Vec<Opportunity> = p
+                .deals
                 .into_iter()
                 .filter(|o| seen.insert(o.id.clone()))
                 .collect();
-            walk.advance(PAGE_LIMIT, got, fresh.len(), None)
+            // Unreadable rows are new as far as anyone can tell.
+            walk.advance(PAGE_LIMIT, p.sent, fresh.len() + p.unreadable, None)
                 .map_err(|e| ApiError::Server {
                     status: 200,
                     message: e.to_string(),
                 })?;
-            out.extend(fresh);
-            if out.len() >= MAX_DEALS {
+            out.sent += p.sent;
+            out.unreadable += p.unreadable;
+            out.deals.extend(fresh);
+            if out.deals.len() >= MAX_DEALS {
                 break;
             }
         }
@@ -441,11 +507,13 @@ impl Client {
         &self,
         contact_id: &str,
     ) -> Result<Vec<Opportunity>, ApiError> {
-        self.all_opportunities(&OpportunitySearch {
-            contact_id: Some(contact_id.to_string()),
-            ..OpportunitySearch::default()
-        })
-        .await
+        Ok(self
+            .all_opportunities(&OpportunitySearch {
+                contact_id: Some(contact_id.to_string()),
+                ..OpportunitySearch::default()
+            })
+            .await?
+            .deals)
     }
 
     /// GET /opportunities/{id}

@@ -1,7 +1,7 @@
 //! Deals: the location's pipelines (names for the stage ids a deal
 //! carries) and lost reasons, and the detail pane's Deals section.
 
-use crate::api::opportunities::{LostReason, Opportunity, Pipeline, Status};
+use crate::api::opportunities::{LostReason, Opportunity, Pipeline};
 use crate::app::*;
 
 /// What a deals request waits for.
@@ -47,18 +47,7 @@ impl DealsMeta {
     }
 }
 
-/// A contact's deals as the pane lists them: open ones first, newest
-/// first within each status.
-pub fn sorted(deals: &[Opportunity]) -> Vec<&Opportunity> {
-    let mut v: Vec<&Opportunity> = deals.iter().collect();
-    v.sort_by(|a, b| {
-        (a.status() != Some(Status::Open))
-            .cmp(&(b.status() != Some(Status::Open)))
-            .then_with(|| b.created_at.cmp(&a.created_at))
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    v
-}
+pub use crate::api::opportunities::sorted;
 
 impl State {
     /// Asks for the pipelines and the lost reasons (at start).

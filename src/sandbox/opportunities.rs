@@ -242,10 +242,11 @@ pub fn seed(
 
 /// A query parameter by its v2 name or its v3 camelCase one.
 fn param<'a>(q: &'a HashMap<String, String>, v2: &str, v3: &str) -> Option<&'a str> {
-    q.get(v2)
-        .or_else(|| q.get(v3))
+    [v2, v3]
+        .iter()
+        .filter_map(|k| q.get(*k))
         .map(String::as_str)
-        .filter(|s| !s.is_empty())
+        .find(|s| !s.is_empty())
 }
 
 fn not_found_deal() -> Reply {
@@ -324,11 +325,6 @@ impl Store {
         {
             bad.push("pipelineStageId must be a stage of the pipeline".into());
         }
-        if let Some(v) = b.get("monetaryValue").and_then(Value::as_f64)
-            && (v < 0.0 || !v.is_finite())
-        {
-            bad.push("monetaryValue must not be less than 0".into());
-        }
         if b.get("name")
             .and_then(Value::as_str)
             .is_some_and(|n| n.trim().is_empty())
@@ -360,11 +356,15 @@ impl Store {
     /// be lost for, by `name`/`query` if given, paged by `skip` and `limit`.
     pub fn lost_reasons(&self, q: &HashMap<String, String>) -> Outcome {
         self.check_location(q.get("locationId").map(String::as_str))?;
+        // The official SDKs type these as floats: "10.0" is 10.
         let number = |k: &str, default: usize| match q.get(k) {
             None => Ok(default),
             Some(v) => v
-                .parse::<usize>()
-                .map_err(|_| unprocessable(vec![format!("{k} must be a number string")])),
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n < 1e15)
+                .map(|n| n as usize)
+                .ok_or_else(|| unprocessable(vec![format!("{k} must be a number string")])),
         };
         let (skip, limit) = (number("skip", 0)?, number("limit", 100)?);
         let words = q
@@ -408,10 +408,13 @@ impl Store {
             }
         };
         let limit = number("limit")?.unwrap_or(20);
-        if !(1..=100).contains(&limit) {
+        if limit > 100 {
             return Err(unprocessable(vec![
                 "limit must not be greater than 100".into(),
             ]));
+        }
+        if limit < 1 {
+            return Err(unprocessable(vec!["limit must not be less than 1".into()]));
         }
         let page = number("page")?.unwrap_or(1).max(1);
         let status = param(q, "status", "status").unwrap_or("all");
@@ -507,6 +510,20 @@ impl Store {
         ok(json!({"opportunities": rows, "meta": meta, "aggregations": {}}))
     }
 
+    /// HighLevel keeps one open deal per contact and pipeline.
+    fn check_no_open_twin(&self, contact: &str, pipeline: &str) -> Result<(), Reply> {
+        if self.opportunities.iter().any(|o| {
+            text(o, "contactId") == contact
+                && text(o, "pipelineId") == pipeline
+                && text(o, "status") == "open"
+        }) {
+            return Err(bad_request(
+                "Can not create duplicate opportunity for the contact.",
+            ));
+        }
+        Ok(())
+    }
+
     /// GET /opportunities/{id}
     pub fn get_opportunity(&self, id: &str) -> Outcome {
         let o = self.opportunity(id).ok_or_else(not_found_deal)?;
@@ -527,16 +544,8 @@ impl Store {
                 "contactId must be the id of a contact of this location".into(),
             ]));
         }
-        if text(b, "status") == "open"
-            && self.opportunities.iter().any(|o| {
-                text(o, "contactId") == contact
-                    && text(o, "pipelineId") == pipeline
-                    && text(o, "status") == "open"
-            })
-        {
-            return Err(bad_request(
-                "Can not create duplicate opportunity for the contact.",
-            ));
+        if text(b, "status") == "open" {
+            self.check_no_open_twin(&contact, &pipeline)?;
         }
         let now = Self::now();
         let mut o = b.clone();
@@ -636,6 +645,10 @@ impl Store {
                     "lostReasonId must be the id of a lost reason of this location".into(),
                 ]));
             }
+        }
+        let current = self.opportunity(id).ok_or_else(not_found_deal)?;
+        if status == "open" && text(current, "status") != "open" {
+            self.check_no_open_twin(text(current, "contactId"), text(current, "pipelineId"))?;
         }
         let now = Self::now();
         let o = self

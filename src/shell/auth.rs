@@ -163,7 +163,16 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
             // Who the profile acts for: picked before anything is stored,
             // so that a wrong --user leaves nothing half done.
             let interactive = !with_token && std::io::IsTerminal::is_terminal(&std::io::stdin());
-            let me = match who_am_i(&client, config_user.as_deref(), user, interactive).await {
+            let kept = crate::identity::load(&account);
+            let me = match who_am_i(
+                &client,
+                config_user.as_deref(),
+                kept.as_deref(),
+                user.map(|u| u.trim().to_string()),
+                interactive,
+            )
+            .await
+            {
                 Ok(me) => me,
                 Err(message) => {
                     eprintln!("rolo: {message}");
@@ -205,10 +214,19 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
                             "You act as {} (the profile's `user` in the config).",
                             crate::text::sanitize(&email)
                         ),
-                        Me::Picked(shown, email) => {
+                        Me::Kept(email) => println!(
+                            "You act as {}, as picked before (`--user EMAIL` picks another).",
+                            crate::text::sanitize(&email)
+                        ),
+                        Me::Picked(shown, email, checked) => {
                             match crate::identity::pick(&account, Some(&email)) {
                                 Ok(path) => println!(
-                                    "You act as {shown}: `assigned:me` and mine mean them (kept in {}).",
+                                    "You act as {shown}{}: `assigned:me` and mine mean them (kept in {}).",
+                                    if checked {
+                                        ""
+                                    } else {
+                                        " (not checked: the location's users cannot be read)"
+                                    },
                                     path.display()
                                 ),
                                 Err(e) => {
@@ -231,15 +249,19 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
         }
         AuthCommand::Status => {
             println!("profile:  {account}");
-            match (&config_user, crate::identity::load(&account)) {
+            match (&config_user, crate::identity::load_checked(&account)) {
                 (Some(u), _) => {
                     println!("user:     {} (from the config)", crate::text::sanitize(u))
                 }
-                (None, Some(u)) => {
+                (None, Ok(Some(u))) => {
                     println!("user:     {} (picked at login)", crate::text::sanitize(&u))
                 }
-                (None, None) => println!(
+                (None, Ok(None)) => println!(
                     "user:     none named (`rolo auth login --user EMAIL`, or `user =` in the profile)"
+                ),
+                (None, Err(e)) => println!(
+                    "user:     unknown: {} (fix or remove the file, then log in again)",
+                    crate::text::sanitize(&e)
                 ),
             }
             if let Ok(t) = std::env::var("ROLO_TOKEN") {
@@ -306,8 +328,11 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
 enum Me {
     /// The config's `user =` names them.
     Configured(String),
-    /// Picked now: the name to show and the email to keep.
-    Picked(String, String),
+    /// Picked now: the name to show, the email to keep, and whether it
+    /// was checked against the location's users.
+    Picked(String, String, bool),
+    /// Picked at an earlier login, and kept.
+    Kept(String),
     /// Nobody: the line that says how to name them.
     Unknown(String),
 }
@@ -318,19 +343,36 @@ enum Me {
 async fn who_am_i(
     client: &crate::api::Client,
     config_user: Option<&str>,
+    kept: Option<&str>,
     flag: Option<String>,
     interactive: bool,
 ) -> Result<Me, String> {
     let hint = "Nobody is named as you, so `assigned:me` and mine mean nothing yet: \
                 log in again with --user EMAIL, or set `user =` in the profile.";
+    if let (Some(f), Some(u)) = (&flag, config_user)
+        && !f.eq_ignore_ascii_case(u.trim())
+    {
+        return Err(format!(
+            "the profile's config names {} as you (`user =`), and it wins over --user: change it there",
+            crate::text::sanitize(u)
+        ));
+    }
     if flag.is_none() {
         if let Some(u) = config_user {
             return Ok(Me::Configured(u.to_string()));
         }
         if !interactive {
-            return Ok(Me::Unknown(hint.to_string()));
+            return Ok(match kept {
+                Some(k) => Me::Kept(k.to_string()),
+                None => Me::Unknown(hint.to_string()),
+            });
         }
     }
+    // At the prompt, skipping keeps an earlier pick.
+    let skipped = || match kept {
+        Some(k) => Me::Kept(k.to_string()),
+        None => Me::Unknown(hint.to_string()),
+    };
     let users = match client.location_users().await {
         Ok(u) => u,
         Err(e) => {
@@ -340,10 +382,12 @@ async fn who_am_i(
                 Some(email) => Ok(Me::Picked(
                     crate::text::sanitize(&email).into_owned(),
                     email,
+                    false,
                 )),
-                None => Ok(Me::Unknown(format!(
-                    "The users cannot be read ({why}). {hint}"
-                ))),
+                None => Ok(match kept {
+                    Some(k) => Me::Kept(k.to_string()),
+                    None => Me::Unknown(format!("The users cannot be read ({why}). {hint}")),
+                }),
             };
         }
     };
@@ -373,10 +417,12 @@ async fn who_am_i(
             Some(u) => Ok(Me::Picked(
                 shown(u),
                 u.email.clone().unwrap_or_default().trim().to_string(),
+                true,
             )),
             None if with_email.is_empty() => Ok(Me::Picked(
                 crate::text::sanitize(&email).into_owned(),
                 email,
+                false,
             )),
             None => Err(format!(
                 "no user of this location has the email {:?} (they are: {})",
@@ -406,11 +452,12 @@ async fn who_am_i(
             .map_err(|e| e.to_string())?
             == 0
         {
-            return Ok(Me::Unknown(hint.to_string()));
+            eprintln!();
+            return Ok(skipped());
         }
         let answer = line.trim();
         if answer.is_empty() {
-            return Ok(Me::Unknown(hint.to_string()));
+            return Ok(skipped());
         }
         let picked = match answer.parse::<usize>() {
             Ok(n) => n.checked_sub(1).and_then(|i| with_email.get(i).copied()),
@@ -421,6 +468,7 @@ async fn who_am_i(
                 return Ok(Me::Picked(
                     shown(u),
                     u.email.clone().unwrap_or_default().trim().to_string(),
+                    true,
                 ));
             }
             None => eprintln!(

@@ -74,12 +74,15 @@ pub async fn deals(client: &Client, what: &str, as_json: bool) -> Outcome {
         client.lost_reasons(),
         Lookups::load(client, None, true),
     );
-    let mut found = found?;
+    let found = found?;
     let pipelines = pipelines?;
     // Without the reasons (an old token, say), a lost deal says only "lost".
     let reasons = reasons.unwrap_or_default();
     let now = Utc::now();
-    found.sort_by_key(|o| (o.status() != Some(Status::Open), o.created_at.clone()));
+    let found: Vec<Opportunity> = crate::api::opportunities::sorted(&found)
+        .into_iter()
+        .cloned()
+        .collect();
     if as_json {
         let rows: Vec<Value> = found
             .iter()
@@ -136,6 +139,7 @@ pub async fn deals(client: &Client, what: &str, as_json: bool) -> Outcome {
         };
         let days = n
             .days_in_stage
+            .filter(|_| o.status() == Some(Status::Open))
             .map(|d| format!("{d}d in stage"))
             .unwrap_or_default();
         writeln!(
@@ -239,7 +243,15 @@ pub async fn pipeline(
             })
             .await?;
         // The server's filter is not taken on trust.
+        if deals.unreadable > 0 {
+            eprintln!(
+                "rolo: {} of the deals HighLevel sent for {} could not be read; the counts leave them out",
+                deals.unreadable,
+                sanitize(&p.name)
+            );
+        }
         let deals: Vec<Opportunity> = deals
+            .deals
             .into_iter()
             .filter(|o| o.pipeline_id.as_deref() == Some(p.id.as_str()))
             .filter(|o| o.status() == Some(Status::Open))
@@ -259,7 +271,8 @@ pub async fn pipeline(
                     "id": p.id,
                     "name": p.name,
                     "count": deals.len(),
-                    "value": deals.iter().filter_map(|o| o.monetary_value).sum::<f64>(),
+                    // + 0.0: an empty sum is -0.0.
+                    "value": deals.iter().filter_map(|o| o.monetary_value).sum::<f64>() + 0.0,
                     "stages": stages,
                 })
             })
@@ -285,14 +298,15 @@ pub async fn pipeline(
             paint.dim(&format!("({})", p.id))
         )?;
         let rows = stage_totals(p, deals);
+        // Names cut to 40 columns (not characters: CJK is two wide).
+        let cut = |n: &str| crate::text::fit_width(&sanitize(n), 40);
         let width = rows
             .iter()
-            .map(|(_, n, _, _)| unicode_width::UnicodeWidthStr::width(sanitize(n).as_ref()))
+            .map(|(_, n, _, _)| unicode_width::UnicodeWidthStr::width(cut(n).as_str()))
             .max()
-            .unwrap_or(0)
-            .min(40);
+            .unwrap_or(0);
         for (_, stage, n, v) in rows {
-            let stage = crate::text::snippet(stage, 40);
+            let stage = cut(stage);
             let pad = width.saturating_sub(unicode_width::UnicodeWidthStr::width(stage.as_str()));
             writeln!(
                 out,
@@ -301,7 +315,9 @@ pub async fn pipeline(
                 money(v)
             )?;
         }
-        let elsewhere = deals.len() - stage_totals(p, deals).iter().map(|r| r.2).sum::<usize>();
+        let elsewhere = deals
+            .len()
+            .saturating_sub(stage_totals(p, deals).iter().map(|r| r.2).sum::<usize>());
         if elsewhere > 0 {
             writeln!(
                 out,

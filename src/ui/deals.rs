@@ -107,8 +107,19 @@ pub(super) fn deal_lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'st
                 .count()
         })
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(16);
+    // Every open deal; of the closed, the newest few (the rest are a line
+    // away in `rolo deals`), so the sections below keep their place.
+    let (mut shown, mut shown_closed, mut hidden) = (0, 0, 0);
     for o in crate::app::deals::sorted(deals) {
+        let closed = o.status().is_some_and(|st| st != Status::Open);
+        if shown >= MAX_DEALS || (closed && shown_closed >= MAX_CLOSED) {
+            hidden += 1;
+            continue;
+        }
+        shown += 1;
+        shown_closed += usize::from(closed);
         let (pipeline, stage) = s.deals.place(o);
         let status = o.status();
         let place = match status {
@@ -141,7 +152,7 @@ pub(super) fn deal_lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'st
             },
             Some(st) => st.as_str().to_string(),
         };
-        let value = o.monetary_value.map(money).unwrap_or_default();
+        let value = fit(&o.monetary_value.map(money).unwrap_or_default(), vw);
         let name = format!(
             "{}{}",
             clean(o.name.as_deref().unwrap_or("(no name)")),
@@ -164,5 +175,16 @@ pub(super) fn deal_lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'st
             ),
         ]));
     }
+    if hidden > 0 {
+        lines.push(Line::from(Span::styled(
+            format!("  … {hidden} more (rolo deals lists them all)"),
+            theme.dim,
+        )));
+    }
     lines
 }
+
+/// The deals the pane lists, and of them the closed ones, before it says
+/// how many more there are.
+const MAX_DEALS: usize = 8;
+const MAX_CLOSED: usize = 3;

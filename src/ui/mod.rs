@@ -227,25 +227,7 @@ pub(crate) fn user_tag(id: Option<&str>, s: &State) -> String {
 
 /// Truncates to `width` columns with an ellipsis, by display width.
 pub(crate) fn fit(s: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
-    let mut out = String::new();
-    let mut used = 0;
-    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= width {
-        return s.to_string();
-    }
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    if width > 0 {
-        out.push('…');
-    }
-    out
+    crate::text::fit_width(s, width)
 }
 
 /// A bordered pane, its border lit when it has the focus.
