@@ -42,6 +42,7 @@ pub enum Action {
     RecallSearch,
     ClearFilter,
     Dnd,
+    Deals,
     Follow,
     ScrollDown,
     ScrollUp,
@@ -143,6 +144,12 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::Follow,
         context: Context::Global,
         help: "followers: add or take off one",
+    },
+    Default {
+        keys: &["$"],
+        action: Action::Deals,
+        context: Context::Global,
+        help: "deals: stage, won/lost, value, name",
     },
     Default {
         keys: &["!"],

@@ -2215,3 +2215,178 @@ fn long_notes_and_task_bodies_read_to_their_end() {
     let t = screen(&h.clone_render(120, 40));
     assert!(t.contains("line 1 of the long note"), "{t}");
 }
+
+/// The deals panel (`$`): `>` moves the open deal one stage on, shown at
+/// once and sent with the stage the user saw as its base; `L` marks it
+/// lost with a reason picked from the location's; `u` puts it back; `v`
+/// changes the value ("5k"); a failed edit is rolled back with an error;
+/// `D` asks, then deletes; a read-only profile sends nothing.
+#[test]
+fn deals_move_win_lose_and_undo_through_the_panel() {
+    use rolo::api::opportunities::Status;
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let cid = f.rich_contact().id.clone();
+    let stages = f.pipelines[0].stages.clone();
+    let deal = |h: &Harness| {
+        h.state
+            .detail
+            .deals
+            .loaded()
+            .unwrap()
+            .iter()
+            .find(|o| o.id == "richDeal0000000000000")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        deal(&h).pipeline_stage_id.as_deref(),
+        Some(stages[2].id.as_str())
+    );
+    h.send(key('$'));
+    assert!(matches!(h.state.overlay, Some(Overlay::Deals(_))));
+    // The open deal is first: one stage on.
+    h.send(key('>'));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
+    let ApiOp::UpdateDeal {
+        contact_id,
+        id,
+        update,
+        base,
+    } = &req.op
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (contact_id.as_str(), id.as_str()),
+        (cid.as_str(), "richDeal0000000000000")
+    );
+    assert_eq!(
+        update.pipeline_stage_id.as_deref(),
+        Some(stages[3].id.as_str())
+    );
+    assert_eq!(
+        serde_json::to_value(update).unwrap(),
+        serde_json::json!({"pipelineStageId": stages[3].id}),
+        "only the stage is sent"
+    );
+    assert_eq!(
+        base.as_ref().unwrap().pipeline_stage_id.as_deref(),
+        Some(stages[2].id.as_str())
+    );
+    assert_eq!(
+        deal(&h).pipeline_stage_id.as_deref(),
+        Some(stages[3].id.as_str())
+    );
+    assert!(screen(&h.clone_render(160, 48)).contains(&stages[3].name));
+    // It fails: put back, and said.
+    h.answer(
+        req.id,
+        Err(ApiError::Server {
+            status: 503,
+            message: "down".into(),
+        }),
+    );
+    assert_eq!(
+        deal(&h).pipeline_stage_id.as_deref(),
+        Some(stages[2].id.as_str())
+    );
+    assert!(
+        h.state.error.as_deref().unwrap_or("").contains("put back"),
+        "{:?}",
+        h.state.error
+    );
+    // Lost, for the first reason.
+    h.send(key('L'));
+    h.send(key('j'));
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::SetDealStatus { .. }));
+    let ApiOp::SetDealStatus {
+        status,
+        lost_reason,
+        ..
+    } = &req.op
+    else {
+        unreachable!()
+    };
+    assert_eq!(*status, Status::Lost);
+    assert_eq!(lost_reason.as_deref(), Some(f.lost_reasons[0].id.as_str()));
+    assert_eq!(deal(&h).status(), Some(Status::Lost));
+    h.answer(req.id, Ok(ApiResponse::Done));
+    // Undone: open again, with no reason.
+    h.send(key('u'));
+    let req = h.take(|op| matches!(op, ApiOp::SetDealStatus { .. }));
+    let ApiOp::SetDealStatus {
+        status,
+        lost_reason,
+        ..
+    } = &req.op
+    else {
+        unreachable!()
+    };
+    assert_eq!((*status, lost_reason.clone()), (Status::Open, None));
+    assert_eq!(deal(&h).status(), Some(Status::Open));
+    assert!(
+        h.state
+            .undo
+            .iter()
+            .all(|u| !matches!(u, rolo::app::Undo::DealEdited { .. }))
+    );
+    h.answer(req.id, Ok(ApiResponse::Done));
+    // A value as people type it; a bad one is said and kept for fixing.
+    h.send(key('v'));
+    for _ in 0..10 {
+        h.send(code(KeyCode::Backspace));
+    }
+    h.keys("lots");
+    h.send(code(KeyCode::Enter));
+    assert!(
+        h.try_take(|op| matches!(op, ApiOp::UpdateDeal { .. }))
+            .is_none()
+    );
+    assert!(
+        h.state
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("not an amount")
+    );
+    for _ in 0..4 {
+        h.send(code(KeyCode::Backspace));
+    }
+    h.keys("5k");
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
+    let ApiOp::UpdateDeal { update, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(
+        serde_json::to_value(update).unwrap(),
+        serde_json::json!({"monetaryValue": 5000.0})
+    );
+    assert_eq!(deal(&h).monetary_value, Some(5000.0));
+    // Delete asks first.
+    h.send(key('D'));
+    h.send(key('n'));
+    assert!(
+        h.try_take(|op| matches!(op, ApiOp::DeleteDeal { .. }))
+            .is_none()
+    );
+    h.send(key('D'));
+    h.send(key('y'));
+    h.take(|op| matches!(op, ApiOp::DeleteDeal { .. }));
+    assert!(
+        h.state
+            .detail
+            .deals
+            .loaded()
+            .unwrap()
+            .iter()
+            .all(|o| o.id != "richDeal0000000000000")
+    );
+    // Read-only: nothing is sent.
+    h.state.read_only = true;
+    h.send(key('w'));
+    assert!(h.try_take(|op| op.is_write()).is_none());
+    assert!(h.state.error.is_some());
+}

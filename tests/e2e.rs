@@ -623,3 +623,126 @@ fn a_dropdown_edit_and_an_assignment_change_exactly_those_two_fields() {
     tui.send("q");
     assert!(tui.exit_status().success());
 }
+
+/// In a pty: `$` then `>` moves a contact's open deal one stage on. The
+/// sandbox's deals afterwards differ from before in exactly that deal's
+/// stage (and the times that say it moved), nothing else.
+#[test]
+fn a_deal_moves_one_stage_on_and_nothing_else_changes() {
+    let srv = server(0);
+    let sb = &srv.sandbox;
+    // A contact with a plain unique name and exactly one deal, open, not
+    // in its pipeline's last stage.
+    let (name, deal, next) = sb.with_store(|s| {
+        let ids = s.contact_ids();
+        let names: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                s.contact(id).unwrap()["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect();
+        let pipelines: Vec<Value> = s
+            .pipeline_list()
+            .iter()
+            .map(|p| Value::Object(p.clone()))
+            .collect();
+        ids.iter()
+            .zip(&names)
+            .find_map(|(id, name)| {
+                let deals: Vec<&serde_json::Map<String, Value>> = s
+                    .opportunity_list()
+                    .iter()
+                    .filter(|o| o["contactId"] == id.as_str())
+                    .collect();
+                let [d] = deals.as_slice() else { return None };
+                let p = pipelines.iter().find(|p| p["id"] == d["pipelineId"])?;
+                let stages = p["stages"].as_array()?;
+                let at = stages
+                    .iter()
+                    .position(|st| st["id"] == d["pipelineStageId"])?;
+                let plain = name.is_ascii()
+                    && name.chars().all(|c| c.is_ascii_alphabetic() || c == ' ')
+                    && names.iter().filter(|n| *n == name).count() == 1;
+                (plain && d["status"] == "open" && at + 1 < stages.len()).then(|| {
+                    (
+                        name.clone(),
+                        Value::Object((*d).clone()),
+                        stages[at + 1].clone(),
+                    )
+                })
+            })
+            .expect("the seed has such a contact")
+    });
+    let all_before: Vec<Value> = sb.with_store(|s| {
+        s.opportunity_list()
+            .iter()
+            .map(|o| Value::Object(o.clone()))
+            .collect()
+    });
+    let base = sb.base_url();
+    let mut tui = Tui::start(
+        &[],
+        &[
+            ("ROLO_BASE_URL", &base),
+            ("ROLO_LOCATION_ID", "sandbox-location"),
+            ("ROLO_TOKEN", support::TOKEN),
+        ],
+        120,
+        40,
+    );
+    tui.wait_for("Contacts 300");
+    tui.send("/");
+    tui.type_text(&name);
+    tui.wait_for("Contacts 1/300");
+    tui.send(ENTER);
+    tui.wait_for("Deals 1 open");
+    tui.send("$");
+    tui.wait_for("s pick a stage");
+    tui.send(">");
+    let next_name = next["name"].as_str().unwrap().to_string();
+    tui.wait_for(&format!("Moved to {next_name}"));
+    let id = deal["id"].as_str().unwrap().to_string();
+    wait_server(sb, "the deal moved", |s| {
+        s.opportunity(&id)
+            .is_some_and(|o| o["pipelineStageId"] == next["id"])
+    });
+    tui.send("\x1b");
+    tui.wait_gone("s pick a stage");
+    tui.send("q");
+    assert!(tui.exit_status().success());
+    let all_after: Vec<Value> = sb.with_store(|s| {
+        s.opportunity_list()
+            .iter()
+            .map(|o| Value::Object(o.clone()))
+            .collect()
+    });
+    let mut expected = all_before.clone();
+    for o in &mut expected {
+        if o["id"] == id.as_str() {
+            o["pipelineStageId"] = next["id"].clone();
+        }
+    }
+    let strip = |v: &[Value]| -> Vec<Value> {
+        v.iter()
+            .cloned()
+            .map(|mut o| {
+                let m = o.as_object_mut().unwrap();
+                for k in ["lastStageChangeAt", "updatedAt", "lastActionDate"] {
+                    m.remove(k);
+                }
+                o
+            })
+            .collect()
+    };
+    let (after, expected) = (strip(&all_after), strip(&expected));
+    assert_eq!(after.len(), expected.len(), "a deal came or went");
+    let differ: Vec<(&Value, &Value)> = after
+        .iter()
+        .zip(&expected)
+        .filter(|(a, e)| a != e)
+        .collect();
+    assert!(differ.is_empty(), "changed beyond the stage: {differ:#?}");
+}

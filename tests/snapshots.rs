@@ -407,3 +407,18 @@ fn detail_deals() {
     h.send(key('m'));
     snap(&mut h, "detail_deals_more");
 }
+
+/// The deals panel (`$`) over the detail pane, its stage picker, and the
+/// lost-reason prompt.
+#[test]
+fn deals_panel_stage_picker_and_lost_reason() {
+    let (mut h, _) = loaded();
+    h.send(key('$'));
+    snap(&mut h, "deals_panel");
+    h.send(key('s'));
+    snap(&mut h, "deals_stage_picker");
+    h.send(code(KeyCode::Esc));
+    h.send(key('L'));
+    h.send(key('j'));
+    snap(&mut h, "deals_lost_reason");
+}

@@ -148,6 +148,27 @@ pub enum ApiOp {
     },
     Pipelines,
     LostReasons,
+    /// A deal's stage, pipeline, name, value or owner. `base` is what the
+    /// user saw of those fields: a field changed on the server since is a
+    /// conflict, not something to overwrite.
+    UpdateDeal {
+        contact_id: String,
+        id: String,
+        update: crate::api::opportunities::OpportunityUpdate,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        base: Option<crate::api::opportunities::OpportunityUpdate>,
+    },
+    SetDealStatus {
+        contact_id: String,
+        id: String,
+        status: crate::api::opportunities::Status,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lost_reason: Option<String>,
+    },
+    DeleteDeal {
+        contact_id: String,
+        id: String,
+    },
 }
 
 impl ApiOp {
@@ -170,6 +191,9 @@ impl ApiOp {
                 | ApiOp::RemoveTags { .. }
                 | ApiOp::AddFollowers { .. }
                 | ApiOp::RemoveFollowers { .. }
+                | ApiOp::UpdateDeal { .. }
+                | ApiOp::SetDealStatus { .. }
+                | ApiOp::DeleteDeal { .. }
         )
     }
 
@@ -209,6 +233,9 @@ impl ApiOp {
             ApiOp::ContactDeals { .. } => "search-opportunity",
             ApiOp::Pipelines => "get-pipelines",
             ApiOp::LostReasons => "get-lost-reason",
+            ApiOp::UpdateDeal { .. } => "update-opportunity",
+            ApiOp::SetDealStatus { .. } => "update-opportunity-status",
+            ApiOp::DeleteDeal { .. } => "delete-opportunity",
         }
     }
 
@@ -268,6 +295,29 @@ impl ApiOp {
             ApiOp::ContactDeals { contact_id } => format!("load the deals of {contact_id}"),
             ApiOp::Pipelines => "load the pipelines".into(),
             ApiOp::LostReasons => "load the lost reasons".into(),
+            ApiOp::UpdateDeal { id, update, .. } => {
+                let mut what = Vec::new();
+                if update.pipeline_stage_id.is_some() {
+                    what.push("stage");
+                }
+                if update.pipeline_id.is_some() {
+                    what.push("pipeline");
+                }
+                if update.name.is_some() {
+                    what.push("name");
+                }
+                if update.monetary_value.is_some() {
+                    what.push("value");
+                }
+                if update.assigned_to.is_some() {
+                    what.push("owner");
+                }
+                format!("update deal {id} ({})", what.join(", "))
+            }
+            ApiOp::SetDealStatus { id, status, .. } => {
+                format!("mark deal {id} {}", status.as_str())
+            }
+            ApiOp::DeleteDeal { id, .. } => format!("delete deal {id}"),
         }
     }
 
@@ -363,6 +413,23 @@ impl ApiOp {
             }
             ApiOp::Pipelines => R::Pipelines(c.pipelines().await?),
             ApiOp::LostReasons => R::LostReasons(c.lost_reasons().await?),
+            ApiOp::UpdateDeal { id, update, .. } => {
+                R::Deal(Box::new(c.update_opportunity(&id, &update).await?))
+            }
+            ApiOp::SetDealStatus {
+                id,
+                status,
+                lost_reason,
+                ..
+            } => {
+                c.set_opportunity_status(&id, status, lost_reason.as_deref())
+                    .await?;
+                R::Done
+            }
+            ApiOp::DeleteDeal { id, .. } => {
+                c.delete_opportunity(&id).await?;
+                R::Deleted
+            }
         })
     }
 }
@@ -391,6 +458,9 @@ pub enum ApiResponse {
     Deals(Vec<crate::api::opportunities::Opportunity>),
     Pipelines(Vec<crate::api::opportunities::Pipeline>),
     LostReasons(Vec<crate::api::opportunities::LostReason>),
+    Deal(Box<crate::api::opportunities::Opportunity>),
+    /// A change that answers only that it succeeded.
+    Done,
     Deleted,
 }
 

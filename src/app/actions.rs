@@ -222,6 +222,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Undo => undo(s, out),
         Action::Assign => open_picker(s),
         Action::Dnd => open_dnd(s),
+        Action::Deals => open_deals(s),
         Action::Follow => open_followers(s),
         Action::ScrollDown | Action::ScrollUp => {
             let (at, by) = s.detail.scroll;

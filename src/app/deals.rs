@@ -11,6 +11,8 @@ pub(crate) enum DealsWait {
     Contact(String),
     Pipelines,
     LostReasons,
+    /// A change to one of the detail pane's deals.
+    Edit(crate::app::overlays::deals::DealEdit),
 }
 
 /// The location's pipelines and lost reasons, as last read.
@@ -85,6 +87,7 @@ impl State {
 
 pub(crate) fn deals_answer(s: &mut State, w: DealsWait, r: Result<ApiResponse, ApiError>) {
     match (w, r) {
+        (DealsWait::Edit(e), r) => crate::app::overlays::deals::deal_edit_answer(s, e, r),
         (DealsWait::Contact(cid), r) => {
             if s.detail.contact_id.as_deref() != Some(cid.as_str()) {
                 return;

@@ -237,6 +237,8 @@ pub enum Overlay {
     Assign(Box<UserPicker>),
     /// Do not disturb, per channel.
     Dnd(Box<DndPanel>),
+    /// The contact's deals, and what moves them on.
+    Deals(Box<DealsPanel>),
 }
 
 /// What an in-flight request is for: the room that waits for its answer,

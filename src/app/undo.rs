@@ -28,6 +28,12 @@ pub enum Undo {
         task_id: String,
         was: String,
     },
+    /// A deal's stage, status, name or value changed.
+    DealEdited {
+        contact_id: String,
+        before: Box<crate::api::opportunities::Opportunity>,
+        after: Box<crate::api::opportunities::Opportunity>,
+    },
     /// A follower added (or, with `added` false, taken off).
     Followed {
         contact_id: String,
@@ -42,6 +48,59 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
         return;
     };
     match u {
+        Undo::DealEdited {
+            contact_id,
+            before,
+            after,
+        } => {
+            if s.detail.contact_id.as_deref() != Some(contact_id.as_str()) {
+                s.notice = Some("Undo: open that contact again to undo its deal's change.".into());
+                s.undo.push(Undo::DealEdited {
+                    contact_id,
+                    before,
+                    after,
+                });
+                return;
+            }
+            // Each kind of change back by the request that made it; the
+            // undo itself is not undone by the next `u`.
+            let depth = s.undo.len();
+            if before.status != after.status
+                && let Some(st) = before.status()
+            {
+                s.set_deal_status(&contact_id, &after, st, before.lost_reason_id.clone(), out);
+            }
+            let now = s
+                .detail
+                .deals
+                .loaded()
+                .and_then(|d| d.iter().find(|o| o.id == before.id))
+                .cloned()
+                .unwrap_or_else(|| (*after).clone());
+            if before.pipeline_stage_id != after.pipeline_stage_id
+                && let Some(stage) = before.pipeline_stage_id.clone()
+            {
+                s.move_deal(&contact_id, &now, stage, out);
+            }
+            let now = s
+                .detail
+                .deals
+                .loaded()
+                .and_then(|d| d.iter().find(|o| o.id == before.id))
+                .cloned()
+                .unwrap_or_else(|| (*after).clone());
+            let name = (before.name != after.name)
+                .then(|| before.name.clone())
+                .flatten();
+            let value = (before.monetary_value != after.monetary_value)
+                .then_some(before.monetary_value)
+                .flatten();
+            if name.is_some() || value.is_some() {
+                s.edit_deal_fields(&contact_id, &now, name, value, out);
+            }
+            s.undo.truncate(depth);
+            s.notice = Some("Undone: the deal is as it was.".into());
+        }
         Undo::Followed {
             contact_id, user, ..
         } => {

@@ -96,19 +96,7 @@ pub(super) fn deal_lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'st
         lines.push(Line::from(Span::styled("  none", theme.dim)));
     }
     let many_pipelines = s.deals.pipelines.loaded().is_some_and(|p| p.len() > 1);
-    // The values right-aligned, as wide as the widest of them.
-    let vw = deals
-        .iter()
-        .map(|o| {
-            o.monetary_value
-                .map(money)
-                .unwrap_or_default()
-                .chars()
-                .count()
-        })
-        .max()
-        .unwrap_or(0)
-        .min(16);
+    let vw = value_width(deals);
     // Every open deal; of the closed, the newest few (the rest are a line
     // away in `rolo deals`), so the sections below keep their place.
     let (mut shown, mut shown_closed, mut hidden) = (0, 0, 0);
@@ -120,49 +108,7 @@ pub(super) fn deal_lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'st
         }
         shown += 1;
         shown_closed += usize::from(closed);
-        let (pipeline, stage) = s.deals.place(o);
-        let status = o.status();
-        let place = match status {
-            Some(Status::Open) | None => {
-                let stage = stage.map_or_else(|| "stage ?".to_string(), |n| clean(n).into_owned());
-                let stage = match pipeline {
-                    Some(p) if many_pipelines && width >= 70 => format!("{} › {stage}", clean(p)),
-                    _ => stage,
-                };
-                // A status rolo does not know is shown as the server said it.
-                let stage = match (status, o.status.as_deref()) {
-                    (None, Some(raw)) if !raw.trim().is_empty() => {
-                        format!("{} · {stage}", clean(raw))
-                    }
-                    _ => stage,
-                };
-                match age(
-                    s,
-                    o.last_stage_change_at
-                        .as_deref()
-                        .or(o.created_at.as_deref()),
-                ) {
-                    Some(a) => format!("{stage} · {a}"),
-                    None => stage,
-                }
-            }
-            Some(Status::Lost) => match s.deals.lost_reason(o.lost_reason_id.as_deref()) {
-                Some(r) => format!("lost: {}", clean(r)),
-                None => "lost".to_string(),
-            },
-            Some(st) => st.as_str().to_string(),
-        };
-        let value = fit(&o.monetary_value.map(money).unwrap_or_default(), vw);
-        let name = format!(
-            "{}{}",
-            clean(o.name.as_deref().unwrap_or("(no name)")),
-            super::user_tag(o.assigned_to.as_deref(), s)
-        );
-        let style = if status == Some(Status::Open) {
-            theme.text
-        } else {
-            theme.dim
-        };
+        let (value, place, name, style) = row_parts(s, o, width, many_pipelines, vw, theme);
         let place_room = width.saturating_sub(vw + 6).min(44);
         let place = fit(&place, place_room);
         let used = 2 + vw + 2 + unicode_width::UnicodeWidthStr::width(place.as_str()) + 2;
@@ -188,3 +134,75 @@ pub(super) fn deal_lines(s: &State, width: usize, theme: &Theme) -> Vec<Line<'st
 /// how many more there are.
 const MAX_DEALS: usize = 8;
 const MAX_CLOSED: usize = 3;
+
+/// One deal's columns: its value (cut to `vw`), where it stands, its name
+/// with its owner, and the style of an open or a closed one.
+pub(super) fn row_parts(
+    s: &State,
+    o: &crate::api::opportunities::Opportunity,
+    width: usize,
+    many_pipelines: bool,
+    vw: usize,
+    theme: &Theme,
+) -> (String, String, String, ratatui::style::Style) {
+    let (pipeline, stage) = s.deals.place(o);
+    let status = o.status();
+    let place = match status {
+        Some(Status::Open) | None => {
+            let stage = stage.map_or_else(|| "stage ?".to_string(), |n| clean(n).into_owned());
+            let stage = match pipeline {
+                Some(p) if many_pipelines && width >= 70 => format!("{} › {stage}", clean(p)),
+                _ => stage,
+            };
+            // A status rolo does not know is shown as the server said it.
+            let stage = match (status, o.status.as_deref()) {
+                (None, Some(raw)) if !raw.trim().is_empty() => {
+                    format!("{} · {stage}", clean(raw))
+                }
+                _ => stage,
+            };
+            match age(
+                s,
+                o.last_stage_change_at
+                    .as_deref()
+                    .or(o.created_at.as_deref()),
+            ) {
+                Some(a) => format!("{stage} · {a}"),
+                None => stage,
+            }
+        }
+        Some(Status::Lost) => match s.deals.lost_reason(o.lost_reason_id.as_deref()) {
+            Some(r) => format!("lost: {}", clean(r)),
+            None => "lost".to_string(),
+        },
+        Some(st) => st.as_str().to_string(),
+    };
+    let value = fit(&o.monetary_value.map(money).unwrap_or_default(), vw);
+    let name = format!(
+        "{}{}",
+        clean(o.name.as_deref().unwrap_or("(no name)")),
+        super::user_tag(o.assigned_to.as_deref(), s)
+    );
+    let style = if status == Some(Status::Open) {
+        theme.text
+    } else {
+        theme.dim
+    };
+    (value, place, name, style)
+}
+
+/// The values right-aligned, as wide as the widest of them (at most 16).
+pub(super) fn value_width(deals: &[crate::api::opportunities::Opportunity]) -> usize {
+    deals
+        .iter()
+        .map(|o| {
+            o.monetary_value
+                .map(money)
+                .unwrap_or_default()
+                .chars()
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+        .min(16)
+}

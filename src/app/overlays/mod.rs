@@ -6,6 +6,7 @@ use crate::app::*;
 pub mod confirm;
 pub mod contact_form;
 pub mod copy;
+pub mod deals;
 pub mod dnd;
 pub mod field_input;
 pub mod help;
@@ -20,6 +21,7 @@ pub mod user_picker;
 pub use confirm::*;
 pub use contact_form::*;
 pub(crate) use copy::*;
+pub use deals::*;
 pub use dnd::*;
 pub(crate) use help::*;
 pub use note_editor::*;
@@ -73,5 +75,6 @@ pub(crate) fn overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         Overlay::Profiles(i) => profiles_key(s, i, k, out),
         Overlay::Assign(p) => picker_key(s, p, k, out),
         Overlay::Dnd(p) => dnd_key(s, p, k, out),
+        Overlay::Deals(p) => deals_key(s, p, k, out),
     };
 }

@@ -119,7 +119,10 @@ pub fn contact_of(op: &ApiOp) -> Option<&str> {
         | ApiOp::AddTags { contact_id, .. }
         | ApiOp::RemoveTags { contact_id, .. }
         | ApiOp::AddFollowers { contact_id, .. }
-        | ApiOp::RemoveFollowers { contact_id, .. } => Some(contact_id),
+        | ApiOp::RemoveFollowers { contact_id, .. }
+        | ApiOp::UpdateDeal { contact_id, .. }
+        | ApiOp::SetDealStatus { contact_id, .. }
+        | ApiOp::DeleteDeal { contact_id, .. } => Some(contact_id),
         _ => None,
     }
 }

@@ -477,6 +477,18 @@ pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResp
             return Err(ApiError::Conflict(conflict));
         }
     }
+    if let ApiOp::UpdateDeal {
+        id,
+        update,
+        base: Some(base),
+        ..
+    } = &entry.op
+    {
+        let now = client.opportunity(id).await?;
+        if let Some(conflict) = deal_conflict(&now, update, base) {
+            return Err(ApiError::Conflict(conflict));
+        }
+    }
     if entry.attempts > 0
         && entry.before_ids.is_none()
         && matches!(
@@ -502,13 +514,72 @@ pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResp
         Err(ApiError::NotFound { .. })
             if matches!(
                 entry.op,
-                ApiOp::DeleteContact { .. } | ApiOp::DeleteTask { .. } | ApiOp::DeleteNote { .. }
+                ApiOp::DeleteContact { .. }
+                    | ApiOp::DeleteTask { .. }
+                    | ApiOp::DeleteNote { .. }
+                    | ApiOp::DeleteDeal { .. }
             ) =>
         {
             Ok(ApiResponse::Deleted)
         }
         r => r,
     }
+}
+
+/// A deal's fields that the server changed since the user saw them (and
+/// that the edit would set otherwise): said with both values.
+pub fn deal_conflict(
+    server: &crate::api::opportunities::Opportunity,
+    update: &crate::api::opportunities::OpportunityUpdate,
+    base: &crate::api::opportunities::OpportunityUpdate,
+) -> Option<String> {
+    let text = |v: Option<&str>| v.unwrap_or("(none)").to_string();
+    let money = |v: Option<f64>| v.map_or("(none)".to_string(), |n| n.to_string());
+    let mut out = Vec::new();
+    let mut check = |field: &str, saw: Option<String>, now: String, want: Option<String>| {
+        if let (Some(saw), Some(want)) = (saw, want)
+            && saw != now
+            && want != now
+        {
+            out.push(format!(
+                "{field}: HighLevel now has {}, you saw {} and set {}",
+                crate::text::snippet(&now, 40),
+                crate::text::snippet(&saw, 40),
+                crate::text::snippet(&want, 40)
+            ));
+        }
+    };
+    check(
+        "stage",
+        base.pipeline_stage_id.clone(),
+        text(server.pipeline_stage_id.as_deref()),
+        update.pipeline_stage_id.clone(),
+    );
+    check(
+        "pipeline",
+        base.pipeline_id.clone(),
+        text(server.pipeline_id.as_deref()),
+        update.pipeline_id.clone(),
+    );
+    check(
+        "name",
+        base.name.clone(),
+        text(server.name.as_deref()),
+        update.name.clone(),
+    );
+    check(
+        "value",
+        base.monetary_value.map(|v| money(Some(v))),
+        money(server.monetary_value),
+        update.monetary_value.map(|v| money(Some(v))),
+    );
+    check(
+        "owner",
+        base.assigned_to.clone(),
+        text(server.assigned_to.as_deref()),
+        update.assigned_to.clone(),
+    );
+    (!out.is_empty()).then(|| format!("the deal changed in HighLevel since: {}", out.join("; ")))
 }
 
 /// The fields the server changed since the user read them, and the user

@@ -4,6 +4,7 @@
 mod confirm;
 mod contact_form;
 mod copy;
+mod deals;
 mod dnd;
 mod help;
 mod note_editor;
@@ -102,6 +103,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         Overlay::Outbox(v) => outbox::render(v, f, area, theme),
         Overlay::Assign(p) => user_picker::render(p, s, f, area, theme),
         Overlay::Dnd(p) => dnd::render(p, f, area, theme),
+        Overlay::Deals(p) => deals::render(p, s, f, area, theme),
         Overlay::Confirm(c) => confirm::render(c, f, area, theme),
         Overlay::Tags(p) => tag_prompt::render(p, s, f, area, theme),
         Overlay::Task(form) => task_form::render(form, s, f, area, theme),
