@@ -604,3 +604,89 @@ fn a_cut_outbox_file_gives_back_its_edits() {
     assert_eq!(waiting.len(), 3, "{waiting:?}");
     assert!(waiting.iter().all(|d| d.contains("kept")), "{waiting:?}");
 }
+
+/// A deal moved in the web app after rolo read it: rolo's move waits for
+/// the user with both stages said, and is sent (overwriting) only when the
+/// user sends it again. A deal nobody else touched moves at once.
+#[tokio::test]
+async fn a_deal_moved_on_the_server_meanwhile_is_a_conflict_for_the_user() {
+    use rolo::api::opportunities::OpportunityUpdate;
+    let sb = support::sandbox(support::config(60)).await;
+    let client = support::client(&sb);
+    let path = temp_db("deal-conflict");
+    let (mut outbox, mut events) = Outbox::spawn(client, &path).unwrap();
+    let (deals, stages) = sb.with_store(|s| {
+        let p = s.pipeline_list()[0].clone();
+        let stages: Vec<String> = p["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|st| st["id"].as_str().unwrap().to_string())
+            .collect();
+        let deals: Vec<(String, String)> = s
+            .opportunity_list()
+            .iter()
+            .filter(|o| o["pipelineId"] == p["id"] && o["status"] == "open")
+            .take(2)
+            .map(|o| {
+                (
+                    o["id"].as_str().unwrap().to_string(),
+                    o["contactId"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        (deals, stages)
+    });
+    for (id, _) in &deals {
+        sb.with_store(|s| {
+            s.update_opportunity(id, &json!({"pipelineStageId": stages[0]}))
+                .unwrap()
+        });
+    }
+    // Someone moves the first one in the web app.
+    sb.with_store(|s| {
+        s.update_opportunity(&deals[0].0, &json!({"pipelineStageId": stages[3]}))
+            .unwrap()
+    });
+    let edit = |(id, cid): &(String, String)| ApiOp::UpdateDeal {
+        contact_id: cid.clone(),
+        id: id.clone(),
+        update: OpportunityUpdate {
+            pipeline_stage_id: Some(stages[1].clone()),
+            ..OpportunityUpdate::default()
+        },
+        base: Some(OpportunityUpdate {
+            pipeline_stage_id: Some(stages[0].clone()),
+            ..OpportunityUpdate::default()
+        }),
+    };
+    outbox.submit(RequestId(1), &edit(&deals[0])).unwrap();
+    outbox.submit(RequestId(2), &edit(&deals[1])).unwrap();
+    let mut answers = HashMap::new();
+    while answers.len() < 2 {
+        if let Some(OutboxEvent::Answer(e)) = events.recv().await {
+            answers.insert(e.id, e.result);
+        }
+    }
+    let err = answers[&RequestId(1)].as_ref().unwrap_err().to_string();
+    assert!(
+        err.contains("stage") && err.contains(&stages[3]) && err.contains(&stages[1]),
+        "both stages are said: {err}"
+    );
+    assert!(answers[&RequestId(2)].is_ok(), "no conflict, no fuss");
+    let stage = |id: &str| sb.with_store(|s| s.opportunity(id).unwrap()["pipelineStageId"].clone());
+    assert_eq!(
+        stage(&deals[0].0),
+        json!(stages[3]),
+        "theirs was not overwritten"
+    );
+    assert_eq!(stage(&deals[1].0), json!(stages[1]));
+    let seq = outbox.cache().outbox().unwrap()[0].seq;
+    outbox.cache().retry(seq, None).unwrap();
+    outbox.kick();
+    support::eventually("the user's stage is sent", || async {
+        stage(&deals[0].0) == json!(stages[1])
+    })
+    .await;
+    outbox.stop();
+}

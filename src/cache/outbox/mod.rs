@@ -390,7 +390,7 @@ impl Cache {
     }
 
     /// Sends an edit that needed attention again, changed or not. Sent
-    /// again, a contact update overwrites: the user has seen the conflict.
+    /// again, a contact or deal update overwrites: the user has seen the conflict.
     /// Refused while an attempt is in flight: its answer could otherwise
     /// remove the changed edit with it.
     pub fn retry(&self, seq: i64, op: Option<&ApiOp>) -> Result<()> {
@@ -403,8 +403,10 @@ impl Cache {
         let op = op.or(stored.as_ref());
         if let Some(op) = op {
             let mut op = op.clone();
-            if let ApiOp::UpdateContact { base, .. } = &mut op {
-                *base = None;
+            match &mut op {
+                ApiOp::UpdateContact { base, .. } => *base = None,
+                ApiOp::UpdateDeal { base, .. } => *base = None,
+                _ => {}
             }
             let op = &op;
             let n = conn
