@@ -164,6 +164,20 @@ pub fn parse_due<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTim
         })
 }
 
+/// The first instant of `day` in `zone` (midnight, or the first time
+/// that exists where a clock change skips it).
+pub fn day_start(day: chrono::NaiveDate, zone: &crate::zone::Zone) -> DateTime<Utc> {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    (0..=3)
+        .find_map(|h| {
+            (midnight + chrono::Duration::hours(h))
+                .and_local_timezone(*zone)
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| midnight.and_utc())
+}
+
 /// "in 2h", "3d overdue", "due now": how a task's due date reads at a glance.
 /// The tasks due by the end of today in `zone` (overdue ones included),
 /// soonest first: what the Today view and `rolo today` list.

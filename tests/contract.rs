@@ -14,6 +14,7 @@ const CONTACTS: &str = "apps/contacts.json";
 const LOCATIONS: &str = "apps/locations.json";
 const USERS: &str = "apps/users.json";
 const OPPORTUNITIES: &str = "apps/opportunities.json";
+const CALENDARS: &str = "apps/calendars.json";
 const V3_COMMON: &str = "apps/v3/common/common-schemas.json";
 
 fn spec_root() -> PathBuf {
@@ -133,6 +134,7 @@ async fn vendored_spec_matches_shared() {
         LOCATIONS,
         USERS,
         OPPORTUNITIES,
+        CALENDARS,
         "common/common-schemas.json",
         V3_COMMON,
     ] {
@@ -1068,6 +1070,272 @@ async fn every_opportunities_response_matches_the_spec() {
     );
 }
 
+/// The Calendars service (`Version: 2021-04-15`): calendars, events per
+/// calendar and per user, one event, free slots, a booking, a status, and
+/// their errors, each body validated against its schema.
+#[tokio::test]
+async fn every_calendars_response_matches_the_spec() {
+    rolo::api::client::ensure_crypto_provider();
+    let mut config = support::config(120);
+    config.rate_limit.max = 100_000;
+    let sb = support::sandbox(config).await;
+    let mut h = Harness {
+        http: reqwest::Client::new(),
+        base: sb.base_url(),
+        spec: Spec::load(&spec_root(), &[CALENDARS]),
+        violations: Vec::new(),
+        checked: 0,
+    };
+    let v = Some("2021-04-15");
+    // The spec types an event's times as objects, with strings for
+    // examples (a generator's slip); HighLevel sends ISO strings, and so
+    // does the sandbox. That difference is allowed, and only that one.
+    let time_slip = |e: &String| {
+        ["startTime", "endTime", "dateAdded", "dateUpdated"]
+            .iter()
+            .any(|k| e.ends_with(&format!(".{k}: expected object, got string")))
+    };
+    let cals = {
+        let (status, body) = h
+            .raw(
+                "GET",
+                &format!("/calendars/?locationId={LOCATION}"),
+                TOKEN,
+                v,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        h.validate(CALENDARS, "GET", "/calendars/", status, &body);
+        body
+    };
+    let cal = cals["calendars"][0]["id"].as_str().unwrap().to_string();
+    let now = chrono::Utc::now();
+    let (from, to) = (
+        (now - chrono::Duration::days(30)).timestamp_millis(),
+        (now + chrono::Duration::days(30)).timestamp_millis(),
+    );
+    let mut events = 0;
+    for c in cals["calendars"].as_array().unwrap() {
+        let (status, body) = h
+            .raw(
+                "GET",
+                &format!(
+                    "/calendars/events?locationId={LOCATION}&calendarId={}&startTime={from}&endTime={to}",
+                    c["id"].as_str().unwrap()
+                ),
+                TOKEN,
+                v,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        h.validate(CALENDARS, "GET", "/calendars/events", status, &body);
+        events += body["events"].as_array().unwrap().len();
+    }
+    assert!(events > 20, "{events} events");
+    let user = sb.with_store(|s| {
+        s.calendar_list()[0]["teamMembers"][0]["userId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    });
+    let (status, body) = h
+        .raw(
+            "GET",
+            &format!("/calendars/events?locationId={LOCATION}&userId={user}&startTime={from}&endTime={to}"),
+            TOKEN,
+            v,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    h.validate(CALENDARS, "GET", "/calendars/events", status, &body);
+    let one = body["events"][0]["id"].as_str().unwrap().to_string();
+    let (status, body) = h
+        .raw(
+            "GET",
+            &format!("/calendars/events/appointments/{one}"),
+            TOKEN,
+            v,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    h.validate(
+        CALENDARS,
+        "GET",
+        "/calendars/events/appointments/{eventId}",
+        status,
+        &body,
+    );
+    // Free slots, then book the first.
+    let (status, body) = h
+        .raw(
+            "GET",
+            &format!(
+                "/calendars/{cal}/free-slots?startDate={}&endDate={}&timezone=America/Chicago",
+                now.timestamp_millis(),
+                (now + chrono::Duration::days(7)).timestamp_millis()
+            ),
+            TOKEN,
+            v,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    h.validate(
+        CALENDARS,
+        "GET",
+        "/calendars/{calendarId}/free-slots",
+        status,
+        &body,
+    );
+    let slot = body.as_object().unwrap().values().next().unwrap()["slots"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cid = sb.with_store(|s| s.contact_ids()[5].clone());
+    let booking = json!({"calendarId": cal, "locationId": LOCATION, "contactId": cid,
+                         "startTime": slot, "title": "Contract call"})
+    .to_string();
+    let (status, body) = h
+        .raw(
+            "POST",
+            "/calendars/events/appointments",
+            TOKEN,
+            v,
+            Some(&booking),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    h.validate(
+        CALENDARS,
+        "POST",
+        "/calendars/events/appointments",
+        status,
+        &body,
+    );
+    let made = body["id"].as_str().unwrap().to_string();
+    let (status, body) = h
+        .raw(
+            "POST",
+            "/calendars/events/appointments",
+            TOKEN,
+            v,
+            Some(&booking),
+        )
+        .await;
+    assert_eq!(status, 400, "the slot is taken: {body}");
+    h.validate(
+        CALENDARS,
+        "POST",
+        "/calendars/events/appointments",
+        status,
+        &body,
+    );
+    for st in ["confirmed", "showed", "noshow", "cancelled"] {
+        let (status, body) = h
+            .raw(
+                "PUT",
+                &format!("/calendars/events/appointments/{made}"),
+                TOKEN,
+                v,
+                Some(&json!({ "appointmentStatus": st }).to_string()),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["appointmentStatus"], st);
+        h.validate(
+            CALENDARS,
+            "PUT",
+            "/calendars/events/appointments/{eventId}",
+            status,
+            &body,
+        );
+    }
+    // Errors: no calendar/user/group; an unknown event; a read-only write;
+    // a wrong Version (calendars take 2021-04-15, not 2021-07-28).
+    let (status, body) = h
+        .raw(
+            "GET",
+            &format!("/calendars/events?locationId={LOCATION}&startTime={from}&endTime={to}"),
+            TOKEN,
+            v,
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    h.validate(CALENDARS, "GET", "/calendars/events", status, &body);
+    let (status, body) = h
+        .raw(
+            "GET",
+            "/calendars/events/appointments/doesnotexist00000000",
+            TOKEN,
+            v,
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    h.validate(
+        CALENDARS,
+        "GET",
+        "/calendars/events/appointments/{eventId}",
+        status,
+        &body,
+    );
+    let (status, body) = h
+        .raw(
+            "PUT",
+            &format!("/calendars/events/appointments/{made}"),
+            RO_TOKEN,
+            v,
+            Some(r#"{"appointmentStatus":"showed"}"#),
+        )
+        .await;
+    assert_eq!(status, 401, "{body}");
+    h.validate(
+        CALENDARS,
+        "PUT",
+        "/calendars/events/appointments/{eventId}",
+        status,
+        &body,
+    );
+    let (status, body) = h
+        .raw(
+            "GET",
+            &format!("/calendars/?locationId={LOCATION}"),
+            TOKEN,
+            Some("2021-07-28"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    h.validate(CALENDARS, "GET", "/calendars/", status, &body);
+    for sdk in ["v3", "2023-02-21"] {
+        let (status, _) = h
+            .raw(
+                "GET",
+                &format!("/calendars/?locationId={LOCATION}"),
+                TOKEN,
+                Some(sdk),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "Version {sdk}");
+    }
+    let slips = h.violations.iter().filter(|e| time_slip(e)).count();
+    assert!(slips > 0, "the times are strings");
+    h.violations.retain(|e| !time_slip(e));
+    assert!(h.checked >= 14, "only {} bodies checked", h.checked);
+    assert!(
+        h.violations.is_empty(),
+        "{} violations:\n{}",
+        h.violations.len(),
+        h.violations.join("\n")
+    );
+}
+
 #[tokio::test]
 async fn the_validator_catches_violations() {
     // A validator that passes everything would make the test above useless.
@@ -1294,6 +1562,32 @@ async fn every_request_carries_the_version_of_its_service() {
             .unwrap();
         c.delete_opportunity(&d.id).await.unwrap();
     }
+    {
+        let now = chrono::Utc::now();
+        let cals = c.calendars().await.unwrap();
+        c.calendar_events(&cals[0].id, now, now + chrono::Duration::days(3))
+            .await
+            .unwrap();
+        let slots = c
+            .free_slots(&cals[0].id, now, now + chrono::Duration::days(7), None)
+            .await
+            .unwrap();
+        let booked = c
+            .book(&rolo::api::calendars::NewAppointment {
+                calendar_id: cals[0].id.clone(),
+                location_id: LOCATION.into(),
+                contact_id: cid.clone(),
+                start_time: slots[0].to_rfc3339(),
+                end_time: None,
+                title: None,
+                assigned_user_id: None,
+            })
+            .await
+            .unwrap();
+        c.set_appointment_status(&booked.id, "showed")
+            .await
+            .unwrap();
+    }
     c.delete_contact(&made.id).await.unwrap();
     c.location().await.unwrap();
     c.location_tags().await.unwrap();
@@ -1303,7 +1597,7 @@ async fn every_request_carries_the_version_of_its_service() {
 
     // The spec's operations: method, path template, declared Version.
     let mut ops = Vec::new();
-    for file in [CONTACTS, LOCATIONS, USERS, OPPORTUNITIES] {
+    for file in [CONTACTS, LOCATIONS, USERS, OPPORTUNITIES, CALENDARS] {
         let spec: Value =
             serde_json::from_str(&std::fs::read_to_string(spec_root().join(file)).unwrap())
                 .unwrap();
@@ -1336,7 +1630,7 @@ async fn every_request_carries_the_version_of_its_service() {
                 .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}')))
     };
     let log = sb.requests();
-    assert_eq!(log.len(), 37, "one request per call");
+    assert_eq!(log.len(), 42, "one request per call");
     let mut services = std::collections::BTreeSet::new();
     for r in &log {
         // The most specific template: the one with the most literal segments.
@@ -1356,5 +1650,5 @@ async fn every_request_carries_the_version_of_its_service() {
         );
         services.insert(op.0);
     }
-    assert_eq!(services.len(), 4, "every service was called: {services:?}");
+    assert_eq!(services.len(), 5, "every service was called: {services:?}");
 }

@@ -1076,3 +1076,123 @@ fn deals_and_pipelines_from_the_shell() {
         assert!(text(&o).1.contains("network error"), "{:?}", text(&o));
     }
 }
+
+/// `rolo agenda` lists exactly the sandbox's appointments of the coming
+/// days across every calendar (merged, soonest first, with names), marks
+/// overlaps, `--mine` keeps the profile user's; `rolo appointment status`
+/// changes exactly that appointment's status; HighLevel unreachable is
+/// exit 4, and an unknown appointment exit 1.
+#[test]
+fn agenda_and_appointment_status_from_the_shell() {
+    let sh = Shell::new();
+    let o = sh.run(&["agenda", "--days", "7", "--json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let got: Value = serde_json::from_str(&text(&o).0).unwrap();
+    let got = got.as_array().unwrap();
+    let ids: Vec<&str> = got.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    // The sandbox's own: every appointment starting from today's start in
+    // Chicago (the location's zone) to 7 days on.
+    let zone: chrono_tz::Tz = "America/Chicago".parse().unwrap();
+    let today = chrono::Utc::now().with_timezone(&zone).date_naive();
+    let from = today
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_local_timezone(zone)
+        .earliest()
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let to = (today + chrono::Duration::days(7))
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_local_timezone(zone)
+        .earliest()
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let mut want: Vec<(String, String)> = sh.sandbox.with_store(|s| {
+        s.contact_ids()
+            .iter()
+            .flat_map(|c| {
+                s.appointments(c).unwrap().body["events"]
+                    .as_array()
+                    .unwrap()
+                    .clone()
+            })
+            .filter(|e| {
+                let t =
+                    rolo::api::model::parse_timestamp(e["startTime"].as_str().unwrap()).unwrap();
+                t >= from && t < to
+            })
+            .map(|e| {
+                (
+                    e["startTime"].as_str().unwrap().to_string(),
+                    e["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    });
+    want.sort();
+    let want_ids: Vec<&str> = want.iter().map(|(_, id)| id.as_str()).collect();
+    assert!(!want_ids.is_empty());
+    assert_eq!(ids, want_ids, "every calendar's, soonest first");
+    assert!(
+        got.iter()
+            .all(|e| e["calendarName"].is_string() && e["contactName"].is_string())
+    );
+    let o = sh.run(&["agenda", "--days", "7"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.starts_with("Today, "), "{}", text(&o).0);
+
+    // A status, then exactly that change.
+    let id = want_ids[0].to_string();
+    let before: Vec<Value> = sh.sandbox.with_store(|s| {
+        s.contact_ids()
+            .iter()
+            .flat_map(|c| {
+                s.appointments(c).unwrap().body["events"]
+                    .as_array()
+                    .unwrap()
+                    .clone()
+            })
+            .collect()
+    });
+    let o = sh.run(&["appointment", "status", &id, "noshow"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("is noshow"));
+    let after: Vec<Value> = sh.sandbox.with_store(|s| {
+        s.contact_ids()
+            .iter()
+            .flat_map(|c| {
+                s.appointments(c).unwrap().body["events"]
+                    .as_array()
+                    .unwrap()
+                    .clone()
+            })
+            .collect()
+    });
+    for (b, a) in before.iter().zip(&after) {
+        if b["id"] == id.as_str() {
+            assert_eq!(a["appointmentStatus"], "noshow");
+            let (mut b, mut a) = (b.clone(), a.clone());
+            for v in [&mut b, &mut a] {
+                let m = v.as_object_mut().unwrap();
+                m.remove("appointmentStatus");
+                m.remove("dateUpdated");
+            }
+            assert_eq!(a, b, "only the status changed");
+        } else {
+            assert_eq!(a, b);
+        }
+    }
+    let o = sh.run(&["appointment", "status", &id, "maybe"]);
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    let o = sh.run(&["appointment", "status", "doesnotexist00000000", "showed"]);
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    let offline = |args: &[&str]| sh.run_at("http://127.0.0.1:9", args, support::TOKEN, None);
+    for args in [
+        vec!["agenda"],
+        vec!["appointment", "status", id.as_str(), "showed"],
+    ] {
+        let o = offline(&args);
+        assert_eq!(o.status.code(), Some(4), "{args:?}: {:?}", text(&o));
+    }
+}

@@ -634,7 +634,7 @@ fn error_from_status(
         },
         // The services whose spec declares no 404 say it with a 400
         // ("Opportunity not found"); elsewhere a 400 stays a refusal.
-        400 if ep.scope.starts_with("opportunities")
+        400 if (ep.scope.starts_with("opportunities") || ep.scope.starts_with("calendars"))
             && messages.len() == 1
             && joined.trim().to_lowercase().ends_with("not found") =>
         {

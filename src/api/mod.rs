@@ -2,6 +2,7 @@
 //! talks to. Nothing here knows about the terminal.
 
 pub mod actor;
+pub mod calendars;
 pub mod client;
 pub mod contacts;
 pub mod error;

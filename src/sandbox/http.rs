@@ -28,10 +28,11 @@ pub const SDK_VERSIONS: &[&str] = &["v3", "2023-02-21"];
 /// declares it.
 pub fn service_version(path: &str) -> &'static str {
     // Each service's path prefix, and its module's `Version`.
-    let services: [(&str, &'static str); 4] = [
+    let services: [(&str, &'static str); 5] = [
         ("/locations/", super::locations::VERSION),
         ("/users", super::users::VERSION),
         ("/opportunities", super::opportunities::VERSION),
+        ("/calendars", super::calendars::VERSION),
         ("/contacts/", super::contacts::VERSION),
     ];
     services
@@ -115,6 +116,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .merge(super::locations::routes())
         .merge(super::users::routes())
         .merge(super::opportunities::routes())
+        .merge(super::calendars::routes())
         .fallback(not_found_route)
         .layer(middleware::from_fn_with_state(shared.clone(), gate));
     let oauth = Router::new().route("/oauth/token", post(oauth_token));

@@ -18,6 +18,9 @@ use super::validate::{Field, Kind, opt};
 pub const VERSION: &str = "2021-07-28";
 
 /// The service's routes, with the spec's paths.
+/// The location's own time zone, as GET /locations/{id} reports it.
+pub const ZONE: &str = "America/Chicago";
+
 pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/locations/{location_id}", get(location))
@@ -165,7 +168,7 @@ async fn location(State(s): State<Arc<Shared>>, Path(loc): Path<String>) -> Resp
                 "id": s.config.location_id,
                 "companyId": super::users::COMPANY_ID,
                 "name": s.config.location_name,
-                "timezone": "America/Chicago",
+                "timezone": ZONE,
                 "country": "US",
             }
         }))

@@ -4,6 +4,7 @@
 //! `rolo --demo` runs one in process; every integration test talks to one
 //! over loopback; `rolo sandbox` serves one for other programs.
 
+pub mod calendars;
 mod conn;
 pub mod contacts;
 pub mod faults;

@@ -158,6 +158,8 @@ pub struct SeedData {
     pub notes: Vec<Map<String, Value>>,
     pub appointments: Vec<Map<String, Value>>,
     pub users: Vec<Map<String, Value>>,
+    /// The ids of the location's calendars, which the appointments name.
+    pub calendar_ids: Vec<String>,
 }
 
 /// A 20-character id in HighLevel's alphabet.
@@ -308,8 +310,10 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
         notes: Vec::new(),
         appointments: Vec::new(),
         users: Vec::new(),
+        calendar_ids: Vec::new(),
     };
     let calendar_ids: Vec<String> = (0..3).map(|_| make_id(&mut rng)).collect();
+    data.calendar_ids = calendar_ids.clone();
     // Four users own the seeded work; eight more (from a stream of their
     // own, so the rest of the seed stays as it was) make a dozen.
     let user_ids: Vec<String> = (0..4).map(|_| make_id(&mut rng)).collect();

@@ -88,6 +88,7 @@ pub struct Store {
     pub(super) pipelines: Vec<Obj>,
     pub(super) lost_reasons: Vec<Obj>,
     pub(super) opportunities: Vec<Obj>,
+    pub(super) calendars: Vec<Obj>,
     pub(super) rng: fastrand::Rng,
     /// How deep `page` may reach in POST /contacts/search.
     pub page_depth: u64,
@@ -113,6 +114,7 @@ impl Store {
             pipelines: Vec::new(),
             lost_reasons: Vec::new(),
             opportunities: Vec::new(),
+            calendars: Vec::new(),
             rng: fastrand::Rng::with_seed(seed ^ 0x5eed),
             page_depth: 10_000,
         };
@@ -144,6 +146,7 @@ impl Store {
         store.pipelines = deals.pipelines;
         store.lost_reasons = deals.lost_reasons;
         store.opportunities = deals.opportunities;
+        store.calendars = super::calendars::seed(location_id, &data.calendar_ids, &user_ids);
         store
     }
 

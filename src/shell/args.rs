@@ -51,6 +51,17 @@ pub struct ServerArgs {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum AppointmentCommand {
+    /// confirmed, showed, noshow, cancelled (or new, invalid).
+    Status {
+        /// The appointment's id (as `rolo agenda` shows it).
+        id: String,
+        #[arg(value_parser = ["new", "confirmed", "cancelled", "showed", "noshow", "invalid"])]
+        status: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the sandbox API (HighLevel v2 over HTTP) until killed.
     ///
@@ -104,6 +115,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The location's appointments, day by day, in its zone: time,
+    /// contact, calendar, status and who is on it; overlaps marked.
+    Agenda {
+        /// How many days, from today.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=31))]
+        days: u32,
+        /// Only the appointments of the profile's user.
+        #[arg(long)]
+        mine: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set an appointment's status.
+    #[command(subcommand)]
+    Appointment(AppointmentCommand),
     /// Open tasks due today or overdue, across contacts.
     Today {
         #[arg(long)]

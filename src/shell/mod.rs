@@ -2,6 +2,7 @@
 //! workspace, the sandbox, the auth flow or a verb), and what every run
 //! sets up: logging, settings, the client.
 
+mod agenda;
 pub mod args;
 mod auth;
 mod deals;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::api::client::DEFAULT_BASE_URL;
-use args::{Cli, Command, NoteCommand, OutboxCommand, ServerArgs, TaskCommand};
+use args::{AppointmentCommand, Cli, Command, NoteCommand, OutboxCommand, ServerArgs, TaskCommand};
 
 pub use verbs::{Failure, one_line};
 
@@ -309,9 +310,10 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
     };
     let queued_before = if writes { queued() } else { None };
     let needs_zone = match &cmd {
-        Command::Show { .. } | Command::Today { .. } | Command::Task(TaskCommand::Add { .. }) => {
-            true
-        }
+        Command::Show { .. }
+        | Command::Today { .. }
+        | Command::Agenda { .. }
+        | Command::Task(TaskCommand::Add { .. }) => true,
         // Dates in filters (updated:yesterday) are days in the same zone
         // as in the list.
         Command::Find { query, .. } => query.iter().any(|w| w.contains(':') || w.starts_with('@')),
@@ -406,6 +408,12 @@ async fn run_shell(
         }
         Command::Show { contact, json } => verbs::show(&client, &contact, json, offset).await,
         Command::Deals { contact, json } => deals::deals(&client, &contact, json).await,
+        Command::Agenda { days, mine, json } => {
+            agenda::agenda(&client, days, mine, me_email, json, offset).await
+        }
+        Command::Appointment(AppointmentCommand::Status { id, status }) => {
+            agenda::set_status(&client, &id, &status).await
+        }
         Command::Pipeline { name, mine, json } => {
             deals::pipeline(&client, name.as_deref(), mine, me_email, json).await
         }

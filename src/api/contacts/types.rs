@@ -273,6 +273,10 @@ impl Appointment {
     pub fn start(&self) -> Option<chrono::DateTime<chrono::Utc>> {
         parse_timestamp(self.start_time.as_deref()?)
     }
+
+    pub fn end(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        parse_timestamp(self.end_time.as_deref()?)
+    }
 }
 
 /// A page of GET /contacts/ or GET /contacts/business/{id}.
