@@ -53,6 +53,14 @@ impl Zone {
         }
     }
 
+    /// The IANA name, for an API that asks for one (a named zone only).
+    pub fn iana(&self) -> Option<&'static str> {
+        match self {
+            Zone::Named(t) => Some(t.name()),
+            _ => None,
+        }
+    }
+
     /// How to name it to the user: the IANA name, `local`, or the offset.
     pub fn name(&self) -> String {
         match self {

@@ -1196,3 +1196,73 @@ fn agenda_and_appointment_status_from_the_shell() {
         assert_eq!(o.status.code(), Some(4), "{args:?}: {:?}", text(&o));
     }
 }
+
+/// A booking is never made twice: `rolo book` is killed after HighLevel
+/// made the appointment and before its answer arrived. The booking waits
+/// in the outbox; `rolo outbox push` (another process) finds the
+/// appointment the lost attempt made and sends nothing again. The contact
+/// ends with exactly one new appointment.
+#[test]
+fn a_booking_is_never_made_twice_when_rolo_dies_before_the_answer() {
+    let sh = Shell::new();
+    let cid = sh.sandbox.with_store(|s| s.contact_ids()[7].clone());
+    let count = || {
+        sh.sandbox.with_store(|s| {
+            s.appointments(&cid).unwrap().body["events"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
+    };
+    let before = count();
+    // The booking is made, and its answer never leaves.
+    sh.sandbox.set_faults(rolo::sandbox::Faults {
+        lost_answer_paths: vec!["/calendars/events/appointments".into()],
+        ..Default::default()
+    });
+    let mut child = support::hermetic_rolo(&sh.home)
+        .args(["book", &cid, "--calendar", "sales", "--at", "mon 10am"])
+        .env("ROLO_TOKEN", support::TOKEN)
+        .env("ROLO_BASE_URL", sh.sandbox.base_url())
+        .env("ROLO_LOCATION_ID", support::LOCATION)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while count() != before + 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the booking never arrived"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "rolo ended before booking"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(child.try_wait().unwrap().is_none(), "rolo heard the answer");
+    // HighLevel has it; rolo has not heard. Kill rolo now.
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(count(), before + 1);
+    sh.sandbox.set_faults(rolo::sandbox::Faults::default());
+    sh.sandbox.clear_requests();
+    let o = sh.run(&["outbox", "push"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let posts = sh
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/calendars/events/appointments")
+        .count();
+    assert_eq!(posts, 0, "the booking was sent again");
+    assert_eq!(count(), before + 1, "exactly one appointment");
+    let o = sh.run(&["outbox", "--json"]);
+    assert!(
+        text(&o).0.trim() == "[]" || !text(&o).0.contains("book"),
+        "{:?}",
+        text(&o)
+    );
+}

@@ -169,6 +169,17 @@ pub enum ApiOp {
         contact_id: String,
         id: String,
     },
+    /// A booking: a create that must never happen twice (the outbox looks
+    /// for its result before it sends it again).
+    Book {
+        contact_id: String,
+        appointment: crate::api::calendars::NewAppointment,
+    },
+    SetAppointmentStatus {
+        contact_id: String,
+        event_id: String,
+        status: String,
+    },
 }
 
 impl ApiOp {
@@ -194,6 +205,8 @@ impl ApiOp {
                 | ApiOp::UpdateDeal { .. }
                 | ApiOp::SetDealStatus { .. }
                 | ApiOp::DeleteDeal { .. }
+                | ApiOp::Book { .. }
+                | ApiOp::SetAppointmentStatus { .. }
         )
     }
 
@@ -236,6 +249,8 @@ impl ApiOp {
             ApiOp::UpdateDeal { .. } => "update-opportunity",
             ApiOp::SetDealStatus { .. } => "update-opportunity-status",
             ApiOp::DeleteDeal { .. } => "delete-opportunity",
+            ApiOp::Book { .. } => "create-appointment",
+            ApiOp::SetAppointmentStatus { .. } => "edit-appointment",
         }
     }
 
@@ -318,6 +333,16 @@ impl ApiOp {
                 format!("mark deal {id} {}", status.as_str())
             }
             ApiOp::DeleteDeal { id, .. } => format!("delete deal {id}"),
+            ApiOp::Book {
+                contact_id,
+                appointment,
+            } => format!(
+                "book {contact_id} at {} on calendar {}",
+                appointment.start_time, appointment.calendar_id
+            ),
+            ApiOp::SetAppointmentStatus {
+                event_id, status, ..
+            } => format!("mark appointment {event_id} {status}"),
         }
     }
 
@@ -430,6 +455,14 @@ impl ApiOp {
                 c.delete_opportunity(&id).await?;
                 R::Deleted
             }
+            ApiOp::Book { appointment, .. } => {
+                R::Appointment(Box::new(c.book(&appointment).await?))
+            }
+            ApiOp::SetAppointmentStatus {
+                event_id, status, ..
+            } => R::Appointment(Box::new(
+                c.set_appointment_status(&event_id, &status).await?,
+            )),
         })
     }
 }
@@ -459,6 +492,7 @@ pub enum ApiResponse {
     Pipelines(Vec<crate::api::opportunities::Pipeline>),
     LostReasons(Vec<crate::api::opportunities::LostReason>),
     Deal(Box<crate::api::opportunities::Opportunity>),
+    Appointment(Box<Appointment>),
     /// A change that answers only that it succeeded.
     Done,
     Deleted,

@@ -45,6 +45,10 @@ pub struct Faults {
     pub storm_retry_after: Option<u64>,
     /// Requests whose path starts with one of these never get an answer.
     pub hang_paths: Vec<String>,
+    /// Requests whose path starts with one of these are carried out, and
+    /// then never answered: the change is made, the client never hears
+    /// (as when it dies, or its connection does, at that moment).
+    pub lost_answer_paths: Vec<String>,
     /// Faults for the next requests, one each, in order.
     pub script: VecDeque<Fault>,
 }

@@ -270,13 +270,18 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
         .map(str::to_string);
     let log_index = s.log_arrival(&method, &path, version);
 
-    let (decision, latency, reply_latency) = {
+    let (decision, latency, reply_latency, lose_answer) = {
         let mut faults = s.faults.lock().unwrap_or_else(|p| p.into_inner());
         let mut rng = s.rng.lock().unwrap_or_else(|p| p.into_inner());
+        let lose = faults
+            .lost_answer_paths
+            .iter()
+            .any(|p| !p.is_empty() && path.starts_with(p.as_str()));
         (
             faults.next(&path, || rng.f64()),
             faults.latency_ms,
             faults.reply_latency_ms,
+            lose,
         )
     };
     if latency > 0 {
@@ -370,6 +375,10 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
     s.log_status(log_index, response.status().as_u16());
     if reply_latency > 0 {
         tokio::time::sleep(Duration::from_millis(reply_latency)).await;
+    }
+    if lose_answer && response.status().is_success() {
+        // Done, and never said.
+        std::future::pending::<()>().await;
     }
     response
 }

@@ -7,7 +7,9 @@ use std::io::Write;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use super::verbs::{Failure, Lookups, Outcome, Paint, print_json, synced_cache};
+use super::verbs::{
+    Failure, Lookups, Outcome, Paint, apply, print_json, resolve_contact, synced_cache,
+};
 use crate::api::Client;
 use crate::api::model::Appointment;
 use crate::text::sanitize;
@@ -209,5 +211,87 @@ pub async fn set_status(client: &Client, id: &str, status: &str) -> Outcome {
         "Appointment {} is {status}.",
         sanitize(id)
     )?;
+    Ok(())
+}
+
+/// `rolo book CONTACT --calendar NAME --at WHEN`: the free slot nearest
+/// to WHEN (the slot itself when it is free), booked through the outbox:
+/// an attempt whose answer was lost is looked for before it is sent again.
+pub async fn book(
+    client: &Client,
+    who: &str,
+    calendar: &str,
+    at: &str,
+    title: Option<String>,
+    zone: Zone,
+) -> Outcome {
+    let now = Utc::now();
+    let wanted =
+        crate::due::parse_due(at, now.with_timezone(&zone)).map_err(|e| Failure::new(2, e))?;
+    if wanted < now - Duration::minutes(1) {
+        return Err(Failure::new(
+            2,
+            format!("{} is in the past", crate::due::describe(wanted, &zone)),
+        ));
+    }
+    let c = resolve_contact(client, who).await?;
+    let calendars = client.calendars().await?;
+    let cal =
+        super::deals::pick_named(&calendars, Some(calendar), |c| c.name.as_str(), "calendars")?
+            .first()
+            .copied()
+            .cloned()
+            .ok_or_else(|| Failure::new(1, "the location has no calendars"))?;
+    // A week either side of the time asked, never before now (HighLevel
+    // answers at most 31 days at once).
+    let from = (wanted - Duration::days(7)).max(now);
+    let to = wanted + Duration::days(7);
+    let slots = client.free_slots(&cal.id, from, to, zone.iana()).await?;
+    let Some(slot) = slots
+        .iter()
+        .min_by_key(|s| ((s.with_timezone(&Utc) - wanted).num_seconds().abs(), **s))
+        .copied()
+    else {
+        return Err(Failure::new(
+            1,
+            format!(
+                "{} has no free slot within a week of {}",
+                sanitize(&cal.name),
+                crate::due::describe(wanted, &zone)
+            ),
+        ));
+    };
+    let op = crate::api::actor::ApiOp::Book {
+        contact_id: c.id.clone(),
+        appointment: crate::api::calendars::NewAppointment {
+            calendar_id: cal.id.clone(),
+            location_id: client.location_id().to_string(),
+            contact_id: c.id.clone(),
+            start_time: slot.to_rfc3339(),
+            end_time: None,
+            title,
+            assigned_user_id: None,
+        },
+    };
+    let crate::api::ApiResponse::Appointment(a) = apply(client, op).await? else {
+        return Err(Failure::new(4, "unexpected answer to a booking"));
+    };
+    let when = crate::due::describe(slot.with_timezone(&Utc), &zone);
+    let exact = slot.with_timezone(&Utc) == wanted;
+    println!(
+        "Booked {} on {} {when} ({}){}; appointment {}.",
+        sanitize(&c.display_name()),
+        sanitize(&cal.name),
+        zone.name(),
+        if exact {
+            String::new()
+        } else {
+            format!(
+                ", the free slot nearest to {}",
+                crate::due::describe(wanted, &zone)
+            )
+        },
+        sanitize(&a.id)
+    );
     Ok(())
 }

@@ -127,6 +127,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Book a contact on a calendar at the free slot nearest to a time
+    /// ("fri 10am", "tomorrow 14:30", "2026-12-04 09:00"), and say which
+    /// slot it took.
+    Book {
+        /// A contact id or a query that matches one contact.
+        contact: String,
+        /// The calendar's name, or the start of it.
+        #[arg(long)]
+        calendar: String,
+        /// When, in the location's zone.
+        #[arg(long)]
+        at: String,
+        #[arg(long)]
+        title: Option<String>,
+    },
     /// Set an appointment's status.
     #[command(subcommand)]
     Appointment(AppointmentCommand),

@@ -157,34 +157,36 @@ pub async fn deals(client: &Client, what: &str, as_json: bool) -> Outcome {
     Ok(())
 }
 
-/// The pipelines a name picks: every one for none; else the one whose
-/// name it is, or the only one it starts (case aside). Otherwise exit 1
-/// naming them.
-fn pick_pipelines<'a>(
-    all: &'a [Pipeline],
+/// The items a name picks: every one for none; else the one whose name it
+/// is, or the only one it starts (case aside). Otherwise exit 1 naming
+/// them all (`what`: "pipelines", "calendars").
+pub(super) fn pick_named<'a, T>(
+    all: &'a [T],
     name: Option<&str>,
-) -> Result<Vec<&'a Pipeline>, Failure> {
+    name_of: impl Fn(&T) -> &str,
+    what: &str,
+) -> Result<Vec<&'a T>, Failure> {
     let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
         return Ok(all.iter().collect());
     };
     let lower = name.to_lowercase();
-    if let Some(p) = all.iter().find(|p| p.name.to_lowercase() == lower) {
+    if let Some(p) = all.iter().find(|p| name_of(p).to_lowercase() == lower) {
         return Ok(vec![p]);
     }
-    let starts: Vec<&Pipeline> = all
+    let starts: Vec<&T> = all
         .iter()
-        .filter(|p| p.name.to_lowercase().starts_with(&lower))
+        .filter(|p| name_of(p).to_lowercase().starts_with(&lower))
         .collect();
     match starts.as_slice() {
         [one] => Ok(vec![*one]),
         _ => Err(Failure::new(
             1,
             format!(
-                "{} pipelines match {:?}; the pipelines: {}",
+                "{} {what} match {:?}; the {what}: {}",
                 starts.len(),
                 crate::text::snippet(name, 40),
                 all.iter()
-                    .map(|p| sanitize(&p.name).into_owned())
+                    .map(|p| sanitize(name_of(p)).into_owned())
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -225,7 +227,7 @@ pub async fn pipeline(
     if pipelines.is_empty() {
         return Err(Failure::new(1, "the location has no pipelines"));
     }
-    let chosen = pick_pipelines(&pipelines, name)?;
+    let chosen = pick_named(&pipelines, name, |p| p.name.as_str(), "pipelines")?;
     let me = if mine {
         let look = Lookups::load(client, me_email, true).await;
         Some(look.me()?.to_string())

@@ -298,7 +298,7 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
     let typed = note.as_ref().and_then(|n| n.as_ref().ok().cloned());
     let writes = matches!(
         cmd,
-        Command::Note(_) | Command::Tag { .. } | Command::Task(_)
+        Command::Note(_) | Command::Tag { .. } | Command::Task(_) | Command::Book { .. }
     );
     let queued = || {
         cache_path(&client)
@@ -313,6 +313,7 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
         Command::Show { .. }
         | Command::Today { .. }
         | Command::Agenda { .. }
+        | Command::Book { .. }
         | Command::Task(TaskCommand::Add { .. }) => true,
         // Dates in filters (updated:yesterday) are days in the same zone
         // as in the list.
@@ -411,6 +412,12 @@ async fn run_shell(
         Command::Agenda { days, mine, json } => {
             agenda::agenda(&client, days, mine, me_email, json, offset).await
         }
+        Command::Book {
+            contact,
+            calendar,
+            at,
+            title,
+        } => agenda::book(&client, &contact, &calendar, &at, title, offset).await,
         Command::Appointment(AppointmentCommand::Status { id, status }) => {
             agenda::set_status(&client, &id, &status).await
         }

@@ -661,7 +661,7 @@ pub async fn today(
 /// first, then sent (after any earlier edit of the same contact). A
 /// refusal is an error and the edit is dropped (the command line still has
 /// it); a network or server failure keeps it queued for `rolo outbox push`.
-async fn apply(client: &Client, op: ApiOp) -> Result<ApiResponse, Failure> {
+pub(super) async fn apply(client: &Client, op: ApiOp) -> Result<ApiResponse, Failure> {
     let no_cache = caching_off();
     let path = (!no_cache)
         .then(|| crate::cache::default_path(client.location_id()))

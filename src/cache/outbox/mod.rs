@@ -122,7 +122,9 @@ pub fn contact_of(op: &ApiOp) -> Option<&str> {
         | ApiOp::RemoveFollowers { contact_id, .. }
         | ApiOp::UpdateDeal { contact_id, .. }
         | ApiOp::SetDealStatus { contact_id, .. }
-        | ApiOp::DeleteDeal { contact_id, .. } => Some(contact_id),
+        | ApiOp::DeleteDeal { contact_id, .. }
+        | ApiOp::Book { contact_id, .. }
+        | ApiOp::SetAppointmentStatus { contact_id, .. } => Some(contact_id),
         _ => None,
     }
 }
@@ -170,6 +172,7 @@ fn created_id(r: &ApiResponse) -> Option<&str> {
         ApiResponse::Contact(c) => Some(&c.id),
         ApiResponse::Task(t) => Some(&t.id),
         ApiResponse::Note(n) => Some(&n.id),
+        ApiResponse::Appointment(a) => Some(&a.id),
         _ => None,
     }
 }

@@ -493,7 +493,7 @@ pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResp
         && entry.before_ids.is_none()
         && matches!(
             entry.op,
-            ApiOp::CreateTask { .. } | ApiOp::CreateNote { .. }
+            ApiOp::CreateTask { .. } | ApiOp::CreateNote { .. } | ApiOp::Book { .. }
         )
     {
         // Tried by a rolo that kept no record of what existed before: an
@@ -647,7 +647,10 @@ fn needs_before(entry: &Entry) -> bool {
         && entry.before_ids.is_none()
         && matches!(
             entry.op,
-            ApiOp::CreateTask { .. } | ApiOp::CreateNote { .. } | ApiOp::CreateContact(_)
+            ApiOp::CreateTask { .. }
+                | ApiOp::CreateNote { .. }
+                | ApiOp::CreateContact(_)
+                | ApiOp::Book { .. }
         )
 }
 
@@ -696,6 +699,28 @@ async fn matching(
                     && t.body.as_deref().unwrap_or("") == task.body.as_deref().unwrap_or("")
             })
             .map(ApiResponse::Task)
+            .collect(),
+        // A booking's result: the contact's live appointment on that
+        // calendar at that instant.
+        ApiOp::Book {
+            contact_id,
+            appointment,
+        } => client
+            .appointments(contact_id)
+            .await?
+            .into_iter()
+            .filter(|a| {
+                a.calendar_id.as_deref() == Some(appointment.calendar_id.as_str())
+                    && same_instant(
+                        a.start_time.as_deref(),
+                        Some(appointment.start_time.as_str()),
+                    )
+                    && !matches!(
+                        a.appointment_status.as_deref(),
+                        Some("cancelled" | "invalid")
+                    )
+            })
+            .map(|a| ApiResponse::Appointment(Box::new(a)))
             .collect(),
         ApiOp::CreateNote { contact_id, note } => client
             .notes(contact_id)
