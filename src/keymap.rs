@@ -43,6 +43,8 @@ pub enum Action {
     ClearFilter,
     Dnd,
     Deals,
+    AppointmentStatus,
+    Book,
     Follow,
     ScrollDown,
     ScrollUp,
@@ -150,6 +152,18 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::Deals,
         context: Context::Global,
         help: "deals: stage, won/lost, value, name",
+    },
+    Default {
+        keys: &["b"],
+        action: Action::Book,
+        context: Context::Global,
+        help: "book: a calendar, a free slot (or type fri 10am)",
+    },
+    Default {
+        keys: &["s"],
+        action: Action::AppointmentStatus,
+        context: Context::Detail,
+        help: "the appointment's status: confirmed, showed, no-show…",
     },
     Default {
         keys: &["!"],

@@ -2390,3 +2390,178 @@ fn deals_move_win_lose_and_undo_through_the_panel() {
     assert!(h.try_take(|op| op.is_write()).is_none());
     assert!(h.state.error.is_some());
 }
+
+/// `s` on an appointment in the detail pane: a status picked by its digit
+/// is shown at once and sent; `u` puts the old one back; a failed change
+/// is put back with an error; on a task, `s` says where to go.
+#[test]
+fn an_appointments_status_from_the_detail_pane() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    h.send(code(KeyCode::Enter));
+    h.send(key('s'));
+    assert!(h.state.overlay.is_none(), "not on an appointment");
+    assert!(
+        h.state
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("appointment")
+    );
+    let before = h.state.detail.items().len();
+    let appts = h.state.detail.sorted_appointments(h.state.now).len();
+    assert!(appts > 0);
+    for _ in 0..before {
+        h.send(key('j'));
+    }
+    let a = h
+        .state
+        .detail
+        .current_appointment(h.state.now)
+        .unwrap()
+        .clone();
+    let was = a.appointment_status.clone();
+    assert!(screen(&h.clone_render(160, 48)).contains("▸ "));
+    h.send(key('s'));
+    assert!(matches!(h.state.overlay, Some(Overlay::Status(_))));
+    let pick = if was.as_deref() == Some("noshow") {
+        '2'
+    } else {
+        '3'
+    };
+    let want = if pick == '3' { "noshow" } else { "showed" };
+    h.send(key(pick));
+    let req = h.take(|op| matches!(op, ApiOp::SetAppointmentStatus { .. }));
+    let ApiOp::SetAppointmentStatus {
+        event_id, status, ..
+    } = &req.op
+    else {
+        unreachable!()
+    };
+    assert_eq!((event_id.as_str(), status.as_str()), (a.id.as_str(), want));
+    let shown = |h: &Harness| {
+        h.state
+            .detail
+            .appointments
+            .loaded()
+            .unwrap()
+            .iter()
+            .find(|x| x.id == a.id)
+            .unwrap()
+            .appointment_status
+            .clone()
+    };
+    assert_eq!(shown(&h).as_deref(), Some(want));
+    h.answer(req.id, Ok(ApiResponse::Appointment(Box::new(a.clone()))));
+    h.send(key('u'));
+    let req = h.take(|op| matches!(op, ApiOp::SetAppointmentStatus { .. }));
+    let ApiOp::SetAppointmentStatus { status, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(Some(status.as_str()), was.as_deref().or(Some("new")));
+    assert_eq!(shown(&h), was.clone().or(Some("new".into())));
+    // A failure puts it back.
+    h.send(key('s'));
+    h.send(key(pick));
+    let req = h.take(|op| matches!(op, ApiOp::SetAppointmentStatus { .. }));
+    h.answer(
+        req.id,
+        Err(ApiError::Server {
+            status: 503,
+            message: "down".into(),
+        }),
+    );
+    assert_eq!(shown(&h), was.clone().or(Some("new".into())));
+    assert!(h.state.error.as_deref().unwrap_or("").contains("put back"));
+}
+
+/// `b` books: a calendar, then its free slots; typing a time jumps to the
+/// nearest free one; enter books it, shown at once as saving and sent as a
+/// booking of that slot for the contact; the answer's id replaces the
+/// stand-in; a refused booking is taken off with an error.
+#[test]
+fn booking_a_slot_from_the_contact() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let cid = f.rich_contact().id.clone();
+    h.state.zone = rolo::zone::Zone::Named(chrono_tz::America::Chicago);
+    h.send(key('b'));
+    assert!(matches!(h.state.overlay, Some(Overlay::Booking(_))));
+    let req = h.take(|op| matches!(op, ApiOp::Calendars));
+    h.answer(req.id, Ok(ApiResponse::Calendars(f.calendars.clone())));
+    h.send(key('j'));
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::FreeSlots { .. }));
+    let ApiOp::FreeSlots {
+        calendar_id, zone, ..
+    } = &req.op
+    else {
+        unreachable!()
+    };
+    assert_eq!(calendar_id, &f.calendars[1].id);
+    assert_eq!(zone.as_deref(), Some("America/Chicago"));
+    let answer = support::app::answer_for(&f, &req);
+    h.answer(req.id, answer);
+    assert!(screen(&h.clone_render(80, 24)).contains("Wed Nov 25"));
+    // "tomorrow 9am" in Chicago is the third slot.
+    h.keys("tomorrow 9am");
+    h.send(code(KeyCode::Enter));
+    h.send(code(KeyCode::Enter));
+    assert!(h.state.overlay.is_none());
+    let req = h.take(|op| matches!(op, ApiOp::Book { .. }));
+    let ApiOp::Book {
+        contact_id,
+        appointment,
+    } = &req.op
+    else {
+        unreachable!()
+    };
+    assert_eq!(contact_id, &cid);
+    assert_eq!(appointment.calendar_id, f.calendars[1].id);
+    assert_eq!(appointment.start_time, "2026-11-25T09:00:00-06:00");
+    assert!(
+        req.local_id
+            .as_deref()
+            .is_some_and(|l| l.starts_with("pending-"))
+    );
+    let shown = |h: &Harness| -> Vec<String> {
+        h.state
+            .detail
+            .appointments
+            .loaded()
+            .unwrap()
+            .iter()
+            .map(|a| a.id.clone())
+            .collect()
+    };
+    assert!(shown(&h).iter().any(|id| id.starts_with("pending-")));
+    let tall = screen(&h.clone_render(160, 48));
+    assert!(tall.contains("(saving…)"), "{tall}");
+    let answer = support::app::answer_for(&f, &req);
+    h.answer(req.id, answer);
+    assert!(shown(&h).iter().any(|id| id.starts_with("booked")));
+    assert!(!shown(&h).iter().any(|id| id.starts_with("pending-")));
+    // Refused: taken off, and said.
+    h.send(key('b'));
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::FreeSlots { .. }));
+    let answer = support::app::answer_for(&f, &req);
+    h.answer(req.id, answer);
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::Book { .. }));
+    h.answer(
+        req.id,
+        Err(ApiError::Validation {
+            status: 400,
+            messages: vec!["The slot you have selected is no longer available.".into()],
+        }),
+    );
+    assert!(!shown(&h).iter().any(|id| id.starts_with("pending-")));
+    assert!(
+        h.state
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("no longer available")
+    );
+}

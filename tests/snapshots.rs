@@ -144,6 +144,14 @@ fn help_overlay() {
     let (mut h, _) = loaded();
     h.send(key('?'));
     snap(&mut h, "help");
+    // Taller than the screen at 80×24: j scrolls to the last keys.
+    for _ in 0..60 {
+        h.send(key('j'));
+    }
+    let t = h.render(80, 24);
+    let text = screen(&t);
+    assert!(text.contains("Keys") && text.contains("m "), "{text}");
+    assert_snapshot!("help_scrolled_80x24", text);
 }
 
 #[test]
@@ -421,4 +429,18 @@ fn deals_panel_stage_picker_and_lost_reason() {
     h.send(key('L'));
     h.send(key('j'));
     snap(&mut h, "deals_lost_reason");
+}
+
+/// Booking: the calendars, then a calendar's free slots by day.
+#[test]
+fn booking_calendars_and_slot_picker() {
+    let (mut h, f) = loaded();
+    h.state.zone = rolo::zone::Zone::Named(chrono_tz::America::Chicago);
+    h.send(key('b'));
+    h.serve(&f);
+    snap(&mut h, "booking_calendars");
+    h.send(code(KeyCode::Enter));
+    h.serve(&f);
+    h.send(key('j'));
+    snap(&mut h, "booking_slots");
 }

@@ -148,6 +148,16 @@ pub enum ApiOp {
     },
     Pipelines,
     LostReasons,
+    Calendars,
+    /// A calendar's free slots from `from` to `to` (in `zone`, an IANA
+    /// name, when given).
+    FreeSlots {
+        calendar_id: String,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        zone: Option<String>,
+    },
     /// A deal's stage, pipeline, name, value or owner. `base` is what the
     /// user saw of those fields: a field changed on the server since is a
     /// conflict, not something to overwrite.
@@ -246,6 +256,8 @@ impl ApiOp {
             ApiOp::ContactDeals { .. } => "search-opportunity",
             ApiOp::Pipelines => "get-pipelines",
             ApiOp::LostReasons => "get-lost-reason",
+            ApiOp::Calendars => "get-calendars",
+            ApiOp::FreeSlots { .. } => "get-slots",
             ApiOp::UpdateDeal { .. } => "update-opportunity",
             ApiOp::SetDealStatus { .. } => "update-opportunity-status",
             ApiOp::DeleteDeal { .. } => "delete-opportunity",
@@ -310,6 +322,10 @@ impl ApiOp {
             ApiOp::ContactDeals { contact_id } => format!("load the deals of {contact_id}"),
             ApiOp::Pipelines => "load the pipelines".into(),
             ApiOp::LostReasons => "load the lost reasons".into(),
+            ApiOp::Calendars => "load the calendars".into(),
+            ApiOp::FreeSlots { calendar_id, .. } => {
+                format!("load the free slots of calendar {calendar_id}")
+            }
             ApiOp::UpdateDeal { id, update, .. } => {
                 let mut what = Vec::new();
                 if update.pipeline_stage_id.is_some() {
@@ -438,6 +454,16 @@ impl ApiOp {
             }
             ApiOp::Pipelines => R::Pipelines(c.pipelines().await?),
             ApiOp::LostReasons => R::LostReasons(c.lost_reasons().await?),
+            ApiOp::Calendars => R::Calendars(c.calendars().await?),
+            ApiOp::FreeSlots {
+                calendar_id,
+                from,
+                to,
+                zone,
+            } => R::Slots(
+                c.free_slots(&calendar_id, from, to, zone.as_deref())
+                    .await?,
+            ),
             ApiOp::UpdateDeal { id, update, .. } => {
                 R::Deal(Box::new(c.update_opportunity(&id, &update).await?))
             }
@@ -493,6 +519,8 @@ pub enum ApiResponse {
     LostReasons(Vec<crate::api::opportunities::LostReason>),
     Deal(Box<crate::api::opportunities::Opportunity>),
     Appointment(Box<Appointment>),
+    Calendars(Vec<crate::api::calendars::Calendar>),
+    Slots(Vec<chrono::DateTime<chrono::FixedOffset>>),
     /// A change that answers only that it succeeded.
     Done,
     Deleted,

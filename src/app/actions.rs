@@ -163,7 +163,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                 out.push(Command::Open(url));
             }
         }
-        Action::Help => s.overlay = Some(Overlay::Help),
+        Action::Help => s.overlay = Some(Overlay::Help(0)),
         Action::Search => {
             s.view = View::Contacts;
             s.focus = Focus::Search;
@@ -223,6 +223,8 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Assign => open_picker(s),
         Action::Dnd => open_dnd(s),
         Action::Deals => open_deals(s),
+        Action::AppointmentStatus => open_status(s),
+        Action::Book => open_booking(s, out),
         Action::Follow => open_followers(s),
         Action::ScrollDown | Action::ScrollUp => {
             let (at, by) = s.detail.scroll;

@@ -7,6 +7,8 @@ use crate::app::*;
 pub enum DetailItem {
     Task(usize),
     Note(usize),
+    /// Index into `sorted_appointments`.
+    Appointment(usize),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -58,13 +60,40 @@ impl Detail {
         notes
     }
 
+    /// Appointments upcoming first (soonest first), then past (latest
+    /// first), as the pane lists them.
+    pub fn sorted_appointments(&self, now: DateTime<Utc>) -> Vec<&Appointment> {
+        let all = self.appointments.loaded().map(Vec::as_slice).unwrap_or(&[]);
+        let mut upcoming: Vec<&Appointment> = all
+            .iter()
+            .filter(|a| a.start().is_some_and(|t| t >= now))
+            .collect();
+        let mut past: Vec<&Appointment> = all
+            .iter()
+            .filter(|a| a.start().is_none_or(|t| t < now))
+            .collect();
+        upcoming.sort_by_key(|a| (a.start(), a.id.clone()));
+        past.sort_by_key(|a| (std::cmp::Reverse(a.start()), a.id.clone()));
+        upcoming.extend(past);
+        upcoming
+    }
+
     pub fn items(&self) -> Vec<DetailItem> {
         let tasks = self.sorted_tasks().len();
         let notes = self.sorted_notes().len();
+        let appointments = self.appointments.loaded().map_or(0, Vec::len);
         (0..tasks)
             .map(DetailItem::Task)
             .chain((0..notes).map(DetailItem::Note))
+            .chain((0..appointments).map(DetailItem::Appointment))
             .collect()
+    }
+
+    pub fn current_appointment(&self, now: DateTime<Utc>) -> Option<&Appointment> {
+        match self.current()? {
+            DetailItem::Appointment(i) => self.sorted_appointments(now).get(i).copied(),
+            _ => None,
+        }
     }
 
     pub fn current(&self) -> Option<DetailItem> {
@@ -74,14 +103,14 @@ impl Detail {
     pub fn current_task(&self) -> Option<&Task> {
         match self.current()? {
             DetailItem::Task(i) => self.sorted_tasks().get(i).copied(),
-            DetailItem::Note(_) => None,
+            _ => None,
         }
     }
 
     pub fn current_note(&self) -> Option<&Note> {
         match self.current()? {
             DetailItem::Note(i) => self.sorted_notes().get(i).copied(),
-            DetailItem::Task(_) => None,
+            _ => None,
         }
     }
 }

@@ -220,7 +220,8 @@ pub enum View {
 
 #[derive(Debug, Clone)]
 pub enum Overlay {
-    Help,
+    /// The keys; the lines scrolled past when they do not fit.
+    Help(u16),
     Confirm(Box<Confirm>),
     Tags(Box<TagPrompt>),
     Task(Box<TaskForm>),
@@ -239,6 +240,10 @@ pub enum Overlay {
     Dnd(Box<DndPanel>),
     /// The contact's deals, and what moves them on.
     Deals(Box<DealsPanel>),
+    /// An appointment's status.
+    Status(Box<StatusPicker>),
+    /// A calendar and a free slot to book.
+    Booking(Box<BookingPanel>),
 }
 
 /// What an in-flight request is for: the room that waits for its answer,
@@ -264,6 +269,8 @@ enum Purpose {
     /// The definitions of the contacts' custom fields.
     CustomFields,
     Deals(DealsWait),
+    Status(overlays::appointment_status::StatusWait),
+    Booking(overlays::booking::BookingWait),
 }
 
 impl Purpose {
@@ -273,6 +280,7 @@ impl Purpose {
             Purpose::Task(TaskWait::Create { temp_id, .. })
             | Purpose::Note(NoteWait::Create { temp_id, .. })
             | Purpose::Contact(ContactWait::Create { temp_id, .. }) => Some(temp_id.clone()),
+            Purpose::Booking(overlays::booking::BookingWait::Book(w)) => Some(w.temp_id.clone()),
             _ => None,
         }
     }
@@ -306,6 +314,8 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         Purpose::Followers(w) => follow_answer(s, w, r),
         Purpose::CustomFields => custom_fields_answer(s, r, out),
         Purpose::Deals(w) => deals_answer(s, w, r),
+        Purpose::Status(w) => overlays::appointment_status::status_answer(s, w, r),
+        Purpose::Booking(w) => overlays::booking::booking_answer(s, w, r),
     }
 }
 
@@ -360,6 +370,8 @@ pub struct State {
     pub custom_fields: Remote<Vec<CustomField>>,
     /// The location's pipelines and lost reasons.
     pub deals: deals::DealsMeta,
+    /// The location's calendars (read when booking first asks).
+    pub calendars: Remote<Vec<crate::api::calendars::Calendar>>,
 
     pub overlay: Option<Overlay>,
     requests: HashMap<RequestId, Purpose>,
@@ -424,6 +436,7 @@ impl State {
             me: None,
             custom_fields: Remote::Idle,
             deals: deals::DealsMeta::default(),
+            calendars: Remote::Idle,
             overlay: None,
             requests: HashMap::new(),
             next_request: 1,

@@ -28,6 +28,11 @@ pub enum Undo {
         task_id: String,
         was: String,
     },
+    /// An appointment's status changed; `appointment` as it was.
+    AppointmentStatus {
+        contact_id: String,
+        appointment: Box<Appointment>,
+    },
     /// A deal's stage, status, name or value changed.
     DealEdited {
         contact_id: String,
@@ -48,6 +53,24 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
         return;
     };
     match u {
+        Undo::AppointmentStatus {
+            contact_id,
+            appointment,
+        } => {
+            let was = appointment
+                .appointment_status
+                .clone()
+                .unwrap_or_else(|| "new".into());
+            let mut now = (*appointment).clone();
+            now.appointment_status = s
+                .detail
+                .appointments
+                .loaded()
+                .and_then(|all| all.iter().find(|a| a.id == appointment.id))
+                .and_then(|a| a.appointment_status.clone());
+            s.set_appointment_status(&contact_id, &now, &was, false, out);
+            s.notice = Some("Undone: the appointment's status is as it was.".into());
+        }
         Undo::DealEdited {
             contact_id,
             before,

@@ -111,7 +111,7 @@ fn text<'a>(o: &'a Obj, k: &str) -> &'a str {
 }
 
 /// The seeded calendars, one per id the appointments name.
-pub(super) fn seed(location_id: &str, ids: &[String], users: &[String]) -> Vec<Obj> {
+pub fn seed(location_id: &str, ids: &[String], users: &[String]) -> Vec<Obj> {
     ids.iter()
         .zip(CALENDARS)
         .enumerate()

@@ -521,22 +521,24 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         theme,
     ));
     if let Some(appts) = s.detail.appointments.loaded() {
-        let mut upcoming: Vec<_> = appts
-            .iter()
-            .filter(|a| a.start().is_some_and(|t| t >= s.now))
-            .collect();
-        let mut past: Vec<_> = appts
-            .iter()
-            .filter(|a| a.start().is_none_or(|t| t < s.now))
-            .collect();
-        upcoming.sort_by_key(|a| a.start());
-        past.sort_by_key(|a| std::cmp::Reverse(a.start()));
         if appts.is_empty() {
             lines.push(Line::from(Span::styled("  none", theme.dim)));
         }
-        for a in upcoming.iter().chain(past.iter()) {
+        for (i, a) in s.detail.sorted_appointments(s.now).into_iter().enumerate() {
+            let on = cursor == Some(DetailItem::Appointment(i));
+            if on {
+                cursor_line = lines.len();
+            }
             let when = a.start().map(|t| local(t, s)).unwrap_or_else(|| "?".into());
-            let status = clean(a.appointment_status.as_deref().unwrap_or("")).into_owned();
+            let pending = if crate::app::is_stand_in(&a.id) {
+                " (saving…)"
+            } else {
+                ""
+            };
+            let status = format!(
+                "{}{pending}",
+                clean(a.appointment_status.as_deref().unwrap_or(""))
+            );
             let st = if a.start().is_some_and(|t| t >= s.now) {
                 theme.text
             } else {
@@ -552,9 +554,12 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
                 .saturating_sub(when.chars().count() + status.chars().count() + 6)
                 .min(60);
             lines.push(Line::from(vec![
-                Span::styled(format!("  {when} "), st),
-                Span::styled(format!("{:<room$}", fit(&title, room)), st),
-                Span::styled(format!(" {status}"), theme.dim),
+                Span::styled(
+                    format!("{}{when} ", if on { "▸ " } else { "  " }),
+                    sel(on, st),
+                ),
+                Span::styled(format!("{:<room$}", fit(&title, room)), sel(on, st)),
+                Span::styled(format!(" {status}"), sel(on, theme.dim)),
             ]));
         }
     }

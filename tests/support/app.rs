@@ -31,6 +31,7 @@ pub struct Fixture {
     pub pipelines: Vec<rolo::api::opportunities::Pipeline>,
     pub lost_reasons: Vec<rolo::api::opportunities::LostReason>,
     pub deals: Vec<rolo::api::opportunities::Opportunity>,
+    pub calendars: Vec<rolo::api::calendars::Calendar>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(items: Vec<serde_json::Map<String, Value>>) -> Vec<T> {
@@ -92,6 +93,7 @@ pub fn fixture(count: usize) -> Fixture {
         pipelines: Vec::new(),
         lost_reasons: Vec::new(),
         deals: Vec::new(),
+        calendars: Vec::new(),
     };
     let rich = f.rich_contact().id.clone();
     deals
@@ -137,6 +139,11 @@ pub fn fixture(count: usize) -> Fixture {
         pipelines: parse(deals.pipelines),
         lost_reasons: parse(deals.lost_reasons),
         deals: parse(deals.opportunities),
+        calendars: parse(rolo::sandbox::calendars::seed(
+            "sandbox-location",
+            &d.calendar_ids,
+            &user_ids,
+        )),
     }
 }
 
@@ -380,6 +387,30 @@ pub fn answer_for(f: &Fixture, r: &ApiRequest) -> Result<ApiResponse, ApiError> 
         ApiOp::LocationUsers => Ok(ApiResponse::Users(f.users.clone())),
         ApiOp::CustomFields => Ok(ApiResponse::CustomFields(f.custom_fields.clone())),
         ApiOp::Pipelines => Ok(ApiResponse::Pipelines(f.pipelines.clone())),
+        ApiOp::Calendars => Ok(ApiResponse::Calendars(f.calendars.clone())),
+        // Three free slots: this afternoon and tomorrow morning, Chicago.
+        ApiOp::FreeSlots { .. } => Ok(ApiResponse::Slots(
+            [
+                "2026-11-24T15:00:00-06:00",
+                "2026-11-24T16:00:00-06:00",
+                "2026-11-25T09:00:00-06:00",
+            ]
+            .iter()
+            .map(|s| chrono::DateTime::parse_from_rfc3339(s).unwrap())
+            .collect(),
+        )),
+        ApiOp::Book {
+            contact_id,
+            appointment,
+        } => Ok(ApiResponse::Appointment(Box::new(Appointment {
+            id: format!("booked{}", r.id.0),
+            calendar_id: Some(appointment.calendar_id.clone()),
+            contact_id: Some(contact_id.clone()),
+            start_time: Some(appointment.start_time.clone()),
+            appointment_status: Some("confirmed".into()),
+            title: Some("Booked".into()),
+            ..Appointment::default()
+        }))),
         ApiOp::LostReasons => Ok(ApiResponse::LostReasons(f.lost_reasons.clone())),
         ApiOp::ContactDeals { contact_id } => Ok(ApiResponse::Deals(
             f.deals

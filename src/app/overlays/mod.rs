@@ -3,6 +3,8 @@
 
 use crate::app::*;
 
+pub mod appointment_status;
+pub mod booking;
 pub mod confirm;
 pub mod contact_form;
 pub mod copy;
@@ -18,6 +20,8 @@ pub mod tag_prompt;
 pub mod task_form;
 pub mod user_picker;
 
+pub use appointment_status::*;
+pub use booking::*;
 pub use confirm::*;
 pub use contact_form::*;
 pub(crate) use copy::*;
@@ -63,7 +67,7 @@ pub(crate) fn overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         return;
     };
     s.overlay = match overlay {
-        Overlay::Help => help_key(k),
+        Overlay::Help(at) => help_key(at, k),
         Overlay::Confirm(c) => confirm_key(s, c, k, out),
         Overlay::Tags(p) => tag_key(s, *p, k, out),
         Overlay::Task(f) => task_key(s, *f, k, out),
@@ -76,5 +80,7 @@ pub(crate) fn overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         Overlay::Assign(p) => picker_key(s, p, k, out),
         Overlay::Dnd(p) => dnd_key(s, p, k, out),
         Overlay::Deals(p) => deals_key(s, p, k, out),
+        Overlay::Status(p) => status_key(s, p, k, out),
+        Overlay::Booking(p) => booking_key(s, p, k, out),
     };
 }

@@ -27,8 +27,9 @@ fn help_group(
     lines
 }
 
-/// Generated from the keymap table; two columns when one does not fit.
-pub(super) fn render(f: &mut Frame, area: Rect, bindings: &[Binding], theme: &Theme) {
+/// Generated from the keymap table; two columns when one does not fit,
+/// and one that scrolls (j/k) when two do not either.
+pub(super) fn render(f: &mut Frame, area: Rect, bindings: &[Binding], at: u16, theme: &Theme) {
     let key_w = bindings
         .iter()
         .map(|b| b.keys.join(",").len())
@@ -55,6 +56,30 @@ pub(super) fn render(f: &mut Frame, area: Rect, bindings: &[Binding], theme: &Th
     }
     // Two columns, filled in reading order, split near the middle at a
     // group boundary when one is close.
+    if one_column.div_ceil(2) + 2 > usize::from(area.height) {
+        // Taller than two columns: one, scrolled.
+        let rows = usize::from(area.height.saturating_sub(3)).max(1);
+        let mut lines: Vec<Line> = Vec::new();
+        for g in groups {
+            lines.extend(g);
+            lines.push(Line::default());
+        }
+        let at = usize::from(at).min(lines.len().saturating_sub(rows));
+        let more = lines.len() > at + rows;
+        let mut shown: Vec<Line> = lines.into_iter().skip(at).take(rows).collect();
+        shown.push(Line::from(Span::styled(
+            if more || at > 0 {
+                "j/k: scroll · any other key closes"
+            } else {
+                "any key closes this help"
+            },
+            theme.dim,
+        )));
+        let r = centered(area, 64.min(area.width), shown.len() as u16 + 2);
+        f.render_widget(Clear, r);
+        f.render_widget(Paragraph::new(shown).block(boxed("Keys", theme)), r);
+        return;
+    }
     let mut all: Vec<Line> = Vec::new();
     let mut starts = Vec::new();
     for g in groups {

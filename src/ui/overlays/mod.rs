@@ -1,6 +1,8 @@
 //! Overlays, one file each, mirroring `app/overlays/`; what they share
 //! (a centred box, a text input) is here.
 
+mod appointment_status;
+mod booking;
 mod confirm;
 mod contact_form;
 mod copy;
@@ -99,11 +101,13 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         ..area
     };
     match o {
-        Overlay::Help => help::render(f, area, s.keymap.bindings(), theme),
+        Overlay::Help(at) => help::render(f, area, s.keymap.bindings(), *at, theme),
         Overlay::Outbox(v) => outbox::render(v, f, area, theme),
         Overlay::Assign(p) => user_picker::render(p, s, f, area, theme),
         Overlay::Dnd(p) => dnd::render(p, f, area, theme),
         Overlay::Deals(p) => deals::render(p, s, f, area, theme),
+        Overlay::Status(p) => appointment_status::render(p, s, f, area, theme),
+        Overlay::Booking(p) => booking::render(p, s, f, area, theme),
         Overlay::Confirm(c) => confirm::render(c, f, area, theme),
         Overlay::Tags(p) => tag_prompt::render(p, s, f, area, theme),
         Overlay::Task(form) => task_form::render(form, s, f, area, theme),
