@@ -624,16 +624,19 @@ fn a_dropdown_edit_and_an_assignment_change_exactly_those_two_fields() {
     assert!(tui.exit_status().success());
 }
 
-/// In a pty: `$` then `>` moves a contact's open deal one stage on. The
-/// sandbox's deals afterwards differ from before in exactly that deal's
-/// stage (and the times that say it moved), nothing else.
+/// In a pty, for one contact: an appointment marked a no-show (`s` `3`),
+/// its open deal moved one stage on (`$` `>`), and a slot booked (`b`,
+/// enter, enter). The sandbox afterwards differs from before in exactly
+/// those three things (and the times that say when they happened).
 #[test]
-fn a_deal_moves_one_stage_on_and_nothing_else_changes() {
+fn a_no_show_a_deal_move_and_a_booking_change_exactly_those_three_things() {
     let srv = server(0);
     let sb = &srv.sandbox;
-    // A contact with a plain unique name and exactly one deal, open, not
-    // in its pipeline's last stage.
-    let (name, deal, next) = sb.with_store(|s| {
+    // A contact with a plain unique name, exactly one deal, open and not
+    // in its pipeline's last stage, and exactly one appointment, past,
+    // not already a no-show.
+    let now = chrono::Utc::now();
+    let (cid, name, deal, next) = sb.with_store(|s| {
         let ids = s.contact_ids();
         let names: Vec<String> = ids
             .iter()
@@ -663,11 +666,20 @@ fn a_deal_moves_one_stage_on_and_nothing_else_changes() {
                 let at = stages
                     .iter()
                     .position(|st| st["id"] == d["pipelineStageId"])?;
+                let appts = s.appointments(id).ok()?.body["events"].as_array()?.clone();
+                let [a] = appts.as_slice() else { return None };
+                let past = rolo::api::model::parse_timestamp(a["startTime"].as_str()?)? < now;
                 let plain = name.is_ascii()
                     && name.chars().all(|c| c.is_ascii_alphabetic() || c == ' ')
                     && names.iter().filter(|n| *n == name).count() == 1;
-                (plain && d["status"] == "open" && at + 1 < stages.len()).then(|| {
+                (plain
+                    && past
+                    && a["appointmentStatus"] != "noshow"
+                    && d["status"] == "open"
+                    && at + 1 < stages.len())
+                .then(|| {
                     (
+                        id.clone(),
                         name.clone(),
                         Value::Object((*d).clone()),
                         stages[at + 1].clone(),
@@ -676,12 +688,27 @@ fn a_deal_moves_one_stage_on_and_nothing_else_changes() {
             })
             .expect("the seed has such a contact")
     });
-    let all_before: Vec<Value> = sb.with_store(|s| {
-        s.opportunity_list()
-            .iter()
-            .map(|o| Value::Object(o.clone()))
-            .collect()
-    });
+    let snapshot = || -> (Vec<Value>, Vec<Value>) {
+        sb.with_store(|s| {
+            let deals = s
+                .opportunity_list()
+                .iter()
+                .map(|o| Value::Object(o.clone()))
+                .collect();
+            let appts = s
+                .contact_ids()
+                .iter()
+                .flat_map(|c| {
+                    s.appointments(c).unwrap().body["events"]
+                        .as_array()
+                        .unwrap()
+                        .clone()
+                })
+                .collect();
+            (deals, appts)
+        })
+    };
+    let (deals_before, appts_before) = snapshot();
     let base = sb.base_url();
     let mut tui = Tui::start(
         &[],
@@ -699,6 +726,27 @@ fn a_deal_moves_one_stage_on_and_nothing_else_changes() {
     tui.wait_for("Contacts 1/300");
     tui.send(ENTER);
     tui.wait_for("Deals 1 open");
+    tui.wait_for("Appointments 1");
+    // Into the pane (the first enter ended the search); the appointment
+    // is its last row.
+    tui.send(ENTER);
+    tui.wait_for("x:done");
+    tui.send("G");
+    tui.send("s");
+    tui.wait_for("1-5 or enter");
+    tui.send("3");
+    tui.wait_for("Marked no-show");
+    let appt = appts_before
+        .iter()
+        .find(|a| a["contactId"] == cid.as_str())
+        .unwrap()
+        .clone();
+    let appt_id = appt["id"].as_str().unwrap().to_string();
+    wait_server(sb, "the no-show", |s| {
+        s.event(&appt_id)
+            .is_some_and(|e| e["appointmentStatus"] == "noshow")
+    });
+    // The deal, one stage on.
     tui.send("$");
     tui.wait_for("s pick a stage");
     tui.send(">");
@@ -711,38 +759,91 @@ fn a_deal_moves_one_stage_on_and_nothing_else_changes() {
     });
     tui.send("\x1b");
     tui.wait_gone("s pick a stage");
+    // A booking: the first calendar, its first free slot.
+    tui.send("b");
+    tui.wait_for("Which calendar?");
+    tui.send(ENTER);
+    tui.wait_for("Jump to:");
+    tui.wait_gone("loading…");
+    tui.send(ENTER);
+    tui.wait_for("Booking ");
+    wait_server(sb, "the booking", |s| {
+        s.appointments(&cid).unwrap().body["events"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 2
+    });
+    tui.wait_gone("(saving…)");
     tui.send("q");
     assert!(tui.exit_status().success());
-    let all_after: Vec<Value> = sb.with_store(|s| {
-        s.opportunity_list()
-            .iter()
-            .map(|o| Value::Object(o.clone()))
-            .collect()
-    });
-    let mut expected = all_before.clone();
-    for o in &mut expected {
-        if o["id"] == id.as_str() {
-            o["pipelineStageId"] = next["id"].clone();
-        }
-    }
-    let strip = |v: &[Value]| -> Vec<Value> {
+
+    let (deals_after, appts_after) = snapshot();
+    let strip = |v: &[Value], keys: &[&str]| -> Vec<Value> {
         v.iter()
             .cloned()
             .map(|mut o| {
                 let m = o.as_object_mut().unwrap();
-                for k in ["lastStageChangeAt", "updatedAt", "lastActionDate"] {
-                    m.remove(k);
+                for k in keys {
+                    m.remove(*k);
                 }
                 o
             })
             .collect()
     };
-    let (after, expected) = (strip(&all_after), strip(&expected));
-    assert_eq!(after.len(), expected.len(), "a deal came or went");
-    let differ: Vec<(&Value, &Value)> = after
-        .iter()
-        .zip(&expected)
+    // Deals: that stage only.
+    let mut expected = deals_before.clone();
+    for o in &mut expected {
+        if o["id"] == id.as_str() {
+            o["pipelineStageId"] = next["id"].clone();
+        }
+    }
+    let times = [
+        "lastStageChangeAt",
+        "updatedAt",
+        "lastActionDate",
+        "dateUpdated",
+    ];
+    let differ: Vec<(Value, Value)> = strip(&deals_after, &times)
+        .into_iter()
+        .zip(strip(&expected, &times))
         .filter(|(a, e)| a != e)
         .collect();
-    assert!(differ.is_empty(), "changed beyond the stage: {differ:#?}");
+    assert!(
+        differ.is_empty(),
+        "deals changed beyond the stage: {differ:#?}"
+    );
+    assert_eq!(deals_after.len(), deals_before.len());
+    // Appointments: the one no-show, and one new booking of this contact.
+    let mut expected = appts_before.clone();
+    for a in &mut expected {
+        if a["id"] == appt_id.as_str() {
+            a["appointmentStatus"] = "noshow".into();
+        }
+    }
+    let new: Vec<&Value> = appts_after
+        .iter()
+        .filter(|a| !appts_before.iter().any(|b| b["id"] == a["id"]))
+        .collect();
+    assert_eq!(new.len(), 1, "exactly one booking: {new:#?}");
+    assert_eq!(new[0]["contactId"], cid.as_str());
+    let kept: Vec<Value> = appts_after
+        .iter()
+        .filter(|a| appts_before.iter().any(|b| b["id"] == a["id"]))
+        .cloned()
+        .collect();
+    let mut kept_sorted = strip(&kept, &times);
+    let mut want_sorted = strip(&expected, &times);
+    let key = |v: &Value| v["id"].as_str().unwrap_or("").to_string();
+    kept_sorted.sort_by_key(key);
+    want_sorted.sort_by_key(key);
+    let differ: Vec<(Value, Value)> = kept_sorted
+        .into_iter()
+        .zip(want_sorted)
+        .filter(|(a, e)| a != e)
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "appointments changed beyond the no-show: {differ:#?}"
+    );
 }
