@@ -24,6 +24,10 @@ const SERVICE: &str = "rolo";
 pub struct Credential {
     pub location_id: String,
     pub token: String,
+    /// The API it was checked against, when not HighLevel's own (a
+    /// sandbox, a proxy): the token is never sent anywhere else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth: Option<StoredOAuth>,
 }
@@ -513,6 +517,7 @@ mod tests {
     fn credential_debug_masks_the_token() {
         let c = Credential {
             location_id: "loc".into(),
+            base_url: None,
             token: "pit-0123456789abcdef".into(),
             oauth: None,
         };

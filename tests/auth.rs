@@ -129,6 +129,7 @@ fn cred() -> Credential {
     Credential {
         location_id: "loc".into(),
         token: "pit-0000111122223333".into(),
+        base_url: None,
         oauth: None,
     }
 }
@@ -381,6 +382,23 @@ fn auth_commands_end_to_end_with_the_file_store() {
     });
     assert!(owned > 0);
     assert_eq!(found.as_array().unwrap().len(), owned);
+    // The token stays with the API it was checked against: without the
+    // flag, a later run goes there, never to HighLevel's own host.
+    let out = support::hermetic_rolo(&home)
+        .args(["find", "--profile", "me", "a", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = rolo(&["auth", "status", "--profile", "me"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("api:      {base}")),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let out = rolo(&["auth", "logout", "--profile", "me"]);
     assert!(out.status.success());
     let out = rolo(&["auth", "status", "--profile", "me"]);

@@ -366,6 +366,7 @@ fn switching_profiles_swaps_the_session() {
     for (name, token) in [("main", support::TOKEN), ("viewer", support::TOKEN)] {
         let c = rolo::auth::Credential {
             location_id: "sandbox-location".into(),
+            base_url: None,
             token: token.into(),
             oauth: None,
         };

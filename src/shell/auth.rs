@@ -179,9 +179,15 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
+            // Kept with the token when it is not HighLevel's own, so that a
+            // later run without the flag never sends it elsewhere.
+            let kept_base = (base_url.trim_end_matches('/')
+                != DEFAULT_BASE_URL.trim_end_matches('/'))
+            .then(|| base_url.clone());
             let credential = match (oauth_parts, rotated.lock().ok().and_then(|r| r.clone())) {
                 (Some((client_id, client_secret, _)), Some(t)) => crate::auth::Credential {
                     location_id: location,
+                    base_url: kept_base.clone(),
                     token: t.access_token.expose().to_string(),
                     oauth: Some(crate::auth::StoredOAuth {
                         client_id,
@@ -196,6 +202,7 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
                 }
                 (None, _) => crate::auth::Credential {
                     location_id: location,
+                    base_url: kept_base.clone(),
                     token,
                     oauth: None,
                 },
@@ -274,6 +281,9 @@ pub async fn run(cmd: AuthCommand, server: ServerArgs) -> Result<ExitCode> {
             match crate::auth::load(&stores, &account)? {
                 Some((c, store)) => {
                     println!("location: {}", c.location_id);
+                    if let Some(b) = &c.base_url {
+                        println!("api:      {}", crate::text::sanitize(b));
+                    }
                     println!("store:    {}", store.describe());
                     println!(
                         "token:    {}",

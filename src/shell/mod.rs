@@ -221,8 +221,8 @@ pub(crate) fn client_for(
 ) -> Result<crate::api::Client, (u8, String)> {
     let mut oauth = None;
     let env = std::env::var("ROLO_TOKEN").ok().filter(|_| env_token);
-    let (token, stored_location) = match env {
-        Some(t) => (crate::api::Token::new(t), None),
+    let (token, stored_location, stored_base) = match env {
+        Some(t) => (crate::api::Token::new(t), None, None),
         None => {
             let (stores, _) = auth::stores();
             let account = crate::auth::account(settings.profile.as_deref());
@@ -230,7 +230,11 @@ pub(crate) fn client_for(
                 Some((c, store)) => {
                     let persist = crate::auth::persist_to(store.name(), account.clone(), c.clone());
                     oauth = c.oauth_config(persist);
-                    (crate::api::Token::new(c.token), Some(c.location_id))
+                    (
+                        crate::api::Token::new(c.token),
+                        Some(c.location_id),
+                        c.base_url,
+                    )
                 }
                 None => {
                     return Err((
@@ -254,6 +258,7 @@ pub(crate) fn client_for(
         ))?;
     let base_url = base_flag
         .or(settings.base_url.clone())
+        .or(stored_base)
         .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
     let mut config = crate::api::ClientConfig::new(&base_url, location, token);
     config.rate.max_requests = settings.rate_limit;
