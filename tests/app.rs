@@ -2565,3 +2565,25 @@ fn booking_a_slot_from_the_contact() {
             .contains("no longer available")
     );
 }
+
+/// K scrolls the detail pane above the cursor's own place: with `m` on a
+/// short pane, the fields at the top come back into view; moving the
+/// cursor starts afresh.
+#[test]
+fn k_scrolls_a_short_pane_back_to_its_top_fields() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    h.send(code(KeyCode::Enter));
+    h.send(key('m'));
+    h.send(key('G'));
+    let pinned = screen(&h.clone_render(80, 24));
+    assert!(!pinned.contains("Email    "), "{pinned}");
+    for _ in 0..30 {
+        h.send(key('K'));
+    }
+    let top = screen(&h.clone_render(80, 24));
+    assert!(top.contains("Email    "), "{top}");
+    h.send(key('k'));
+    let back = screen(&h.clone_render(80, 24));
+    assert!(!back.contains("Email    "), "{back}");
+}

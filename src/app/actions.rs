@@ -234,7 +234,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                 if action == Action::ScrollDown {
                     by.saturating_add(3).min(10_000)
                 } else {
-                    by.saturating_sub(3)
+                    by.saturating_sub(3).max(-10_000)
                 },
             );
         }

@@ -28,7 +28,9 @@ pub struct Detail {
     /// Lines scrolled past the cursor's item (`J`/`K`), for the cursor
     /// position they were scrolled at: a long note or task body reads to
     /// its end; moving the cursor starts afresh.
-    pub scroll: (usize, usize),
+    /// Negative: above it (K past the cursor's own place, to the fields
+    /// a short pane keeps out of view).
+    pub scroll: (usize, isize),
 }
 
 impl Detail {

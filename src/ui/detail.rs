@@ -572,7 +572,7 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     };
     let scroll = cursor_line
         .saturating_sub(height.saturating_sub(3))
-        .saturating_add(extra)
+        .saturating_add_signed(extra)
         .min(
             lines
                 .len()
