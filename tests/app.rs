@@ -2587,3 +2587,32 @@ fn k_scrolls_a_short_pane_back_to_its_top_fields() {
     let back = screen(&h.clone_render(80, 24));
     assert!(!back.contains("Email    "), "{back}");
 }
+
+/// In the deals panel the cursor stays on its deal when a status change
+/// re-sorts the list: `w` then `o` reopen the same deal.
+#[test]
+fn the_deals_cursor_follows_its_deal_through_a_resort() {
+    use rolo::api::opportunities::Status;
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    // Two open deals: the newest first.
+    let mut deals = h.state.detail.deals.loaded().unwrap().clone();
+    let mut second = deals[0].clone();
+    second.id = "secondDeal0000000000".into();
+    second.created_at = Some("2020-01-01T00:00:00.000Z".into());
+    deals.push(second);
+    h.state.detail.deals = Remote::Loaded(deals);
+    h.send(key('$'));
+    h.send(key('w'));
+    let req = h.take(|op| matches!(op, ApiOp::SetDealStatus { .. }));
+    let ApiOp::SetDealStatus { id: won, .. } = &req.op else {
+        unreachable!()
+    };
+    let won = won.clone();
+    h.send(key('o'));
+    let req = h.take(|op| matches!(op, ApiOp::SetDealStatus { .. }));
+    let ApiOp::SetDealStatus { id, status, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!((id.as_str(), *status), (won.as_str(), Status::Open));
+}

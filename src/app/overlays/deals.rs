@@ -553,5 +553,19 @@ pub(crate) fn deals_key(
             DealsMode::List
         }
     };
+    // The cursor stays on the deal it was on: a status change re-sorts
+    // the list (open deals first).
+    if let Some(o) = &current
+        && let Some(deals) = s.detail.deals.loaded()
+        && let Some(i) = crate::app::deals::sorted(deals)
+            .iter()
+            .position(|d| d.id == o.id)
+        && !matches!(
+            k.code,
+            KeyCode::Down | KeyCode::Up | KeyCode::Char('j' | 'k')
+        )
+    {
+        p.cursor = i;
+    }
     Some(Overlay::Deals(p))
 }
