@@ -2245,6 +2245,13 @@ fn deals_move_win_lose_and_undo_through_the_panel() {
     );
     h.send(key('$'));
     assert!(matches!(h.state.overlay, Some(Overlay::Deals(_))));
+    // ctrl-l clears an error; with ctrl, no key is a deal command.
+    h.state.error = Some("old".into());
+    for c in ['l', 'w', 'o', 'u'] {
+        h.send(ctrl(c));
+    }
+    assert!(h.state.error.is_none());
+    assert!(h.try_take(|op| op.is_write()).is_none());
     // The open deal is first: one stage on.
     h.send(key('>'));
     let req = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
@@ -2373,8 +2380,32 @@ fn deals_move_win_lose_and_undo_through_the_panel() {
             .is_none()
     );
     h.send(key('D'));
+    // The list re-sorts under the prompt (an answer put a deal back):
+    // the yes still deletes the deal the prompt named.
+    let named = deal(&h).id.clone();
+    if let Remote::Loaded(d) = &mut h.state.detail.deals {
+        let mut other = d[0].clone();
+        other.id = "newerDeal00000000000".into();
+        other.created_at = Some("2099-01-01T00:00:00.000Z".into());
+        other.status = Some("open".into());
+        d.push(other);
+    }
     h.send(key('y'));
-    h.take(|op| matches!(op, ApiOp::DeleteDeal { .. }));
+    let req = h.take(|op| matches!(op, ApiOp::DeleteDeal { .. }));
+    let ApiOp::DeleteDeal { id, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(id, &named);
+    // A delete cannot be undone, and u undoes nothing older instead.
+    h.send(key('u'));
+    assert!(
+        h.state
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("cannot be undone")
+    );
+    assert!(h.try_take(|op| op.is_write()).is_none());
     assert!(
         h.state
             .detail

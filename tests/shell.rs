@@ -1183,6 +1183,42 @@ fn agenda_and_appointment_status_from_the_shell() {
             assert_eq!(a, b);
         }
     }
+    // A read-only profile changes nothing from the shell either.
+    std::fs::create_dir_all(&sh.home).unwrap();
+    std::fs::write(
+        sh.home.join("none.toml"),
+        "[profiles.ro]\nlocation_id = \"sandbox-location\"\nread_only = true\n",
+    )
+    .unwrap();
+    let cid = sh.sandbox.with_store(|s| s.contact_ids()[0].clone());
+    for args in [
+        vec![
+            "--profile",
+            "ro",
+            "appointment",
+            "status",
+            id.as_str(),
+            "showed",
+        ],
+        vec![
+            "--profile",
+            "ro",
+            "book",
+            cid.as_str(),
+            "--calendar",
+            "sales",
+            "--at",
+            "mon 10am",
+        ],
+        vec!["--profile", "ro", "tag", "add", cid.as_str(), "ro-test"],
+    ] {
+        let o = sh.run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {:?}", text(&o));
+        assert!(text(&o).1.contains("read-only"), "{:?}", text(&o));
+    }
+    let o = sh.run(&["--profile", "ro", "agenda"]);
+    assert!(o.status.success(), "reading is fine: {:?}", text(&o));
+    std::fs::remove_file(sh.home.join("none.toml")).unwrap();
     let o = sh.run(&["appointment", "status", &id, "maybe"]);
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
     let o = sh.run(&["appointment", "status", "doesnotexist00000000", "showed"]);

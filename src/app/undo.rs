@@ -28,6 +28,9 @@ pub enum Undo {
         task_id: String,
         was: String,
     },
+    /// A change that cannot be undone (a booking, a delete): `u` says so,
+    /// and undoes nothing older.
+    Final(String),
     /// An appointment's status changed; `appointment` as it was.
     AppointmentStatus {
         contact_id: String,
@@ -53,6 +56,9 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
         return;
     };
     match u {
+        Undo::Final(what) => {
+            s.notice = Some(format!("The last change, {what}, cannot be undone."));
+        }
         Undo::AppointmentStatus {
             contact_id,
             appointment,
@@ -88,7 +94,7 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
             // Each kind of change back by the request that made it; the
             // undo itself is not undone by the next `u`.
             let depth = s.undo.len();
-            if before.status != after.status
+            if (before.status != after.status || before.lost_reason_id != after.lost_reason_id)
                 && let Some(st) = before.status()
             {
                 s.set_deal_status(&contact_id, &after, st, before.lost_reason_id.clone(), out);

@@ -172,6 +172,8 @@ pub fn seed(
         })
         .collect();
     let mut opportunities = Vec::new();
+    // HighLevel keeps one open deal per contact and pipeline: so does the seed.
+    let mut open = std::collections::HashSet::new();
     for c in contacts {
         let n = match rng.u32(..10) {
             0..=4 => 0,
@@ -188,6 +190,15 @@ pub fn seed(
                 87..=94 => "lost",
                 _ => "abandoned",
             };
+            let twin = !open.insert((text(c, "id").to_string(), text(p, "id").to_string()));
+            let status = if status == "open" && twin {
+                "won"
+            } else {
+                status
+            };
+            if status != "open" && !twin {
+                open.remove(&(text(c, "id").to_string(), text(p, "id").to_string()));
+            }
             let age = rng.i64(1..120 * 24);
             let created = now - Duration::hours(age);
             let moved = created + Duration::hours(rng.i64(0..=age));
@@ -750,6 +761,13 @@ mod tests {
             assert!(st.stage_of(text(o, "pipelineId"), text(o, "pipelineStageId")));
             assert!(STATUSES.contains(&text(o, "status")));
             assert_eq!(o.contains_key("lostReasonId"), text(o, "status") == "lost");
+        }
+        let mut open = std::collections::HashSet::new();
+        for o in deals.iter().filter(|o| text(o, "status") == "open") {
+            assert!(
+                open.insert((text(o, "contactId"), text(o, "pipelineId"))),
+                "two open deals of one contact in one pipeline"
+            );
         }
         let statuses: std::collections::BTreeSet<&str> =
             deals.iter().map(|o| text(o, "status")).collect();

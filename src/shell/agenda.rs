@@ -273,7 +273,12 @@ pub async fn book(
             assigned_user_id: None,
         },
     };
-    let crate::api::ApiResponse::Appointment(a) = apply(client, op).await? else {
+    let asked = crate::due::describe(slot.with_timezone(&Utc), &zone);
+    let answer = apply(client, op).await.map_err(|mut f| {
+        f.message = format!("{} (the slot: {} {asked})", f.message, sanitize(&cal.name));
+        f
+    })?;
+    let crate::api::ApiResponse::Appointment(a) = answer else {
         return Err(Failure::new(4, "unexpected answer to a booking"));
     };
     let when = crate::due::describe(slot.with_timezone(&Utc), &zone);

@@ -305,6 +305,14 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
         cmd,
         Command::Note(_) | Command::Tag { .. } | Command::Task(_) | Command::Book { .. }
     );
+    // A read-only profile changes nothing, from the shell as in the TUI.
+    if settings.read_only && (writes || matches!(cmd, Command::Appointment(_))) {
+        eprintln!(
+            "rolo: profile `{}` is read-only (read_only = true in its config): nothing was changed",
+            settings.profile.as_deref().unwrap_or("default")
+        );
+        return Ok(ExitCode::from(2));
+    }
     let queued = || {
         cache_path(&client)
             .ok()

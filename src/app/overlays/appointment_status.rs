@@ -119,6 +119,16 @@ pub(crate) fn status_key(
     k: KeyEvent,
     out: &mut Vec<Command>,
 ) -> Option<Overlay> {
+    // A key with ctrl or alt is no command here (ctrl-l still clears the
+    // error it offers to dismiss).
+    if k.modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        if k.code == KeyCode::Char('l') {
+            s.error = None;
+        }
+        return Some(Overlay::Status(p));
+    }
     let pick = match k.code {
         KeyCode::Esc | KeyCode::Char('q') => return None,
         KeyCode::Down | KeyCode::Char('j') => {

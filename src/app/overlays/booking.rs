@@ -158,6 +158,9 @@ impl State {
         {
             all.push(stand_in);
         }
+        self.undo.push(Undo::Final(
+            "a booking (s on it, then 4, cancels it)".into(),
+        ));
         self.notice = Some(format!(
             "Booking {} {}.",
             crate::text::sanitize(&calendar.name),
@@ -193,6 +196,16 @@ pub(crate) fn booking_key(
     k: KeyEvent,
     out: &mut Vec<Command>,
 ) -> Option<Overlay> {
+    // A key with ctrl or alt is no command here (ctrl-l still clears the
+    // error it offers to dismiss).
+    if k.modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        if k.code == KeyCode::Char('l') {
+            s.error = None;
+        }
+        return Some(Overlay::Booking(p));
+    }
     let step = std::mem::replace(&mut p.step, BookingStep::Calendar(0));
     p.step = match (step, k.code) {
         (BookingStep::Calendar(_), KeyCode::Esc | KeyCode::Char('q')) => return None,

@@ -30,6 +30,9 @@ pub struct DealsPanel {
     /// Index into the deals as `deals::sorted` lists them.
     pub cursor: usize,
     pub mode: DealsMode,
+    /// The deal a prompt is about, by id: the list may re-sort (an answer
+    /// put something back) while it is open.
+    pub target: Option<String>,
 }
 
 impl DealsPanel {
@@ -73,6 +76,7 @@ pub(crate) fn open_deals(s: &mut State) {
                 contact_name: name,
                 cursor: 0,
                 mode: DealsMode::List,
+                target: None,
             })));
         }
         Remote::Failed(e) => {
@@ -267,6 +271,11 @@ impl State {
         if let Some(deals) = self.detail.deals.loaded_mut() {
             deals.retain(|o| o.id != before.id);
         }
+        // Its earlier changes cannot be undone now, and the delete itself
+        // cannot be: `u` says so rather than undoing something older.
+        self.undo
+            .retain(|u| !matches!(u, Undo::DealEdited { before: b, .. } if b.id == before.id));
+        self.undo.push(Undo::Final("a deleted deal".into()));
         self.notice = Some("Deal deleted.".into());
         self.request(
             out,
@@ -334,10 +343,39 @@ pub(crate) fn deals_key(
     if s.detail.contact_id.as_deref() != Some(p.contact_id.as_str()) {
         return None;
     }
+    // A key with ctrl or alt is no command here (ctrl-l still clears the
+    // error it offers to dismiss).
+    if k.modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        if k.code == KeyCode::Char('l') {
+            s.error = None;
+        }
+        return Some(Overlay::Deals(p));
+    }
+
     let count = s.detail.deals.loaded().map_or(0, Vec::len);
     p.cursor = p.cursor.min(count.saturating_sub(1));
     let cid = p.contact_id.clone();
-    let current = p.current(s).cloned();
+    let prompting = p.mode != DealsMode::List;
+    let current = match (&p.target, prompting) {
+        (Some(id), true) => {
+            let found = s
+                .detail
+                .deals
+                .loaded()
+                .and_then(|d| d.iter().find(|o| &o.id == id))
+                .cloned();
+            if found.is_none() {
+                s.notice = Some("That deal is gone.".into());
+                p.mode = DealsMode::List;
+                p.target = None;
+                return Some(Overlay::Deals(p));
+            }
+            found
+        }
+        _ => p.current(s).cloned(),
+    };
     let mode = std::mem::replace(&mut p.mode, DealsMode::List);
     let writes = |s: &mut State| {
         if s.read_only {
@@ -552,6 +590,11 @@ pub(crate) fn deals_key(
             s.notice = Some("Kept.".into());
             DealsMode::List
         }
+    };
+    // A prompt remembers its deal by id; the list forgets it.
+    p.target = match p.mode {
+        DealsMode::List => None,
+        _ => current.as_ref().map(|o| o.id.clone()),
     };
     // The cursor stays on the deal it was on: a status change re-sorts
     // the list (open deals first).

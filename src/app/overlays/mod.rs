@@ -67,7 +67,7 @@ pub(crate) fn overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         return;
     };
     s.overlay = match overlay {
-        Overlay::Help(at) => help_key(at, k),
+        Overlay::Help(at) => help_key(at, k, s.keymap.bindings().len() as u16),
         Overlay::Confirm(c) => confirm_key(s, c, k, out),
         Overlay::Tags(p) => tag_key(s, *p, k, out),
         Overlay::Task(f) => task_key(s, *f, k, out),
