@@ -101,11 +101,23 @@ pub fn parse_due<Tz: TimeZone>(input: &str, now: DateTime<Tz>) -> Result<DateTim
         "today" | "tod" => (today, None),
         "tomorrow" | "tom" | "tmr" => (next_day(today)?, None),
         w if let Some(target) = weekday(w) => {
-            let mut d = next_day(today)?;
-            while d.weekday() != target {
-                d = next_day(d)?;
+            // Today's own name with a time still ahead today is today
+            // ("tue 4:30pm" on a Tuesday morning); otherwise the next one.
+            let later_today = target == today.weekday()
+                && time_word.and_then(parse_time).is_some_and(|t| {
+                    tz.from_local_datetime(&today.and_time(t))
+                        .single()
+                        .is_some_and(|at| at > now)
+                });
+            if later_today {
+                (today, None)
+            } else {
+                let mut d = next_day(today)?;
+                while d.weekday() != target {
+                    d = next_day(d)?;
+                }
+                (d, None)
             }
-            (d, None)
         }
         w => {
             if let Ok(d) = NaiveDate::parse_from_str(w, "%Y-%m-%d") {
@@ -278,7 +290,17 @@ mod tests {
         assert_eq!(
             at("tue"),
             "Tue 2026-12-01 09:00",
-            "a weekday is never today"
+            "a weekday alone is never today"
+        );
+        assert_eq!(
+            at("tue 4:30pm"),
+            "Tue 2026-11-24 16:30",
+            "today's name with a time still ahead is today"
+        );
+        assert_eq!(
+            at("tue 9am"),
+            "Tue 2026-12-01 09:00",
+            "with a time already past, next week"
         );
         assert_eq!(at("+3d"), "Fri 2026-11-27 10:00");
         assert_eq!(at("+2h"), "Tue 2026-11-24 12:00");
