@@ -188,28 +188,35 @@ fn server(latency_ms: u64) -> Server {
     }
 }
 
+/// The contacts (id, name) whose name is plain and unique: found by typing it.
+fn findable(s: &rolo::sandbox::Store) -> Vec<(String, String)> {
+    let ids = s.contact_ids();
+    let names: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            s.contact(id).unwrap()["name"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    ids.iter()
+        .zip(&names)
+        .filter(|(_, name)| {
+            name.is_ascii()
+                && name.chars().all(|c| c.is_ascii_alphabetic() || c == ' ')
+                && names.iter().filter(|n| n == name).count() == 1
+        })
+        .map(|(id, name)| (id.clone(), name.clone()))
+        .collect()
+}
+
 /// A contact with no tasks whose name is plain and unique, to find by typing.
 fn quiet_contact(sb: &Sandbox) -> (String, String) {
     sb.with_store(|s| {
-        let ids = s.contact_ids();
-        let names: Vec<String> = ids
-            .iter()
-            .map(|id| {
-                s.contact(id).unwrap()["name"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string()
-            })
-            .collect();
-        ids.iter()
-            .zip(&names)
-            .find(|(id, name)| {
-                name.is_ascii()
-                    && name.chars().all(|c| c.is_ascii_alphabetic() || c == ' ')
-                    && names.iter().filter(|n| n == name).count() == 1
-                    && s.tasks_of(id).is_empty()
-            })
-            .map(|(id, name)| (id.clone(), name.clone()))
+        findable(s)
+            .into_iter()
+            .find(|(id, _)| s.tasks_of(id).is_empty())
             .expect("the seed has a quiet contact")
     })
 }
@@ -501,33 +508,19 @@ fn a_dropdown_edit_and_an_assignment_change_exactly_those_two_fields() {
     // A contact with a plain unique name, an owner, and a lead source that
     // is not the last option.
     let (id, name, before) = sb.with_store(|s| {
-        let ids = s.contact_ids();
-        let names: Vec<String> = ids
-            .iter()
-            .map(|id| {
-                s.contact(id).unwrap()["name"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string()
-            })
-            .collect();
-        ids.iter()
-            .zip(&names)
+        findable(s)
+            .into_iter()
             .find_map(|(id, name)| {
-                let c = Value::Object(s.contact(id)?.clone());
+                let c = Value::Object(s.contact(&id)?.clone());
                 let source = c["customFields"]
                     .as_array()?
                     .iter()
                     .find(|v| v["id"] == "cfReferral00000000002")?["value"]
                     .as_str()?
                     .to_string();
-                let plain = name.is_ascii()
-                    && name.chars().all(|c| c.is_ascii_alphabetic() || c == ' ')
-                    && names.iter().filter(|n| *n == name).count() == 1;
-                (plain
-                    && c["assignedTo"].is_string()
+                (c["assignedTo"].is_string()
                     && options.iter().position(|o| *o == source)? + 1 < options.len())
-                .then(|| (id.clone(), name.clone(), c))
+                .then_some((id, name, c))
             })
             .expect("the seed has such a contact")
     });
@@ -638,24 +631,15 @@ fn a_no_show_a_deal_move_and_a_booking_change_exactly_those_three_things() {
     // not already a no-show.
     let now = chrono::Utc::now();
     let (cid, name, deal, next) = sb.with_store(|s| {
-        let ids = s.contact_ids();
-        let names: Vec<String> = ids
-            .iter()
-            .map(|id| {
-                s.contact(id).unwrap()["name"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string()
-            })
-            .collect();
         let pipelines: Vec<Value> = s
             .pipeline_list()
             .iter()
             .map(|p| Value::Object(p.clone()))
             .collect();
-        ids.iter()
-            .zip(&names)
+        findable(s)
+            .into_iter()
             .find_map(|(id, name)| {
+                let id = &id;
                 let deals: Vec<&serde_json::Map<String, Value>> = s
                     .opportunity_list()
                     .iter()
@@ -670,18 +654,14 @@ fn a_no_show_a_deal_move_and_a_booking_change_exactly_those_three_things() {
                 let appts = s.appointments(id).ok()?.body["events"].as_array()?.clone();
                 let [a] = appts.as_slice() else { return None };
                 let past = rolo::api::model::parse_timestamp(a["startTime"].as_str()?)? < now;
-                let plain = name.is_ascii()
-                    && name.chars().all(|c| c.is_ascii_alphabetic() || c == ' ')
-                    && names.iter().filter(|n| *n == name).count() == 1;
-                (plain
-                    && past
+                (past
                     && a["appointmentStatus"] != "noshow"
                     && d["status"] == "open"
                     && at + 1 < stages.len())
                 .then(|| {
                     (
                         id.clone(),
-                        name.clone(),
+                        name,
                         Value::Object((*d).clone()),
                         stages[at + 1].clone(),
                     )
@@ -696,17 +676,7 @@ fn a_no_show_a_deal_move_and_a_booking_change_exactly_those_three_things() {
                 .iter()
                 .map(|o| Value::Object(o.clone()))
                 .collect();
-            let appts = s
-                .contact_ids()
-                .iter()
-                .flat_map(|c| {
-                    s.appointments(c).unwrap().body["events"]
-                        .as_array()
-                        .unwrap()
-                        .clone()
-                })
-                .collect();
-            (deals, appts)
+            (deals, s.appointment_list())
         })
     };
     let (deals_before, appts_before) = snapshot();

@@ -1144,31 +1144,11 @@ fn agenda_and_appointment_status_from_the_shell() {
 
     // A status, then exactly that change.
     let id = want_ids[0].to_string();
-    let before: Vec<Value> = sh.sandbox.with_store(|s| {
-        s.contact_ids()
-            .iter()
-            .flat_map(|c| {
-                s.appointments(c).unwrap().body["events"]
-                    .as_array()
-                    .unwrap()
-                    .clone()
-            })
-            .collect()
-    });
+    let before: Vec<Value> = sh.sandbox.with_store(|s| s.appointment_list());
     let o = sh.run(&["appointment", "status", &id, "noshow"]);
     assert!(o.status.success(), "{:?}", text(&o));
     assert!(text(&o).0.contains("is noshow"));
-    let after: Vec<Value> = sh.sandbox.with_store(|s| {
-        s.contact_ids()
-            .iter()
-            .flat_map(|c| {
-                s.appointments(c).unwrap().body["events"]
-                    .as_array()
-                    .unwrap()
-                    .clone()
-            })
-            .collect()
-    });
+    let after: Vec<Value> = sh.sandbox.with_store(|s| s.appointment_list());
     for (b, a) in before.iter().zip(&after) {
         if b["id"] == id.as_str() {
             assert_eq!(a["appointmentStatus"], "noshow");

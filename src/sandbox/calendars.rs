@@ -175,6 +175,17 @@ impl Store {
         self.appointments.values().flatten()
     }
 
+    /// Every appointment of every contact, as stored (for tests that
+    /// compare the whole calendar before and after).
+    pub fn appointment_list(&self) -> Vec<Value> {
+        let mut all: Vec<Value> = self
+            .all_events()
+            .map(|e| Value::Object(e.clone()))
+            .collect();
+        all.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        all
+    }
+
     /// The event with this id, wherever (whichever contact) it is.
     pub fn event(&self, id: &str) -> Option<&Obj> {
         self.all_events().find(|e| text(e, "id") == id)
