@@ -48,6 +48,19 @@ pub enum Action {
     Follow,
     ScrollDown,
     ScrollUp,
+    Agenda,
+    Board,
+    NextDay,
+    PrevDay,
+    NextWeek,
+    PrevWeek,
+    GoToday,
+    ColumnLeft,
+    ColumnRight,
+    StageNext,
+    StagePrev,
+    NextPipeline,
+    OwnerFilter,
 }
 
 /// Where a binding applies, as the help overlay groups them.
@@ -56,6 +69,8 @@ pub enum Context {
     Global,
     List,
     Detail,
+    Agenda,
+    Board,
 }
 
 impl Context {
@@ -64,6 +79,8 @@ impl Context {
             Context::Global => "Everywhere",
             Context::List => "Contact list",
             Context::Detail => "Detail pane and Today view",
+            Context::Agenda => "Agenda",
+            Context::Board => "Pipeline board",
         }
     }
 }
@@ -110,6 +127,18 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::Today,
         context: Context::Global,
         help: "today's due tasks",
+    },
+    Default {
+        keys: &["A"],
+        action: Action::Agenda,
+        context: Context::Global,
+        help: "agenda: the day's appointments",
+    },
+    Default {
+        keys: &["B"],
+        action: Action::Board,
+        context: Context::Global,
+        help: "pipeline board: deals by stage",
     },
     Default {
         keys: &["r"],
@@ -350,6 +379,102 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::ToggleMore,
         context: Context::Detail,
         help: "more fields",
+    },
+    Default {
+        keys: &["enter"],
+        action: Action::Open,
+        context: Context::Agenda,
+        help: "go to the appointment's contact",
+    },
+    Default {
+        keys: &["esc"],
+        action: Action::Back,
+        context: Context::Agenda,
+        help: "back to the list",
+    },
+    Default {
+        keys: &["s"],
+        action: Action::AppointmentStatus,
+        context: Context::Agenda,
+        help: "set the appointment's status",
+    },
+    Default {
+        keys: &["]"],
+        action: Action::NextDay,
+        context: Context::Agenda,
+        help: "next day",
+    },
+    Default {
+        keys: &["["],
+        action: Action::PrevDay,
+        context: Context::Agenda,
+        help: "previous day",
+    },
+    Default {
+        keys: &["}"],
+        action: Action::NextWeek,
+        context: Context::Agenda,
+        help: "a week on",
+    },
+    Default {
+        keys: &["{"],
+        action: Action::PrevWeek,
+        context: Context::Agenda,
+        help: "a week back",
+    },
+    Default {
+        keys: &["."],
+        action: Action::GoToday,
+        context: Context::Agenda,
+        help: "back to today",
+    },
+    Default {
+        keys: &["enter"],
+        action: Action::Open,
+        context: Context::Board,
+        help: "go to the deal's contact",
+    },
+    Default {
+        keys: &["esc"],
+        action: Action::Back,
+        context: Context::Board,
+        help: "back to the list",
+    },
+    Default {
+        keys: &["h", "left"],
+        action: Action::ColumnLeft,
+        context: Context::Board,
+        help: "stage to the left",
+    },
+    Default {
+        keys: &["l", "right"],
+        action: Action::ColumnRight,
+        context: Context::Board,
+        help: "stage to the right",
+    },
+    Default {
+        keys: &[">"],
+        action: Action::StageNext,
+        context: Context::Board,
+        help: "move the deal to the next stage",
+    },
+    Default {
+        keys: &["<"],
+        action: Action::StagePrev,
+        context: Context::Board,
+        help: "move the deal to the previous stage",
+    },
+    Default {
+        keys: &["p"],
+        action: Action::NextPipeline,
+        context: Context::Board,
+        help: "next pipeline",
+    },
+    Default {
+        keys: &["@"],
+        action: Action::OwnerFilter,
+        context: Context::Board,
+        help: "owner filter: everyone, each owner, unassigned",
     },
 ];
 

@@ -149,6 +149,18 @@ pub enum ApiOp {
     Pipelines,
     LostReasons,
     Calendars,
+    /// One page of a deal search (the board loads a pipeline page by page).
+    DealsPage(crate::api::opportunities::OpportunitySearch),
+    /// Every calendar's events from `from` to `to`, merged.
+    Agenda {
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    },
+    /// A new deal for a contact: a create that must never happen twice.
+    CreateDeal {
+        contact_id: String,
+        deal: crate::api::opportunities::NewOpportunity,
+    },
     /// A calendar's free slots from `from` to `to` (in `zone`, an IANA
     /// name, when given).
     FreeSlots {
@@ -216,6 +228,7 @@ impl ApiOp {
                 | ApiOp::SetDealStatus { .. }
                 | ApiOp::DeleteDeal { .. }
                 | ApiOp::Book { .. }
+                | ApiOp::CreateDeal { .. }
                 | ApiOp::SetAppointmentStatus { .. }
         )
     }
@@ -257,6 +270,9 @@ impl ApiOp {
             ApiOp::Pipelines => "get-pipelines",
             ApiOp::LostReasons => "get-lost-reason",
             ApiOp::Calendars => "get-calendars",
+            ApiOp::DealsPage(_) => "search-opportunity",
+            ApiOp::Agenda { .. } => "get-calendar-events",
+            ApiOp::CreateDeal { .. } => "create-opportunity",
             ApiOp::FreeSlots { .. } => "get-slots",
             ApiOp::UpdateDeal { .. } => "update-opportunity",
             ApiOp::SetDealStatus { .. } => "update-opportunity-status",
@@ -323,6 +339,12 @@ impl ApiOp {
             ApiOp::Pipelines => "load the pipelines".into(),
             ApiOp::LostReasons => "load the lost reasons".into(),
             ApiOp::Calendars => "load the calendars".into(),
+            ApiOp::DealsPage(q) => format!("load page {} of the deals", q.page.max(1)),
+            ApiOp::Agenda { from, .. } => format!("load the appointments from {from}"),
+            ApiOp::CreateDeal { contact_id, deal } => format!(
+                "create the deal {:?} for {contact_id} in pipeline {}",
+                deal.name, deal.pipeline_id
+            ),
             ApiOp::FreeSlots { calendar_id, .. } => {
                 format!("load the free slots of calendar {calendar_id}")
             }
@@ -455,6 +477,12 @@ impl ApiOp {
             ApiOp::Pipelines => R::Pipelines(c.pipelines().await?),
             ApiOp::LostReasons => R::LostReasons(c.lost_reasons().await?),
             ApiOp::Calendars => R::Calendars(c.calendars().await?),
+            ApiOp::DealsPage(q) => R::DealPage(c.opportunities_page(&q).await?),
+            ApiOp::Agenda { from, to } => {
+                let (calendars, events) = c.agenda(from, to).await?;
+                R::Agenda { calendars, events }
+            }
+            ApiOp::CreateDeal { deal, .. } => R::Deal(Box::new(c.create_opportunity(&deal).await?)),
             ApiOp::FreeSlots {
                 calendar_id,
                 from,
@@ -521,6 +549,11 @@ pub enum ApiResponse {
     Appointment(Box<Appointment>),
     Calendars(Vec<crate::api::calendars::Calendar>),
     Slots(Vec<chrono::DateTime<chrono::FixedOffset>>),
+    DealPage(crate::api::opportunities::DealPage),
+    Agenda {
+        calendars: Vec<crate::api::calendars::Calendar>,
+        events: Vec<Appointment>,
+    },
     /// A change that answers only that it succeeded.
     Done,
     Deleted,

@@ -247,7 +247,7 @@ pub struct LostReason {
 }
 
 /// The body of POST /opportunities/ (`CreateDto`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewOpportunity {
     pub pipeline_id: String,
@@ -281,7 +281,7 @@ pub struct OpportunityUpdate {
 }
 
 /// One page of GET /opportunities/search, as asked.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct OpportunitySearch {
     pub contact_id: Option<String>,
     pub pipeline_id: Option<String>,

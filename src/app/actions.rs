@@ -37,6 +37,8 @@ pub(crate) fn writes(action: Action) -> bool {
 pub(crate) fn unbound(s: &mut State, key: &str) {
     let place = match (s.view, s.focus) {
         (View::Today, _) => "in Today",
+        (View::Agenda, _) => "in the agenda",
+        (View::Board, _) => "on the board",
         (_, Focus::Detail) => "in the detail pane",
         _ => "in the list",
     };
@@ -137,6 +139,57 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
     }
     match action {
         Action::Quit => out.push(Command::Quit),
+        Action::Agenda => {
+            if s.view == View::Agenda {
+                s.view = View::Contacts;
+            } else {
+                s.view = View::Agenda;
+                s.load_agenda(out);
+            }
+        }
+        Action::Board => {
+            if s.view == View::Board {
+                s.view = View::Contacts;
+            } else {
+                s.open_board(out);
+            }
+        }
+        Action::NextDay
+        | Action::PrevDay
+        | Action::NextWeek
+        | Action::PrevWeek
+        | Action::GoToday => {
+            if s.view != View::Agenda {
+                s.view = View::Agenda;
+            }
+            let by = match action {
+                Action::NextDay => Some(1),
+                Action::PrevDay => Some(-1),
+                Action::NextWeek => Some(7),
+                Action::PrevWeek => Some(-7),
+                _ => None,
+            };
+            s.step_agenda(by, out);
+        }
+        Action::ColumnLeft
+        | Action::ColumnRight
+        | Action::StageNext
+        | Action::StagePrev
+        | Action::NextPipeline
+        | Action::OwnerFilter
+            if s.view != View::Board =>
+        {
+            s.notice = Some(format!(
+                "That works on the pipeline board ({}).",
+                s.keymap.key_for(Action::Board)
+            ));
+        }
+        Action::ColumnLeft => s.board_column(-1),
+        Action::ColumnRight => s.board_column(1),
+        Action::StageNext => s.board_move(1, out),
+        Action::StagePrev => s.board_move(-1, out),
+        Action::NextPipeline => s.next_pipeline(out),
+        Action::OwnerFilter => s.step_owner(),
         Action::Palette => s.overlay = Some(Overlay::Palette(Box::default())),
         Action::SwitchProfile => {
             if s.profiles.is_empty() {
@@ -165,7 +218,10 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         }
         Action::Help => s.overlay = Some(Overlay::Help(0)),
         Action::Search => {
-            s.view = View::Contacts;
+            // The board narrows to what the list's search finds, in place.
+            if s.view != View::Board {
+                s.view = View::Contacts;
+            }
             s.focus = Focus::Search;
         }
         Action::DismissError => s.error = None,
@@ -201,6 +257,11 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Refresh => {
             if s.view == View::Today {
                 s.load_today(out);
+            } else if s.view == View::Agenda {
+                s.load_agenda(out);
+            } else if s.view == View::Board {
+                s.load_deals_meta(out);
+                s.load_board(out);
             } else if s.local.enabled {
                 if s.local.sync.is_none() {
                     s.local.sync = Some(crate::cache::sync::Progress {
@@ -263,6 +324,15 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             };
         }
         Action::Open if s.view == View::Today => jump_to_task_contact(s, out),
+        Action::Open if s.view == View::Agenda => {
+            crate::app::agenda::jump_to_appointment_contact(s, out)
+        }
+        Action::Open if s.view == View::Board => {
+            match s.board.current().and_then(|d| d.contact_id.clone()) {
+                Some(cid) => s.open_contact(&cid, out),
+                None => s.notice = Some("No deal with a contact is highlighted.".into()),
+            }
+        }
         Action::Open => {
             if s.selected_contact().is_some() {
                 s.focus = Focus::Detail;
@@ -270,7 +340,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             }
         }
         Action::Back => {
-            if s.view == View::Today {
+            if s.view != View::Contacts {
                 s.view = View::Contacts;
             } else {
                 s.focus = Focus::List;
@@ -427,6 +497,8 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
 impl State {
     pub(crate) fn context(&self) -> Context {
         match (self.view, self.focus) {
+            (View::Agenda, _) => Context::Agenda,
+            (View::Board, _) => Context::Board,
             (View::Today, _) | (_, Focus::Detail) => Context::Detail,
             _ => Context::List,
         }
@@ -441,6 +513,8 @@ impl State {
                 .today_tasks()
                 .get(self.today.selected)
                 .and_then(|t| t.contact_id.clone()),
+            (View::Agenda, _) => self.agenda_current().and_then(|a| a.contact_id.clone()),
+            (View::Board, _) => self.board.current().and_then(|d| d.contact_id.clone()),
             (View::Contacts, Focus::Detail) => self.detail.contact_id.clone(),
             (View::Contacts, _) => self.selected_contact().map(|c| c.id.clone()),
         };
@@ -486,6 +560,16 @@ pub(crate) fn toggle_mine(s: &mut State) {
         View::Today => {
             s.today.mine = !s.today.mine;
             s.today.selected = 0;
+        }
+        View::Agenda => {
+            s.agenda.mine = !s.agenda.mine;
+            s.agenda.selected = 0;
+        }
+        View::Board => {
+            s.board.mine = !s.board.mine;
+            for c in &mut s.board.cursor {
+                *c = 0;
+            }
         }
         View::Contacts => {
             s.list.mine = !s.list.mine;

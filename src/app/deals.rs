@@ -85,7 +85,12 @@ impl State {
     }
 }
 
-pub(crate) fn deals_answer(s: &mut State, w: DealsWait, r: Result<ApiResponse, ApiError>) {
+pub(crate) fn deals_answer(
+    s: &mut State,
+    w: DealsWait,
+    r: Result<ApiResponse, ApiError>,
+    out: &mut Vec<Command>,
+) {
     match (w, r) {
         (DealsWait::Edit(e), r) => crate::app::overlays::deals::deal_edit_answer(s, e, r),
         (DealsWait::Contact(cid), r) => {
@@ -100,6 +105,12 @@ pub(crate) fn deals_answer(s: &mut State, w: DealsWait, r: Result<ApiResponse, A
         }
         (DealsWait::Pipelines, Ok(ApiResponse::Pipelines(p))) => {
             s.deals.pipelines = Remote::Loaded(p);
+            // The board waited for them.
+            if s.view == View::Board
+                && (s.board.pipeline.is_none() || matches!(s.board.status, Remote::Idle))
+            {
+                s.open_board(out);
+            }
         }
         (DealsWait::LostReasons, Ok(ApiResponse::LostReasons(r))) => {
             s.deals.lost_reasons = Remote::Loaded(r);

@@ -4,6 +4,8 @@
 //! `Event::Api`, and time arrives as `Event::Tick`.
 
 mod actions;
+pub mod agenda;
+pub mod board;
 pub mod deals;
 pub mod detail;
 pub mod forms;
@@ -216,6 +218,8 @@ pub enum Focus {
 pub enum View {
     Contacts,
     Today,
+    Agenda,
+    Board,
 }
 
 #[derive(Debug, Clone)]
@@ -271,6 +275,10 @@ enum Purpose {
     Deals(DealsWait),
     Status(overlays::appointment_status::StatusWait),
     Booking(overlays::booking::BookingWait),
+    /// The day's appointments.
+    Agenda,
+    /// A page of the board's deals, for the pipeline with this id.
+    Board(String),
 }
 
 impl Purpose {
@@ -313,9 +321,11 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         Purpose::Assign(w) => assign_answer(s, w, r),
         Purpose::Followers(w) => follow_answer(s, w, r),
         Purpose::CustomFields => custom_fields_answer(s, r, out),
-        Purpose::Deals(w) => deals_answer(s, w, r),
+        Purpose::Deals(w) => deals_answer(s, w, r, out),
         Purpose::Status(w) => overlays::appointment_status::status_answer(s, w, r),
         Purpose::Booking(w) => overlays::booking::booking_answer(s, w, r),
+        Purpose::Agenda => agenda::agenda_answer(s, r),
+        Purpose::Board(p) => board::board_answer(s, p, r, out),
     }
 }
 
@@ -359,6 +369,10 @@ pub struct State {
 
     /// The Today view's state (see [`today::Today`]).
     pub today: today::Today,
+    /// The agenda view's (see [`agenda::Agenda`]).
+    pub agenda: agenda::Agenda,
+    /// The pipeline board's (see [`board::Board`]).
+    pub board: board::Board,
     pub location_tags: Remote<Vec<LocationTag>>,
     /// The location's users, for names and assigning (see `user_picker`).
     pub users: Remote<Vec<User>>,
@@ -430,6 +444,8 @@ impl State {
             detail: Detail::default(),
             detail_due: None,
             today: today::Today::default(),
+            agenda: agenda::Agenda::default(),
+            board: board::Board::default(),
             location_tags: Remote::Idle,
             users: Remote::Idle,
             me_email: None,
@@ -575,6 +591,15 @@ impl State {
                 .and_then(|t| t.contact_id.as_deref())
                 .and_then(|id| self.contact_by_id(id)),
             View::Contacts => self.selected_contact(),
+            View::Agenda => self
+                .agenda_current()
+                .and_then(|a| a.contact_id.as_deref())
+                .and_then(|id| self.contact_by_id(id)),
+            View::Board => self
+                .board
+                .current()
+                .and_then(|d| d.contact_id.as_deref())
+                .and_then(|id| self.contact_by_id(id)),
         }
     }
 
@@ -907,5 +932,6 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
         }
     }
     s.refresh_highlights();
+    s.settle_board();
     out
 }

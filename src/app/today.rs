@@ -21,34 +21,7 @@ pub(crate) fn jump_to_task_contact(s: &mut State, out: &mut Vec<Command>) {
     else {
         return;
     };
-    if s.contact_by_id(&cid).is_none() {
-        s.notice = Some("That contact is not loaded yet; try again when loading finishes.".into());
-        return;
-    }
-    s.view = View::Contacts;
-    if !s
-        .list
-        .hits
-        .iter()
-        .any(|h| s.list.contacts[h.index].id == cid)
-    {
-        s.list.query.clear();
-        s.list.pinned = None;
-        s.list.mine = false;
-        s.refilter();
-    }
-    if let Some(pos) = s
-        .list
-        .hits
-        .iter()
-        .position(|h| s.list.contacts[h.index].id == cid)
-    {
-        s.list.selected = pos;
-        s.ensure_visible();
-        s.follow_selection();
-        s.focus = Focus::Detail;
-        s.settle_detail(out);
-    }
+    s.open_contact(&cid, out);
 }
 
 pub(crate) fn task_under_cursor(s: &State) -> Option<(String, Task)> {
@@ -61,7 +34,7 @@ pub(crate) fn task_under_cursor(s: &State) -> Option<(String, Task)> {
             let t = s.detail.current_task()?.clone();
             Some((s.detail.contact_id.clone()?, t))
         }
-        View::Contacts => None,
+        View::Contacts | View::Agenda | View::Board => None,
     }
 }
 
@@ -69,7 +42,7 @@ pub(crate) fn toggle_task(s: &mut State, out: &mut Vec<Command>) {
     let Some((cid, task)) = task_under_cursor(s) else {
         s.notice = Some(match s.view {
             View::Today => "No task is highlighted.".into(),
-            View::Contacts => format!(
+            _ => format!(
                 "{} completes the task under the cursor: open the contact ({}) and pick a task.",
                 s.keymap.key_for(Action::ToggleTask),
                 s.keymap.key_for(Action::Open)

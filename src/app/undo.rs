@@ -72,7 +72,10 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
                 .detail
                 .appointments
                 .loaded()
-                .and_then(|all| all.iter().find(|a| a.id == appointment.id))
+                .into_iter()
+                .flatten()
+                .chain(s.agenda.events.loaded().into_iter().flatten())
+                .find(|a| a.id == appointment.id)
                 .and_then(|a| a.appointment_status.clone());
             s.set_appointment_status(&contact_id, &now, &was, false, out);
             s.notice = Some("Undone: the appointment's status is as it was.".into());
@@ -82,7 +85,7 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
             before,
             after,
         } => {
-            if s.detail.contact_id.as_deref() != Some(contact_id.as_str()) {
+            if s.deal_now(&contact_id, &before.id).is_none() {
                 s.notice = Some("Undo: open that contact again to undo its deal's change.".into());
                 s.undo.push(Undo::DealEdited {
                     contact_id,
@@ -100,11 +103,7 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
                 s.set_deal_status(&contact_id, &after, st, before.lost_reason_id.clone(), out);
             }
             let now = s
-                .detail
-                .deals
-                .loaded()
-                .and_then(|d| d.iter().find(|o| o.id == before.id))
-                .cloned()
+                .deal_now(&contact_id, &before.id)
                 .unwrap_or_else(|| (*after).clone());
             if before.pipeline_stage_id != after.pipeline_stage_id
                 && let Some(stage) = before.pipeline_stage_id.clone()
@@ -112,11 +111,7 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
                 s.move_deal(&contact_id, &now, stage, out);
             }
             let now = s
-                .detail
-                .deals
-                .loaded()
-                .and_then(|d| d.iter().find(|o| o.id == before.id))
-                .cloned()
+                .deal_now(&contact_id, &before.id)
                 .unwrap_or_else(|| (*after).clone());
             let name = (before.name != after.name)
                 .then(|| before.name.clone())

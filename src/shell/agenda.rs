@@ -19,27 +19,6 @@ use crate::zone::Zone;
 /// id): a cache, once synced, names them all.
 const MAX_LOOKUPS: usize = 100;
 
-/// Whether `a` overlaps another live appointment of the same person.
-fn overlaps(a: &Appointment, all: &[Appointment]) -> bool {
-    let live = |x: &Appointment| {
-        !matches!(
-            x.appointment_status.as_deref(),
-            Some("cancelled" | "invalid")
-        )
-    };
-    let (Some(s), Some(e)) = (a.start(), a.end()) else {
-        return false;
-    };
-    live(a)
-        && all.iter().any(|b| {
-            b.id != a.id
-                && live(b)
-                && b.assigned_user_id.is_some()
-                && b.assigned_user_id == a.assigned_user_id
-                && matches!((b.start(), b.end()), (Some(bs), Some(be)) if bs < e && s < be)
-        })
-}
-
 pub async fn agenda(
     client: &Client,
     days: u32,
@@ -62,12 +41,7 @@ pub async fn agenda(
     let (calendars, events) = client.agenda(from, to).await?;
     let events: Vec<Appointment> = events
         .into_iter()
-        .filter(|e| {
-            me.as_ref().is_none_or(|m| {
-                e.assigned_user_id.as_ref() == Some(m)
-                    || e.users.as_ref().is_some_and(|u| u.contains(m))
-            })
-        })
+        .filter(|e| me.as_ref().is_none_or(|m| e.involves(m)))
         .collect();
     // Names: the cache's, else HighLevel's (for the first hundred).
     let cache = synced_cache(client);
@@ -111,7 +85,7 @@ pub async fn agenda(
                 v["calendarName"] = json!(calendar(e.calendar_id.as_deref()));
                 v["contactName"] = json!(e.contact_id.as_deref().and_then(|c| names.get(c)));
                 v["assignedUserName"] = json!(user(e.assigned_user_id.as_deref()));
-                v["overlaps"] = json!(overlaps(e, &events));
+                v["overlaps"] = json!(e.overlaps(&events));
                 v
             })
             .collect();
@@ -164,7 +138,7 @@ pub async fn agenda(
                 "noshow" | "cancelled" => paint.red(status),
                 _ => sanitize(status).into_owned(),
             };
-            let flag = if overlaps(e, &events) {
+            let flag = if e.overlaps(&events) {
                 paint.red("  overlaps")
             } else {
                 String::new()

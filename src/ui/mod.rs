@@ -3,6 +3,8 @@
 //! Every string that came from the API goes through `clean` (the one
 //! sanitizer) before it reaches a cell.
 
+mod agenda;
+pub mod board;
 mod deals;
 mod detail;
 mod list;
@@ -56,6 +58,8 @@ pub fn render(s: &State, f: &mut Frame) {
             detail::render_contact(s, f, right, theme);
         }
         View::Today => today::render_today(s, f, main, theme),
+        View::Agenda => agenda::render_agenda(s, f, main, theme),
+        View::Board => board::render_board(s, f, main, theme),
     }
     render_status(s, f, status, theme);
     overlays::render(s, f, area, theme);
@@ -161,6 +165,23 @@ fn hints(s: &State, room: usize) -> String {
             (Action::ToggleTask, "done"),
             (Action::Edit, "edit"),
             (Action::Open, "go to contact"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+        (View::Agenda, _) => &[
+            (Action::AppointmentStatus, "status"),
+            (Action::NextDay, "next day"),
+            (Action::PrevDay, "prev"),
+            (Action::Open, "contact"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+        (View::Board, _) => &[
+            (Action::StageNext, "move on"),
+            (Action::StagePrev, "back a stage"),
+            (Action::Open, "contact"),
+            (Action::NextPipeline, "pipeline"),
+            (Action::OwnerFilter, "owner"),
             (Action::Back, "back"),
             (Action::Help, "help"),
         ],

@@ -277,6 +277,39 @@ impl Appointment {
     pub fn end(&self) -> Option<chrono::DateTime<chrono::Utc>> {
         parse_timestamp(self.end_time.as_deref()?)
     }
+
+    /// Still happening: neither cancelled nor invalid.
+    pub fn is_live(&self) -> bool {
+        !matches!(
+            self.appointment_status.as_deref(),
+            Some("cancelled" | "invalid")
+        )
+    }
+
+    /// Whether the user is assigned to it, or among its users.
+    pub fn involves(&self, user_id: &str) -> bool {
+        self.assigned_user_id.as_deref() == Some(user_id)
+            || self
+                .users
+                .as_ref()
+                .is_some_and(|u| u.iter().any(|x| x == user_id))
+    }
+
+    /// Whether it overlaps another live appointment of the same person
+    /// among `all`.
+    pub fn overlaps(&self, all: &[Appointment]) -> bool {
+        let (Some(s), Some(e)) = (self.start(), self.end()) else {
+            return false;
+        };
+        self.is_live()
+            && all.iter().any(|b| {
+                b.id != self.id
+                    && b.is_live()
+                    && b.assigned_user_id.is_some()
+                    && b.assigned_user_id == self.assigned_user_id
+                    && matches!((b.start(), b.end()), (Some(bs), Some(be)) if bs < e && s < be)
+            })
+    }
 }
 
 /// A page of GET /contacts/ or GET /contacts/business/{id}.

@@ -29,12 +29,32 @@ pub(crate) struct StatusWait {
     pub before: Box<Appointment>,
 }
 
-/// `s`: the picker for the appointment under the detail pane's cursor.
+/// `s`: the picker for the appointment under the cursor: the agenda's
+/// row, or the detail pane's.
 pub(crate) fn open_status(s: &mut State) {
-    let Some(cid) = s.detail.contact_id.clone() else {
-        return;
+    let (cid, current) = if s.view == View::Agenda {
+        let a = s.agenda_current().cloned();
+        match a.as_ref().and_then(|a| a.contact_id.clone()) {
+            Some(c) => (c, a),
+            None if a.is_some() => {
+                s.notice = Some(
+                    "That appointment names no contact, so rolo cannot file its change.".into(),
+                );
+                return;
+            }
+            None => {
+                s.notice = Some("No appointment is highlighted.".into());
+                return;
+            }
+        }
+    } else {
+        let Some(cid) = s.detail.contact_id.clone() else {
+            return;
+        };
+        let a = s.detail.current_appointment(s.now).cloned();
+        (cid, a)
     };
-    match s.detail.current_appointment(s.now).cloned() {
+    match current {
         Some(a) if crate::app::is_stand_in(&a.id) => {
             s.notice = Some("That appointment is still being booked.".into());
         }
@@ -73,6 +93,9 @@ impl State {
                 .filter(|a| a.id == before.id)
                 .for_each(|a| a.appointment_status = Some(status.to_string()));
         }
+        let mut shown = before.clone();
+        shown.appointment_status = Some(status.to_string());
+        self.agenda_replace(&shown);
         if record {
             self.undo.push(Undo::AppointmentStatus {
                 contact_id: contact_id.to_string(),
@@ -105,6 +128,7 @@ pub(crate) fn status_answer(s: &mut State, w: StatusWait, r: Result<ApiResponse,
                 .filter(|a| a.id == w.before.id)
                 .for_each(|a| a.appointment_status = w.before.appointment_status.clone());
         }
+        s.agenda_replace(&w.before);
         let id = w.before.id.clone();
         s.undo.retain(
             |u| !matches!(u, Undo::AppointmentStatus { appointment, .. } if appointment.id == id),

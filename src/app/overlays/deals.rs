@@ -90,7 +90,7 @@ pub(crate) fn open_deals(s: &mut State) {
 }
 
 /// The stage `by` steps from the deal's (none past either end).
-fn step_stage(s: &State, o: &Opportunity, by: isize) -> Result<String, String> {
+pub(crate) fn step_stage(s: &State, o: &Opportunity, by: isize) -> Result<String, String> {
     let p = s
         .deals
         .pipeline(o.pipeline_id.as_deref())
@@ -141,6 +141,18 @@ pub fn parse_value(text: &str) -> Result<f64, String> {
 }
 
 impl State {
+    /// A deal as shown now: in the detail pane (for its contact), or on
+    /// the board.
+    pub(crate) fn deal_now(&self, contact_id: &str, id: &str) -> Option<Opportunity> {
+        self.detail
+            .deals
+            .loaded()
+            .filter(|_| self.detail.contact_id.as_deref() == Some(contact_id))
+            .and_then(|d| d.iter().find(|o| o.id == id))
+            .or_else(|| self.board.deals.iter().find(|o| o.id == id))
+            .cloned()
+    }
+
     /// Shows `after` in place of the deal at once, and sends the change.
     fn change_deal(
         &mut self,
@@ -156,6 +168,7 @@ impl State {
                 .filter(|o| o.id == before.id)
                 .for_each(|o| *o = after.clone());
         }
+        self.board.replace(&after);
         self.undo.push(Undo::DealEdited {
             contact_id: contact_id.to_string(),
             before: Box::new(before.clone()),
@@ -271,6 +284,7 @@ impl State {
         if let Some(deals) = self.detail.deals.loaded_mut() {
             deals.retain(|o| o.id != before.id);
         }
+        self.board.remove(&before.id);
         // Its earlier changes cannot be undone now, and the delete itself
         // cannot be: `u` says so rather than undoing something older.
         self.undo
@@ -298,16 +312,20 @@ impl State {
 pub(crate) fn deal_edit_answer(s: &mut State, w: DealEdit, r: Result<ApiResponse, ApiError>) {
     let here = s.detail.contact_id.as_deref() == Some(w.contact_id.as_str());
     match r {
-        Ok(ApiResponse::Deal(o)) if here => {
-            if let Some(deals) = s.detail.deals.loaded_mut() {
+        Ok(ApiResponse::Deal(o)) => {
+            if here && let Some(deals) = s.detail.deals.loaded_mut() {
                 deals
                     .iter_mut()
                     .filter(|d| d.id == o.id)
                     .for_each(|d| *d = (*o).clone());
             }
+            s.board.replace(&o);
         }
         Ok(_) => {}
         Err(e) => {
+            if !matches!(s.board.status, Remote::Idle) {
+                s.board.restore(&w.before);
+            }
             if here && let Some(deals) = s.detail.deals.loaded_mut() {
                 if w.deleted {
                     deals.push((*w.before).clone());

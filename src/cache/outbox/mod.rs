@@ -124,6 +124,7 @@ pub fn contact_of(op: &ApiOp) -> Option<&str> {
         | ApiOp::SetDealStatus { contact_id, .. }
         | ApiOp::DeleteDeal { contact_id, .. }
         | ApiOp::Book { contact_id, .. }
+        | ApiOp::CreateDeal { contact_id, .. }
         | ApiOp::SetAppointmentStatus { contact_id, .. } => Some(contact_id),
         _ => None,
     }
@@ -173,6 +174,7 @@ fn created_id(r: &ApiResponse) -> Option<&str> {
         ApiResponse::Task(t) => Some(&t.id),
         ApiResponse::Note(n) => Some(&n.id),
         ApiResponse::Appointment(a) => Some(&a.id),
+        ApiResponse::Deal(d) => Some(&d.id),
         _ => None,
     }
 }

@@ -493,7 +493,10 @@ pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResp
         && entry.before_ids.is_none()
         && matches!(
             entry.op,
-            ApiOp::CreateTask { .. } | ApiOp::CreateNote { .. } | ApiOp::Book { .. }
+            ApiOp::CreateTask { .. }
+                | ApiOp::CreateNote { .. }
+                | ApiOp::Book { .. }
+                | ApiOp::CreateDeal { .. }
         )
     {
         // Tried by a rolo that kept no record of what existed before: an
@@ -651,6 +654,7 @@ fn needs_before(entry: &Entry) -> bool {
                 | ApiOp::CreateNote { .. }
                 | ApiOp::CreateContact(_)
                 | ApiOp::Book { .. }
+                | ApiOp::CreateDeal { .. }
         )
 }
 
@@ -721,6 +725,18 @@ async fn matching(
                     )
             })
             .map(|a| ApiResponse::Appointment(Box::new(a)))
+            .collect(),
+        // A new deal's result: the contact's deal of that name in that
+        // pipeline.
+        ApiOp::CreateDeal { contact_id, deal } => client
+            .contact_opportunities(contact_id)
+            .await?
+            .into_iter()
+            .filter(|o| {
+                o.pipeline_id.as_deref() == Some(deal.pipeline_id.as_str())
+                    && o.name.as_deref().map(str::trim) == Some(deal.name.trim())
+            })
+            .map(|o| ApiResponse::Deal(Box::new(o)))
             .collect(),
         ApiOp::CreateNote { contact_id, note } => client
             .notes(contact_id)

@@ -36,10 +36,16 @@ pub(super) fn render(f: &mut Frame, area: Rect, bindings: &[Binding], at: u16, t
         .max()
         .unwrap_or(10)
         + 1;
-    let groups: Vec<Vec<Line>> = [Context::Global, Context::List, Context::Detail]
-        .into_iter()
-        .map(|c| help_group(bindings, c, key_w, theme))
-        .collect();
+    let groups: Vec<Vec<Line>> = [
+        Context::Global,
+        Context::List,
+        Context::Detail,
+        Context::Agenda,
+        Context::Board,
+    ]
+    .into_iter()
+    .map(|c| help_group(bindings, c, key_w, theme))
+    .collect();
     let one_column: usize = groups.iter().map(|g| g.len() + 1).sum::<usize>() + 1;
     let footer = Line::from(Span::styled("any key closes this help", theme.dim));
     if one_column + 2 <= usize::from(area.height) {
