@@ -282,6 +282,9 @@ impl State {
             self.notice = Some("No deal is highlighted.".into());
             return;
         };
+        if !self.may_edit_pending(&deal.id) {
+            return;
+        }
         let Some(cid) = deal.contact_id.clone() else {
             self.notice =
                 Some("That deal names no contact, so rolo cannot file its change.".into());

@@ -13,6 +13,11 @@ pub(crate) enum DealsWait {
     LostReasons,
     /// A change to one of the detail pane's deals.
     Edit(crate::app::overlays::deals::DealEdit),
+    /// A new deal, shown under a stand-in id until it is made.
+    Create {
+        contact_id: String,
+        temp_id: String,
+    },
 }
 
 /// The location's pipelines and lost reasons, as last read.
@@ -93,6 +98,13 @@ pub(crate) fn deals_answer(
 ) {
     match (w, r) {
         (DealsWait::Edit(e), r) => crate::app::overlays::deals::deal_edit_answer(s, e, r),
+        (
+            DealsWait::Create {
+                contact_id,
+                temp_id,
+            },
+            r,
+        ) => crate::app::overlays::deals::deal_created(s, &contact_id, &temp_id, r),
         (DealsWait::Contact(cid), r) => {
             if s.detail.contact_id.as_deref() != Some(cid.as_str()) {
                 return;

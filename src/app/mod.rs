@@ -289,6 +289,7 @@ impl Purpose {
             | Purpose::Note(NoteWait::Create { temp_id, .. })
             | Purpose::Contact(ContactWait::Create { temp_id, .. }) => Some(temp_id.clone()),
             Purpose::Booking(overlays::booking::BookingWait::Book(w)) => Some(w.temp_id.clone()),
+            Purpose::Deals(deals::DealsWait::Create { temp_id, .. }) => Some(temp_id.clone()),
             _ => None,
         }
     }

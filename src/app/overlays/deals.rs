@@ -21,6 +21,10 @@ pub enum DealsMode {
     /// The name, as typed.
     Name(String),
     ConfirmDelete,
+    /// A new deal: its pipeline (the index of the highlighted one).
+    NewPipeline(usize),
+    /// A new deal in this pipeline (by id): its name, as typed.
+    NewName(String, String),
 }
 
 #[derive(Debug, Clone)]
@@ -151,6 +155,91 @@ impl State {
             .and_then(|d| d.iter().find(|o| o.id == id))
             .or_else(|| self.board.deals.iter().find(|o| o.id == id))
             .cloned()
+    }
+
+    /// Why the contact cannot have another deal in the pipeline: HighLevel
+    /// keeps one open deal per contact and pipeline.
+    fn open_deal_in(&self, contact_id: &str, pipeline: &str) -> Option<String> {
+        let deals = self
+            .detail
+            .deals
+            .loaded()
+            .filter(|_| self.detail.contact_id.as_deref() == Some(contact_id))?;
+        let o = deals.iter().find(|o| {
+            o.pipeline_id.as_deref() == Some(pipeline) && o.status() == Some(Status::Open)
+        })?;
+        Some(format!(
+            "The contact has an open deal in that pipeline already (\"{}\"): HighLevel allows one.",
+            crate::text::snippet(o.name.as_deref().unwrap_or(""), 40)
+        ))
+    }
+
+    /// A new open deal for the contact in the pipeline's first stage,
+    /// shown at once under a stand-in id, for the profile's user.
+    pub(crate) fn create_deal(
+        &mut self,
+        contact_id: &str,
+        pipeline: &str,
+        name: String,
+        out: &mut Vec<Command>,
+    ) {
+        let stage = self
+            .deals
+            .pipeline(Some(pipeline))
+            .and_then(|p| p.stages.first())
+            .map(|st| st.id.clone());
+        let temp_id = self.temp_id();
+        let at = crate::api::model::format_timestamp(self.now);
+        let shown = Opportunity {
+            id: temp_id.clone(),
+            name: Some(name.clone()),
+            pipeline_id: Some(pipeline.to_string()),
+            pipeline_stage_id: stage.clone(),
+            assigned_to: self.me.clone(),
+            status: Some(Status::Open.as_str().to_string()),
+            contact_id: Some(contact_id.to_string()),
+            created_at: Some(at.clone()),
+            last_stage_change_at: Some(at),
+            ..Opportunity::default()
+        };
+        if self.detail.contact_id.as_deref() == Some(contact_id)
+            && let Some(deals) = self.detail.deals.loaded_mut()
+        {
+            deals.push(shown.clone());
+        }
+        if !matches!(self.board.status, Remote::Idle) {
+            self.board.restore(&shown);
+        }
+        self.undo.push(Undo::Final(
+            "a new deal (D in the deals panel deletes it)".into(),
+        ));
+        self.notice = Some(format!(
+            "New deal \"{}\" in {}.",
+            crate::text::snippet(&name, 40),
+            crate::text::sanitize(self.deals.place(&shown).0.unwrap_or("its pipeline"))
+        ));
+        self.request(
+            out,
+            ApiOp::CreateDeal {
+                contact_id: contact_id.to_string(),
+                deal: crate::api::opportunities::NewOpportunity {
+                    pipeline_id: pipeline.to_string(),
+                    location_id: self.location.clone(),
+                    name,
+                    pipeline_stage_id: stage,
+                    status: Status::Open,
+                    contact_id: contact_id.to_string(),
+                    monetary_value: None,
+                    assigned_to: self.me.clone(),
+                },
+            },
+            Priority::Interactive,
+            None,
+            Purpose::Deals(DealsWait::Create {
+                contact_id: contact_id.to_string(),
+                temp_id,
+            }),
+        );
     }
 
     /// Shows `after` in place of the deal at once, and sends the change.
@@ -308,6 +397,39 @@ impl State {
     }
 }
 
+/// A new deal's answer: the server's copy in place of the stand-in, or
+/// the stand-in taken away.
+pub(crate) fn deal_created(
+    s: &mut State,
+    contact_id: &str,
+    temp_id: &str,
+    r: Result<ApiResponse, ApiError>,
+) {
+    let here = s.detail.contact_id.as_deref() == Some(contact_id);
+    match r {
+        Ok(ApiResponse::Deal(o)) => {
+            if here && let Some(deals) = s.detail.deals.loaded_mut() {
+                deals
+                    .iter_mut()
+                    .filter(|d| d.id == temp_id)
+                    .for_each(|d| *d = (*o).clone());
+            }
+            if s.board.deals.iter().any(|d| d.id == temp_id) {
+                s.board.remove(temp_id);
+                s.board.restore(&o);
+            }
+        }
+        Ok(other) => tracing::warn!(?other, "unexpected answer to a new deal"),
+        Err(e) => {
+            if here && let Some(deals) = s.detail.deals.loaded_mut() {
+                deals.retain(|d| d.id != temp_id);
+            }
+            s.board.remove(temp_id);
+            s.set_error("Could not create the deal", &e);
+        }
+    }
+}
+
 /// A deal edit's answer: the server's copy shown, or the deal put back.
 pub(crate) fn deal_edit_answer(s: &mut State, w: DealEdit, r: Result<ApiResponse, ApiError>) {
     let here = s.detail.contact_id.as_deref() == Some(w.contact_id.as_str());
@@ -394,6 +516,22 @@ pub(crate) fn deals_key(
         }
         _ => p.current(s).cloned(),
     };
+    // A deal still being created changes only through the outbox (the
+    // change waits for the create).
+    let changes = matches!(
+        k.code,
+        KeyCode::Char('>' | '<' | 'l' | 'h' | 's' | 'w' | 'A' | 'o' | 'L' | 'v' | 'r' | 'D')
+            | KeyCode::Left
+            | KeyCode::Right
+            | KeyCode::Enter
+    );
+    if p.mode == DealsMode::List
+        && changes
+        && let Some(o) = &current
+        && !s.may_edit_pending(&o.id)
+    {
+        return Some(Overlay::Deals(p));
+    }
     let mode = std::mem::replace(&mut p.mode, DealsMode::List);
     let writes = |s: &mut State| {
         if s.read_only {
@@ -417,6 +555,69 @@ pub(crate) fn deals_key(
             undo(s, out);
             DealsMode::List
         }
+        (DealsMode::List, KeyCode::Char('n')) => {
+            if !writes(s) {
+                DealsMode::List
+            } else {
+                match s.deals.pipelines.loaded().map(Vec::len) {
+                    Some(0) => {
+                        s.notice = Some("This location has no pipelines.".into());
+                        DealsMode::List
+                    }
+                    Some(1) => {
+                        let id = s.deals.pipelines.loaded().unwrap_or(&Vec::new())[0]
+                            .id
+                            .clone();
+                        DealsMode::NewName(id, p.contact_name.clone())
+                    }
+                    Some(_) => DealsMode::NewPipeline(0),
+                    None => {
+                        s.notice = Some("The pipelines are not known (yet); r reloads.".into());
+                        DealsMode::List
+                    }
+                }
+            }
+        }
+        (DealsMode::NewPipeline(_) | DealsMode::NewName(..), KeyCode::Esc) => DealsMode::List,
+        (DealsMode::NewPipeline(i), KeyCode::Down | KeyCode::Char('j')) => {
+            let n = s.deals.pipelines.loaded().map_or(0, Vec::len);
+            DealsMode::NewPipeline((i + 1).min(n.saturating_sub(1)))
+        }
+        (DealsMode::NewPipeline(i), KeyCode::Up | KeyCode::Char('k')) => {
+            DealsMode::NewPipeline(i.saturating_sub(1))
+        }
+        (DealsMode::NewPipeline(i), KeyCode::Enter) => {
+            match s.deals.pipelines.loaded().and_then(|ps| ps.get(i)) {
+                Some(pl) => DealsMode::NewName(pl.id.clone(), p.contact_name.clone()),
+                None => DealsMode::List,
+            }
+        }
+        (m @ DealsMode::NewPipeline(_), _) => m,
+        (DealsMode::NewName(pl, mut t), KeyCode::Char(c)) => {
+            if t.chars().count() < 200 && !crate::text::is_unsafe(c) {
+                t.push(c);
+            }
+            DealsMode::NewName(pl, t)
+        }
+        (DealsMode::NewName(pl, mut t), KeyCode::Backspace) => {
+            t.pop();
+            DealsMode::NewName(pl, t)
+        }
+        (DealsMode::NewName(pl, t), KeyCode::Enter) => {
+            let name = t.trim().to_string();
+            if name.is_empty() {
+                s.notice = Some("A deal needs a name.".into());
+                DealsMode::NewName(pl, t)
+            } else if let Some(why) = s.open_deal_in(&cid, &pl) {
+                s.notice = Some(why);
+                DealsMode::NewName(pl, t)
+            } else {
+                s.create_deal(&cid, &pl, name, out);
+                p.cursor = 0;
+                DealsMode::List
+            }
+        }
+        (m @ DealsMode::NewName(..), _) => m,
         (DealsMode::List, _) if current.is_none() => {
             s.notice = Some("The contact has no deals.".into());
             DealsMode::List
@@ -487,7 +688,7 @@ pub(crate) fn deals_key(
         (DealsMode::List, KeyCode::Char('D')) => DealsMode::ConfirmDelete,
         (DealsMode::List, _) => {
             s.notice = Some(
-                "> < stage · s pick · w won · L lost · A abandoned · o open · v value · r name · D delete · u undo · esc"
+                "> < stage · s pick · w won · L lost · A abandoned · o open · v value · r name · n new · D delete · u undo · esc"
                     .into(),
             );
             DealsMode::List

@@ -73,6 +73,40 @@ pub(super) fn render(p: &DealsPanel, s: &State, f: &mut Frame, area: Rect, theme
             ]),
             Line::from(Span::styled("enter: save · esc: back", theme.dim)),
         ],
+        (DealsMode::NewPipeline(at), _) => {
+            let mut v = vec![Line::from(Span::styled(
+                "A new deal in which pipeline?",
+                theme.title,
+            ))];
+            for (i, pl) in s.deals.pipelines.loaded().into_iter().flatten().enumerate() {
+                let style = if i == *at { theme.selected } else { theme.text };
+                v.push(Line::from(Span::styled(
+                    format!("   {}", clean(&pl.name)),
+                    style,
+                )));
+            }
+            v.push(Line::from(Span::styled(
+                "enter: pick · esc: back",
+                theme.dim,
+            )));
+            v
+        }
+        (DealsMode::NewName(pl, t), _) => vec![
+            Line::from(vec![
+                Span::styled(
+                    format!(
+                        "New deal in {}: ",
+                        clean(s.deals.pipeline(Some(pl)).map_or("?", |p| p.name.as_str()))
+                    ),
+                    theme.title,
+                ),
+                Span::styled(format!("{}▏", clean(t)), theme.text),
+            ]),
+            Line::from(Span::styled(
+                "its name · enter: create (first stage, open) · esc: back",
+                theme.dim,
+            )),
+        ],
         (DealsMode::ConfirmDelete, Some(o)) => vec![
             Line::from(Span::styled(
                 format!(
@@ -92,7 +126,7 @@ pub(super) fn render(p: &DealsPanel, s: &State, f: &mut Frame, area: Rect, theme
                 theme.dim,
             )),
             Line::from(Span::styled(
-                "v value · r name · D delete · u undo · esc close",
+                "v value · r name · n new deal · D delete · u undo · esc close",
                 theme.dim,
             )),
         ],
