@@ -2647,3 +2647,461 @@ fn the_deals_cursor_follows_its_deal_through_a_resort() {
     };
     assert_eq!((id.as_str(), *status), (won.as_str(), Status::Open));
 }
+
+/// The open deals of a pipeline, per stage, by the plain rule.
+fn open_per_stage(f: &support::app::Fixture, p: usize) -> Vec<usize> {
+    let pl = &f.pipelines[p];
+    pl.stages
+        .iter()
+        .map(|st| {
+            f.deals
+                .iter()
+                .filter(|o| {
+                    o.pipeline_id.as_deref() == Some(pl.id.as_str())
+                        && o.status.as_deref() == Some("open")
+                        && o.pipeline_stage_id.as_deref() == Some(st.id.as_str())
+                })
+                .count()
+        })
+        .collect()
+}
+
+#[test]
+fn the_board_loads_every_page_and_moves_cards_with_undo() {
+    let f = fixture(600);
+    let mut h = Harness::opened(&f);
+    h.send(key('B'));
+    assert_eq!(h.state.view, rolo::app::View::Board);
+    // Page after page until a short one, each answered as the sandbox would.
+    let mut pages = 0;
+    while let Some(r) = h.try_take(|op| matches!(op, ApiOp::DealsPage(_))) {
+        let ApiOp::DealsPage(q) = &r.op else {
+            unreachable!()
+        };
+        pages += 1;
+        assert_eq!(q.page, pages, "pages in order");
+        assert_eq!(q.pipeline_id.as_deref(), Some(f.pipelines[0].id.as_str()));
+        let result = support::app::answer_for(&f, &r);
+        h.answer(r.id, result);
+    }
+    let want = open_per_stage(&f, 0);
+    let total: usize = want.iter().sum();
+    assert!(total > 100, "the fixture needs more than one page: {total}");
+    assert_eq!(pages as usize, total / 100 + 1);
+    let got: Vec<usize> = h.state.board.columns.iter().map(|c| c.cards.len()).collect();
+    assert_eq!(got, want, "every open deal, in its stage");
+    assert!(matches!(h.state.board.status, Remote::Loaded(())));
+    let text = screen(&h.clone_render(160, 48));
+    assert!(text.contains(&f.pipelines[0].stages[0].name), "{text}");
+    assert!(text.contains(&format!("{} open", total)), "{text}");
+
+    // The second stage's first card, one stage on: shown there at once,
+    // the cursor with it, and only the stage sent.
+    h.send(key('l'));
+    assert_eq!(h.state.board.column, 1);
+    let card = h.state.board.current().unwrap().clone();
+    h.send(key('>'));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
+    let ApiOp::UpdateDeal { id, update, .. } = &req.op else {
+        unreachable!()
+    };
+    let stage2 = f.pipelines[0].stages[2].id.clone();
+    assert_eq!(id, &card.id);
+    assert_eq!(update.pipeline_stage_id.as_deref(), Some(stage2.as_str()));
+    assert_eq!(h.state.board.column, 2, "the cursor follows the card");
+    assert_eq!(h.state.board.current().unwrap().id, card.id);
+    assert_eq!(h.state.board.columns[1].cards.len(), want[1] - 1);
+    assert_eq!(h.state.board.columns[2].cards.len(), want[2] + 1);
+    // Refused: put back where it was.
+    h.answer(
+        req.id,
+        Err(ApiError::Server {
+            status: 503,
+            message: "down".into(),
+        }),
+    );
+    let got: Vec<usize> = h.state.board.columns.iter().map(|c| c.cards.len()).collect();
+    assert_eq!(got, want, "put back");
+    assert!(h.state.error.as_deref().unwrap_or("").contains("put back"));
+    // Again, accepted; then undone: back to its first stage.
+    h.state.error = None;
+    h.state.board.column = 1;
+    let at = h.state.board.columns[1]
+        .cards
+        .iter()
+        .position(|&i| h.state.board.deals[i].id == card.id)
+        .unwrap();
+    h.state.board.cursor[1] = at;
+    h.send(key('>'));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
+    let result = support::app::answer_for(&f, &req);
+    h.answer(req.id, result);
+    assert_eq!(h.state.board.columns[2].cards.len(), want[2] + 1);
+    h.send(key('u'));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
+    let ApiOp::UpdateDeal { update, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(update.pipeline_stage_id, card.pipeline_stage_id);
+    assert_eq!(h.state.board.columns[1].cards.len(), want[1]);
+
+    // The first stage has no stage before it.
+    h.send(key('h'));
+    h.send(key('h'));
+    h.send(key('h'));
+    assert_eq!(h.state.board.column, 0);
+    h.send(key('<'));
+    assert!(h.try_take(|op| op.is_write()).is_none());
+    assert!(h.state.notice.as_deref().unwrap_or("").contains("first stage"));
+
+    // @: one owner's cards only, then the unassigned, then everyone's.
+    h.send(key('@'));
+    let rolo::app::board::Owner::User(owner) = h.state.board.owner.clone() else {
+        panic!("{:?}", h.state.board.owner)
+    };
+    let shown: Vec<_> = h
+        .state
+        .board
+        .columns
+        .iter()
+        .flat_map(|c| c.cards.iter().map(|&i| &h.state.board.deals[i]))
+        .collect();
+    assert!(!shown.is_empty());
+    assert!(shown.iter().all(|d| d.assigned_to.as_deref() == Some(&owner)));
+    let theirs = f
+        .deals
+        .iter()
+        .filter(|o| {
+            o.pipeline_id.as_deref() == Some(f.pipelines[0].id.as_str())
+                && o.status.as_deref() == Some("open")
+                && o.assigned_to.as_deref() == Some(owner.as_str())
+        })
+        .count();
+    assert_eq!(shown.len(), theirs);
+    for _ in 0..40 {
+        if h.state.board.owner == rolo::app::board::Owner::Everyone {
+            break;
+        }
+        h.send(key('@'));
+    }
+    assert_eq!(h.state.board.owner, rolo::app::board::Owner::Everyone);
+
+    // The list's search narrows the board to its contacts' deals.
+    let someone = h.state.board.card(0, 0).unwrap().contact_id.clone().unwrap();
+    let name = f
+        .contacts
+        .iter()
+        .find(|c| c.id == someone)
+        .unwrap()
+        .email
+        .clone()
+        .unwrap();
+    h.send(key('/'));
+    assert_eq!(h.state.view, rolo::app::View::Board, "the search stays on the board");
+    h.keys(&name);
+    h.send(code(KeyCode::Enter));
+    let shown: Vec<_> = h
+        .state
+        .board
+        .columns
+        .iter()
+        .flat_map(|c| c.cards.iter().map(|&i| &h.state.board.deals[i]))
+        .collect();
+    assert!(!shown.is_empty());
+    assert!(
+        shown
+            .iter()
+            .all(|d| d.contact_id.as_deref() == Some(someone.as_str())),
+        "only the found contact's deals"
+    );
+    // enter: the card's contact, open in the detail pane.
+    let col = h
+        .state
+        .board
+        .columns
+        .iter()
+        .position(|c| !c.cards.is_empty())
+        .unwrap();
+    h.state.board.column = col;
+    h.send(code(KeyCode::Enter));
+    assert_eq!(h.state.view, rolo::app::View::Contacts);
+    assert_eq!(h.state.detail.contact_id.as_deref(), Some(someone.as_str()));
+    assert_eq!(h.state.focus, rolo::app::Focus::Detail);
+
+    // p: the other pipeline, loaded afresh.
+    h.send(key('B'));
+    h.send(key('p'));
+    let r = h.take(|op| matches!(op, ApiOp::DealsPage(_)));
+    let ApiOp::DealsPage(q) = &r.op else {
+        unreachable!()
+    };
+    assert_eq!(q.pipeline_id.as_deref(), Some(f.pipelines[1].id.as_str()));
+    assert_eq!(q.page, 1);
+
+    // Read-only: nothing moves.
+    h.serve(&f);
+    h.state.read_only = true;
+    let before: Vec<usize> = h.state.board.columns.iter().map(|c| c.cards.len()).collect();
+    h.send(key('>'));
+    assert!(h.try_take(|op| op.is_write()).is_none());
+    let after: Vec<usize> = h.state.board.columns.iter().map(|c| c.cards.len()).collect();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn a_board_page_from_another_pipeline_or_a_repeated_page_is_not_believed() {
+    let f = fixture(300);
+    let mut h = Harness::opened(&f);
+    h.send(key('B'));
+    let r = h.take(|op| matches!(op, ApiOp::DealsPage(_)));
+    // A page of 100: a closed deal and another pipeline's among them.
+    let mut deals: Vec<_> = f.deals.iter().take(100).cloned().collect();
+    deals[0].status = Some("won".into());
+    deals[1].pipeline_id = Some("elsewhere".into());
+    for d in deals.iter_mut().skip(2) {
+        d.pipeline_id = Some(f.pipelines[0].id.clone());
+        d.status = Some("open".into());
+    }
+    let page = rolo::api::opportunities::DealPage {
+        sent: 100,
+        unreadable: 0,
+        deals: deals.clone(),
+    };
+    h.answer(r.id, Ok(ApiResponse::DealPage(page.clone())));
+    assert_eq!(h.state.board.deals.len(), 98);
+    // The same page again: the walk stops, and says why.
+    let r = h.take(|op| matches!(op, ApiOp::DealsPage(_)));
+    h.answer(r.id, Ok(ApiResponse::DealPage(page)));
+    assert!(h.try_take(|op| matches!(op, ApiOp::DealsPage(_))).is_none());
+    assert!(matches!(h.state.board.status, Remote::Failed(_)));
+    assert!(h.state.error.as_deref().unwrap_or("").contains("again"));
+    assert_eq!(h.state.board.deals.len(), 98);
+}
+
+#[test]
+fn the_agenda_steps_days_sets_status_and_opens_contacts() {
+    let f = fixture(300);
+    let mut h = Harness::opened(&f);
+    let chicago = rolo::zone::Zone::parse("America/Chicago").unwrap();
+    h.state.zone = chicago;
+    h.send(key('A'));
+    assert_eq!(h.state.view, rolo::app::View::Agenda);
+    // Today in Chicago: from its midnight to the next.
+    let day = |h: &Harness| {
+        let r = h
+            .outbox
+            .iter()
+            .find(|r| matches!(r.op, ApiOp::Agenda { .. }))
+            .unwrap();
+        let ApiOp::Agenda { from, to } = r.op else {
+            unreachable!()
+        };
+        (from, to)
+    };
+    let (from, to) = day(&h);
+    assert_eq!(from.to_rfc3339(), "2026-11-24T06:00:00+00:00");
+    assert_eq!((to - from).num_milliseconds(), 86_400_000 - 1);
+    h.serve(&f);
+    let want = |from: chrono::DateTime<chrono::Utc>| -> Vec<String> {
+        let mut v: Vec<_> = f
+            .appointments
+            .iter()
+            .filter(|a| {
+                a.start()
+                    .is_some_and(|s| s >= from && s < from + chrono::Duration::days(1))
+            })
+            .collect();
+        v.sort_by_key(|a| (a.start(), a.id.clone()));
+        v.into_iter().map(|a| a.id.clone()).collect()
+    };
+    let ids = |h: &Harness| -> Vec<String> {
+        h.state.agenda_rows().iter().map(|a| a.id.clone()).collect()
+    };
+    assert_eq!(ids(&h), want(from));
+    // ] a day on, } a week on, [ a day back, . today.
+    let mut stepped = Vec::new();
+    for (k, days) in [(']', 1), ('}', 8), ('[', 7), ('{', 0), ('.', 0)] {
+        h.send(key(k));
+        let (f2, _) = day(&h);
+        assert_eq!((f2 - from).num_hours(), days * 24, "after {k}");
+        h.serve(&f);
+        stepped.push(ids(&h) == want(f2));
+    }
+    assert!(stepped.iter().all(|x| *x), "{stepped:?}");
+    // A day with appointments: the first one's status, no-show.
+    let mut offset = 0;
+    while h.state.agenda_rows().is_empty() && offset < 30 {
+        h.send(key(']'));
+        h.serve(&f);
+        offset += 1;
+    }
+    let rows = h.state.agenda_rows().len();
+    assert!(rows > 0, "the fixture books someone within a month");
+    let a = h.state.agenda_current().unwrap().clone();
+    let text = screen(&h.clone_render(160, 48));
+    assert!(text.contains("Agenda"), "{text}");
+    h.send(key('s'));
+    assert!(matches!(h.state.overlay, Some(Overlay::Status(_))));
+    let pick = if a.appointment_status.as_deref() == Some("noshow") {
+        '2'
+    } else {
+        '3'
+    };
+    let want_status = if pick == '3' { "noshow" } else { "showed" };
+    h.send(key(pick));
+    let req = h.take(|op| matches!(op, ApiOp::SetAppointmentStatus { .. }));
+    let ApiOp::SetAppointmentStatus {
+        event_id,
+        status,
+        contact_id,
+    } = &req.op
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (event_id.as_str(), status.as_str()),
+        (a.id.as_str(), want_status)
+    );
+    assert_eq!(Some(contact_id.as_str()), a.contact_id.as_deref());
+    assert_eq!(
+        h.state.agenda_current().unwrap().appointment_status.as_deref(),
+        Some(want_status),
+        "shown at once"
+    );
+    h.answer(
+        req.id,
+        Err(ApiError::Server {
+            status: 500,
+            message: "no".into(),
+        }),
+    );
+    assert_eq!(
+        h.state.agenda_current().unwrap().appointment_status,
+        a.appointment_status,
+        "put back"
+    );
+    // enter: its contact in the list, with the detail pane open.
+    h.send(code(KeyCode::Enter));
+    assert_eq!(h.state.view, rolo::app::View::Contacts);
+    assert_eq!(h.state.detail.contact_id, a.contact_id);
+}
+
+#[test]
+fn the_agenda_marks_overlaps_and_the_current_time() {
+    use rolo::api::model::Appointment;
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    h.send(key('A'));
+    let r = h.take(|op| matches!(op, ApiOp::Agenda { .. }));
+    let cid = f.rich_contact().id.clone();
+    let at = |hm: &str| format!("2026-11-24T{hm}:00Z");
+    let ev = |id: &str, s: &str, e: &str, user: &str| Appointment {
+        id: id.into(),
+        contact_id: Some(cid.clone()),
+        start_time: Some(at(s)),
+        end_time: Some(at(e)),
+        assigned_user_id: Some(user.into()),
+        appointment_status: Some("confirmed".into()),
+        ..Appointment::default()
+    };
+    // 10:00 is now (UTC here): 9:00 before the line, 11:00 after it; the
+    // two at 11 overlap for the same user, the one at 12 for another does not.
+    let events = vec![
+        ev("a1", "09:00", "09:30", "u1"),
+        ev("a2", "11:00", "12:00", "u1"),
+        ev("a3", "11:30", "12:30", "u1"),
+        ev("a4", "12:00", "13:00", "u2"),
+    ];
+    h.answer(
+        r.id,
+        Ok(ApiResponse::Agenda {
+            calendars: f.calendars.clone(),
+            events,
+        }),
+    );
+    let text = screen(&h.clone_render(160, 48));
+    let lines: Vec<&str> = text.lines().collect();
+    let row = |t: &str| lines.iter().position(|l| l.contains(t)).unwrap();
+    let now = row("now 10:00");
+    assert!(row("09:00–09:30") < now && now < row("11:00–12:00"), "{text}");
+    assert!(lines[row("11:00–12:00")].contains("overlaps"));
+    assert!(lines[row("11:30–12:30")].contains("overlaps"));
+    assert!(!lines[row("12:00–13:00")].contains("overlaps"));
+    assert!(!lines[row("09:00–09:30")].contains("overlaps"));
+    // Another day: no now line.
+    h.send(key(']'));
+    let r = h.take(|op| matches!(op, ApiOp::Agenda { .. }));
+    h.answer(
+        r.id,
+        Ok(ApiResponse::Agenda {
+            calendars: f.calendars.clone(),
+            events: vec![ev("b1", "09:00", "09:30", "u1")],
+        }),
+    );
+    assert!(!screen(&h.clone_render(160, 48)).contains("now 10:00"));
+}
+
+#[test]
+fn a_new_deal_from_the_deals_panel() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let cid = f.rich_contact().id.clone();
+    h.send(code(KeyCode::Enter));
+    h.send(key('$'));
+    h.send(key('n'));
+    // The first pipeline holds the contact's open deal: refused there.
+    h.send(code(KeyCode::Enter));
+    h.keys(" again");
+    h.send(code(KeyCode::Enter));
+    assert!(h.try_take(|op| op.is_write()).is_none());
+    assert!(
+        h.state.notice.as_deref().unwrap_or("").contains("open deal"),
+        "{:?}",
+        h.state.notice
+    );
+    // The second: made, named as typed, in its first stage.
+    h.send(code(KeyCode::Esc));
+    h.send(key('n'));
+    h.send(key('j'));
+    h.send(code(KeyCode::Enter));
+    for _ in 0..60 {
+        h.send(code(KeyCode::Backspace));
+    }
+    h.keys("Renewal 2027");
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::CreateDeal { .. }));
+    let ApiOp::CreateDeal { contact_id, deal } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(contact_id, &cid);
+    let body = serde_json::to_value(deal).unwrap();
+    assert_eq!(body["name"], "Renewal 2027");
+    assert_eq!(body["pipelineId"], f.pipelines[1].id.as_str());
+    assert_eq!(body["pipelineStageId"], f.pipelines[1].stages[0].id.as_str());
+    assert_eq!(body["status"], "open");
+    assert_eq!(body["contactId"], cid.as_str());
+    assert_eq!(body["locationId"], "sandbox-location");
+    assert!(req.local_id.is_some(), "a create carries its stand-in id");
+    let shown = |h: &Harness| {
+        h.state
+            .detail
+            .deals
+            .loaded()
+            .unwrap()
+            .iter()
+            .find(|o| o.name.as_deref() == Some("Renewal 2027"))
+            .map(|o| o.id.clone())
+    };
+    assert!(rolo::app::is_stand_in(&shown(&h).unwrap()), "shown at once");
+    let result = support::app::answer_for(&f, &req);
+    h.answer(req.id, result);
+    assert_eq!(shown(&h).unwrap(), format!("deal{}", req.id.0));
+    // A refused create takes its stand-in away, and says so.
+    h.send(key('n'));
+    h.send(key('j'));
+    h.send(code(KeyCode::Enter));
+    // (The new one is open there now: the fixture's server would refuse
+    // another, and so does rolo, before sending.)
+    h.send(code(KeyCode::Enter));
+    assert!(h.try_take(|op| op.is_write()).is_none());
+}

@@ -412,6 +412,84 @@ pub fn answer_for(f: &Fixture, r: &ApiRequest) -> Result<ApiResponse, ApiError> 
             ..Appointment::default()
         }))),
         ApiOp::LostReasons => Ok(ApiResponse::LostReasons(f.lost_reasons.clone())),
+        // The search's pages, as the sandbox pages them.
+        ApiOp::DealsPage(q) => {
+            let matching: Vec<_> = f
+                .deals
+                .iter()
+                .filter(|o| q.pipeline_id.is_none() || o.pipeline_id == q.pipeline_id)
+                .filter(|o| q.status.is_none() || o.status() == q.status)
+                .collect();
+            let limit = q.limit.max(1) as usize;
+            let start = (q.page.max(1) as usize - 1) * limit;
+            let deals: Vec<_> = matching
+                .into_iter()
+                .skip(start)
+                .take(limit)
+                .cloned()
+                .collect();
+            Ok(ApiResponse::DealPage(rolo::api::opportunities::DealPage {
+                sent: deals.len(),
+                unreadable: 0,
+                deals,
+            }))
+        }
+        ApiOp::Agenda { from, to } => Ok(ApiResponse::Agenda {
+            calendars: f.calendars.clone(),
+            events: {
+                let mut v: Vec<_> = f
+                    .appointments
+                    .iter()
+                    .filter(|a| a.start().is_some_and(|s| s >= *from && s <= *to))
+                    .cloned()
+                    .collect();
+                v.sort_by_key(|a| (a.start(), a.id.clone()));
+                v
+            },
+        }),
+        ApiOp::CreateDeal { deal, .. } => Ok(ApiResponse::Deal(Box::new(
+            rolo::api::opportunities::Opportunity {
+                id: format!("deal{}", r.id.0),
+                name: Some(deal.name.clone()),
+                pipeline_id: Some(deal.pipeline_id.clone()),
+                pipeline_stage_id: deal.pipeline_stage_id.clone(),
+                status: Some("open".into()),
+                contact_id: Some(deal.contact_id.clone()),
+                assigned_to: deal.assigned_to.clone(),
+                ..Default::default()
+            },
+        ))),
+        ApiOp::UpdateDeal { id, update, .. } => {
+            let mut o = f
+                .deals
+                .iter()
+                .find(|o| o.id == *id)
+                .cloned()
+                .unwrap_or_default();
+            o.id = id.clone();
+            if let Some(st) = &update.pipeline_stage_id {
+                o.pipeline_stage_id = Some(st.clone());
+            }
+            if let Some(n) = &update.name {
+                o.name = Some(n.clone());
+            }
+            if let Some(v) = update.monetary_value {
+                o.monetary_value = Some(v);
+            }
+            Ok(ApiResponse::Deal(Box::new(o)))
+        }
+        ApiOp::SetAppointmentStatus {
+            event_id, status, ..
+        } => {
+            let mut a = f
+                .appointments
+                .iter()
+                .find(|a| a.id == *event_id)
+                .cloned()
+                .unwrap_or_default();
+            a.appointment_status = Some(status.clone());
+            Ok(ApiResponse::Appointment(Box::new(a)))
+        }
         ApiOp::ContactDeals { contact_id } => Ok(ApiResponse::Deals(
             f.deals
                 .iter()
