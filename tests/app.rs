@@ -2688,7 +2688,13 @@ fn the_board_loads_every_page_and_moves_cards_with_undo() {
     let total: usize = want.iter().sum();
     assert!(total > 100, "the fixture needs more than one page: {total}");
     assert_eq!(pages as usize, total / 100 + 1);
-    let got: Vec<usize> = h.state.board.columns.iter().map(|c| c.cards.len()).collect();
+    let got: Vec<usize> = h
+        .state
+        .board
+        .columns
+        .iter()
+        .map(|c| c.cards.len())
+        .collect();
     assert_eq!(got, want, "every open deal, in its stage");
     assert!(matches!(h.state.board.status, Remote::Loaded(())));
     let text = screen(&h.clone_render(160, 48));
@@ -2720,7 +2726,13 @@ fn the_board_loads_every_page_and_moves_cards_with_undo() {
             message: "down".into(),
         }),
     );
-    let got: Vec<usize> = h.state.board.columns.iter().map(|c| c.cards.len()).collect();
+    let got: Vec<usize> = h
+        .state
+        .board
+        .columns
+        .iter()
+        .map(|c| c.cards.len())
+        .collect();
     assert_eq!(got, want, "put back");
     assert!(h.state.error.as_deref().unwrap_or("").contains("put back"));
     // Again, accepted; then undone: back to its first stage.
@@ -2752,7 +2764,13 @@ fn the_board_loads_every_page_and_moves_cards_with_undo() {
     assert_eq!(h.state.board.column, 0);
     h.send(key('<'));
     assert!(h.try_take(|op| op.is_write()).is_none());
-    assert!(h.state.notice.as_deref().unwrap_or("").contains("first stage"));
+    assert!(
+        h.state
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("first stage")
+    );
 
     // @: one owner's cards only, then the unassigned, then everyone's.
     h.send(key('@'));
@@ -2767,7 +2785,11 @@ fn the_board_loads_every_page_and_moves_cards_with_undo() {
         .flat_map(|c| c.cards.iter().map(|&i| &h.state.board.deals[i]))
         .collect();
     assert!(!shown.is_empty());
-    assert!(shown.iter().all(|d| d.assigned_to.as_deref() == Some(&owner)));
+    assert!(
+        shown
+            .iter()
+            .all(|d| d.assigned_to.as_deref() == Some(&owner))
+    );
     let theirs = f
         .deals
         .iter()
@@ -2787,7 +2809,14 @@ fn the_board_loads_every_page_and_moves_cards_with_undo() {
     assert_eq!(h.state.board.owner, rolo::app::board::Owner::Everyone);
 
     // The list's search narrows the board to its contacts' deals.
-    let someone = h.state.board.card(0, 0).unwrap().contact_id.clone().unwrap();
+    let someone = h
+        .state
+        .board
+        .card(0, 0)
+        .unwrap()
+        .contact_id
+        .clone()
+        .unwrap();
     let name = f
         .contacts
         .iter()
@@ -2797,7 +2826,11 @@ fn the_board_loads_every_page_and_moves_cards_with_undo() {
         .clone()
         .unwrap();
     h.send(key('/'));
-    assert_eq!(h.state.view, rolo::app::View::Board, "the search stays on the board");
+    assert_eq!(
+        h.state.view,
+        rolo::app::View::Board,
+        "the search stays on the board"
+    );
     h.keys(&name);
     h.send(code(KeyCode::Enter));
     let shown: Vec<_> = h
@@ -2841,10 +2874,22 @@ fn the_board_loads_every_page_and_moves_cards_with_undo() {
     // Read-only: nothing moves.
     h.serve(&f);
     h.state.read_only = true;
-    let before: Vec<usize> = h.state.board.columns.iter().map(|c| c.cards.len()).collect();
+    let before: Vec<usize> = h
+        .state
+        .board
+        .columns
+        .iter()
+        .map(|c| c.cards.len())
+        .collect();
     h.send(key('>'));
     assert!(h.try_take(|op| op.is_write()).is_none());
-    let after: Vec<usize> = h.state.board.columns.iter().map(|c| c.cards.len()).collect();
+    let after: Vec<usize> = h
+        .state
+        .board
+        .columns
+        .iter()
+        .map(|c| c.cards.len())
+        .collect();
     assert_eq!(before, after);
 }
 
@@ -2964,7 +3009,11 @@ fn the_agenda_steps_days_sets_status_and_opens_contacts() {
     );
     assert_eq!(Some(contact_id.as_str()), a.contact_id.as_deref());
     assert_eq!(
-        h.state.agenda_current().unwrap().appointment_status.as_deref(),
+        h.state
+            .agenda_current()
+            .unwrap()
+            .appointment_status
+            .as_deref(),
         Some(want_status),
         "shown at once"
     );
@@ -3023,7 +3072,10 @@ fn the_agenda_marks_overlaps_and_the_current_time() {
     let lines: Vec<&str> = text.lines().collect();
     let row = |t: &str| lines.iter().position(|l| l.contains(t)).unwrap();
     let now = row("now 10:00");
-    assert!(row("09:00–09:30") < now && now < row("11:00–12:00"), "{text}");
+    assert!(
+        row("09:00–09:30") < now && now < row("11:00–12:00"),
+        "{text}"
+    );
     assert!(lines[row("11:00–12:00")].contains("overlaps"));
     assert!(lines[row("11:30–12:30")].contains("overlaps"));
     assert!(!lines[row("12:00–13:00")].contains("overlaps"));
@@ -3055,7 +3107,11 @@ fn a_new_deal_from_the_deals_panel() {
     h.send(code(KeyCode::Enter));
     assert!(h.try_take(|op| op.is_write()).is_none());
     assert!(
-        h.state.notice.as_deref().unwrap_or("").contains("open deal"),
+        h.state
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("open deal"),
         "{:?}",
         h.state.notice
     );
@@ -3077,7 +3133,10 @@ fn a_new_deal_from_the_deals_panel() {
     let body = serde_json::to_value(deal).unwrap();
     assert_eq!(body["name"], "Renewal 2027");
     assert_eq!(body["pipelineId"], f.pipelines[1].id.as_str());
-    assert_eq!(body["pipelineStageId"], f.pipelines[1].stages[0].id.as_str());
+    assert_eq!(
+        body["pipelineStageId"],
+        f.pipelines[1].stages[0].id.as_str()
+    );
     assert_eq!(body["status"], "open");
     assert_eq!(body["contactId"], cid.as_str());
     assert_eq!(body["locationId"], "sandbox-location");

@@ -444,3 +444,54 @@ fn booking_calendars_and_slot_picker() {
     h.send(key('j'));
     snap(&mut h, "booking_slots");
 }
+
+/// The pipeline board: three stages at 80 columns, all five at 160; an
+/// owner filter; the loading state.
+#[test]
+fn pipeline_board() {
+    let f = fixture(300);
+    let mut h = Harness::opened(&f);
+    h.send(key('B'));
+    snap(&mut h, "board_loading");
+    h.serve(&f);
+    snap(&mut h, "board");
+    h.send(key('l'));
+    h.send(key('l'));
+    h.send(key('l'));
+    h.send(key('j'));
+    h.send(key('@'));
+    snap(&mut h, "board_owner_fourth_stage");
+}
+
+/// The agenda: a day's appointments in Chicago, with the now line and a
+/// status picked for the highlighted one.
+#[test]
+fn agenda_view() {
+    let f = fixture(300);
+    let mut h = Harness::opened(&f);
+    h.state.zone = rolo::zone::Zone::Named(chrono_tz::America::Chicago);
+    h.send(key('A'));
+    snap(&mut h, "agenda_loading");
+    h.serve(&f);
+    let mut n = 0;
+    while h.state.agenda_rows().len() < 2 && n < 30 {
+        h.send(key(']'));
+        h.serve(&f);
+        n += 1;
+    }
+    snap(&mut h, "agenda");
+    h.send(key('s'));
+    snap(&mut h, "agenda_status");
+}
+
+/// A new deal from the deals panel: the pipeline, then its name.
+#[test]
+fn deals_new_deal() {
+    let (mut h, _) = loaded();
+    h.send(key('$'));
+    h.send(key('n'));
+    snap(&mut h, "deals_new_pipeline");
+    h.send(key('j'));
+    h.send(code(KeyCode::Enter));
+    snap(&mut h, "deals_new_name");
+}

@@ -41,6 +41,8 @@ struct Key {
     mine: Option<String>,
     search: Option<u64>,
     stages: usize,
+    /// The day (ages in days change with it).
+    day: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -65,6 +67,9 @@ pub struct Board {
     pub columns: Vec<Column>,
     /// Open deals whose stage the pipeline does not list.
     pub strays: usize,
+    /// Days in its stage, per deal (by index in `deals`), as of the last
+    /// time the columns were worked out.
+    pub ages: Vec<Option<i64>>,
     key: Option<Key>,
     /// Bumped by every change to `deals`.
     version: u64,
@@ -313,6 +318,7 @@ impl State {
             mine: self.me.clone().filter(|_| self.board.mine),
             search: searching.then_some(self.list.hits_generation),
             stages,
+            day: self.now.timestamp().div_euclid(86_400),
         };
         if self.board.key.as_ref() == Some(&key) {
             return;
@@ -370,16 +376,18 @@ impl State {
         }
         // Longest in its stage first: what needs a push.
         let deals = &self.board.deals;
+        let ages: Vec<Option<i64>> = deals.iter().map(|d| days_in_stage(d, now)).collect();
         for c in &mut columns {
             c.cards.sort_by_cached_key(|&i| {
                 (
-                    std::cmp::Reverse(days_in_stage(&deals[i], now).unwrap_or(0)),
+                    std::cmp::Reverse(ages[i].unwrap_or(0)),
                     deals[i].name.clone().unwrap_or_default().to_lowercase(),
                     deals[i].id.clone(),
                 )
             });
         }
         self.board.columns = columns;
+        self.board.ages = ages;
         self.board.strays = strays;
         self.board.key = Some(key);
         self.board.cursor.resize(stages, 0);

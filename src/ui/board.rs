@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{bold, clean, fit};
-use crate::app::board::{Owner, days_in_stage};
+use crate::app::board::Owner;
 use crate::app::{Remote, State};
 use crate::theme::Theme;
 
@@ -255,20 +255,28 @@ fn render_column(s: &State, f: &mut Frame, area: Rect, i: usize, rule: bool, the
             .monetary_value
             .map(crate::api::locations::money)
             .unwrap_or_else(|| "—".into());
-        let age = match days_in_stage(d, s.now) {
+        let age = match b.ages.get(di).copied().flatten() {
             Some(0) => "today".to_string(),
             Some(n) => format!("{n}d"),
             None => String::new(),
         };
         let owner = super::user_tag(d.assigned_to.as_deref(), s);
+        // Only the highlighted card is padded to the column's width (for
+        // its highlight): blanks elsewhere would only cost time and bytes.
+        let pad = |t: String| {
+            if on { format!("{t:<inner_w$}") } else { t }
+        };
         let mark = if on { "▸" } else { " " };
         lines.push(Line::from(Span::styled(
-            format!("{mark}{:<inner_w$}", fit(&clean(&who), inner_w)),
+            pad(format!(
+                "{mark}{}",
+                fit(&clean(&who), inner_w.saturating_sub(1))
+            )),
             st(bold(theme.text)),
         )));
         let second = format!(" {value} · {age}{owner}");
         lines.push(Line::from(Span::styled(
-            format!("{:<inner_w$} ", fit(&second, inner_w)),
+            pad(fit(&second, inner_w)),
             st(theme.dim),
         )));
     }
@@ -281,11 +289,9 @@ fn render_column(s: &State, f: &mut Frame, area: Rect, i: usize, rule: bool, the
     }
     let block = Block::default()
         .borders(if rule { Borders::LEFT } else { Borders::NONE })
-        .border_style(if on_col {
-            theme.border_focused
-        } else {
-            theme.border
-        });
+        // One color for every rule: lighting the column in view would
+        // repaint two whole rules on every `h`/`l`.
+        .border_style(theme.border);
     let inner = block.inner(area);
     f.render_widget(block, area);
     f.render_widget(Paragraph::new(lines), inner);
