@@ -2994,6 +2994,20 @@ fn the_agenda_steps_days_sets_status_and_opens_contacts() {
     };
     let want_status = if pick == '3' { "noshow" } else { "showed" };
     h.send(key(pick));
+    // One still to come asks once more before showed or no-show.
+    if a.start().unwrap() > h.state.now {
+        assert!(h.try_take(|op| op.is_write()).is_none(), "asks first");
+        assert!(
+            h.state
+                .notice
+                .as_deref()
+                .unwrap_or("")
+                .contains("not started"),
+            "{:?}",
+            h.state.notice
+        );
+        h.send(key(pick));
+    }
     let req = h.take(|op| matches!(op, ApiOp::SetAppointmentStatus { .. }));
     let ApiOp::SetAppointmentStatus {
         event_id,

@@ -617,11 +617,16 @@ async fn a_deal_moved_on_the_server_meanwhile_is_a_conflict_for_the_user() {
     let (mut outbox, mut events) = Outbox::spawn(client, &path).unwrap();
     let (deals, stages) = sb.with_store(|s| {
         let p = s.pipeline_list()[0].clone();
-        let stages: Vec<String> = p["stages"]
+        let stages: Vec<(String, String)> = p["stages"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|st| st["id"].as_str().unwrap().to_string())
+            .map(|st| {
+                (
+                    st["id"].as_str().unwrap().to_string(),
+                    st["name"].as_str().unwrap().to_string(),
+                )
+            })
             .collect();
         let deals: Vec<(String, String)> = s
             .opportunity_list()
@@ -637,6 +642,8 @@ async fn a_deal_moved_on_the_server_meanwhile_is_a_conflict_for_the_user() {
             .collect();
         (deals, stages)
     });
+    let names: Vec<String> = stages.iter().map(|(_, n)| n.clone()).collect();
+    let stages: Vec<String> = stages.into_iter().map(|(id, _)| id).collect();
     for (id, _) in &deals {
         sb.with_store(|s| {
             s.update_opportunity(id, &json!({"pipelineStageId": stages[0]}))
@@ -670,8 +677,12 @@ async fn a_deal_moved_on_the_server_meanwhile_is_a_conflict_for_the_user() {
     }
     let err = answers[&RequestId(1)].as_ref().unwrap_err().to_string();
     assert!(
-        err.contains("stage") && err.contains(&stages[3]) && err.contains(&stages[1]),
-        "both stages are said: {err}"
+        err.contains("stage")
+            && err.contains(&names[3])
+            && err.contains(&names[1])
+            && err.contains(&names[0])
+            && !err.contains(&stages[3]),
+        "the stages are said by name: {err}"
     );
     assert!(answers[&RequestId(2)].is_ok(), "no conflict, no fuss");
     let stage = |id: &str| sb.with_store(|s| s.opportunity(id).unwrap()["pipelineStageId"].clone());

@@ -116,9 +116,10 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
             let name = (before.name != after.name)
                 .then(|| before.name.clone())
                 .flatten();
+            // A deal that had no value gets 0 back: HighLevel's update
+            // cannot take a value away.
             let value = (before.monetary_value != after.monetary_value)
-                .then_some(before.monetary_value)
-                .flatten();
+                .then(|| before.monetary_value.unwrap_or(0.0));
             if name.is_some() || value.is_some() {
                 s.edit_deal_fields(&contact_id, &now, name, value, out);
             }

@@ -219,7 +219,18 @@ fn render_column(s: &State, f: &mut Frame, area: Rect, i: usize, rule: bool, the
     };
     let on_col = i == b.column;
     let inner_w = usize::from(area.width.saturating_sub(u16::from(rule) + 1));
-    let head = format!("{} · {}", col.cards.len(), short_money(col.total));
+    let per_card = 2usize;
+    let room = usize::from(area.height.saturating_sub(1)) / per_card;
+    let cursor = b.cursor.get(i).copied().unwrap_or(0);
+    // A page of cards at a time: moving within it repaints two cards, not
+    // the column.
+    let offset = (cursor / room.max(1)) * room.max(1);
+    let above = if offset > 0 {
+        format!("↑{offset} ")
+    } else {
+        String::new()
+    };
+    let head = format!("{above}{} · {}", col.cards.len(), short_money(col.total));
     let name_w = inner_w.saturating_sub(head.chars().count() + 1);
     let mut lines = vec![Line::from(vec![
         Span::styled(
@@ -232,10 +243,6 @@ fn render_column(s: &State, f: &mut Frame, area: Rect, i: usize, rule: bool, the
         ),
         Span::styled(head, theme.dim),
     ])];
-    let per_card = 2usize;
-    let room = usize::from(area.height.saturating_sub(1)) / per_card;
-    let cursor = b.cursor.get(i).copied().unwrap_or(0);
-    let offset = cursor.saturating_sub(room.saturating_sub(1));
     if col.cards.is_empty() {
         lines.push(Line::from(Span::styled(" (none)", theme.dim)));
     }
@@ -287,12 +294,16 @@ fn render_column(s: &State, f: &mut Frame, area: Rect, i: usize, rule: bool, the
             theme.dim,
         )));
     }
-    let block = Block::default()
-        .borders(if rule { Borders::LEFT } else { Borders::NONE })
-        // One color for every rule: lighting the column in view would
-        // repaint two whole rules on every `h`/`l`.
-        .border_style(theme.border);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    f.render_widget(Paragraph::new(lines), inner);
+    // Straight into the buffer: a Block and a Paragraph per column would
+    // each restyle the column's every cell on every frame.
+    let buf = f.buffer_mut();
+    if rule {
+        for y in area.top()..area.bottom() {
+            buf[(area.x, y)].set_symbol("│").set_style(theme.border);
+        }
+    }
+    let x = area.x + u16::from(rule);
+    for (k, line) in lines.iter().enumerate().take(usize::from(area.height)) {
+        buf.set_line(x, area.y + k as u16, line, inner_w as u16);
+    }
 }

@@ -20,6 +20,9 @@ pub struct StatusPicker {
     pub contact_id: String,
     pub appointment: Box<Appointment>,
     pub cursor: usize,
+    /// The choice already warned about (showed or no-show before the
+    /// appointment has started): picked again, it is meant.
+    pub warned: Option<usize>,
 }
 
 /// What a status change waits for: the appointment as it was.
@@ -67,6 +70,7 @@ pub(crate) fn open_status(s: &mut State) {
                 contact_id: cid,
                 appointment: Box::new(a),
                 cursor,
+                warned: None,
             })));
         }
         None => {
@@ -170,10 +174,28 @@ pub(crate) fn status_key(
     let Some(i) = pick else {
         return Some(Overlay::Status(p));
     };
-    let (status, label) = CHOICES[i.min(CHOICES.len() - 1)];
+    let i = i.min(CHOICES.len() - 1);
+    let (status, label) = CHOICES[i];
     if p.appointment.appointment_status.as_deref() == Some(status) {
         s.notice = Some(format!("It is {label} already."));
         return None;
+    }
+    // Showed or no-show for what has not begun: a slip of the finger, most
+    // likely. Picked again, it is meant.
+    if matches!(status, "showed" | "noshow")
+        && p.appointment.start().is_some_and(|t| t > s.now)
+        && p.warned != Some(i)
+    {
+        p.warned = Some(i);
+        p.cursor = i;
+        s.notice = Some(format!(
+            "It has not started yet ({}): pick {label} again to mark it anyway.",
+            p.appointment
+                .start()
+                .map(|t| crate::due::describe(t, &s.zone))
+                .unwrap_or_default()
+        ));
+        return Some(Overlay::Status(p));
     }
     if s.read_only {
         s.error = Some(read_only_message(&s.profile));

@@ -120,10 +120,27 @@ pub(crate) fn step_stage(s: &State, o: &Opportunity, by: isize) -> Result<String
 
 /// "4,500", "$4,500.50", "4.5k": a value as people type it.
 pub fn parse_value(text: &str) -> Result<f64, String> {
-    let t = text
-        .trim()
-        .trim_start_matches('$')
-        .replace([',', '_', ' '], "");
+    let raw = text.trim().trim_start_matches('$');
+    // A comma groups thousands: three digits after it, then the end, a
+    // point or another comma. "1,5k" is someone's decimal comma, and
+    // would otherwise read as 15,000.
+    let whole = raw.split('.').next().unwrap_or("");
+    let groups: Vec<&str> = whole.split(',').collect();
+    if groups.len() > 1
+        && groups[1..].iter().any(|g| {
+            g.trim_end_matches(['k', 'K', 'm', 'M']).len() != 3
+                || !g
+                    .trim_end_matches(['k', 'K', 'm', 'M'])
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+        })
+    {
+        return Err(format!(
+            "{:?}: a comma groups thousands (4,500); for a decimal write a point (1.5k)",
+            crate::text::snippet(text, 30)
+        ));
+    }
+    let t = raw.replace([',', '_', ' '], "");
     let (num, times) = match t.strip_suffix(['k', 'K']) {
         Some(n) => (n.to_string(), 1_000.0),
         None => match t.strip_suffix(['m', 'M']) {
@@ -830,4 +847,27 @@ pub(crate) fn deals_key(
         p.cursor = i;
     }
     Some(Overlay::Deals(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_value;
+
+    #[test]
+    fn values_as_people_type_them_and_a_decimal_comma_refused() {
+        for (t, v) in [
+            ("4500", 4500.0),
+            ("4,500", 4500.0),
+            ("$4,500.50", 4500.5),
+            ("4.5k", 4500.0),
+            ("1,234,567", 1_234_567.0),
+            ("2m", 2_000_000.0),
+            ("1,500k", 1_500_000.0),
+        ] {
+            assert_eq!(parse_value(t), Ok(v), "{t}");
+        }
+        for t in ["1,5k", "1,23", "12,3456", "4,5", "abc", "-5", "1,,000"] {
+            assert!(parse_value(t).is_err(), "{t} must be refused");
+        }
+    }
 }

@@ -485,8 +485,26 @@ pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResp
     } = &entry.op
     {
         let now = client.opportunity(id).await?;
-        if let Some(conflict) = deal_conflict(&now, update, base) {
-            return Err(ApiError::Conflict(conflict));
+        if deal_conflict(&now, update, base, &HashMap::new()).is_some() {
+            // Stages and pipelines by name, as the user knows them (by id
+            // when the pipelines cannot be read).
+            let names: HashMap<String, String> = client
+                .pipelines()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .flat_map(|p| {
+                    let stages: Vec<(String, String)> = p
+                        .stages
+                        .iter()
+                        .map(|st| (st.id.clone(), st.name.clone()))
+                        .collect();
+                    std::iter::once((p.id, p.name)).chain(stages)
+                })
+                .collect();
+            if let Some(conflict) = deal_conflict(&now, update, base, &names) {
+                return Err(ApiError::Conflict(conflict));
+            }
         }
     }
     if entry.attempts > 0
@@ -535,8 +553,10 @@ pub fn deal_conflict(
     server: &crate::api::opportunities::Opportunity,
     update: &crate::api::opportunities::OpportunityUpdate,
     base: &crate::api::opportunities::OpportunityUpdate,
+    names: &HashMap<String, String>,
 ) -> Option<String> {
     let text = |v: Option<&str>| v.unwrap_or("(none)").to_string();
+    let named = |v: Option<String>| v.map(|id| names.get(&id).cloned().unwrap_or(id));
     let money = |v: Option<f64>| v.map_or("(none)".to_string(), |n| n.to_string());
     let mut out = Vec::new();
     let mut check = |field: &str, saw: Option<String>, now: String, want: Option<String>| {
@@ -554,15 +574,15 @@ pub fn deal_conflict(
     };
     check(
         "stage",
-        base.pipeline_stage_id.clone(),
-        text(server.pipeline_stage_id.as_deref()),
-        update.pipeline_stage_id.clone(),
+        named(base.pipeline_stage_id.clone()),
+        text(named(server.pipeline_stage_id.clone()).as_deref()),
+        named(update.pipeline_stage_id.clone()),
     );
     check(
         "pipeline",
-        base.pipeline_id.clone(),
-        text(server.pipeline_id.as_deref()),
-        update.pipeline_id.clone(),
+        named(base.pipeline_id.clone()),
+        text(named(server.pipeline_id.clone()).as_deref()),
+        named(update.pipeline_id.clone()),
     );
     check(
         "name",
