@@ -196,8 +196,9 @@ fn main() {
         };
         let rounds = if quick { 20 } else { 100 };
         let (mut down, mut across, mut moved) = (Vec::new(), Vec::new(), Vec::new());
-        // Down the first stage (scrolling it on the way).
+        // Down the first stage from its top (paging it on the way).
         s.board.column = 0;
+        s.board.cursor.iter_mut().for_each(|c| *c = 0);
         for _ in 0..rounds {
             down.push(press(&mut s, key('j')));
         }

@@ -3094,6 +3094,35 @@ fn the_agenda_marks_overlaps_and_the_current_time() {
     assert!(lines[row("11:30–12:30")].contains("overlaps"));
     assert!(!lines[row("12:00–13:00")].contains("overlaps"));
     assert!(!lines[row("09:00–09:30")].contains("overlaps"));
+    // Showed or no-show for one still to come (11:00, now 10:00) asks
+    // once more; the second pick is meant.
+    h.send(key('j'));
+    assert_eq!(h.state.agenda_current().unwrap().id, "a2");
+    h.send(key('s'));
+    h.send(key('3'));
+    assert!(h.try_take(|op| op.is_write()).is_none(), "asks first");
+    assert!(matches!(h.state.overlay, Some(Overlay::Status(_))));
+    assert!(
+        h.state
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("not started")
+    );
+    h.send(key('3'));
+    let req = h.take(|op| matches!(op, ApiOp::SetAppointmentStatus { .. }));
+    let ApiOp::SetAppointmentStatus { status, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(status, "noshow");
+    // Confirmed needs no second word.
+    h.send(key('s'));
+    h.send(key('1'));
+    let req = h.take(|op| matches!(op, ApiOp::SetAppointmentStatus { .. }));
+    let ApiOp::SetAppointmentStatus { status, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(status, "confirmed");
     // Another day: no now line.
     h.send(key(']'));
     let r = h.take(|op| matches!(op, ApiOp::Agenda { .. }));
@@ -3177,4 +3206,44 @@ fn a_new_deal_from_the_deals_panel() {
     // another, and so does rolo, before sending.)
     h.send(code(KeyCode::Enter));
     assert!(h.try_take(|op| op.is_write()).is_none());
+}
+
+#[test]
+fn undoing_a_value_given_to_a_deal_without_one_puts_zero_back() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    if let Some(deals) = h.state.detail.deals.loaded_mut() {
+        for d in deals.iter_mut() {
+            d.monetary_value = None;
+        }
+    }
+    h.send(key('$'));
+    h.send(key('v'));
+    h.keys("2,500");
+    h.send(code(KeyCode::Enter));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
+    let ApiOp::UpdateDeal { update, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(update.monetary_value, Some(2500.0));
+    h.answer(req.id, support::app::answer_for(&f, &req));
+    h.send(key('u'));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
+    let ApiOp::UpdateDeal { update, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(
+        update.monetary_value,
+        Some(0.0),
+        "HighLevel cannot unset it: 0"
+    );
+    // A decimal comma is refused, not read as thousands.
+    h.send(key('v'));
+    for _ in 0..10 {
+        h.send(code(KeyCode::Backspace));
+    }
+    h.keys("1,5k");
+    h.send(code(KeyCode::Enter));
+    assert!(h.try_take(|op| op.is_write()).is_none());
+    assert!(h.state.notice.as_deref().unwrap_or("").contains("comma"));
 }

@@ -1361,6 +1361,90 @@ async fn the_validator_catches_violations() {
     );
 }
 
+#[test]
+fn the_request_check_catches_what_a_proxy_would_refuse() {
+    let mut spec = Spec::load(&spec_root(), &[OPPORTUNITIES]);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(spec_root().join(OPPORTUNITIES)).unwrap())
+            .unwrap();
+    let req = |method: &str, path: &str, query: Option<&str>, body: Option<Value>| {
+        rolo::sandbox::LoggedRequest {
+            at: std::time::Duration::ZERO,
+            method: method.into(),
+            path: path.into(),
+            status: Some(200),
+            finished: None,
+            version: Some("2021-07-28".into()),
+            query: query.map(str::to_string),
+            body,
+        }
+    };
+    let search = &doc["paths"]["/opportunities/search"]["get"];
+    let fine = request_violations(
+        &mut spec,
+        OPPORTUNITIES,
+        search,
+        &req(
+            "GET",
+            "/opportunities/search",
+            Some("location_id=L&status=open&page=2&limit=100"),
+            None,
+        ),
+    );
+    assert!(fine.is_empty(), "{fine:?}");
+    let bad = request_violations(
+        &mut spec,
+        OPPORTUNITIES,
+        search,
+        &req(
+            "GET",
+            "/opportunities/search",
+            Some("status=someday&page=two&colour=red"),
+            None,
+        ),
+    );
+    for needle in [
+        "location_id missing",
+        "status=someday",
+        "page=two",
+        "colour is not",
+    ] {
+        assert!(
+            bad.iter().any(|e| e.contains(needle)),
+            "no error for {needle}: {bad:?}"
+        );
+    }
+    let create = &doc["paths"]["/opportunities/"]["post"];
+    let bad = request_violations(
+        &mut spec,
+        OPPORTUNITIES,
+        create,
+        &req(
+            "POST",
+            "/opportunities/",
+            None,
+            Some(json!({"name": 5, "status": "OPEN"})),
+        ),
+    );
+    for needle in ["name", "status", "pipelineId"] {
+        assert!(
+            bad.iter().any(|e| e.contains(needle)),
+            "no error for {needle}: {bad:?}"
+        );
+    }
+    let get = &doc["paths"]["/opportunities/{id}"]["get"];
+    let bad = request_violations(
+        &mut spec,
+        OPPORTUNITIES,
+        get,
+        &req("GET", "/opportunities/x", None, Some(json!({"a": 1}))),
+    );
+    assert!(
+        bad.iter().any(|e| e.contains("none is declared")),
+        "{bad:?}"
+    );
+}
+
 #[tokio::test]
 async fn v3_callers_get_the_v3_spelling() {
     rolo::api::client::ensure_crypto_provider();
@@ -1534,15 +1618,25 @@ async fn every_request_carries_the_version_of_its_service() {
         })
         .await
         .unwrap();
+        // The board's page: one pipeline's open deals.
+        c.opportunities_page(&OpportunitySearch {
+            pipeline_id: Some(pipes[0].id.clone()),
+            status: Some(Status::Open),
+            page: 2,
+            limit: 100,
+            ..OpportunitySearch::default()
+        })
+        .await
+        .unwrap();
         let d = c
             .create_opportunity(&NewOpportunity {
                 pipeline_id: pipes[0].id.clone(),
                 location_id: LOCATION.into(),
                 name: "Versioned".into(),
-                pipeline_stage_id: None,
+                pipeline_stage_id: Some(pipes[0].stages[0].id.clone()),
                 status: Status::Open,
                 contact_id: made.id.clone(),
-                monetary_value: None,
+                monetary_value: Some(1250.5),
                 assigned_to: None,
             })
             .await
@@ -1614,6 +1708,7 @@ async fn every_request_carries_the_version_of_its_service() {
                         method.to_uppercase(),
                         template.trim_end_matches('/').to_string(),
                         v.to_string(),
+                        op.clone(),
                     ));
                 }
             }
@@ -1630,14 +1725,16 @@ async fn every_request_carries_the_version_of_its_service() {
                 .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}')))
     };
     let log = sb.requests();
-    assert_eq!(log.len(), 42, "one request per call");
+    assert_eq!(log.len(), 43, "one request per call");
+    let mut spec = Spec::load(&spec_root(), &[]);
+    let mut violations = Vec::new();
     let mut services = std::collections::BTreeSet::new();
     for r in &log {
         // The most specific template: the one with the most literal segments.
         let op = ops
             .iter()
-            .filter(|(_, m, t, _)| *m == r.method && matches(t, &r.path))
-            .max_by_key(|(_, _, t, _)| t.split('/').filter(|s| !s.starts_with('{')).count())
+            .filter(|(_, m, t, _, _)| *m == r.method && matches(t, &r.path))
+            .max_by_key(|(_, _, t, _, _)| t.split('/').filter(|s| !s.starts_with('{')).count())
             .unwrap_or_else(|| panic!("{} {}: no operation in the spec", r.method, r.path));
         assert_eq!(
             r.version.as_deref(),
@@ -1649,6 +1746,135 @@ async fn every_request_carries_the_version_of_its_service() {
             op.2
         );
         services.insert(op.0);
+        violations.extend(
+            request_violations(&mut spec, op.0, &op.4, r)
+                .into_iter()
+                .map(|v| {
+                    format!(
+                        "{} {}?{}: {v}",
+                        r.method,
+                        r.path,
+                        r.query.as_deref().unwrap_or("")
+                    )
+                }),
+        );
     }
     assert_eq!(services.len(), 5, "every service was called: {services:?}");
+    let bodies = log.iter().filter(|r| r.body.is_some()).count();
+    let queries = log.iter().filter(|r| r.query.is_some()).count();
+    assert!(
+        bodies >= 12 && queries >= 10,
+        "the log holds what was sent: {bodies} bodies, {queries} queries"
+    );
+    assert!(
+        violations.is_empty(),
+        "what a validating proxy would refuse:\n{}",
+        violations.join("\n")
+    );
+}
+
+/// What a validating proxy (Prism's request checks) would say of a request
+/// against its operation: a required query parameter missing, one the
+/// operation does not declare, a value that is not of its type or enum,
+/// a JSON body that breaks the request schema, or a body where none is
+/// declared.
+fn request_violations(
+    spec: &mut Spec,
+    file: &str,
+    op: &Value,
+    r: &rolo::sandbox::LoggedRequest,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let sent: Vec<(String, String)> = r
+        .query
+        .as_deref()
+        .map(|q| {
+            q.split('&')
+                .filter(|kv| !kv.is_empty())
+                .map(|kv| {
+                    let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                    (decode(k), decode(v))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let params: Vec<Value> = op["parameters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p["in"] == "query")
+        .collect();
+    for p in &params {
+        let name = p["name"].as_str().unwrap_or("");
+        let value = sent.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+        match value {
+            None if p["required"] == true => out.push(format!("required query {name} missing")),
+            None => {}
+            Some(v) => {
+                let schema = &p["schema"];
+                let typed = match schema["type"].as_str() {
+                    Some("number") => v
+                        .parse::<f64>()
+                        .map(|n| json!(n))
+                        .unwrap_or_else(|_| json!(v)),
+                    Some("integer") => v
+                        .parse::<i64>()
+                        .map(|n| json!(n))
+                        .unwrap_or_else(|_| json!(v)),
+                    Some("boolean") => v
+                        .parse::<bool>()
+                        .map(|b| json!(b))
+                        .unwrap_or_else(|_| json!(v)),
+                    _ => json!(v),
+                };
+                for e in spec.validate(file, schema, &typed) {
+                    out.push(format!("query {name}={v}: {e}"));
+                }
+            }
+        }
+    }
+    for (k, _) in &sent {
+        if !params.iter().any(|p| p["name"] == k.as_str()) {
+            out.push(format!("query {k} is not a parameter of the operation"));
+        }
+    }
+    let declared = op
+        .pointer("/requestBody/content/application~1json/schema")
+        .cloned();
+    match (declared, &r.body) {
+        (Some(schema), Some(body)) => {
+            for e in spec.validate(file, &schema, body) {
+                out.push(format!("body: {e}"));
+            }
+        }
+        (Some(_), None) if op.pointer("/requestBody/required") == Some(&json!(true)) => {
+            out.push("a body is required".into())
+        }
+        (None, Some(body)) => out.push(format!("a body where none is declared: {body}")),
+        _ => {}
+    }
+    out
+}
+
+/// A query string's part, percent- and plus-decoded.
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                Ok(x) => {
+                    out.push(x);
+                    i += 2;
+                }
+                Err(_) => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -268,7 +268,25 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
         .get("version")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let log_index = s.log_arrival(&method, &path, version);
+    let query = req.uri().query().map(str::to_string);
+    let log_index = s.log_arrival(&method, &path, version, query);
+    // A small JSON body is kept in the log too; a large one (or one of no
+    // stated length) goes on untouched.
+    let small = axum::body::HttpBody::size_hint(req.body())
+        .upper()
+        .is_some_and(|n| n > 0 && n <= 64 * 1024);
+    let req = if small {
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .unwrap_or_default();
+        if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+            s.log_body(log_index, v);
+        }
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        req
+    };
 
     let (decision, latency, reply_latency, lose_answer) = {
         let mut faults = s.faults.lock().unwrap_or_else(|p| p.into_inner());

@@ -118,6 +118,11 @@ pub struct LoggedRequest {
     pub finished: Option<Duration>,
     /// The `Version` header the request carried.
     pub version: Option<String>,
+    /// The query string, as sent (without the `?`).
+    pub query: Option<String>,
+    /// The body, when it was JSON of at most 64 KiB (for checking what
+    /// clients send against the spec).
+    pub body: Option<serde_json::Value>,
 }
 
 /// Most requests being handled at the same moment.
@@ -242,7 +247,13 @@ struct Shared {
 }
 
 impl Shared {
-    fn log_arrival(&self, method: &Method, path: &str, version: Option<String>) -> usize {
+    fn log_arrival(
+        &self,
+        method: &Method,
+        path: &str,
+        version: Option<String>,
+        query: Option<String>,
+    ) -> usize {
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
         log.push(LoggedRequest {
             at: self.started.elapsed(),
@@ -251,8 +262,17 @@ impl Shared {
             status: None,
             finished: None,
             version,
+            query,
+            body: None,
         });
         log.len() - 1
+    }
+
+    fn log_body(&self, index: usize, body: serde_json::Value) {
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = log.get_mut(index) {
+            r.body = Some(body);
+        }
     }
 
     fn log_status(&self, index: usize, status: u16) {
@@ -407,6 +427,8 @@ mod tests {
             status: Some(200),
             finished: Some(Duration::from_millis(ms + 50)),
             version: None,
+            query: None,
+            body: None,
         };
         let log: Vec<_> = [0, 100, 9_999, 10_000, 10_050, 25_000].map(at).to_vec();
         assert_eq!(max_in_window(&log, Duration::from_secs(10)), 4);
