@@ -818,3 +818,160 @@ fn a_no_show_a_deal_move_and_a_booking_change_exactly_those_three_things() {
         "appointments changed beyond the no-show: {differ:#?}"
     );
 }
+
+/// The board and the agenda as a user reaches them, at 80×24: `B`, a card
+/// one stage on with `>`; `A`, the day's first appointment cancelled with
+/// `s 4`. The sandbox shows exactly those two changes.
+#[test]
+fn from_the_board_a_deal_moves_on_and_from_the_agenda_an_appointment_is_cancelled() {
+    let srv = server(0);
+    let sb = &srv.sandbox;
+    let snapshot = || -> (Vec<Value>, Vec<Value>, Value) {
+        sb.with_store(|s| {
+            let deals = s
+                .opportunity_list()
+                .iter()
+                .map(|o| Value::Object(o.clone()))
+                .collect();
+            let pipelines = Value::Array(
+                s.pipeline_list()
+                    .iter()
+                    .map(|p| Value::Object(p.clone()))
+                    .collect(),
+            );
+            (deals, s.appointment_list(), pipelines)
+        })
+    };
+    let (deals_before, appts_before, pipelines) = snapshot();
+    let stages = pipelines[0]["stages"].as_array().unwrap().clone();
+    let (first, second) = (stages[0].clone(), stages[1].clone());
+    let base = sb.base_url();
+    let mut tui = Tui::start(
+        &[],
+        &[
+            ("ROLO_BASE_URL", &base),
+            ("ROLO_LOCATION_ID", "sandbox-location"),
+            ("ROLO_TOKEN", support::TOKEN),
+        ],
+        80,
+        24,
+    );
+    tui.wait_for("Contacts 300");
+    tui.send("B");
+    tui.wait_for(&format!("Board · {}", pipelines[0]["name"].as_str().unwrap()));
+    tui.wait_for("▸");
+    tui.send(">");
+    let second_name = second["name"].as_str().unwrap();
+    tui.wait_for(&format!("Moved to {second_name}"));
+    let moved = |deals: &[Value]| -> Vec<String> {
+        deals
+            .iter()
+            .filter(|o| {
+                o["pipelineStageId"] == second["id"]
+                    && deals_before
+                        .iter()
+                        .any(|b| b["id"] == o["id"] && b["pipelineStageId"] == first["id"])
+            })
+            .map(|o| o["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    wait_server(sb, "a deal of the first stage in the second", |s| {
+        let now: Vec<Value> = s
+            .opportunity_list()
+            .iter()
+            .map(|o| Value::Object(o.clone()))
+            .collect();
+        moved(&now).len() == 1
+    });
+    // The agenda: the first day from today with an appointment still on,
+    // in the location's zone, and its first such row, cancelled.
+    let zone = chrono_tz::America::Chicago;
+    let today = chrono::Utc::now().with_timezone(&zone).date_naive();
+    let (offset, row) = (0..21i64)
+        .find_map(|d| {
+            let day = today + chrono::Duration::days(d);
+            let mut on: Vec<&Value> = appts_before
+                .iter()
+                .filter(|a| {
+                    a["startTime"]
+                        .as_str()
+                        .and_then(rolo::api::model::parse_timestamp)
+                        .is_some_and(|t| t.with_timezone(&zone).date_naive() == day)
+                })
+                .collect();
+            on.sort_by_key(|a| {
+                (
+                    rolo::api::model::parse_timestamp(a["startTime"].as_str().unwrap()),
+                    a["id"].as_str().unwrap().to_string(),
+                )
+            });
+            on.iter()
+                .position(|a| !matches!(a["appointmentStatus"].as_str(), Some("cancelled" | "invalid")))
+                .map(|row| (d, row))
+        })
+        .expect("the seed books someone within three weeks");
+    tui.send("A");
+    tui.wait_for("Agenda · Today");
+    for _ in 0..offset {
+        tui.send("]");
+    }
+    tui.wait_gone("Loading the appointments");
+    tui.wait_for("booked");
+    for _ in 0..row {
+        tui.send("j");
+    }
+    tui.send("s");
+    tui.wait_for("1-5 or enter");
+    tui.send("4");
+    tui.wait_for("Marked cancelled");
+    wait_server(sb, "one appointment cancelled", |s| {
+        s.appointment_list()
+            .iter()
+            .filter(|a| {
+                a["appointmentStatus"] == "cancelled"
+                    && appts_before
+                        .iter()
+                        .any(|b| b["id"] == a["id"] && b["appointmentStatus"] != "cancelled")
+            })
+            .count()
+            == 1
+    });
+    tui.send("q");
+    assert!(tui.exit_status().success());
+
+    let (deals_after, appts_after, _) = snapshot();
+    let ids = moved(&deals_after);
+    assert_eq!(ids.len(), 1, "exactly one deal moved");
+    let times = [
+        "lastStageChangeAt",
+        "updatedAt",
+        "lastActionDate",
+        "dateUpdated",
+    ];
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        for k in times {
+            v.as_object_mut().unwrap().remove(k);
+        }
+        v
+    };
+    assert_eq!(deals_after.len(), deals_before.len());
+    for (a, b) in deals_after.iter().zip(&deals_before) {
+        let mut want = strip(b);
+        if b["id"] == ids[0].as_str() {
+            want["pipelineStageId"] = second["id"].clone();
+        }
+        assert_eq!(strip(a), want, "only the one deal's stage");
+    }
+    assert_eq!(appts_after.len(), appts_before.len(), "nothing booked");
+    let changed: Vec<(&Value, &Value)> = appts_after
+        .iter()
+        .zip(&appts_before)
+        .filter(|(a, b)| strip(a) != strip(b))
+        .collect();
+    assert_eq!(changed.len(), 1, "one appointment changed: {changed:#?}");
+    let (a, b) = changed[0];
+    let mut want = strip(b);
+    want["appointmentStatus"] = "cancelled".into();
+    assert_eq!(strip(a), want, "only its status");
+}
