@@ -3247,3 +3247,203 @@ fn undoing_a_value_given_to_a_deal_without_one_puts_zero_back() {
     assert!(h.try_take(|op| op.is_write()).is_none());
     assert!(h.state.notice.as_deref().unwrap_or("").contains("comma"));
 }
+
+/// Opens the board on the first pipeline with every page answered.
+fn board_loaded(f: &support::app::Fixture, h: &mut Harness) {
+    h.send(key('B'));
+    while let Some(r) = h.try_take(|op| matches!(op, ApiOp::DealsPage(_))) {
+        let result = support::app::answer_for(f, &r);
+        h.answer(r.id, result);
+    }
+}
+
+#[test]
+fn the_board_cursor_stays_on_its_deal_whatever_moves_around_it() {
+    let f = fixture(600);
+    let mut h = Harness::opened(&f);
+    board_loaded(&f, &mut h);
+    h.send(key('l'));
+    h.send(key('j'));
+    h.send(key('j'));
+    let card = h.state.board.current().unwrap().id.clone();
+    // A move refused: the card goes back, and the cursor with it.
+    h.send(key('>'));
+    assert_eq!(h.state.board.current().unwrap().id, card);
+    assert_eq!(h.state.board.column, 2);
+    let req = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
+    h.answer(
+        req.id,
+        Err(ApiError::Server {
+            status: 422,
+            message: "no".into(),
+        }),
+    );
+    assert_eq!(h.state.board.column, 1);
+    assert_eq!(h.state.board.current().unwrap().id, card, "on its deal");
+    // Moved, then undone: the cursor comes back with it.
+    h.send(key('>'));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
+    h.answer(req.id, support::app::answer_for(&f, &req));
+    h.send(key('u'));
+    assert_eq!(h.state.board.column, 1);
+    assert_eq!(h.state.board.current().unwrap().id, card);
+    let req = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
+    h.answer(req.id, support::app::answer_for(&f, &req));
+    // Another stage's cursor keeps its deal too when a deal joins it.
+    let col0 = h.state.board.card(0, 1).unwrap().id.clone();
+    h.state.board.cursor[0] = 1;
+    let mut newcomer = h.state.board.card(2, 0).unwrap().clone();
+    newcomer.id = "newcomerDeal000000000".into();
+    newcomer.pipeline_stage_id = Some(f.pipelines[0].stages[0].id.clone());
+    newcomer.last_stage_change_at = Some("2020-01-01T00:00:00Z".into());
+    let mut page = h.state.board.deals.clone();
+    page.truncate(0);
+    page.push(newcomer);
+    // (A page of a load that is over is not taken in...)
+    let before = h.state.board.deals.len();
+    h.send(key('r'));
+    let old = h.take(|op| matches!(op, ApiOp::DealsPage(_)));
+    h.send(key('r'));
+    h.answer(
+        old.id,
+        Ok(ApiResponse::DealPage(rolo::api::opportunities::DealPage {
+            sent: 1,
+            unreadable: 0,
+            deals: page.clone(),
+        })),
+    );
+    assert!(h.state.board.deals.is_empty(), "an older load's page is old news");
+    // (...the current one's is.)
+    while let Some(r) = h.try_take(|op| matches!(op, ApiOp::DealsPage(_))) {
+        let result = support::app::answer_for(&f, &r);
+        h.answer(r.id, result);
+    }
+    assert_eq!(h.state.board.deals.len(), before);
+    // A deal joins the second stage (the rich contact's lost one, opened
+    // again from its panel): the cursor there keeps its deal.
+    h.state.board.column = 1;
+    let last = h.state.board.columns[1].cards.len() - 1;
+    h.state.board.cursor[1] = last;
+    let kept = h.state.board.current().unwrap().id.clone();
+    h.send(code(KeyCode::Esc));
+    h.select(&f.rich_contact().id);
+    h.wait(500);
+    h.serve(&f);
+    h.send(key('$'));
+    h.send(key('j'));
+    h.send(key('o'));
+    let req = h.take(|op| matches!(op, ApiOp::SetDealStatus { .. }));
+    h.answer(req.id, Ok(ApiResponse::Done));
+    h.send(code(KeyCode::Esc));
+    h.send(key('B'));
+    assert_eq!(h.state.board.column, 1);
+    assert_eq!(
+        h.state.board.columns[1].cards.len(),
+        last + 2,
+        "the reopened deal joined the stage"
+    );
+    assert_eq!(h.state.board.current().unwrap().id, kept, "the cursor kept its deal");
+    let _ = page;
+}
+
+#[test]
+fn a_deal_marked_won_and_undone_comes_back_to_the_board() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    board_loaded(&f, &mut h);
+    let count = |h: &Harness| -> usize { h.state.board.columns.iter().map(|c| c.cards.len()).sum() };
+    let open = count(&h);
+    // The rich contact's open deal, won from the deals panel.
+    h.send(code(KeyCode::Esc));
+    h.select(&f.rich_contact().id);
+    h.wait(500);
+    h.serve(&f);
+    h.send(key('$'));
+    h.send(key('w'));
+    let req = h.take(|op| matches!(op, ApiOp::SetDealStatus { .. }));
+    h.answer(req.id, Ok(ApiResponse::Done));
+    h.send(code(KeyCode::Esc));
+    h.send(key('B'));
+    assert_eq!(count(&h), open - 1, "a won deal leaves the board");
+    // Undone from the board itself.
+    h.send(key('u'));
+    let req = h.take(|op| matches!(op, ApiOp::SetDealStatus { .. }));
+    h.answer(req.id, Ok(ApiResponse::Done));
+    assert_eq!(count(&h), open, "open again: on the board again");
+}
+
+#[test]
+fn a_new_deal_moved_before_it_exists_can_be_undone_and_is_highlighted() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    // The contact's name carries an escape: the name offered starts clean.
+    let cid = f.rich_contact().id.clone();
+    if let Some(c) = h.state.list.contacts.iter_mut().find(|c| c.id == cid) {
+        c.name = Some("Grace \u{1b}[31mHamilton".into());
+        c.first_name = None;
+        c.last_name = None;
+    }
+    h.send(code(KeyCode::Enter));
+    h.send(key('$'));
+    h.send(key('n'));
+    h.send(key('j'));
+    h.send(code(KeyCode::Enter));
+    let Some(Overlay::Deals(p)) = &h.state.overlay else {
+        panic!()
+    };
+    let rolo::app::DealsMode::NewName(_, name) = &p.mode else {
+        panic!("{:?}", p.mode)
+    };
+    assert!(!name.contains('\u{1b}'), "{name:?}");
+    h.send(code(KeyCode::Enter));
+    let create = h.take(|op| matches!(op, ApiOp::CreateDeal { .. }));
+    // The panel's cursor is on the new deal.
+    let Some(Overlay::Deals(p)) = &h.state.overlay else {
+        panic!()
+    };
+    let new = p.current(&h.state).unwrap().clone();
+    assert!(rolo::app::is_stand_in(&new.id), "{new:?}");
+    // Moved before it exists (the outbox keeps the order).
+    h.state.local.enabled = true;
+    h.send(key('>'));
+    let mv = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
+    h.answer(create.id, support::app::answer_for(&f, &create));
+    h.answer(mv.id, support::app::answer_for(&f, &mv));
+    // Undo: by its real id.
+    h.send(key('u'));
+    let req = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
+    let ApiOp::UpdateDeal { id, update, .. } = &req.op else {
+        unreachable!()
+    };
+    assert_eq!(id, &format!("deal{}", create.id.0));
+    assert_eq!(
+        update.pipeline_stage_id.as_deref(),
+        Some(f.pipelines[1].stages[0].id.as_str())
+    );
+}
+
+#[test]
+fn the_agenda_follows_midnight_and_drops_answers_for_another_day() {
+    let f = fixture(60);
+    let mut h = Harness::opened(&f);
+    h.send(key('A'));
+    let first = h.take(|op| matches!(op, ApiOp::Agenda { .. }));
+    // Stepped on before the answer: today's answer is old news.
+    h.send(key(']'));
+    h.answer(first.id, support::app::answer_for(&f, &first));
+    assert!(matches!(h.state.agenda.events, Remote::Loading));
+    h.serve(&f);
+    h.send(key('.'));
+    h.serve(&f);
+    // Midnight passes (UTC here): the new today is loaded.
+    let tomorrow = support::app::now() + chrono::Duration::hours(15);
+    h.send(Event::Tick {
+        now: tomorrow,
+        elapsed_ms: 99_000,
+    });
+    let r = h.take(|op| matches!(op, ApiOp::Agenda { .. }));
+    let ApiOp::Agenda { from, .. } = r.op else {
+        unreachable!()
+    };
+    assert_eq!(from.to_rfc3339(), "2026-11-25T00:00:00+00:00");
+}

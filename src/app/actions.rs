@@ -346,6 +346,18 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                 s.focus = Focus::List;
             }
         }
+        Action::ToggleTask | Action::Edit | Action::Delete
+            if matches!(s.view, View::Agenda | View::Board) =>
+        {
+            s.notice = Some(format!(
+                "{} acts on the task or note under the cursor: {} opens the contact. Deals change here with {} and {}, or with {} on the contact.",
+                s.keymap.key_for(action),
+                s.keymap.key_for(Action::Open),
+                s.keymap.key_for(Action::StageNext),
+                s.keymap.key_for(Action::StagePrev),
+                s.keymap.key_for(Action::Deals),
+            ));
+        }
         Action::ToggleMore => s.detail.show_more = !s.detail.show_more,
         Action::ToggleTask => toggle_task(s, out),
         Action::NewTask => {

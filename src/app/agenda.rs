@@ -19,6 +19,8 @@ pub struct Agenda {
     pub selected: usize,
     /// Only the appointments of the profile's user.
     pub mine: bool,
+    /// The day `events` are of (or are being loaded for).
+    pub day: Option<NaiveDate>,
 }
 
 impl State {
@@ -50,12 +52,13 @@ impl State {
         let to =
             crate::due::day_start(day + Duration::days(1), &self.zone) - Duration::milliseconds(1);
         self.agenda.events = Remote::Loading;
+        self.agenda.day = Some(day);
         self.request(
             out,
             ApiOp::Agenda { from, to },
             Priority::Interactive,
             Some("agenda"),
-            Purpose::Agenda,
+            Purpose::Agenda(day),
         );
     }
 
@@ -69,6 +72,14 @@ impl State {
         self.load_agenda(out);
     }
 
+    /// The day the agenda shows moved on under it (midnight passed, or
+    /// the zone became the location's): that day is loaded.
+    pub(crate) fn agenda_follow_day(&mut self, out: &mut Vec<Command>) {
+        if self.view == View::Agenda && self.agenda.day != Some(self.agenda_day()) {
+            self.load_agenda(out);
+        }
+    }
+
     /// An appointment changed (its status): the agenda shows the new copy.
     pub(crate) fn agenda_replace(&mut self, a: &Appointment) {
         if let Some(evs) = self.agenda.events.loaded_mut() {
@@ -79,7 +90,11 @@ impl State {
     }
 }
 
-pub(crate) fn agenda_answer(s: &mut State, r: Result<ApiResponse, ApiError>) {
+pub(crate) fn agenda_answer(s: &mut State, day: NaiveDate, r: Result<ApiResponse, ApiError>) {
+    // An answer for a day stepped away from is old news.
+    if s.agenda.day != Some(day) {
+        return;
+    }
     match r {
         Ok(ApiResponse::Agenda { calendars, events }) => {
             s.agenda.calendars = calendars;

@@ -40,9 +40,10 @@ struct Key {
     owner: Owner,
     mine: Option<String>,
     search: Option<u64>,
-    stages: usize,
-    /// The day (ages in days change with it).
-    day: i64,
+    /// The pipeline's stages, by id, in order.
+    stages: Vec<String>,
+    /// The hour (ages in days move on with it).
+    hour: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -73,8 +74,8 @@ pub struct Board {
     key: Option<Key>,
     /// Bumped by every change to `deals`.
     version: u64,
-    /// A card that moved: the cursor goes where it went.
-    follow: Option<String>,
+    /// Bumped by every new load: a page of an older one is not taken in.
+    generation: u64,
 }
 
 impl Board {
@@ -91,35 +92,44 @@ impl Board {
         )
     }
 
-    /// A deal changed here (moved, marked, saved): the board shows the new
-    /// copy, and drops it when it left the pipeline or is no longer open.
-    pub(crate) fn replace(&mut self, o: &Opportunity) {
-        let Some(at) = self.deals.iter().position(|d| d.id == o.id) else {
+    /// A deal as it is now (moved, marked, saved, put back, made): shown
+    /// when it is an open deal of the pipeline on the board, taken off
+    /// when it no longer is. Nothing while the board was never loaded.
+    pub(crate) fn show(&mut self, o: &Opportunity) {
+        if matches!(self.status, Remote::Idle) {
             return;
-        };
-        if o.pipeline_id != self.pipeline || o.status() != Some(Status::Open) {
-            self.deals.remove(at);
-        } else {
-            self.deals[at] = o.clone();
+        }
+        let belongs = self.pipeline.is_some()
+            && o.pipeline_id == self.pipeline
+            && o.status() == Some(Status::Open);
+        match self.deals.iter().position(|d| d.id == o.id) {
+            Some(at) if belongs => self.deals[at] = o.clone(),
+            Some(at) => {
+                self.deals.remove(at);
+            }
+            None if belongs => {
+                self.seen.insert(o.id.clone());
+                self.deals.push(o.clone());
+            }
+            None => return,
         }
         self.version += 1;
     }
 
-    /// A deal put back (a failed change): shown again as it was.
-    pub(crate) fn restore(&mut self, o: &Opportunity) {
-        if o.pipeline_id != self.pipeline || o.status() != Some(Status::Open) {
-            self.deals.retain(|d| d.id != o.id);
-        } else if let Some(d) = self.deals.iter_mut().find(|d| d.id == o.id) {
-            *d = o.clone();
-        } else {
-            self.deals.push(o.clone());
+    /// A stand-in id became the real one.
+    pub(crate) fn rename(&mut self, old: &str, new: &str) {
+        for d in self.deals.iter_mut().filter(|d| d.id == old) {
+            d.id = new.to_string();
+            self.version += 1;
         }
-        self.version += 1;
     }
 
     pub(crate) fn remove(&mut self, id: &str) {
+        let before = self.deals.len();
         self.deals.retain(|d| d.id != id);
-        self.version += 1;
+        if self.deals.len() != before {
+            self.version += 1;
+        }
     }
 }
 
@@ -175,6 +185,7 @@ impl State {
         b.unreadable = 0;
         b.walk = Walk::new();
         b.version += 1;
+        b.generation += 1;
         b.status = Remote::Loading;
         self.board_page(out, Priority::Interactive);
     }
@@ -198,7 +209,7 @@ impl State {
             }),
             priority,
             Some("board"),
-            Purpose::Board(pipeline),
+            Purpose::Board(pipeline, self.board.generation),
         );
     }
 
@@ -209,7 +220,11 @@ impl State {
             return;
         };
         if pipelines.len() < 2 {
-            self.notice = Some("This location has only the one pipeline.".into());
+            self.notice = Some(if pipelines.is_empty() {
+                "This location has no pipelines.".into()
+            } else {
+                "This location has only the one pipeline.".into()
+            });
             return;
         }
         let at = pipelines
@@ -296,10 +311,7 @@ impl State {
             return;
         };
         match crate::app::overlays::deals::step_stage(self, &deal, by) {
-            Ok(stage) => {
-                self.board.follow = Some(deal.id.clone());
-                self.move_deal(&cid, &deal, stage, out);
-            }
+            Ok(stage) => self.move_deal(&cid, &deal, stage, out),
             Err(why) => self.notice = Some(why),
         }
     }
@@ -309,7 +321,11 @@ impl State {
         if self.view != View::Board {
             return;
         }
-        let stages = self.board_pipeline().map_or(0, |p| p.stages.len());
+        let stage_ids: Vec<String> = self
+            .board_pipeline()
+            .map(|p| p.stages.iter().map(|st| st.id.clone()).collect())
+            .unwrap_or_default();
+        let stages = stage_ids.len();
         let searching = !self.list.query.trim().is_empty() || self.list.pinned.is_some();
         let key = Key {
             pipeline: self.board.pipeline.clone(),
@@ -317,12 +333,21 @@ impl State {
             owner: self.board.owner.clone(),
             mine: self.me.clone().filter(|_| self.board.mine),
             search: searching.then_some(self.list.hits_generation),
-            stages,
-            day: self.now.timestamp().div_euclid(86_400),
+            stages: stage_ids,
+            hour: self.now.timestamp().div_euclid(3_600),
         };
         if self.board.key.as_ref() == Some(&key) {
             return;
         }
+        // The cursors stay on their deals, whatever moves around them; the
+        // one in view follows its deal to another stage.
+        let kept: Vec<Option<String>> = (0..self.board.columns.len())
+            .map(|c| {
+                let row = self.board.cursor.get(c).copied().unwrap_or(0);
+                self.board.card(c, row).map(|d| d.id.clone())
+            })
+            .collect();
+        let focused = kept.get(self.board.column).cloned().flatten();
         // The list's search: the contacts it shows, by list index.
         let shown: Option<Vec<bool>> = searching.then(|| {
             let mut v = vec![false; self.list.contacts.len()];
@@ -391,9 +416,18 @@ impl State {
         self.board.strays = strays;
         self.board.key = Some(key);
         self.board.cursor.resize(stages, 0);
-        if let Some(id) = self.board.follow.take() {
+        let deals = &self.board.deals;
+        let row_of = |c: &Column, id: &str| c.cards.iter().position(|&i| deals[i].id == id);
+        for (ci, c) in self.board.columns.iter().enumerate() {
+            if let Some(Some(id)) = kept.get(ci)
+                && let Some(row) = row_of(c, id)
+            {
+                self.board.cursor[ci] = row;
+            }
+        }
+        if let Some(id) = &focused {
             for (ci, c) in self.board.columns.iter().enumerate() {
-                if let Some(row) = c.cards.iter().position(|&i| deals[i].id == id) {
+                if let Some(row) = row_of(c, id) {
                     self.board.column = ci;
                     self.board.cursor[ci] = row;
                 }
@@ -410,10 +444,13 @@ impl State {
 pub(crate) fn board_answer(
     s: &mut State,
     pipeline: String,
+    generation: u64,
     r: Result<ApiResponse, ApiError>,
     out: &mut Vec<Command>,
 ) {
-    if s.board.pipeline.as_deref() != Some(pipeline.as_str()) {
+    // A page of an earlier load (of this pipeline or another) is old news.
+    if s.board.pipeline.as_deref() != Some(pipeline.as_str()) || s.board.generation != generation
+    {
         return;
     }
     match r {

@@ -275,10 +275,11 @@ enum Purpose {
     Deals(DealsWait),
     Status(overlays::appointment_status::StatusWait),
     Booking(overlays::booking::BookingWait),
-    /// The day's appointments.
-    Agenda,
-    /// A page of the board's deals, for the pipeline with this id.
-    Board(String),
+    /// The appointments of this day (in the zone).
+    Agenda(chrono::NaiveDate),
+    /// A page of the board's deals, for the pipeline with this id, of the
+    /// load with this generation.
+    Board(String, u64),
 }
 
 impl Purpose {
@@ -325,8 +326,8 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         Purpose::Deals(w) => deals_answer(s, w, r, out),
         Purpose::Status(w) => overlays::appointment_status::status_answer(s, w, r),
         Purpose::Booking(w) => overlays::booking::booking_answer(s, w, r),
-        Purpose::Agenda => agenda::agenda_answer(s, r),
-        Purpose::Board(p) => board::board_answer(s, p, r, out),
+        Purpose::Agenda(day) => agenda::agenda_answer(s, day, r),
+        Purpose::Board(p, g) => board::board_answer(s, p, g, r, out),
     }
 }
 
@@ -757,6 +758,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
                 s.list.search_due = None;
                 server_search(s, &mut out);
             }
+            s.agenda_follow_day(&mut out);
         }
         Event::Resize { width, height } => {
             s.width = width;

@@ -29,8 +29,15 @@ pub fn render_agenda(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             if mine { "mine " } else { "everyone's " },
             if mine { theme.accent } else { theme.dim },
         ),
-        Span::styled(format!("{} booked ", rows.len()), theme.dim),
+        Span::styled(
+            format!("{} booked ", rows.iter().filter(|a| a.is_live()).count()),
+            theme.dim,
+        ),
     ];
+    let called_off = rows.iter().filter(|a| !a.is_live()).count();
+    if called_off > 0 {
+        title.push(Span::styled(format!("{called_off} cancelled "), theme.dim));
+    }
     if overlapping > 0 {
         title.push(Span::styled(
             format!("{overlapping} overlap "),
@@ -73,7 +80,7 @@ pub fn render_agenda(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     // The now line goes before the first appointment still to start.
     let now_at = (s.agenda.offset == 0).then(|| {
         rows.iter()
-            .position(|a| a.start().is_none_or(|t| t > now))
+            .position(|a| a.start().is_some_and(|t| t > now))
             .unwrap_or(rows.len())
     });
     let height = usize::from(inner.height);

@@ -160,6 +160,9 @@ fn shown_width(spans: &[Span]) -> usize {
 
 fn hints(s: &State, room: usize) -> String {
     let pairs: &[(Action, &str)] = match (s.view, s.focus) {
+        (View::Board, Focus::Search) => {
+            return " type to narrow the board · enter: done · esc: clear".into();
+        }
         (_, Focus::Search) => return " type to filter · enter: list · esc: clear".into(),
         (View::Today, _) => &[
             (Action::ToggleTask, "done"),

@@ -199,7 +199,7 @@ impl State {
         pipeline: &str,
         name: String,
         out: &mut Vec<Command>,
-    ) {
+    ) -> String {
         let stage = self
             .deals
             .pipeline(Some(pipeline))
@@ -224,9 +224,7 @@ impl State {
         {
             deals.push(shown.clone());
         }
-        if !matches!(self.board.status, Remote::Idle) {
-            self.board.restore(&shown);
-        }
+        self.board.show(&shown);
         self.undo.push(Undo::Final(
             "a new deal (D in the deals panel deletes it)".into(),
         ));
@@ -254,9 +252,10 @@ impl State {
             None,
             Purpose::Deals(DealsWait::Create {
                 contact_id: contact_id.to_string(),
-                temp_id,
+                temp_id: temp_id.clone(),
             }),
         );
+        temp_id
     }
 
     /// Shows `after` in place of the deal at once, and sends the change.
@@ -274,7 +273,7 @@ impl State {
                 .filter(|o| o.id == before.id)
                 .for_each(|o| *o = after.clone());
         }
-        self.board.replace(&after);
+        self.board.show(&after);
         self.undo.push(Undo::DealEdited {
             contact_id: contact_id.to_string(),
             before: Box::new(before.clone()),
@@ -431,9 +430,16 @@ pub(crate) fn deal_created(
                     .filter(|d| d.id == temp_id)
                     .for_each(|d| *d = (*o).clone());
             }
-            if s.board.deals.iter().any(|d| d.id == temp_id) {
-                s.board.remove(temp_id);
-                s.board.restore(&o);
+            s.board.rename(temp_id, &o.id);
+            s.board.show(&o);
+            // Changes made to it meanwhile are undone by its real id.
+            for u in &mut s.undo {
+                if let Undo::DealEdited { before, after, .. } = u
+                    && before.id == temp_id
+                {
+                    before.id = o.id.clone();
+                    after.id = o.id.clone();
+                }
             }
         }
         Ok(other) => tracing::warn!(?other, "unexpected answer to a new deal"),
@@ -458,13 +464,11 @@ pub(crate) fn deal_edit_answer(s: &mut State, w: DealEdit, r: Result<ApiResponse
                     .filter(|d| d.id == o.id)
                     .for_each(|d| *d = (*o).clone());
             }
-            s.board.replace(&o);
+            s.board.show(&o);
         }
         Ok(_) => {}
         Err(e) => {
-            if !matches!(s.board.status, Remote::Idle) {
-                s.board.restore(&w.before);
-            }
+            s.board.show(&w.before);
             if here && let Some(deals) = s.detail.deals.loaded_mut() {
                 if w.deleted {
                     deals.push((*w.before).clone());
@@ -550,6 +554,7 @@ pub(crate) fn deals_key(
         return Some(Overlay::Deals(p));
     }
     let mode = std::mem::replace(&mut p.mode, DealsMode::List);
+    let mut created: Option<String> = None;
     let writes = |s: &mut State| {
         if s.read_only {
             s.error = Some(read_only_message(&s.profile));
@@ -585,7 +590,7 @@ pub(crate) fn deals_key(
                         let id = s.deals.pipelines.loaded().unwrap_or(&Vec::new())[0]
                             .id
                             .clone();
-                        DealsMode::NewName(id, p.contact_name.clone())
+                        DealsMode::NewName(id, starting_name(&p.contact_name))
                     }
                     Some(_) => DealsMode::NewPipeline(0),
                     None => {
@@ -605,7 +610,7 @@ pub(crate) fn deals_key(
         }
         (DealsMode::NewPipeline(i), KeyCode::Enter) => {
             match s.deals.pipelines.loaded().and_then(|ps| ps.get(i)) {
-                Some(pl) => DealsMode::NewName(pl.id.clone(), p.contact_name.clone()),
+                Some(pl) => DealsMode::NewName(pl.id.clone(), starting_name(&p.contact_name)),
                 None => DealsMode::List,
             }
         }
@@ -629,8 +634,7 @@ pub(crate) fn deals_key(
                 s.notice = Some(why);
                 DealsMode::NewName(pl, t)
             } else {
-                s.create_deal(&cid, &pl, name, out);
-                p.cursor = 0;
+                created = Some(s.create_deal(&cid, &pl, name, out));
                 DealsMode::List
             }
         }
@@ -846,7 +850,28 @@ pub(crate) fn deals_key(
     {
         p.cursor = i;
     }
+    // A new deal: the cursor on it.
+    if let Some(id) = created
+        && let Some(deals) = s.detail.deals.loaded()
+        && let Some(i) = crate::app::deals::sorted(deals)
+            .iter()
+            .position(|d| d.id == id)
+    {
+        p.cursor = i;
+    }
     Some(Overlay::Deals(p))
+}
+
+/// A new deal's name to start from: the contact's, without what a
+/// terminal or HighLevel should not get, at most 200 characters.
+fn starting_name(contact: &str) -> String {
+    contact
+        .chars()
+        .filter(|c| !crate::text::is_unsafe(*c))
+        .take(200)
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 #[cfg(test)]
