@@ -3312,7 +3312,10 @@ fn the_board_cursor_stays_on_its_deal_whatever_moves_around_it() {
             deals: page.clone(),
         })),
     );
-    assert!(h.state.board.deals.is_empty(), "an older load's page is old news");
+    assert!(
+        h.state.board.deals.is_empty(),
+        "an older load's page is old news"
+    );
     // (...the current one's is.)
     while let Some(r) = h.try_take(|op| matches!(op, ApiOp::DealsPage(_))) {
         let result = support::app::answer_for(&f, &r);
@@ -3342,7 +3345,11 @@ fn the_board_cursor_stays_on_its_deal_whatever_moves_around_it() {
         last + 2,
         "the reopened deal joined the stage"
     );
-    assert_eq!(h.state.board.current().unwrap().id, kept, "the cursor kept its deal");
+    assert_eq!(
+        h.state.board.current().unwrap().id,
+        kept,
+        "the cursor kept its deal"
+    );
     let _ = page;
 }
 
@@ -3351,7 +3358,8 @@ fn a_deal_marked_won_and_undone_comes_back_to_the_board() {
     let f = fixture(40);
     let mut h = Harness::opened(&f);
     board_loaded(&f, &mut h);
-    let count = |h: &Harness| -> usize { h.state.board.columns.iter().map(|c| c.cards.len()).sum() };
+    let count =
+        |h: &Harness| -> usize { h.state.board.columns.iter().map(|c| c.cards.len()).sum() };
     let open = count(&h);
     // The rich contact's open deal, won from the deals panel.
     h.send(code(KeyCode::Esc));

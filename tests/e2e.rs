@@ -858,7 +858,10 @@ fn from_the_board_a_deal_moves_on_and_from_the_agenda_an_appointment_is_cancelle
     );
     tui.wait_for("Contacts 300");
     tui.send("B");
-    tui.wait_for(&format!("Board · {}", pipelines[0]["name"].as_str().unwrap()));
+    tui.wait_for(&format!(
+        "Board · {}",
+        pipelines[0]["name"].as_str().unwrap()
+    ));
     tui.wait_for("▸");
     tui.send(">");
     let second_name = second["name"].as_str().unwrap();
@@ -906,7 +909,12 @@ fn from_the_board_a_deal_moves_on_and_from_the_agenda_an_appointment_is_cancelle
                 )
             });
             on.iter()
-                .position(|a| !matches!(a["appointmentStatus"].as_str(), Some("cancelled" | "invalid")))
+                .position(|a| {
+                    !matches!(
+                        a["appointmentStatus"].as_str(),
+                        Some("cancelled" | "invalid")
+                    )
+                })
                 .map(|row| (d, row))
         })
         .expect("the seed books someone within three weeks");

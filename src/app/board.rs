@@ -449,8 +449,7 @@ pub(crate) fn board_answer(
     out: &mut Vec<Command>,
 ) {
     // A page of an earlier load (of this pipeline or another) is old news.
-    if s.board.pipeline.as_deref() != Some(pipeline.as_str()) || s.board.generation != generation
-    {
+    if s.board.pipeline.as_deref() != Some(pipeline.as_str()) || s.board.generation != generation {
         return;
     }
     match r {

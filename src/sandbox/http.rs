@@ -83,6 +83,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .extensions()
             .get::<BodyTimeout>()
             .map_or(Duration::from_secs(10), |t| t.0);
+        let log = req.extensions().get::<BodyLog>().cloned();
         let bytes = match tokio::time::timeout(limit, Bytes::from_request(req, state)).await {
             Ok(b) => b.map_err(IntoResponse::into_response)?,
             Err(_) => {
@@ -92,9 +93,21 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 }));
             }
         };
-        parse_body(&bytes).map(JsonBody).map_err(respond)
+        let parsed = parse_body(&bytes);
+        // What the client sent, kept in the log (for checking it against
+        // the spec).
+        if let (Some(BodyLog(shared, index)), Ok(v)) = (log, &parsed)
+            && bytes.len() <= 64 * 1024
+        {
+            shared.log_body(index, v.clone());
+        }
+        parsed.map(JsonBody).map_err(respond)
     }
 }
+
+/// Where a request's body goes in the request log.
+#[derive(Clone)]
+pub(super) struct BodyLog(pub(super) Arc<Shared>, pub(super) usize);
 
 /// How long a request body may take to arrive (the sandbox's idle timeout).
 #[derive(Debug, Clone, Copy)]
@@ -270,23 +283,6 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
         .map(str::to_string);
     let query = req.uri().query().map(str::to_string);
     let log_index = s.log_arrival(&method, &path, version, query);
-    // A small JSON body is kept in the log too; a large one (or one of no
-    // stated length) goes on untouched.
-    let small = axum::body::HttpBody::size_hint(req.body())
-        .upper()
-        .is_some_and(|n| n > 0 && n <= 64 * 1024);
-    let req = if small {
-        let (parts, body) = req.into_parts();
-        let bytes = axum::body::to_bytes(body, 64 * 1024)
-            .await
-            .unwrap_or_default();
-        if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
-            s.log_body(log_index, v);
-        }
-        Request::from_parts(parts, Body::from(bytes))
-    } else {
-        req
-    };
 
     let (decision, latency, reply_latency, lose_answer) = {
         let mut faults = s.faults.lock().unwrap_or_else(|p| p.into_inner());
@@ -375,6 +371,7 @@ async fn gate(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
                         let mut req = req;
                         req.extensions_mut()
                             .insert(BodyTimeout(s.config.idle_timeout));
+                        req.extensions_mut().insert(BodyLog(s.clone(), log_index));
                         let mut resp = next.run(req).await;
                         if v3 {
                             resp = v3_spelling(resp, update_contact).await;

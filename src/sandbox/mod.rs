@@ -268,7 +268,7 @@ impl Shared {
         log.len() - 1
     }
 
-    fn log_body(&self, index: usize, body: serde_json::Value) {
+    pub(crate) fn log_body(&self, index: usize, body: serde_json::Value) {
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(r) = log.get_mut(index) {
             r.body = Some(body);
