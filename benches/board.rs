@@ -102,16 +102,13 @@ fn main() {
     // Open the board and answer its pages as they are asked for.
     let mut cmds = update(&mut s, key('B'));
     let mut per_page = Vec::new();
-    loop {
-        let Some((id, page)) = cmds.iter().find_map(|c| match c {
-            Command::Api(r) => match &r.op {
-                ApiOp::DealsPage(q) => Some((r.id, q.page)),
-                _ => None,
-            },
+    while let Some((id, page)) = cmds.iter().find_map(|c| match c {
+        Command::Api(r) => match &r.op {
+            ApiOp::DealsPage(q) => Some((r.id, q.page)),
             _ => None,
-        }) else {
-            break;
-        };
+        },
+        _ => None,
+    }) {
         let start = (page as usize - 1) * 100;
         let chunk: Vec<Opportunity> = all.iter().skip(start).take(100).cloned().collect();
         let t = Instant::now();

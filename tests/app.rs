@@ -3289,16 +3289,12 @@ fn the_board_cursor_stays_on_its_deal_whatever_moves_around_it() {
     assert_eq!(h.state.board.current().unwrap().id, card);
     let req = h.take(|op| matches!(op, ApiOp::UpdateDeal { .. }));
     h.answer(req.id, support::app::answer_for(&f, &req));
-    // Another stage's cursor keeps its deal too when a deal joins it.
-    let col0 = h.state.board.card(0, 1).unwrap().id.clone();
-    h.state.board.cursor[0] = 1;
+    // A page of a load that is over: one made-up deal.
     let mut newcomer = h.state.board.card(2, 0).unwrap().clone();
     newcomer.id = "newcomerDeal000000000".into();
     newcomer.pipeline_stage_id = Some(f.pipelines[0].stages[0].id.clone());
     newcomer.last_stage_change_at = Some("2020-01-01T00:00:00Z".into());
-    let mut page = h.state.board.deals.clone();
-    page.truncate(0);
-    page.push(newcomer);
+    let page = vec![newcomer];
     // (A page of a load that is over is not taken in...)
     let before = h.state.board.deals.len();
     h.send(key('r'));
