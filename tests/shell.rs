@@ -1282,3 +1282,143 @@ fn a_booking_is_never_made_twice_when_rolo_dies_before_the_answer() {
         text(&o)
     );
 }
+
+/// `rolo find '#vip' --ids | rolo tag add - bulk-test` changes exactly the
+/// contacts find listed, in bulk requests of 100; workflows and campaigns
+/// take `-` too; bad input changes nothing; HighLevel unreachable keeps
+/// the change in the outbox (exit 4).
+#[test]
+fn ids_through_a_pipe_are_tagged_in_bulk_and_nothing_else_changes() {
+    let sh = Shell::with_contacts(600);
+    let all = || -> Vec<Value> {
+        sh.sandbox.with_store(|s| {
+            s.contact_ids()
+                .into_iter()
+                .filter_map(|id| s.contact(&id).map(|c| Value::Object(c.clone())))
+                .collect()
+        })
+    };
+    let before = all();
+    let has = |c: &Value, tag: &str| {
+        c["tags"].as_array().is_some_and(|t| {
+            t.iter()
+                .any(|x| x.as_str().is_some_and(|x| x.eq_ignore_ascii_case(tag)))
+        })
+    };
+    let vip: std::collections::BTreeSet<String> = before
+        .iter()
+        .filter(|c| has(c, "vip"))
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(vip.len() > 5, "{}", vip.len());
+    let found = sh.run(&["find", "#vip", "--ids"]);
+    assert!(found.status.success(), "{:?}", text(&found));
+    let listed: std::collections::BTreeSet<String> =
+        text(&found).0.lines().map(str::to_string).collect();
+    assert_eq!(listed, vip, "find --ids lists every #vip contact, bare");
+    let requests_before = sh.sandbox.requests().len();
+    let o = sh.run_with(
+        &["tag", "add", "-", "bulk-test"],
+        support::TOKEN,
+        Some(&text(&found).0),
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(
+        text(&o)
+            .0
+            .contains(&format!("to {} of {}", vip.len(), vip.len())),
+        "{:?}",
+        text(&o)
+    );
+    let after = all();
+    for (a, b) in after.iter().zip(&before) {
+        let id = b["id"].as_str().unwrap();
+        let mut want = b.clone();
+        if vip.contains(id) {
+            let mut tags = b["tags"].as_array().cloned().unwrap_or_default();
+            tags.push("bulk-test".into());
+            want["tags"] = tags.into();
+            want["dateUpdated"] = a["dateUpdated"].clone();
+        }
+        assert_eq!(a, &want, "contact {id}");
+    }
+    let log = sh.sandbox.requests();
+    let new = &log[requests_before..];
+    let bulk = new
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/contacts/bulk/tags/update/add")
+        .count();
+    assert_eq!(bulk, vip.len().div_ceil(100), "{new:#?}");
+    assert!(
+        !new.iter()
+            .any(|r| r.path.ends_with("/tags") && r.path != "/contacts/bulk/tags/update/add"),
+        "no tag request per contact"
+    );
+
+    // Many: 100 a request.
+    let many = sh.run(&["find", "a", "--ids"]);
+    let many_ids: Vec<String> = text(&many).0.lines().map(str::to_string).collect();
+    assert!(many_ids.len() > 200, "{}", many_ids.len());
+    let mark = sh.sandbox.requests().len();
+    let o = sh.run_with(
+        &["tag", "rm", "-", "bulk-test"],
+        support::TOKEN,
+        Some(&text(&many).0),
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let bulk = sh.sandbox.requests()[mark..]
+        .iter()
+        .filter(|r| r.path == "/contacts/bulk/tags/update/remove")
+        .count();
+    assert_eq!(bulk, many_ids.len().div_ceil(100));
+    let still: Vec<String> = all()
+        .iter()
+        .filter(|c| has(c, "bulk-test"))
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(still.iter().all(|id| !many_ids.contains(id)));
+    assert!(still.iter().all(|id| vip.contains(id)));
+
+    // A workflow and every campaign, for the #vip contacts.
+    let o = sh.run_with(
+        &["workflow", "add", "-", "webinar"],
+        support::TOKEN,
+        Some(&text(&found).0),
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = sh.run_with(
+        &["campaign", "rm", "-", "--all"],
+        support::TOKEN,
+        Some(&text(&found).0),
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    sh.sandbox.with_store(|s| {
+        for c in &before {
+            let id = c["id"].as_str().unwrap();
+            let wfs = s.workflows_of(id);
+            if vip.contains(id) {
+                assert_eq!(wfs.len(), 1, "{id} in the webinar workflow");
+                assert!(s.campaigns_of(id).is_empty(), "{id} out of every campaign");
+            } else {
+                assert!(wfs.is_empty(), "{id} untouched");
+            }
+        }
+    });
+
+    // Bad input changes nothing.
+    let mark = sh.sandbox.requests().len();
+    for (input, code) in [("x;rm -rf\n", 2), ("", 2), ("\n\n# only a comment\n", 2)] {
+        let o = sh.run_with(&["tag", "add", "-", "never"], support::TOKEN, Some(input));
+        assert_eq!(o.status.code(), Some(code), "{input:?}: {:?}", text(&o));
+    }
+    assert_eq!(sh.sandbox.requests().len(), mark, "nothing was sent");
+    // HighLevel unreachable: kept in the outbox, exit 4.
+    let o = sh.run_at(
+        "http://127.0.0.1:9",
+        &["tag", "add", "-", "later"],
+        support::TOKEN,
+        Some(&text(&found).0),
+    );
+    assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
+    assert!(text(&o).1.contains("outbox"), "{:?}", text(&o));
+}

@@ -156,6 +156,26 @@ pub enum ApiOp {
         from: chrono::DateTime<chrono::Utc>,
         to: chrono::DateTime<chrono::Utc>,
     },
+    /// Tags added to (or taken off) many contacts in one request.
+    BulkTags {
+        add: bool,
+        contacts: Vec<String>,
+        tags: Vec<String>,
+    },
+    /// A contact put in a workflow (`add`) or taken out.
+    Workflow {
+        contact_id: String,
+        workflow_id: String,
+        add: bool,
+    },
+    /// A contact taken out of a campaign, or of every one (`None`).
+    LeaveCampaign {
+        contact_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        campaign_id: Option<String>,
+    },
+    Workflows,
+    Campaigns,
     /// A new deal for a contact: a create that must never happen twice.
     CreateDeal {
         contact_id: String,
@@ -229,6 +249,9 @@ impl ApiOp {
                 | ApiOp::DeleteDeal { .. }
                 | ApiOp::Book { .. }
                 | ApiOp::CreateDeal { .. }
+                | ApiOp::BulkTags { .. }
+                | ApiOp::Workflow { .. }
+                | ApiOp::LeaveCampaign { .. }
                 | ApiOp::SetAppointmentStatus { .. }
         )
     }
@@ -273,6 +296,16 @@ impl ApiOp {
             ApiOp::DealsPage(_) => "search-opportunity",
             ApiOp::Agenda { .. } => "get-calendar-events",
             ApiOp::CreateDeal { .. } => "create-opportunity",
+            ApiOp::BulkTags { .. } => "create-association",
+            ApiOp::Workflow { add: true, .. } => "add-contact-to-workflow",
+            ApiOp::Workflow { add: false, .. } => "delete-contact-from-workflow",
+            ApiOp::LeaveCampaign {
+                campaign_id: Some(_),
+                ..
+            } => "remove-contact-from-campaign",
+            ApiOp::LeaveCampaign { .. } => "remove-contact-from-every-campaign",
+            ApiOp::Workflows => "get-workflow",
+            ApiOp::Campaigns => "get-campaigns",
             ApiOp::FreeSlots { .. } => "get-slots",
             ApiOp::UpdateDeal { .. } => "update-opportunity",
             ApiOp::SetDealStatus { .. } => "update-opportunity-status",
@@ -341,6 +374,34 @@ impl ApiOp {
             ApiOp::Calendars => "load the calendars".into(),
             ApiOp::DealsPage(q) => format!("load page {} of the deals", q.page.max(1)),
             ApiOp::Agenda { from, .. } => format!("load the appointments from {from}"),
+            ApiOp::BulkTags {
+                add,
+                contacts,
+                tags,
+            } => format!(
+                "{} {} on {} contacts",
+                if *add { "add tags" } else { "remove tags" },
+                tags.join(", "),
+                contacts.len()
+            ),
+            ApiOp::Workflow {
+                contact_id,
+                workflow_id,
+                add,
+            } => format!(
+                "{} {contact_id} {} workflow {workflow_id}",
+                if *add { "put" } else { "take" },
+                if *add { "in" } else { "out of" }
+            ),
+            ApiOp::LeaveCampaign {
+                contact_id,
+                campaign_id,
+            } => match campaign_id {
+                Some(c) => format!("take {contact_id} out of campaign {c}"),
+                None => format!("take {contact_id} out of every campaign"),
+            },
+            ApiOp::Workflows => "load the workflows".into(),
+            ApiOp::Campaigns => "load the campaigns".into(),
             ApiOp::CreateDeal { contact_id, deal } => format!(
                 "create the deal {:?} for {contact_id} in pipeline {}",
                 deal.name, deal.pipeline_id
@@ -482,6 +543,33 @@ impl ApiOp {
                 let (calendars, events) = c.agenda(from, to).await?;
                 R::Agenda { calendars, events }
             }
+            ApiOp::BulkTags {
+                add,
+                contacts,
+                tags,
+            } => R::BulkTags(c.bulk_tags(add, &contacts, &tags).await?),
+            ApiOp::Workflow {
+                contact_id,
+                workflow_id,
+                add,
+            } => {
+                if add {
+                    c.add_to_workflow(&contact_id, &workflow_id).await?;
+                } else {
+                    c.remove_from_workflow(&contact_id, &workflow_id).await?;
+                }
+                R::Done
+            }
+            ApiOp::LeaveCampaign {
+                contact_id,
+                campaign_id,
+            } => {
+                c.remove_from_campaign(&contact_id, campaign_id.as_deref())
+                    .await?;
+                R::Done
+            }
+            ApiOp::Workflows => R::Workflows(c.workflows().await?),
+            ApiOp::Campaigns => R::Campaigns(c.campaigns().await?),
             ApiOp::CreateDeal { deal, .. } => R::Deal(Box::new(c.create_opportunity(&deal).await?)),
             ApiOp::FreeSlots {
                 calendar_id,
@@ -550,6 +638,9 @@ pub enum ApiResponse {
     Calendars(Vec<crate::api::calendars::Calendar>),
     Slots(Vec<chrono::DateTime<chrono::FixedOffset>>),
     DealPage(crate::api::opportunities::DealPage),
+    BulkTags(crate::api::model::BulkTags),
+    Workflows(Vec<crate::api::workflows::Workflow>),
+    Campaigns(Vec<crate::api::campaigns::Campaign>),
     Agenda {
         calendars: Vec<crate::api::calendars::Calendar>,
         events: Vec<Appointment>,

@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod calendars;
+pub mod campaigns;
 pub mod client;
 pub mod contacts;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod opportunities;
 pub mod paging;
 pub mod token;
 pub mod users;
+pub mod workflows;
 
 pub use actor::{ApiEvent, ApiHandle, ApiOp, ApiRequest, ApiResponse, Priority, RequestId};
 pub use client::{Client, ClientConfig, RetryPolicy};

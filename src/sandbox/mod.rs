@@ -5,6 +5,7 @@
 //! over loopback; `rolo sandbox` serves one for other programs.
 
 pub mod calendars;
+pub mod campaigns;
 mod conn;
 pub mod contacts;
 pub mod faults;
@@ -15,6 +16,7 @@ pub mod seed;
 pub mod store;
 pub mod users;
 pub mod validate;
+pub mod workflows;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;

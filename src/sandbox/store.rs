@@ -89,6 +89,12 @@ pub struct Store {
     pub(super) lost_reasons: Vec<Obj>,
     pub(super) opportunities: Vec<Obj>,
     pub(super) calendars: Vec<Obj>,
+    pub(super) workflows: Vec<Obj>,
+    pub(super) campaigns: Vec<Obj>,
+    /// The workflows each contact is enrolled in, by contact id.
+    pub(super) enrollments: HashMap<String, Vec<String>>,
+    /// The campaigns each contact is in, by contact id.
+    pub(super) in_campaigns: HashMap<String, Vec<String>>,
     pub(super) rng: fastrand::Rng,
     /// How deep `page` may reach in POST /contacts/search.
     pub page_depth: u64,
@@ -115,6 +121,10 @@ impl Store {
             lost_reasons: Vec::new(),
             opportunities: Vec::new(),
             calendars: Vec::new(),
+            workflows: super::workflows::seed(location_id),
+            campaigns: super::campaigns::seed(location_id),
+            enrollments: HashMap::new(),
+            in_campaigns: HashMap::new(),
             rng: fastrand::Rng::with_seed(seed ^ 0x5eed),
             page_depth: 10_000,
         };
@@ -147,6 +157,24 @@ impl Store {
         store.lost_reasons = deals.lost_reasons;
         store.opportunities = deals.opportunities;
         store.calendars = super::calendars::seed(location_id, &data.calendar_ids, &user_ids);
+        // Every third contact is in the first campaign, every fifth in the
+        // second: something to take them out of.
+        let ids: Vec<String> = store.by_id.keys().cloned().collect();
+        let mut ids = ids;
+        ids.sort();
+        for (i, id) in ids.iter().enumerate() {
+            let mut on = Vec::new();
+            for (k, every) in [3usize, 5].iter().enumerate() {
+                if i % every == 0
+                    && let Some(c) = store.campaigns.get(k).and_then(|c| c.get("id"))
+                {
+                    on.push(c.as_str().unwrap_or_default().to_string());
+                }
+            }
+            if !on.is_empty() {
+                store.in_campaigns.insert(id.clone(), on);
+            }
+        }
         store
     }
 

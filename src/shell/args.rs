@@ -80,14 +80,19 @@ pub enum Command {
         /// that starts with `-` goes after `--`: rolo find -- -tag:cold).
         #[arg(required = true, num_args = 1..)]
         query: Vec<String>,
-        #[arg(long, default_value_t = 10)]
-        limit: usize,
+        /// At most this many (10, or every match with --ids).
+        #[arg(long)]
+        limit: Option<usize>,
         /// Only the contacts assigned to the profile's user.
         #[arg(long)]
         mine: bool,
         /// JSON, with the API's field names.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "ids")]
         json: bool,
+        /// Bare ids, one per line, every match: for `rolo tag add - TAG` and
+        /// the other commands that take `-`.
+        #[arg(long)]
+        ids: bool,
     },
     /// A contact card: fields, tags, open tasks, recent notes, upcoming appointments.
     Show {
@@ -163,9 +168,33 @@ pub enum Command {
         /// add or rm
         #[arg(value_parser = ["add", "rm"])]
         op: String,
+        /// A contact id or query, or `-` for the ids on standard input (in
+        /// bulk requests of 100).
         contact: String,
         #[arg(required = true)]
         tags: Vec<String>,
+    },
+    /// Put a contact in a workflow, or take them out.
+    Workflow {
+        #[arg(value_parser = ["add", "rm"])]
+        op: String,
+        /// A contact id or query, or `-` for the ids on standard input.
+        contact: String,
+        /// The workflow's name (or its start) or id.
+        workflow: String,
+    },
+    /// Take a contact out of a campaign, or of every one.
+    Campaign {
+        #[arg(value_parser = ["rm"])]
+        op: String,
+        /// A contact id or query, or `-` for the ids on standard input.
+        contact: String,
+        /// The campaign's name (or its start) or id.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        campaign: Option<String>,
+        /// Every campaign the contact is in.
+        #[arg(long)]
+        all: bool,
     },
     /// Add a note; the body comes from standard input, or from $EDITOR.
     #[command(subcommand)]

@@ -5,6 +5,7 @@
 mod agenda;
 pub mod args;
 mod auth;
+mod bulk;
 mod deals;
 mod sandbox;
 pub mod verbs;
@@ -303,7 +304,12 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
     let typed = note.as_ref().and_then(|n| n.as_ref().ok().cloned());
     let writes = matches!(
         cmd,
-        Command::Note(_) | Command::Tag { .. } | Command::Task(_) | Command::Book { .. }
+        Command::Note(_)
+            | Command::Tag { .. }
+            | Command::Task(_)
+            | Command::Book { .. }
+            | Command::Workflow { .. }
+            | Command::Campaign { .. }
     );
     // A read-only profile changes nothing, from the shell as in the TUI.
     if settings.read_only && (writes || matches!(cmd, Command::Appointment(_))) {
@@ -408,12 +414,19 @@ async fn run_shell(
             limit,
             json,
             mine,
+            ids,
         } => {
             verbs::find(
                 &client,
                 &query.join(" "),
-                limit,
-                json,
+                limit.unwrap_or(if ids { usize::MAX } else { 10 }),
+                if ids {
+                    verbs::Shape::Ids
+                } else if json {
+                    verbs::Shape::Json
+                } else {
+                    verbs::Shape::Lines
+                },
                 mine,
                 me_email,
                 offset,
@@ -448,9 +461,21 @@ async fn run_shell(
         Command::Task(TaskCommand::Done { contact, task_id }) => {
             verbs::task_done(&client, &contact, &task_id).await
         }
+        Command::Tag { op, contact, tags } if bulk::is_stdin(&contact) => match bulk::stdin_ids() {
+            Ok(ids) => bulk::tags(&client, &ids, op == "add", &tags).await,
+            Err(f) => Err(f),
+        },
         Command::Tag { op, contact, tags } => {
             verbs::tags(&client, &contact, op == "add", &tags).await
         }
+        Command::Workflow {
+            op,
+            contact,
+            workflow,
+        } => bulk::workflow(&client, &contact, op == "add", &workflow).await,
+        Command::Campaign {
+            contact, campaign, ..
+        } => bulk::campaign_rm(&client, &contact, campaign.as_deref()).await,
         Command::Note(NoteCommand::Add { contact }) => match note.unwrap_or_else(note_body) {
             Ok(body) => verbs::note_add(&client, &contact, &body).await,
             Err(e) => Err(verbs::Failure {

@@ -4,6 +4,7 @@
 //! 0 ok, 1 not found or ambiguous, 2 usage or config, 3 auth, 4 network or
 //! server. Errors are one line on stderr with a hint.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use chrono::Utc;
@@ -385,11 +386,20 @@ pub fn json_escaped(text: &str) -> String {
 }
 
 /// `rolo find QUERY`
+/// How `rolo find` prints what it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Lines,
+    Json,
+    /// Bare ids, one per line.
+    Ids,
+}
+
 pub async fn find(
     client: &Client,
     query: &str,
     limit: usize,
-    as_json: bool,
+    shape: Shape,
     mine: bool,
     me_email: Option<String>,
     zone: Zone,
@@ -399,11 +409,18 @@ pub async fn find(
     let look = Lookups::load(client, me_email, filtering).await;
     let (filter, text) = shell_filter(query, mine, &look, zone)?;
     let found = find_filtered(client, &filter, &text, limit).await?;
-    if as_json {
+    if shape == Shape::Json {
         return print_json(&json!(found.iter().map(|(c, _)| c).collect::<Vec<_>>()));
     }
     if found.is_empty() {
         return Err(Failure::new(1, format!("no contact matches {query:?}")));
+    }
+    if shape == Shape::Ids {
+        let mut out = std::io::stdout().lock();
+        for (c, _) in &found {
+            writeln!(out, "{}", sanitize(&c.id))?;
+        }
+        return Ok(());
     }
     let paint = Paint::stdout();
     let mut out = std::io::stdout().lock();
@@ -662,56 +679,78 @@ pub async fn today(
 /// refusal is an error and the edit is dropped (the command line still has
 /// it); a network or server failure keeps it queued for `rolo outbox push`.
 pub(super) async fn apply(client: &Client, op: ApiOp) -> Result<ApiResponse, Failure> {
+    apply_all(client, vec![op])
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(Failure::new(4, "no answer")))
+}
+
+/// Several edits through the outbox: queued in one transaction before any
+/// is sent, then sent (the outbox's own order and pacing), each answered
+/// in turn. An edit refused for good is taken out of the outbox and its
+/// error returned; one not confirmed stays there, and says so.
+pub(super) async fn apply_all(
+    client: &Client,
+    ops: Vec<ApiOp>,
+) -> Result<Vec<Result<ApiResponse, Failure>>, Failure> {
     let no_cache = caching_off();
     let path = (!no_cache)
         .then(|| crate::cache::default_path(client.location_id()))
         .flatten();
     let Some(path) = path else {
-        return Ok(op.run(client).await?);
+        let mut out = Vec::with_capacity(ops.len());
+        for op in ops {
+            out.push(op.run(client).await.map_err(Failure::from));
+        }
+        return Ok(out);
     };
-    let seq = crate::cache::Cache::open(&path)?.enqueue(&op)?;
-    let mut mine = None;
+    let seqs = crate::cache::Cache::open(&path)?.enqueue_many(&ops)?;
+    let mut answers: HashMap<i64, Result<ApiResponse, ApiError>> = HashMap::new();
     crate::cache::outbox::drain(client, &path, false, |settled| {
         use crate::cache::outbox::Settled;
         match settled {
-            Settled::Confirmed(e, r) if e.seq == seq => mine = Some(Ok(r.clone())),
-            Settled::Refused(e, err) | Settled::Later(e, err) if e.seq == seq => {
-                mine = Some(Err(err.clone()))
+            Settled::Confirmed(e, r) if seqs.contains(&e.seq) => {
+                answers.insert(e.seq, Ok(r.clone()));
+            }
+            Settled::Refused(e, err) | Settled::Later(e, err) if seqs.contains(&e.seq) => {
+                answers.insert(e.seq, Err(err.clone()));
             }
             _ => {}
         }
     })
     .await?;
-    match mine {
-        Some(Ok(r)) => Ok(r),
-        Some(Err(e)) if !e.is_transient() && !matches!(e, ApiError::Decode { .. }) => {
-            crate::cache::Cache::open(&path)?.discard(seq)?;
-            Err(e.into())
-        }
-        Some(Err(e)) => Err(Failure::new(
-            4,
-            format!(
-                "not confirmed by HighLevel ({e}); kept in the outbox as edit {seq}: `rolo outbox push` sends it"
-            ),
-        )),
-        None => {
+    let elsewhere = crate::cache::outbox::SenderLock::try_take(&path).is_none();
+    let mut out = Vec::with_capacity(seqs.len());
+    for seq in seqs {
+        out.push(match answers.remove(&seq) {
+            Some(Ok(r)) => Ok(r),
+            Some(Err(e)) if !e.is_transient() && !matches!(e, ApiError::Decode { .. }) => {
+                crate::cache::Cache::open(&path)?.discard(seq)?;
+                Err(e.into())
+            }
+            Some(Err(e)) => Err(Failure::new(
+                4,
+                format!(
+                    "not confirmed by HighLevel ({e}); kept in the outbox as edit {seq}: `rolo outbox push` sends it"
+                ),
+            )),
             // Not sent by this run: another rolo holds the sender's lock, or
             // an earlier edit of this contact goes first.
-            let elsewhere = crate::cache::outbox::SenderLock::try_take(&path).is_none();
-            Err(Failure::new(
+            None if elsewhere => Err(Failure::new(
                 4,
-                if elsewhere {
-                    format!(
-                        "queued as edit {seq}: another rolo is sending this location's edits and will send it (see `rolo outbox`)"
-                    )
-                } else {
-                    format!(
-                        "queued as edit {seq} behind an earlier edit of this contact that is not through yet: see `rolo outbox`"
-                    )
-                },
-            ))
-        }
+                format!(
+                    "queued as edit {seq}: another rolo is sending this location's edits and will send it (see `rolo outbox`)"
+                ),
+            )),
+            None => Err(Failure::new(
+                4,
+                format!(
+                    "queued as edit {seq} behind an earlier edit of this contact that is not through yet: see `rolo outbox`"
+                ),
+            )),
+        });
     }
+    Ok(out)
 }
 
 /// `rolo task add CONTACT --title T --due WHEN [--body B]`

@@ -191,6 +191,14 @@ endpoint!(
     VERSION
 );
 endpoint!(
+    BULK_TAGS,
+    "create-association",
+    POST,
+    "contacts.write",
+    Idempotent,
+    VERSION
+);
+endpoint!(
     ADD_FOLLOWERS,
     "add-followers-contact",
     POST,
@@ -690,6 +698,36 @@ impl Client {
             )
             .await?;
         Ok(if key == "tags" { r.tags } else { r.followers })
+    }
+
+    /// POST /contacts/bulk/tags/update/{add|remove} (`UpdateTagsDTO`): the
+    /// tags on every contact named, in one request; what happened to each.
+    pub async fn bulk_tags(
+        &self,
+        add: bool,
+        contacts: &[String],
+        tags: &[String],
+    ) -> Result<BulkTags, ApiError> {
+        if contacts.is_empty() || tags.is_empty() {
+            return Err(ApiError::InvalidRequest(
+                "no contacts or no tags given".into(),
+            ));
+        }
+        let kind = if add { "add" } else { "remove" };
+        let r: Value = self
+            .call(
+                &BULK_TAGS,
+                self.url(&["contacts", "bulk", "tags", "update", kind]),
+                &[],
+                Some(json!({
+                    "contacts": contacts,
+                    "tags": tags,
+                    "locationId": self.location_id(),
+                })),
+                &|| format!("the tags of {} contacts", contacts.len()),
+            )
+            .await?;
+        Ok(BulkTags::read(&r, contacts))
     }
 
     // ------------------------------------------------------------ followers

@@ -905,3 +905,39 @@ mod tests {
         assert!(none.dnd_channels().is_empty());
     }
 }
+
+/// What a bulk tag request did, per contact named.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BulkTags {
+    /// The contacts changed (or already as asked).
+    pub done: Vec<String>,
+    /// The contacts refused, with the server's message.
+    pub refused: Vec<(String, String)>,
+}
+
+impl BulkTags {
+    /// Reads `{succeded, errorCount, responses: [{contactId, type,
+    /// message}]}`. A contact asked for that no answer names is refused:
+    /// it cannot be told that it changed.
+    pub fn read(v: &serde_json::Value, asked: &[String]) -> BulkTags {
+        let mut out = BulkTags::default();
+        let answers = v["responses"].as_array().cloned().unwrap_or_default();
+        for id in asked {
+            let a = answers
+                .iter()
+                .find(|a| a["contactId"].as_str() == Some(id.as_str()));
+            match a {
+                Some(a) if a["type"] == "success" => out.done.push(id.clone()),
+                Some(a) => out.refused.push((
+                    id.clone(),
+                    a["message"].as_str().unwrap_or("refused").to_string(),
+                )),
+                None => out.refused.push((
+                    id.clone(),
+                    "HighLevel's answer did not name this contact".into(),
+                )),
+            }
+        }
+        out
+    }
+}

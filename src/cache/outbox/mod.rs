@@ -125,6 +125,8 @@ pub fn contact_of(op: &ApiOp) -> Option<&str> {
         | ApiOp::DeleteDeal { contact_id, .. }
         | ApiOp::Book { contact_id, .. }
         | ApiOp::CreateDeal { contact_id, .. }
+        | ApiOp::Workflow { contact_id, .. }
+        | ApiOp::LeaveCampaign { contact_id, .. }
         | ApiOp::SetAppointmentStatus { contact_id, .. } => Some(contact_id),
         _ => None,
     }
@@ -189,7 +191,18 @@ impl Cache {
     /// app shows for its result. Stand-in ids of creates already confirmed
     /// are replaced by the real ones here.
     pub fn enqueue_as(&mut self, op: &ApiOp, local_id: Option<&str>) -> Result<i64> {
-        if !op.is_write() {
+        Ok(self.enqueue_all(&[(op, local_id)])?[0])
+    }
+
+    /// Commits several edits in one transaction (a bulk action's pieces):
+    /// all of them are queued, or none.
+    pub fn enqueue_many(&mut self, ops: &[ApiOp]) -> Result<Vec<i64>> {
+        let all: Vec<(&ApiOp, Option<&str>)> = ops.iter().map(|o| (o, None)).collect();
+        self.enqueue_all(&all)
+    }
+
+    fn enqueue_all(&mut self, ops: &[(&ApiOp, Option<&str>)]) -> Result<Vec<i64>> {
+        if let Some((op, _)) = ops.iter().find(|(op, _)| !op.is_write()) {
             return Err(CacheError::Sqlite {
                 path: self.path.clone(),
                 detail: format!("only edits go to the outbox, not {}", op.name()),
@@ -198,44 +211,50 @@ impl Cache {
         let path = self.path.clone();
         let err = |e| super::classify(&path, e);
         let tx = self.write()?;
-        let mut text = serde_json::to_string(op).unwrap_or_default();
-        for local in local_ids_in(&text.clone()) {
-            let real: Option<String> = tx
-                .query_row(
-                    "SELECT real_id FROM ob.local_ids WHERE local_id = ?1",
-                    [local],
-                    |r| r.get(0),
-                )
-                .ok();
-            if let Some(real) = real {
-                text = text.replace(&format!("\"{local}\""), &format!("\"{real}\""));
+        let mut seqs = Vec::with_capacity(ops.len());
+        for (op, local_id) in ops {
+            let mut text = serde_json::to_string(op).unwrap_or_default();
+            for local in local_ids_in(&text.clone()) {
+                let real: Option<String> = tx
+                    .query_row(
+                        "SELECT real_id FROM ob.local_ids WHERE local_id = ?1",
+                        [local],
+                        |r| r.get(0),
+                    )
+                    .ok();
+                if let Some(real) = real {
+                    text = text.replace(&format!("\"{local}\""), &format!("\"{real}\""));
+                }
             }
+            let op: ApiOp = serde_json::from_str(&text).map_err(|e| CacheError::Sqlite {
+                path: path.clone(),
+                detail: format!("an edit cannot be stored: {e}"),
+            })?;
+            tx.execute(
+                "INSERT INTO ob.outbox (key, op, description, created_at, local_id)
+                 VALUES ('', ?1, ?2, ?3, ?4)",
+                params![text, op.describe(), now_ms(), local_id],
+            )
+            .map_err(err)?;
+            let seq = tx.last_insert_rowid();
+            // A new contact's own edits (its tasks, notes, tags) name it by
+            // its stand-in id, so they share its key and wait for it. Bulk
+            // pieces go one after another, under one key.
+            let key = match (contact_of(&op), local_id) {
+                (Some(c), _) => c.to_string(),
+                (None, Some(local)) => local.to_string(),
+                (None, None) if matches!(op, ApiOp::BulkTags { .. }) => "bulk".to_string(),
+                (None, None) => format!("new-{seq}"),
+            };
+            tx.execute(
+                "UPDATE ob.outbox SET key = ?1 WHERE seq = ?2",
+                params![key, seq],
+            )
+            .map_err(err)?;
+            seqs.push(seq);
         }
-        let op: ApiOp = serde_json::from_str(&text).map_err(|e| CacheError::Sqlite {
-            path: path.clone(),
-            detail: format!("an edit cannot be stored: {e}"),
-        })?;
-        tx.execute(
-            "INSERT INTO ob.outbox (key, op, description, created_at, local_id)
-             VALUES ('', ?1, ?2, ?3, ?4)",
-            params![text, op.describe(), now_ms(), local_id],
-        )
-        .map_err(err)?;
-        let seq = tx.last_insert_rowid();
-        // A new contact's own edits (its tasks, notes, tags) name it by its
-        // stand-in id, so they share its key and wait for it.
-        let key = match (contact_of(&op), local_id) {
-            (Some(c), _) => c.to_string(),
-            (None, Some(local)) => local.to_string(),
-            (None, None) => format!("new-{seq}"),
-        };
-        tx.execute(
-            "UPDATE ob.outbox SET key = ?1 WHERE seq = ?2",
-            params![key, seq],
-        )
-        .map_err(err)?;
         tx.commit().map_err(err)?;
-        Ok(seq)
+        Ok(seqs)
     }
 
     /// Every queued edit, oldest first.

@@ -55,6 +55,7 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         "/contacts/{contact_id}/tags",
         post(add_tags).delete(remove_tags),
     )
+    .route("/contacts/bulk/tags/update/{kind}", post(bulk_tags))
     .route(
         "/contacts/{contact_id}/followers",
         post(add_followers).delete(remove_followers),
@@ -149,6 +150,15 @@ const UPDATE_NOTE: &[Field] = &[
 ];
 
 const TAGS: &[Field] = &[req("tags", Kind::StrArray)];
+const BULK_TAGS: &[Field] = &[
+    req("contacts", Kind::StrArray),
+    req("tags", Kind::StrArray),
+    req("locationId", Kind::Str),
+    opt("removeAllTags", Kind::Bool),
+];
+
+/// The most contacts one bulk tag request may name.
+pub const BULK_MAX: usize = 1_000;
 const FOLLOWERS: &[Field] = &[req("followers", Kind::StrArray)];
 
 /// The records that hang off a contact and share one shape of endpoints.
@@ -695,6 +705,101 @@ impl Store {
         ok(json!({ "tags": tags }))
     }
 
+    /// POST /contacts/bulk/tags/update/{type}: adds (`add`) or removes
+    /// (`remove`) the tags on every contact named, or all of a contact's
+    /// tags with `removeAllTags`. 201, with one answer per contact: what it
+    /// had, what was added or removed, or why it was not touched.
+    pub fn bulk_tags(&mut self, kind: &str, body: &Value) -> Outcome {
+        let adding = match kind {
+            "add" => true,
+            "remove" => false,
+            _ => {
+                return Err(bad_request(
+                    "type must be one of the following values: add, remove",
+                ));
+            }
+        };
+        let b = checked(body, BULK_TAGS)?.clone();
+        self.check_location(b.get("locationId").and_then(Value::as_str))?;
+        let strings = |k: &str| -> Vec<String> {
+            b[k].as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect()
+        };
+        let (ids, tags) = (strings("contacts"), strings("tags"));
+        let remove_all = b.get("removeAllTags").and_then(Value::as_bool) == Some(true);
+        let mut bad = Vec::new();
+        if remove_all && adding {
+            bad.push("removeAllTags can only be used with remove".to_string());
+        }
+        if ids.is_empty() {
+            bad.push("contacts should not be empty".into());
+        }
+        if ids.len() > BULK_MAX {
+            bad.push(format!(
+                "contacts must contain no more than {BULK_MAX} elements"
+            ));
+        }
+        if tags.is_empty() && !remove_all {
+            bad.push("tags should not be empty".into());
+        }
+        if !bad.is_empty() {
+            return Err(unprocessable(bad));
+        }
+        let mut responses = Vec::new();
+        let mut errors = 0;
+        for id in &ids {
+            let Some(c) = self.contact(id).cloned() else {
+                errors += 1;
+                responses.push(
+                    json!({"contactId": id, "message": "contact not found", "type": "error"}),
+                );
+                continue;
+            };
+            let old = tags_in(&c);
+            let mut now = old.clone();
+            let (mut added, mut removed) = (Vec::new(), Vec::new());
+            if adding {
+                for t in &tags {
+                    if !now.iter().any(|x| x.eq_ignore_ascii_case(t)) {
+                        now.push(t.clone());
+                        added.push(t.clone());
+                    }
+                }
+            } else {
+                now.retain(|x| {
+                    let gone = remove_all || tags.iter().any(|t| t.eq_ignore_ascii_case(x));
+                    if gone {
+                        removed.push(x.clone());
+                    }
+                    !gone
+                });
+            }
+            if !added.is_empty() || !removed.is_empty() {
+                let mut c = c;
+                c.insert("tags".into(), json!(now));
+                c.insert("dateUpdated".into(), json!(Self::now()));
+                self.register_tags(&c);
+                if let Some(slot) = self.contact_mut(id) {
+                    *slot = c;
+                }
+            }
+            responses.push(json!({
+                "contactId": id,
+                "message": "Tags updated",
+                "type": "success",
+                "oldTags": old,
+                "tagsAdded": added,
+                "tagsRemoved": removed,
+            }));
+        }
+        created(json!({"succeded": true, "errorCount": errors, "responses": responses}))
+    }
+
     pub fn appointments(&self, contact_id: &str) -> Outcome {
         self.need_contact(contact_id)?;
         let events = self
@@ -837,6 +942,14 @@ async fn add_tags(
     JsonBody(body): JsonBody,
 ) -> Response {
     outcome(with_store!(s, |st| st.add_tags(&cid, &body)))
+}
+
+async fn bulk_tags(
+    State(s): State<Arc<Shared>>,
+    Path(kind): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Response {
+    outcome(with_store!(s, |st| st.bulk_tags(&kind, &body)))
 }
 
 async fn add_followers(
