@@ -61,6 +61,10 @@ pub enum Action {
     StagePrev,
     NextPipeline,
     OwnerFilter,
+    Mark,
+    MarkAll,
+    InvertMarks,
+    ClearMarks,
 }
 
 /// Where a binding applies, as the help overlay groups them.
@@ -379,6 +383,30 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::ToggleMore,
         context: Context::Detail,
         help: "more fields",
+    },
+    Default {
+        keys: &["v"],
+        action: Action::Mark,
+        context: Context::List,
+        help: "mark / unmark the contact (then + - act on the marked)",
+    },
+    Default {
+        keys: &["V"],
+        action: Action::MarkAll,
+        context: Context::List,
+        help: "mark every contact the search shows (asks, with the count)",
+    },
+    Default {
+        keys: &["~"],
+        action: Action::InvertMarks,
+        context: Context::List,
+        help: "invert the marks among those the search shows",
+    },
+    Default {
+        keys: &["U"],
+        action: Action::ClearMarks,
+        context: Context::List,
+        help: "clear every mark",
     },
     Default {
         keys: &["enter"],

@@ -578,10 +578,26 @@ fn dispatch(
             // Edits go to disk first; the outbox sends them.
             Command::Api(r) if r.op.is_write() && local.is_some() => {
                 let l = local.as_mut().expect("checked");
-                match l.outbox.submit_as(r.id, &r.op, r.local_id.as_deref()) {
+                // Edits that come together (a bulk change's pieces) are
+                // kept together: one transaction, all or none.
+                let mut batch = vec![r];
+                while let Some(Command::Api(next)) = queue.front()
+                    && next.op.is_write()
+                {
+                    if let Some(Command::Api(next)) = queue.pop_front() {
+                        batch.push(next);
+                    }
+                }
+                let edits: Vec<_> = batch
+                    .iter()
+                    .map(|r| (r.id, &r.op, r.local_id.as_deref()))
+                    .collect();
+                match l.outbox.submit_many(&edits) {
                     Ok(_) => None,
                     Err(e) => {
-                        api.send(r).context("the API actor stopped")?;
+                        for r in batch {
+                            api.send(r).context("the API actor stopped")?;
+                        }
                         Some(Event::Info(format!(
                             "Could not keep the edit on disk ({e}); sent directly"
                         )))

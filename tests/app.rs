@@ -3451,3 +3451,157 @@ fn the_agenda_follows_midnight_and_drops_answers_for_another_day() {
     };
     assert_eq!(from.to_rfc3339(), "2026-11-25T00:00:00+00:00");
 }
+
+#[test]
+fn marks_gather_across_searches_and_tag_in_bulk_with_undo() {
+    use rolo::api::model::BulkTags;
+    let f = fixture(300);
+    let mut h = Harness::opened(&f);
+    h.send(code(KeyCode::Esc));
+    let tagged = |tag: &str| -> Vec<String> {
+        f.contacts
+            .iter()
+            .filter(|c| c.tags().iter().any(|t| t.eq_ignore_ascii_case(tag)))
+            .map(|c| c.id.clone())
+            .collect()
+    };
+    // Every #vip contact, asked first with the count.
+    h.send(key('/'));
+    h.keys("#vip");
+    h.send(code(KeyCode::Enter));
+    let vip = tagged("vip");
+    assert_eq!(h.state.list.hits.len(), vip.len());
+    h.send(key('V'));
+    let Some(Overlay::Confirm(c)) = &h.state.overlay else {
+        panic!("asks first")
+    };
+    assert!(
+        c.message.contains(&format!("{} contacts", vip.len())),
+        "{}",
+        c.message
+    );
+    h.send(key('y'));
+    assert_eq!(h.state.list.marks.len(), vip.len());
+    // A second search adds one more by hand; the marks stay.
+    h.send(key('/'));
+    h.send(ctrl('u'));
+    h.keys("#lead");
+    h.send(code(KeyCode::Enter));
+    let lead_only = h
+        .state
+        .list
+        .hits
+        .iter()
+        .map(|x| h.state.list.contacts[x.index].id.clone())
+        .find(|id| !vip.contains(id))
+        .unwrap();
+    while h.state.selected_contact().unwrap().id != lead_only {
+        h.send(key('j'));
+    }
+    h.send(key('v'));
+    assert_eq!(h.state.list.marks.len(), vip.len() + 1);
+    assert!(screen(&h.clone_render(120, 30)).contains(&format!("{} marked", vip.len() + 1)));
+    // v again unmarks (the cursor moved on: back to it).
+    h.send(key('k'));
+    h.send(key('v'));
+    assert_eq!(h.state.list.marks.len(), vip.len());
+    h.send(key('k'));
+    h.send(key('v'));
+    let all: Vec<String> = h.state.marked();
+    assert_eq!(all.len(), vip.len() + 1);
+
+    // + tags them all: 100 a request, each contact shown at once.
+    h.send(key('+'));
+    h.serve_one(&f); // the location's tags
+    h.keys("webinar-nov");
+    h.send(code(KeyCode::Enter));
+    let reqs: Vec<_> =
+        std::iter::from_fn(|| h.try_take(|op| matches!(op, ApiOp::BulkTags { .. }))).collect();
+    assert_eq!(reqs.len(), all.len().div_ceil(100));
+    let mut sent: Vec<String> = Vec::new();
+    for r in &reqs {
+        let ApiOp::BulkTags {
+            add,
+            contacts,
+            tags,
+        } = &r.op
+        else {
+            unreachable!()
+        };
+        assert!(*add);
+        assert_eq!(tags, &vec!["webinar-nov".to_string()]);
+        assert!(contacts.len() <= 100);
+        sent.extend(contacts.clone());
+    }
+    sent.sort();
+    let mut want = all.clone();
+    want.sort();
+    assert_eq!(sent, want, "every marked contact, once");
+    assert!(has_tag(&h, &all[0], "webinar-nov"));
+    assert!(screen(&h.clone_render(120, 30)).contains("Tagging"));
+    // One contact refused: put back, said; the rest stay.
+    let refused = all[1].clone();
+    for r in reqs {
+        let ApiOp::BulkTags { contacts, .. } = &r.op else {
+            unreachable!()
+        };
+        let done: Vec<String> = contacts
+            .iter()
+            .filter(|c| **c != refused)
+            .cloned()
+            .collect();
+        let no: Vec<(String, String)> = contacts
+            .iter()
+            .filter(|c| **c == refused)
+            .map(|c| (c.clone(), "contact is deleted".to_string()))
+            .collect();
+        h.answer(
+            r.id,
+            Ok(ApiResponse::BulkTags(BulkTags { done, refused: no })),
+        );
+    }
+    assert!(!has_tag(&h, &refused, "webinar-nov"));
+    assert!(has_tag(&h, &all[0], "webinar-nov"));
+    assert!(
+        h.state.error.as_deref().unwrap_or("").contains("1 refused"),
+        "{:?}",
+        h.state.error
+    );
+    assert!(h.state.bulk.is_none());
+    // u: the inverse, in bulk, for exactly the contacts it changed.
+    h.state.error = None;
+    h.send(key('u'));
+    let reqs: Vec<_> =
+        std::iter::from_fn(|| h.try_take(|op| matches!(op, ApiOp::BulkTags { .. }))).collect();
+    assert!(!reqs.is_empty());
+    let mut undone: Vec<String> = Vec::new();
+    for r in &reqs {
+        let ApiOp::BulkTags {
+            add,
+            contacts,
+            tags,
+        } = &r.op
+        else {
+            unreachable!()
+        };
+        assert!(!*add, "removes");
+        assert_eq!(tags, &vec!["webinar-nov".to_string()]);
+        undone.extend(contacts.clone());
+    }
+    assert!(
+        !undone.contains(&refused),
+        "the refused one was never changed"
+    );
+    assert_eq!(undone.len(), all.len() - 1);
+    // U clears the marks; ~ inverts among those shown.
+    h.send(key('U'));
+    assert!(h.state.list.marks.is_empty());
+    h.send(key('~'));
+    assert_eq!(h.state.list.marks.len(), h.state.list.hits.len());
+}
+
+fn has_tag(h: &Harness, id: &str, tag: &str) -> bool {
+    h.state
+        .contact_by_id(id)
+        .is_some_and(|c| c.tags().iter().any(|t| t == tag))
+}

@@ -495,3 +495,21 @@ fn deals_new_deal() {
     h.send(code(KeyCode::Enter));
     snap(&mut h, "deals_new_name");
 }
+
+/// Marks in the list (the bar, the count in the status bar) and the bulk
+/// tag prompt for them.
+#[test]
+fn marks_and_the_bulk_tag_prompt() {
+    let (mut h, _) = loaded();
+    h.send(code(KeyCode::Esc));
+    h.send(code(KeyCode::Home));
+    for _ in 0..3 {
+        h.send(key('v'));
+    }
+    h.send(key('j'));
+    h.send(key('v'));
+    snap(&mut h, "list_marks");
+    h.send(key('+'));
+    h.keys("webinar");
+    snap(&mut h, "bulk_tag_prompt");
+}

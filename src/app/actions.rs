@@ -30,6 +30,8 @@ pub(crate) fn writes(action: Action) -> bool {
             | Action::Assign
             | Action::Dnd
             | Action::Follow
+            | Action::StageNext
+            | Action::StagePrev
     )
 }
 
@@ -139,6 +141,15 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
     }
     match action {
         Action::Quit => out.push(Command::Quit),
+        Action::Mark | Action::MarkAll | Action::InvertMarks | Action::ClearMarks
+            if s.view != View::Contacts =>
+        {
+            s.notice = Some("Marks are made in the contact list.".into());
+        }
+        Action::Mark => s.toggle_mark(),
+        Action::MarkAll => s.ask_mark_all(),
+        Action::InvertMarks => s.invert_marks(),
+        Action::ClearMarks => s.clear_marks(),
         Action::Agenda => {
             if s.view == View::Agenda {
                 s.view = View::Contacts;
@@ -474,13 +485,35 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             }
         }
         Action::AddTag | Action::RemoveTag => {
-            let Some(cid) = s.target_contact() else {
-                return;
-            };
             let mode = if action == Action::AddTag {
                 TagMode::Add
             } else {
                 TagMode::Remove
+            };
+            // The marked contacts, from the list: in bulk.
+            if let Some(ids) = s.bulk_targets() {
+                if s.bulk.is_some() {
+                    s.notice =
+                        Some("A bulk change is still under way; wait for it to finish.".into());
+                    return;
+                }
+                if mode == TagMode::Add
+                    && matches!(s.location_tags, Remote::Idle | Remote::Failed(_))
+                {
+                    s.location_tags = Remote::Loading;
+                    s.request(
+                        out,
+                        ApiOp::LocationTags,
+                        Priority::Interactive,
+                        Some("location-tags"),
+                        Purpose::Tags(TagWait::Location),
+                    );
+                }
+                s.overlay = Some(Overlay::Tags(Box::new(TagPrompt::bulk(ids, mode))));
+                return;
+            }
+            let Some(cid) = s.target_contact() else {
+                return;
             };
             if mode == TagMode::Remove && s.tags_of(&cid).is_empty() {
                 s.notice = Some("This contact has no tags.".into());

@@ -37,6 +37,8 @@ pub struct ContactList {
     pub filter: crate::filter::Filter,
     /// The query's words that are not filters: what the text search gets.
     pub text: String,
+    /// The marked contacts, by id (see `marks`).
+    pub marks: HashSet<String>,
 }
 
 impl Default for ContactList {
@@ -60,6 +62,7 @@ impl Default for ContactList {
             mine: false,
             filter: crate::filter::Filter::default(),
             text: String::new(),
+            marks: HashSet::new(),
         }
     }
 }

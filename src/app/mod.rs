@@ -11,6 +11,7 @@ pub mod detail;
 pub mod forms;
 mod list;
 pub mod local;
+pub mod marks;
 pub mod overlays;
 pub mod today;
 mod undo;
@@ -277,6 +278,8 @@ enum Purpose {
     Booking(overlays::booking::BookingWait),
     /// The appointments of this day (in the zone).
     Agenda(chrono::NaiveDate),
+    /// A piece of a bulk change.
+    Bulk(marks::BulkWait),
     /// A page of the board's deals, for the pipeline with this id, of the
     /// load with this generation.
     Board(String, u64),
@@ -327,6 +330,7 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         Purpose::Status(w) => overlays::appointment_status::status_answer(s, w, r),
         Purpose::Booking(w) => overlays::booking::booking_answer(s, w, r),
         Purpose::Agenda(day) => agenda::agenda_answer(s, day, r),
+        Purpose::Bulk(w) => marks::bulk_answer(s, w, r),
         Purpose::Board(p, g) => board::board_answer(s, p, g, r, out),
     }
 }
@@ -375,6 +379,8 @@ pub struct State {
     pub agenda: agenda::Agenda,
     /// The pipeline board's (see [`board::Board`]).
     pub board: board::Board,
+    /// A bulk change under way (see [`marks`]).
+    pub bulk: Option<marks::BulkRun>,
     pub location_tags: Remote<Vec<LocationTag>>,
     /// The location's users, for names and assigning (see `user_picker`).
     pub users: Remote<Vec<User>>,
@@ -448,6 +454,7 @@ impl State {
             today: today::Today::default(),
             agenda: agenda::Agenda::default(),
             board: board::Board::default(),
+            bulk: None,
             location_tags: Remote::Idle,
             users: Remote::Idle,
             me_email: None,
@@ -699,6 +706,7 @@ impl State {
             }
             other => other.map(|c| c.id.clone()),
         };
+        self.list.marks.remove(id);
         let c = self.list.take(id)?;
         self.refilter_on(keep);
         Some(c)

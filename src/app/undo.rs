@@ -37,6 +37,12 @@ pub enum Undo {
         appointment: Box<Appointment>,
     },
     /// A deal's stage, status, name or value changed.
+    /// Tags changed in bulk: for each set of tags changed, the contacts
+    /// it changed on.
+    BulkTags {
+        mode: TagMode,
+        groups: Vec<(Vec<String>, Vec<String>)>,
+    },
     DealEdited {
         contact_id: String,
         before: Box<crate::api::opportunities::Opportunity>,
@@ -56,6 +62,15 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
         return;
     };
     match u {
+        Undo::BulkTags { mode, groups } => {
+            let back = match mode {
+                TagMode::Add => TagMode::Remove,
+                TagMode::Remove => TagMode::Add,
+            };
+            let n: usize = groups.iter().map(|(_, c)| c.len()).sum();
+            s.bulk_tag_sets(&groups, back, false, out);
+            s.notice = Some(format!("Undoing the bulk tag change on {n} contacts."));
+        }
         Undo::Final(what) => {
             s.notice = Some(format!("The last change, {what}, cannot be undone."));
         }

@@ -11,7 +11,7 @@ use crate::api::model::BulkTags;
 use crate::text::{sanitize, snippet};
 
 /// How many contacts one bulk tag request names.
-pub const CHUNK: usize = 100;
+pub const CHUNK: usize = Client::BULK_CHUNK;
 
 /// Whether a CONTACT argument means "the ids on standard input".
 pub fn is_stdin(who: &str) -> bool {

@@ -129,6 +129,14 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             theme.text
         };
         let mut spans: Vec<Span> = Vec::new();
+        // Marked: a bar before the name.
+        let marked = s.list.marks.contains(&c.id);
+        if !s.list.marks.is_empty() {
+            spans.push(Span::styled(
+                if marked { "▌" } else { " " },
+                if selected { base } else { theme.accent },
+            ));
+        }
         // An edit of this contact waits in the outbox.
         let waiting = s.local.waiting.contains(&c.id);
         if waiting {
@@ -139,7 +147,8 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         }
         // The name, with matched characters highlighted.
         let name = clean(&c.display_name()).into_owned();
-        let name_budget = (width * 3 / 5).max(12).min(width) - usize::from(waiting);
+        let gutter = usize::from(waiting) + usize::from(!s.list.marks.is_empty());
+        let name_budget = (width * 3 / 5).max(12).min(width).saturating_sub(gutter);
         let name = fit(&name, name_budget);
         let positions = s.highlights(hit.index);
         let mut run = String::new();
@@ -158,7 +167,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         if !run.is_empty() {
             spans.push(Span::styled(run, style(base, theme.highlight, run_hl)));
         }
-        let mut used = name.width() + usize::from(waiting);
+        let mut used = name.width() + gutter;
         let secondary = c
             .company_name
             .as_deref()

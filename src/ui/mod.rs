@@ -96,6 +96,21 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             theme.accent,
         ));
     }
+    if let Some(b) = &s.bulk {
+        spans.push(Span::styled(
+            format!(
+                " {} {} contacts: {} / {} ",
+                b.label, b.total, b.done, b.total
+            ),
+            theme.accent,
+        ));
+    }
+    if !s.list.marks.is_empty() {
+        spans.push(Span::styled(
+            format!(" {} marked ", s.list.marks.len()),
+            theme.badge,
+        ));
+    }
     if let Some(fresh) = s.local.freshness(s.now) {
         let style = if s.local.sync_error.is_some() {
             theme.error

@@ -700,6 +700,9 @@ impl Client {
         Ok(if key == "tags" { r.tags } else { r.followers })
     }
 
+    /// How many contacts rolo names in one bulk tag request.
+    pub const BULK_CHUNK: usize = 100;
+
     /// POST /contacts/bulk/tags/update/{add|remove} (`UpdateTagsDTO`): the
     /// tags on every contact named, in one request; what happened to each.
     pub async fn bulk_tags(

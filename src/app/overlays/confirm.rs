@@ -21,6 +21,8 @@ pub enum ConfirmAction {
         seq: i64,
         description: String,
     },
+    /// Mark every contact the search shows.
+    MarkAll,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +33,7 @@ pub struct Confirm {
 
 pub(crate) fn confirmed(s: &mut State, action: ConfirmAction, out: &mut Vec<Command>) {
     match action {
+        ConfirmAction::MarkAll => s.mark_all_shown(),
         ConfirmAction::DiscardEdit { seq, description } => {
             out.push(Command::Outbox(OutboxAction::Discard(seq)));
             s.notice = Some(format!("Discarded: {description}"));

@@ -18,6 +18,8 @@ pub struct TagPrompt {
     /// Index into the current suggestions.
     pub selected: usize,
     pub error: Option<String>,
+    /// In bulk: the marked contacts (then `contact_id` is the first).
+    pub bulk: Vec<String>,
 }
 
 impl TagPrompt {
@@ -28,7 +30,15 @@ impl TagPrompt {
             input: line_input(""),
             selected: 0,
             error: None,
+            bulk: Vec::new(),
         }
+    }
+
+    /// The prompt for the marked contacts.
+    pub fn bulk(ids: Vec<String>, mode: TagMode) -> Self {
+        let mut p = Self::new(ids.first().map_or("", String::as_str), mode);
+        p.bulk = ids;
+        p
     }
 
     /// The word being typed: after the last comma or space.
@@ -58,7 +68,22 @@ impl TagPrompt {
 /// own (remove) that start with, then contain, the word being typed.
 pub fn tag_suggestions(s: &State, p: &TagPrompt) -> Vec<String> {
     let word = search::fold(&p.current_word());
-    let have = s.tags_of(&p.contact_id);
+    // In bulk: what any of them has (to remove), nothing to leave out (to add).
+    let have = if p.bulk.is_empty() {
+        s.tags_of(&p.contact_id)
+    } else if p.mode == TagMode::Remove {
+        let mut all: Vec<String> = Vec::new();
+        for id in &p.bulk {
+            for t in s.tags_of(id) {
+                if !all.iter().any(|a| a.eq_ignore_ascii_case(&t)) {
+                    all.push(t);
+                }
+            }
+        }
+        all
+    } else {
+        Vec::new()
+    };
     let pool: Vec<String> = match p.mode {
         TagMode::Add => s
             .location_tags
@@ -119,6 +144,11 @@ pub(crate) fn tag_key(
             if tags.is_empty() {
                 p.error = Some("Type a tag first.".into());
                 return Some(Overlay::Tags(Box::new(p)));
+            }
+            if !p.bulk.is_empty() {
+                let ids = std::mem::take(&mut p.bulk);
+                s.bulk_tags(&ids, p.mode, &tags, true, out);
+                return None;
             }
             if p.mode == TagMode::Remove {
                 let have = s.tags_of(&p.contact_id);

@@ -201,7 +201,7 @@ impl Cache {
         self.enqueue_all(&all)
     }
 
-    fn enqueue_all(&mut self, ops: &[(&ApiOp, Option<&str>)]) -> Result<Vec<i64>> {
+    pub(crate) fn enqueue_all(&mut self, ops: &[(&ApiOp, Option<&str>)]) -> Result<Vec<i64>> {
         if let Some((op, _)) = ops.iter().find(|(op, _)| !op.is_write()) {
             return Err(CacheError::Sqlite {
                 path: self.path.clone(),

@@ -111,6 +111,17 @@ impl Outbox {
         Ok(seq)
     }
 
+    /// Commits several edits in one transaction (a bulk change's pieces),
+    /// then hands each to the worker.
+    pub fn submit_many(&mut self, edits: &[(RequestId, &ApiOp, Option<&str>)]) -> Result<Vec<i64>> {
+        let ops: Vec<(&ApiOp, Option<&str>)> = edits.iter().map(|(_, op, l)| (*op, *l)).collect();
+        let seqs = self.cache.enqueue_all(&ops)?;
+        for ((id, _, _), seq) in edits.iter().zip(&seqs) {
+            let _ = self.tx.send(Msg::Submitted { seq: *seq, id: *id });
+        }
+        Ok(seqs)
+    }
+
     /// The cache connection of the runtime, for the outbox view's actions.
     pub fn cache(&self) -> &Cache {
         &self.cache

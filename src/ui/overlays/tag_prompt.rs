@@ -17,14 +17,16 @@ pub(super) fn render(
     let suggestions = tag_suggestions(s, p);
     let r = centered(area, 50, 12);
     f.render_widget(Clear, r);
-    let title = match p.mode {
-        TagMode::Add => "Add tags",
-        TagMode::Remove => "Remove tags",
+    let title = match (p.mode, p.bulk.len()) {
+        (TagMode::Add, 0) => "Add tags".to_string(),
+        (TagMode::Remove, 0) => "Remove tags".to_string(),
+        (TagMode::Add, n) => format!("Add tags to {n} marked contacts"),
+        (TagMode::Remove, n) => format!("Remove tags from {n} marked contacts"),
     };
     let list = prompt(
         f,
         r,
-        title,
+        &title,
         &p.input,
         p.error.as_deref(),
         "tab: complete · enter: apply · esc: cancel",

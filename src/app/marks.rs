@@ -1,0 +1,289 @@
+//! Marks in the list, and what acts on the marked contacts at once.
+//!
+//! `v` marks or unmarks the highlighted contact (and moves on), `V` marks
+//! every contact the search shows (asking first, with the count), `~`
+//! inverts the marks among them, `U` clears them all. Marks are ids: they
+//! stay through any change of the search, so a set can be gathered from
+//! several. With contacts marked, `+` and `-` change their tags in bulk
+//! requests (100 contacts each), queued together in the outbox; the
+//! status bar shows how far it got, and `u` undoes it with the inverse.
+
+use std::collections::BTreeMap;
+
+use crate::app::*;
+
+/// How many contacts one bulk tag request names.
+pub const CHUNK: usize = crate::api::Client::BULK_CHUNK;
+
+/// A bulk change under way: what it says, how far it is, and what to put
+/// back for the contacts it could not change.
+#[derive(Debug, Clone, Default)]
+pub struct BulkRun {
+    pub id: u64,
+    /// "Tagging", "Untagging".
+    pub label: String,
+    pub total: usize,
+    pub done: usize,
+    pub refused: Vec<(String, String)>,
+    /// Each contact's tags before, to put back if refused.
+    before: BTreeMap<String, Vec<String>>,
+}
+
+/// What a bulk request waits for.
+#[derive(Debug, Clone)]
+pub(crate) struct BulkWait {
+    pub run: u64,
+    pub contacts: Vec<String>,
+}
+
+impl State {
+    /// The marked contacts, in list order (those not loaded are left out).
+    pub fn marked(&self) -> Vec<String> {
+        let mut v: Vec<(usize, String)> = self
+            .list
+            .marks
+            .iter()
+            .filter_map(|id| self.list.by_id.get(id).map(|&i| (i, id.clone())))
+            .collect();
+        v.sort();
+        v.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// The contacts the search shows, by id.
+    fn shown_ids(&self) -> Vec<String> {
+        self.list
+            .hits
+            .iter()
+            .map(|h| self.list.contacts[h.index].id.clone())
+            .collect()
+    }
+
+    /// `v`: the highlighted contact marked or unmarked, and the cursor on.
+    pub(crate) fn toggle_mark(&mut self) {
+        let Some(id) = self.selected_contact().map(|c| c.id.clone()) else {
+            return;
+        };
+        if !self.list.marks.remove(&id) {
+            self.list.marks.insert(id);
+        }
+        move_cursor(self, Action::Down);
+    }
+
+    /// `V`: every contact the search shows, after a yes (with the count).
+    pub(crate) fn ask_mark_all(&mut self) {
+        let n = self.list.hits.len();
+        if n == 0 {
+            self.notice = Some("The search shows no contacts to mark.".into());
+            return;
+        }
+        self.overlay = Some(Overlay::Confirm(Box::new(Confirm {
+            message: format!(
+                "Mark all {n} contacts the search shows ({} marked now)?",
+                self.list.marks.len()
+            ),
+            action: ConfirmAction::MarkAll,
+        })));
+    }
+
+    pub(crate) fn mark_all_shown(&mut self) {
+        let ids = self.shown_ids();
+        let before = self.list.marks.len();
+        self.list.marks.extend(ids);
+        self.notice = Some(format!(
+            "{} marked ({} new).",
+            self.list.marks.len(),
+            self.list.marks.len() - before
+        ));
+    }
+
+    /// `~`: among the contacts the search shows, the marked unmarked and
+    /// the others marked. Marks elsewhere stay.
+    pub(crate) fn invert_marks(&mut self) {
+        for id in self.shown_ids() {
+            if !self.list.marks.remove(&id) {
+                self.list.marks.insert(id);
+            }
+        }
+        self.notice = Some(format!("{} marked.", self.list.marks.len()));
+    }
+
+    /// `U`: no contact marked.
+    pub(crate) fn clear_marks(&mut self) {
+        let n = self.list.marks.len();
+        self.list.marks.clear();
+        self.notice = Some(if n == 0 {
+            "Nothing was marked.".into()
+        } else {
+            format!("{n} marks cleared.")
+        });
+    }
+
+    /// Tags added to (or taken off) every contact in `ids`: shown at once,
+    /// sent `CHUNK` contacts a request. Only what changes is sent and
+    /// recorded for undo: a contact that had the tag keeps it on undo.
+    pub(crate) fn bulk_tags(
+        &mut self,
+        ids: &[String],
+        mode: TagMode,
+        tags: &[String],
+        record: bool,
+        out: &mut Vec<Command>,
+    ) {
+        self.bulk_tag_sets(&[(tags.to_vec(), ids.to_vec())], mode, record, out);
+    }
+
+    /// As `bulk_tags`, for several sets of tags each on its contacts (an
+    /// undo puts back exactly what each contact got).
+    pub(crate) fn bulk_tag_sets(
+        &mut self,
+        sets: &[(Vec<String>, Vec<String>)],
+        mode: TagMode,
+        record: bool,
+        out: &mut Vec<Command>,
+    ) {
+        let has = |list: &[String], t: &str| list.iter().any(|a| a.eq_ignore_ascii_case(t));
+        // Contacts by what changes for them (usually one group).
+        let mut groups: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+        let mut before = BTreeMap::new();
+        for (tags, id) in sets
+            .iter()
+            .flat_map(|(tags, ids)| ids.iter().map(move |id| (tags, id)))
+        {
+            if before.contains_key(id) {
+                continue;
+            }
+            let now = self.tags_of(id);
+            let changed: Vec<String> = tags
+                .iter()
+                .filter(|t| match mode {
+                    TagMode::Add => !has(&now, t),
+                    TagMode::Remove => has(&now, t),
+                })
+                .cloned()
+                .collect();
+            if changed.is_empty() {
+                continue;
+            }
+            let mut after = now.clone();
+            match mode {
+                TagMode::Add => after.extend(changed.iter().cloned()),
+                TagMode::Remove => after.retain(|a| !has(&changed, a)),
+            }
+            before.insert(id.clone(), now);
+            self.set_tags(id, after);
+            groups.entry(changed).or_default().push(id.clone());
+        }
+        let total: usize = groups.values().map(Vec::len).sum();
+        if total == 0 {
+            self.notice = Some(match mode {
+                TagMode::Add => "Every one of them has those tags already.".into(),
+                TagMode::Remove => "None of them has those tags.".into(),
+            });
+            return;
+        }
+        self.temp_ids += 1;
+        let run = self.temp_ids;
+        let label = match mode {
+            TagMode::Add => "Tagging",
+            TagMode::Remove => "Untagging",
+        };
+        self.bulk = Some(BulkRun {
+            id: run,
+            label: label.into(),
+            total,
+            done: 0,
+            refused: Vec::new(),
+            before,
+        });
+        if record {
+            self.undo.push(Undo::BulkTags {
+                mode,
+                groups: groups.clone().into_iter().collect(),
+            });
+        }
+        for (changed, contacts) in groups {
+            for chunk in contacts.chunks(CHUNK) {
+                self.request(
+                    out,
+                    ApiOp::BulkTags {
+                        add: mode == TagMode::Add,
+                        contacts: chunk.to_vec(),
+                        tags: changed.clone(),
+                    },
+                    Priority::Interactive,
+                    None,
+                    Purpose::Bulk(BulkWait {
+                        run,
+                        contacts: chunk.to_vec(),
+                    }),
+                );
+            }
+        }
+    }
+
+    /// The contacts a contact action acts on in bulk: the marked ones,
+    /// from the list. None when nothing is marked or the action is about
+    /// the contact open in the detail pane.
+    pub(crate) fn bulk_targets(&self) -> Option<Vec<String>> {
+        (self.view == View::Contacts && self.focus == Focus::List && !self.list.marks.is_empty())
+            .then(|| self.marked())
+            .filter(|m| !m.is_empty())
+    }
+}
+
+/// A bulk request's answer: the refused contacts put back, the progress
+/// counted, and the end said.
+pub(crate) fn bulk_answer(s: &mut State, w: BulkWait, r: Result<ApiResponse, ApiError>) {
+    let Some(run) = s.bulk.as_mut().filter(|b| b.id == w.run) else {
+        return;
+    };
+    let mut back: Vec<(String, Vec<String>)> = Vec::new();
+    match r {
+        Ok(ApiResponse::BulkTags(t)) => {
+            for (id, why) in t.refused {
+                if let Some(b) = run.before.get(&id) {
+                    back.push((id.clone(), b.clone()));
+                }
+                run.refused.push((id, why));
+            }
+        }
+        Ok(other) => tracing::warn!(?other, "unexpected answer to a bulk change"),
+        Err(e) => {
+            let why = e.to_string();
+            for id in &w.contacts {
+                if let Some(b) = run.before.get(id) {
+                    back.push((id.clone(), b.clone()));
+                }
+                run.refused.push((id.clone(), why.clone()));
+            }
+        }
+    }
+    run.done += w.contacts.len();
+    let finished = run.done >= run.total;
+    let summary = finished.then(|| {
+        let changed = run.total - run.refused.len();
+        match run.refused.first() {
+            None => format!("{} {} contacts: done.", run.label, run.total),
+            Some((id, why)) => format!(
+                "{} {} contacts: {changed} changed, {} refused (first: {}: {}).",
+                run.label,
+                run.total,
+                run.refused.len(),
+                crate::text::snippet(id, 24),
+                crate::text::snippet(why, 80)
+            ),
+        }
+    });
+    let refused_any = !back.is_empty();
+    for (id, tags) in back {
+        s.set_tags(&id, tags);
+    }
+    if let Some(m) = summary {
+        if refused_any || s.bulk.as_ref().is_some_and(|b| !b.refused.is_empty()) {
+            s.error = Some(m);
+        } else {
+            s.notice = Some(m);
+        }
+        s.bulk = None;
+    }
+}
