@@ -182,13 +182,17 @@ fn today_lists_due_tasks() {
             .unwrap();
         }
     });
-    // What Today must list: every open task due by the end of the local
-    // day, and nothing due later (the seed has tasks due in days).
-    let end = chrono::Local::now()
+    // What Today must list: every open task due by the end of the day in
+    // the location's zone (which rolo follows when the config names none;
+    // at 01:00 UTC Chicago is still on the day before), and nothing due
+    // later (the seed has tasks due in days).
+    let zone = chrono_tz::America::Chicago;
+    let end = chrono::Utc::now()
+        .with_timezone(&zone)
         .date_naive()
         .and_hms_opt(23, 59, 59)
         .unwrap()
-        .and_local_timezone(chrono::Local)
+        .and_local_timezone(zone)
         .single()
         .unwrap()
         .with_timezone(&chrono::Utc);

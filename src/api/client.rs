@@ -194,7 +194,11 @@ impl Client {
             // Every request, the OAuth renewal included, ends in time.
             .timeout(config.timeout)
             .connect_timeout(Duration::from_secs(10))
-            .pool_idle_timeout(Duration::from_secs(60))
+            // A connection idle longer than servers keep one open (the
+            // sandbox's 10 s; load balancers' often more) is not reused: a
+            // request on one the server just closed fails mid-way. Waits for
+            // the rate limit leave connections idle that long.
+            .pool_idle_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| ApiError::InvalidRequest(format!("HTTP client: {e}")))?;
         Ok(Self {

@@ -22,9 +22,14 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/campaigns/", get(list))
         .route("/campaigns", get(list))
-        // The literal path first: `removeAll` is not a campaign id.
+        // `removeAll` is the spec's path; the official SDKs (generated from
+        // newer docs) send `remove-all`. Neither is a campaign id.
         .route(
             "/contacts/{contact_id}/campaigns/removeAll",
+            delete(leave_all),
+        )
+        .route(
+            "/contacts/{contact_id}/campaigns/remove-all",
             delete(leave_all),
         )
         .route(
