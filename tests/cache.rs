@@ -701,3 +701,26 @@ async fn a_deal_moved_on_the_server_meanwhile_is_a_conflict_for_the_user() {
     .await;
     outbox.stop();
 }
+
+/// A bulk change's pieces go in together (all or none) and each under its
+/// own key: one that needs attention never holds the others back.
+#[test]
+fn bulk_pieces_are_queued_together_and_wait_for_nobody() {
+    let path = temp_db("bulk-pieces");
+    let mut cache = Cache::open(&path).unwrap();
+    let piece = |n: usize| ApiOp::BulkTags {
+        add: true,
+        contacts: (0..100).map(|i| format!("c{n}-{i}")).collect(),
+        tags: vec!["t".into()],
+    };
+    let seqs = cache.enqueue_many(&[piece(1), piece(2), piece(3)]).unwrap();
+    assert_eq!(seqs.len(), 3);
+    let entries = cache.outbox().unwrap();
+    assert_eq!(entries.len(), 3);
+    let keys: HashSet<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys.len(), 3, "three keys: {keys:?}");
+    // Not an edit: nothing of the batch is queued.
+    let err = cache.enqueue_many(&[piece(4), ApiOp::LocationTags]);
+    assert!(err.is_err());
+    assert_eq!(cache.outbox().unwrap().len(), 3, "all or none");
+}

@@ -20,12 +20,14 @@ endpoint!(
     Idempotent,
     VERSION
 );
+// Entering a workflow twice may send its messages twice: not repeated
+// unless it cannot have arrived.
 endpoint!(
     ENROLL,
     "add-contact-to-workflow",
     POST,
     "contacts.write",
-    Idempotent,
+    OnlyIfUnprocessed,
     super::contacts::VERSION
 );
 endpoint!(

@@ -234,12 +234,28 @@ impl State {
 /// A bulk request's answer: the refused contacts put back, the progress
 /// counted, and the end said.
 pub(crate) fn bulk_answer(s: &mut State, w: BulkWait, r: Result<ApiResponse, ApiError>) {
-    let Some(run) = s.bulk.as_mut().filter(|b| b.id == w.run) else {
+    if s.bulk.as_ref().is_none_or(|b| b.id != w.run) {
         return;
-    };
+    }
     let mut back: Vec<(String, Vec<String>)> = Vec::new();
     match r {
         Ok(ApiResponse::BulkTags(t)) => {
+            // What the server did not change (it had changed on the server
+            // meanwhile) is not for the undo to change back.
+            if !t.unchanged.is_empty()
+                && let Some(Undo::BulkTags { groups, .. }) = s
+                    .undo
+                    .iter_mut()
+                    .rev()
+                    .find(|u| matches!(u, Undo::BulkTags { .. }))
+            {
+                for (_, contacts) in groups.iter_mut() {
+                    contacts.retain(|c| !t.unchanged.contains(c));
+                }
+            }
+            let Some(run) = s.bulk.as_mut().filter(|b| b.id == w.run) else {
+                return;
+            };
             for (id, why) in t.refused {
                 if let Some(b) = run.before.get(&id) {
                     back.push((id.clone(), b.clone()));
@@ -249,6 +265,9 @@ pub(crate) fn bulk_answer(s: &mut State, w: BulkWait, r: Result<ApiResponse, Api
         }
         Ok(other) => tracing::warn!(?other, "unexpected answer to a bulk change"),
         Err(e) => {
+            let Some(run) = s.bulk.as_mut() else {
+                return;
+            };
             let why = e.to_string();
             for id in &w.contacts {
                 if let Some(b) = run.before.get(id) {
@@ -258,6 +277,9 @@ pub(crate) fn bulk_answer(s: &mut State, w: BulkWait, r: Result<ApiResponse, Api
             }
         }
     }
+    let Some(run) = s.bulk.as_mut() else {
+        return;
+    };
     run.done += w.contacts.len();
     let finished = run.done >= run.total;
     let summary = finished.then(|| {

@@ -714,6 +714,9 @@ impl State {
 
     /// Replaces a contact, or the pending stand-in `old_id`, with `c`.
     fn replace_contact(&mut self, old_id: &str, c: Contact) {
+        if old_id != c.id && self.list.marks.remove(old_id) {
+            self.list.marks.insert(c.id.clone());
+        }
         if old_id != c.id
             && self.list.rename(old_id, &c.id)
             && self.detail.contact_id.as_deref() == Some(old_id)

@@ -62,6 +62,10 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
         return;
     };
     match u {
+        Undo::BulkTags { mode, groups } if s.bulk.is_some() => {
+            s.notice = Some("A bulk change is still under way; undo it once it is done.".into());
+            s.undo.push(Undo::BulkTags { mode, groups });
+        }
         Undo::BulkTags { mode, groups } => {
             let back = match mode {
                 TagMode::Add => TagMode::Remove,

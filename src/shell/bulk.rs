@@ -37,6 +37,8 @@ pub fn read_ids(input: impl BufRead) -> Result<Vec<String>, Failure> {
     let mut ids = Vec::new();
     for (n, line) in input.lines().enumerate() {
         let line = line.map_err(|e| Failure::new(2, format!("reading standard input: {e}")))?;
+        // A byte-order mark before the first id is not part of it.
+        let line = line.trim_start_matches('\u{feff}');
         let Some(id) = line.split_whitespace().next() else {
             continue;
         };
@@ -44,6 +46,7 @@ pub fn read_ids(input: impl BufRead) -> Result<Vec<String>, Failure> {
             continue;
         }
         let plain = id.len() <= 64
+            && id.chars().any(|c| c.is_ascii_alphanumeric())
             && id
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
@@ -93,13 +96,16 @@ pub async fn tags(client: &Client, ids: &[String], add: bool, tags: &[String]) -
             Ok(ApiResponse::BulkTags(BulkTags {
                 done: d,
                 refused: r,
+                ..
             })) => {
                 done += d.len();
                 refused.extend(r);
             }
             Ok(_) => later.push("an unexpected answer to a bulk tag request".into()),
-            // Refused as a whole (not for the contacts in it): each alone.
-            Err(f) if f.code != 4 => one_by_one.extend(chunk.iter().cloned()),
+            // Refused for what it holds (not for who asks): each alone.
+            Err(f) if f.code == 1 || f.code == 2 => one_by_one.extend(chunk.iter().cloned()),
+            // Not allowed (token, scope): no request more can be, either.
+            Err(f) if f.code == 3 => return Err(f),
             Err(f) => later.push(f.message),
         }
     }
@@ -126,6 +132,18 @@ pub async fn tags(client: &Client, ids: &[String], add: bool, tags: &[String]) -
         }
     }
     let tag_list: Vec<String> = tags.iter().map(|t| format!("#{}", sanitize(t))).collect();
+    if done == 0 && refused.is_empty() {
+        for why in &later {
+            eprintln!("rolo: {}", sanitize(why));
+        }
+        return Err(Failure::new(
+            4,
+            format!(
+                "nothing is confirmed yet for the {} contacts; the change waits in the outbox",
+                ids.len()
+            ),
+        ));
+    }
     println!(
         "{} {} {} {done} of {} contacts, in {requests} bulk request(s){}",
         if add { "Added" } else { "Removed" },

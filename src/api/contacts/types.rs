@@ -913,6 +913,10 @@ pub struct BulkTags {
     pub done: Vec<String>,
     /// The contacts refused, with the server's message.
     pub refused: Vec<(String, String)>,
+    /// Of `done`, those the server says it did not change (they had the
+    /// tags already, or none of them): an undo must leave them be.
+    #[serde(default)]
+    pub unchanged: Vec<String>,
 }
 
 impl BulkTags {
@@ -926,8 +930,14 @@ impl BulkTags {
             let a = answers
                 .iter()
                 .find(|a| a["contactId"].as_str() == Some(id.as_str()));
+            let empty = |k: &str| a.is_some_and(|a| a[k].as_array().is_some_and(Vec::is_empty));
             match a {
-                Some(a) if a["type"] == "success" => out.done.push(id.clone()),
+                Some(a) if a["type"] == "success" => {
+                    out.done.push(id.clone());
+                    if empty("tagsAdded") && empty("tagsRemoved") {
+                        out.unchanged.push(id.clone());
+                    }
+                }
                 Some(a) => out.refused.push((
                     id.clone(),
                     a["message"].as_str().unwrap_or("refused").to_string(),

@@ -238,12 +238,11 @@ impl Cache {
             .map_err(err)?;
             let seq = tx.last_insert_rowid();
             // A new contact's own edits (its tasks, notes, tags) name it by
-            // its stand-in id, so they share its key and wait for it. Bulk
-            // pieces go one after another, under one key.
+            // its stand-in id, so they share its key and wait for it. A bulk
+            // piece is its own: one refused never holds back the others.
             let key = match (contact_of(&op), local_id) {
                 (Some(c), _) => c.to_string(),
                 (None, Some(local)) => local.to_string(),
-                (None, None) if matches!(op, ApiOp::BulkTags { .. }) => "bulk".to_string(),
                 (None, None) => format!("new-{seq}"),
             };
             tx.execute(
