@@ -98,26 +98,10 @@ pub struct NewAppointment {
 impl Client {
     /// GET /calendars/?locationId=
     pub async fn calendars(&self) -> Result<Vec<Calendar>, ApiError> {
-        #[derive(Deserialize)]
-        struct Resp {
-            #[serde(default)]
-            calendars: Vec<Value>,
-        }
-        let loc = self.location_id().to_string();
-        let r: Resp = self
-            .call(
-                &CALENDARS,
-                self.url(&["calendars", ""]),
-                &[self.location_query()],
-                None,
-                &|| format!("the calendars of location {loc}"),
-            )
+        let all: Vec<Calendar> = self
+            .location_list(&CALENDARS, &["calendars", ""], "calendars", &[])
             .await?;
-        Ok(r.calendars
-            .into_iter()
-            .filter_map(|v| serde_json::from_value::<Calendar>(v).ok())
-            .filter(|c| !c.id.is_empty())
-            .collect())
+        Ok(all.into_iter().filter(|c| !c.id.is_empty()).collect())
     }
 
     /// GET /calendars/events for one calendar, from `from` to `to`.

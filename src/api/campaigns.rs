@@ -54,26 +54,10 @@ pub struct Campaign {
 impl Client {
     /// GET /campaigns/?locationId=
     pub async fn campaigns(&self) -> Result<Vec<Campaign>, ApiError> {
-        #[derive(Deserialize)]
-        struct Resp {
-            #[serde(default)]
-            campaigns: Vec<Value>,
-        }
-        let loc = self.location_id().to_string();
-        let r: Resp = self
-            .call(
-                &CAMPAIGNS,
-                self.url(&["campaigns", ""]),
-                &[self.location_query()],
-                None,
-                &|| format!("the campaigns of location {loc}"),
-            )
+        let all: Vec<Campaign> = self
+            .location_list(&CAMPAIGNS, &["campaigns", ""], "campaigns", &[])
             .await?;
-        Ok(r.campaigns
-            .into_iter()
-            .filter_map(|v| serde_json::from_value::<Campaign>(v).ok())
-            .filter(|c| !c.id.is_empty())
-            .collect())
+        Ok(all.into_iter().filter(|c| !c.id.is_empty()).collect())
     }
 
     /// DELETE /contacts/{contactId}/campaigns/{campaignId}, or with

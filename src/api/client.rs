@@ -498,6 +498,39 @@ impl Client {
     pub(super) fn location_query(&self) -> (&'static str, String) {
         ("locationId", self.inner.location_id.clone())
     }
+
+    /// GET a location's list (`{key: [..]}` for `?locationId=`, and
+    /// `extra` query): the items that read as `T`; one that does not is
+    /// left out (and logged), never the whole answer.
+    pub(super) async fn location_list<T: DeserializeOwned>(
+        &self,
+        ep: &'static Endpoint,
+        path: &[&str],
+        key: &str,
+        extra: &[(&str, String)],
+    ) -> Result<Vec<T>, ApiError> {
+        let loc = self.location_id().to_string();
+        let mut query = vec![self.location_query()];
+        query.extend(extra.iter().cloned());
+        // Not an object at all: a decode error, not an empty list.
+        let r: serde_json::Map<String, Value> = self
+            .call(ep, self.url(path), &query, None, &|| {
+                format!("the {key} of location {loc}")
+            })
+            .await?;
+        Ok(r.get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| match serde_json::from_value::<T>(v.clone()) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    tracing::warn!("one of the {key} is not as the spec says: {e}");
+                    None
+                }
+            })
+            .collect())
+    }
 }
 
 /// `{succeded: true}` (sic, as the v2 spec spells it); v3 sends `succeeded`.

@@ -56,26 +56,10 @@ pub struct Workflow {
 impl Client {
     /// GET /workflows/?locationId=
     pub async fn workflows(&self) -> Result<Vec<Workflow>, ApiError> {
-        #[derive(Deserialize)]
-        struct Resp {
-            #[serde(default)]
-            workflows: Vec<Value>,
-        }
-        let loc = self.location_id().to_string();
-        let r: Resp = self
-            .call(
-                &WORKFLOWS,
-                self.url(&["workflows", ""]),
-                &[self.location_query()],
-                None,
-                &|| format!("the workflows of location {loc}"),
-            )
+        let all: Vec<Workflow> = self
+            .location_list(&WORKFLOWS, &["workflows", ""], "workflows", &[])
             .await?;
-        Ok(r.workflows
-            .into_iter()
-            .filter_map(|v| serde_json::from_value::<Workflow>(v).ok())
-            .filter(|w| !w.id.is_empty())
-            .collect())
+        Ok(all.into_iter().filter(|w| !w.id.is_empty()).collect())
     }
 
     /// POST /contacts/{contactId}/workflow/{workflowId}
