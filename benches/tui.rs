@@ -16,14 +16,12 @@
 
 mod common;
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use chrono::{FixedOffset, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::{CrosstermBackend, TestBackend};
-use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use rolo::api::actor::{ApiEvent, ApiOp, ApiResponse};
 use rolo::api::model::{Contact, SearchPage};
 use rolo::app::{Command, Event, State, update};
@@ -283,25 +281,8 @@ fn main() {
     );
 
     // Bytes on the wire for one `j`: draw, press j, draw again.
-    struct Counter(std::rc::Rc<std::cell::Cell<usize>>);
-    impl Write for Counter {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.set(self.0.get() + b.len());
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     for (w, h) in [(80u16, 24u16), (200, 60)] {
-        let written = std::rc::Rc::new(std::cell::Cell::new(0usize));
-        let mut t = Terminal::with_options(
-            CrosstermBackend::new(Counter(written.clone())),
-            TerminalOptions {
-                viewport: Viewport::Fixed(Rect::new(0, 0, w, h)),
-            },
-        )
-        .expect("terminal");
+        let (mut t, written) = common::counting_terminal(w, h);
         update(
             &mut state,
             Event::Resize {

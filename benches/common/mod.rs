@@ -168,3 +168,36 @@ pub fn list_position(screen: &vt100::Screen) -> Option<(u64, u64)> {
         Some((a.parse().ok()?, b.parse().ok()?))
     })
 }
+
+/// Counts the bytes a terminal would be sent.
+pub struct ByteCounter(pub std::rc::Rc<std::cell::Cell<usize>>);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.set(self.0.get() + b.len());
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A `w`×`h` terminal that draws as crossterm would, into a byte count
+/// (the bytes written so far, shared).
+pub fn counting_terminal(
+    w: u16,
+    h: u16,
+) -> (
+    ratatui::Terminal<ratatui::backend::CrosstermBackend<ByteCounter>>,
+    std::rc::Rc<std::cell::Cell<usize>>,
+) {
+    let written = std::rc::Rc::new(std::cell::Cell::new(0usize));
+    let t = ratatui::Terminal::with_options(
+        ratatui::backend::CrosstermBackend::new(ByteCounter(written.clone())),
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, h)),
+        },
+    )
+    .expect("terminal");
+    (t, written)
+}

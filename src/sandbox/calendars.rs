@@ -99,17 +99,6 @@ const CREATE: &[Field] = &[
     opt("endTime", Kind::IsoDate),
 ];
 
-fn object(v: Value) -> Obj {
-    match v {
-        Value::Object(o) => o,
-        _ => Obj::new(),
-    }
-}
-
-fn text<'a>(o: &'a Obj, k: &str) -> &'a str {
-    o.get(k).and_then(Value::as_str).unwrap_or("")
-}
-
 /// The seeded calendars, one per id the appointments name.
 pub fn seed(location_id: &str, ids: &[String], users: &[String]) -> Vec<Obj> {
     ids.iter()

@@ -57,10 +57,7 @@ pub fn seed(location_id: &str) -> Vec<Obj> {
                 "status": status,
                 "locationId": location_id,
             });
-            match v {
-                Value::Object(o) => o,
-                _ => Obj::new(),
-            }
+            object(v)
         })
         .collect()
 }

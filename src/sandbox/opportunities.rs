@@ -116,17 +116,6 @@ fn uuid_like(rng: &mut fastrand::Rng) -> String {
     )
 }
 
-fn object(v: Value) -> Obj {
-    match v {
-        Value::Object(o) => o,
-        _ => Obj::new(),
-    }
-}
-
-fn text<'a>(o: &'a Obj, k: &str) -> &'a str {
-    o.get(k).and_then(Value::as_str).unwrap_or("")
-}
-
 /// The sandbox's seeded deals: pipelines with stages, lost reasons, and
 /// about one deal for every two contacts, drawn from their own stream so
 /// that the contacts' seed stays as it was.

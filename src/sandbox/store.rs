@@ -23,6 +23,19 @@ pub struct Reply {
 
 pub type Outcome = Result<Reply, Reply>;
 
+/// A `json!({...})` literal as the object it is (seeds build records so).
+pub(super) fn object(v: Value) -> Obj {
+    match v {
+        Value::Object(o) => o,
+        _ => Obj::new(),
+    }
+}
+
+/// A record's string field, or "" when absent or not a string.
+pub(super) fn text<'a>(o: &'a Obj, k: &str) -> &'a str {
+    o.get(k).and_then(Value::as_str).unwrap_or("")
+}
+
 pub(super) fn ok(body: Value) -> Outcome {
     Ok(Reply { status: 200, body })
 }

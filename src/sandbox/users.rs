@@ -76,10 +76,7 @@ pub(super) fn seed(ids: &[String], seed: u64) -> Vec<Obj> {
                 "roles": {"type": "account", "role": role, "locationIds": []},
                 "deleted": false,
             });
-            match v {
-                Value::Object(o) => o,
-                _ => Obj::new(),
-            }
+            object(v)
         })
         .collect()
 }

@@ -52,10 +52,7 @@ pub fn seed(location_id: &str) -> Vec<Obj> {
                 "updatedAt": "2026-10-01T09:00:00.000Z",
                 "locationId": location_id,
             });
-            match v {
-                Value::Object(o) => o,
-                _ => Obj::new(),
-            }
+            object(v)
         })
         .collect()
 }
