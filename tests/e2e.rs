@@ -733,6 +733,11 @@ fn a_no_show_a_deal_move_and_a_booking_change_exactly_those_three_things() {
     // A booking: the first calendar, its first free slot.
     tui.send("b");
     tui.wait_for("Which calendar?");
+    // The calendars come from HighLevel: an enter before they are in has
+    // nothing to pick.
+    let first_calendar =
+        sb.with_store(|s| s.calendar_list()[0]["name"].as_str().unwrap().to_string());
+    tui.wait_for(&first_calendar);
     tui.send(ENTER);
     tui.wait_for("Jump to:");
     tui.wait_gone("loading…");
@@ -890,7 +895,7 @@ fn from_the_board_a_deal_moves_on_and_from_the_agenda_an_appointment_is_cancelle
     // in the location's zone, and its first such row, cancelled.
     let zone = chrono_tz::America::Chicago;
     let today = chrono::Utc::now().with_timezone(&zone).date_naive();
-    let (offset, row) = (0..21i64)
+    let (offset, row, first_at, target_at) = (0..21i64)
         .find_map(|d| {
             let day = today + chrono::Duration::days(d);
             let mut on: Vec<&Value> = appts_before
@@ -915,7 +920,19 @@ fn from_the_board_a_deal_moves_on_and_from_the_agenda_an_appointment_is_cancelle
                         Some("cancelled" | "invalid")
                     )
                 })
-                .map(|row| (d, row))
+                .map(|row| {
+                    // How the agenda writes a row's time: 09:00–09:30.
+                    let at = |a: &Value| {
+                        let t = |k: &str| {
+                            a[k].as_str()
+                                .and_then(rolo::api::model::parse_timestamp)
+                                .map(|t| t.with_timezone(&zone).format("%H:%M").to_string())
+                                .unwrap_or_default()
+                        };
+                        format!("▸{}–{}", t("startTime"), t("endTime"))
+                    };
+                    (d, row, at(on[0]), at(on[row]))
+                })
         })
         .expect("the seed books someone within three weeks");
     tui.send("A");
@@ -923,11 +940,12 @@ fn from_the_board_a_deal_moves_on_and_from_the_agenda_an_appointment_is_cancelle
     for _ in 0..offset {
         tui.send("]");
     }
-    tui.wait_gone("Loading the appointments");
-    tui.wait_for("booked");
+    // That day's rows are in (the cursor on the first) before moving.
+    tui.wait_for(&first_at);
     for _ in 0..row {
         tui.send("j");
     }
+    tui.wait_for(&target_at);
     tui.send("s");
     tui.wait_for("1-5 or enter");
     tui.send("4");
