@@ -481,3 +481,91 @@ async fn a_push_while_another_rolo_sends_says_so_instead_of_waiting() {
         "the edit still waits for its sender"
     );
 }
+
+/// A bulk piece goes after the earlier edits of its contacts and before
+/// their later ones, and a contact it names that HighLevel refuses stays
+/// in the outbox as its own edit needing attention, with the server's
+/// message, while the rest is done.
+#[tokio::test]
+async fn a_bulk_piece_keeps_order_with_its_contacts_and_leaves_each_refusal_for_the_user() {
+    let sb = support::sandbox(support::config(10)).await;
+    let client = support::client(&sb);
+    let ids: Vec<String> = sb.with_store(|s| s.contact_ids().into_iter().take(3).collect());
+    let path = temp_db("bulk-order");
+    let mut cache = Cache::open(&path).unwrap();
+    // Before the piece: a remove of the tag it adds (a no-op if it went
+    // first, so the order shows in the end state), after it: a remove.
+    cache
+        .enqueue(&ApiOp::AddTags {
+            contact_id: ids[0].clone(),
+            tags: vec!["early".into()],
+        })
+        .unwrap();
+    let mut contacts = ids.clone();
+    contacts.push("no-such-contact".into());
+    cache
+        .enqueue_many(&[ApiOp::BulkTags {
+            add: true,
+            contacts,
+            tags: vec!["bulk-order".into()],
+        }])
+        .unwrap();
+    let later = cache
+        .enqueue(&ApiOp::RemoveTags {
+            contact_id: ids[1].clone(),
+            tags: vec!["bulk-order".into()],
+        })
+        .unwrap();
+    // Only the first edit may go: the piece waits for it, the remove for
+    // the piece (sent together, the remove could land first).
+    let now = chrono::Utc::now().timestamp_millis();
+    let first: Vec<i64> = (cache.ready(now, &Default::default(), 10).unwrap())
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(first[0] < later);
+    let left = drain(&client, &path, true, |_| {}).await.unwrap();
+    assert_eq!((left.pending, left.attention), (0, 1), "one refusal waits");
+    let tags = |id: &str| sb.with_store(|s| s.contact(id).unwrap()["tags"].clone());
+    assert!(
+        tags(&ids[0])
+            .as_array()
+            .unwrap()
+            .contains(&"bulk-order".into())
+    );
+    assert!(tags(&ids[0]).as_array().unwrap().contains(&"early".into()));
+    assert!(
+        !tags(&ids[1])
+            .as_array()
+            .unwrap()
+            .contains(&"bulk-order".into()),
+        "the later remove went after the piece: {}",
+        tags(&ids[1])
+    );
+    assert!(
+        tags(&ids[2])
+            .as_array()
+            .unwrap()
+            .contains(&"bulk-order".into())
+    );
+    let waiting = cache.outbox().unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(
+        waiting[0].op,
+        ApiOp::AddTags {
+            contact_id: "no-such-contact".into(),
+            tags: vec!["bulk-order".into()],
+        }
+    );
+    assert_eq!(waiting[0].key, "no-such-contact");
+    assert!(
+        waiting[0]
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("not found"),
+        "{:?}",
+        waiting[0].error
+    );
+}

@@ -1409,6 +1409,30 @@ fn ids_through_a_pipe_are_tagged_in_bulk_and_nothing_else_changes() {
         }
     });
 
+    // A contact HighLevel does not know is named, the rest are tagged,
+    // and nothing is left behind in the outbox (the shell said it).
+    let first_vip = vip.iter().next().unwrap().clone();
+    let o = sh.run_with(
+        &["tag", "add", "-", "half-known"],
+        support::TOKEN,
+        Some(&format!("{first_vip}\nnoSuchContact1\n")),
+    );
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(text(&o).1.contains("noSuchContact1"), "{:?}", text(&o));
+    assert!(text(&o).0.contains("1 of 2"), "{:?}", text(&o));
+    sh.sandbox.with_store(|s| {
+        assert!(has(
+            &Value::Object(s.contact(&first_vip).unwrap().clone()),
+            "half-known"
+        ))
+    });
+    let left = sh.run(&["outbox"]);
+    assert!(
+        !text(&left).0.contains("noSuchContact1"),
+        "the refusal was reported, not kept: {:?}",
+        text(&left)
+    );
+
     // Bad input changes nothing.
     let mark = sh.sandbox.requests().len();
     for (input, code) in [("x;rm -rf\n", 2), ("", 2), ("\n\n# only a comment\n", 2)] {

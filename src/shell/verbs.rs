@@ -706,10 +706,13 @@ pub(super) async fn apply_all(
     };
     let seqs = crate::cache::Cache::open(&path)?.enqueue_many(&ops)?;
     let mut answers: HashMap<i64, Result<ApiResponse, ApiError>> = HashMap::new();
+    let mut parked: Vec<(i64, ApiOp)> = Vec::new();
     crate::cache::outbox::drain(client, &path, false, |settled| {
         use crate::cache::outbox::Settled;
         match settled {
             Settled::Confirmed(e, r) if seqs.contains(&e.seq) => {
+                let refused = crate::cache::outbox::refusals(&e.op, Some(r));
+                parked.extend(refused.into_iter().map(|(op, _)| (e.seq, op)));
                 answers.insert(e.seq, Ok(r.clone()));
             }
             Settled::Refused(e, err) | Settled::Later(e, err) if seqs.contains(&e.seq) => {
@@ -719,6 +722,20 @@ pub(super) async fn apply_all(
         }
     })
     .await?;
+    // A bulk piece's refusals were kept as edits needing attention; here
+    // they are answered (the caller reports them), so they go.
+    if !parked.is_empty() {
+        let cache = crate::cache::Cache::open(&path)?;
+        for e in cache.outbox()? {
+            if e.state == crate::cache::outbox::EntryState::Attention
+                && parked
+                    .iter()
+                    .any(|(after, op)| e.seq > *after && *op == e.op)
+            {
+                cache.discard(e.seq)?;
+            }
+        }
+    }
     let elsewhere = crate::cache::outbox::SenderLock::try_take(&path).is_none();
     let mut out = Vec::with_capacity(seqs.len());
     for seq in seqs {

@@ -132,6 +132,35 @@ pub fn contact_of(op: &ApiOp) -> Option<&str> {
     }
 }
 
+/// The per-contact edits a bulk piece's answer refused, each with the
+/// server's message.
+pub fn refusals(op: &ApiOp, response: Option<&ApiResponse>) -> Vec<(ApiOp, String)> {
+    let (ApiOp::BulkTags { add, tags, .. }, Some(ApiResponse::BulkTags(b))) = (op, response) else {
+        return Vec::new();
+    };
+    b.refused
+        .iter()
+        .map(|(id, why)| {
+            let (contact_id, tags) = (id.clone(), tags.clone());
+            let op = if *add {
+                ApiOp::AddTags { contact_id, tags }
+            } else {
+                ApiOp::RemoveTags { contact_id, tags }
+            };
+            (op, why.clone())
+        })
+        .collect()
+}
+
+/// Every contact an edit touches: a bulk piece's, or the one of
+/// `contact_of`.
+pub fn contacts_touched(op: &ApiOp) -> Vec<&str> {
+    match op {
+        ApiOp::BulkTags { contacts, .. } => contacts.iter().map(String::as_str).collect(),
+        _ => contact_of(op).into_iter().collect(),
+    }
+}
+
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -288,48 +317,104 @@ impl Cache {
         Ok(counts)
     }
 
-    /// The contacts with edits still queued, for the list's pending marks.
+    /// The contacts with edits still queued, for the list's pending marks
+    /// (a bulk piece's contacts included).
     pub fn pending_contacts(&self) -> Result<HashSet<String>> {
         let mut stmt = self
             .conn()
-            .prepare_cached("SELECT DISTINCT key FROM ob.outbox")
+            .prepare_cached(
+                "SELECT DISTINCT key, CASE WHEN key LIKE 'new-%' THEN op END FROM ob.outbox",
+            )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            })
             .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.err(e))
+        let mut out = HashSet::new();
+        for row in rows {
+            let (key, op) = row.map_err(|e| self.err(e))?;
+            match op.as_deref().map(serde_json::from_str::<ApiOp>) {
+                Some(Ok(op)) => out.extend(contacts_touched(&op).into_iter().map(String::from)),
+                _ => {
+                    out.insert(key);
+                }
+            }
+        }
+        Ok(out)
     }
 
-    /// The edits that may go now: the oldest of each key, if it is
-    /// pending and due, leaving out keys already being sent.
+    /// The edits that may go now: those `heads` lets go that are due,
+    /// oldest first.
     pub fn ready(&self, now: i64, busy: &HashSet<String>, limit: usize) -> Result<Vec<Entry>> {
-        let heads = self.entries(
-            "SELECT o.* FROM ob.outbox o
-             JOIN (SELECT key, min(seq) AS head FROM ob.outbox GROUP BY key) h ON o.seq = h.head
-             WHERE o.state = 'pending' AND o.sending = 0 AND o.next_at <= ?1
-             ORDER BY o.seq",
-            [now],
-        )?;
-        Ok(heads
-            .into_iter()
-            .filter(|e| !busy.contains(&e.key))
-            .take(limit)
-            .collect())
+        let mut out = Vec::new();
+        for (seq, next_at) in self.heads(busy)? {
+            if out.len() == limit {
+                break;
+            }
+            if next_at <= now
+                && let Some(e) = self.outbox_entry(seq)?
+            {
+                out.push(e);
+            }
+        }
+        Ok(out)
     }
 
     /// When the next waiting edit comes due, if one waits.
     pub fn next_due(&self, busy: &HashSet<String>) -> Result<Option<i64>> {
-        let heads = self.entries(
-            "SELECT o.* FROM ob.outbox o
-             JOIN (SELECT key, min(seq) AS head FROM ob.outbox GROUP BY key) h ON o.seq = h.head
-             WHERE o.state = 'pending' AND o.sending = 0 ORDER BY o.next_at",
-            [],
-        )?;
-        Ok(heads
-            .into_iter()
-            .find(|e| !busy.contains(&e.key))
-            .map(|e| e.next_at))
+        Ok(self.heads(busy)?.into_iter().map(|(_, at)| at).min())
+    }
+
+    /// The pending edits nothing older holds back, as (seq, due time): an
+    /// edit waits for every older one of its key, and for every older one
+    /// touching any contact it touches, whatever the key. So a bulk piece
+    /// over 100 contacts waits for their own earlier edits, and an edit to
+    /// one of them made after the bulk action waits for the piece. Keys
+    /// being sent (`busy`) are left out.
+    fn heads(&self, busy: &HashSet<String>) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT seq, key, state, sending, next_at,
+                        CASE WHEN key LIKE 'new-%' THEN op END AS op
+                 FROM ob.outbox ORDER BY seq",
+            )
+            .map_err(|e| self.err(e))?;
+        type Row = (i64, String, String, i64, i64, Option<String>);
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<Row>>>()
+            .map_err(|e| self.err(e))?;
+        let mut keys: HashSet<String> = HashSet::new();
+        let mut touched: HashSet<String> = HashSet::new();
+        let mut out = Vec::new();
+        for (seq, key, state, sending, next_at, op) in rows {
+            let contacts: Vec<String> = match op.as_deref().map(serde_json::from_str::<ApiOp>) {
+                Some(Ok(op)) => contacts_touched(&op)
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+                _ => vec![key.clone()],
+            };
+            let free = !keys.contains(&key) && contacts.iter().all(|c| !touched.contains(c));
+            if free && state == "pending" && sending == 0 && !busy.contains(&key) {
+                out.push((seq, next_at));
+            }
+            touched.extend(contacts);
+            keys.insert(key);
+        }
+        Ok(out)
     }
 
     /// Records that an attempt of this version of the entry starts: from
@@ -371,6 +456,18 @@ impl Cache {
             params![entry.seq, entry.version],
         )
         .map_err(err)?;
+        // A bulk piece's refused contacts stay, one edit each, needing the
+        // user, with the server's word for why; the rest of it is done.
+        for (op, why) in refusals(&entry.op, response) {
+            let text = serde_json::to_string(&op).unwrap_or_default();
+            let key = contact_of(&op).unwrap_or_default().to_string();
+            tx.execute(
+                "INSERT INTO ob.outbox (key, op, description, created_at, state, error)
+                 VALUES (?1, ?2, ?3, ?4, 'attention', ?5)",
+                params![key, text, op.describe(), now_ms(), why],
+            )
+            .map_err(err)?;
+        }
         if let (Some(local), Some(real)) = (&entry.local_id, response.and_then(created_id)) {
             tx.execute(
                 "INSERT OR REPLACE INTO ob.local_ids (local_id, real_id) VALUES (?1, ?2)",
@@ -724,6 +821,40 @@ mod tests {
             contact_id: cid.into(),
             tags: vec![t.into()],
         }
+    }
+
+    #[test]
+    fn a_bulk_piece_and_its_contacts_own_edits_keep_their_order() {
+        let mut c = Cache::open(&temp()).unwrap();
+        let bulk = |add: bool, ids: &[&str]| ApiOp::BulkTags {
+            add,
+            contacts: ids.iter().map(|s| s.to_string()).collect(),
+            tags: vec!["t".into()],
+        };
+        let a1 = c.enqueue(&tag("a", "1")).unwrap();
+        let piece = c.enqueue_many(&[bulk(true, &["a", "b"])]).unwrap()[0];
+        let b2 = c.enqueue(&tag("b", "2")).unwrap();
+        let other = c.enqueue_many(&[bulk(false, &["z"])]).unwrap()[0];
+        let none = HashSet::new();
+        let ready = |c: &Cache| -> Vec<i64> {
+            let entries = c.ready(now_ms(), &none, 10).unwrap();
+            entries.iter().map(|e| e.seq).collect()
+        };
+        // The piece waits for a's older edit; b's newer one waits for the
+        // piece; the piece over z alone goes.
+        assert_eq!(ready(&c), [a1, other]);
+        assert!(
+            c.pending_contacts()
+                .unwrap()
+                .is_superset(&["a", "b", "z"].map(String::from).into())
+        );
+        let e = c.outbox_entry(a1).unwrap().unwrap();
+        c.confirm(&e, None).unwrap();
+        assert_eq!(ready(&c), [piece, other]);
+        let e = c.outbox_entry(piece).unwrap().unwrap();
+        c.confirm(&e, None).unwrap();
+        assert_eq!(ready(&c), [b2, other]);
+        assert!(c.next_due(&none).unwrap().is_some());
     }
 
     #[test]
