@@ -292,3 +292,191 @@ fn two_hundred_edits_survive_sigkill_and_an_outage_exactly_once() {
     });
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// A bulk action over 500 contacts, queued with edits of some of them
+/// before and after it, drained by the real binary while it is killed at
+/// random points: every contact ends changed exactly once, in the order
+/// the edits were made, and the tags went in bulk requests.
+#[test]
+fn a_bulk_action_over_five_hundred_contacts_survives_sigkill_exactly_once() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let home = std::env::temp_dir().join(format!(
+        "rolo-durability-bulk-{}-{}",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    let port = free_port();
+    let mut config = support::config(500);
+    config.rate_limit.max = 100_000;
+    // Applied at once, answered 150 ms later: a kill in between leaves a
+    // piece done on the server and not confirmed on disk. Some requests
+    // fail and are sent again later: an edit that did not wait its turn
+    // would overtake them.
+    config.faults = Faults {
+        latency_ms: 5,
+        reply_latency_ms: 150,
+        fail_rate: 0.15,
+        ..Faults::default()
+    };
+    let before = rolo::sandbox::store::Store::seeded(support::LOCATION, 500, config.seed);
+    let ids = before.contact_ids();
+    assert_eq!(ids.len(), 500);
+    let tag = |id: &str, t: &str, add: bool| {
+        let (contact_id, tags) = (id.to_string(), vec![t.to_string()]);
+        if add {
+            ApiOp::AddTags { contact_id, tags }
+        } else {
+            ApiOp::RemoveTags { contact_id, tags }
+        }
+    };
+    let path = Caching::In(home.join("data"))
+        .path_for(support::LOCATION)
+        .unwrap();
+    let first_piece = {
+        let mut cache = Cache::open(&path).unwrap();
+        // Before the bulk action: 20 contacts get a tag of their own.
+        for (i, id) in ids.iter().take(20).enumerate() {
+            cache.enqueue(&tag(id, &format!("pre-{i}"), true)).unwrap();
+        }
+        // The bulk add, then a bulk remove, each its pieces queued in
+        // one transaction; between and after them, edits that only come
+        // out right in that order.
+        let add = ApiOp::bulk_tags(true, &ids, &["webinar-nov".into()]);
+        assert_eq!(add.len(), 5);
+        let pieces = cache.enqueue_many(&add).unwrap();
+        for id in ids.iter().take(10) {
+            cache.enqueue(&tag(id, "webinar-nov", false)).unwrap();
+        }
+        cache
+            .enqueue_many(&ApiOp::bulk_tags(false, &ids, &["vip".into()]))
+            .unwrap();
+        for id in &ids[10..20] {
+            cache.enqueue(&tag(id, "vip", true)).unwrap();
+        }
+        pieces[0]
+    };
+    let pending = || Cache::open(&path).unwrap().outbox_counts().unwrap();
+    assert_eq!(pending().pending, 20 + 5 + 10 + 5 + 10);
+
+    let sandbox: Sandbox = runtime
+        .block_on(Sandbox::start(
+            config,
+            SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        ))
+        .expect("the sandbox takes the port");
+    // The first piece (contacts 0 to 99) was refused and waits for the
+    // user: the edits of its contacts queued after it wait too (the ten
+    // removes, the second bulk action's first piece, the ten adds); the
+    // rest goes, killed at random points.
+    {
+        let cache = Cache::open(&path).unwrap();
+        cache
+            .needs_attention(first_piece, "refused, for this test")
+            .unwrap();
+    }
+    let mut kills = 0;
+    for _ in 0..60 {
+        if pending().pending <= 21 {
+            break;
+        }
+        if !run_and_kill(push(port, &home), 350) {
+            kills += 1;
+        }
+    }
+    // It ends saying an edit needs the user (exit 4).
+    let status = push(port, &home).wait().unwrap();
+    assert_eq!(status.code(), Some(4), "{status}");
+    let log = sandbox.requests();
+    let touched_alone = |id: &String, method: &str| {
+        log.iter()
+            .any(|r| r.path == format!("/contacts/{id}/tags") && r.method == method)
+    };
+    assert!(
+        ids.iter().take(20).all(|id| touched_alone(id, "POST")),
+        "the edits before the bulk add went"
+    );
+    assert!(
+        !ids.iter().take(10).any(|id| touched_alone(id, "DELETE")),
+        "no remove went before the bulk add it follows"
+    );
+    assert_eq!((pending().pending, pending().attention), (21, 1));
+    // The user sends it again.
+    Cache::open(&path)
+        .unwrap()
+        .retry(first_piece, None)
+        .unwrap();
+    for _ in 0..80 {
+        if pending().pending == 0 {
+            break;
+        }
+        if !run_and_kill(push(port, &home), 350) {
+            kills += 1;
+        }
+    }
+    if pending().pending > 0 {
+        let status = push(port, &home).wait().unwrap();
+        assert!(status.success(), "the last push ends well: {status}");
+    }
+    eprintln!("{kills} kills during the drain");
+    assert!(kills >= 3, "the drain was interrupted ({kills} kills)");
+    let left = pending();
+    assert_eq!((left.pending, left.attention), (0, 0));
+
+    sandbox.with_store(|s| {
+        for (i, id) in ids.iter().enumerate() {
+            let tags: Vec<String> = s.contact(id).unwrap()["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_lowercase())
+                .collect();
+            let n = |t: &str| tags.iter().filter(|x| *x == t).count();
+            assert_eq!(n("webinar-nov"), usize::from(i >= 10), "{id}: {tags:?}");
+            assert_eq!(
+                n("vip"),
+                usize::from((10..20).contains(&i)),
+                "{id}: {tags:?}"
+            );
+            if i < 20 {
+                assert_eq!(n(&format!("pre-{i}")), 1, "{id}: {tags:?}");
+            }
+            // Nothing else changed.
+            let mut want: Vec<String> = before.contact(id).unwrap()["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_lowercase())
+                .filter(|t| t != "vip")
+                .collect();
+            if i < 20 {
+                want.push(format!("pre-{i}"));
+            }
+            if i >= 10 {
+                want.push("webinar-nov".into());
+            }
+            if (10..20).contains(&i) {
+                want.push("vip".into());
+            }
+            let (mut got, mut want) = (tags.clone(), want);
+            got.sort();
+            want.sort();
+            assert_eq!(got, want, "{id}");
+        }
+    });
+    let log = sandbox.requests();
+    let bulk = log
+        .iter()
+        .filter(|r| r.path.starts_with("/contacts/bulk/tags/update/"))
+        .filter(|r| r.status.is_some_and(|s| (200..300).contains(&s)))
+        .count();
+    // Ten pieces, each carried out again at most once per kill.
+    assert!((10..=10 + kills).contains(&bulk), "{bulk} bulk requests");
+    assert!(
+        !log.iter().any(|r| r.path.ends_with("/tags")
+            && !r.path.starts_with("/contacts/bulk/")
+            && r.method == "POST"
+            && r.path.contains(&ids[400])),
+        "no tag request for one contact alone"
+    );
+    let _ = std::fs::remove_dir_all(&home);
+}

@@ -225,6 +225,19 @@ pub enum ApiOp {
 }
 
 impl ApiOp {
+    /// A tag change over many contacts, as the bulk requests that carry it:
+    /// `Client::BULK_CHUNK` contacts each.
+    pub fn bulk_tags(add: bool, contacts: &[String], tags: &[String]) -> Vec<ApiOp> {
+        contacts
+            .chunks(crate::api::Client::BULK_CHUNK)
+            .map(|c| ApiOp::BulkTags {
+                add,
+                contacts: c.to_vec(),
+                tags: tags.to_vec(),
+            })
+            .collect()
+    }
+
     /// Whether this changes data on the server.
     pub fn is_write(&self) -> bool {
         matches!(

@@ -12,9 +12,6 @@ use std::collections::BTreeMap;
 
 use crate::app::*;
 
-/// How many contacts one bulk tag request names.
-pub const CHUNK: usize = crate::api::Client::BULK_CHUNK;
-
 /// A bulk change under way: what it says, how far it is, and what to put
 /// back for the contacts it could not change.
 #[derive(Debug, Clone, Default)]
@@ -119,7 +116,7 @@ impl State {
     }
 
     /// Tags added to (or taken off) every contact in `ids`: shown at once,
-    /// sent `CHUNK` contacts a request. Only what changes is sent and
+    /// sent `Client::BULK_CHUNK` contacts a request. Only what changes is sent and
     /// recorded for undo: a contact that had the tag keeps it on undo.
     pub(crate) fn bulk_tags(
         &mut self,
@@ -202,20 +199,17 @@ impl State {
             });
         }
         for (changed, contacts) in groups {
-            for chunk in contacts.chunks(CHUNK) {
+            for op in ApiOp::bulk_tags(mode == TagMode::Add, &contacts, &changed) {
+                let contacts = crate::cache::outbox::contacts_touched(&op)
+                    .into_iter()
+                    .map(String::from)
+                    .collect();
                 self.request(
                     out,
-                    ApiOp::BulkTags {
-                        add: mode == TagMode::Add,
-                        contacts: chunk.to_vec(),
-                        tags: changed.clone(),
-                    },
+                    op,
                     Priority::Interactive,
                     None,
-                    Purpose::Bulk(BulkWait {
-                        run,
-                        contacts: chunk.to_vec(),
-                    }),
+                    Purpose::Bulk(BulkWait { run, contacts }),
                 );
             }
         }

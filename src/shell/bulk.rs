@@ -77,14 +77,7 @@ pub fn read_ids(input: impl BufRead) -> Result<Vec<String>, Failure> {
 /// input, `CHUNK` contacts a request, queued together before any is sent.
 /// A chunk HighLevel refuses as a whole goes contact by contact.
 pub async fn tags(client: &Client, ids: &[String], add: bool, tags: &[String]) -> Outcome {
-    let ops: Vec<ApiOp> = ids
-        .chunks(CHUNK)
-        .map(|c| ApiOp::BulkTags {
-            add,
-            contacts: c.to_vec(),
-            tags: tags.to_vec(),
-        })
-        .collect();
+    let ops = ApiOp::bulk_tags(add, ids, tags);
     let requests = ops.len();
     let answers = apply_all(client, ops).await?;
     let mut done = 0usize;
