@@ -65,6 +65,8 @@ pub enum Action {
     MarkAll,
     InvertMarks,
     ClearMarks,
+    Workflows,
+    Campaigns,
 }
 
 /// Where a binding applies, as the help overlay groups them.
@@ -377,6 +379,18 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::NewNote,
         context: Context::Global,
         help: "new note",
+    },
+    Default {
+        keys: &["w"],
+        action: Action::Workflows,
+        context: Context::Global,
+        help: "put the contact (or the marked) in a workflow, or take them out",
+    },
+    Default {
+        keys: &["C"],
+        action: Action::Campaigns,
+        context: Context::Global,
+        help: "take the contact (or the marked) out of a campaign, or of all",
     },
     Default {
         keys: &["m"],

@@ -32,6 +32,8 @@ pub(crate) fn writes(action: Action) -> bool {
             | Action::Follow
             | Action::StageNext
             | Action::StagePrev
+            | Action::Workflows
+            | Action::Campaigns
     )
 }
 
@@ -139,6 +141,13 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         s.error = Some(read_only_message(&s.profile));
         return;
     }
+    if matches!(
+        action,
+        Action::AddTag | Action::RemoveTag | Action::Workflows | Action::Campaigns
+    ) && s.ask_scope(action)
+    {
+        return;
+    }
     match action {
         Action::Quit => out.push(Command::Quit),
         Action::Mark | Action::MarkAll | Action::InvertMarks | Action::ClearMarks
@@ -150,6 +159,8 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::MarkAll => s.ask_mark_all(),
         Action::InvertMarks => s.invert_marks(),
         Action::ClearMarks => s.clear_marks(),
+        Action::Workflows => open_automation(s, AutoKind::Workflow, out),
+        Action::Campaigns => open_automation(s, AutoKind::Campaign, out),
         Action::Agenda => {
             if s.view == View::Agenda {
                 s.view = View::Contacts;

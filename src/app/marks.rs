@@ -17,13 +17,27 @@ use crate::app::*;
 #[derive(Debug, Clone, Default)]
 pub struct BulkRun {
     pub id: u64,
-    /// "Tagging", "Untagging".
+    /// "Tagging", "Untagging", "Enrolling".
     pub label: String,
+    /// After the count: "in workflow Webinar follow-up" (or nothing).
+    pub what: String,
     pub total: usize,
     pub done: usize,
     pub refused: Vec<(String, String)>,
     /// Each contact's tags before, to put back if refused.
     before: BTreeMap<String, Vec<String>>,
+}
+
+impl BulkRun {
+    /// "Enrolling 40 contacts in workflow Webinar".
+    pub fn title(&self) -> String {
+        let what = if self.what.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", self.what)
+        };
+        format!("{} {} contacts{what}", self.label, self.total)
+    }
 }
 
 /// What a bulk request waits for.
@@ -178,20 +192,14 @@ impl State {
             });
             return;
         }
-        self.temp_ids += 1;
-        let run = self.temp_ids;
         let label = match mode {
             TagMode::Add => "Tagging",
             TagMode::Remove => "Untagging",
         };
-        self.bulk = Some(BulkRun {
-            id: run,
-            label: label.into(),
-            total,
-            done: 0,
-            refused: Vec::new(),
-            before,
-        });
+        let run = self.start_bulk(label, "", total);
+        if let Some(b) = self.bulk.as_mut() {
+            b.before = before;
+        }
         if record {
             self.undo.push(Undo::BulkTags {
                 mode,
@@ -215,6 +223,59 @@ impl State {
         }
     }
 
+    /// A bulk run begins: the status bar counts it through. Its id.
+    pub(crate) fn start_bulk(&mut self, label: &str, what: &str, total: usize) -> u64 {
+        self.temp_ids += 1;
+        let run = self.temp_ids;
+        self.bulk = Some(BulkRun {
+            id: run,
+            label: label.into(),
+            what: what.into(),
+            total,
+            ..BulkRun::default()
+        });
+        run
+    }
+
+    /// Before a bulk-capable action in the list with nothing marked and
+    /// the search narrowing it: asks whether to act on all it shows (with
+    /// the count) or on the highlighted contact. True when it asked.
+    pub(crate) fn ask_scope(&mut self, action: Action) -> bool {
+        let one = std::mem::take(&mut self.scope_one);
+        let shown = self.list.hits.len();
+        if one
+            || self.view != View::Contacts
+            || self.focus != Focus::List
+            || !self.list.marks.is_empty()
+            || shown < 2
+            || shown >= self.list.contacts.len()
+        {
+            return false;
+        }
+        let Some(name) = self.selected_contact().map(|c| c.display_name()) else {
+            return false;
+        };
+        let what = match action {
+            Action::AddTag => "Add tags to",
+            Action::RemoveTag => "Remove tags from",
+            Action::Workflows => "Put in a workflow (or take out)",
+            Action::Campaigns => "Take out of a campaign",
+            _ => "Act on",
+        };
+        self.overlay = Some(Overlay::Confirm(Box::new(Confirm {
+            message: format!(
+                "{what}: all {shown} contacts the search shows, or just {}?",
+                crate::text::snippet(&name, 30)
+            ),
+            action: ConfirmAction::Scope {
+                action,
+                shown,
+                one: name,
+            },
+        })));
+        true
+    }
+
     /// The contacts a contact action acts on in bulk: the marked ones,
     /// from the list. None when nothing is marked or the action is about
     /// the contact open in the detail pane.
@@ -232,6 +293,7 @@ pub(crate) fn bulk_answer(s: &mut State, w: BulkWait, r: Result<ApiResponse, Api
         return;
     }
     let mut back: Vec<(String, Vec<String>)> = Vec::new();
+    let refused_before = s.bulk.as_ref().map_or(0, |b| b.refused.len());
     match r {
         Ok(ApiResponse::BulkTags(t)) => {
             // What the server did not change (it had changed on the server
@@ -257,7 +319,8 @@ pub(crate) fn bulk_answer(s: &mut State, w: BulkWait, r: Result<ApiResponse, Api
                 run.refused.push((id, why));
             }
         }
-        Ok(other) => tracing::warn!(?other, "unexpected answer to a bulk change"),
+        // One contact's own edit (a workflow, a campaign): done.
+        Ok(_) => {}
         Err(e) => {
             let Some(run) = s.bulk.as_mut() else {
                 return;
@@ -271,6 +334,31 @@ pub(crate) fn bulk_answer(s: &mut State, w: BulkWait, r: Result<ApiResponse, Api
             }
         }
     }
+    // The undo is for what was done: not for the refused.
+    let refused_now: Vec<String> = match s.bulk.as_ref() {
+        Some(run) => run.refused[refused_before..]
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect(),
+        None => Vec::new(),
+    };
+    if !refused_now.is_empty()
+        && let Some(u) = s
+            .undo
+            .iter_mut()
+            .rev()
+            .find(|u| matches!(u, Undo::BulkTags { .. } | Undo::Workflow { .. }))
+    {
+        match u {
+            Undo::BulkTags { groups, .. } => {
+                for (_, contacts) in groups.iter_mut() {
+                    contacts.retain(|c| !refused_now.contains(c));
+                }
+            }
+            Undo::Workflow { contacts, .. } => contacts.retain(|c| !refused_now.contains(c)),
+            _ => {}
+        }
+    }
     let Some(run) = s.bulk.as_mut() else {
         return;
     };
@@ -279,11 +367,10 @@ pub(crate) fn bulk_answer(s: &mut State, w: BulkWait, r: Result<ApiResponse, Api
     let summary = finished.then(|| {
         let changed = run.total - run.refused.len();
         match run.refused.first() {
-            None => format!("{} {} contacts: done.", run.label, run.total),
+            None => format!("{}: done.", run.title()),
             Some((id, why)) => format!(
-                "{} {} contacts: {changed} changed, {} refused (first: {}: {}).",
-                run.label,
-                run.total,
+                "{}: {changed} changed, {} refused (first: {}: {}).",
+                run.title(),
                 run.refused.len(),
                 crate::text::snippet(id, 24),
                 crate::text::snippet(why, 80)

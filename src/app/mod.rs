@@ -249,6 +249,8 @@ pub enum Overlay {
     Status(Box<StatusPicker>),
     /// A calendar and a free slot to book.
     Booking(Box<BookingPanel>),
+    /// A workflow to put contacts in or take them out of, or a campaign.
+    Automation(Box<AutoPicker>),
 }
 
 /// What an in-flight request is for: the room that waits for its answer,
@@ -280,6 +282,8 @@ enum Purpose {
     Agenda(chrono::NaiveDate),
     /// A piece of a bulk change.
     Bulk(marks::BulkWait),
+    /// The location's workflows or campaigns.
+    Automation(overlays::automation::AutoWait),
     /// A page of the board's deals, for the pipeline with this id, of the
     /// load with this generation.
     Board(String, u64),
@@ -331,6 +335,7 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         Purpose::Booking(w) => overlays::booking::booking_answer(s, w, r),
         Purpose::Agenda(day) => agenda::agenda_answer(s, day, r),
         Purpose::Bulk(w) => marks::bulk_answer(s, w, r),
+        Purpose::Automation(w) => overlays::automation::automation_answer(s, w, r),
         Purpose::Board(p, g) => board::board_answer(s, p, g, r, out),
     }
 }
@@ -394,6 +399,9 @@ pub struct State {
     pub deals: deals::DealsMeta,
     /// The location's calendars (read when booking first asks).
     pub calendars: Remote<Vec<crate::api::calendars::Calendar>>,
+    /// The location's workflows and campaigns, loaded when first picked.
+    pub workflows: Remote<Vec<overlays::automation::AutoItem>>,
+    pub campaigns: Remote<Vec<overlays::automation::AutoItem>>,
 
     pub overlay: Option<Overlay>,
     requests: HashMap<RequestId, Purpose>,
@@ -403,6 +411,9 @@ pub struct State {
     session: String,
     /// Ctrl-c was pressed once over unsaved text: the next one quits.
     quit_asked: bool,
+    /// The next bulk-capable action acts on the highlighted contact alone
+    /// (the answer to "all shown, or just this one?").
+    pub(crate) scope_one: bool,
     /// Forms whose save failed while another overlay was open: each opens
     /// when the one before it closes.
     drafts: Vec<Overlay>,
@@ -462,6 +473,8 @@ impl State {
             custom_fields: Remote::Idle,
             deals: deals::DealsMeta::default(),
             calendars: Remote::Idle,
+            workflows: Remote::Idle,
+            campaigns: Remote::Idle,
             overlay: None,
             requests: HashMap::new(),
             next_request: 1,
@@ -469,6 +482,7 @@ impl State {
             session: format!("{:x}", now.timestamp_millis()),
             drafts: Vec::new(),
             quit_asked: false,
+            scope_one: false,
             undo: Vec::new(),
             budget: RateBudget::default(),
             waiting: None,

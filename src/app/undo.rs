@@ -48,6 +48,13 @@ pub enum Undo {
         before: Box<crate::api::opportunities::Opportunity>,
         after: Box<crate::api::opportunities::Opportunity>,
     },
+    /// Contacts put into a workflow (or, with `added` false, taken out).
+    Workflow {
+        workflow_id: String,
+        name: String,
+        added: bool,
+        contacts: Vec<String>,
+    },
     /// A follower added (or, with `added` false, taken off).
     Followed {
         contact_id: String,
@@ -74,6 +81,35 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
             let n: usize = groups.iter().map(|(_, c)| c.len()).sum();
             s.bulk_tag_sets(&groups, back, false, out);
             s.notice = Some(format!("Undoing the bulk tag change on {n} contacts."));
+        }
+        Undo::Workflow { .. } if s.bulk.is_some() => {
+            s.notice = Some("A bulk change is still under way; undo it once it is done.".into());
+            s.undo.push(u);
+        }
+        Undo::Workflow {
+            workflow_id,
+            name,
+            added,
+            contacts,
+        } => {
+            if contacts.is_empty() {
+                s.notice = Some("Nothing to undo: HighLevel refused every one of them.".into());
+                return;
+            }
+            let ops = contacts
+                .iter()
+                .map(|c| ApiOp::Workflow {
+                    contact_id: c.clone(),
+                    workflow_id: workflow_id.clone(),
+                    add: !added,
+                })
+                .collect();
+            let what = format!(
+                "{} workflow {}",
+                if added { "out of" } else { "back in" },
+                crate::text::snippet(&name, 40)
+            );
+            s.run_each(if added { "Taking" } else { "Enrolling" }, &what, ops, out);
         }
         Undo::Final(what) => {
             s.notice = Some(format!("The last change, {what}, cannot be undone."));

@@ -98,10 +98,7 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     }
     if let Some(b) = &s.bulk {
         spans.push(Span::styled(
-            format!(
-                " {} {} contacts: {} / {} ",
-                b.label, b.total, b.done, b.total
-            ),
+            format!(" {}: {} / {} ", clean(&b.title()), b.done, b.total),
             theme.accent,
         ));
     }

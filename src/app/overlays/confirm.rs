@@ -23,6 +23,13 @@ pub enum ConfirmAction {
     },
     /// Mark every contact the search shows.
     MarkAll,
+    /// Nothing is marked and the search narrows the list: the action acts
+    /// on all it shows (`a`, marking them), or on the highlighted one.
+    Scope {
+        action: crate::keymap::Action,
+        shown: usize,
+        one: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +40,10 @@ pub struct Confirm {
 
 pub(crate) fn confirmed(s: &mut State, action: ConfirmAction, out: &mut Vec<Command>) {
     match action {
+        ConfirmAction::Scope { action, .. } => {
+            s.scope_one = true;
+            run_action(s, action, out);
+        }
         ConfirmAction::MarkAll => s.mark_all_shown(),
         ConfirmAction::DiscardEdit { seq, description } => {
             out.push(Command::Outbox(OutboxAction::Discard(seq)));
@@ -90,6 +101,22 @@ pub(crate) fn confirm_key(
     k: KeyEvent,
     out: &mut Vec<Command>,
 ) -> Option<Overlay> {
+    if let ConfirmAction::Scope { action, .. } = &c.action {
+        let action = *action;
+        return match k.code {
+            KeyCode::Char('a') | KeyCode::Char('A') => {
+                s.mark_all_shown();
+                run_action(s, action, out);
+                s.overlay.take()
+            }
+            KeyCode::Enter | KeyCode::Char('1') | KeyCode::Char('o') => {
+                confirmed(s, c.action.clone(), out);
+                s.overlay.take()
+            }
+            KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q') => None,
+            _ => Some(Overlay::Confirm(c)),
+        };
+    }
     match k.code {
         KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
             confirmed(s, c.action.clone(), out);

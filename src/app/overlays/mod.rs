@@ -4,6 +4,7 @@
 use crate::app::*;
 
 pub mod appointment_status;
+pub mod automation;
 pub mod booking;
 pub mod confirm;
 pub mod contact_form;
@@ -21,6 +22,7 @@ pub mod task_form;
 pub mod user_picker;
 
 pub use appointment_status::*;
+pub use automation::*;
 pub use booking::*;
 pub use confirm::*;
 pub use contact_form::*;
@@ -82,5 +84,6 @@ pub(crate) fn overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         Overlay::Deals(p) => deals_key(s, p, k, out),
         Overlay::Status(p) => status_key(s, p, k, out),
         Overlay::Booking(p) => booking_key(s, p, k, out),
+        Overlay::Automation(p) => automation_key(s, p, k, out),
     };
 }

@@ -2,6 +2,7 @@
 //! (a centred box, a text input) is here.
 
 mod appointment_status;
+mod automation;
 mod booking;
 mod confirm;
 mod contact_form;
@@ -108,6 +109,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         Overlay::Deals(p) => deals::render(p, s, f, area, theme),
         Overlay::Status(p) => appointment_status::render(p, s, f, area, theme),
         Overlay::Booking(p) => booking::render(p, s, f, area, theme),
+        Overlay::Automation(p) => automation::render(p, s, f, area, theme),
         Overlay::Confirm(c) => confirm::render(c, f, area, theme),
         Overlay::Tags(p) => tag_prompt::render(p, s, f, area, theme),
         Overlay::Task(form) => task_form::render(form, s, f, area, theme),
