@@ -3616,3 +3616,137 @@ fn has_tag(h: &Harness, id: &str, tag: &str) -> bool {
         .contact_by_id(id)
         .is_some_and(|c| c.tags().iter().any(|t| t == tag))
 }
+
+/// `w` and `C` for marked contacts (or, asked, every one a search shows):
+/// one edit per contact, counted through; a refusal is said and left out
+/// of the undo, which sends the inverse for the rest.
+#[test]
+fn workflows_and_campaigns_for_many_with_the_scope_question_and_undo() {
+    use rolo::api::campaigns::Campaign;
+    use rolo::api::workflows::Workflow;
+    let f = fixture(300);
+    let mut h = Harness::opened(&f);
+    h.send(code(KeyCode::Esc));
+    h.send(key('/'));
+    h.keys("#vip");
+    h.send(code(KeyCode::Enter));
+    let shown = h.state.list.hits.len();
+    assert!(shown > 3 && shown < 300, "{shown}");
+    // Nothing marked, the list narrowed: asked, with the count.
+    h.send(key('w'));
+    let Some(Overlay::Confirm(c)) = &h.state.overlay else {
+        panic!("asks first: {:?}", h.state.overlay)
+    };
+    assert!(c.message.contains(&format!("all {shown}")), "{}", c.message);
+    h.send(key('a'));
+    assert_eq!(h.state.list.marks.len(), shown, "a marks them all");
+    let r = h.take(|op| matches!(op, ApiOp::Workflows));
+    h.answer(
+        r.id,
+        Ok(ApiResponse::Workflows(vec![
+            Workflow {
+                id: "wf-nurture".into(),
+                name: "New lead nurture".into(),
+                ..Default::default()
+            },
+            Workflow {
+                id: "wf-webinar".into(),
+                name: "Webinar follow-up".into(),
+                ..Default::default()
+            },
+        ])),
+    );
+    h.keys("webi");
+    h.send(code(KeyCode::Enter));
+    let reqs: Vec<_> =
+        std::iter::from_fn(|| h.try_take(|op| matches!(op, ApiOp::Workflow { .. }))).collect();
+    assert_eq!(reqs.len(), shown, "one edit per contact");
+    let marked = h.state.marked();
+    for (r, id) in reqs.iter().zip(&marked) {
+        assert_eq!(
+            r.op,
+            ApiOp::Workflow {
+                contact_id: id.clone(),
+                workflow_id: "wf-webinar".into(),
+                add: true
+            }
+        );
+    }
+    let bar = screen(&h.clone_render(160, 30));
+    assert!(
+        bar.contains(&format!("Enrolling {shown} contacts in workflow Webinar follow-up: 0 / {shown}")),
+        "{bar}"
+    );
+    // One refused; the rest done.
+    let refused = marked[1].clone();
+    for r in reqs {
+        let res = if matches!(&r.op, ApiOp::Workflow { contact_id, .. } if *contact_id == refused) {
+            Err(ApiError::Validation {
+                status: 422,
+                messages: vec!["contact is in DND".into()],
+            })
+        } else {
+            Ok(ApiResponse::Done)
+        };
+        h.answer(r.id, res);
+    }
+    assert!(h.state.bulk.is_none());
+    let said = h.state.error.clone().unwrap_or_default();
+    assert!(said.contains("1 refused") && said.contains("DND"), "{said}");
+    // u: out again, for those put in.
+    h.state.error = None;
+    h.send(key('u'));
+    let back: Vec<_> =
+        std::iter::from_fn(|| h.try_take(|op| matches!(op, ApiOp::Workflow { .. }))).collect();
+    assert_eq!(back.len(), shown - 1);
+    assert!(back.iter().all(|r| matches!(&r.op,
+        ApiOp::Workflow { add: false, workflow_id, contact_id }
+            if workflow_id == "wf-webinar" && *contact_id != refused)));
+    for r in back {
+        h.answer(r.id, Ok(ApiResponse::Done));
+    }
+    // C: every campaign, for the marked; it cannot be undone.
+    h.send(key('C'));
+    let r = h.take(|op| matches!(op, ApiOp::Campaigns));
+    h.answer(
+        r.id,
+        Ok(ApiResponse::Campaigns(vec![Campaign {
+            id: "cmp-1".into(),
+            name: "Spring promo".into(),
+            ..Default::default()
+        }])),
+    );
+    h.send(code(KeyCode::Enter));
+    let out: Vec<_> =
+        std::iter::from_fn(|| h.try_take(|op| matches!(op, ApiOp::LeaveCampaign { .. }))).collect();
+    assert_eq!(out.len(), shown);
+    assert!(out.iter().all(|r| matches!(&r.op, ApiOp::LeaveCampaign { campaign_id: None, .. })));
+    for r in out {
+        h.answer(r.id, Ok(ApiResponse::Done));
+    }
+    h.send(key('u'));
+    assert!(
+        h.state.notice.as_deref().unwrap_or("").contains("cannot be undone"),
+        "{:?}",
+        h.state.notice
+    );
+    // Unmarked, enter on the question: just the highlighted contact, and
+    // one campaign by name.
+    h.send(key('U'));
+    let one = h.state.selected_contact().unwrap().id.clone();
+    h.send(key('C'));
+    assert!(matches!(h.state.overlay, Some(Overlay::Confirm(_))));
+    h.send(code(KeyCode::Enter));
+    h.keys("spring");
+    h.send(code(KeyCode::Enter));
+    let r = h.take(|op| matches!(op, ApiOp::LeaveCampaign { .. }));
+    assert_eq!(
+        r.op,
+        ApiOp::LeaveCampaign {
+            contact_id: one,
+            campaign_id: Some("cmp-1".into())
+        }
+    );
+    assert!(h.try_take(|op| matches!(op, ApiOp::LeaveCampaign { .. })).is_none());
+    assert!(h.state.list.marks.is_empty(), "enter marks nothing");
+}

@@ -513,3 +513,47 @@ fn marks_and_the_bulk_tag_prompt() {
     h.keys("webinar");
     snap(&mut h, "bulk_tag_prompt");
 }
+
+/// The workflow picker for marked contacts (enroll, then turned to take
+/// out), the campaign picker, and the question a narrowed list asks.
+#[test]
+fn workflow_and_campaign_pickers_and_the_scope_question() {
+    use rolo::api::actor::ApiResponse;
+    use rolo::api::workflows::Workflow;
+    let (mut h, f) = loaded();
+    h.send(code(KeyCode::Esc));
+    h.send(key('v'));
+    h.send(key('v'));
+    h.send(key('w'));
+    let r = h.take(|op| matches!(op, ApiOp::Workflows));
+    let wf = |id: &str, name: &str, status: &str| Workflow {
+        id: id.into(),
+        name: name.into(),
+        status: Some(status.into()),
+        ..Default::default()
+    };
+    h.answer(
+        r.id,
+        Ok(ApiResponse::Workflows(vec![
+            wf("w1", "Webinar follow-up", "published"),
+            wf("w2", "New lead nurture \u{1b}[31m", "draft"),
+        ])),
+    );
+    snap(&mut h, "workflow_picker");
+    h.send(code(KeyCode::Tab));
+    h.keys("nurt");
+    snap(&mut h, "workflow_picker_take_out");
+    h.send(code(KeyCode::Esc));
+    h.send(key('C'));
+    let r = h.take(|op| matches!(op, ApiOp::Campaigns));
+    h.answer(r.id, Ok(ApiResponse::Campaigns(vec![])));
+    snap(&mut h, "campaign_picker_empty");
+    h.send(code(KeyCode::Esc));
+    h.send(key('U'));
+    h.send(key('/'));
+    h.keys("#vip");
+    h.send(code(KeyCode::Enter));
+    let _ = f;
+    h.send(key('w'));
+    snap(&mut h, "scope_question");
+}

@@ -255,18 +255,19 @@ impl State {
         let Some(name) = self.selected_contact().map(|c| c.display_name()) else {
             return false;
         };
-        let what = match action {
-            Action::AddTag => "Add tags to",
-            Action::RemoveTag => "Remove tags from",
-            Action::Workflows => "Put in a workflow (or take out)",
-            Action::Campaigns => "Take out of a campaign",
-            _ => "Act on",
+        let (all, one) = (
+            format!("all {shown} contacts the search shows"),
+            crate::text::snippet(&name, 30),
+        );
+        let message = match action {
+            Action::AddTag => format!("Add tags to {all}, or just to {one}?"),
+            Action::RemoveTag => format!("Remove tags from {all}, or just from {one}?"),
+            Action::Workflows => format!("Pick a workflow for {all}, or just for {one}?"),
+            Action::Campaigns => format!("Take {all} out of a campaign, or just {one}?"),
+            _ => format!("Act on {all}, or just on {one}?"),
         };
         self.overlay = Some(Overlay::Confirm(Box::new(Confirm {
-            message: format!(
-                "{what}: all {shown} contacts the search shows, or just {}?",
-                crate::text::snippet(&name, 30)
-            ),
+            message,
             action: ConfirmAction::Scope {
                 action,
                 shown,

@@ -16,15 +16,15 @@ pub(super) fn render(p: &AutoPicker, s: &State, f: &mut Frame, area: Rect, theme
     let (title, hint) = match (p.kind, p.add) {
         (AutoKind::Workflow, true) => (
             format!("Put {who} in a workflow"),
-            "type to narrow · ↑↓ pick · enter: enroll · tab: take out instead · esc",
+            "type to narrow · enter: enroll · tab: take out instead · esc",
         ),
         (AutoKind::Workflow, false) => (
             format!("Take {who} out of a workflow"),
-            "type to narrow · ↑↓ pick · enter: take out · tab: enroll instead · esc",
+            "type to narrow · enter: take out · tab: enroll instead · esc",
         ),
         (AutoKind::Campaign, _) => (
             format!("Take {who} out of a campaign"),
-            "type to narrow · ↑↓ pick · enter: take out · esc",
+            "type to narrow · ↑↓ · enter: take out · esc",
         ),
     };
     let list = prompt(f, r, &title, &p.input, p.error.as_deref(), hint, theme);
