@@ -3674,7 +3674,9 @@ fn workflows_and_campaigns_for_many_with_the_scope_question_and_undo() {
     }
     let bar = screen(&h.clone_render(160, 30));
     assert!(
-        bar.contains(&format!("Enrolling {shown} contacts in workflow Webinar follow-up: 0 / {shown}")),
+        bar.contains(&format!(
+            "Enrolling {shown} contacts in Webinar follow-up: 0 / {shown}"
+        )),
         "{bar}"
     );
     // One refused; the rest done.
@@ -3720,13 +3722,23 @@ fn workflows_and_campaigns_for_many_with_the_scope_question_and_undo() {
     let out: Vec<_> =
         std::iter::from_fn(|| h.try_take(|op| matches!(op, ApiOp::LeaveCampaign { .. }))).collect();
     assert_eq!(out.len(), shown);
-    assert!(out.iter().all(|r| matches!(&r.op, ApiOp::LeaveCampaign { campaign_id: None, .. })));
+    assert!(out.iter().all(|r| matches!(
+        &r.op,
+        ApiOp::LeaveCampaign {
+            campaign_id: None,
+            ..
+        }
+    )));
     for r in out {
         h.answer(r.id, Ok(ApiResponse::Done));
     }
     h.send(key('u'));
     assert!(
-        h.state.notice.as_deref().unwrap_or("").contains("cannot be undone"),
+        h.state
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("cannot be undone"),
         "{:?}",
         h.state.notice
     );
@@ -3747,6 +3759,9 @@ fn workflows_and_campaigns_for_many_with_the_scope_question_and_undo() {
             campaign_id: Some("cmp-1".into())
         }
     );
-    assert!(h.try_take(|op| matches!(op, ApiOp::LeaveCampaign { .. })).is_none());
+    assert!(
+        h.try_take(|op| matches!(op, ApiOp::LeaveCampaign { .. }))
+            .is_none()
+    );
     assert!(h.state.list.marks.is_empty(), "enter marks nothing");
 }

@@ -1001,3 +1001,139 @@ fn from_the_board_a_deal_moves_on_and_from_the_agenda_an_appointment_is_cancelle
     want["appointmentStatus"] = "cancelled".into();
     assert_eq!(strip(a), want, "only its status");
 }
+
+/// Many at once, as a user does it: every contact a `#tag` search shows
+/// marked, a tag added to them in bulk and undone, and all of them put in
+/// a workflow. The sandbox ends with exactly that, and its log shows the
+/// tags went in bulk requests, never one contact at a time.
+#[test]
+fn marked_contacts_are_tagged_in_bulk_undone_and_put_in_a_workflow() {
+    let srv = server(0);
+    let sb = &srv.sandbox;
+    let (vip, before): (Vec<String>, Vec<Value>) = sb.with_store(|s| {
+        let all: Vec<Value> = s
+            .contact_ids()
+            .iter()
+            .map(|id| Value::Object(s.contact(id).unwrap().clone()))
+            .collect();
+        let vip = all
+            .iter()
+            .filter(|c| {
+                c["tags"].as_array().is_some_and(|t| {
+                    t.iter()
+                        .any(|t| t.as_str().is_some_and(|t| t.eq_ignore_ascii_case("vip")))
+                })
+            })
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
+        (vip, all)
+    });
+    let n = vip.len();
+    assert!(n > 5, "{n}");
+    let webinar = "wf01-0000-4000-8000-000000000001";
+    let base = sb.base_url();
+    let mut tui = Tui::start(
+        &[],
+        &[
+            ("ROLO_BASE_URL", &base),
+            ("ROLO_LOCATION_ID", "sandbox-location"),
+            ("ROLO_TOKEN", support::TOKEN),
+        ],
+        80,
+        24,
+    );
+    tui.wait_for("Contacts 300");
+    let mark = sb.requests().len();
+    tui.send("/");
+    tui.type_text("#vip");
+    tui.wait_for(&format!("Contacts {n}/300"));
+    tui.send(ENTER);
+    tui.send("V");
+    tui.wait_for(&format!("Mark all {n} contacts"));
+    tui.send("y");
+    tui.wait_for(&format!("{n} marked"));
+    // A tag on all of them, in bulk.
+    tui.send("+");
+    tui.wait_for("Add tags");
+    tui.type_text("e2e-bulk");
+    tui.send(ENTER);
+    let has = |s: &mut rolo::sandbox::Store, id: &str, tag: &str| {
+        s.contact(id).unwrap()["tags"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|x| x == tag))
+    };
+    wait_server(sb, "every #vip contact tagged", |s| {
+        vip.iter().all(|id| has(s, id, "e2e-bulk"))
+    });
+    tui.wait_for(&format!("Tagging {n} contacts: done"));
+    // u: the tag off again, in bulk.
+    tui.send("u");
+    wait_server(sb, "the tag undone", |s| {
+        vip.iter().all(|id| !has(s, id, "e2e-bulk"))
+    });
+    tui.wait_for(&format!("Untagging {n} contacts: done"));
+    // w: all of them in the webinar workflow.
+    tui.send("w");
+    tui.wait_for(&format!("Put {n} marked contacts in a workflow"));
+    tui.wait_for("Webinar follow-up");
+    tui.type_text("webinar");
+    tui.send(ENTER);
+    wait_server(sb, "every #vip contact in the workflow", |s| {
+        vip.iter()
+            .all(|id| s.workflows_of(id) == [webinar.to_string()])
+    });
+    tui.wait_for(&format!(
+        "Enrolling {n} contacts in Webinar follow-up: done"
+    ));
+
+    // Exactly that: no contact's record changed but for its dateUpdated,
+    // only the #vip are in a workflow.
+    sb.with_store(|s| {
+        for b in &before {
+            let id = b["id"].as_str().unwrap();
+            let mut now = Value::Object(s.contact(id).unwrap().clone());
+            now["dateUpdated"] = b["dateUpdated"].clone();
+            let mut tags_now: Vec<Value> = now["tags"].as_array().cloned().unwrap_or_default();
+            let mut tags_before: Vec<Value> = b["tags"].as_array().cloned().unwrap_or_default();
+            tags_now.sort_by_key(|t| t.to_string());
+            tags_before.sort_by_key(|t| t.to_string());
+            assert_eq!(tags_now, tags_before, "tags of {id}");
+            now["tags"] = b["tags"].clone();
+            assert_eq!(&now, b, "contact {id}");
+            let want: Vec<String> = if vip.iter().any(|v| v == id) {
+                vec![webinar.into()]
+            } else {
+                vec![]
+            };
+            assert_eq!(s.workflows_of(id), want, "workflows of {id}");
+        }
+    });
+    let log = sb.requests();
+    let new = &log[mark..];
+    let count = |p: &str| {
+        new.iter()
+            .filter(|r| r.method == "POST" && r.path == p)
+            .count()
+    };
+    assert_eq!(
+        count("/contacts/bulk/tags/update/add"),
+        n.div_ceil(100),
+        "{new:#?}"
+    );
+    assert_eq!(
+        count("/contacts/bulk/tags/update/remove"),
+        n.div_ceil(100),
+        "{new:#?}"
+    );
+    assert!(
+        !new.iter().any(|r| r.path.starts_with("/contacts/")
+            && r.path.ends_with("/tags")
+            && !r.path.starts_with("/contacts/bulk/")),
+        "no tag request for one contact: {new:#?}"
+    );
+    let enrolls = new
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with(&format!("/workflow/{webinar}")))
+        .count();
+    assert_eq!(enrolls, n, "one enrollment per contact");
+}

@@ -19,7 +19,7 @@ pub struct BulkRun {
     pub id: u64,
     /// "Tagging", "Untagging", "Enrolling".
     pub label: String,
-    /// After the count: "in workflow Webinar follow-up" (or nothing).
+    /// After the count: "in Webinar follow-up" (or nothing).
     pub what: String,
     pub total: usize,
     pub done: usize,
@@ -29,7 +29,7 @@ pub struct BulkRun {
 }
 
 impl BulkRun {
-    /// "Enrolling 40 contacts in workflow Webinar".
+    /// "Enrolling 40 contacts in Webinar follow-up".
     pub fn title(&self) -> String {
         let what = if self.what.is_empty() {
             String::new()

@@ -105,7 +105,7 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
                 })
                 .collect();
             let what = format!(
-                "{} workflow {}",
+                "{} {}",
                 if added { "out of" } else { "back in" },
                 crate::text::snippet(&name, 40)
             );

@@ -108,22 +108,27 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             theme.badge,
         ));
     }
-    if let Some(fresh) = s.local.freshness(s.now) {
+    // How fresh the data is: always when a sync failed, else only when it
+    // leaves room for what follows (a notice matters more).
+    let fresh = s.local.freshness(s.now).map(|fresh| {
         let style = if s.local.sync_error.is_some() {
             theme.error
         } else {
             theme.dim
         };
-        spans.push(Span::styled(format!(" {fresh} "), style));
-    }
-    if let Some(outbox) = s.local.outbox_summary(&s.keymap.key_for(Action::Outbox)) {
-        let style = if s.local.outbox.attention > 0 {
-            theme.error
-        } else {
-            theme.accent
-        };
-        spans.push(Span::styled(format!(" {outbox} "), style));
-    }
+        Span::styled(format!(" {fresh} "), style)
+    });
+    let outbox = s
+        .local
+        .outbox_summary(&s.keymap.key_for(Action::Outbox))
+        .map(|outbox| {
+            let style = if s.local.outbox.attention > 0 {
+                theme.error
+            } else {
+                theme.accent
+            };
+            Span::styled(format!(" {outbox} "), style)
+        });
     let width = usize::from(area.width);
     // What shows after the bar's state: the error, a key sequence begun, a
     // notice, or else the key hints, cut to fit (help always stays).
@@ -147,6 +152,15 @@ fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             vec![Span::styled(hints(s, room), theme.dim)]
         }
     };
+    if let Some(fresh) = fresh {
+        let head: usize = spans.iter().map(Span::width).sum();
+        let after = outbox.as_ref().map_or(0, Span::width) + shown_width(&tail(usize::MAX));
+        let fits = head + fresh.width() + after <= width;
+        if fits || s.local.sync_error.is_some() || (s.notice.is_none() && s.error.is_none()) {
+            spans.push(fresh);
+        }
+    }
+    spans.extend(outbox);
     let head: usize = spans.iter().map(Span::width).sum();
     // The request budget is the least urgent thing on the bar: it shows when
     // it leaves room for all that follows it, or when it is nearly spent.

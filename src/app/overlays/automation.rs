@@ -251,7 +251,7 @@ fn apply(s: &mut State, p: &AutoPicker, choice: AutoChoice, out: &mut Vec<Comman
         ),
         (AutoChoice::Item { id, name, .. }, AutoKind::Campaign) => (
             "Taking",
-            format!("out of campaign {}", crate::text::snippet(name, 40)),
+            format!("out of {}", crate::text::snippet(name, 40)),
             p.contacts
                 .iter()
                 .map(|c| ApiOp::LeaveCampaign {
@@ -263,7 +263,7 @@ fn apply(s: &mut State, p: &AutoPicker, choice: AutoChoice, out: &mut Vec<Comman
         (AutoChoice::Item { id, name, .. }, AutoKind::Workflow) => (
             if p.add { "Enrolling" } else { "Taking" },
             format!(
-                "{} workflow {}",
+                "{} {}",
                 if p.add { "in" } else { "out of" },
                 crate::text::snippet(name, 40)
             ),
