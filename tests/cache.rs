@@ -724,3 +724,63 @@ fn bulk_pieces_are_queued_together_and_wait_for_nobody() {
     assert!(err.is_err());
     assert_eq!(cache.outbox().unwrap().len(), 3, "all or none");
 }
+
+/// A batch of edits queued in one transaction is picked up by the worker
+/// from disk as soon as it is committed, maybe before it is told which
+/// request each edit answers: every one is still answered to its request
+/// (a bulk run in the status bar counts them), none as another run's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_edit_of_a_batch_is_answered_to_its_own_request() {
+    let sb = support::sandbox(support::config(40)).await;
+    let client = support::client(&sb);
+    let path = temp_db("batch-answers");
+    let (mut outbox, mut events) = Outbox::spawn(client, &path).unwrap();
+    let ids = sb.with_store(|s| s.contact_ids());
+    let mut next = 0u64;
+    let mut want = HashSet::new();
+    for round in 0..2 {
+        let ops: Vec<ApiOp> = ids
+            .iter()
+            .map(|c| ApiOp::Workflow {
+                contact_id: c.clone(),
+                workflow_id: format!("wf0{}-0000-4000-8000-00000000000{}", round + 1, round + 1),
+                add: true,
+            })
+            .collect();
+        let edits: Vec<(RequestId, &ApiOp, Option<&str>)> = ops
+            .iter()
+            .map(|op| {
+                next += 1;
+                want.insert(RequestId(next));
+                (RequestId(next), op, None)
+            })
+            .collect();
+        outbox.submit_many(&edits).unwrap();
+    }
+    let mut answered = HashSet::new();
+    let mut settled = 0;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while answered.len() < want.len() {
+        let e = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{} of {} answered to their request, {settled} said as another run's",
+                    answered.len(),
+                    want.len()
+                )
+            })
+            .unwrap();
+        match e {
+            OutboxEvent::Answer(a) => {
+                assert!(a.result.is_ok(), "{:?}", a.result);
+                assert!(answered.insert(a.id), "one answer per edit");
+            }
+            OutboxEvent::Settled { .. } | OutboxEvent::SentElsewhere(_) => settled += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(answered, want);
+    assert_eq!(settled, 0);
+    outbox.stop();
+}

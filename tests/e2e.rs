@@ -158,6 +158,24 @@ fn wait_server(sb: &Sandbox, what: &str, check: impl Fn(&mut rolo::sandbox::Stor
     }
 }
 
+/// As `wait_server`, saying what the screen showed when it times out.
+fn wait_server_on(
+    tui: &Tui,
+    sb: &Sandbox,
+    what: &str,
+    check: impl Fn(&mut rolo::sandbox::Store) -> bool,
+) {
+    let deadline = Instant::now() + PATIENCE;
+    while !sb.with_store(&check) {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting on the server for: {what}; the screen:\n{}",
+            tui.screen()
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
 struct Server {
     sandbox: Sandbox,
     _runtime: tokio::runtime::Runtime,
@@ -1062,13 +1080,13 @@ fn marked_contacts_are_tagged_in_bulk_undone_and_put_in_a_workflow() {
             .as_array()
             .is_some_and(|t| t.iter().any(|x| x == tag))
     };
-    wait_server(sb, "every #vip contact tagged", |s| {
+    wait_server_on(&tui, sb, "every #vip contact tagged", |s| {
         vip.iter().all(|id| has(s, id, "e2e-bulk"))
     });
     tui.wait_for(&format!("Tagging {n} contacts: done"));
     // u: the tag off again, in bulk.
     tui.send("u");
-    wait_server(sb, "the tag undone", |s| {
+    wait_server_on(&tui, sb, "the tag undone", |s| {
         vip.iter().all(|id| !has(s, id, "e2e-bulk"))
     });
     tui.wait_for(&format!("Untagging {n} contacts: done"));
@@ -1078,7 +1096,7 @@ fn marked_contacts_are_tagged_in_bulk_undone_and_put_in_a_workflow() {
     tui.wait_for("Webinar follow-up");
     tui.type_text("webinar");
     tui.send(ENTER);
-    wait_server(sb, "every #vip contact in the workflow", |s| {
+    wait_server_on(&tui, sb, "every #vip contact in the workflow", |s| {
         vip.iter()
             .all(|id| s.workflows_of(id) == [webinar.to_string()])
     });

@@ -89,6 +89,7 @@ impl Outbox {
                 lock: None,
                 events,
                 requests: HashMap::new(),
+                unclaimed: HashMap::new(),
                 last_status: None,
                 last_error: None,
             }
@@ -312,9 +313,24 @@ struct Worker {
     lock: Option<SenderLock>,
     events: mpsc::UnboundedSender<OutboxEvent>,
     requests: HashMap<i64, RequestId>,
+    /// Answers to edits this process may have queued but not yet named
+    /// (their `Submitted` still on its way: the worker can pick an edit
+    /// up from disk first). Claimed when it comes; after `UNCLAIMED` they
+    /// are taken for another run's, and said as settled.
+    unclaimed: HashMap<
+        i64,
+        (
+            tokio::time::Instant,
+            Entry,
+            std::result::Result<ApiResponse, ApiError>,
+        ),
+    >,
     last_status: Option<(Counts, Vec<String>)>,
     last_error: Option<String>,
 }
+
+/// How long an answer waits for its edit to be named by this process.
+const UNCLAIMED: Duration = Duration::from_secs(2);
 
 impl Worker {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
@@ -332,6 +348,13 @@ impl Worker {
                     let _ = self.events.send(OutboxEvent::Failed(e.to_string()));
                 }
             }
+            // Name every edit queued so far before any is picked up.
+            while let Ok(msg) = rx.try_recv() {
+                if let Msg::Submitted { seq, id } = msg {
+                    self.submitted(seq, id);
+                }
+            }
+            self.unclaimed_expire();
             if self.lock.is_some()
                 && let Err(e) = self.sender.start_ready()
             {
@@ -348,7 +371,7 @@ impl Worker {
             tokio::select! {
                 msg = rx.recv() => match msg {
                     None => break,
-                    Some(Msg::Submitted { seq, id }) => { self.requests.insert(seq, id); }
+                    Some(Msg::Submitted { seq, id }) => self.submitted(seq, id),
                     Some(Msg::Kick) => {}
                 },
                 Some(done) = self.sender.next(), if !idle => self.finish(done),
@@ -359,6 +382,45 @@ impl Worker {
         // recorded rather than sent again next time.
         while let Some(done) = self.sender.next().await {
             self.finish(done);
+        }
+    }
+
+    /// An edit this process queued, named: its answer, if it came first,
+    /// goes out now.
+    fn submitted(&mut self, seq: i64, id: RequestId) {
+        match self.unclaimed.remove(&seq) {
+            Some((_, _, result)) => {
+                let _ = self.events.send(OutboxEvent::Answer(Box::new(ApiEvent {
+                    id,
+                    result,
+                    budget: self.sender.client.budget(),
+                    pending: 0,
+                })));
+            }
+            None => {
+                self.requests.insert(seq, id);
+            }
+        }
+    }
+
+    /// Answers nobody here claimed in time: another run's edits.
+    fn unclaimed_expire(&mut self) {
+        let now = tokio::time::Instant::now();
+        let old: Vec<i64> = self
+            .unclaimed
+            .iter()
+            .filter(|(_, (at, _, _))| now.duration_since(*at) >= UNCLAIMED)
+            .map(|(seq, _)| *seq)
+            .collect();
+        for seq in old {
+            if let Some((_, entry, result)) = self.unclaimed.remove(&seq) {
+                let _ = self.events.send(OutboxEvent::Settled {
+                    seq: entry.seq,
+                    contact_id: entry.contact_id().map(str::to_string),
+                    ok: result.is_ok(),
+                    message: result.err().map(|e| e.to_string()),
+                });
+            }
         }
     }
 
@@ -403,12 +465,11 @@ impl Worker {
                 budget: self.sender.client.budget(),
                 pending: 0,
             })),
-            None => OutboxEvent::Settled {
-                seq: entry.seq,
-                contact_id: entry.contact_id().map(str::to_string),
-                ok: result.is_ok(),
-                message: result.err().map(|e| e.to_string()),
-            },
+            None => {
+                self.unclaimed
+                    .insert(entry.seq, (tokio::time::Instant::now(), entry, result));
+                return;
+            }
         };
         let _ = self.events.send(event);
     }
