@@ -67,6 +67,7 @@ pub enum Action {
     ClearMarks,
     Workflows,
     Campaigns,
+    Export,
 }
 
 /// Where a binding applies, as the help overlay groups them.
@@ -391,6 +392,12 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::Campaigns,
         context: Context::Global,
         help: "take the contact (or the marked) out of a campaign, or of all",
+    },
+    Default {
+        keys: &["E"],
+        action: Action::Export,
+        context: Context::Global,
+        help: "export the contact (or the marked) to a .vcf or .csv file",
     },
     Default {
         keys: &["m"],

@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod due;
 pub mod editor;
+pub mod export;
 pub mod filter;
 pub mod identity;
 pub mod input;

@@ -641,6 +641,11 @@ fn dispatch(
             }),
             Command::CancelWaits => Some(Event::WaitsCancelled(session.client.cancel_waits())),
             Command::Searches(change) => Some(Event::Searches(crate::searches::change(&change))),
+            Command::Export(job) => {
+                let cache = local.as_ref().map(|l| &l.cache);
+                let full = |id: &str| cache.and_then(|c| c.contact(id).ok().flatten());
+                Some(Event::Info(crate::app::write_export(&job, full)))
+            }
             Command::Quit => return Ok(Flow::Quit),
             Command::SwitchProfile(name) => return Ok(Flow::Switch(name)),
             Command::Copy(text) => {

@@ -143,7 +143,14 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
     }
     if matches!(
         action,
-        Action::AddTag | Action::RemoveTag | Action::Workflows | Action::Campaigns
+        Action::AddTag
+            | Action::RemoveTag
+            | Action::Workflows
+            | Action::Campaigns
+            | Action::Export
+            | Action::Assign
+            | Action::Follow
+            | Action::DeleteContact
     ) && s.ask_scope(action)
     {
         return;
@@ -161,6 +168,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::ClearMarks => s.clear_marks(),
         Action::Workflows => open_automation(s, AutoKind::Workflow, out),
         Action::Campaigns => open_automation(s, AutoKind::Campaign, out),
+        Action::Export => open_export(s),
         Action::Agenda => {
             if s.view == View::Agenda {
                 s.view = View::Contacts;
@@ -392,6 +400,10 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::NewContact => {
             s.view = View::Contacts;
             s.overlay = Some(Overlay::Contact(Box::new(s.contact_form(None))));
+        }
+        Action::DeleteContact if s.bulk_targets().is_some() => {
+            let ids = s.bulk_targets().unwrap_or_default();
+            open_bulk_delete(s, ids);
         }
         Action::DeleteContact => {
             if let Some(c) = s

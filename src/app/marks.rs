@@ -26,6 +26,8 @@ pub struct BulkRun {
     pub refused: Vec<(String, String)>,
     /// Each contact's tags before, to put back if refused.
     before: BTreeMap<String, Vec<String>>,
+    /// Each contact as it was, to put back if refused (an assignment).
+    pub(crate) restore: BTreeMap<String, Contact>,
 }
 
 impl BulkRun {
@@ -264,6 +266,10 @@ impl State {
             Action::RemoveTag => format!("Remove tags from {all}, or just from {one}?"),
             Action::Workflows => format!("Pick a workflow for {all}, or just for {one}?"),
             Action::Campaigns => format!("Take {all} out of a campaign, or just {one}?"),
+            Action::Export => format!("Export {all}, or just {one}?"),
+            Action::Assign => format!("Assign {all}, or just {one}?"),
+            Action::Follow => format!("Change the followers of {all}, or just of {one}?"),
+            Action::DeleteContact => format!("Delete {all}, or just {one}?"),
             _ => format!("Act on {all}, or just on {one}?"),
         };
         self.overlay = Some(Overlay::Confirm(Box::new(Confirm {
@@ -344,21 +350,21 @@ pub(crate) fn bulk_answer(s: &mut State, w: BulkWait, r: Result<ApiResponse, Api
         None => Vec::new(),
     };
     if !refused_now.is_empty()
-        && let Some(u) = s
-            .undo
-            .iter_mut()
-            .rev()
-            .find(|u| matches!(u, Undo::BulkTags { .. } | Undo::Workflow { .. }))
+        && let Some(u) = s.undo.iter_mut().rev().find(|u| u.is_bulk())
     {
-        match u {
-            Undo::BulkTags { groups, .. } => {
-                for (_, contacts) in groups.iter_mut() {
-                    contacts.retain(|c| !refused_now.contains(c));
-                }
-            }
-            Undo::Workflow { contacts, .. } => contacts.retain(|c| !refused_now.contains(c)),
-            _ => {}
-        }
+        u.forget(&refused_now);
+    }
+    // A refused contact is put back as it was.
+    let restore: Vec<Contact> = match s.bulk.as_mut() {
+        Some(run) => refused_now
+            .iter()
+            .filter_map(|id| run.restore.remove(id))
+            .collect(),
+        None => Vec::new(),
+    };
+    for c in restore {
+        let id = c.id.clone();
+        s.replace_contact(&id, c);
     }
     let Some(run) = s.bulk.as_mut() else {
         return;

@@ -206,6 +206,8 @@ pub enum Command {
     CancelWaits,
     /// Save or forget a search in its file (answer: `Event::Searches`).
     Searches(crate::searches::Change),
+    /// Write contacts to a file (answer: `Event::Info`).
+    Export(Box<overlays::export::ExportJob>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,6 +253,10 @@ pub enum Overlay {
     Booking(Box<BookingPanel>),
     /// A workflow to put contacts in or take them out of, or a campaign.
     Automation(Box<AutoPicker>),
+    /// The file to export contacts to.
+    Export(Box<ExportPrompt>),
+    /// Deleting many contacts: their count typed back first.
+    BulkDelete(Box<BulkDelete>),
 }
 
 /// What an in-flight request is for: the room that waits for its answer,
@@ -893,7 +899,13 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
             }
         }
         Event::SentElsewhere(id) => {
-            if s.requests.remove(&id).is_some() {
+            // Another rolo sent it, and HighLevel confirmed it: a piece of
+            // a bulk change counts as done.
+            if let Some(Purpose::Bulk(w)) = s.requests.get(&id).cloned() {
+                s.requests.remove(&id);
+                s.pending = s.pending.saturating_sub(1);
+                marks::bulk_answer(s, w, Ok(ApiResponse::Done));
+            } else if s.requests.remove(&id).is_some() {
                 s.pending = s.pending.saturating_sub(1);
                 // The server's copy replaces what was shown (a created
                 // task's temporary id, say).

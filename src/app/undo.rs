@@ -55,12 +55,52 @@ pub enum Undo {
         added: bool,
         contacts: Vec<String>,
     },
+    /// Contacts given to other owners; each with whom it had before.
+    Assigned {
+        before: Vec<(String, Option<String>)>,
+    },
+    /// A follower added to many contacts (or taken off).
+    FollowedMany {
+        user: String,
+        added: bool,
+        contacts: Vec<String>,
+    },
     /// A follower added (or, with `added` false, taken off).
     Followed {
         contact_id: String,
         user: String,
         added: bool,
     },
+}
+
+impl Undo {
+    /// Leaves these contacts out of a bulk change's undo: HighLevel
+    /// refused them, so there is nothing of theirs to undo.
+    pub(crate) fn forget(&mut self, ids: &[String]) {
+        match self {
+            Undo::BulkTags { groups, .. } => {
+                for (_, contacts) in groups.iter_mut() {
+                    contacts.retain(|c| !ids.contains(c));
+                }
+            }
+            Undo::Workflow { contacts, .. } | Undo::FollowedMany { contacts, .. } => {
+                contacts.retain(|c| !ids.contains(c))
+            }
+            Undo::Assigned { before } => before.retain(|(c, _)| !ids.contains(c)),
+            _ => {}
+        }
+    }
+
+    /// Whether it undoes a bulk change.
+    pub(crate) fn is_bulk(&self) -> bool {
+        matches!(
+            self,
+            Undo::BulkTags { .. }
+                | Undo::Workflow { .. }
+                | Undo::Assigned { .. }
+                | Undo::FollowedMany { .. }
+        )
+    }
 }
 
 pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
@@ -82,7 +122,9 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
             s.bulk_tag_sets(&groups, back, false, out);
             s.notice = Some(format!("Undoing the bulk tag change on {n} contacts."));
         }
-        Undo::Workflow { .. } if s.bulk.is_some() => {
+        Undo::Workflow { .. } | Undo::Assigned { .. } | Undo::FollowedMany { .. }
+            if s.bulk.is_some() =>
+        {
             s.notice = Some("A bulk change is still under way; undo it once it is done.".into());
             s.undo.push(u);
         }
@@ -110,6 +152,24 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
                 crate::text::snippet(&name, 40)
             );
             s.run_each(if added { "Taking" } else { "Enrolling" }, &what, ops, out);
+        }
+        Undo::Assigned { before } => {
+            if before.is_empty() {
+                s.notice = Some("Nothing to undo: HighLevel refused every one of them.".into());
+                return;
+            }
+            assign_many(s, &before, false, out);
+        }
+        Undo::FollowedMany {
+            user,
+            added,
+            contacts,
+        } => {
+            if contacts.is_empty() {
+                s.notice = Some("Nothing to undo: HighLevel refused every one of them.".into());
+                return;
+            }
+            follow_many(s, &contacts, &user, !added, false, out);
         }
         Undo::Final(what) => {
             s.notice = Some(format!("The last change, {what}, cannot be undone."));

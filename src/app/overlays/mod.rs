@@ -6,11 +6,13 @@ use crate::app::*;
 pub mod appointment_status;
 pub mod automation;
 pub mod booking;
+pub mod bulk_delete;
 pub mod confirm;
 pub mod contact_form;
 pub mod copy;
 pub mod deals;
 pub mod dnd;
+pub mod export;
 pub mod field_input;
 pub mod help;
 pub mod note_editor;
@@ -24,11 +26,13 @@ pub mod user_picker;
 pub use appointment_status::*;
 pub use automation::*;
 pub use booking::*;
+pub use bulk_delete::*;
 pub use confirm::*;
 pub use contact_form::*;
 pub(crate) use copy::*;
 pub use deals::*;
 pub use dnd::*;
+pub use export::*;
 pub(crate) use help::*;
 pub use note_editor::*;
 pub use outbox::*;
@@ -85,5 +89,7 @@ pub(crate) fn overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         Overlay::Status(p) => status_key(s, p, k, out),
         Overlay::Booking(p) => booking_key(s, p, k, out),
         Overlay::Automation(p) => automation_key(s, p, k, out),
+        Overlay::Export(p) => export_key(s, p, k, out),
+        Overlay::BulkDelete(p) => bulk_delete_key(s, p, k, out),
     };
 }

@@ -18,6 +18,14 @@ pub enum AssignTarget {
     /// Who follows the contact: enter adds the user picked, or takes them
     /// off if they follow already.
     Followers(String),
+    /// The marked contacts, all to the one picked (or to nobody).
+    Many(Vec<String>),
+    /// A follower added to every marked contact (or, `add` false, taken
+    /// off); `tab` turns it.
+    FollowersMany {
+        contacts: Vec<String>,
+        add: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -65,7 +73,9 @@ pub fn user_choices(s: &State, p: &UserPicker) -> Vec<Choice> {
         h.starts_with(&word) || h.split([' ', '.', '_', '-']).any(|w| w.starts_with(&word))
     };
     let mut out: Vec<Choice> = Vec::new();
-    if matches!(p.target, AssignTarget::Contact(_)) && "nobody".starts_with(&word) {
+    if matches!(p.target, AssignTarget::Contact(_) | AssignTarget::Many(_))
+        && "nobody".starts_with(&word)
+    {
         out.push(Choice::Nobody);
     }
     out.extend(
@@ -101,8 +111,13 @@ impl State {
     }
 }
 
-/// Opens the picker for the task under the cursor, else for the contact.
+/// Opens the picker for the marked contacts, else for the task under the
+/// cursor, else for the contact.
 pub(crate) fn open_picker(s: &mut State) {
+    if let Some(ids) = s.bulk_targets() {
+        open_many(s, AssignTarget::Many(ids));
+        return;
+    }
     let (target, current) = match task_under_cursor(s) {
         Some((contact_id, t)) => (
             AssignTarget::Task {
@@ -126,6 +141,7 @@ pub(crate) fn open_picker(s: &mut State) {
     let id = match &target {
         AssignTarget::Contact(id) | AssignTarget::Followers(id) => id,
         AssignTarget::Task { task_id, .. } => task_id,
+        AssignTarget::Many(_) | AssignTarget::FollowersMany { .. } => return,
     };
     if !s.may_edit_pending(id) {
         return;
@@ -156,9 +172,45 @@ pub(crate) fn open_picker(s: &mut State) {
     s.overlay = Some(Overlay::Assign(Box::new(p)));
 }
 
-/// `F`: the followers picker for the contact in view (its whole record
-/// says who follows it).
+/// The picker for many contacts at once (the marked).
+fn open_many(s: &mut State, target: AssignTarget) {
+    if s.bulk.is_some() {
+        s.notice = Some("A bulk change is still under way; wait for it to finish.".into());
+        return;
+    }
+    if let Remote::Failed(e) = &s.users {
+        s.notice = Some(format!("The location's users cannot be read: {e}"));
+        return;
+    }
+    let mut p = UserPicker {
+        target,
+        current: None,
+        followers: Vec::new(),
+        input: line_input(""),
+        selected: 0,
+        error: None,
+    };
+    // Never on "nobody" by default.
+    p.selected = user_choices(s, &p)
+        .iter()
+        .position(|c| matches!(c, Choice::User(_)))
+        .unwrap_or(0);
+    s.overlay = Some(Overlay::Assign(Box::new(p)));
+}
+
+/// `F`: the followers picker for the marked contacts, else for the
+/// contact in view (its whole record says who follows it).
 pub(crate) fn open_followers(s: &mut State) {
+    if let Some(contacts) = s.bulk_targets() {
+        open_many(
+            s,
+            AssignTarget::FollowersMany {
+                contacts,
+                add: true,
+            },
+        );
+        return;
+    }
     let Some(cid) = s.target_contact() else {
         return;
     };
@@ -298,6 +350,13 @@ pub(crate) fn picker_key(
     let choices = user_choices(s, &p);
     match k.code {
         KeyCode::Esc => return None,
+        KeyCode::Tab | KeyCode::BackTab
+            if matches!(p.target, AssignTarget::FollowersMany { .. }) =>
+        {
+            if let AssignTarget::FollowersMany { add, .. } = &mut p.target {
+                *add = !*add;
+            }
+        }
         KeyCode::Down | KeyCode::Tab => {
             p.selected = (p.selected + 1).min(choices.len().saturating_sub(1))
         }
@@ -317,6 +376,16 @@ pub(crate) fn picker_key(
             };
             if let (AssignTarget::Followers(cid), Some(u)) = (&p.target, &user) {
                 toggle_follower(s, cid, u, true, out);
+                return None;
+            }
+            if let (AssignTarget::FollowersMany { contacts, add }, Some(u)) = (&p.target, &user) {
+                follow_many(s, contacts, u, *add, true, out);
+                return None;
+            }
+            if let AssignTarget::Many(ids) = &p.target {
+                let owners: Vec<(String, Option<String>)> =
+                    ids.iter().map(|id| (id.clone(), user.clone())).collect();
+                assign_many(s, &owners, true, out);
                 return None;
             }
             assign(s, &p.target, user, out);
@@ -374,8 +443,123 @@ fn assign(s: &mut State, target: &AssignTarget, user: Option<String>, out: &mut 
             assign_task(s, contact_id, task_id, user, true, out);
             s.notice = Some(format!("Task assigned to {who}."));
         }
-        AssignTarget::Followers(_) => {}
+        AssignTarget::Followers(_) | AssignTarget::Many(_) | AssignTarget::FollowersMany { .. } => {
+        }
     }
+}
+
+/// Each contact to its owner (`None`: nobody), shown at once, one edit
+/// each, counted through; with `record`, undone by giving each back to
+/// whom it had.
+pub(crate) fn assign_many(
+    s: &mut State,
+    owners: &[(String, Option<String>)],
+    record: bool,
+    out: &mut Vec<Command>,
+) {
+    let mut before: Vec<(String, Option<String>)> = Vec::new();
+    let mut ops = Vec::new();
+    let mut restore = Vec::new();
+    for (id, user) in owners {
+        let Some(c) = s.contact_by_id(id).cloned() else {
+            continue;
+        };
+        if c.assigned_to == *user {
+            continue;
+        }
+        before.push((id.clone(), c.assigned_to.clone()));
+        let mut after = c.clone();
+        after.assigned_to = user.clone();
+        restore.push(c);
+        s.replace_contact(id, after);
+        ops.push(ApiOp::UpdateContact {
+            id: id.clone(),
+            update: ContactUpdate::new().set(ContactField::AssignedTo, user.as_deref()),
+            // Many at once, on purpose: whoever had them, they go.
+            base: None,
+        });
+    }
+    if ops.is_empty() {
+        s.notice = Some("Every one of them is assigned so already.".into());
+        return;
+    }
+    let who = match owners
+        .iter()
+        .map(|(_, u)| u)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        one if one.len() == 1 => match one.into_iter().next().cloned().flatten() {
+            Some(u) => format!("to {}", s.user_label(&u)),
+            None => "to nobody".to_string(),
+        },
+        _ => "back".to_string(),
+    };
+    if record {
+        s.undo.push(Undo::Assigned { before });
+    }
+    s.run_each("Assigning", &who, ops, out);
+    if let Some(b) = s.bulk.as_mut() {
+        b.restore = restore.into_iter().map(|c| (c.id.clone(), c)).collect();
+    }
+}
+
+/// `user` added as a follower of each contact (or taken off), one edit
+/// each, counted through.
+pub(crate) fn follow_many(
+    s: &mut State,
+    contacts: &[String],
+    user: &str,
+    add: bool,
+    record: bool,
+    out: &mut Vec<Command>,
+) {
+    let users = vec![user.to_string()];
+    let ops = contacts
+        .iter()
+        .map(|c| {
+            let contact_id = c.clone();
+            if add {
+                ApiOp::AddFollowers {
+                    contact_id,
+                    users: users.clone(),
+                }
+            } else {
+                ApiOp::RemoveFollowers {
+                    contact_id,
+                    users: users.clone(),
+                }
+            }
+        })
+        .collect();
+    // The open contact's watchers show the change at once.
+    if let Some(open) = s.detail.contact.loaded().map(|c| c.id.clone())
+        && contacts.contains(&open)
+        && let Some(mut now) = s.detail.contact.loaded().map(Contact::followers)
+    {
+        now.retain(|f| f != user);
+        if add {
+            now.push(user.to_string());
+        }
+        set_followers(s, &open, &now);
+    }
+    if record {
+        s.undo.push(Undo::FollowedMany {
+            user: user.to_string(),
+            added: add,
+            contacts: contacts.to_vec(),
+        });
+    }
+    let what = format!(
+        "{} {} as follower",
+        if add { "with" } else { "without" },
+        s.user_label(user)
+    );
+    s.run_each(
+        if add { "Following" } else { "Unfollowing" },
+        &what,
+        ops,
+        out,
+    );
 }
 
 /// Gives a task to `user` on screen and asks HighLevel; with `record`, the

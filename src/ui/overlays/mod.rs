@@ -4,11 +4,13 @@
 mod appointment_status;
 mod automation;
 mod booking;
+mod bulk_delete;
 mod confirm;
 mod contact_form;
 mod copy;
 mod deals;
 mod dnd;
+mod export;
 mod help;
 mod note_editor;
 mod outbox;
@@ -110,6 +112,8 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         Overlay::Status(p) => appointment_status::render(p, s, f, area, theme),
         Overlay::Booking(p) => booking::render(p, s, f, area, theme),
         Overlay::Automation(p) => automation::render(p, s, f, area, theme),
+        Overlay::Export(p) => export::render(p, f, area, theme),
+        Overlay::BulkDelete(p) => bulk_delete::render(p, f, area, theme),
         Overlay::Confirm(c) => confirm::render(c, f, area, theme),
         Overlay::Tags(p) => tag_prompt::render(p, s, f, area, theme),
         Overlay::Task(form) => task_form::render(form, s, f, area, theme),

@@ -12,21 +12,39 @@ pub(super) fn render(p: &UserPicker, s: &State, f: &mut Frame, area: Rect, theme
     let choices = user_choices(s, p);
     let r = centered(area, 56, 14);
     f.render_widget(Clear, r);
-    let (title, hint) = match p.target {
+    let (title, hint) = match &p.target {
         AssignTarget::Contact(_) => (
-            "Assign the contact",
+            "Assign the contact".to_string(),
             "type to narrow · ↑↓ pick · enter: assign · esc",
         ),
         AssignTarget::Task { .. } => (
-            "Assign the task",
+            "Assign the task".to_string(),
             "type to narrow · ↑↓ pick · enter: assign · esc",
         ),
         AssignTarget::Followers(_) => (
-            "Followers",
+            "Followers".to_string(),
             "✓ follows · type to narrow · enter: add or take off · esc",
         ),
+        AssignTarget::Many(ids) => (
+            format!("Assign {} marked contacts", ids.len()),
+            "type to narrow · ↑↓ pick · enter: assign them all · esc",
+        ),
+        AssignTarget::FollowersMany {
+            contacts,
+            add: true,
+        } => (
+            format!("Add a follower to {} marked contacts", contacts.len()),
+            "type to narrow · enter: add · tab: take off instead · esc",
+        ),
+        AssignTarget::FollowersMany {
+            contacts,
+            add: false,
+        } => (
+            format!("Take a follower off {} marked contacts", contacts.len()),
+            "type to narrow · enter: take off · tab: add instead · esc",
+        ),
     };
-    let list = prompt(f, r, title, &p.input, p.error.as_deref(), hint, theme);
+    let list = prompt(f, r, &title, &p.input, p.error.as_deref(), hint, theme);
     let width = usize::from(list.width);
     let mut lines: Vec<Line> = Vec::new();
     if matches!(s.users, Remote::Idle | Remote::Loading) {
