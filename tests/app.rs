@@ -3765,3 +3765,207 @@ fn workflows_and_campaigns_for_many_with_the_scope_question_and_undo() {
     );
     assert!(h.state.list.marks.is_empty(), "enter marks nothing");
 }
+
+/// With contacts marked: `a` gives them all to one user (undone to each
+/// one's own owner), `F` adds a follower to all, `D` deletes them only
+/// once the count is typed back (a refused one comes back), and `E`
+/// exports them to the file named.
+#[test]
+fn marked_contacts_are_assigned_followed_deleted_and_exported() {
+    let f = fixture(300);
+    let mut h = Harness::opened(&f);
+    h.send(code(KeyCode::Esc));
+    h.send(code(KeyCode::Home));
+    for _ in 0..5 {
+        h.send(key('v'));
+    }
+    let marked = h.state.marked();
+    assert_eq!(marked.len(), 5);
+    let owners: Vec<Option<String>> = marked
+        .iter()
+        .map(|id| h.state.contact_by_id(id).unwrap().assigned_to.clone())
+        .collect();
+    let user = f.users[1].clone();
+    // a: every one of them to the user picked.
+    h.send(key('a'));
+    assert!(
+        screen(&h.clone_render(120, 30)).contains("Assign 5 marked contacts"),
+        "{}",
+        screen(&h.clone_render(120, 30))
+    );
+    h.keys(&user.first_name.clone().unwrap_or_default().to_lowercase());
+    h.send(code(KeyCode::Enter));
+    let reqs: Vec<_> =
+        std::iter::from_fn(|| h.try_take(|op| matches!(op, ApiOp::UpdateContact { .. }))).collect();
+    let changing = owners
+        .iter()
+        .filter(|o| o.as_deref() != Some(user.id.as_str()))
+        .count();
+    assert_eq!(reqs.len(), changing);
+    for r in &reqs {
+        let ApiOp::UpdateContact { id, update, .. } = &r.op else {
+            unreachable!()
+        };
+        assert!(marked.contains(id));
+        assert_eq!(
+            serde_json::to_value(update).unwrap()["assignedTo"],
+            serde_json::json!(user.id)
+        );
+        assert_eq!(
+            h.state.contact_by_id(id).unwrap().assigned_to.as_deref(),
+            Some(user.id.as_str())
+        );
+    }
+    // One refused: it goes back to its owner.
+    let refused = match &reqs[0].op {
+        ApiOp::UpdateContact { id, .. } => id.clone(),
+        _ => unreachable!(),
+    };
+    let was = owners[marked.iter().position(|m| *m == refused).unwrap()].clone();
+    for (i, r) in reqs.into_iter().enumerate() {
+        let res = if i == 0 {
+            Err(ApiError::Validation {
+                status: 422,
+                messages: vec!["assignedTo is not a user of this location".into()],
+            })
+        } else {
+            Ok(ApiResponse::Done)
+        };
+        h.answer(r.id, res);
+    }
+    assert_eq!(h.state.contact_by_id(&refused).unwrap().assigned_to, was);
+    assert!(h.state.error.as_deref().unwrap_or("").contains("1 refused"));
+    h.state.error = None;
+    // u: each one back to whom it had, the refused one left alone.
+    h.send(key('u'));
+    let back: Vec<_> =
+        std::iter::from_fn(|| h.try_take(|op| matches!(op, ApiOp::UpdateContact { .. }))).collect();
+    assert_eq!(back.len(), changing - 1);
+    for r in &back {
+        let ApiOp::UpdateContact { id, update, .. } = &r.op else {
+            unreachable!()
+        };
+        assert_ne!(*id, refused);
+        let i = marked.iter().position(|m| m == id).unwrap();
+        assert_eq!(
+            serde_json::to_value(update).unwrap()["assignedTo"],
+            serde_json::json!(owners[i])
+        );
+    }
+    for r in back {
+        h.answer(r.id, Ok(ApiResponse::Done));
+    }
+    // F: a follower for all five.
+    h.send(key('F'));
+    h.keys(&user.first_name.clone().unwrap_or_default().to_lowercase());
+    h.send(code(KeyCode::Enter));
+    let follows: Vec<_> =
+        std::iter::from_fn(|| h.try_take(|op| matches!(op, ApiOp::AddFollowers { .. }))).collect();
+    assert_eq!(follows.len(), 5);
+    assert!(follows.iter().all(|r| matches!(&r.op,
+        ApiOp::AddFollowers { users, .. } if users == &vec![user.id.clone()])));
+    for r in follows {
+        h.answer(r.id, Ok(ApiResponse::Done));
+    }
+    // E: the export, to the file named.
+    h.send(key('E'));
+    h.send(ctrl('u'));
+    h.keys("out.txt");
+    h.send(code(KeyCode::Enter));
+    assert!(
+        matches!(h.state.overlay, Some(Overlay::Export(_))),
+        "refused: not .vcf or .csv"
+    );
+    h.send(ctrl('u'));
+    h.keys("marked.csv");
+    h.send(code(KeyCode::Enter));
+    let job = h
+        .effects
+        .iter()
+        .find_map(|c| match c {
+            rolo::app::Command::Export(j) => Some(j.clone()),
+            _ => None,
+        })
+        .expect("an export");
+    assert_eq!(job.path, "marked.csv");
+    assert_eq!(job.format, rolo::export::Format::Csv);
+    let ids: Vec<String> = job.contacts.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(ids, marked);
+    // D: the count typed back, or nothing happens.
+    h.send(key('D'));
+    h.keys("4");
+    h.send(code(KeyCode::Enter));
+    assert!(
+        h.try_take(|op| matches!(op, ApiOp::DeleteContact { .. }))
+            .is_none()
+    );
+    assert!(matches!(h.state.overlay, Some(Overlay::BulkDelete(_))));
+    h.send(code(KeyCode::Backspace));
+    h.keys("5");
+    h.send(code(KeyCode::Enter));
+    let dels: Vec<_> =
+        std::iter::from_fn(|| h.try_take(|op| matches!(op, ApiOp::DeleteContact { .. }))).collect();
+    assert_eq!(dels.len(), 5);
+    assert!(
+        marked.iter().all(|id| h.state.contact_by_id(id).is_none()),
+        "gone at once"
+    );
+    for (i, r) in dels.into_iter().enumerate() {
+        let res = if i == 2 {
+            Err(ApiError::Validation {
+                status: 422,
+                messages: vec!["contact is locked".into()],
+            })
+        } else {
+            Ok(ApiResponse::Done)
+        };
+        h.answer(r.id, res);
+    }
+    assert!(
+        h.state.contact_by_id(&marked[2]).is_some(),
+        "the refused one is back"
+    );
+    assert_eq!(
+        marked
+            .iter()
+            .filter(|id| h.state.contact_by_id(id).is_some())
+            .count(),
+        1
+    );
+    h.send(key('u'));
+    assert!(
+        h.state
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("cannot be undone")
+    );
+}
+
+/// The export's file: written whole, never over another.
+#[test]
+fn an_export_writes_a_new_file_and_never_over_one() {
+    let f = fixture(20);
+    let dir = std::env::temp_dir().join(format!("rolo-export-{}", fastrand::u64(..)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("a.vcf").to_string_lossy().into_owned();
+    let job = rolo::app::ExportJob {
+        path: path.clone(),
+        format: rolo::export::Format::VCard,
+        contacts: f.contacts[..3].to_vec(),
+        owners: vec![],
+    };
+    let said = rolo::app::write_export(&job, |_| None);
+    assert!(said.starts_with("Exported 3 contacts"), "{said}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.matches("BEGIN:VCARD").count(), 3);
+    let again = rolo::app::write_export(&job, |_| None);
+    assert!(again.contains("exists already"), "{again}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "untouched");
+    let bad = rolo::app::ExportJob {
+        path: dir.join("no/such/dir/x.csv").to_string_lossy().into_owned(),
+        ..job
+    };
+    assert!(rolo::app::write_export(&bad, |_| None).starts_with("Not exported"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

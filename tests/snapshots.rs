@@ -557,3 +557,25 @@ fn workflow_and_campaign_pickers_and_the_scope_question() {
     h.send(key('w'));
     snap(&mut h, "scope_question");
 }
+
+/// With contacts marked: the assign picker, the delete prompt (the count
+/// typed back) and the export prompt.
+#[test]
+fn bulk_assign_delete_and_export_prompts() {
+    let (mut h, _) = loaded();
+    h.send(code(KeyCode::Esc));
+    h.send(code(KeyCode::Home));
+    for _ in 0..3 {
+        h.send(key('v'));
+    }
+    h.send(key('a'));
+    snap(&mut h, "bulk_assign_picker");
+    h.send(code(KeyCode::Esc));
+    h.send(key('D'));
+    h.keys("2");
+    h.send(code(KeyCode::Enter));
+    snap(&mut h, "bulk_delete_prompt");
+    h.send(code(KeyCode::Esc));
+    h.send(key('E'));
+    snap(&mut h, "export_prompt");
+}

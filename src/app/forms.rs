@@ -21,6 +21,13 @@ pub fn edit_line(t: &mut TextArea<'static>, k: crossterm::event::KeyEvent) -> bo
     use crossterm::event::KeyCode;
     match k.code {
         KeyCode::Enter => false,
+        // As in a shell: ctrl-u clears back to the start of the line.
+        KeyCode::Char('u')
+            if k.modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL) =>
+        {
+            t.delete_line_by_head()
+        }
         KeyCode::Char(c) if crate::text::is_unsafe(c) => false,
         _ => t.input(k),
     }

@@ -26,7 +26,7 @@ pub(super) fn render(p: &crate::app::ExportPrompt, f: &mut Frame, area: Rect, th
             theme.dim,
         )),
         Line::from(Span::styled(
-            "relative to where rolo started; ~/ is your home; never over a file",
+            "from where rolo started (~/ for home); never overwrites",
             theme.dim,
         )),
     ];

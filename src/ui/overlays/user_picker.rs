@@ -58,7 +58,10 @@ pub(super) fn render(p: &UserPicker, s: &State, f: &mut Frame, area: Rect, theme
     for (i, c) in choices.iter().enumerate().skip(offset).take(rows) {
         let on = i == p.selected;
         let (text, current) = match c {
-            Choice::Nobody => ("nobody".to_string(), p.current.is_none()),
+            Choice::Nobody => (
+                "nobody".to_string(),
+                p.current.is_none() && matches!(p.target, AssignTarget::Contact(_)),
+            ),
             Choice::User(u) => {
                 let email = u.email.as_deref().unwrap_or("");
                 (
