@@ -1450,3 +1450,45 @@ fn ids_through_a_pipe_are_tagged_in_bulk_and_nothing_else_changes() {
     assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
     assert!(text(&o).1.contains("outbox"), "{:?}", text(&o));
 }
+
+/// Ids on standard input run as long as the rate limit and the server
+/// need: no total deadline cuts a bulk run off half done (one contact's
+/// command keeps its deadline).
+#[test]
+fn a_bulk_run_from_standard_input_is_not_cut_off_by_the_deadline() {
+    let sh = Shell::with_contacts(150);
+    let ids: String = sh
+        .sandbox
+        .with_store(|s| s.contact_ids().iter().map(|i| format!("{i}\n")).collect());
+    sh.sandbox.set_faults(rolo::sandbox::faults::Faults {
+        latency_ms: 1_200,
+        ..Default::default()
+    });
+    let run = |args: &[&str], input: &str| {
+        let mut c = support::hermetic_rolo(&sh.home);
+        c.args(args)
+            .env("ROLO_TOKEN", support::TOKEN)
+            .env("ROLO_BASE_URL", sh.sandbox.base_url())
+            .env("ROLO_LOCATION_ID", support::LOCATION)
+            .env("ROLO_DEADLINE", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let o = run(&["tag", "add", "-", "slow-bulk"], &ids);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("150 of 150"), "{:?}", text(&o));
+    // One contact: its deadline holds.
+    let first = ids.lines().next().unwrap().to_string();
+    let o = run(&["tag", "add", &first, "slow-one"], "");
+    assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
+    assert!(text(&o).1.contains("within 1 s"), "{:?}", text(&o));
+}

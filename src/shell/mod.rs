@@ -295,8 +295,15 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
     client.notify_retries(|m| eprintln!("rolo: {m}"));
     // And never an endless one: a quick answer has a deadline; sync and
     // push show progress and go on.
+    // Ids on standard input: a bulk run goes as fast as the rate limit
+    // lets it (each request has its own timeout), with its progress on
+    // stderr, so no total deadline cuts it off half done.
+    let bulk = matches!(&cmd,
+        Command::Tag { contact, .. } | Command::Workflow { contact, .. } | Command::Campaign { contact, .. }
+            if contact == "-");
     let deadline = match cmd {
         Command::Sync { .. } | Command::Outbox { .. } => None,
+        _ if bulk => None,
         _ => Some(shell_deadline()),
     };
     // The note's text first: time in the editor is not HighLevel's time.

@@ -707,8 +707,19 @@ pub(super) async fn apply_all(
     let seqs = crate::cache::Cache::open(&path)?.enqueue_many(&ops)?;
     let mut answers: HashMap<i64, Result<ApiResponse, ApiError>> = HashMap::new();
     let mut parked: Vec<(i64, ApiOp)> = Vec::new();
+    // Many edits: how far they are, on stderr, every 100.
+    let (total, mut settled_n) = (seqs.len(), 0usize);
     crate::cache::outbox::drain(client, &path, false, |settled| {
         use crate::cache::outbox::Settled;
+        if total > 100
+            && let Settled::Confirmed(e, _) | Settled::Refused(e, _) = settled
+            && seqs.contains(&e.seq)
+        {
+            settled_n += 1;
+            if settled_n % 100 == 0 && settled_n < total {
+                eprintln!("rolo: {settled_n} / {total} sent");
+            }
+        }
         match settled {
             Settled::Confirmed(e, r) if seqs.contains(&e.seq) => {
                 let refused = crate::cache::outbox::refusals(&e.op, Some(r));
