@@ -1492,3 +1492,83 @@ fn a_bulk_run_from_standard_input_is_not_cut_off_by_the_deadline() {
     assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
     assert!(text(&o).1.contains("within 1 s"), "{:?}", text(&o));
 }
+
+/// `-` where a command can act on many: cards for each id (one not found
+/// is said, the rest shown), the same task for each; where it cannot (a
+/// note's text comes on standard input; one task's id; one booking), a
+/// clear refusal that changes nothing.
+#[test]
+fn every_contact_argument_takes_ids_on_standard_input_or_says_why_not() {
+    let sh = Shell::with_contacts(30);
+    let ids: Vec<String> = sh
+        .sandbox
+        .with_store(|s| s.contact_ids().into_iter().take(3).collect());
+    let input = format!("{}\n{}\nnoSuchContactAtAll\n", ids[0], ids[1]);
+    let o = sh.run_with(&["show", "-"], support::TOKEN, Some(&input));
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    let name = |id: &str| {
+        sh.sandbox.with_store(|s| {
+            s.contact(id).unwrap()["firstName"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+    };
+    assert!(
+        text(&o).0.contains(&name(&ids[0])) && text(&o).0.contains(&name(&ids[1])),
+        "{:?}",
+        text(&o)
+    );
+    assert!(text(&o).1.contains("noSuchContactAtAll"), "{:?}", text(&o));
+    let o = sh.run_with(
+        &["show", "-", "--json"],
+        support::TOKEN,
+        Some(&format!("{}\n{}\n", ids[0], ids[1])),
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let tasks_before: Vec<usize> = sh
+        .sandbox
+        .with_store(|s| ids.iter().map(|i| s.tasks_of(i).len()).collect());
+    let all = format!("{}\n{}\n{}\n", ids[0], ids[1], ids[2]);
+    let o = sh.run_with(
+        &[
+            "task",
+            "add",
+            "-",
+            "--title",
+            "Webinar follow-up call",
+            "--due",
+            "tomorrow 10:00",
+        ],
+        support::TOKEN,
+        Some(&all),
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    sh.sandbox.with_store(|s| {
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(s.tasks_of(id).len(), tasks_before[i] + 1, "{id}");
+            assert!(
+                s.tasks_of(id)
+                    .iter()
+                    .any(|t| t["title"] == "Webinar follow-up call")
+            );
+        }
+    });
+    let mark = sh.sandbox.requests().len();
+    for args in [
+        vec!["note", "add", "-"],
+        vec!["task", "done", "-", "someTaskId"],
+        vec!["book", "-", "--calendar", "x", "--at", "tomorrow 10:00"],
+    ] {
+        let o = sh.run_with(&args, support::TOKEN, Some(&all));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {:?}", text(&o));
+        assert!(text(&o).1.contains("standard input"), "{:?}", text(&o));
+    }
+    assert!(
+        sh.sandbox.requests()[mark..]
+            .iter()
+            .all(|r| r.method == "GET"),
+        "nothing changed: {:#?}",
+        &sh.sandbox.requests()[mark..]
+    );
+}

@@ -96,7 +96,8 @@ pub enum Command {
     },
     /// A contact card: fields, tags, open tasks, recent notes, upcoming appointments.
     Show {
-        /// A contact id or a query that matches one contact.
+        /// A contact id or a query that matches one contact, or `-` for
+        /// each contact whose id is on standard input.
         contact: String,
         #[arg(long)]
         json: bool,
@@ -104,7 +105,8 @@ pub enum Command {
     /// A contact's deals: pipeline and stage by name, value, status,
     /// owner, and days in the stage.
     Deals {
-        /// A contact id or a query that matches one contact.
+        /// A contact id or a query that matches one contact, or `-` for
+        /// each contact whose id is on standard input.
         contact: String,
         #[arg(long)]
         json: bool,
@@ -223,7 +225,8 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum TaskCommand {
-    /// Add a task to a contact.
+    /// Add a task to a contact (or, with `-`, to every contact whose id
+    /// is on standard input).
     Add {
         contact: String,
         #[arg(long)]

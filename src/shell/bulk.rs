@@ -237,6 +237,72 @@ pub async fn campaign_rm(client: &Client, who: &str, campaign: Option<&str>) -> 
     report(apply_all(client, ops).await?, &targets, &label)
 }
 
+/// `rolo task add - TITLE`: the same task for every contact named on
+/// standard input, queued together; each create is made once.
+pub async fn task_add_each(
+    client: &Client,
+    title: &str,
+    due_date: String,
+    body: Option<&str>,
+    zone: &crate::zone::Zone,
+    due: chrono::DateTime<chrono::Utc>,
+) -> Outcome {
+    let targets = contacts_of(client, "-").await?;
+    let ops = targets
+        .iter()
+        .map(|(cid, _)| ApiOp::CreateTask {
+            contact_id: cid.clone(),
+            task: crate::api::model::NewTask {
+                title: title.to_string(),
+                body: body.map(str::to_string),
+                due_date: due_date.clone(),
+                completed: false,
+                assigned_to: None,
+            },
+        })
+        .collect();
+    report(
+        apply_all(client, ops).await?,
+        &targets,
+        &format!(
+            "given the task {}, due {} ({})",
+            sanitize(title),
+            crate::due::describe(due, zone),
+            zone.name()
+        ),
+    )
+}
+
+/// `rolo show -` / `rolo deals -`: each contact named on standard input in
+/// turn, a blank line between (with `--json`, one object a line); one not
+/// found is said and the rest go on.
+pub async fn each<F, Fut>(mut one: F) -> Outcome
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = Outcome>,
+{
+    let ids = stdin_ids()?;
+    let (mut failed, mut worst) = (0, 0);
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        if let Err(f) = one(id.clone()).await {
+            failed += 1;
+            worst = worst.max(f.code);
+            eprintln!("rolo: {}: {}", sanitize(id), sanitize(&f.message));
+        }
+    }
+    if failed == 0 {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            worst.max(1),
+            format!("{failed} of {} could not be shown (see above)", ids.len()),
+        ))
+    }
+}
+
 /// One line per contact changed or refused, and the exit code for them.
 fn report(
     answers: Vec<Result<ApiResponse, Failure>>,

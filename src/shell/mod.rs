@@ -306,6 +306,15 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
         _ if bulk => None,
         _ => Some(shell_deadline()),
     };
+    // A note's text comes on standard input: ids cannot come there too.
+    if let Command::Note(NoteCommand::Add { contact }) = &cmd
+        && bulk::is_stdin(contact)
+    {
+        eprintln!(
+            "rolo: a note's text comes on standard input, so `-` cannot bring contact ids there too; name one contact"
+        );
+        return Ok(ExitCode::from(2));
+    }
     // The note's text first: time in the editor is not HighLevel's time.
     let note = matches!(cmd, Command::Note(_)).then(note_body);
     let typed = note.as_ref().and_then(|n| n.as_ref().ok().cloned());
@@ -440,7 +449,21 @@ async fn run_shell(
             )
             .await
         }
+        Command::Show { contact, json } if bulk::is_stdin(&contact) => {
+            bulk::each(|id| {
+                let client = &client;
+                async move { verbs::show(client, &id, json, offset).await }
+            })
+            .await
+        }
         Command::Show { contact, json } => verbs::show(&client, &contact, json, offset).await,
+        Command::Deals { contact, json } if bulk::is_stdin(&contact) => {
+            bulk::each(|id| {
+                let client = &client;
+                async move { deals::deals(client, &id, json).await }
+            })
+            .await
+        }
         Command::Deals { contact, json } => deals::deals(&client, &contact, json).await,
         Command::Agenda { days, mine, json } => {
             agenda::agenda(&client, days, mine, me_email, json, offset).await

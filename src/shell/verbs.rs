@@ -299,6 +299,12 @@ pub async fn find_filtered(
 /// One contact from an id or an unambiguous query; otherwise the matches
 /// are listed on stderr and the exit code is 1.
 pub async fn resolve_contact(client: &Client, what: &str) -> Result<Contact, Failure> {
+    if super::bulk::is_stdin(what) {
+        return Err(Failure::new(
+            2,
+            "`-` (the ids on standard input) works with show, deals, task add, tag, workflow and campaign; this command takes one contact",
+        ));
+    }
     let looks_like_id = what.len() >= 16 && what.chars().all(|c| c.is_ascii_alphanumeric());
     if looks_like_id {
         match client.get_contact(what).await {
@@ -792,6 +798,10 @@ pub async fn task_add(
 ) -> Outcome {
     let due = crate::due::parse_due(due, Utc::now().with_timezone(&zone))
         .map_err(|e| Failure::new(2, e))?;
+    if super::bulk::is_stdin(who) {
+        return super::bulk::task_add_each(client, title, format_timestamp(due), body, &zone, due)
+            .await;
+    }
     let c = resolve_contact(client, who).await?;
     let op = ApiOp::CreateTask {
         contact_id: c.id.clone(),
