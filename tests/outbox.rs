@@ -320,8 +320,25 @@ fn discarding_a_create_takes_its_dependent_edits_with_it() {
             tags: vec!["x".into()],
         })
         .unwrap();
+    // A bulk piece naming it and others: it goes on for the others.
+    cache
+        .enqueue_many(&[ApiOp::BulkTags {
+            add: true,
+            contacts: vec!["real-1".into(), "pending-d-1".into(), "real-2".into()],
+            tags: vec!["webinar".into()],
+        }])
+        .unwrap();
     assert_eq!(cache.discard(seq).unwrap(), 2);
-    assert_eq!(cache.outbox().unwrap().len(), 1);
+    let left = cache.outbox().unwrap();
+    assert_eq!(left.len(), 2);
+    assert_eq!(
+        left[1].op,
+        ApiOp::BulkTags {
+            add: true,
+            contacts: vec!["real-1".into(), "real-2".into()],
+            tags: vec!["webinar".into()],
+        }
+    );
 }
 
 /// `e` in the outbox view on an edit being sent: refused, so the answer to

@@ -368,7 +368,8 @@ impl Cache {
 
     /// The pending edits nothing older holds back, as (seq, due time): an
     /// edit waits for every older one of its key, and for every older one
-    /// touching any contact it touches, whatever the key. So a bulk piece
+    /// touching any contact it touches, whatever the key (but for one
+    /// contact's edit that needs the user: that holds back its key only). So a bulk piece
     /// over 100 contacts waits for their own earlier edits, and an edit to
     /// one of them made after the bulk action waits for the piece. Keys
     /// being sent (`busy`) are left out.
@@ -411,7 +412,13 @@ impl Cache {
             if free && state == "pending" && sending == 0 && !busy.contains(&key) {
                 out.push((seq, next_at));
             }
-            touched.extend(contacts);
+            // One contact's edit needing the user holds back the later
+            // edits of its own key only, never a bulk piece over that
+            // contact and 99 others: it waits for a decision that may not
+            // come. A bulk piece needing the user holds back its contacts'.
+            if state == "pending" || contacts.len() > 1 {
+                touched.extend(contacts);
+            }
             keys.insert(key);
         }
         Ok(out)
@@ -577,6 +584,41 @@ impl Cache {
         if n > 0
             && let Some(local) = entry.and_then(|e| e.local_id)
         {
+            // A bulk piece naming the discarded create goes on without it:
+            // the other contacts' change stays.
+            for later in self.entries(
+                "SELECT * FROM ob.outbox WHERE seq > ?1 AND sending = 0
+                 AND key != ?2 AND instr(op, ?3) > 0",
+                params![seq, local, format!("\"{local}\"")],
+            )? {
+                if let ApiOp::BulkTags {
+                    add,
+                    contacts,
+                    tags,
+                } = &later.op
+                {
+                    let rest: Vec<String> =
+                        contacts.iter().filter(|c| **c != local).cloned().collect();
+                    if !rest.is_empty() {
+                        let op = ApiOp::BulkTags {
+                            add: *add,
+                            contacts: rest,
+                            tags: tags.clone(),
+                        };
+                        self.conn()
+                            .execute(
+                                "UPDATE ob.outbox SET op = ?2, description = ?3, version = version + 1
+                                 WHERE seq = ?1",
+                                params![
+                                    later.seq,
+                                    serde_json::to_string(&op).unwrap_or_default(),
+                                    op.describe()
+                                ],
+                            )
+                            .map_err(|e| self.err(e))?;
+                    }
+                }
+            }
             n += self
                 .conn()
                 .execute(
@@ -855,6 +897,13 @@ mod tests {
         c.confirm(&e, None).unwrap();
         assert_eq!(ready(&c), [b2, other]);
         assert!(c.next_due(&none).unwrap().is_some());
+        // One contact's edit needing the user holds back its own key, not
+        // a later bulk piece over it and others.
+        c.needs_attention(b2, "refused").unwrap();
+        let over_b = c.enqueue_many(&[bulk(true, &["b", "y"])]).unwrap()[0];
+        let b3 = c.enqueue(&tag("b", "3")).unwrap();
+        let r = ready(&c);
+        assert!(r.contains(&over_b) && !r.contains(&b3), "{r:?}");
     }
 
     #[test]
