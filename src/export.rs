@@ -65,7 +65,13 @@ pub const CSV_HEADER: [&str; 16] = [
 /// One CSV field: quoted when it must be, formulas defused.
 fn csv_field(v: &str) -> String {
     let mut v = clean(v);
-    if v.starts_with(['=', '+', '-', '@']) {
+    // A phone number (`+1 (555) 123-4567`) is no formula: kept as it is.
+    let phone = v.starts_with(['+', '-'])
+        && v[1..].chars().any(|c| c.is_ascii_digit())
+        && v[1..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '(' | ')' | '-' | '.'));
+    if v.starts_with(['=', '+', '-', '@']) && !phone {
         v.insert(0, '\'');
     }
     if v.contains([',', '"', '\n', '\r']) || v.starts_with(' ') || v.ends_with(' ') {
@@ -253,7 +259,10 @@ mod tests {
             prop_assert!(rows.iter().all(|r| r.len() == CSV_HEADER.len()));
             let guard = |v: &str| {
                 let v = clean(v);
-                if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v }
+                let phone = v.starts_with(['+', '-'])
+                    && v[1..].chars().any(|c| c.is_ascii_digit())
+                    && v[1..].chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '(' | ')' | '-' | '.'));
+                if v.starts_with(['=', '+', '-', '@']) && !phone { format!("'{v}") } else { v }
             };
             prop_assert_eq!(&rows[1][2], &guard(&name));
             prop_assert_eq!(&rows[1][4], &guard(&email));
@@ -286,6 +295,16 @@ mod tests {
         assert!(line.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{line}");
         assert!(line.contains("\"a,b@example.com\""), "{line}");
         assert!(line.contains("\"vip, q4\""), "{line}");
+        let mut c = contact("Ada", "a@example.com", vec![]);
+        c.phone = Some("+1 (555) 123-4567".into());
+        c.company_name = Some("+SUM(A1)".into());
+        let text = csv(&[c], |u| u.to_string());
+        let line = text.lines().nth(1).unwrap();
+        assert!(
+            line.contains(",+1 (555) 123-4567,"),
+            "a phone stays: {line}"
+        );
+        assert!(line.contains(",'+SUM(A1),"), "a formula does not: {line}");
     }
 
     #[test]

@@ -3638,8 +3638,18 @@ fn workflows_and_campaigns_for_many_with_the_scope_question_and_undo() {
         panic!("asks first: {:?}", h.state.overlay)
     };
     assert!(c.message.contains(&format!("all {shown}")), "{}", c.message);
+    let shown_ids: Vec<String> = h
+        .state
+        .list
+        .hits
+        .iter()
+        .map(|x| h.state.list.contacts[x.index].id.clone())
+        .collect();
     h.send(key('a'));
-    assert_eq!(h.state.list.marks.len(), shown, "a marks them all");
+    assert!(
+        h.state.list.marks.is_empty(),
+        "all of them, for this action: no marks left behind"
+    );
     let r = h.take(|op| matches!(op, ApiOp::Workflows));
     h.answer(
         r.id,
@@ -3661,7 +3671,7 @@ fn workflows_and_campaigns_for_many_with_the_scope_question_and_undo() {
     let reqs: Vec<_> =
         std::iter::from_fn(|| h.try_take(|op| matches!(op, ApiOp::Workflow { .. }))).collect();
     assert_eq!(reqs.len(), shown, "one edit per contact");
-    let marked = h.state.marked();
+    let marked = shown_ids.clone();
     for (r, id) in reqs.iter().zip(&marked) {
         assert_eq!(
             r.op,
@@ -3707,8 +3717,10 @@ fn workflows_and_campaigns_for_many_with_the_scope_question_and_undo() {
     for r in back {
         h.answer(r.id, Ok(ApiResponse::Done));
     }
-    // C: every campaign, for the marked; it cannot be undone.
+    // C: every campaign, for all shown (asked again: nothing is marked);
+    // last in the list, and asked once more; it cannot be undone.
     h.send(key('C'));
+    h.send(key('a'));
     let r = h.take(|op| matches!(op, ApiOp::Campaigns));
     h.answer(
         r.id,
@@ -3718,7 +3730,29 @@ fn workflows_and_campaigns_for_many_with_the_scope_question_and_undo() {
             ..Default::default()
         }])),
     );
+    // Enter at once takes the first campaign's row, not "every campaign".
+    let Some(Overlay::Automation(p)) = &h.state.overlay else {
+        panic!("the picker")
+    };
+    assert_eq!(
+        rolo::app::auto_choices(&h.state, p).first(),
+        Some(&rolo::app::AutoChoice::Item {
+            id: "cmp-1".into(),
+            name: "Spring promo".into(),
+            status: None
+        })
+    );
+    h.keys("every");
     h.send(code(KeyCode::Enter));
+    assert!(
+        h.try_take(|op| matches!(op, ApiOp::LeaveCampaign { .. }))
+            .is_none()
+    );
+    let Some(Overlay::Confirm(c)) = &h.state.overlay else {
+        panic!("asks once more: {:?}", h.state.overlay)
+    };
+    assert!(c.message.contains("every campaign"), "{}", c.message);
+    h.send(key('y'));
     let out: Vec<_> =
         std::iter::from_fn(|| h.try_take(|op| matches!(op, ApiOp::LeaveCampaign { .. }))).collect();
     assert_eq!(out.len(), shown);
@@ -3742,9 +3776,8 @@ fn workflows_and_campaigns_for_many_with_the_scope_question_and_undo() {
         "{:?}",
         h.state.notice
     );
-    // Unmarked, enter on the question: just the highlighted contact, and
-    // one campaign by name.
-    h.send(key('U'));
+    // Enter on the question: just the highlighted contact, and one
+    // campaign by name.
     let one = h.state.selected_contact().unwrap().id.clone();
     h.send(key('C'));
     assert!(matches!(h.state.overlay, Some(Overlay::Confirm(_))));
@@ -3789,10 +3822,20 @@ fn marked_contacts_are_assigned_followed_deleted_and_exported() {
     // a: every one of them to the user picked.
     h.send(key('a'));
     assert!(
-        screen(&h.clone_render(120, 30)).contains("Assign 5 marked contacts"),
+        screen(&h.clone_render(120, 30)).contains("Assign 5 contacts"),
         "{}",
         screen(&h.clone_render(120, 30))
     );
+    // Typing, then taking it back, never leaves "nobody" under the cursor.
+    h.keys("x");
+    h.send(code(KeyCode::Backspace));
+    let Some(Overlay::Assign(p)) = &h.state.overlay else {
+        panic!("the picker")
+    };
+    assert!(matches!(
+        rolo::app::user_choices(&h.state, p).get(p.selected),
+        Some(rolo::app::Choice::User(_))
+    ));
     h.keys(&user.first_name.clone().unwrap_or_default().to_lowercase());
     h.send(code(KeyCode::Enter));
     let reqs: Vec<_> =

@@ -1092,7 +1092,7 @@ fn marked_contacts_are_tagged_in_bulk_undone_and_put_in_a_workflow() {
     tui.wait_for(&format!("Untagging {n} contacts: done"));
     // w: all of them in the webinar workflow.
     tui.send("w");
-    tui.wait_for(&format!("Put {n} marked contacts in a workflow"));
+    tui.wait_for(&format!("Put {n} contacts in a workflow"));
     tui.wait_for("Webinar follow-up");
     tui.type_text("webinar");
     tui.send(ENTER);

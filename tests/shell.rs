@@ -1439,6 +1439,14 @@ fn ids_through_a_pipe_are_tagged_in_bulk_and_nothing_else_changes() {
         let o = sh.run_with(&["tag", "add", "-", "never"], support::TOKEN, Some(input));
         assert_eq!(o.status.code(), Some(code), "{input:?}: {:?}", text(&o));
     }
+    for bad in ["", " , "] {
+        let o = sh.run_with(
+            &["tag", "add", "-", bad],
+            support::TOKEN,
+            Some(&text(&found).0),
+        );
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {:?}", text(&o));
+    }
     assert_eq!(sh.sandbox.requests().len(), mark, "nothing was sent");
     // HighLevel unreachable: kept in the outbox, exit 4.
     let o = sh.run_at(

@@ -28,6 +28,9 @@ pub struct BulkRun {
     before: BTreeMap<String, Vec<String>>,
     /// Each contact as it was, to put back if refused (an assignment).
     pub(crate) restore: BTreeMap<String, Contact>,
+    /// Whether the newest undo entry is this run's (refusals are then
+    /// left out of it).
+    pub(crate) recorded: bool,
 }
 
 impl BulkRun {
@@ -63,7 +66,7 @@ impl State {
     }
 
     /// The contacts the search shows, by id.
-    fn shown_ids(&self) -> Vec<String> {
+    pub(crate) fn shown_ids(&self) -> Vec<String> {
         self.list
             .hits
             .iter()
@@ -201,6 +204,7 @@ impl State {
         let run = self.start_bulk(label, "", total);
         if let Some(b) = self.bulk.as_mut() {
             b.before = before;
+            b.recorded = record;
         }
         if record {
             self.undo.push(Undo::BulkTags {
@@ -287,6 +291,10 @@ impl State {
     /// from the list. None when nothing is marked or the action is about
     /// the contact open in the detail pane.
     pub(crate) fn bulk_targets(&self) -> Option<Vec<String>> {
+        // "All it shows", answered to the scope question: for this action.
+        if let Some(ids) = &self.scope_all {
+            return Some(ids.clone());
+        }
         (self.view == View::Contacts && self.focus == Focus::List && !self.list.marks.is_empty())
             .then(|| self.marked())
             .filter(|m| !m.is_empty())
@@ -306,6 +314,7 @@ pub(crate) fn bulk_answer(s: &mut State, w: BulkWait, r: Result<ApiResponse, Api
             // What the server did not change (it had changed on the server
             // meanwhile) is not for the undo to change back.
             if !t.unchanged.is_empty()
+                && s.bulk.as_ref().is_some_and(|b| b.recorded)
                 && let Some(Undo::BulkTags { groups, .. }) = s
                     .undo
                     .iter_mut()
@@ -350,6 +359,7 @@ pub(crate) fn bulk_answer(s: &mut State, w: BulkWait, r: Result<ApiResponse, Api
         None => Vec::new(),
     };
     if !refused_now.is_empty()
+        && s.bulk.as_ref().is_some_and(|b| b.recorded)
         && let Some(u) = s.undo.iter_mut().rev().find(|u| u.is_bulk())
     {
         u.forget(&refused_now);

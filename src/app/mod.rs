@@ -420,6 +420,11 @@ pub struct State {
     /// The next bulk-capable action acts on the highlighted contact alone
     /// (the answer to "all shown, or just this one?").
     pub(crate) scope_one: bool,
+    /// The contacts the search showed, for the action being run after
+    /// "all" was the answer to that question (marks are left as they were).
+    pub(crate) scope_all: Option<Vec<String>>,
+    /// "Every campaign" was confirmed: the picker's choice goes through.
+    pub(crate) all_campaigns_confirmed: bool,
     /// Forms whose save failed while another overlay was open: each opens
     /// when the one before it closes.
     drafts: Vec<Overlay>,
@@ -489,6 +494,8 @@ impl State {
             drafts: Vec::new(),
             quit_asked: false,
             scope_one: false,
+            scope_all: None,
+            all_campaigns_confirmed: false,
             undo: Vec::new(),
             budget: RateBudget::default(),
             waiting: None,
@@ -904,7 +911,10 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
             if let Some(Purpose::Bulk(w)) = s.requests.get(&id).cloned() {
                 s.requests.remove(&id);
                 s.pending = s.pending.saturating_sub(1);
-                marks::bulk_answer(s, w, Ok(ApiResponse::Done));
+                // Discarded from the outbox, or sent by another rolo: not
+                // known here. Shown as it was; left out of the undo.
+                let why = "not confirmed here (discarded from the outbox, or sent by another rolo; r refreshes)";
+                marks::bulk_answer(s, w, Err(ApiError::Conflict(why.into())));
             } else if s.requests.remove(&id).is_some() {
                 s.pending = s.pending.saturating_sub(1);
                 // The server's copy replaces what was shown (a created

@@ -59,12 +59,6 @@ pub enum Undo {
     Assigned {
         before: Vec<(String, Option<String>)>,
     },
-    /// A follower added to many contacts (or taken off).
-    FollowedMany {
-        user: String,
-        added: bool,
-        contacts: Vec<String>,
-    },
     /// A follower added (or, with `added` false, taken off).
     Followed {
         contact_id: String,
@@ -83,9 +77,7 @@ impl Undo {
                     contacts.retain(|c| !ids.contains(c));
                 }
             }
-            Undo::Workflow { contacts, .. } | Undo::FollowedMany { contacts, .. } => {
-                contacts.retain(|c| !ids.contains(c))
-            }
+            Undo::Workflow { contacts, .. } => contacts.retain(|c| !ids.contains(c)),
             Undo::Assigned { before } => before.retain(|(c, _)| !ids.contains(c)),
             _ => {}
         }
@@ -95,10 +87,7 @@ impl Undo {
     pub(crate) fn is_bulk(&self) -> bool {
         matches!(
             self,
-            Undo::BulkTags { .. }
-                | Undo::Workflow { .. }
-                | Undo::Assigned { .. }
-                | Undo::FollowedMany { .. }
+            Undo::BulkTags { .. } | Undo::Workflow { .. } | Undo::Assigned { .. }
         )
     }
 }
@@ -122,9 +111,7 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
             s.bulk_tag_sets(&groups, back, false, out);
             s.notice = Some(format!("Undoing the bulk tag change on {n} contacts."));
         }
-        Undo::Workflow { .. } | Undo::Assigned { .. } | Undo::FollowedMany { .. }
-            if s.bulk.is_some() =>
-        {
+        Undo::Workflow { .. } | Undo::Assigned { .. } if s.bulk.is_some() => {
             s.notice = Some("A bulk change is still under way; undo it once it is done.".into());
             s.undo.push(u);
         }
@@ -159,17 +146,6 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
                 return;
             }
             assign_many(s, &before, false, out);
-        }
-        Undo::FollowedMany {
-            user,
-            added,
-            contacts,
-        } => {
-            if contacts.is_empty() {
-                s.notice = Some("Nothing to undo: HighLevel refused every one of them.".into());
-                return;
-            }
-            follow_many(s, &contacts, &user, !added, false, out);
         }
         Undo::Final(what) => {
             s.notice = Some(format!("The last change, {what}, cannot be undone."));

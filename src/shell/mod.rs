@@ -306,6 +306,19 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
         _ if bulk => None,
         _ => Some(shell_deadline()),
     };
+    // A tag is a word: an empty one (or only commas) would reach HighLevel
+    // as nothing, or as a tag named ",".
+    if let Command::Tag { tags, .. } = &cmd
+        && let Some(bad) = tags
+            .iter()
+            .find(|t| t.trim().is_empty() || t.chars().all(|c| c == ',' || c.is_whitespace()))
+    {
+        eprintln!(
+            "rolo: {:?} is not a tag; nothing was changed",
+            crate::text::sanitize(bad)
+        );
+        return Ok(ExitCode::from(2));
+    }
     // A note's text comes on standard input: ids cannot come there too.
     if let Command::Note(NoteCommand::Add { contact }) = &cmd
         && bulk::is_stdin(contact)

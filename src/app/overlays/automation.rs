@@ -89,9 +89,6 @@ pub fn auto_choices(s: &State, p: &AutoPicker) -> Vec<AutoChoice> {
         .map(|w| (w.id.clone(), w.name.clone(), w.status.clone()))
         .collect();
     let mut out = Vec::new();
-    if p.kind == AutoKind::Campaign && "every campaign all".contains(&word) {
-        out.push(AutoChoice::AllCampaigns);
-    }
     let item = |(id, name, status): &(String, String, Option<String>)| AutoChoice::Item {
         id: id.clone(),
         name: name.clone(),
@@ -109,6 +106,10 @@ pub fn auto_choices(s: &State, p: &AutoPicker) -> Vec<AutoChoice> {
             .filter(|i| !starts(&i.1) && folded(&i.1).contains(&word))
             .map(item),
     );
+    // Last, never under the cursor by default: it cannot be undone.
+    if p.kind == AutoKind::Campaign && "every campaign all".contains(&word) {
+        out.push(AutoChoice::AllCampaigns);
+    }
     out
 }
 
@@ -120,7 +121,7 @@ pub(crate) fn open_automation(s: &mut State, kind: AutoKind, out: &mut Vec<Comma
     }
     let (contacts, label) = match s.bulk_targets() {
         Some(ids) => {
-            let label = format!("{} marked contacts", ids.len());
+            let label = format!("{} contacts", ids.len());
             (ids, label)
         }
         None => {
@@ -221,7 +222,8 @@ pub(crate) fn automation_key(
                 return Some(Overlay::Automation(p));
             };
             apply(s, &p, choice, out);
-            return None;
+            // "Every campaign" asks once more.
+            return s.overlay.take();
         }
         _ => {
             if crate::app::forms::edit_line(&mut p.input, k) {
@@ -236,6 +238,24 @@ pub(crate) fn automation_key(
 /// The edits for the choice, one per contact, queued together; shown in
 /// the status bar as they are answered.
 fn apply(s: &mut State, p: &AutoPicker, choice: AutoChoice, out: &mut Vec<Command>) {
+    if choice == AutoChoice::AllCampaigns && !std::mem::take(&mut s.all_campaigns_confirmed) {
+        let n = p.contacts.len();
+        s.overlay = Some(Overlay::Confirm(Box::new(Confirm {
+            message: format!(
+                "Take {} out of every campaign? It cannot be undone (HighLevel does not say which they were in).",
+                if n == 1 {
+                    crate::text::snippet(&p.label, 40)
+                } else {
+                    format!("{n} contacts")
+                }
+            ),
+            action: ConfirmAction::LeaveAllCampaigns {
+                contacts: p.contacts.clone(),
+                label: p.label.clone(),
+            },
+        })));
+        return;
+    }
     // "Enrolling 40 contacts in Webinar: 23 / 40", as the status bar says.
     let (label, what, ops): (&str, String, Vec<ApiOp>) = match (&choice, p.kind) {
         (AutoChoice::AllCampaigns, _) => (
@@ -277,13 +297,24 @@ fn apply(s: &mut State, p: &AutoPicker, choice: AutoChoice, out: &mut Vec<Comman
                 .collect(),
         ),
     };
+    let mut recorded = false;
     match (&choice, p.kind) {
-        (AutoChoice::Item { id, name, .. }, AutoKind::Workflow) => s.undo.push(Undo::Workflow {
-            workflow_id: id.clone(),
-            name: name.clone(),
-            added: p.add,
-            contacts: p.contacts.clone(),
-        }),
+        // Enrolled: undone by taking them out. Taken out: putting them back
+        // would start the workflow over, for some maybe never in it
+        // (HighLevel does not say who was), so that is not undone.
+        (AutoChoice::Item { id, name, .. }, AutoKind::Workflow) if p.add => {
+            recorded = true;
+            s.undo.push(Undo::Workflow {
+                workflow_id: id.clone(),
+                name: name.clone(),
+                added: true,
+                contacts: p.contacts.clone(),
+            })
+        }
+        (AutoChoice::Item { name, .. }, AutoKind::Workflow) => s.undo.push(Undo::Final(format!(
+            "taking contacts out of {} (putting them back would start it over for them)",
+            crate::text::snippet(name, 40)
+        ))),
         _ => s.undo.push(Undo::Final(format!(
             "taking {} {what}",
             if p.contacts.len() == 1 {
@@ -294,6 +325,29 @@ fn apply(s: &mut State, p: &AutoPicker, choice: AutoChoice, out: &mut Vec<Comman
         ))),
     }
     s.run_each(label, &what, ops, out);
+    if let Some(b) = s.bulk.as_mut() {
+        b.recorded = recorded;
+    }
+}
+
+/// The picker's choice of every campaign, once confirmed.
+pub(crate) fn leave_all_campaigns(
+    s: &mut State,
+    contacts: Vec<String>,
+    label: String,
+    out: &mut Vec<Command>,
+) {
+    let p = AutoPicker {
+        kind: AutoKind::Campaign,
+        add: false,
+        contacts,
+        label,
+        input: line_input(""),
+        selected: 0,
+        error: None,
+    };
+    s.all_campaigns_confirmed = true;
+    apply(s, &p, AutoChoice::AllCampaigns, out);
 }
 
 impl State {

@@ -23,6 +23,11 @@ pub enum ConfirmAction {
     },
     /// Mark every contact the search shows.
     MarkAll,
+    /// Take these contacts out of every campaign.
+    LeaveAllCampaigns {
+        contacts: Vec<String>,
+        label: String,
+    },
     /// Nothing is marked and the search narrows the list: the action acts
     /// on all it shows (`a`, marking them), or on the highlighted one.
     Scope {
@@ -45,6 +50,9 @@ pub(crate) fn confirmed(s: &mut State, action: ConfirmAction, out: &mut Vec<Comm
             run_action(s, action, out);
         }
         ConfirmAction::MarkAll => s.mark_all_shown(),
+        ConfirmAction::LeaveAllCampaigns { contacts, label } => {
+            crate::app::overlays::automation::leave_all_campaigns(s, contacts, label, out)
+        }
         ConfirmAction::DiscardEdit { seq, description } => {
             out.push(Command::Outbox(OutboxAction::Discard(seq)));
             s.notice = Some(format!("Discarded: {description}"));
@@ -105,8 +113,12 @@ pub(crate) fn confirm_key(
         let action = *action;
         return match k.code {
             KeyCode::Char('a') | KeyCode::Char('A') => {
-                s.mark_all_shown();
+                // For this action only: the marks stay as they were.
+                s.scope_all = Some(s.shown_ids());
+                s.scope_one = true;
                 run_action(s, action, out);
+                s.scope_all = None;
+                s.scope_one = false;
                 s.overlay.take()
             }
             KeyCode::Enter | KeyCode::Char('1') | KeyCode::Char('o') => {

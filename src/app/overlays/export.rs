@@ -30,7 +30,7 @@ pub struct ExportJob {
 pub(crate) fn open_export(s: &mut State) {
     let (contacts, label) = match s.bulk_targets() {
         Some(ids) => {
-            let label = format!("{} marked contacts", ids.len());
+            let label = format!("{} contacts", ids.len());
             (ids, label)
         }
         None => {
@@ -102,10 +102,16 @@ pub(crate) fn export_key(
 /// Writes the job's file (for the event loop, off `update`): never over
 /// an existing file, and a half-written one is removed. What to say.
 pub fn write_export(job: &ExportJob, full: impl Fn(&str) -> Option<Contact>) -> String {
+    let mut partial = 0;
     let contacts: Vec<Contact> = job
         .contacts
         .iter()
-        .map(|c| full(&c.id).unwrap_or_else(|| c.clone()))
+        .map(|c| {
+            full(&c.id).unwrap_or_else(|| {
+                partial += 1;
+                c.clone()
+            })
+        })
         .collect();
     let owner = |id: &str| {
         job.owners
@@ -123,10 +129,12 @@ pub fn write_export(job: &ExportJob, full: impl Fn(&str) -> Option<Contact>) -> 
     };
     let shown = crate::text::sanitize(&job.path);
     use std::io::Write;
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    // People's details: for the user alone, as the cache is.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(&path);
     let mut file = match file {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -142,8 +150,15 @@ pub fn write_export(job: &ExportJob, full: impl Fn(&str) -> Option<Contact>) -> 
         return format!("Not exported: {shown}: {e}.");
     }
     format!(
-        "Exported {} contact{} to {shown}.",
+        "Exported {} contact{} to {shown}{}.",
         contacts.len(),
-        if contacts.len() == 1 { "" } else { "s" }
+        if contacts.len() == 1 { "" } else { "s" },
+        if partial > 0 {
+            format!(
+                " ({partial} not in the cache: name, email, phone, company and tags only; `r` syncs)"
+            )
+        } else {
+            String::new()
+        }
     )
 }

@@ -393,7 +393,13 @@ pub(crate) fn picker_key(
         }
         _ => {
             if forms::edit_line(&mut p.input, k) {
-                p.selected = 0;
+                // On the first user, never on "nobody" unless it is all
+                // that matches (typed out, say): enter must not unassign
+                // by surprise.
+                p.selected = user_choices(s, &p)
+                    .iter()
+                    .position(|c| matches!(c, Choice::User(_)))
+                    .unwrap_or(0);
                 p.error = None;
             }
         }
@@ -500,6 +506,7 @@ pub(crate) fn assign_many(
     s.run_each("Assigning", &who, ops, out);
     if let Some(b) = s.bulk.as_mut() {
         b.restore = restore.into_iter().map(|c| (c.id.clone(), c)).collect();
+        b.recorded = record;
     }
 }
 
@@ -542,12 +549,14 @@ pub(crate) fn follow_many(
         }
         set_followers(s, &open, &now);
     }
+    // Not undone: HighLevel's answer does not say for whom the user was
+    // a follower already, and an undo must not take off those it did not
+    // add (or add those it did not take off).
     if record {
-        s.undo.push(Undo::FollowedMany {
-            user: user.to_string(),
-            added: add,
-            contacts: contacts.to_vec(),
-        });
+        s.undo.push(Undo::Final(format!(
+            "a follower change on {} contacts (HighLevel does not say who followed them before)",
+            contacts.len()
+        )));
     }
     let what = format!(
         "{} {} as follower",

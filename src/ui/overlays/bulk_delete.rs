@@ -11,7 +11,7 @@ pub(super) fn render(p: &crate::app::BulkDelete, f: &mut Frame, area: Rect, them
     let n = p.contacts.len();
     let r = centered(area, 64, 8);
     f.render_widget(Clear, r);
-    let title = format!("Delete {n} marked contacts");
+    let title = format!("Delete {n} contacts");
     let rest = prompt(
         f,
         r,

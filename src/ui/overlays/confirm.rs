@@ -20,7 +20,7 @@ pub(super) fn render(c: &crate::app::Confirm, f: &mut Frame, area: Rect, theme: 
     let keys = match &c.action {
         crate::app::ConfirmAction::Scope { shown, .. } => Line::from(vec![
             Span::styled("a", theme.highlight),
-            Span::raw(format!(": all {shown} (marks them)   ")),
+            Span::raw(format!(": all {shown}   ")),
             Span::styled("enter", theme.highlight),
             Span::raw(": just this one   "),
             Span::styled("esc", theme.highlight),

@@ -20,8 +20,8 @@ pub(super) fn render(
     let title = match (p.mode, p.bulk.len()) {
         (TagMode::Add, 0) => "Add tags".to_string(),
         (TagMode::Remove, 0) => "Remove tags".to_string(),
-        (TagMode::Add, n) => format!("Add tags to {n} marked contacts"),
-        (TagMode::Remove, n) => format!("Remove tags from {n} marked contacts"),
+        (TagMode::Add, n) => format!("Add tags to {n} contacts"),
+        (TagMode::Remove, n) => format!("Remove tags from {n} contacts"),
     };
     let list = prompt(
         f,

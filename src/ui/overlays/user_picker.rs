@@ -26,21 +26,21 @@ pub(super) fn render(p: &UserPicker, s: &State, f: &mut Frame, area: Rect, theme
             "✓ follows · type to narrow · enter: add or take off · esc",
         ),
         AssignTarget::Many(ids) => (
-            format!("Assign {} marked contacts", ids.len()),
+            format!("Assign {} contacts", ids.len()),
             "type to narrow · ↑↓ pick · enter: assign them all · esc",
         ),
         AssignTarget::FollowersMany {
             contacts,
             add: true,
         } => (
-            format!("Add a follower to {} marked contacts", contacts.len()),
+            format!("Add a follower to {} contacts", contacts.len()),
             "type to narrow · enter: add · tab: take off instead · esc",
         ),
         AssignTarget::FollowersMany {
             contacts,
             add: false,
         } => (
-            format!("Take a follower off {} marked contacts", contacts.len()),
+            format!("Take a follower off {} contacts", contacts.len()),
             "type to narrow · enter: take off · tab: add instead · esc",
         ),
     };
