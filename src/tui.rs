@@ -254,6 +254,7 @@ fn outbox_event(e: OutboxEvent) -> Event {
             last_error,
         },
         OutboxEvent::SentElsewhere(id) => Event::SentElsewhere(id),
+        OutboxEvent::Discarded(id) => Event::Discarded(id),
         OutboxEvent::Failed(m) => Event::Info(format!("The outbox cannot be written: {m}")),
     }
 }
@@ -626,7 +627,7 @@ fn dispatch(
                 let outcome = match action {
                     OutboxAction::Load => Ok(None),
                     OutboxAction::Retry(seq) => l.cache.retry(seq, None).map(|_| None),
-                    OutboxAction::Discard(seq) => l.cache.discard(seq).map(|_| None),
+                    OutboxAction::Discard(seq) => l.outbox.discard(seq).map(|_| None),
                     OutboxAction::Edit(seq) => Ok(Some(edit_entry(terminal, l, seq))),
                 };
                 l.outbox.kick();

@@ -3752,6 +3752,13 @@ fn workflows_and_campaigns_for_many_with_the_scope_question_and_undo() {
         panic!("asks once more: {:?}", h.state.overlay)
     };
     assert!(c.message.contains("every campaign"), "{}", c.message);
+    // Not one enter away: only y.
+    h.send(code(KeyCode::Enter));
+    assert!(matches!(h.state.overlay, Some(Overlay::Confirm(_))));
+    assert!(
+        h.try_take(|op| matches!(op, ApiOp::LeaveCampaign { .. }))
+            .is_none()
+    );
     h.send(key('y'));
     let out: Vec<_> =
         std::iter::from_fn(|| h.try_take(|op| matches!(op, ApiOp::LeaveCampaign { .. }))).collect();

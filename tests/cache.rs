@@ -784,3 +784,42 @@ async fn every_edit_of_a_batch_is_answered_to_its_own_request() {
     assert_eq!(settled, 0);
     outbox.stop();
 }
+
+/// An edit the user discards from the outbox view is answered to its
+/// request as discarded (a bulk run counts it as not made), never as sent
+/// by another rolo.
+#[tokio::test]
+async fn a_discarded_edit_is_answered_as_discarded() {
+    // HighLevel unreachable: nothing is sent, everything waits.
+    let client = rolo::api::Client::new(rolo::api::ClientConfig::new(
+        "http://127.0.0.1:9",
+        "loc",
+        rolo::api::Token::new("t"),
+    ))
+    .unwrap();
+    let path = temp_db("discarded");
+    let (mut outbox, mut events) = Outbox::spawn(client, &path).unwrap();
+    let piece = ApiOp::BulkTags {
+        add: true,
+        contacts: vec!["a".into(), "b".into()],
+        tags: vec!["x".into()],
+    };
+    let seqs = outbox.submit_many(&[(RequestId(7), &piece, None)]).unwrap();
+    outbox.discard(seqs[0]).unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let e = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("an answer for the discarded edit")
+            .unwrap();
+        match e {
+            OutboxEvent::Discarded(id) => {
+                assert_eq!(id, RequestId(7));
+                break;
+            }
+            OutboxEvent::SentElsewhere(_) | OutboxEvent::Answer(_) => panic!("{e:?}"),
+            _ => {}
+        }
+    }
+    outbox.stop();
+}

@@ -1439,7 +1439,7 @@ fn ids_through_a_pipe_are_tagged_in_bulk_and_nothing_else_changes() {
         let o = sh.run_with(&["tag", "add", "-", "never"], support::TOKEN, Some(input));
         assert_eq!(o.status.code(), Some(code), "{input:?}: {:?}", text(&o));
     }
-    for bad in ["", " , "] {
+    for bad in ["", " , ", "ok1,"] {
         let o = sh.run_with(
             &["tag", "add", "-", bad],
             support::TOKEN,

@@ -120,6 +120,8 @@ pub enum Event {
     },
     /// Another rolo sent this request's edit; its answer is not known here.
     SentElsewhere(RequestId),
+    /// This request's edit was discarded from the outbox.
+    Discarded(RequestId),
     /// A contact's data as cached, for the detail pane while it loads.
     Cached(Box<Cached>),
     /// The whole cached list, read and indexed off the loop.
@@ -782,6 +784,12 @@ pub fn is_stand_in(id: &str) -> bool {
 /// The single place where state changes.
 pub fn update(s: &mut State, event: Event) -> Vec<Command> {
     let mut out = Vec::new();
+    // Which of the two "not answered here" events this is.
+    let discard_event = match &event {
+        Event::Discarded(_) => Some(true),
+        Event::SentElsewhere(_) => Some(false),
+        _ => None,
+    };
     match event {
         Event::Tick { now, elapsed_ms } => {
             s.now = now;
@@ -905,17 +913,24 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
                 s.load_detail(&mut out);
             }
         }
-        Event::SentElsewhere(id) => {
-            // Another rolo sent it, and HighLevel confirmed it: a piece of
-            // a bulk change counts as done.
-            if let Some(Purpose::Bulk(w)) = s.requests.get(&id).cloned() {
-                s.requests.remove(&id);
+        Event::SentElsewhere(id) | Event::Discarded(id)
+            if matches!(s.requests.get(&id), Some(Purpose::Bulk(_))) =>
+        {
+            let discarded = matches!(discard_event, Some(true));
+            if let Some(Purpose::Bulk(w)) = s.requests.remove(&id) {
                 s.pending = s.pending.saturating_sub(1);
-                // Discarded from the outbox, or sent by another rolo: not
-                // known here. Shown as it was; left out of the undo.
-                let why = "not confirmed here (discarded from the outbox, or sent by another rolo; r refreshes)";
-                marks::bulk_answer(s, w, Err(ApiError::Conflict(why.into())));
-            } else if s.requests.remove(&id).is_some() {
+                if discarded {
+                    // Never made: shown as it was, left out of the undo.
+                    let why = "discarded from the outbox".to_string();
+                    marks::bulk_answer(s, w, Err(ApiError::Conflict(why)));
+                } else {
+                    // Another rolo sent it and HighLevel confirmed it.
+                    marks::bulk_answer(s, w, Ok(ApiResponse::Done));
+                }
+            }
+        }
+        Event::SentElsewhere(id) | Event::Discarded(id) => {
+            if s.requests.remove(&id).is_some() {
                 s.pending = s.pending.saturating_sub(1);
                 // The server's copy replaces what was shown (a created
                 // task's temporary id, say).

@@ -102,6 +102,9 @@ pub(crate) fn undo(s: &mut State, out: &mut Vec<Command>) {
             s.notice = Some("A bulk change is still under way; undo it once it is done.".into());
             s.undo.push(Undo::BulkTags { mode, groups });
         }
+        Undo::BulkTags { groups, .. } if groups.iter().all(|(_, c)| c.is_empty()) => {
+            s.notice = Some("Nothing to undo: none of them was changed.".into());
+        }
         Undo::BulkTags { mode, groups } => {
             let back = match mode {
                 TagMode::Add => TagMode::Remove,

@@ -309,12 +309,10 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
     // A tag is a word: an empty one (or only commas) would reach HighLevel
     // as nothing, or as a tag named ",".
     if let Command::Tag { tags, .. } = &cmd
-        && let Some(bad) = tags
-            .iter()
-            .find(|t| t.trim().is_empty() || t.chars().all(|c| c == ',' || c.is_whitespace()))
+        && let Some(bad) = tags.iter().find(|t| t.trim().is_empty() || t.contains(','))
     {
         eprintln!(
-            "rolo: {:?} is not a tag; nothing was changed",
+            "rolo: {:?} is not a tag (a tag is not empty and holds no comma: give each as its own word); nothing was changed",
             crate::text::sanitize(bad)
         );
         return Ok(ExitCode::from(2));

@@ -129,7 +129,10 @@ pub(crate) fn confirm_key(
             _ => Some(Overlay::Confirm(c)),
         };
     }
+    // What cannot be undone is never one enter away: y only.
+    let enter_ok = !matches!(c.action, ConfirmAction::LeaveAllCampaigns { .. });
     match k.code {
+        KeyCode::Enter if !enter_ok => Some(Overlay::Confirm(c)),
         KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
             confirmed(s, c.action.clone(), out);
             None

@@ -178,9 +178,18 @@ fn open_many(s: &mut State, target: AssignTarget) {
         s.notice = Some("A bulk change is still under way; wait for it to finish.".into());
         return;
     }
-    if let Remote::Failed(e) = &s.users {
-        s.notice = Some(format!("The location's users cannot be read: {e}"));
-        return;
+    match &s.users {
+        Remote::Failed(e) => {
+            s.notice = Some(format!("The location's users cannot be read: {e}"));
+            return;
+        }
+        // "Nobody" would be the only choice, under the cursor.
+        Remote::Idle | Remote::Loading => {
+            s.notice =
+                Some("The location's users are still loading; try again in a moment.".into());
+            return;
+        }
+        Remote::Loaded(_) => {}
     }
     let mut p = UserPicker {
         target,

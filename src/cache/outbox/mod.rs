@@ -415,8 +415,10 @@ impl Cache {
             // One contact's edit needing the user holds back the later
             // edits of its own key only, never a bulk piece over that
             // contact and 99 others: it waits for a decision that may not
-            // come. A bulk piece needing the user holds back its contacts'.
-            if state == "pending" || contacts.len() > 1 {
+            // come. A bulk piece (of any size) or a create needing the user
+            // holds back every edit of its contacts.
+            let one_contacts_edit = !key.starts_with("new-") && !key.starts_with("pending-");
+            if state == "pending" || !one_contacts_edit {
                 touched.extend(contacts);
             }
             keys.insert(key);
@@ -904,6 +906,21 @@ mod tests {
         let b3 = c.enqueue(&tag("b", "3")).unwrap();
         let r = ready(&c);
         assert!(r.contains(&over_b) && !r.contains(&b3), "{r:?}");
+        // A bulk piece needing the user, even over one contact, holds back
+        // that contact's later edits; so does a create, for its stand-in.
+        let solo = c.enqueue_many(&[bulk(true, &["q"])]).unwrap()[0];
+        c.needs_attention(solo, "refused").unwrap();
+        let q1 = c.enqueue(&tag("q", "1")).unwrap();
+        let create = c
+            .enqueue_as(
+                &ApiOp::CreateContact(NewContact::default()),
+                Some("pending-n1"),
+            )
+            .unwrap();
+        c.needs_attention(create, "refused").unwrap();
+        let over_new = c.enqueue_many(&[bulk(true, &["pending-n1", "w"])]).unwrap()[0];
+        let r = ready(&c);
+        assert!(!r.contains(&q1) && !r.contains(&over_new), "{r:?}");
     }
 
     #[test]

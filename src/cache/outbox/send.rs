@@ -31,6 +31,9 @@ pub enum OutboxEvent {
     /// An edit this process queued (request `id`) was sent and confirmed
     /// by another process; its answer is not known here.
     SentElsewhere(RequestId),
+    /// An edit this process queued (request `id`) was discarded by the
+    /// user: it was never sent, or its answer will never be known.
+    Discarded(RequestId),
     /// The outbox changed: counts, the contacts still waiting, and the
     /// reason the last attempt failed, if it did.
     Status {
@@ -43,7 +46,12 @@ pub enum OutboxEvent {
 }
 
 enum Msg {
-    Submitted { seq: i64, id: RequestId },
+    Submitted {
+        seq: i64,
+        id: RequestId,
+    },
+    /// These edits were discarded (one, and those that depended on it).
+    Discarded(Vec<i64>),
     Kick,
 }
 
@@ -126,6 +134,20 @@ impl Outbox {
     /// The cache connection of the runtime, for the outbox view's actions.
     pub fn cache(&self) -> &Cache {
         &self.cache
+    }
+
+    /// Discards an edit (and the edits that depend on it), and tells the
+    /// worker which went, so their requests are answered as discarded,
+    /// not as sent by another rolo.
+    pub fn discard(&self, seq: i64) -> Result<usize> {
+        let before: std::collections::HashSet<i64> =
+            self.cache.outbox()?.iter().map(|e| e.seq).collect();
+        let n = self.cache.discard(seq)?;
+        let after: std::collections::HashSet<i64> =
+            self.cache.outbox()?.iter().map(|e| e.seq).collect();
+        let gone: Vec<i64> = before.difference(&after).copied().collect();
+        let _ = self.tx.send(Msg::Discarded(gone));
+        Ok(n)
     }
 
     /// Something changed (a retry, a discard): look again.
@@ -349,17 +371,15 @@ impl Worker {
                 }
             }
             // Name every edit queued so far before any is picked up.
-            while let Ok(msg) = rx.try_recv() {
-                if let Msg::Submitted { seq, id } = msg {
-                    self.submitted(seq, id);
-                }
-            }
+            self.read_messages(&mut rx);
             self.unclaimed_expire();
             if self.lock.is_some()
                 && let Err(e) = self.sender.start_ready()
             {
                 let _ = self.events.send(OutboxEvent::Failed(e.to_string()));
             }
+            // A discard just made is said as one, not as sent elsewhere.
+            self.read_messages(&mut rx);
             self.settled_elsewhere();
             self.report();
             let wake = self.sender.cache.next_due(&self.sender.busy).ok().flatten();
@@ -371,8 +391,7 @@ impl Worker {
             tokio::select! {
                 msg = rx.recv() => match msg {
                     None => break,
-                    Some(Msg::Submitted { seq, id }) => self.submitted(seq, id),
-                    Some(Msg::Kick) => {}
+                    Some(msg) => self.message(msg),
                 },
                 Some(done) = self.sender.next(), if !idle => self.finish(done),
                 _ = sleep => {}
@@ -382,6 +401,27 @@ impl Worker {
         // recorded rather than sent again next time.
         while let Some(done) = self.sender.next().await {
             self.finish(done);
+        }
+    }
+
+    fn read_messages(&mut self, rx: &mut mpsc::UnboundedReceiver<Msg>) {
+        while let Ok(msg) = rx.try_recv() {
+            self.message(msg);
+        }
+    }
+
+    fn message(&mut self, msg: Msg) {
+        match msg {
+            Msg::Submitted { seq, id } => self.submitted(seq, id),
+            Msg::Discarded(seqs) => {
+                for seq in seqs {
+                    self.unclaimed.remove(&seq);
+                    if let Some(id) = self.requests.remove(&seq) {
+                        let _ = self.events.send(OutboxEvent::Discarded(id));
+                    }
+                }
+            }
+            Msg::Kick => {}
         }
     }
 
