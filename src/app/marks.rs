@@ -212,21 +212,46 @@ impl State {
                 groups: groups.clone().into_iter().collect(),
             });
         }
-        for (changed, contacts) in groups {
-            for op in ApiOp::bulk_tags(mode == TagMode::Add, &contacts, &changed) {
-                let contacts = crate::cache::outbox::contacts_touched(&op)
-                    .into_iter()
-                    .map(String::from)
-                    .collect();
-                self.request(
-                    out,
-                    op,
-                    Priority::Interactive,
-                    None,
-                    Purpose::Bulk(BulkWait { run, contacts }),
-                );
-            }
+        let ops = groups
+            .iter()
+            .flat_map(|(changed, contacts)| {
+                ApiOp::bulk_tags(mode == TagMode::Add, contacts, changed)
+            })
+            .collect();
+        self.send_pieces(run, ops, out);
+    }
+
+    /// A bulk run's edits, each waited for as a piece of run `run`.
+    pub(crate) fn send_pieces(&mut self, run: u64, ops: Vec<ApiOp>, out: &mut Vec<Command>) {
+        for op in ops {
+            let contacts = crate::cache::outbox::contacts_touched(&op)
+                .into_iter()
+                .map(String::from)
+                .collect();
+            self.request(
+                out,
+                op,
+                Priority::Interactive,
+                None,
+                Purpose::Bulk(BulkWait { run, contacts }),
+            );
         }
+    }
+
+    /// What a bulk-capable action acts on, and how its title names them:
+    /// the marked (or all shown, answered to the scope question), else the
+    /// contact in view. None (said) when there is none.
+    pub(crate) fn targets(&mut self) -> Option<(Vec<String>, String)> {
+        if let Some(ids) = self.bulk_targets() {
+            let label = format!("{} contacts", ids.len());
+            return Some((ids, label));
+        }
+        let cid = self.target_contact()?;
+        let name = self
+            .contact_by_id(&cid)
+            .map(|c| c.display_name())
+            .unwrap_or_else(|| cid.clone());
+        Some((vec![cid], name))
     }
 
     /// A bulk run begins: the status bar counts it through. Its id.

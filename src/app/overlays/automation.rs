@@ -119,26 +119,13 @@ pub(crate) fn open_automation(s: &mut State, kind: AutoKind, out: &mut Vec<Comma
         s.notice = Some("A bulk change is still under way; wait for it to finish.".into());
         return;
     }
-    let (contacts, label) = match s.bulk_targets() {
-        Some(ids) => {
-            let label = format!("{} contacts", ids.len());
-            (ids, label)
-        }
-        None => {
-            let Some(cid) = s.target_contact() else {
-                return;
-            };
-            if is_stand_in(&cid) {
-                s.notice = Some("The contact is still being created; try once it is saved.".into());
-                return;
-            }
-            let name = s
-                .contact_by_id(&cid)
-                .map(|c| c.display_name())
-                .unwrap_or_else(|| cid.clone());
-            (vec![cid], name)
-        }
+    let Some((contacts, label)) = s.targets() else {
+        return;
     };
+    if contacts.len() == 1 && is_stand_in(&contacts[0]) {
+        s.notice = Some("The contact is still being created; try once it is saved.".into());
+        return;
+    }
     let (op, wait) = match kind {
         AutoKind::Workflow => (ApiOp::Workflows, AutoWait::Workflows),
         AutoKind::Campaign => (ApiOp::Campaigns, AutoWait::Campaigns),
@@ -362,18 +349,6 @@ impl State {
         out: &mut Vec<Command>,
     ) {
         let run = self.start_bulk(label, what, ops.len());
-        for op in ops {
-            let contacts = crate::cache::outbox::contacts_touched(&op)
-                .into_iter()
-                .map(String::from)
-                .collect();
-            self.request(
-                out,
-                op,
-                Priority::Interactive,
-                None,
-                Purpose::Bulk(marks::BulkWait { run, contacts }),
-            );
-        }
+        self.send_pieces(run, ops, out);
     }
 }

@@ -28,21 +28,8 @@ pub struct ExportJob {
 }
 
 pub(crate) fn open_export(s: &mut State) {
-    let (contacts, label) = match s.bulk_targets() {
-        Some(ids) => {
-            let label = format!("{} contacts", ids.len());
-            (ids, label)
-        }
-        None => {
-            let Some(cid) = s.target_contact() else {
-                return;
-            };
-            let name = s
-                .contact_by_id(&cid)
-                .map(|c| c.display_name())
-                .unwrap_or_else(|| cid.clone());
-            (vec![cid], name)
-        }
+    let Some((contacts, label)) = s.targets() else {
+        return;
     };
     let day = s.now.with_timezone(&s.zone).format("%Y-%m-%d");
     s.overlay = Some(Overlay::Export(Box::new(ExportPrompt {
