@@ -17,6 +17,7 @@ const OPPORTUNITIES: &str = "apps/opportunities.json";
 const CALENDARS: &str = "apps/calendars.json";
 const WORKFLOWS: &str = "apps/workflows.json";
 const CAMPAIGNS: &str = "apps/campaigns.json";
+const CONVERSATIONS: &str = "apps/conversations.json";
 const V3_COMMON: &str = "apps/v3/common/common-schemas.json";
 
 fn spec_root() -> PathBuf {
@@ -139,6 +140,7 @@ async fn vendored_spec_matches_shared() {
         CALENDARS,
         WORKFLOWS,
         CAMPAIGNS,
+        CONVERSATIONS,
         "common/common-schemas.json",
         V3_COMMON,
     ] {
@@ -2089,4 +2091,251 @@ fn decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Conversations, in the spec's shapes (`Version: 2021-04-15`): search
+/// (unread, newest first, paged by `startAfterDate`), a thread's messages
+/// paged by `lastMessageId`, marking read, and sends, a refusal for
+/// do-not-disturb included. What the answers say is checked against the
+/// sandbox's state.
+#[tokio::test]
+async fn every_conversation_response_matches_the_spec() {
+    rolo::api::client::ensure_crypto_provider();
+    let mut config = support::config(60);
+    config.rate_limit.max = 100_000;
+    let sb = support::sandbox(config).await;
+    let mut h = Harness {
+        http: reqwest::Client::new(),
+        base: sb.base_url(),
+        spec: Spec::load(&spec_root(), &[CONVERSATIONS]),
+        violations: Vec::new(),
+        checked: 0,
+    };
+    const V: Option<&str> = Some("2021-04-15");
+    let get = |h: &Harness, path: String| {
+        let (http, base) = (h.http.clone(), h.base.clone());
+        async move {
+            let r = http
+                .get(format!("{base}{path}"))
+                .bearer_auth(TOKEN)
+                .header("Version", "2021-04-15")
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // Unread, newest first, paged.
+    let (status, first) = get(
+        &h,
+        format!("/conversations/search?locationId={LOCATION}&status=unread&limit=5"),
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    h.validate(CONVERSATIONS, "GET", "/conversations/search", 200, &first);
+    let page = first["conversations"].as_array().unwrap().clone();
+    assert_eq!(page.len(), 5);
+    assert!(first["total"].as_u64().unwrap() > 5, "{first}");
+    assert!(page.iter().all(|c| c["unreadCount"].as_u64().unwrap() > 0));
+    let dates: Vec<i64> = page
+        .iter()
+        .map(|c| c["lastMessageDate"].as_i64().unwrap())
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+    let (_, next) = get(
+        &h,
+        format!(
+            "/conversations/search?locationId={LOCATION}&status=unread&limit=5&startAfterDate={}",
+            dates[4]
+        ),
+    )
+    .await;
+    let next_ids: Vec<&str> = next["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        page.iter()
+            .all(|c| !next_ids.contains(&c["id"].as_str().unwrap())),
+        "pages do not overlap"
+    );
+    // A thread (one of at least three messages), two a page.
+    let pick = page
+        .iter()
+        .position(|c| {
+            let cid = c["contactId"].as_str().unwrap();
+            sb.with_store(|s| {
+                s.threads_of(cid)
+                    .iter()
+                    .any(|t| t.conversation["id"] == c["id"] && t.messages.len() >= 3)
+            })
+        })
+        .expect("a thread of three");
+    let page = [page[pick].clone()];
+    let conv = page[0]["id"].as_str().unwrap().to_string();
+    let (status, msgs) = get(&h, format!("/conversations/{conv}/messages?limit=2")).await;
+    assert_eq!(status, 200, "{msgs}");
+    h.validate(
+        CONVERSATIONS,
+        "GET",
+        "/conversations/{conversationId}/messages",
+        200,
+        &msgs,
+    );
+    assert_eq!(msgs["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(msgs["nextPage"], true, "{msgs}");
+    let last = msgs["lastMessageId"].as_str().unwrap();
+    let (_, older) = get(
+        &h,
+        format!("/conversations/{conv}/messages?limit=100&lastMessageId={last}"),
+    )
+    .await;
+    h.validate(
+        CONVERSATIONS,
+        "GET",
+        "/conversations/{conversationId}/messages",
+        200,
+        &older,
+    );
+    let total = sb.with_store(|s| {
+        let cid = page[0]["contactId"].as_str().unwrap();
+        s.threads_of(cid)
+            .iter()
+            .find(|t| t.conversation["id"] == conv.as_str())
+            .unwrap()
+            .messages
+            .len()
+    });
+    assert_eq!(older["messages"].as_array().unwrap().len(), total - 2);
+    assert_eq!(older["nextPage"], false);
+    // Read: no longer unread.
+    let (status, read) = h
+        .raw(
+            "PUT",
+            &format!("/conversations/{conv}"),
+            TOKEN,
+            V,
+            Some(&json!({"locationId": LOCATION, "unreadCount": 0}).to_string()),
+        )
+        .await;
+    assert_eq!(status, 200, "{read}");
+    h.validate(
+        CONVERSATIONS,
+        "PUT",
+        "/conversations/{conversationId}",
+        200,
+        &read,
+    );
+    let (_, again) = get(
+        &h,
+        format!("/conversations/search?locationId={LOCATION}&status=unread&limit=100"),
+    )
+    .await;
+    assert!(
+        !again["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == conv.as_str())
+    );
+    // A send: in the thread, newest.
+    let cid = page[0]["contactId"].as_str().unwrap().to_string();
+    let dnd = |h: &Harness, settings: Value| {
+        let (http, base, cid) = (h.http.clone(), h.base.clone(), cid.clone());
+        async move {
+            let r = http
+                .put(format!("{base}/contacts/{cid}"))
+                .bearer_auth(TOKEN)
+                .header("Version", "2021-07-28")
+                .json(&json!({"dnd": false, "dndSettings": settings}))
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        }
+    };
+    let off = json!({"Call": {"status": "inactive"}, "Email": {"status": "inactive"}, "SMS": {"status": "inactive"}, "WhatsApp": {"status": "inactive"}, "GMB": {"status": "inactive"}, "FB": {"status": "inactive"}});
+    dnd(&h, off.clone()).await;
+    let (status, sent) = h
+        .raw(
+            "POST",
+            "/conversations/messages",
+            TOKEN,
+            V,
+            Some(
+                &json!({"type": "SMS", "contactId": cid, "message": "On my way \u{1b}[31m"})
+                    .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{sent}");
+    h.validate(CONVERSATIONS, "POST", "/conversations/messages", 200, &sent);
+    let sent_id = sent["messageId"].as_str().unwrap().to_string();
+    let (_, newest) = get(
+        &h,
+        format!(
+            "/conversations/{}/messages?limit=1",
+            sent["conversationId"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(newest["messages"][0]["id"], sent_id.as_str());
+    assert_eq!(newest["messages"][0]["direction"], "outbound");
+    // Do not disturb on SMS: refused, nothing added.
+    let mut on = off.clone();
+    on["SMS"]["status"] = json!("active");
+    dnd(&h, on).await;
+    let before = sb.with_store(|s| {
+        s.threads_of(&cid)
+            .iter()
+            .map(|t| t.messages.len())
+            .sum::<usize>()
+    });
+    let (status, refused) = h
+        .raw(
+            "POST",
+            "/conversations/messages",
+            TOKEN,
+            V,
+            Some(&json!({"type": "SMS", "contactId": cid, "message": "again"}).to_string()),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused.to_string().contains("DND"), "{refused}");
+    let after = sb.with_store(|s| {
+        s.threads_of(&cid)
+            .iter()
+            .map(|t| t.messages.len())
+            .sum::<usize>()
+    });
+    assert_eq!(before, after);
+    // Bad input: a 4xx with a message, never a panic.
+    for body in [
+        json!({}),
+        json!({"type": "Fax", "contactId": cid}),
+        json!({"type": "SMS", "contactId": cid, "message": "  "}),
+        json!({"type": "Email", "contactId": cid, "html": "<p>x</p>"}),
+    ] {
+        let (status, v) = h
+            .raw(
+                "POST",
+                "/conversations/messages",
+                TOKEN,
+                V,
+                Some(&body.to_string()),
+            )
+            .await;
+        assert!((400..500).contains(&status), "{body}: {status} {v}");
+    }
+    let (status, _) = get(
+        &h,
+        format!("/conversations/search?locationId={LOCATION}&limit=1000"),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(h.checked, 5);
+    assert!(h.violations.is_empty(), "{:#?}", h.violations);
 }

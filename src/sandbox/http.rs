@@ -28,13 +28,14 @@ pub const SDK_VERSIONS: &[&str] = &["v3", "2023-02-21"];
 /// declares it.
 pub fn service_version(path: &str) -> &'static str {
     // Each service's path prefix, and its module's `Version`.
-    let services: [(&str, &'static str); 7] = [
+    let services: [(&str, &'static str); 8] = [
         ("/locations/", super::locations::VERSION),
         ("/users", super::users::VERSION),
         ("/opportunities", super::opportunities::VERSION),
         ("/calendars", super::calendars::VERSION),
         ("/workflows", super::workflows::VERSION),
         ("/campaigns", super::campaigns::VERSION),
+        ("/conversations", super::conversations::VERSION),
         ("/contacts/", super::contacts::VERSION),
     ];
     services
@@ -134,6 +135,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .merge(super::calendars::routes())
         .merge(super::workflows::routes())
         .merge(super::campaigns::routes())
+        .merge(super::conversations::routes())
         .fallback(not_found_route)
         .layer(middleware::from_fn_with_state(shared.clone(), gate));
     let oauth = Router::new().route("/oauth/token", post(oauth_token));

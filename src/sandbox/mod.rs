@@ -8,6 +8,7 @@ pub mod calendars;
 pub mod campaigns;
 mod conn;
 pub mod contacts;
+pub mod conversations;
 pub mod faults;
 mod http;
 pub mod locations;

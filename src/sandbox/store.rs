@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use serde_json::{Map, Value, json};
 
 use super::seed::{self, make_id};
@@ -108,6 +108,10 @@ pub struct Store {
     pub(super) enrollments: HashMap<String, Vec<String>>,
     /// The campaigns each contact is in, by contact id.
     pub(super) in_campaigns: HashMap<String, Vec<String>>,
+    /// Every conversation with its messages.
+    pub(super) threads: Vec<super::conversations::Thread>,
+    /// Messages sent so far (for their ids).
+    pub(super) sent: u64,
     pub(super) rng: fastrand::Rng,
     /// How deep `page` may reach in POST /contacts/search.
     pub page_depth: u64,
@@ -138,6 +142,8 @@ impl Store {
             campaigns: super::campaigns::seed(location_id),
             enrollments: HashMap::new(),
             in_campaigns: HashMap::new(),
+            threads: Vec::new(),
+            sent: 0,
             rng: fastrand::Rng::with_seed(seed ^ 0x5eed),
             page_depth: 10_000,
         };
@@ -188,6 +194,17 @@ impl Store {
                 store.in_campaigns.insert(id.clone(), on);
             }
         }
+        // Threads, timed back from this minute (two seedings in one
+        // minute agree).
+        let minute = Utc::now()
+            .with_second(0)
+            .and_then(|t| t.with_nanosecond(0))
+            .unwrap_or_else(Utc::now);
+        let contacts: Vec<Obj> = ids
+            .iter()
+            .filter_map(|id| store.contact(id).cloned())
+            .collect();
+        store.threads = super::conversations::seed(location_id, &contacts, minute);
         store
     }
 
