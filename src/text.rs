@@ -215,3 +215,87 @@ mod tests {
         assert_eq!(snippet("hi", 5), "hi");
     }
 }
+
+/// The first line of text of a message body, plain or HTML: tags dropped
+/// (a `<br>` or the end of a block is a line break), the common entities
+/// read, blank lines skipped. For one-line previews; no crate that turns
+/// HTML into text is vendored here.
+pub fn html_line(s: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let looks_html = [
+        "</", "<br", "<p", "<div", "<html", "<span", "<a ", "<img", "<table",
+    ]
+    .iter()
+    .any(|t| lower.contains(t));
+    let mut text = String::with_capacity(s.len());
+    if looks_html {
+        let mut rest = s;
+        while let Some(i) = rest.find('<') {
+            text.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            let Some(end) = after.find('>') else {
+                rest = "";
+                break;
+            };
+            let tag = after[..end].trim_start_matches('/').to_ascii_lowercase();
+            let name: String = tag
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            if matches!(
+                name.as_str(),
+                "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "blockquote"
+            ) {
+                text.push('\n');
+            }
+            rest = &after[end + 1..];
+        }
+        text.push_str(rest);
+        for (entity, ch) in [
+            ("&nbsp;", " "),
+            ("&lt;", "<"),
+            ("&gt;", ">"),
+            ("&quot;", "\""),
+            ("&#39;", "'"),
+            ("&apos;", "'"),
+            ("&amp;", "&"),
+        ] {
+            text = text.replace(entity, ch);
+        }
+    } else {
+        text.push_str(s);
+    }
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod html_tests {
+    use super::html_line;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_preview_of_plain_text_or_html() {
+        assert_eq!(html_line("\n\n  Hi there  \nsecond"), "Hi there");
+        assert_eq!(html_line("<p>Hello,</p><p>About the quote</p>"), "Hello,");
+        assert_eq!(
+            html_line("<div><br>Tom &amp; Jerry&nbsp;&lt;3</div>"),
+            "Tom & Jerry <3"
+        );
+        assert_eq!(html_line("a < b and c > d"), "a < b and c > d");
+        assert_eq!(html_line("<p unclosed"), "");
+    }
+
+    proptest! {
+        #[test]
+        fn any_body_gives_one_line(s in "\\PC{0,200}") {
+            let l = html_line(&s);
+            prop_assert!(!l.contains('\n'));
+        }
+    }
+}

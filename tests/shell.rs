@@ -1580,3 +1580,96 @@ fn every_contact_argument_takes_ids_on_standard_input_or_says_why_not() {
         &sh.sandbox.requests()[mark..]
     );
 }
+
+/// `rolo inbox` lists exactly the sandbox's unread conversations, newest
+/// first; `rolo messages` prints a contact's thread, newest first, one line
+/// each, escapes made harmless; `| head` ends quietly.
+#[test]
+fn inbox_and_messages_from_the_shell() {
+    let sh = Shell::with_contacts(60);
+    let unread: Vec<(String, i64)> = sh.sandbox.with_store(|s| {
+        let mut v: Vec<(String, i64)> = s
+            .contact_ids()
+            .iter()
+            .flat_map(|id| s.threads_of(id))
+            .filter(|t| t.conversation["unreadCount"].as_u64().unwrap_or(0) > 0)
+            .map(|t| {
+                (
+                    t.conversation["id"].as_str().unwrap().to_string(),
+                    t.conversation["lastMessageDate"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        v.sort_by_key(|(id, at)| (std::cmp::Reverse(*at), std::cmp::Reverse(id.clone())));
+        v
+    });
+    assert!(unread.len() > 3, "{}", unread.len());
+    let o = sh.run(&["inbox", "--json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let listed: Vec<Value> = serde_json::from_str(&text(&o).0).unwrap();
+    let ids: Vec<&str> = listed.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let want: Vec<&str> = unread.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, want, "exactly the unread, newest first");
+    let o = sh.run(&["inbox"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert_eq!(text(&o).0.lines().count(), unread.len());
+    assert!(
+        !text(&o).0.contains("<p>"),
+        "HTML reduced to text: {}",
+        text(&o).0
+    );
+    // One contact's thread.
+    let contact = listed[0]["contactId"].as_str().unwrap().to_string();
+    let total: usize = sh.sandbox.with_store(|s| {
+        s.threads_of(&contact)
+            .iter()
+            .map(|t| t.messages.len())
+            .sum()
+    });
+    let o = sh.run(&["messages", &contact, "--limit", "100"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let printed = text(&o).0;
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), total + 1, "{:?}", text(&o));
+    assert!(lines[0].contains("unread"), "{}", lines[0]);
+    let times: Vec<&str> = lines[1..].iter().map(|l| &l[..16]).collect();
+    let mut sorted = times.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(times, sorted, "newest first");
+    let o = sh.run(&["messages", &contact, "--limit", "2", "--json"]);
+    let msgs: Vec<Value> = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(msgs.len(), 2);
+    // Hostile text from a send: printed harmless.
+    let phone_contact = sh.sandbox.with_store(|s| {
+        s.contact_ids()
+            .into_iter()
+            .find(|id| {
+                let c = s.contact(id).unwrap();
+                c["phone"].as_str().is_some_and(|p| !p.is_empty())
+                    && c["dnd"] != serde_json::json!(true)
+                    && !matches!(
+                        c["dndSettings"]["SMS"]["status"].as_str(),
+                        Some("active" | "permanent")
+                    )
+            })
+            .unwrap()
+    });
+    sh.sandbox.with_store(|s| {
+        s.send_message(
+            &serde_json::json!({"type": "SMS", "contactId": phone_contact, "message": "\u{1b}]52;c;aGk=\u{7}pwned \u{202e}x"}),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    });
+    let o = sh.run(&["messages", &phone_contact, "--limit", "1"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(
+        !o.stdout.contains(&0x1b) && !text(&o).0.contains('\u{202e}'),
+        "{:?}",
+        text(&o).0
+    );
+    assert!(text(&o).0.contains("pwned"));
+    // HighLevel unreachable: exit 4, said.
+    let o = sh.run_at("http://127.0.0.1:9", &["inbox"], support::TOKEN, None);
+    assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
+}

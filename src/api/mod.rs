@@ -6,6 +6,7 @@ pub mod calendars;
 pub mod campaigns;
 pub mod client;
 pub mod contacts;
+pub mod conversations;
 pub mod error;
 pub mod limiter;
 pub mod locations;

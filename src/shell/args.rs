@@ -102,6 +102,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A contact's messages on every channel, newest first: time, channel,
+    /// in (←) or out (→), and the text's first line (a call's status and
+    /// length, an email's subject).
+    Messages {
+        /// A contact id or a query that matches one contact.
+        contact: String,
+        /// At most this many.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100))]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The location's conversations with unread messages, newest first.
+    Inbox {
+        /// Only the conversations assigned to the profile's user.
+        #[arg(long)]
+        mine: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// A contact's deals: pipeline and stage by name, value, status,
     /// owner, and days in the stage.
     Deals {

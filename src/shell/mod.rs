@@ -6,6 +6,7 @@ mod agenda;
 pub mod args;
 mod auth;
 mod bulk;
+mod conversations;
 mod deals;
 mod sandbox;
 pub mod verbs;
@@ -357,6 +358,8 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
     let queued_before = if writes { queued() } else { None };
     let needs_zone = match &cmd {
         Command::Show { .. }
+        | Command::Messages { .. }
+        | Command::Inbox { .. }
         | Command::Today { .. }
         | Command::Agenda { .. }
         | Command::Book { .. }
@@ -476,6 +479,14 @@ async fn run_shell(
             .await
         }
         Command::Deals { contact, json } => deals::deals(&client, &contact, json).await,
+        Command::Messages {
+            contact,
+            limit,
+            json,
+        } => conversations::messages(&client, &contact, limit as usize, json, offset).await,
+        Command::Inbox { mine, json } => {
+            conversations::inbox(&client, mine, me_email, json, offset).await
+        }
         Command::Agenda { days, mine, json } => {
             agenda::agenda(&client, days, mine, me_email, json, offset).await
         }

@@ -1,0 +1,193 @@
+//! `rolo messages CONTACT` and `rolo inbox`: what the contact said last,
+//! and the location's unread conversations. Every string from HighLevel
+//! is sanitized before it is printed.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use super::verbs::{Failure, Lookups, Outcome, print_json, resolve_contact};
+use crate::api::Client;
+use crate::api::conversations::{ConversationQuery, Message};
+use crate::text::{sanitize, snippet};
+use crate::zone::Zone;
+
+/// `rolo messages CONTACT [--limit N] [--json]`: the contact's messages on
+/// every channel, newest first.
+pub async fn messages(
+    client: &Client,
+    who: &str,
+    limit: usize,
+    as_json: bool,
+    zone: Zone,
+) -> Outcome {
+    let c = resolve_contact(client, who).await?;
+    let (convs, _) = client
+        .search_conversations(&ConversationQuery {
+            contact_id: Some(c.id.clone()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await?;
+    let mut all: Vec<Message> = Vec::new();
+    let pages = futures_join(client, convs.iter().map(|v| v.id.clone()).collect(), limit).await?;
+    for p in pages {
+        all.extend(p);
+    }
+    all.sort_by_key(|m| std::cmp::Reverse(m.at()));
+    all.truncate(limit);
+    if as_json {
+        return print_json(&serde_json::to_value(&all).unwrap_or(Value::Null));
+    }
+    let unread: u64 = convs.iter().map(|v| v.unread_count.max(0.0) as u64).sum();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{}: {} message{}{}",
+        sanitize(&c.display_name()),
+        all.len(),
+        if all.len() == 1 { "" } else { "s" },
+        if unread > 0 {
+            format!(", {unread} unread")
+        } else {
+            String::new()
+        }
+    )?;
+    for m in &all {
+        writeln!(out, "{}", line(m, &zone))?;
+    }
+    Ok(())
+}
+
+/// Each conversation's newest `limit` messages, fetched side by side.
+async fn futures_join(
+    client: &Client,
+    ids: Vec<String>,
+    limit: usize,
+) -> Result<Vec<Vec<Message>>, Failure> {
+    let limit = limit.clamp(1, 100) as u32;
+    let mut set = tokio::task::JoinSet::new();
+    for id in ids {
+        let client = client.clone();
+        set.spawn(async move { client.conversation_messages(&id, limit, None).await });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        match r {
+            Ok(Ok(page)) => out.push(page.messages),
+            Ok(Err(e)) => return Err(e.into()),
+            Err(e) => return Err(Failure::new(4, format!("a read of messages was lost: {e}"))),
+        }
+    }
+    Ok(out)
+}
+
+/// `2026-12-01 14:05  SMS   ← Hi, is Thursday still on?`
+fn line(m: &Message, zone: &Zone) -> String {
+    let at = m
+        .at()
+        .map(|t| t.with_timezone(zone).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "????-??-?? ??:??".into());
+    format!(
+        "{at}  {:<6} {} {}",
+        sanitize(&snippet(&m.channel(), 6)),
+        if m.inbound() { "←" } else { "→" },
+        sanitize(&snippet(&m.summary(), 100))
+    )
+}
+
+/// `rolo inbox [--mine] [--json]`: the conversations with unread
+/// messages, newest first.
+pub async fn inbox(
+    client: &Client,
+    mine: bool,
+    me_email: Option<String>,
+    as_json: bool,
+    zone: Zone,
+) -> Outcome {
+    let assigned_to = if mine {
+        Some(
+            Lookups::load(client, me_email, true)
+                .await
+                .me()?
+                .to_string(),
+        )
+    } else {
+        None
+    };
+    let mut all = Vec::new();
+    let mut after = None;
+    // Pages of 100 by the last message's date; a page that brings nothing
+    // older ends it (a server that repeats itself cannot loop us).
+    loop {
+        let (page, total) = client
+            .search_conversations(&ConversationQuery {
+                status: Some("unread".into()),
+                assigned_to: assigned_to.clone(),
+                limit: 100,
+                start_after: after,
+                ..Default::default()
+            })
+            .await?;
+        let oldest = page
+            .iter()
+            .filter_map(|c| c.last_at())
+            .min()
+            .map(|t| t.timestamp_millis());
+        let n = page.len();
+        all.extend(page.into_iter().filter(|c| c.unread_count > 0.0));
+        match oldest {
+            Some(o)
+                if n == 100
+                    && after.is_none_or(|a| o < a)
+                    && (all.len() as u64) < total
+                    && all.len() < 10_000 =>
+            {
+                after = Some(o)
+            }
+            _ => break,
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|c| seen.insert(c.id.clone()));
+    if as_json {
+        return print_json(&json!(all));
+    }
+    let mut out = std::io::stdout().lock();
+    if all.is_empty() {
+        writeln!(
+            out,
+            "No unread conversations{}.",
+            if mine { " of yours" } else { "" }
+        )?;
+        return Ok(());
+    }
+    for c in &all {
+        let when = c
+            .last_at()
+            .map(|t| t.with_timezone(&zone).format("%m-%d %H:%M").to_string())
+            .unwrap_or_default();
+        let channel = c
+            .last_message_type
+            .as_deref()
+            .map(|t| {
+                Message {
+                    message_type: Some(t.to_string()),
+                    ..Default::default()
+                }
+                .channel()
+            })
+            .unwrap_or_default();
+        let first = crate::text::html_line(c.last_message_body.as_deref().unwrap_or(""));
+        writeln!(
+            out,
+            "{:<24} {:>2} unread  {:<6} {:<12} {}",
+            sanitize(&snippet(c.who(), 24)),
+            c.unread_count as u64,
+            sanitize(&snippet(&channel, 6)),
+            sanitize(&when),
+            sanitize(&snippet(&first, 70))
+        )?;
+    }
+    Ok(())
+}
