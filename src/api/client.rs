@@ -518,19 +518,24 @@ impl Client {
                 format!("the {key} of location {loc}")
             })
             .await?;
-        Ok(r.get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|v| match serde_json::from_value::<T>(v.clone()) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    tracing::warn!("one of the {key} is not as the spec says: {e}");
-                    None
-                }
-            })
-            .collect())
+        Ok(read_list(r.get(key), key))
     }
+}
+
+/// The items of an answer's list that read as `T`; one that does not is
+/// logged and left out (one odd item never hides the rest).
+pub(super) fn read_list<T: DeserializeOwned>(v: Option<&Value>, what: &str) -> Vec<T> {
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|x| match serde_json::from_value::<T>(x.clone()) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::warn!("one of the {what} is not as the spec says: {e}");
+                None
+            }
+        })
+        .collect()
 }
 
 /// `{succeded: true}` (sic, as the v2 spec spells it); v3 sends `succeeded`.

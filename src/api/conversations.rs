@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::client::{Client, endpoint};
+use super::client::{Client, endpoint, read_list};
 use super::error::ApiError;
 use super::model::Extra;
 
@@ -281,20 +281,4 @@ impl Client {
                 .unwrap_or(false),
         })
     }
-}
-
-/// The items of a list that read; one that does not is logged and left
-/// out.
-fn read_list<T: serde::de::DeserializeOwned>(v: Option<&Value>, what: &str) -> Vec<T> {
-    v.and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|x| match serde_json::from_value::<T>(x.clone()) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                tracing::warn!("one of the {what} is not as the spec says: {e}");
-                None
-            }
-        })
-        .collect()
 }

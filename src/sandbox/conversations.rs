@@ -103,12 +103,7 @@ pub fn seed(location_id: &str, contacts: &[Obj], now: DateTime<Utc>) -> Vec<Thre
             continue;
         }
         let cid = text(c, "id").to_string();
-        let name = [text(c, "firstName"), text(c, "lastName")]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let name = full_name(c);
         let user = c.get("assignedTo").and_then(Value::as_str);
         let last = now - Duration::minutes((i as i64 * 37) % (60 * 24 * 20) + 5);
         let mut channels = vec![("TYPE_PHONE", "TYPE_SMS")];
@@ -117,24 +112,13 @@ pub fn seed(location_id: &str, contacts: &[Obj], now: DateTime<Utc>) -> Vec<Thre
         }
         for (k, (conv_type, msg_type)) in channels.into_iter().enumerate() {
             let conv_id = format!("cv{i:04}{k}{}", &cid[..cid.len().min(12)]);
-            let mut conv = object(json!({
-                "id": conv_id,
-                "contactId": cid,
-                "locationId": location_id,
-                "type": conv_type,
-                "fullName": name,
-                "contactName": name,
-                "email": text(c, "email"),
-                "phone": text(c, "phone"),
-                "unreadCount": 0,
-                "starred": false,
-                "inbox": true,
-                "deleted": false,
-                "dateAdded": (last - Duration::days(30)).timestamp_millis(),
-            }));
-            if let Some(u) = user {
-                conv.insert("assignedTo".into(), json!(u));
-            }
+            let mut conv = new_conversation(
+                conv_id,
+                c,
+                conv_type,
+                location_id,
+                last - Duration::days(30),
+            );
             let n = 2 + (i + k) % 5;
             let mut messages = Vec::new();
             for j in 0..n {
@@ -192,6 +176,41 @@ pub fn seed(location_id: &str, contacts: &[Obj], now: DateTime<Utc>) -> Vec<Thre
         }
     }
     out
+}
+
+/// The contact's name as a conversation carries it.
+fn full_name(c: &Obj) -> String {
+    [text(c, "firstName"), text(c, "lastName")]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A conversation with the contact, of `kind` (`TYPE_PHONE`,
+/// `TYPE_EMAIL`), nothing read or sent yet.
+fn new_conversation(id: String, c: &Obj, kind: &str, location: &str, added: DateTime<Utc>) -> Obj {
+    let name = full_name(c);
+    let mut conv = object(json!({
+        "id": id,
+        "contactId": text(c, "id"),
+        "locationId": location,
+        "type": kind,
+        "fullName": name,
+        "contactName": name,
+        "email": text(c, "email"),
+        "phone": text(c, "phone"),
+        "unreadCount": 0,
+        "starred": false,
+        "inbox": true,
+        "deleted": false,
+        "dateAdded": added.timestamp_millis(),
+    }));
+    if let Some(u) = c.get("assignedTo").and_then(Value::as_str) {
+        conv.insert("assignedTo".into(), json!(u));
+    }
+    conv
 }
 
 /// The conversation's `lastMessage…` fields, from its newest message.
@@ -509,30 +528,12 @@ impl Store {
         }) {
             Some(p) => p,
             None => {
-                let name = [text(&contact, "firstName"), text(&contact, "lastName")]
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let mut conv = object(json!({
-                    "id": format!("cvNew{:05}{}", self.threads.len(), &cid[..cid.len().min(10)]),
-                    "contactId": cid,
-                    "locationId": location,
-                    "type": conv_type,
-                    "fullName": name,
-                    "contactName": name,
-                    "email": text(&contact, "email"),
-                    "phone": text(&contact, "phone"),
-                    "unreadCount": 0,
-                    "starred": false,
-                    "inbox": true,
-                    "deleted": false,
-                    "dateAdded": now.timestamp_millis(),
-                }));
-                if let Some(u) = contact.get("assignedTo").and_then(Value::as_str) {
-                    conv.insert("assignedTo".into(), json!(u));
-                }
+                let id = format!(
+                    "cvNew{:05}{}",
+                    self.threads.len(),
+                    &cid[..cid.len().min(10)]
+                );
+                let conv = new_conversation(id, &contact, conv_type, &location, now);
                 self.threads.push(Thread {
                     conversation: conv,
                     messages: Vec::new(),
