@@ -520,17 +520,8 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                         Some("A bulk change is still under way; wait for it to finish.".into());
                     return;
                 }
-                if mode == TagMode::Add
-                    && matches!(s.location_tags, Remote::Idle | Remote::Failed(_))
-                {
-                    s.location_tags = Remote::Loading;
-                    s.request(
-                        out,
-                        ApiOp::LocationTags,
-                        Priority::Interactive,
-                        Some("location-tags"),
-                        Purpose::Tags(TagWait::Location),
-                    );
+                if mode == TagMode::Add {
+                    s.load_location_tags(out);
                 }
                 s.overlay = Some(Overlay::Tags(Box::new(TagPrompt::bulk(ids, mode))));
                 return;
@@ -542,15 +533,8 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                 s.notice = Some("This contact has no tags.".into());
                 return;
             }
-            if mode == TagMode::Add && matches!(s.location_tags, Remote::Idle | Remote::Failed(_)) {
-                s.location_tags = Remote::Loading;
-                s.request(
-                    out,
-                    ApiOp::LocationTags,
-                    Priority::Interactive,
-                    Some("location-tags"),
-                    Purpose::Tags(TagWait::Location),
-                );
+            if mode == TagMode::Add {
+                s.load_location_tags(out);
             }
             s.overlay = Some(Overlay::Tags(Box::new(TagPrompt::new(&cid, mode))));
         }
@@ -563,6 +547,21 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
 }
 
 impl State {
+    /// The location's tags, for the tag prompt's completion: asked for
+    /// unless known or on their way.
+    fn load_location_tags(&mut self, out: &mut Vec<Command>) {
+        if matches!(self.location_tags, Remote::Idle | Remote::Failed(_)) {
+            self.location_tags = Remote::Loading;
+            self.request(
+                out,
+                ApiOp::LocationTags,
+                Priority::Interactive,
+                Some("location-tags"),
+                Purpose::Tags(TagWait::Location),
+            );
+        }
+    }
+
     pub(crate) fn context(&self) -> Context {
         match (self.view, self.focus) {
             (View::Agenda, _) => Context::Agenda,
