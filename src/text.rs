@@ -221,57 +221,161 @@ mod tests {
 /// read, blank lines skipped. For one-line previews; no crate that turns
 /// HTML into text is vendored here.
 pub fn html_line(s: &str) -> String {
-    let lower = s.to_ascii_lowercase();
-    let looks_html = [
-        "</", "<br", "<p", "<div", "<html", "<span", "<a ", "<img", "<table",
-    ]
-    .iter()
-    .any(|t| lower.contains(t));
-    let mut text = String::with_capacity(s.len());
-    if looks_html {
-        let mut rest = s;
-        while let Some(i) = rest.find('<') {
-            text.push_str(&rest[..i]);
-            let after = &rest[i + 1..];
-            let Some(end) = after.find('>') else {
-                rest = "";
-                break;
-            };
-            let tag = after[..end].trim_start_matches('/').to_ascii_lowercase();
-            let name: String = tag
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric())
-                .collect();
-            if matches!(
-                name.as_str(),
-                "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "blockquote"
-            ) {
-                text.push('\n');
-            }
-            rest = &after[end + 1..];
-        }
-        text.push_str(rest);
-        for (entity, ch) in [
-            ("&nbsp;", " "),
-            ("&lt;", "<"),
-            ("&gt;", ">"),
-            ("&quot;", "\""),
-            ("&#39;", "'"),
-            ("&apos;", "'"),
-            ("&amp;", "&"),
-        ] {
-            text = text.replace(entity, ch);
-        }
-    } else {
-        text.push_str(s);
-    }
-    text.lines()
+    html_text(s)
+        .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("")
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// An email body as readable text: HTML (when it looks like HTML) reduced
+/// to its words, a line break for each block, links kept as `text <url>`,
+/// scripts and styles dropped, entities decoded; runs of blank lines
+/// folded to one. Plain text comes back as it was.
+///
+/// (No HTML-to-text crate is available offline here; this reads what
+/// mail bodies hold, and never fails on any input.)
+pub fn html_text(s: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let looks_html = [
+        "</", "<br", "<p", "<div", "<html", "<span", "<a ", "<img", "<table",
+    ]
+    .iter()
+    .any(|t| lower.contains(t));
+    if !looks_html {
+        return s.to_string();
+    }
+    let mut text = String::with_capacity(s.len());
+    let mut rest = s;
+    let mut link: Option<String> = None;
+    while let Some(i) = rest.find('<') {
+        text.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let Some(end) = after.find('>') else {
+            rest = "";
+            break;
+        };
+        let raw = &after[..end];
+        let closing = raw.starts_with('/');
+        let tag = raw.trim_start_matches('/').to_ascii_lowercase();
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        rest = &after[end + 1..];
+        match name.as_str() {
+            "script" | "style" | "head" if !closing => {
+                // Up to the matching close tag (or the end).
+                let close = format!("</{name}");
+                match rest.to_ascii_lowercase().find(&close) {
+                    Some(j) => {
+                        let tail = &rest[j..];
+                        rest = tail.find('>').map_or("", |k| &tail[k + 1..]);
+                    }
+                    None => rest = "",
+                }
+            }
+            "a" if !closing => {
+                link = attr(raw, "href").filter(|h| !h.is_empty() && !h.starts_with('#'));
+            }
+            "a" => {
+                if let Some(h) = link.take()
+                    && !text.trim_end().ends_with(h.as_str())
+                {
+                    text.push_str(&format!(" <{h}>"));
+                }
+            }
+            "li" if closing => {}
+            "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "blockquote"
+            | "table" | "ul" | "ol" | "hr" => {
+                text.push('\n');
+                if name == "li" && !closing {
+                    text.push_str("- ");
+                }
+            }
+            "td" | "th" => text.push(' '),
+            _ => {}
+        }
+    }
+    text.push_str(rest);
+    let text = decode_entities(&text);
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 || out.is_empty() {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
+/// An attribute's value in a tag's text (`a href="…"`).
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let at = lower.find(&format!("{name}="))? + name.len() + 1;
+    let v = &tag[at..];
+    let v = match v.chars().next()? {
+        q @ ('"' | '\'') => v[1..].split(q).next()?,
+        _ => v.split(|c: char| c.is_whitespace()).next()?,
+    };
+    Some(decode_entities(v))
+}
+
+fn decode_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let end = after.find(';').filter(|&e| e <= 10);
+        let decoded = end.and_then(|e| {
+            let name = &after[..e];
+            let c = match name {
+                "nbsp" => Some(' '),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" | "#39" => Some('\''),
+                "amp" => Some('&'),
+                "mdash" => Some('—'),
+                "ndash" => Some('–'),
+                "hellip" => Some('…'),
+                "rsquo" => Some('’'),
+                "lsquo" => Some('‘'),
+                "rdquo" => Some('”'),
+                "ldquo" => Some('“'),
+                n if n.starts_with("#x") || n.starts_with("#X") => u32::from_str_radix(&n[2..], 16)
+                    .ok()
+                    .and_then(char::from_u32),
+                n if n.starts_with('#') => n[1..].parse().ok().and_then(char::from_u32),
+                _ => None,
+            }?;
+            Some((c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &after[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -291,11 +395,32 @@ mod html_tests {
         assert_eq!(html_line("<p unclosed"), "");
     }
 
+    #[test]
+    fn an_email_body_reads_as_text() {
+        use super::html_text;
+        let html = "<html><head><style>p{color:red}</style></head><body>\
+            <p>Hi Ana,</p><p>The quote is <b>attached</b> &mdash; see \
+            <a href=\"https://x.test/q?a=1&amp;b=2\">the quote</a>.</p>\
+            <ul><li>one</li><li>two</li></ul><script>alert(1)</script>\
+            <p>&#8364;5 &#x263A; &bogus; &amp</p></body></html>";
+        assert_eq!(
+            html_text(html),
+            "Hi Ana,\n\nThe quote is attached — see the quote <https://x.test/q?a=1&b=2>.\n\n- one\n- two\n\n€5 ☺ &bogus; &amp"
+        );
+        assert_eq!(html_text("plain\n\n\ntext"), "plain\n\n\ntext");
+    }
+
     proptest! {
         #[test]
         fn any_body_gives_one_line(s in "\\PC{0,200}") {
             let l = html_line(&s);
             prop_assert!(!l.contains('\n'));
+        }
+
+        #[test]
+        fn any_body_reads_as_text_without_tags_of_its_own(s in "(\\PC|<[a-z/]{1,5}( href=.)?>|&#?[a-z0-9]{0,6};?){0,60}") {
+            let t = super::html_text(&s);
+            prop_assert!(t.len() <= s.len() * 4 + 8);
         }
     }
 }

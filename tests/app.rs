@@ -998,6 +998,7 @@ mod cached {
             Err(ApiError::Network {
                 host: "services.leadconnectorhq.com".into(),
                 cause: "connection refused".into(),
+                opened: false,
             }),
         );
         assert_eq!(h.state.detail.tasks, Remote::Loaded(tasks), "kept");

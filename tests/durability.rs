@@ -480,3 +480,194 @@ fn a_bulk_action_over_five_hundred_contacts_survives_sigkill_exactly_once() {
     );
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// The outbound messages of a contact's threads with these words.
+fn sent_with(s: &rolo::sandbox::store::Store, contact: &str, words: &str) -> usize {
+    s.threads_of(contact)
+        .iter()
+        .flat_map(|t| t.messages.iter())
+        .filter(|m| m["direction"] == "outbound" && m["body"] == words)
+        .count()
+}
+
+#[test]
+fn a_hundred_replies_survive_sigkill_and_lost_answers_and_none_is_sent_twice() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let home = std::env::temp_dir().join(format!(
+        "rolo-durability-replies-{}-{}",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    let port = free_port();
+    let mut config = support::config(120);
+    config.rate_limit.max = 100_000;
+    // Carried out at once and answered 150 ms later, so a kill in between
+    // leaves a message sent and unconfirmed; some connections drop after
+    // the message is made, some requests fail before it is. A sent message
+    // shows in its thread only 1.5 s later, so a look straight after a
+    // lost answer does not find it.
+    config.faults = Faults {
+        latency_ms: 5,
+        reply_latency_ms: 150,
+        fail_rate: 0.1,
+        reset_rate: 0.1,
+        message_delay_ms: 1500,
+        ..Faults::default()
+    };
+    let before = rolo::sandbox::store::Store::seeded(support::LOCATION, 120, config.seed);
+    let open_to_sms = |id: &String| {
+        let c = before.contact(id).unwrap();
+        let sms = &c["dndSettings"]["SMS"]["status"];
+        c["phone"].as_str().is_some_and(|p| !p.is_empty())
+            && c["dnd"] != json!(true)
+            && sms != "active"
+            && sms != "permanent"
+    };
+    let contacts: Vec<String> = before
+        .contact_ids()
+        .into_iter()
+        .filter(open_to_sms)
+        .take(25)
+        .collect();
+    assert_eq!(contacts.len(), 25);
+    // 100 replies, four per contact; each contact's first two say the same
+    // ("ok", on purpose twice, one straight after the other): the second
+    // "ok" must not be taken for the first, nor the first for the second.
+    let mut replies: Vec<(String, String)> = Vec::new();
+    for round in 0..4 {
+        for (i, c) in contacts.iter().enumerate() {
+            let words = if round < 2 {
+                "ok".to_string()
+            } else {
+                format!("reply {round} to contact {i}")
+            };
+            replies.push((c.clone(), words));
+        }
+    }
+    let path = Caching::In(home.join("data"))
+        .path_for(support::LOCATION)
+        .unwrap();
+    {
+        let mut cache = Cache::open(&path).unwrap();
+        for (c, words) in &replies {
+            cache
+                .enqueue(&ApiOp::SendMessage {
+                    contact_id: c.clone(),
+                    message: rolo::api::conversations::NewMessage::sms(c, words),
+                })
+                .unwrap();
+        }
+    }
+    let pending = || Cache::open(&path).unwrap().outbox_counts().unwrap();
+    assert_eq!(pending().pending, 100);
+    let sandbox: Sandbox = runtime
+        .block_on(Sandbox::start(
+            config,
+            SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        ))
+        .expect("the sandbox takes the port");
+    let never_twice = |sandbox: &Sandbox| {
+        sandbox.with_store(|s| {
+            for c in &contacts {
+                assert!(sent_with(s, c, "ok") <= 2, "{c}: ok sent more than twice");
+                for round in 2..4 {
+                    let i = contacts.iter().position(|x| x == c).unwrap();
+                    let w = format!("reply {round} to contact {i}");
+                    assert!(sent_with(s, c, &w) <= 1, "{c}: {w:?} sent twice");
+                }
+            }
+        })
+    };
+    let mut kills = 0;
+    for _ in 0..50 {
+        if pending().pending == 0 {
+            break;
+        }
+        if !run_and_kill(push(port, &home), 500) {
+            kills += 1;
+        }
+        never_twice(&sandbox);
+    }
+    if pending().pending > 0 {
+        push(port, &home).wait().unwrap();
+    }
+    eprintln!("{kills} kills during the drain");
+    assert!(kills >= 3, "the drain was interrupted ({kills} kills)");
+    never_twice(&sandbox);
+    // What waits for the user waits as "may have been sent" (and the
+    // replies to that contact queued after it wait behind it); everything
+    // else is in its thread exactly once.
+    let waiting = Cache::open(&path).unwrap().outbox().unwrap();
+    let held: Vec<&String> = waiting
+        .iter()
+        .filter(|e| e.state == rolo::cache::outbox::EntryState::Attention)
+        .map(|e| &e.key)
+        .collect();
+    for e in &waiting {
+        if e.state == rolo::cache::outbox::EntryState::Attention {
+            assert_eq!(
+                e.error.as_deref(),
+                Some(rolo::cache::outbox::MAY_HAVE_BEEN_SENT),
+                "{e:?}"
+            );
+        } else {
+            assert!(held.contains(&&e.key), "{e:?} waits behind nothing");
+        }
+    }
+    eprintln!(
+        "{} replies wait as may have been sent, {} behind them",
+        held.len(),
+        waiting.len() - held.len()
+    );
+    sandbox.with_store(|s| {
+        for c in &contacts {
+            let i = contacts.iter().position(|x| x == c).unwrap();
+            let waits = |w: &str| {
+                waiting
+                    .iter()
+                    .filter(|e| {
+                        matches!(&e.op, ApiOp::SendMessage { contact_id, message }
+                            if contact_id == c && message.text() == w)
+                    })
+                    .count()
+            };
+            // Nothing lost: what does not wait was sent. What waits as
+            // "may have been sent" may be in the thread already.
+            let ok = sent_with(s, c, "ok");
+            assert!(ok <= 2 && ok + waits("ok") >= 2, "{c}: {ok} ok");
+            for round in 2..4 {
+                let w = format!("reply {round} to contact {i}");
+                let n = sent_with(s, c, &w);
+                assert!(n <= 1 && n + waits(&w) >= 1, "{c}: {w}: {n}");
+            }
+        }
+    });
+    // The user checks the threads (where what was sent shows by now),
+    // and sends the waiting ones again: each arrives once.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sandbox.with_store(|s| s.hidden_messages()) > 0 {
+        assert!(Instant::now() < deadline, "sent messages never showed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The network has healed by then.
+    sandbox.set_faults(Faults::default());
+    {
+        let cache = Cache::open(&path).unwrap();
+        for e in &waiting {
+            if e.state == rolo::cache::outbox::EntryState::Attention {
+                cache.retry(e.seq, None).unwrap();
+            }
+        }
+    }
+    let status = push(port, &home).wait().unwrap();
+    assert!(status.success(), "{status}");
+    sandbox.with_store(|s| {
+        for (i, c) in contacts.iter().enumerate() {
+            assert_eq!(sent_with(s, c, "ok"), 2, "{c}");
+            for round in 2..4 {
+                assert_eq!(sent_with(s, c, &format!("reply {round} to contact {i}")), 1);
+            }
+        }
+    });
+    let _ = std::fs::remove_dir_all(&home);
+}

@@ -321,7 +321,7 @@ async fn nothing_listening_is_a_network_error_naming_the_host() {
     let c = Client::new(cc).unwrap();
     let e = c.get_contact("x").await.unwrap_err();
     match &e {
-        ApiError::Network { host, cause } => {
+        ApiError::Network { host, cause, .. } => {
             assert_eq!(host, "127.0.0.1");
             assert!(!cause.is_empty());
         }

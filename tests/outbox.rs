@@ -586,3 +586,138 @@ async fn a_bulk_piece_keeps_order_with_its_contacts_and_leaves_each_refusal_for_
         waiting[0].error
     );
 }
+
+/// A contact that takes SMS: a phone, and no DND.
+async fn texting_contact(sb: &rolo::sandbox::Sandbox) -> String {
+    sb.with_store(|s| {
+        s.contact_ids()
+            .into_iter()
+            .find(|id| {
+                let c = s.contact(id).unwrap();
+                let sms = &c["dndSettings"]["SMS"]["status"];
+                c["phone"].as_str().is_some_and(|p| !p.is_empty())
+                    && c["dnd"] != serde_json::json!(true)
+                    && sms != "active"
+                    && sms != "permanent"
+            })
+            .expect("a seeded contact takes SMS")
+    })
+}
+
+fn sms_count(sb: &rolo::sandbox::Sandbox, contact: &str, words: &str) -> usize {
+    sb.with_store(|s| {
+        s.threads_of(contact)
+            .iter()
+            .flat_map(|t| t.messages.iter())
+            .filter(|m| m["direction"] == "outbound" && m["body"] == words)
+            .count()
+    })
+}
+
+/// The ways a message's attempt can end, and what the outbox does next:
+/// an answered failure is sent again once the thread shows it did not
+/// land; an attempt with no answer whose message the thread does not show
+/// waits for the user, never sent again by itself; one the thread shows
+/// is done. A message this outbox sent for an earlier entry with the same
+/// words is never taken for a later one's.
+#[tokio::test]
+async fn a_message_is_sent_once_or_waits_as_may_have_been_sent() {
+    use rolo::api::conversations::NewMessage;
+    use rolo::cache::outbox::{EntryState, MAY_HAVE_BEEN_SENT};
+    // (fault on the send, delay before a sent message shows, sent in the
+    // end, waits for the user)
+    for (fault, delay, sent, waits) in [
+        (Fault::Status(503), 0, 1, false),
+        (Fault::RateLimit, 0, 1, false),
+        (Fault::Reset, 0, 1, false),
+        (Fault::Malformed, 0, 1, false),
+        (Fault::Reset, 60_000, 1, true),
+        (Fault::Malformed, 60_000, 1, true),
+    ] {
+        let sb = support::sandbox(support::config(8)).await;
+        let client = support::client(&sb);
+        let c = texting_contact(&sb).await;
+        let path = temp_db("message");
+        let mut cache = Cache::open(&path).unwrap();
+        let words = format!("On my way ({fault:?}, {delay})");
+        cache
+            .enqueue(&ApiOp::SendMessage {
+                contact_id: c.clone(),
+                message: NewMessage::sms(&c, &words),
+            })
+            .unwrap();
+        // The look before it (a search, then each thread), then the send.
+        let threads = sb.with_store(|s| s.threads_of(&c).len());
+        let mut script: Vec<Fault> = vec![Fault::None; 1 + threads];
+        script.push(fault);
+        sb.set_faults(Faults {
+            script: script.into(),
+            message_delay_ms: delay,
+            ..Faults::default()
+        });
+        let left = drain(&client, &path, false, |_| {}).await.unwrap();
+        let left = if left.pending > 0 {
+            drain(&client, &path, true, |_| {}).await.unwrap()
+        } else {
+            left
+        };
+        let label = format!("{fault:?} with the thread {delay} ms late");
+        assert_eq!(sms_count(&sb, &c, &words), sent, "{label}");
+        let entries = cache.outbox().unwrap();
+        if waits {
+            assert_eq!((left.pending, left.attention), (0, 1), "{label}");
+            assert_eq!(entries[0].state, EntryState::Attention, "{label}");
+            assert_eq!(entries[0].error.as_deref(), Some(MAY_HAVE_BEEN_SENT));
+        } else {
+            assert_eq!(left.total(), 0, "{label}: {entries:?}");
+        }
+    }
+
+    // "ok", then "ok" again: the first is sent and answered; the second's
+    // look before it runs while the first does not show yet, and its
+    // attempt is cut off before it leaves (the sender dies). The first
+    // "ok", in the thread by then, is not the second's.
+    let sb = support::sandbox(support::config(8)).await;
+    let client = support::client(&sb);
+    let c = texting_contact(&sb).await;
+    let path = temp_db("ok-twice");
+    let mut cache = Cache::open(&path).unwrap();
+    let first = cache
+        .enqueue(&ApiOp::SendMessage {
+            contact_id: c.clone(),
+            message: NewMessage::sms(&c, "ok"),
+        })
+        .unwrap();
+    let second = cache
+        .enqueue(&ApiOp::SendMessage {
+            contact_id: c.clone(),
+            message: NewMessage::sms(&c, "ok"),
+        })
+        .unwrap();
+    let sent = client
+        .send_message(&NewMessage::sms(&c, "ok"))
+        .await
+        .unwrap();
+    let e = cache.outbox_entry(first).unwrap().unwrap();
+    cache
+        .confirm(&e, Some(&rolo::api::actor::ApiResponse::Sent(sent)))
+        .unwrap();
+    let e = cache.outbox_entry(second).unwrap().unwrap();
+    cache.set_before(second, &[]).unwrap();
+    assert!(cache.mark_attempt(&e).unwrap());
+    cache.clear_sending().unwrap();
+    let left = drain(&client, &path, false, |_| {}).await.unwrap();
+    assert_eq!(sms_count(&sb, &c, "ok"), 1);
+    assert_eq!(
+        (left.pending, left.attention),
+        (0, 1),
+        "the second ok waits"
+    );
+    let e = cache.outbox_entry(second).unwrap().unwrap();
+    assert_eq!(e.error.as_deref(), Some(MAY_HAVE_BEEN_SENT));
+    // The user sends it again: now it goes, once.
+    cache.retry(second, None).unwrap();
+    let left = drain(&client, &path, true, |_| {}).await.unwrap();
+    assert_eq!(left.total(), 0);
+    assert_eq!(sms_count(&sb, &c, "ok"), 2);
+}

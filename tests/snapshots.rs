@@ -281,6 +281,7 @@ fn outbox_entries() -> Vec<rolo::cache::outbox::Entry> {
         sending: false,
         local_id: None,
         before_ids: None,
+        unsure: false,
     };
     vec![
         entry(

@@ -222,6 +222,44 @@ pub enum ApiOp {
         event_id: String,
         status: String,
     },
+    /// A message to a contact: a create that must reach the customer at
+    /// most once (the outbox looks for it in the thread before any second
+    /// attempt, and never sends again after an attempt with no answer).
+    SendMessage {
+        contact_id: String,
+        message: crate::api::conversations::NewMessage,
+    },
+    /// A conversation marked read (`unreadCount: 0`).
+    MarkRead {
+        contact_id: String,
+        conversation_id: String,
+    },
+    /// A contact's conversations and their newest `limit` messages;
+    /// `known` are the conversation ids rolo has seen for them, read beside
+    /// the search.
+    ContactThreads {
+        contact_id: String,
+        #[serde(default)]
+        known: Vec<String>,
+        limit: u32,
+    },
+    /// One page of the location's conversations, newest message first:
+    /// `unread` only, or all; assigned to `assigned_to` when given.
+    Conversations {
+        unread: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assigned_to: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start_after: Option<i64>,
+        limit: u32,
+    },
+    /// A page of one conversation's messages older than `before`.
+    Messages {
+        conversation_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<String>,
+        limit: u32,
+    },
 }
 
 impl ApiOp {
@@ -266,6 +304,8 @@ impl ApiOp {
                 | ApiOp::Workflow { .. }
                 | ApiOp::LeaveCampaign { .. }
                 | ApiOp::SetAppointmentStatus { .. }
+                | ApiOp::SendMessage { .. }
+                | ApiOp::MarkRead { .. }
         )
     }
 
@@ -325,6 +365,11 @@ impl ApiOp {
             ApiOp::DeleteDeal { .. } => "delete-opportunity",
             ApiOp::Book { .. } => "create-appointment",
             ApiOp::SetAppointmentStatus { .. } => "edit-appointment",
+            ApiOp::SendMessage { .. } => "send-a-new-message",
+            ApiOp::MarkRead { .. } => "update-conversation",
+            ApiOp::ContactThreads { .. } => "get-messages",
+            ApiOp::Conversations { .. } => "search-conversation",
+            ApiOp::Messages { .. } => "get-messages",
         }
     }
 
@@ -455,6 +500,31 @@ impl ApiOp {
             ApiOp::SetAppointmentStatus {
                 event_id, status, ..
             } => format!("mark appointment {event_id} {status}"),
+            ApiOp::SendMessage {
+                contact_id,
+                message,
+            } => format!(
+                "send {contact_id} {} {:?}",
+                if message.is_email() {
+                    "the email"
+                } else {
+                    "the SMS"
+                },
+                crate::text::snippet(message.text(), 40)
+            ),
+            ApiOp::MarkRead {
+                conversation_id, ..
+            } => format!("mark conversation {conversation_id} read"),
+            ApiOp::ContactThreads { contact_id, .. } => {
+                format!("load the messages of {contact_id}")
+            }
+            ApiOp::Conversations { unread, .. } => format!(
+                "load the {} conversations",
+                if *unread { "unread" } else { "latest" }
+            ),
+            ApiOp::Messages {
+                conversation_id, ..
+            } => format!("load the messages of conversation {conversation_id}"),
         }
     }
 
@@ -618,6 +688,45 @@ impl ApiOp {
             } => R::Appointment(Box::new(
                 c.set_appointment_status(&event_id, &status).await?,
             )),
+            ApiOp::SendMessage { message, .. } => R::Sent(c.send_message(&message).await?),
+            ApiOp::MarkRead {
+                conversation_id, ..
+            } => {
+                c.mark_read(&conversation_id).await?;
+                R::Done
+            }
+            ApiOp::ContactThreads {
+                contact_id,
+                known,
+                limit,
+            } => R::Threads(Box::new(
+                c.contact_threads(&contact_id, &known, limit).await?,
+            )),
+            ApiOp::Conversations {
+                unread,
+                assigned_to,
+                start_after,
+                limit,
+            } => {
+                let (list, total) = c
+                    .search_conversations(&crate::api::conversations::ConversationQuery {
+                        status: Some(if unread { "unread" } else { "all" }.into()),
+                        assigned_to,
+                        start_after,
+                        limit,
+                        ..Default::default()
+                    })
+                    .await?;
+                R::Conversations(list, total)
+            }
+            ApiOp::Messages {
+                conversation_id,
+                before,
+                limit,
+            } => R::Messages(
+                c.conversation_messages(&conversation_id, limit, before.as_deref())
+                    .await?,
+            ),
         })
     }
 }
@@ -658,6 +767,11 @@ pub enum ApiResponse {
         calendars: Vec<crate::api::calendars::Calendar>,
         events: Vec<Appointment>,
     },
+    Sent(crate::api::conversations::Sent),
+    Threads(Box<crate::api::conversations::ContactThreads>),
+    /// A page of conversations and how many match in all.
+    Conversations(Vec<crate::api::conversations::Conversation>, u64),
+    Messages(crate::api::conversations::MessagesPage),
     /// A change that answers only that it succeeded.
     Done,
     Deleted,

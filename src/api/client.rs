@@ -492,6 +492,7 @@ impl Client {
         ApiError::Network {
             host: self.inner.host.clone(),
             cause: crate::text::snippet(&cause, 200),
+            opened: !e.is_connect(),
         }
     }
 

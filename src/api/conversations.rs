@@ -282,3 +282,249 @@ impl Client {
         })
     }
 }
+
+endpoint!(
+    SEND,
+    "send-a-new-message",
+    POST,
+    "conversations/message.write",
+    OnlyIfUnprocessed,
+    VERSION
+);
+endpoint!(
+    UPDATE,
+    "update-conversation",
+    PUT,
+    "conversations.write",
+    Idempotent,
+    VERSION
+);
+
+/// A message to send (`SendMessageBodyDto`): an SMS, or an email with a
+/// subject (or a reply to one of the thread's emails).
+///
+/// The spec also marks `subType` and `status` required; HighLevel's own
+/// SDK and examples send neither (and `subType` is typed an object with a
+/// string for its example), so rolo does not invent values for them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewMessage {
+    /// `SMS` or `Email`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub contact_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_message_id: Option<String>,
+}
+
+impl NewMessage {
+    pub fn sms(contact_id: &str, text: &str) -> Self {
+        NewMessage {
+            kind: "SMS".into(),
+            contact_id: contact_id.into(),
+            message: Some(text.into()),
+            ..NewMessage::default()
+        }
+    }
+
+    /// An email: plain text, sent as both `message` and an HTML body that
+    /// keeps its lines.
+    pub fn email(contact_id: &str, subject: Option<&str>, text: &str) -> Self {
+        NewMessage {
+            kind: "Email".into(),
+            contact_id: contact_id.into(),
+            message: Some(text.into()),
+            html: Some(plain_to_html(text)),
+            subject: subject.map(str::to_string),
+            ..NewMessage::default()
+        }
+    }
+
+    pub fn is_email(&self) -> bool {
+        self.kind == "Email"
+    }
+
+    /// The words the customer reads, as typed.
+    pub fn text(&self) -> &str {
+        self.message.as_deref().unwrap_or("")
+    }
+
+    /// The message type a thread lists this as (`TYPE_SMS`, `TYPE_EMAIL`).
+    pub fn message_type(&self) -> &'static str {
+        if self.is_email() {
+            "TYPE_EMAIL"
+        } else {
+            "TYPE_SMS"
+        }
+    }
+
+    /// Whether `m` is this message as a thread lists it: outbound, of its
+    /// channel, with its words (an email's as text or as its HTML).
+    pub fn is(&self, m: &Message) -> bool {
+        if m.inbound() || m.message_type.as_deref() != Some(self.message_type()) {
+            return false;
+        }
+        let body = m.body.as_deref().unwrap_or("").trim();
+        let text = self.text().trim();
+        body == text
+            || self.html.as_deref().is_some_and(|h| body == h.trim())
+            || (self.is_email() && crate::text::html_text(body).trim() == text)
+    }
+}
+
+/// Plain text as the HTML of an email: escaped, one `<br>` per line.
+pub fn plain_to_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push_str("<br>");
+        }
+        for c in line.chars() {
+            match c {
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '&' => out.push_str("&amp;"),
+                '"' => out.push_str("&quot;"),
+                c => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+/// HighLevel's answer to a send (`SendMessageResponseDto`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sent {
+    #[serde(default)]
+    pub conversation_id: String,
+    #[serde(default)]
+    pub message_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// A contact's conversations and their newest messages, merged newest
+/// first: what the detail pane and `rolo messages` show.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ContactThreads {
+    pub conversations: Vec<Conversation>,
+    pub messages: Vec<Message>,
+    /// Some conversation has older messages than these.
+    pub more: bool,
+}
+
+impl ContactThreads {
+    pub fn unread(&self) -> u32 {
+        self.conversations
+            .iter()
+            .map(|c| c.unread_count.max(0.0) as u32)
+            .sum()
+    }
+}
+
+impl Client {
+    /// POST /conversations/messages.
+    pub async fn send_message(&self, m: &NewMessage) -> Result<Sent, ApiError> {
+        let body = serde_json::to_value(m).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+        self.call(
+            &SEND,
+            self.url(&["conversations", "messages"]),
+            &[],
+            Some(body),
+            &|| format!("a message to contact {}", m.contact_id),
+        )
+        .await
+    }
+
+    /// PUT /conversations/{id} with `unreadCount: 0`.
+    pub async fn mark_read(&self, conversation_id: &str) -> Result<(), ApiError> {
+        let body = serde_json::json!({
+            "locationId": self.location_id(),
+            "unreadCount": 0,
+        });
+        let _: Value = self
+            .call(
+                &UPDATE,
+                self.url(&["conversations", conversation_id]),
+                &[],
+                Some(body),
+                &|| format!("conversation {conversation_id}"),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// A contact's conversations (up to 20) and the newest `limit`
+    /// messages of each, merged newest first. `known` conversations are
+    /// read beside the search, so a contact whose threads rolo has seen
+    /// costs one round trip; a thread new to rolo costs a second.
+    pub async fn contact_threads(
+        &self,
+        contact_id: &str,
+        known: &[String],
+        limit: u32,
+    ) -> Result<ContactThreads, ApiError> {
+        let q = ConversationQuery {
+            contact_id: Some(contact_id.to_string()),
+            limit: 20,
+            ..ConversationQuery::default()
+        };
+        let pages = futures_util::future::join_all(known.iter().map(|id| async move {
+            (
+                id.clone(),
+                self.conversation_messages(id, limit, None).await,
+            )
+        }));
+        let (found, pages) = tokio::join!(self.search_conversations(&q), pages);
+        let (conversations, _) = found?;
+        let mut read: Vec<(String, MessagesPage)> = Vec::new();
+        for (id, page) in pages {
+            match page {
+                Ok(p) => read.push((id, p)),
+                // Gone since rolo saw it: the search says what is left.
+                Err(ApiError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let new: Vec<&Conversation> = conversations
+            .iter()
+            .filter(|c| c.contact_id == contact_id || c.contact_id.is_empty())
+            .filter(|c| !read.iter().any(|(id, _)| *id == c.id))
+            .collect();
+        let more_pages = futures_util::future::join_all(new.iter().map(|c| async move {
+            (
+                c.id.clone(),
+                self.conversation_messages(&c.id, limit, None).await,
+            )
+        }))
+        .await;
+        for (id, page) in more_pages {
+            read.push((id, page?));
+        }
+        let mut out = ContactThreads::default();
+        for c in &conversations {
+            if !(c.contact_id == contact_id || c.contact_id.is_empty()) {
+                continue;
+            }
+            if let Some((_, page)) = read.iter().find(|(id, _)| *id == c.id) {
+                out.more |= page.next_page;
+                out.messages
+                    .extend(page.messages.iter().cloned().map(|mut m| {
+                        m.conversation_id.get_or_insert_with(|| c.id.clone());
+                        m
+                    }));
+            }
+            out.conversations.push(c.clone());
+        }
+        out.messages
+            .sort_by_key(|m| std::cmp::Reverse(m.at().map(|t| t.timestamp_millis())));
+        Ok(out)
+    }
+}

@@ -73,7 +73,13 @@ pub enum ApiError {
         clean(host),
         clean(cause)
     )]
-    Network { host: String, cause: String },
+    Network {
+        host: String,
+        cause: String,
+        /// The connection had opened: the request may have reached the
+        /// server (a reset, a closed connection), unlike a refused connect.
+        opened: bool,
+    },
 
     #[error("no answer from {} within {}s (the server may be overloaded; try again)", clean(host), after.as_secs())]
     Timeout { host: String, after: Duration },
@@ -197,9 +203,14 @@ impl ApiError {
                 status,
                 message: r(message),
             },
-            ApiError::Network { host, cause } => ApiError::Network {
+            ApiError::Network {
+                host,
+                cause,
+                opened,
+            } => ApiError::Network {
                 host,
                 cause: r(cause),
+                opened,
             },
             ApiError::Decode {
                 endpoint,
@@ -237,6 +248,20 @@ impl ApiError {
     }
 
     /// Whether the same request may succeed later without any change.
+    /// Whether the request may have reached the server with no answer to
+    /// say what became of it: a timeout, a connection lost after it
+    /// opened, a cut-short or unreadable answer, a cancelled request.
+    pub fn unanswered(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Timeout { .. }
+                | ApiError::Network { opened: true, .. }
+                | ApiError::Decode { .. }
+                | ApiError::TooLarge { .. }
+                | ApiError::Cancelled { .. }
+        )
+    }
+
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
@@ -274,6 +299,7 @@ mod tests {
             ApiError::Network {
                 host: hostile.clone(),
                 cause: hostile.clone(),
+                opened: true,
             },
             ApiError::Decode {
                 endpoint: "x",

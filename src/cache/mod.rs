@@ -122,6 +122,13 @@ const OUTBOX_MIGRATIONS: &[&str] = &[
      CREATE INDEX ob.outbox_key ON outbox (key, seq);
      CREATE TABLE ob.local_ids (local_id TEXT PRIMARY KEY, real_id TEXT NOT NULL);
      CREATE TABLE ob.notes (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 2: `unsure` is set when an attempt starts and cleared by an answer
+    // that says it was not made: set, the attempt may have reached the
+    // server unanswered (a timeout, a reset, a sender killed mid-request).
+    // `claimed` holds the messages this outbox knows it sent: a later
+    // message's look in the thread never takes one of them for its own.
+    "ALTER TABLE ob.outbox ADD COLUMN unsure INTEGER NOT NULL DEFAULT 0;
+     CREATE TABLE ob.claimed (id TEXT PRIMARY KEY, at INTEGER NOT NULL);",
 ];
 
 /// Where a cache's outbox lives: beside it, `NAME.outbox.db`.

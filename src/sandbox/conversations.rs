@@ -30,6 +30,9 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         .route("/conversations/{conversation_id}", get(one).put(update))
 }
 
+/// A sent message's internal mark: the instant (epoch ms) it shows from.
+const HIDDEN_UNTIL: &str = "_hiddenUntil";
+
 /// A conversation's messages, oldest first.
 #[derive(Debug, Clone, Default)]
 pub struct Thread {
@@ -384,7 +387,17 @@ impl Store {
             }
         };
         let types: Option<Vec<&str>> = get("type").map(|v| v.split(',').map(str::trim).collect());
-        let mut newest_first: Vec<&Obj> = t.messages.iter().rev().collect();
+        let now = Utc::now().timestamp_millis();
+        let mut newest_first: Vec<&Obj> = t
+            .messages
+            .iter()
+            .rev()
+            .filter(|m| {
+                m.get(HIDDEN_UNTIL)
+                    .and_then(Value::as_i64)
+                    .is_none_or(|at| at <= now)
+            })
+            .collect();
         if let Some(last) = get("lastMessageId") {
             match newest_first.iter().position(|m| text(m, "id") == last) {
                 Some(i) => newest_first.drain(..=i).for_each(drop),
@@ -405,6 +418,14 @@ impl Store {
             .last()
             .map(|m| text(m, "id").to_string())
             .unwrap_or_default();
+        let page: Vec<Obj> = page
+            .into_iter()
+            .map(|m| {
+                let mut m = m.clone();
+                m.remove(HIDDEN_UNTIL);
+                m
+            })
+            .collect();
         ok(json!({ "lastMessageId": last_id, "nextPage": next, "messages": page }))
     }
 
@@ -554,6 +575,11 @@ impl Store {
             None,
         );
         m.insert("source".into(), json!("api"));
+        if self.message_delay_ms > 0 {
+            // Kept out of reads until then; never shown itself.
+            let at = now.timestamp_millis() + self.message_delay_ms as i64;
+            m.insert(HIDDEN_UNTIL.into(), json!(at));
+        }
         if channel == "Email" {
             m.insert(
                 "meta".into(),
@@ -574,6 +600,21 @@ impl Store {
             answer["emailMessageId"] = json!(format!("em{}", &id[2..]));
         }
         ok(answer)
+    }
+
+    /// Sent messages not yet shown in their threads (see
+    /// `Faults::message_delay_ms`), for tests.
+    pub fn hidden_messages(&self) -> usize {
+        let now = Utc::now().timestamp_millis();
+        self.threads
+            .iter()
+            .flat_map(|t| t.messages.iter())
+            .filter(|m| {
+                m.get(HIDDEN_UNTIL)
+                    .and_then(Value::as_i64)
+                    .is_some_and(|at| at > now)
+            })
+            .count()
     }
 
     /// A contact's threads, for tests.
@@ -614,5 +655,13 @@ async fn update(
 }
 
 async fn send(State(s): State<Arc<Shared>>, JsonBody(body): JsonBody) -> Response {
-    outcome(with_store!(s, |st| st.send_message(&body, Utc::now())))
+    let delay = s
+        .faults
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .message_delay_ms;
+    outcome(with_store!(s, |st| {
+        st.message_delay_ms = delay;
+        st.send_message(&body, Utc::now())
+    }))
 }

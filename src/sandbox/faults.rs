@@ -32,6 +32,10 @@ pub struct Faults {
     /// change is made, but the client hears of it late (or never, if it
     /// dies meanwhile).
     pub reply_latency_ms: u64,
+    /// A sent message shows in its thread only this long after it was
+    /// made (HighLevel queues sends): a client that looks at once for a
+    /// message whose answer it lost does not find it yet.
+    pub message_delay_ms: u64,
     /// Fraction (0 to 1) of requests answered 500, 502 or 503.
     pub fail_rate: f64,
     /// Fraction of requests whose connection drops mid-response.

@@ -112,6 +112,9 @@ pub struct Store {
     pub(super) threads: Vec<super::conversations::Thread>,
     /// Messages sent so far (for their ids).
     pub(super) sent: u64,
+    /// How long a sent message stays out of its thread (see
+    /// `Faults::message_delay_ms`).
+    pub(super) message_delay_ms: u64,
     pub(super) rng: fastrand::Rng,
     /// How deep `page` may reach in POST /contacts/search.
     pub page_depth: u64,
@@ -144,6 +147,7 @@ impl Store {
             in_campaigns: HashMap::new(),
             threads: Vec::new(),
             sent: 0,
+            message_delay_ms: 0,
             rng: fastrand::Rng::with_seed(seed ^ 0x5eed),
             page_depth: 10_000,
         };

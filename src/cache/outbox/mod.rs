@@ -96,6 +96,10 @@ pub struct Entry {
     /// first attempt, which a retry must not take for its own result.
     #[serde(default)]
     pub before_ids: Option<Vec<String>>,
+    /// The last attempt may have reached the server without an answer
+    /// saying what became of it (see [`Cache::answered`]).
+    #[serde(default)]
+    pub unsure: bool,
 }
 
 impl Entry {
@@ -127,7 +131,9 @@ pub fn contact_of(op: &ApiOp) -> Option<&str> {
         | ApiOp::CreateDeal { contact_id, .. }
         | ApiOp::Workflow { contact_id, .. }
         | ApiOp::LeaveCampaign { contact_id, .. }
-        | ApiOp::SetAppointmentStatus { contact_id, .. } => Some(contact_id),
+        | ApiOp::SetAppointmentStatus { contact_id, .. }
+        | ApiOp::SendMessage { contact_id, .. }
+        | ApiOp::MarkRead { contact_id, .. } => Some(contact_id),
         _ => None,
     }
 }
@@ -206,6 +212,7 @@ fn created_id(r: &ApiResponse) -> Option<&str> {
         ApiResponse::Note(n) => Some(&n.id),
         ApiResponse::Appointment(a) => Some(&a.id),
         ApiResponse::Deal(d) => Some(&d.id),
+        ApiResponse::Sent(m) => Some(&m.message_id),
         _ => None,
     }
 }
@@ -432,11 +439,30 @@ impl Cache {
     pub fn mark_attempt(&self, entry: &Entry) -> Result<bool> {
         self.conn()
             .execute(
-                "UPDATE ob.outbox SET attempts = attempts + 1, sending = 1
+                "UPDATE ob.outbox SET attempts = attempts + 1, sending = 1, unsure = 1
                  WHERE seq = ?1 AND version = ?2 AND state = 'pending' AND sending = 0",
                 params![entry.seq, entry.version],
             )
             .map(|n| n == 1)
+            .map_err(|e| self.err(e))
+    }
+
+    /// An answer came that says the attempt was not made (a refusal, a
+    /// rate limit, a connection that never opened): not unsure any more.
+    pub fn answered(&self, seq: i64) -> Result<()> {
+        self.run("UPDATE ob.outbox SET unsure = 0 WHERE seq = ?1", [seq])
+    }
+
+    /// The messages this outbox sent (see `ob.claimed`).
+    pub fn claimed_messages(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT id FROM ob.claimed")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))
     }
 
@@ -474,6 +500,21 @@ impl Cache {
                 "INSERT INTO ob.outbox (key, op, description, created_at, state, error)
                  VALUES (?1, ?2, ?3, ?4, 'attention', ?5)",
                 params![key, text, op.describe(), now_ms(), why],
+            )
+            .map_err(err)?;
+        }
+        if let Some(ApiResponse::Sent(m)) = response
+            && !m.message_id.is_empty()
+        {
+            // Kept a month: a look never goes further back than that.
+            tx.execute(
+                "DELETE FROM ob.claimed WHERE at < ?1",
+                [now_ms() - 30 * 86_400_000],
+            )
+            .map_err(err)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO ob.claimed (id, at) VALUES (?1, ?2)",
+                params![m.message_id, now_ms()],
             )
             .map_err(err)?;
         }
@@ -558,7 +599,7 @@ impl Cache {
         // existed before is sent as new (the user has checked).
         let n = conn
             .execute(
-                "UPDATE ob.outbox SET state = 'pending', next_at = 0,
+                "UPDATE ob.outbox SET state = 'pending', next_at = 0, unsure = 0,
                    attempts = CASE WHEN before_ids IS NULL THEN 0 ELSE attempts END
                  WHERE seq = ?1 AND sending = 0",
                 [seq],
@@ -712,6 +753,7 @@ impl Cache {
                         sending: r.get::<_, i64>("sending")? != 0,
                         local_id: r.get("local_id")?,
                         before_ids: before.and_then(|b| serde_json::from_str(&b).ok()),
+                        unsure: r.get::<_, i64>("unsure")? != 0,
                     },
                 ))
             })

@@ -183,6 +183,8 @@ pub enum Settled {
 enum Done {
     /// A create's look at what exists before its first attempt.
     Before(Entry, std::result::Result<Vec<String>, ApiError>),
+    /// A message's look in the thread before any attempt after the first.
+    Looked(Entry, std::result::Result<Option<ApiResponse>, ApiError>),
     Sent(Entry, std::result::Result<ApiResponse, ApiError>),
 }
 
@@ -197,6 +199,9 @@ struct SendLoop {
     busy: HashSet<String>,
     /// The edits this process is sending now.
     sending: HashSet<i64>,
+    /// Messages whose thread was just looked at (and did not hold them):
+    /// their next attempt is sent.
+    looked: HashSet<i64>,
     inflight: JoinSet<Done>,
 }
 
@@ -210,6 +215,7 @@ impl SendLoop {
             backoff,
             busy: HashSet::new(),
             sending: HashSet::new(),
+            looked: HashSet::new(),
             inflight: JoinSet::new(),
         }
     }
@@ -231,6 +237,24 @@ impl SendLoop {
                 self.inflight.spawn(async move {
                     let r = before_ids(&client, &entry).await;
                     Done::Before(entry, r)
+                });
+                continue;
+            }
+            if matches!(entry.op, ApiOp::SendMessage { .. })
+                && entry.attempts > 0
+                && !self.looked.remove(&entry.seq)
+            {
+                // Tried before: the thread may hold it already (but not
+                // as a message this outbox knows it sent for another).
+                let mut entry = entry;
+                entry
+                    .before_ids
+                    .get_or_insert_with(Vec::new)
+                    .extend(self.cache.claimed_messages()?);
+                self.busy.insert(entry.key.clone());
+                self.inflight.spawn(async move {
+                    let r = already_created(&client, &entry).await;
+                    Done::Looked(entry, r)
                 });
                 continue;
             }
@@ -266,9 +290,32 @@ impl SendLoop {
                 self.cache.set_before(entry.seq, &ids)?;
                 Ok(None)
             }
-            Done::Before(entry, Err(e)) => {
+            Done::Before(entry, Err(e)) | Done::Looked(entry, Err(e)) => {
                 self.busy.remove(&entry.key);
                 self.failed(entry, e).map(Some)
+            }
+            Done::Looked(entry, Ok(Some(found))) => {
+                self.busy.remove(&entry.key);
+                tracing::info!(seq = entry.seq, "the message is in the thread already");
+                self.cache.confirm(&entry, Some(&found))?;
+                Ok(Some(Settled::Confirmed(entry, found)))
+            }
+            Done::Looked(entry, Ok(None)) if entry.unsure => {
+                // It may still reach the thread, or have reached the
+                // customer without showing: never sent again unasked.
+                self.busy.remove(&entry.key);
+                self.cache.needs_attention(entry.seq, MAY_HAVE_BEEN_SENT)?;
+                Ok(Some(Settled::Refused(
+                    entry,
+                    ApiError::Conflict(MAY_HAVE_BEEN_SENT.into()),
+                )))
+            }
+            Done::Looked(entry, Ok(None)) => {
+                // The last attempt was answered with a refusal or a
+                // failure, and the thread does not hold it: it goes.
+                self.busy.remove(&entry.key);
+                self.looked.insert(entry.seq);
+                Ok(None)
             }
             Done::Sent(entry, result) => {
                 self.busy.remove(&entry.key);
@@ -279,7 +326,12 @@ impl SendLoop {
                         self.note_in_cache(&entry, &r);
                         Ok(Some(Settled::Confirmed(entry, r)))
                     }
-                    Err(e) => self.failed(entry, e).map(Some),
+                    Err(e) => {
+                        if !e.unanswered() {
+                            self.cache.answered(entry.seq)?;
+                        }
+                        self.failed(entry, e).map(Some)
+                    }
                 }
             }
         }
@@ -576,6 +628,9 @@ impl Backoff {
     }
 }
 
+/// What a message that may have been sent waits with, for the user.
+pub const MAY_HAVE_BEEN_SENT: &str = "may have been sent: an attempt got no answer, and the conversation does not show the message; rolo will not send it again by itself. Check the thread: send it again (r), or discard it (d) if it arrived";
+
 /// Sends one edit. A create tried before first looks for its result.
 pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResponse, ApiError> {
     if let ApiOp::UpdateContact {
@@ -627,6 +682,7 @@ pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResp
                 | ApiOp::CreateNote { .. }
                 | ApiOp::Book { .. }
                 | ApiOp::CreateDeal { .. }
+                | ApiOp::SendMessage { .. }
         )
     {
         // Tried by a rolo that kept no record of what existed before: an
@@ -636,6 +692,8 @@ pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResp
         ));
     }
     if entry.attempts > 0
+        // A message's look came before this attempt (see `SendLoop`).
+        && !matches!(entry.op, ApiOp::SendMessage { .. })
         && let Some(found) = already_created(client, entry).await?
     {
         // Only what did not exist before the first attempt can be its
@@ -787,6 +845,7 @@ fn needs_before(entry: &Entry) -> bool {
                 | ApiOp::CreateContact(_)
                 | ApiOp::Book { .. }
                 | ApiOp::CreateDeal { .. }
+                | ApiOp::SendMessage { .. }
         )
 }
 
@@ -869,6 +928,29 @@ async fn matching(
                     && o.name.as_deref().map(str::trim) == Some(deal.name.trim())
             })
             .map(|o| ApiResponse::Deal(Box::new(o)))
+            .collect(),
+        // A message's result: an outbound message of its channel with its
+        // words, in the contact's threads, dated after it was queued.
+        ApiOp::SendMessage {
+            contact_id,
+            message,
+        } => client
+            .contact_threads(contact_id, &[], 50)
+            .await?
+            .messages
+            .into_iter()
+            .filter(|m| {
+                message.is(m)
+                    && m.at()
+                        .is_none_or(|t| t.timestamp_millis() >= entry.created_at - 5 * 60_000)
+            })
+            .map(|m| {
+                ApiResponse::Sent(crate::api::conversations::Sent {
+                    conversation_id: m.conversation_id.unwrap_or_default(),
+                    message_id: m.id,
+                    status: m.status,
+                })
+            })
             .collect(),
         ApiOp::CreateNote { contact_id, note } => client
             .notes(contact_id)
