@@ -1673,3 +1673,163 @@ fn inbox_and_messages_from_the_shell() {
     let o = sh.run_at("http://127.0.0.1:9", &["inbox"], support::TOKEN, None);
     assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
 }
+
+/// Outbound messages in a contact's threads, as (message type, body).
+fn outbound(sh: &Shell, contact: &str) -> Vec<(String, String)> {
+    sh.sandbox.with_store(|s| {
+        s.threads_of(contact)
+            .iter()
+            .flat_map(|t| t.messages.clone())
+            .filter(|m| m["direction"] == "outbound")
+            .map(|m| {
+                (
+                    m["messageType"].as_str().unwrap_or("").to_string(),
+                    m["body"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    })
+}
+
+/// `rolo send`: an SMS from TEXT or stdin and an email, each sent once;
+/// DND, a missing subject and an empty text refused before anything is
+/// sent; a lost answer leaves it "may have been sent", never sent twice;
+/// an unreachable HighLevel keeps the words.
+#[test]
+fn a_message_is_sent_from_the_shell_once_or_said_may_have_been_sent() {
+    let sh = Shell::with_contacts(40);
+    let (sms_to, mail_to, late_to) = sh.sandbox.with_store(|s| {
+        let open = |id: &String, field: &str, channel: &str| {
+            let c = s.contact(id).unwrap();
+            c[field].as_str().is_some_and(|p| !p.is_empty())
+                && c["dnd"] != serde_json::json!(true)
+                && !matches!(
+                    c["dndSettings"][channel]["status"].as_str(),
+                    Some("active" | "permanent")
+                )
+        };
+        let ids = s.contact_ids();
+        let sms = ids
+            .iter()
+            .find(|id| open(id, "phone", "SMS"))
+            .unwrap()
+            .clone();
+        let mail = ids
+            .iter()
+            .find(|id| **id != sms && open(id, "email", "Email"))
+            .unwrap()
+            .clone();
+        let other = ids
+            .iter()
+            .find(|id| **id != sms && **id != mail && open(id, "phone", "SMS"))
+            .unwrap()
+            .clone();
+        (sms, mail, other)
+    });
+    let before = outbound(&sh, &sms_to).len();
+    let o = sh.run(&["send", &sms_to, "--sms", "See you at 3"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.starts_with("sent the SMS to "), "{:?}", text(&o));
+    let o = sh.run_with(
+        &["send", &sms_to, "--sms"],
+        support::TOKEN,
+        Some("From stdin\n"),
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let sent = outbound(&sh, &sms_to);
+    assert_eq!(sent.len(), before + 2);
+    let n = |w: &str| {
+        sent.iter()
+            .filter(|(t, b)| t == "TYPE_SMS" && b == w)
+            .count()
+    };
+    assert_eq!((n("See you at 3"), n("From stdin")), (1, 1), "{sent:?}");
+
+    let o = sh.run(&[
+        "send",
+        &mail_to,
+        "--email",
+        "--subject",
+        "Quote",
+        "Line one\nLine <two>",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(
+        outbound(&sh, &mail_to)
+            .iter()
+            .any(|(t, b)| t == "TYPE_EMAIL" && b == "Line one<br>Line &lt;two&gt;"),
+        "{:?}",
+        outbound(&sh, &mail_to)
+    );
+
+    // Refused before anything is sent.
+    let mark = sh.sandbox.requests().len();
+    for (args, says) in [
+        (vec!["send", &mail_to, "--email", "no subject"], "--subject"),
+        (vec!["send", &sms_to, "--sms", "  "], "empty"),
+        (
+            vec!["send", &sms_to, "--sms", "--email", "x"],
+            "cannot be used",
+        ),
+    ] {
+        let o = sh.run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {:?}", text(&o));
+        assert!(text(&o).1.contains(says), "{args:?}: {:?}", text(&o));
+    }
+    sh.sandbox.with_store(|s| {
+        let c = s.contact_mut(&sms_to).unwrap();
+        c.insert(
+            "dndSettings".into(),
+            serde_json::json!({"SMS": {"status": "active", "message": "asked us to stop"}}),
+        );
+    });
+    let o = sh.run(&["send", &sms_to, "--sms", "One more thing"]);
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("Do Not Disturb on for SMS"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(
+        sh.sandbox.requests()[mark..]
+            .iter()
+            .all(|r| r.method == "GET"),
+        "nothing sent: {:#?}",
+        &sh.sandbox.requests()[mark..]
+    );
+
+    // The answer lost, and the message slow to show: it may have been
+    // sent, so it waits for the user, and `rolo outbox push` does not send
+    // it again.
+    std::fs::write(sh.home.join("none.toml"), "[api]\ntimeout_secs = 1\n").unwrap();
+    sh.sandbox.set_faults(rolo::sandbox::faults::Faults {
+        lost_answer_paths: vec!["/conversations/messages".into()],
+        message_delay_ms: 60_000,
+        ..Default::default()
+    });
+    let o = sh.run(&["send", &late_to, "--sms", "Running late"]);
+    assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
+    let o = sh.run(&["outbox", "push"]);
+    assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
+    let o = sh.run(&["outbox"]);
+    assert!(text(&o).0.contains("may have been sent"), "{:?}", text(&o));
+    let late = |sh: &Shell| {
+        outbound(sh, &late_to)
+            .iter()
+            .filter(|(_, b)| b == "Running late")
+            .count()
+    };
+    assert_eq!(late(&sh), 1, "sent once, never again");
+    let _ = std::fs::remove_file(sh.home.join("none.toml"));
+    sh.sandbox.set_faults(Default::default());
+
+    // HighLevel unreachable: exit 4, and the words are kept.
+    let o = sh.run_at(
+        "http://127.0.0.1:9",
+        &["send", &sms_to, "--sms", "Lost words"],
+        support::TOKEN,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
+    assert!(text(&o).1.contains("kept in"), "{:?}", text(&o));
+}

@@ -239,7 +239,8 @@ impl Store {
         self.contacts.insert((ms, id), c);
     }
 
-    pub(super) fn contact_mut(&mut self, id: &str) -> Option<&mut Obj> {
+    /// A contact to change in place (the sandbox's handlers, and tests).
+    pub fn contact_mut(&mut self, id: &str) -> Option<&mut Obj> {
         let ms = *self.by_id.get(id)?;
         self.contacts.get_mut(&(ms, id.to_string()))
     }

@@ -114,6 +114,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send a contact an SMS or an email, once: through the outbox, which
+    /// never sends it again after an attempt with no answer (it waits as
+    /// "may have been sent" in `rolo outbox`). The text comes from TEXT,
+    /// else standard input, else `$EDITOR`.
+    #[command(group(clap::ArgGroup::new("channel").required(true).args(["sms", "email"])))]
+    Send {
+        /// A contact id or a query that matches one contact.
+        contact: String,
+        /// By SMS, to the contact's phone.
+        #[arg(long)]
+        sms: bool,
+        /// By email, to the contact's email address (needs --subject).
+        #[arg(long, requires = "subject")]
+        email: bool,
+        #[arg(long)]
+        subject: Option<String>,
+        /// The words to send.
+        text: Option<String>,
+    },
     /// The location's conversations with unread messages, newest first.
     Inbox {
         /// Only the conversations assigned to the profile's user.

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::verbs::{Failure, Lookups, Outcome, print_json, resolve_contact};
 use crate::api::Client;
-use crate::api::conversations::{ConversationQuery, Message};
+use crate::api::conversations::{ConversationQuery, Message, NewMessage};
 use crate::text::{sanitize, snippet};
 use crate::zone::Zone;
 
@@ -22,24 +22,15 @@ pub async fn messages(
     zone: Zone,
 ) -> Outcome {
     let c = resolve_contact(client, who).await?;
-    let (convs, _) = client
-        .search_conversations(&ConversationQuery {
-            contact_id: Some(c.id.clone()),
-            limit: 100,
-            ..Default::default()
-        })
+    let threads = client
+        .contact_threads(&c.id, &[], limit.clamp(1, 100) as u32)
         .await?;
-    let mut all: Vec<Message> = Vec::new();
-    let pages = futures_join(client, convs.iter().map(|v| v.id.clone()).collect(), limit).await?;
-    for p in pages {
-        all.extend(p);
-    }
-    all.sort_by_key(|m| std::cmp::Reverse(m.at()));
+    let unread = threads.unread();
+    let mut all = threads.messages;
     all.truncate(limit);
     if as_json {
         return print_json(&serde_json::to_value(&all).unwrap_or(Value::Null));
     }
-    let unread: u64 = convs.iter().map(|v| v.unread_count.max(0.0) as u64).sum();
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -60,28 +51,6 @@ pub async fn messages(
 }
 
 /// Each conversation's newest `limit` messages, fetched side by side.
-async fn futures_join(
-    client: &Client,
-    ids: Vec<String>,
-    limit: usize,
-) -> Result<Vec<Vec<Message>>, Failure> {
-    let limit = limit.clamp(1, 100) as u32;
-    let mut set = tokio::task::JoinSet::new();
-    for id in ids {
-        let client = client.clone();
-        set.spawn(async move { client.conversation_messages(&id, limit, None).await });
-    }
-    let mut out = Vec::new();
-    while let Some(r) = set.join_next().await {
-        match r {
-            Ok(Ok(page)) => out.push(page.messages),
-            Ok(Err(e)) => return Err(e.into()),
-            Err(e) => return Err(Failure::new(4, format!("a read of messages was lost: {e}"))),
-        }
-    }
-    Ok(out)
-}
-
 /// `2026-12-01 14:05  SMS   ← Hi, is Thursday still on?`
 fn line(m: &Message, zone: &Zone) -> String {
     let at = m
@@ -188,6 +157,79 @@ pub async fn inbox(
             sanitize(&when),
             sanitize(&snippet(&first, 70))
         )?;
+    }
+    Ok(())
+}
+
+/// `rolo send CONTACT (--sms | --email --subject S) [TEXT]`: through the
+/// outbox, so a message is sent once; DND and a missing phone or address
+/// refuse before anything is sent.
+pub async fn send(
+    client: &Client,
+    who: &str,
+    email: bool,
+    subject: Option<&str>,
+    words: &str,
+) -> Outcome {
+    match send_once(client, who, email, subject, words).await {
+        // Neither sent nor queued (nor refused): the words typed are kept.
+        Err(mut f)
+            if f.code != 2
+                && !f.message.contains("outbox")
+                && !f.message.contains("queued as edit") =>
+        {
+            if let Some(p) = crate::cache::keep_unsent("message", words) {
+                f.message = format!("{}; your message is kept in {}", f.message, p.display());
+            }
+            Err(f)
+        }
+        other => other,
+    }
+}
+
+async fn send_once(
+    client: &Client,
+    who: &str,
+    email: bool,
+    subject: Option<&str>,
+    words: &str,
+) -> Outcome {
+    let words = words.trim_end();
+    if words.trim().is_empty() {
+        return Err(Failure::new(2, "the message is empty; nothing was sent"));
+    }
+    if email && subject.is_none_or(|s| s.trim().is_empty()) {
+        return Err(Failure::new(
+            2,
+            "an email needs --subject; nothing was sent",
+        ));
+    }
+    let c = resolve_contact(client, who).await?;
+    let channel = if email { "Email" } else { "SMS" };
+    if let Some(why) = c.refuses(channel) {
+        return Err(Failure::new(2, why));
+    }
+    let message = if email {
+        NewMessage::email(&c.id, subject, words)
+    } else {
+        NewMessage::sms(&c.id, words)
+    };
+    let op = crate::api::actor::ApiOp::SendMessage {
+        contact_id: c.id.clone(),
+        message,
+    };
+    let r = super::verbs::apply(client, op).await?;
+    let mut out = std::io::stdout().lock();
+    match r {
+        crate::api::actor::ApiResponse::Sent(s) => writeln!(
+            out,
+            "sent {} to {} (message {}, conversation {})",
+            if email { "the email" } else { "the SMS" },
+            sanitize(&c.display_name()),
+            sanitize(&s.message_id),
+            sanitize(&s.conversation_id)
+        )?,
+        _ => writeln!(out, "sent to {}", sanitize(&c.display_name()))?,
     }
     Ok(())
 }

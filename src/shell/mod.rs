@@ -328,11 +328,12 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     // The note's text first: time in the editor is not HighLevel's time.
-    let note = matches!(cmd, Command::Note(_)).then(note_body);
+    let note = matches!(cmd, Command::Note(_) | Command::Send { text: None, .. }).then(note_body);
     let typed = note.as_ref().and_then(|n| n.as_ref().ok().cloned());
     let writes = matches!(
         cmd,
         Command::Note(_)
+            | Command::Send { .. }
             | Command::Tag { .. }
             | Command::Task(_)
             | Command::Book { .. }
@@ -484,6 +485,21 @@ async fn run_shell(
             limit,
             json,
         } => conversations::messages(&client, &contact, limit as usize, json, offset).await,
+        Command::Send {
+            contact,
+            email,
+            subject,
+            text,
+            ..
+        } => match text.map(Ok).or(note).unwrap_or_else(note_body) {
+            Ok(words) => {
+                conversations::send(&client, &contact, email, subject.as_deref(), &words).await
+            }
+            Err(e) => Err(verbs::Failure {
+                code: 2,
+                message: format!("no message to send: {e}"),
+            }),
+        },
         Command::Inbox { mine, json } => {
             conversations::inbox(&client, mine, me_email, json, offset).await
         }

@@ -758,6 +758,15 @@ pub(super) async fn apply_all(
     for seq in seqs {
         out.push(match answers.remove(&seq) {
             Some(Ok(r)) => Ok(r),
+            // Never discarded: whether it reached the customer is unknown.
+            Some(Err(ApiError::Conflict(m))) if m == crate::cache::outbox::MAY_HAVE_BEEN_SENT => {
+                Err(Failure::new(
+                    4,
+                    format!(
+                        "{m}. Kept in the outbox as edit {seq}: `rolo outbox retry {seq}` sends it again, `rolo outbox discard {seq}` drops it"
+                    ),
+                ))
+            }
             Some(Err(e)) if !e.is_transient() && !matches!(e, ApiError::Decode { .. }) => {
                 crate::cache::Cache::open(&path)?.discard(seq)?;
                 Err(e.into())

@@ -135,6 +135,37 @@ impl Contact {
         out
     }
 
+    /// Why a message on `channel` (`SMS`, `Email`) cannot go to this
+    /// contact: DND on every channel or on that one, or nowhere to send it.
+    pub fn refuses(&self, channel: &str) -> Option<String> {
+        let shown = self.display_name();
+        let name = crate::text::sanitize(&shown);
+        if self.dnd == Some(true) {
+            return Some(format!(
+                "{name} has Do Not Disturb on for every channel: no {channel} was sent"
+            ));
+        }
+        if let Some(d) = self
+            .dnd_channels()
+            .into_iter()
+            .find(|d| d.channel.eq_ignore_ascii_case(channel))
+        {
+            return Some(format!(
+                "{name} has Do Not Disturb on for {channel} ({}): nothing was sent",
+                crate::text::sanitize(&d.status)
+            ));
+        }
+        let (to, what) = if channel.eq_ignore_ascii_case("email") {
+            (self.email.as_deref(), "email address")
+        } else {
+            (self.phone.as_deref(), "phone number")
+        };
+        if to.is_none_or(|t| t.trim().is_empty()) {
+            return Some(format!("{name} has no {what}: no {channel} was sent"));
+        }
+        None
+    }
+
     /// The name to show: `name`, else first + last, else email, else phone, else the id.
     pub fn display_name(&self) -> String {
         if let Some(n) = self
