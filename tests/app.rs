@@ -1077,6 +1077,7 @@ mod cached {
                 sending: false,
                 local_id: None,
                 before_ids: None,
+                unsure: false,
             },
             Entry {
                 seq: 8,
@@ -1092,6 +1093,7 @@ mod cached {
                 sending: false,
                 local_id: None,
                 before_ids: None,
+                unsure: false,
             },
         ]
     }
