@@ -68,6 +68,8 @@ pub enum Action {
     Workflows,
     Campaigns,
     Export,
+    Inbox,
+    MarkRead,
 }
 
 /// Where a binding applies, as the help overlay groups them.
@@ -78,6 +80,7 @@ pub enum Context {
     Detail,
     Agenda,
     Board,
+    Inbox,
 }
 
 impl Context {
@@ -88,6 +91,7 @@ impl Context {
             Context::Detail => "Detail pane and Today view",
             Context::Agenda => "Agenda",
             Context::Board => "Pipeline board",
+            Context::Inbox => "Inbox",
         }
     }
 }
@@ -146,6 +150,12 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::Board,
         context: Context::Global,
         help: "pipeline board: deals by stage",
+    },
+    Default {
+        keys: &["I"],
+        action: Action::Inbox,
+        context: Context::Global,
+        help: "inbox: unread conversations",
     },
     Default {
         keys: &["r"],
@@ -476,6 +486,24 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::GoToday,
         context: Context::Agenda,
         help: "back to today",
+    },
+    Default {
+        keys: &["enter"],
+        action: Action::Open,
+        context: Context::Inbox,
+        help: "read the thread (r, s, m reply there)",
+    },
+    Default {
+        keys: &["R"],
+        action: Action::MarkRead,
+        context: Context::Inbox,
+        help: "mark read, and on to the next",
+    },
+    Default {
+        keys: &["esc"],
+        action: Action::Back,
+        context: Context::Inbox,
+        help: "back to the list",
     },
     Default {
         keys: &["enter"],

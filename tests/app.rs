@@ -2442,10 +2442,17 @@ fn an_appointments_status_from_the_detail_pane() {
             .unwrap_or("")
             .contains("appointment")
     );
-    let before = h.state.detail.items().len();
     let appts = h.state.detail.sorted_appointments(h.state.now).len();
     assert!(appts > 0);
-    for _ in 0..before {
+    // The last appointment (the messages come after it).
+    let last = h
+        .state
+        .detail
+        .items()
+        .iter()
+        .rposition(|i| matches!(i, rolo::app::DetailItem::Appointment(_)))
+        .unwrap();
+    for _ in 0..last {
         h.send(key('j'));
     }
     let a = h

@@ -145,7 +145,7 @@ fn help_overlay() {
     h.send(key('?'));
     snap(&mut h, "help");
     // Taller than the screen at 80×24: j scrolls to the last keys.
-    for _ in 0..60 {
+    for _ in 0..200 {
         h.send(key('j'));
     }
     let t = h.render(80, 24);

@@ -169,6 +169,13 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Workflows => open_automation(s, AutoKind::Workflow, out),
         Action::Campaigns => open_automation(s, AutoKind::Campaign, out),
         Action::Export => open_export(s),
+        Action::Inbox => {
+            if s.view == View::Inbox {
+                s.view = View::Contacts;
+            } else {
+                s.open_inbox(out);
+            }
+        }
         Action::Agenda => {
             if s.view == View::Agenda {
                 s.view = View::Contacts;
@@ -356,6 +363,22 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Open if s.view == View::Today => jump_to_task_contact(s, out),
         Action::Open if s.view == View::Agenda => {
             crate::app::agenda::jump_to_appointment_contact(s, out)
+        }
+        Action::Open if s.view == View::Inbox => s.open_inbox_thread(out),
+        Action::MarkRead if s.view == View::Inbox => s.mark_read_and_next(out),
+        Action::MarkRead => {}
+        Action::Open
+            if s.view == View::Contacts
+                && s.focus == Focus::Detail
+                && s.detail.current_message().is_some() =>
+        {
+            if let Some(cid) = s.detail.contact_id.clone() {
+                let name = s
+                    .contact_record(&cid)
+                    .map(|c| crate::text::sanitize(&c.display_name()).into_owned())
+                    .unwrap_or_default();
+                s.open_thread(&cid, name, out);
+            }
         }
         Action::Open if s.view == View::Board => {
             match s.board.current().and_then(|d| d.contact_id.clone()) {
@@ -566,6 +589,7 @@ impl State {
         match (self.view, self.focus) {
             (View::Agenda, _) => Context::Agenda,
             (View::Board, _) => Context::Board,
+            (View::Inbox, _) => Context::Inbox,
             (View::Today, _) | (_, Focus::Detail) => Context::Detail,
             _ => Context::List,
         }
@@ -582,6 +606,7 @@ impl State {
                 .and_then(|t| t.contact_id.clone()),
             (View::Agenda, _) => self.agenda_current().and_then(|a| a.contact_id.clone()),
             (View::Board, _) => self.board.current().and_then(|d| d.contact_id.clone()),
+            (View::Inbox, _) => self.inbox_current().map(|c| c.contact_id.clone()),
             (View::Contacts, Focus::Detail) => self.detail.contact_id.clone(),
             (View::Contacts, _) => self.selected_contact().map(|c| c.id.clone()),
         };
@@ -631,6 +656,10 @@ pub(crate) fn toggle_mine(s: &mut State) {
         View::Agenda => {
             s.agenda.mine = !s.agenda.mine;
             s.agenda.selected = 0;
+        }
+        View::Inbox => {
+            s.inbox.mine = !s.inbox.mine;
+            s.inbox.selected = 0;
         }
         View::Board => {
             s.board.mine = !s.board.mine;

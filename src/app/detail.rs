@@ -9,6 +9,8 @@ pub enum DetailItem {
     Note(usize),
     /// Index into `sorted_appointments`.
     Appointment(usize),
+    /// Index into `shown_messages`.
+    Message(usize),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -21,6 +23,8 @@ pub struct Detail {
     pub appointments: Remote<Vec<Appointment>>,
     /// The contact's deals, every status.
     pub deals: Remote<Vec<crate::api::opportunities::Opportunity>>,
+    /// The contact's conversations and their newest messages.
+    pub messages: Remote<crate::api::conversations::ContactThreads>,
     /// Index into `items()`.
     pub cursor: usize,
     pub expanded_notes: HashSet<String>,
@@ -88,6 +92,7 @@ impl Detail {
             .map(DetailItem::Task)
             .chain((0..notes).map(DetailItem::Note))
             .chain((0..appointments).map(DetailItem::Appointment))
+            .chain((0..self.shown_messages().len()).map(DetailItem::Message))
             .collect()
     }
 
@@ -209,6 +214,7 @@ impl State {
             Purpose::Detail(DetailWait::Appointments(cid.clone())),
         );
         self.load_contact_deals(&cid, out);
+        self.load_detail_messages(&cid, out);
     }
 
     /// Applies a function to a task wherever it is shown (detail and Today).
@@ -396,6 +402,9 @@ fn empty_sections(d: &mut Detail) {
     empty(&mut d.notes);
     empty(&mut d.appointments);
     empty(&mut d.deals);
+    if !matches!(d.messages, Remote::Loaded(_)) {
+        d.messages = Remote::Loaded(Default::default());
+    }
 }
 
 /// The custom field definitions: names and types for the values the pane

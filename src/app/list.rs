@@ -187,6 +187,7 @@ pub(crate) fn move_cursor(s: &mut State, action: Action) {
         (View::Today, _) => s.today.selected = step(s.today.selected, s.today_tasks().len()),
         (View::Agenda, _) => s.agenda.selected = step(s.agenda.selected, s.agenda_rows().len()),
         (View::Board, _) => s.board_cursor(action),
+        (View::Inbox, _) => s.inbox.selected = step(s.inbox.selected, s.inbox_rows().len()),
         (View::Contacts, Focus::Detail) => {
             s.detail.cursor = step(s.detail.cursor, s.detail.items().len())
         }

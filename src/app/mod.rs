@@ -9,9 +9,11 @@ pub mod board;
 pub mod deals;
 pub mod detail;
 pub mod forms;
+pub mod inbox;
 mod list;
 pub mod local;
 pub mod marks;
+pub mod messages;
 pub mod overlays;
 pub mod today;
 mod undo;
@@ -225,6 +227,7 @@ pub enum View {
     Today,
     Agenda,
     Board,
+    Inbox,
 }
 
 #[derive(Debug, Clone)]
@@ -259,6 +262,8 @@ pub enum Overlay {
     Export(Box<ExportPrompt>),
     /// Deleting many contacts: their count typed back first.
     BulkDelete(Box<BulkDelete>),
+    /// A contact's messages, in full, and replies.
+    Thread(Box<ThreadView>),
 }
 
 /// What an in-flight request is for: the room that waits for its answer,
@@ -295,6 +300,9 @@ enum Purpose {
     /// A page of the board's deals, for the pipeline with this id, of the
     /// load with this generation.
     Board(String, u64),
+    /// Conversations: the pane's Messages, the thread view, the inbox,
+    /// replies.
+    Messages(messages::MessagesWait),
 }
 
 impl Purpose {
@@ -345,6 +353,7 @@ fn on_api(s: &mut State, e: ApiEvent, out: &mut Vec<Command>) {
         Purpose::Bulk(w) => marks::bulk_answer(s, w, r),
         Purpose::Automation(w) => overlays::automation::automation_answer(s, w, r),
         Purpose::Board(p, g) => board::board_answer(s, p, g, r, out),
+        Purpose::Messages(w) => messages::messages_answer(s, w, r, out),
     }
 }
 
@@ -392,6 +401,14 @@ pub struct State {
     pub agenda: agenda::Agenda,
     /// The pipeline board's (see [`board::Board`]).
     pub board: board::Board,
+    /// The location's unread conversations (`I`).
+    pub inbox: inbox::Inbox,
+    /// Each contact's conversations, as far as rolo knows them: their
+    /// unread counts for the list, their ids so that opening a contact
+    /// reads its messages beside its other sections.
+    pub convs: HashMap<String, Vec<crate::api::conversations::Conversation>>,
+    /// Replies not yet confirmed.
+    pub replies: Vec<messages::Reply>,
     /// A bulk change under way (see [`marks`]).
     pub bulk: Option<marks::BulkRun>,
     pub location_tags: Remote<Vec<LocationTag>>,
@@ -478,6 +495,9 @@ impl State {
             today: today::Today::default(),
             agenda: agenda::Agenda::default(),
             board: board::Board::default(),
+            inbox: inbox::Inbox::default(),
+            convs: HashMap::new(),
+            replies: Vec::new(),
             bulk: None,
             location_tags: Remote::Idle,
             users: Remote::Idle,
@@ -638,6 +658,9 @@ impl State {
                 .current()
                 .and_then(|d| d.contact_id.as_deref())
                 .and_then(|id| self.contact_by_id(id)),
+            View::Inbox => self
+                .inbox_current()
+                .and_then(|c| self.contact_by_id(&c.contact_id)),
         }
     }
 
@@ -963,6 +986,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
                 Purpose::CustomFields,
             );
             s.load_deals_meta(&mut out);
+            s.load_unread(Priority::Background, &mut out);
             if s.zone_follows_location {
                 s.request(
                     &mut out,

@@ -34,7 +34,7 @@ pub(crate) fn task_under_cursor(s: &State) -> Option<(String, Task)> {
             let t = s.detail.current_task()?.clone();
             Some((s.detail.contact_id.clone()?, t))
         }
-        View::Contacts | View::Agenda | View::Board => None,
+        View::Contacts | View::Agenda | View::Board | View::Inbox => None,
     }
 }
 

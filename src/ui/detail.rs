@@ -564,6 +564,64 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         }
     }
 
+    // Messages: the newest few, every channel, newest first.
+    lines.push(Line::default());
+    lines.push(section(
+        "Messages",
+        &s.detail.messages,
+        |t| {
+            let unread = t.unread();
+            let shown = t.messages.len().min(crate::app::messages::SECTION_MESSAGES);
+            let mut n = if t.more || t.messages.len() > shown {
+                format!(" · newest {shown}")
+            } else {
+                format!(" {shown}")
+            };
+            if unread > 0 {
+                n.push_str(&format!(" · {unread} unread"));
+            }
+            n
+        },
+        theme,
+    ));
+    if let Some(t) = s.detail.messages.loaded() {
+        let cid = s.detail.contact_id.as_deref().unwrap_or("");
+        let waiting = s.replies_to(cid).len();
+        if t.messages.is_empty() && waiting == 0 {
+            lines.push(Line::from(Span::styled("  none", theme.dim)));
+        }
+        if waiting > 0 {
+            lines.push(Line::from(Span::styled(
+                format!("  {waiting} reply on its way (enter on a message shows it)"),
+                theme.accent,
+            )));
+        }
+        for (i, m) in s.detail.shown_messages().iter().enumerate() {
+            let on = cursor == Some(DetailItem::Message(i));
+            if on {
+                cursor_line = lines.len();
+            }
+            let when = m.at().map(|t| local(t, s)).unwrap_or_else(|| "?".into());
+            let dir = if m.inbound() { "←" } else { "→" };
+            let channel = clean(&m.channel()).into_owned();
+            let head = format!("{}{when} {channel:<5} {dir} ", if on { "▸ " } else { "  " });
+            let room = width.saturating_sub(head.chars().count());
+            lines.push(Line::from(vec![
+                Span::styled(
+                    head,
+                    sel(on, if m.inbound() { theme.text } else { theme.dim }),
+                ),
+                Span::styled(fit(&clean(&m.summary()), room), sel(on, theme.text)),
+            ]));
+        }
+        if focused && s.detail.current_message().is_some() {
+            lines.push(Line::from(Span::styled(
+                "  enter: the whole thread, and reply",
+                theme.dim,
+            )));
+        }
+    }
+
     let height = usize::from(inner.height);
     // The cursor's item in view, and as far past it as J has scrolled.
     let extra = match s.detail.scroll {

@@ -168,6 +168,18 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             spans.push(Span::styled(run, style(base, theme.highlight, run_hl)));
         }
         let mut used = name.width() + gutter;
+        // Unread messages: a count after the name.
+        let unread = s.unread_of(&c.id);
+        if unread > 0 {
+            let badge = format!(" ●{unread}");
+            if used + badge.width() <= width {
+                used += badge.width();
+                spans.push(Span::styled(
+                    badge,
+                    if selected { base } else { theme.accent },
+                ));
+            }
+        }
         let secondary = c
             .company_name
             .as_deref()

@@ -7,6 +7,7 @@ mod agenda;
 pub mod board;
 mod deals;
 mod detail;
+mod inbox;
 mod list;
 mod overlays;
 mod today;
@@ -60,6 +61,7 @@ pub fn render(s: &State, f: &mut Frame) {
         View::Today => today::render_today(s, f, main, theme),
         View::Agenda => agenda::render_agenda(s, f, main, theme),
         View::Board => board::render_board(s, f, main, theme),
+        View::Inbox => inbox::render_inbox(s, f, main, theme),
     }
     render_status(s, f, status, theme);
     overlays::render(s, f, area, theme);
@@ -194,6 +196,14 @@ fn hints(s: &State, room: usize) -> String {
             (Action::ToggleTask, "done"),
             (Action::Edit, "edit"),
             (Action::Open, "go to contact"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+        (View::Inbox, _) => &[
+            (Action::Open, "read"),
+            (Action::MarkRead, "mark read, next"),
+            (Action::Mine, "mine"),
+            (Action::NewTask, "task"),
             (Action::Back, "back"),
             (Action::Help, "help"),
         ],

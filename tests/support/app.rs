@@ -32,6 +32,11 @@ pub struct Fixture {
     pub lost_reasons: Vec<rolo::api::opportunities::LostReason>,
     pub deals: Vec<rolo::api::opportunities::Opportunity>,
     pub calendars: Vec<rolo::api::calendars::Calendar>,
+    /// Conversations, each with its messages oldest first.
+    pub threads: Vec<(
+        rolo::api::conversations::Conversation,
+        Vec<rolo::api::conversations::Message>,
+    )>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(items: Vec<serde_json::Map<String, Value>>) -> Vec<T> {
@@ -94,6 +99,7 @@ pub fn fixture(count: usize) -> Fixture {
         lost_reasons: Vec::new(),
         deals: Vec::new(),
         calendars: Vec::new(),
+        threads: Vec::new(),
     };
     let rich = f.rich_contact().id.clone();
     deals
@@ -126,6 +132,7 @@ pub fn fixture(count: usize) -> Fixture {
         }
         deals.opportunities.push(o);
     }
+    let threads = rolo::sandbox::conversations::seed("sandbox-location", &d.contacts, anchor());
     Fixture {
         contacts: parse(d.contacts),
         tasks: parse(d.tasks),
@@ -144,6 +151,15 @@ pub fn fixture(count: usize) -> Fixture {
             &d.calendar_ids,
             &user_ids,
         )),
+        threads: threads
+            .into_iter()
+            .map(|t| {
+                (
+                    serde_json::from_value(Value::Object(t.conversation)).expect("fits"),
+                    parse(t.messages),
+                )
+            })
+            .collect(),
     }
 }
 
@@ -546,6 +562,43 @@ pub fn answer_for(f: &Fixture, r: &ApiRequest) -> Result<ApiResponse, ApiError> 
         ApiOp::DeleteContact { .. } | ApiOp::DeleteTask { .. } | ApiOp::DeleteNote { .. } => {
             Ok(ApiResponse::Deleted)
         }
+        ApiOp::ContactThreads {
+            contact_id, limit, ..
+        } => {
+            let mut out = rolo::api::conversations::ContactThreads::default();
+            for (c, ms) in f
+                .threads
+                .iter()
+                .filter(|(c, _)| c.contact_id == *contact_id)
+            {
+                out.conversations.push(c.clone());
+                out.more |= ms.len() > *limit as usize;
+                out.messages
+                    .extend(ms.iter().rev().take(*limit as usize).cloned());
+            }
+            out.messages
+                .sort_by_key(|m| std::cmp::Reverse(m.at().map(|t| t.timestamp_millis())));
+            Ok(ApiResponse::Threads(Box::new(out)))
+        }
+        ApiOp::Conversations { unread, .. } => {
+            let mut list: Vec<_> = f
+                .threads
+                .iter()
+                .map(|(c, _)| c.clone())
+                .filter(|c| !unread || c.unread_count > 0.0)
+                .collect();
+            list.sort_by_key(|c| std::cmp::Reverse(c.last_at()));
+            let n = list.len() as u64;
+            Ok(ApiResponse::Conversations(list, n))
+        }
+        ApiOp::SendMessage { message, .. } => {
+            Ok(ApiResponse::Sent(rolo::api::conversations::Sent {
+                conversation_id: format!("conv-of-{}", message.contact_id),
+                message_id: format!("msg{}", r.id.0),
+                status: Some("delivered".into()),
+            }))
+        }
+        ApiOp::MarkRead { .. } => Ok(ApiResponse::Done),
         other => panic!("the fixture does not answer {other:?}"),
     }
 }

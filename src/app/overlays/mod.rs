@@ -21,6 +21,7 @@ pub mod palette;
 pub mod profiles;
 pub mod tag_prompt;
 pub mod task_form;
+pub mod thread;
 pub mod user_picker;
 
 pub use appointment_status::*;
@@ -40,6 +41,7 @@ pub use palette::*;
 pub(crate) use profiles::*;
 pub use tag_prompt::*;
 pub use task_form::*;
+pub use thread::*;
 pub use user_picker::*;
 
 /// What the task and contact forms say when esc would lose typed text.
@@ -73,7 +75,8 @@ pub(crate) fn overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         return;
     };
     s.overlay = match overlay {
-        Overlay::Help(at) => help_key(at, k, s.keymap.bindings().len() as u16),
+        // A header and a blank line for each of the six groups.
+        Overlay::Help(at) => help_key(at, k, s.keymap.bindings().len() as u16 + 12),
         Overlay::Confirm(c) => confirm_key(s, c, k, out),
         Overlay::Tags(p) => tag_key(s, *p, k, out),
         Overlay::Task(f) => task_key(s, *f, k, out),
@@ -91,5 +94,6 @@ pub(crate) fn overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         Overlay::Automation(p) => automation_key(s, p, k, out),
         Overlay::Export(p) => export_key(s, p, k, out),
         Overlay::BulkDelete(p) => bulk_delete_key(s, p, k, out),
+        Overlay::Thread(v) => thread_key(s, v, k, out),
     };
 }

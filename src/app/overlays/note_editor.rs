@@ -11,6 +11,8 @@ pub struct NoteEditor {
     pub body: TextArea<'static>,
     /// Esc on unsaved text asks once more before discarding it.
     pub confirm_discard: bool,
+    /// A message to send rather than a note (and the thread to go back to).
+    pub reply: Option<ReplyTo>,
 }
 
 impl NoteEditor {
@@ -31,6 +33,7 @@ impl NoteEditor {
             editing: editing.cloned(),
             body,
             confirm_discard: false,
+            reply: None,
         }
     }
 
@@ -55,7 +58,7 @@ pub(crate) fn note_key(
     let text = text_of(&n.body);
     if k.code == KeyCode::Esc {
         if !n.unsaved() || n.confirm_discard {
-            return None;
+            return n.reply.map(|r| Overlay::Thread(r.back));
         }
         n.confirm_discard = true;
         return Some(Overlay::Note(Box::new(n)));
@@ -73,6 +76,10 @@ pub(crate) fn note_key(
         return Some(Overlay::Note(Box::new(n)));
     }
     let cid = n.contact_id.clone();
+    if let Some(to) = n.reply.take() {
+        s.send_reply(&to, &cid, text, out);
+        return Some(Overlay::Thread(to.back));
+    }
     let form = Box::new(n.clone());
     match n.editing {
         None => {

@@ -42,6 +42,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, bindings: &[Binding], at: u16, t
         Context::Detail,
         Context::Agenda,
         Context::Board,
+        Context::Inbox,
     ]
     .into_iter()
     .map(|c| help_group(bindings, c, key_w, theme))

@@ -18,6 +18,7 @@ mod palette;
 mod profiles;
 mod tag_prompt;
 mod task_form;
+mod thread;
 mod user_picker;
 
 use ratatui::Frame;
@@ -122,5 +123,6 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         Overlay::Palette(p) => palette::render(p, s, f, area, theme),
         Overlay::Profiles(selected) => profiles::render(*selected, s, f, area, theme),
         Overlay::Note(n) => note_editor::render(n, f, area, theme),
+        Overlay::Thread(v) => thread::render(v, s, f, area, theme),
     }
 }

@@ -12,14 +12,17 @@ pub(super) fn render(n: &crate::app::NoteEditor, f: &mut Frame, area: Rect, them
     let h = area.height.saturating_sub(4).clamp(6, 20);
     let r = centered(area, w, h);
     f.render_widget(Clear, r);
-    let block = boxed(
-        if n.editing.is_some() {
-            "Edit note"
-        } else {
-            "New note"
-        },
-        theme,
-    );
+    let title = match &n.reply {
+        Some(r) if r.channel == "Email" => format!(
+            "Email to {} · {}",
+            fit(&r.to, 30),
+            fit(&clean(r.subject.as_deref().unwrap_or("")), 40)
+        ),
+        Some(r) => format!("SMS to {}", fit(&r.to, 40)),
+        None if n.editing.is_some() => "Edit note".into(),
+        None => "New note".into(),
+    };
+    let block = boxed(&title, theme);
     let inner = block.inner(r);
     f.render_widget(block, r);
     let [text, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
@@ -30,7 +33,14 @@ pub(super) fn render(n: &crate::app::NoteEditor, f: &mut Frame, area: Rect, them
             theme.error,
         )
     } else {
-        Span::styled("ctrl-s: save · ctrl-e: $EDITOR · esc: cancel", theme.dim)
+        Span::styled(
+            if n.reply.is_some() {
+                "ctrl-s: send · ctrl-e: $EDITOR · esc: back to the thread"
+            } else {
+                "ctrl-s: save · ctrl-e: $EDITOR · esc: cancel"
+            },
+            theme.dim,
+        )
     };
     f.render_widget(Paragraph::new(hint), foot);
 }
