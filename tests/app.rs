@@ -4029,3 +4029,330 @@ fn an_export_writes_a_new_file_and_never_over_one() {
     assert!(rolo::app::write_export(&bad, |_| None).starts_with("Not exported"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The rich contact's messages: asked in the same update as its other
+/// sections (one round trip), newest first, unread counted in the title;
+/// `enter` on one opens the whole thread; `s` opens the reply editor, and
+/// the reply shows as sending at once and goes as one SendMessage; its
+/// answer puts it in the thread.
+#[test]
+fn messages_load_beside_the_sections_and_a_reply_goes_once() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.state.users = Remote::Loaded(f.users.clone());
+    h.serve(&f);
+    let rich = f.rich_contact().id.clone();
+    h.select(&rich);
+    h.wait(500);
+    // Every section's request is out before any answer comes.
+    let asked: Vec<&str> = h.outbox.iter().map(|r| r.op.name()).collect();
+    for op in [
+        "get-contact",
+        "get-all-tasks",
+        "get-all-notes",
+        "get-appointments-for-contact",
+        "get-messages",
+    ] {
+        assert!(
+            asked.contains(&op),
+            "{op} not asked with the rest: {asked:?}"
+        );
+    }
+    h.serve(&f);
+    let threads = h.state.detail.messages.loaded().expect("loaded").clone();
+    assert!(
+        !threads.messages.is_empty(),
+        "the fixture gives it messages"
+    );
+    let newest = threads.messages[0].clone();
+    let times: Vec<_> = threads.messages.iter().map(|m| m.at()).collect();
+    let mut sorted = times.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(times, sorted, "newest first");
+    let text = screen(&h.clone_render(160, 48));
+    assert!(text.contains("Messages"), "{text}");
+    // The known threads are read beside the search next time.
+    h.state.detail.contact_id = None;
+    h.select(&rich);
+    h.send(code(KeyCode::Enter));
+    h.wait(500);
+    let again = h.take(|op| matches!(op, ApiOp::ContactThreads { .. }));
+    let ApiOp::ContactThreads { known, .. } = &again.op else {
+        unreachable!()
+    };
+    assert_eq!(known.len(), threads.conversations.len(), "{known:?}");
+    h.answer(again.id, support::app::answer_for(&f, &again));
+    h.serve(&f);
+
+    // To the first message, then enter: the thread.
+    let first_msg = h
+        .state
+        .detail
+        .items()
+        .iter()
+        .position(|i| matches!(i, rolo::app::DetailItem::Message(_)))
+        .unwrap();
+    h.send(key('g'));
+    for _ in 0..first_msg {
+        h.send(key('j'));
+    }
+    assert_eq!(
+        h.state.detail.current_message().map(|m| &m.id),
+        Some(&newest.id)
+    );
+    h.send(code(KeyCode::Enter));
+    assert!(
+        matches!(h.state.overlay, Some(Overlay::Thread(_))),
+        "{:?}",
+        h.state.overlay
+    );
+    let full = h.take(|op| matches!(op, ApiOp::ContactThreads { limit: 50, .. }));
+    h.answer(full.id, support::app::answer_for(&f, &full));
+
+    // A reply by SMS (the contact takes SMS in the fixture, or is made to).
+    let c = h.state.contact_record(&rich).cloned().unwrap();
+    assert!(
+        c.refuses("SMS").is_none() || c.phone.is_none(),
+        "{:?}",
+        c.refuses("SMS")
+    );
+    if c.refuses("SMS").is_some() {
+        return;
+    }
+    h.send(key('s'));
+    assert!(
+        matches!(h.state.overlay, Some(Overlay::Note(_))),
+        "{:?}",
+        h.state.overlay
+    );
+    h.keys("On my way");
+    h.send(ctrl('s'));
+    assert!(
+        matches!(h.state.overlay, Some(Overlay::Thread(_))),
+        "back to the thread"
+    );
+    let sends: Vec<_> = h
+        .outbox
+        .iter()
+        .filter(|r| matches!(r.op, ApiOp::SendMessage { .. }))
+        .cloned()
+        .collect();
+    assert_eq!(sends.len(), 1);
+    let ApiOp::SendMessage { message, .. } = &sends[0].op else {
+        unreachable!()
+    };
+    assert_eq!(
+        (message.kind.as_str(), message.text()),
+        ("SMS", "On my way")
+    );
+    let text = screen(&h.clone_render(80, 24));
+    assert!(
+        text.contains("sending…") && text.contains("On my way"),
+        "{text}"
+    );
+    let r = h.take(|op| matches!(op, ApiOp::SendMessage { .. }));
+    h.answer(r.id, support::app::answer_for(&f, &r));
+    assert!(h.state.replies.is_empty());
+    let text = screen(&h.clone_render(80, 24));
+    assert!(
+        !text.contains("sending…") && text.contains("On my way"),
+        "{text}"
+    );
+    // Esc closes the thread.
+    h.send(code(KeyCode::Esc));
+    assert!(h.state.overlay.is_none());
+}
+
+/// DND on the channel refuses before anything is typed or sent; a reply
+/// whose attempt had no answer waits as "may have been sent"; one the
+/// server refuses says so and is kept.
+#[test]
+fn a_reply_respects_dnd_and_an_unknown_outcome_is_said() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    let rich = f.rich_contact().id.clone();
+    let name = h.state.contact_record(&rich).unwrap().display_name();
+    h.state.open_thread(&rich, name, &mut Vec::new());
+    // DND on SMS, on the record rolo has.
+    if let Remote::Loaded(c) = &mut h.state.detail.contact {
+        c.phone = Some("+15550100".into());
+        c.dnd = Some(false);
+        c.extra.insert(
+            "dndSettings",
+            serde_json::json!({"SMS": {"status": "active"}}),
+        );
+    }
+    h.send(key('s'));
+    assert!(
+        matches!(h.state.overlay, Some(Overlay::Thread(_))),
+        "no editor opens"
+    );
+    assert!(
+        h.state
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("Do Not Disturb on for SMS"),
+        "{:?}",
+        h.state.error
+    );
+    assert!(
+        !h.outbox
+            .iter()
+            .any(|r| matches!(r.op, ApiOp::SendMessage { .. }))
+    );
+    let text = screen(&h.clone_render(80, 24));
+    assert!(text.contains("Do Not Disturb"), "{text}");
+    // Email is open: a reply goes, its answer lost.
+    if let Remote::Loaded(c) = &mut h.state.detail.contact {
+        c.email = Some("ana@example.com".into());
+    }
+    h.state.error = None;
+    h.send(key('m'));
+    let Some(Overlay::Note(ed)) = &h.state.overlay else {
+        panic!("{:?}", h.state.overlay)
+    };
+    assert_eq!(ed.reply.as_ref().unwrap().channel, "Email");
+    h.keys("Quote attached");
+    h.send(ctrl('s'));
+    let r = h.take(|op| matches!(op, ApiOp::SendMessage { .. }));
+    let ApiOp::SendMessage { message, .. } = &r.op else {
+        unreachable!()
+    };
+    assert!(message.subject.as_deref().is_some_and(|s| !s.is_empty()));
+    h.answer(
+        r.id,
+        Err(ApiError::Conflict(
+            rolo::cache::outbox::MAY_HAVE_BEEN_SENT.into(),
+        )),
+    );
+    assert_eq!(
+        h.state.replies[0].state,
+        rolo::app::messages::ReplyState::MayHaveBeenSent
+    );
+    let text = screen(&h.clone_render(160, 48));
+    assert!(text.contains("may have been sent"), "{text}");
+    // Refused: said, and kept.
+    h.send(key('m'));
+    h.keys("Second try");
+    h.send(ctrl('s'));
+    let r = h.take(|op| matches!(op, ApiOp::SendMessage { .. }));
+    h.answer(
+        r.id,
+        Err(ApiError::Validation {
+            status: 422,
+            messages: vec!["Cannot send the message: DND is active for Email".into()],
+        }),
+    );
+    assert!(
+        h.state.error.as_deref().unwrap_or("").contains("not sent"),
+        "{:?}",
+        h.state.error
+    );
+    assert!(matches!(
+        h.state.replies[1].state,
+        rolo::app::messages::ReplyState::Refused(_)
+    ));
+}
+
+/// The inbox: the unread conversations, newest first; `R` marks the
+/// highlighted one read and the cursor lands on the next; a failure puts
+/// it back and says so; `M` keeps the user's; `enter` opens the thread;
+/// the list's rows show unread counts; contact actions act on the
+/// conversation's contact.
+#[test]
+fn the_inbox_is_read_and_cleared_from_the_keyboard() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    // The start's load of the unread fills the list's counts.
+    let unread: Vec<_> = f
+        .threads
+        .iter()
+        .filter(|(c, _)| c.unread_count > 0.0)
+        .map(|(c, _)| c.clone())
+        .collect();
+    assert!(unread.len() >= 3, "{}", unread.len());
+    h.send(key('I'));
+    assert_eq!(h.state.view, rolo::app::View::Inbox);
+    h.serve(&f);
+    let rows: Vec<String> = h.state.inbox_rows().iter().map(|c| c.id.clone()).collect();
+    assert_eq!(rows.len(), unread.len());
+    let at: Vec<_> = h.state.inbox_rows().iter().map(|c| c.last_at()).collect();
+    let mut sorted = at.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(at, sorted, "newest first");
+    let who = &unread[0].contact_id;
+    assert!(h.state.unread_of(who) > 0);
+    let text = screen(&h.clone_render(160, 48));
+    assert!(text.contains("Inbox") && text.contains('●'), "{text}");
+    // R: read, and on to the next.
+    h.send(key('j'));
+    let second = rows[1].clone();
+    h.send(key('R'));
+    let r = h.take(|op| matches!(op, ApiOp::MarkRead { .. }));
+    let ApiOp::MarkRead {
+        conversation_id, ..
+    } = &r.op
+    else {
+        unreachable!()
+    };
+    assert_eq!(conversation_id, &second);
+    assert_eq!(
+        h.state.inbox_current().map(|c| c.id.clone()),
+        Some(rows[2].clone())
+    );
+    // It fails: unread again, in its place, and said.
+    h.answer(r.id, Err(server_error()));
+    assert!(h.state.inbox_rows().iter().any(|c| c.id == second));
+    assert!(
+        h.state
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("still unread")
+    );
+    // Again, and it holds; a reload does not bring it back meanwhile.
+    h.state.inbox.selected = 1;
+    h.send(key('R'));
+    let r = h.take(|op| matches!(op, ApiOp::MarkRead { .. }));
+    h.send(key('r'));
+    let reload = h.take(|op| matches!(op, ApiOp::Conversations { .. }));
+    h.answer(reload.id, support::app::answer_for(&f, &reload));
+    assert!(
+        !h.state.inbox_rows().iter().any(|c| c.id == second),
+        "kept out"
+    );
+    h.answer(r.id, Ok(ApiResponse::Done));
+    assert_eq!(h.state.inbox_rows().len(), rows.len() - 1);
+    // enter: the thread of the highlighted conversation's contact.
+    h.send(key('g'));
+    let cid = h.state.inbox_current().unwrap().contact_id.clone();
+    h.send(code(KeyCode::Enter));
+    match &h.state.overlay {
+        Some(Overlay::Thread(v)) => assert_eq!(v.contact_id, cid),
+        other => panic!("{other:?}"),
+    }
+    h.send(code(KeyCode::Esc));
+    // t: a task for that contact.
+    h.send(key('t'));
+    match &h.state.overlay {
+        Some(Overlay::Task(t)) => assert_eq!(t.contact_id, cid),
+        other => panic!("{other:?}"),
+    }
+    h.send(code(KeyCode::Esc));
+    // M: mine only (the profile's user is somebody's assignee or none).
+    let me = f.users[0].id.clone();
+    h.state.me = Some(me.clone());
+    h.send(key('M'));
+    assert!(
+        h.state
+            .inbox_rows()
+            .iter()
+            .all(|c| c.assigned_to.as_deref() == Some(&me))
+    );
+    h.send(key('M'));
+    assert_eq!(h.state.inbox_rows().len(), rows.len() - 1);
+    // esc: back to the list.
+    h.send(code(KeyCode::Esc));
+    assert_eq!(h.state.view, rolo::app::View::Contacts);
+}

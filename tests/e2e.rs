@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use rolo::sandbox::{Sandbox, SandboxConfig};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_rolo");
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -1154,4 +1154,112 @@ fn marked_contacts_are_tagged_in_bulk_undone_and_put_in_a_workflow() {
         .filter(|r| r.method == "POST" && r.path.ends_with(&format!("/workflow/{webinar}")))
         .count();
     assert_eq!(enrolls, n, "one enrollment per contact");
+}
+
+/// The unread conversations (conversation id, contact id, last message
+/// date), newest first, as the inbox lists them.
+fn unread_conversations(s: &rolo::sandbox::Store) -> Vec<(String, String, i64)> {
+    let mut v: Vec<(String, String, i64)> = s
+        .contact_ids()
+        .iter()
+        .flat_map(|id| s.threads_of(id))
+        .filter(|t| t.conversation["unreadCount"].as_u64().unwrap_or(0) > 0)
+        .map(|t| {
+            (
+                t.conversation["id"].as_str().unwrap().to_string(),
+                t.conversation["contactId"].as_str().unwrap().to_string(),
+                t.conversation["lastMessageDate"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    v.sort_by_key(|(id, _, at)| (std::cmp::Reverse(*at), std::cmp::Reverse(id.clone())));
+    v
+}
+
+fn outbound_count(s: &rolo::sandbox::Store) -> usize {
+    s.contact_ids()
+        .iter()
+        .flat_map(|id| s.threads_of(id))
+        .flat_map(|t| t.messages)
+        .filter(|m| m["direction"] == "outbound")
+        .count()
+}
+
+/// The inbox from the keyboard, on the real binary at 80×24: `I` opens it,
+/// `enter` reads the newest unread thread, `s` replies by SMS, `esc` back,
+/// `R` marks it read and the cursor moves to the next. HighLevel then holds
+/// exactly one new message, that reply, and that conversation is read;
+/// every other stays unread.
+#[test]
+fn the_inbox_reads_a_thread_replies_by_sms_marks_it_read_and_advances() {
+    let srv = server(0);
+    let sb = &srv.sandbox;
+    let unread = sb.with_store(|s| unread_conversations(s));
+    assert!(unread.len() >= 3, "{}", unread.len());
+    let (conv, contact, _) = unread[0].clone();
+    // The contact takes SMS.
+    sb.with_store(|s| {
+        let c = s.contact_mut(&contact).unwrap();
+        c.insert("phone".into(), json!("+15550142"));
+        c.insert("dnd".into(), json!(false));
+        c.remove("dndSettings");
+    });
+    let sent_before = sb.with_store(|s| outbound_count(s));
+    let base = sb.base_url();
+    let mut tui = Tui::start(
+        &[],
+        &[
+            ("ROLO_BASE_URL", &base),
+            ("ROLO_LOCATION_ID", "sandbox-location"),
+            ("ROLO_TOKEN", support::TOKEN),
+        ],
+        80,
+        24,
+    );
+    tui.wait_for("Contacts 300");
+    tui.send("I");
+    tui.wait_for(&format!("{} conversations", unread.len()));
+    tui.send(ENTER);
+    tui.wait_for("r: reply");
+    tui.send("s");
+    tui.wait_for("SMS to");
+    tui.type_text("On my way, e2e");
+    tui.send(CTRL_S);
+    wait_server_on(&tui, sb, "the reply in the thread", |s| {
+        outbound_count(s) > sent_before
+    });
+    tui.send("\x1b");
+    tui.wait_for(&format!("{} conversations", unread.len()));
+    tui.send("R");
+    tui.wait_for(&format!("{} conversations", unread.len() - 1));
+    wait_server_on(&tui, sb, "the conversation read", |s| {
+        s.threads_of(&contact)
+            .iter()
+            .find(|t| t.conversation["id"] == conv.as_str())
+            .is_some_and(|t| t.conversation["unreadCount"] == 0)
+    });
+    // The cursor on the next: R again marks the second one read.
+    tui.send("R");
+    let next = unread[1].0.clone();
+    wait_server_on(&tui, sb, "the next conversation read", |s| {
+        !unread_conversations(s).iter().any(|(id, _, _)| *id == next)
+    });
+    sb.with_store(|s| {
+        assert_eq!(
+            outbound_count(s),
+            sent_before + 1,
+            "exactly one new message"
+        );
+        let mine: Vec<_> = s
+            .threads_of(&contact)
+            .iter()
+            .flat_map(|t| t.messages.clone())
+            .filter(|m| m["body"] == "On my way, e2e")
+            .collect();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0]["messageType"], "TYPE_SMS");
+        let left: Vec<String> = unread_conversations(s).into_iter().map(|u| u.0).collect();
+        let want: Vec<String> = unread[2..].iter().map(|u| u.0.clone()).collect();
+        assert_eq!(left, want, "every other conversation stays unread");
+    });
 }

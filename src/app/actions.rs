@@ -299,7 +299,10 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             } else if s.view == View::Board {
                 s.load_deals_meta(out);
                 s.load_board(out);
+            } else if s.view == View::Inbox {
+                s.load_unread(Priority::Interactive, out);
             } else if s.local.enabled {
+                s.load_unread(Priority::Background, out);
                 if s.local.sync.is_none() {
                     s.local.sync = Some(crate::cache::sync::Progress {
                         done: 0,
@@ -311,6 +314,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                 }
                 s.load_detail(out);
             } else {
+                s.load_unread(Priority::Background, out);
                 s.list.walk = crate::api::paging::Walk::new();
                 s.list.walk_seen.clear();
                 s.load_page(out, Priority::Interactive);

@@ -83,7 +83,7 @@ impl State {
     }
 
     /// The contact's record, as fresh as rolo has it.
-    pub(crate) fn contact_record(&self, contact_id: &str) -> Option<&Contact> {
+    pub fn contact_record(&self, contact_id: &str) -> Option<&Contact> {
         match &self.detail.contact {
             Remote::Loaded(c) if c.id == contact_id => Some(c),
             _ => self.contact_by_id(contact_id),
@@ -136,7 +136,7 @@ impl State {
     }
 
     /// Opens a contact's full thread, from the pane or the inbox.
-    pub(crate) fn open_thread(&mut self, contact_id: &str, name: String, out: &mut Vec<Command>) {
+    pub fn open_thread(&mut self, contact_id: &str, name: String, out: &mut Vec<Command>) {
         let shown = match &self.detail.messages {
             Remote::Loaded(t) if self.detail.contact_id.as_deref() == Some(contact_id) => {
                 Remote::Loaded(t.clone())

@@ -54,6 +54,7 @@ pub(crate) fn thread_key(
     match k.code {
         KeyCode::Esc | KeyCode::Char('q') => return None,
         KeyCode::Char('c') if ctrl => return None,
+        KeyCode::Char('l') if ctrl => s.error = None,
         KeyCode::Char('k') | KeyCode::Up => v.scroll = v.scroll.saturating_add(1),
         KeyCode::Char('j') | KeyCode::Down => v.scroll = v.scroll.saturating_sub(1),
         KeyCode::Char('u') if ctrl => v.scroll = v.scroll.saturating_add(10),

@@ -24,7 +24,22 @@ pub(super) fn render(v: &ThreadView, s: &State, f: &mut Frame, area: Rect, theme
     let block = boxed(&title, theme);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let [body, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    // An error (a refusal before sending, a reply not sent) shows here:
+    // the view covers the screen's own error line.
+    let error = s.error_text();
+    let [body, said, foot] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(if error.is_some() { 2 } else { 0 }),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    if let Some(e) = &error {
+        f.render_widget(
+            Paragraph::new(Span::styled(clean(e).into_owned(), theme.error))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            said,
+        );
+    }
     let width = usize::from(body.width);
     let mut lines: Vec<Line> = Vec::new();
     match &v.threads {
