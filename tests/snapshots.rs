@@ -7,6 +7,7 @@ use crossterm::event::KeyCode;
 use insta::assert_snapshot;
 use rolo::api::ApiError;
 use rolo::api::actor::ApiOp;
+use rolo::app::Overlay;
 use support::app::{Harness, code, ctrl, fixture, key, screen};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -579,4 +580,145 @@ fn bulk_assign_delete_and_export_prompts() {
     h.send(code(KeyCode::Esc));
     h.send(key('E'));
     snap(&mut h, "export_prompt");
+}
+
+#[test]
+fn messages_in_the_detail_pane() {
+    let (mut h, _) = loaded();
+    h.send(code(KeyCode::Enter));
+    let at = h
+        .state
+        .detail
+        .items()
+        .iter()
+        .position(|i| matches!(i, rolo::app::DetailItem::Message(_)))
+        .expect("the rich contact has messages");
+    for _ in 0..at {
+        h.send(key('j'));
+    }
+    snap(&mut h, "detail_messages");
+}
+
+/// A long email thread: HTML bodies as text, a link, an attachment, a call
+/// and an SMS between; at the newest, then scrolled to the oldest.
+#[test]
+fn a_long_email_thread() {
+    use rolo::api::conversations::{ContactThreads, Message};
+    let (mut h, f) = loaded();
+    let rich = f.rich_contact().id.clone();
+    let at = |m: i64| {
+        rolo::api::model::format_timestamp(support::app::now() - chrono::Duration::minutes(m))
+    };
+    let email = |id: &str, mins: i64, inbound: bool, subject: &str, html: &str| Message {
+        id: id.into(),
+        message_type: Some("TYPE_EMAIL".into()),
+        direction: Some(if inbound { "inbound" } else { "outbound" }.into()),
+        date_added: Some(at(mins)),
+        body: Some(html.into()),
+        meta: Some(serde_json::json!({"email": {"subject": subject}})),
+        ..Message::default()
+    };
+    let mut first = email(
+        "m1",
+        300,
+        true,
+        "Quote for the kitchen",
+        "<html><head><style>p{color:red}</style></head><body><p>Hi,</p><p>Could you send a quote for the kitchen? The <b>measurements</b> are attached, and the photos are <a href=\"https://example.com/photos\">here</a>.</p><p>Thanks,<br>Ana</p></body></html>",
+    );
+    first.attachments = vec!["https://files.example.com/u/measurements.pdf?sig=1".into()];
+    let messages = vec![
+        Message {
+            id: "m5".into(),
+            message_type: Some("TYPE_SMS".into()),
+            direction: Some("inbound".into()),
+            date_added: Some(at(5)),
+            body: Some("Got it, thanks! \u{1b}[31mred?".into()),
+            ..Message::default()
+        },
+        Message {
+            id: "m4".into(),
+            message_type: Some("TYPE_CALL".into()),
+            direction: Some("outbound".into()),
+            date_added: Some(at(60)),
+            meta: Some(serde_json::json!({"callStatus": "completed", "callDuration": 185})),
+            ..Message::default()
+        },
+        email(
+            "m3",
+            120,
+            false,
+            "Re: Quote for the kitchen",
+            "<p>Hello Ana,</p><p>Here is the quote:</p><ul><li>Cabinets: $4,500</li><li>Worktop: $1,200</li><li>Fitting: $900</li></ul><p>It holds for 30 days. Reply to this email or call 555-0100 with any question; we can start on the 14th if that suits you, and the fitting takes two days.</p><p>Best,<br>Sam &amp; the team</p>",
+        ),
+        email(
+            "m2",
+            200,
+            true,
+            "Re: Quote for the kitchen",
+            "<div>One more thing: can the fitting be on a weekend?</div>",
+        ),
+        first,
+    ];
+    h.state.overlay = Some(Overlay::Thread(Box::new(rolo::app::ThreadView {
+        contact_id: rich,
+        name: "Ana Ortiz".into(),
+        threads: rolo::app::Remote::Loaded(ContactThreads {
+            conversations: Vec::new(),
+            messages,
+            more: false,
+        }),
+        complete: true,
+        scroll: 0,
+    })));
+    snap(&mut h, "thread_email");
+    h.send(key('g'));
+    snap(&mut h, "thread_email_oldest");
+}
+
+#[test]
+fn the_inbox() {
+    let (mut h, f) = loaded();
+    h.send(key('I'));
+    h.serve(&f);
+    snap(&mut h, "inbox");
+}
+
+/// A reply being typed, then sent (not yet confirmed); and a refusal for
+/// DND before anything is sent.
+#[test]
+fn a_reply_being_sent_and_a_dnd_refusal() {
+    let (mut h, f) = loaded();
+    let rich = f.rich_contact().id.clone();
+    if let rolo::app::Remote::Loaded(c) = &mut h.state.detail.contact {
+        c.phone = Some("+15550100".into());
+        c.dnd = Some(false);
+        c.extra.insert("dndSettings", serde_json::json!({}));
+    }
+    h.send(code(KeyCode::Enter));
+    let at = h
+        .state
+        .detail
+        .items()
+        .iter()
+        .position(|i| matches!(i, rolo::app::DetailItem::Message(_)))
+        .unwrap();
+    for _ in 0..at {
+        h.send(key('j'));
+    }
+    h.send(code(KeyCode::Enter));
+    h.serve(&f);
+    h.send(key('s'));
+    h.keys("On my way, 10 minutes.");
+    snap(&mut h, "reply_editor");
+    h.send(ctrl('s'));
+    snap(&mut h, "reply_sending");
+    let _ = rich;
+    if let rolo::app::Remote::Loaded(c) = &mut h.state.detail.contact {
+        c.extra.insert(
+            "dndSettings",
+            serde_json::json!({"SMS": {"status": "active", "message": "asked us to stop"}}),
+        );
+    }
+    h.send(key('s'));
+    snap(&mut h, "reply_dnd_refused");
 }

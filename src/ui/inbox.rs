@@ -92,7 +92,14 @@ pub fn render_inbox(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             "→"
         };
         let count = format!("●{}", c.unread_count.max(0.0) as u32);
-        let preview = crate::text::html_line(c.last_message_body.as_deref().unwrap_or(""));
+        let mut preview = crate::text::html_line(c.last_message_body.as_deref().unwrap_or(""));
+        if preview.is_empty() {
+            preview = if channel == "Call" {
+                "(a call)".into()
+            } else {
+                "(no text)".into()
+            };
+        }
         let used = 1 + 13 + who_w + 1 + 7 + 2 + 5;
         lines.push(Line::from(vec![
             Span::styled(if on { "▸" } else { " " }, st(theme.text)),

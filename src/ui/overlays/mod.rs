@@ -122,7 +122,13 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         Overlay::Copy(c) => copy::render(c, f, area, theme),
         Overlay::Palette(p) => palette::render(p, s, f, area, theme),
         Overlay::Profiles(selected) => profiles::render(*selected, s, f, area, theme),
-        Overlay::Note(n) => note_editor::render(n, f, area, theme),
+        Overlay::Note(n) => {
+            // A reply is typed over its thread.
+            if let Some(r) = &n.reply {
+                thread::render(&r.back, s, f, area, theme);
+            }
+            note_editor::render(n, f, area, theme)
+        }
         Overlay::Thread(v) => thread::render(v, s, f, area, theme),
     }
 }

@@ -34,10 +34,20 @@ pub(super) fn render(n: &crate::app::NoteEditor, f: &mut Frame, area: Rect, them
         )
     } else {
         Span::styled(
-            if n.reply.is_some() {
-                "ctrl-s: send · ctrl-e: $EDITOR · esc: back to the thread"
-            } else {
-                "ctrl-s: save · ctrl-e: $EDITOR · esc: cancel"
+            match &n.reply {
+                // An SMS's length, in the 160-character parts it goes as
+                // (70 when it needs more than GSM's characters).
+                Some(r) if r.channel == "SMS" => {
+                    let text = crate::app::forms::text_of(&n.body);
+                    let chars = text.chars().count();
+                    let per = if text.is_ascii() { 160 } else { 70 };
+                    format!(
+                        "{chars} chars, {} SMS · ctrl-s: send · ctrl-e: $EDITOR · esc: back",
+                        chars.div_ceil(per).max(1)
+                    )
+                }
+                Some(_) => "ctrl-s: send · ctrl-e: $EDITOR · esc: back to the thread".into(),
+                None => "ctrl-s: save · ctrl-e: $EDITOR · esc: cancel".into(),
             },
             theme.dim,
         )

@@ -17,7 +17,11 @@ pub(super) fn render(v: &ThreadView, s: &State, f: &mut Frame, area: Rect, theme
         Some(t) => (t.messages.len(), t.unread(), t.more),
         None => (0, 0, false),
     };
-    let mut title = format!("Messages · {} · {count}", fit(&v.name, 40));
+    let mut title = format!(
+        "Messages · {} · {count} message{}",
+        fit(&v.name, 40),
+        if count == 1 { "" } else { "s" }
+    );
     if unread > 0 {
         title.push_str(&format!(" · {unread} unread"));
     }
@@ -98,9 +102,7 @@ pub(super) fn render(v: &ThreadView, s: &State, f: &mut Frame, area: Rect, theme
                 theme.text,
             )));
         }
-        for l in crate::text::wrap(&clean(r.message.text()), width.saturating_sub(2).max(8)) {
-            lines.push(Line::from(Span::styled(format!("  {l}"), theme.text)));
-        }
+        text_lines(r.message.text(), width, theme, &mut lines);
         lines.push(Line::default());
     }
     let height = usize::from(body.height);
@@ -162,9 +164,7 @@ fn message_lines<'a>(m: &Message, s: &State, width: usize, theme: &Theme, out: &
     } else {
         m.body.clone().unwrap_or_default()
     };
-    for l in crate::text::wrap(&clean(&text), width.saturating_sub(2).max(8)) {
-        out.push(Line::from(Span::styled(format!("  {l}"), theme.text)));
-    }
+    text_lines(&text, width, theme, out);
     for a in &m.attachments {
         let name = a
             .split(['?', '#'])
@@ -178,4 +178,18 @@ fn message_lines<'a>(m: &Message, s: &State, width: usize, theme: &Theme, out: &
         )));
     }
     out.push(Line::default());
+}
+
+/// A message's text, line by line (each made safe on its own, so that its
+/// line breaks stay), wrapped and indented.
+fn text_lines<'a>(text: &str, width: usize, theme: &Theme, out: &mut Vec<Line<'a>>) {
+    for para in text.trim_end().lines() {
+        if para.trim().is_empty() {
+            out.push(Line::default());
+            continue;
+        }
+        for l in crate::text::wrap(&clean(para), width.saturating_sub(2).max(8)) {
+            out.push(Line::from(Span::styled(format!("  {l}"), theme.text)));
+        }
+    }
 }
