@@ -4356,3 +4356,58 @@ fn the_inbox_is_read_and_cleared_from_the_keyboard() {
     h.send(code(KeyCode::Esc));
     assert_eq!(h.state.view, rolo::app::View::Contacts);
 }
+
+/// A contact whose threads rolo has not seen: the first answer (one round
+/// trip, beside the other sections) shows each thread's last message as
+/// the search gives it, and the threads' messages are read next, by id.
+#[test]
+fn threads_new_to_rolo_show_their_last_message_then_fill_in() {
+    let f = fixture(40);
+    let mut h = Harness::new();
+    h.serve(&f);
+    // No unread load answered: rolo knows no thread.
+    h.state.convs.clear();
+    let rich = f.rich_contact().id.clone();
+    h.select(&rich);
+    h.wait(500);
+    let first = h.take(|op| matches!(op, ApiOp::ContactThreads { .. }));
+    let ApiOp::ContactThreads {
+        known, one_trip, ..
+    } = &first.op
+    else {
+        unreachable!()
+    };
+    assert!(known.is_empty() && *one_trip);
+    let convs: Vec<_> = f
+        .threads
+        .iter()
+        .filter(|(c, _)| c.contact_id == rich)
+        .map(|(c, _)| c.clone())
+        .collect();
+    assert!(!convs.is_empty());
+    let partial = rolo::api::conversations::ContactThreads {
+        messages: convs.iter().filter_map(|c| c.last_message()).collect(),
+        conversations: convs.clone(),
+        more: true,
+        partial: true,
+    };
+    h.answer(first.id, Ok(ApiResponse::Threads(Box::new(partial))));
+    let shown = h.state.detail.messages.loaded().unwrap().messages.len();
+    assert_eq!(shown, convs.len(), "each thread's last message at once");
+    let next = h.take(|op| matches!(op, ApiOp::ContactThreads { .. }));
+    let ApiOp::ContactThreads { known, .. } = &next.op else {
+        unreachable!()
+    };
+    let mut want: Vec<_> = convs.iter().map(|c| c.id.clone()).collect();
+    let mut got = known.clone();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+    h.answer(next.id, support::app::answer_for(&f, &next));
+    let t = h.state.detail.messages.loaded().unwrap();
+    assert!(!t.partial && t.messages.iter().all(|m| !m.id.starts_with('~')));
+    assert!(
+        h.try_take(|op| matches!(op, ApiOp::ContactThreads { .. }))
+            .is_none()
+    );
+}

@@ -717,10 +717,21 @@ fn a_no_show_a_deal_move_and_a_booking_change_exactly_those_three_things() {
     tui.wait_for("Deals 1 open");
     tui.wait_for("Appointments 1");
     // Into the pane (the first enter ended the search); the appointment
-    // is its last row.
+    // is the last row before the messages.
+    let messages: usize = sb.with_store(|s| {
+        s.threads_of(&cid)
+            .iter()
+            .map(|t| t.messages.len())
+            .sum::<usize>()
+            .min(rolo::app::messages::SECTION_MESSAGES)
+    });
+    tui.wait_gone("Messages loading");
     tui.send(ENTER);
     tui.wait_for("x:done");
     tui.send("G");
+    for _ in 0..messages {
+        tui.send("k");
+    }
     tui.send("s");
     tui.wait_for("1-5 or enter");
     tui.send("3");

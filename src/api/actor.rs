@@ -242,6 +242,10 @@ pub enum ApiOp {
         #[serde(default)]
         known: Vec<String>,
         limit: u32,
+        /// Threads new to rolo by their last message only (see
+        /// `Client::contact_threads`).
+        #[serde(default)]
+        one_trip: bool,
     },
     /// One page of the location's conversations, newest message first:
     /// `unread` only, or all; assigned to `assigned_to` when given.
@@ -699,8 +703,10 @@ impl ApiOp {
                 contact_id,
                 known,
                 limit,
+                one_trip,
             } => R::Threads(Box::new(
-                c.contact_threads(&contact_id, &known, limit).await?,
+                c.contact_threads(&contact_id, &known, limit, one_trip)
+                    .await?,
             )),
             ApiOp::Conversations {
                 unread,

@@ -418,6 +418,31 @@ pub struct ContactThreads {
     pub messages: Vec<Message>,
     /// Some conversation has older messages than these.
     pub more: bool,
+    /// Some conversation was new to rolo, and only its last message (as
+    /// the search gives it) is here: read its messages next.
+    pub partial: bool,
+}
+
+/// The id given to a conversation's last message as the search describes
+/// it (not a real message id: never replied to, never looked up).
+pub fn is_stand_in_message(id: &str) -> bool {
+    id.starts_with('~')
+}
+
+impl Conversation {
+    /// Its last message, from the search's `lastMessage…` fields.
+    pub fn last_message(&self) -> Option<Message> {
+        let at = self.last_at()?;
+        Some(Message {
+            id: format!("~{}", self.id),
+            message_type: self.last_message_type.clone(),
+            direction: self.last_message_direction.clone(),
+            date_added: Some(super::model::format_timestamp(at)),
+            body: self.last_message_body.clone(),
+            conversation_id: Some(self.id.clone()),
+            ..Message::default()
+        })
+    }
 }
 
 impl ContactThreads {
@@ -465,11 +490,15 @@ impl Client {
     /// messages of each, merged newest first. `known` conversations are
     /// read beside the search, so a contact whose threads rolo has seen
     /// costs one round trip; a thread new to rolo costs a second.
+    ///
+    /// With `one_trip`, a thread new to rolo is not read: its last message
+    /// comes from the search, and `partial` says the rest is to be read.
     pub async fn contact_threads(
         &self,
         contact_id: &str,
         known: &[String],
         limit: u32,
+        one_trip: bool,
     ) -> Result<ContactThreads, ApiError> {
         let q = ConversationQuery {
             contact_id: Some(contact_id.to_string()),
@@ -498,6 +527,13 @@ impl Client {
             .filter(|c| c.contact_id == contact_id || c.contact_id.is_empty())
             .filter(|c| !read.iter().any(|(id, _)| *id == c.id))
             .collect();
+        let mut out = ContactThreads::default();
+        let new: Vec<&Conversation> = if one_trip {
+            out.partial = !new.is_empty();
+            Vec::new()
+        } else {
+            new
+        };
         let more_pages = futures_util::future::join_all(new.iter().map(|c| async move {
             (
                 c.id.clone(),
@@ -508,7 +544,6 @@ impl Client {
         for (id, page) in more_pages {
             read.push((id, page?));
         }
-        let mut out = ContactThreads::default();
         for c in &conversations {
             if !(c.contact_id == contact_id || c.contact_id.is_empty()) {
                 continue;
@@ -520,6 +555,9 @@ impl Client {
                         m.conversation_id.get_or_insert_with(|| c.id.clone());
                         m
                     }));
+            } else if let Some(m) = c.last_message() {
+                out.more = true;
+                out.messages.push(m);
             }
             out.conversations.push(c.clone());
         }

@@ -94,6 +94,10 @@ impl State {
     /// the threads rolo knows of (so no second round trip for them).
     pub(crate) fn load_detail_messages(&mut self, cid: &str, out: &mut Vec<Command>) {
         self.detail.messages = Remote::Loading;
+        self.ask_detail_messages(cid, Priority::Interactive, out);
+    }
+
+    fn ask_detail_messages(&mut self, cid: &str, priority: Priority, out: &mut Vec<Command>) {
         let known = self.known_threads(cid);
         self.request(
             out,
@@ -101,8 +105,9 @@ impl State {
                 contact_id: cid.to_string(),
                 known,
                 limit: SECTION_MESSAGES as u32,
+                one_trip: true,
             },
-            Priority::Interactive,
+            priority,
             Some("detail-messages"),
             Purpose::Messages(MessagesWait::Detail(cid.to_string())),
         );
@@ -157,6 +162,7 @@ impl State {
                 contact_id: contact_id.to_string(),
                 known,
                 limit: THREAD_MESSAGES,
+                one_trip: false,
             },
             Priority::Interactive,
             Some("thread"),
@@ -190,9 +196,10 @@ impl State {
         }
         // An email answers the thread's newest email, under its subject.
         let last_email = back.threads.loaded().and_then(|t| {
-            t.messages
-                .iter()
-                .find(|m| m.message_type.as_deref() == Some("TYPE_EMAIL"))
+            t.messages.iter().find(|m| {
+                m.message_type.as_deref() == Some("TYPE_EMAIL")
+                    && !crate::api::conversations::is_stand_in_message(&m.id)
+            })
         });
         let (subject, reply_to) = match (channel, last_email) {
             ("Email", Some(m)) => {
@@ -269,7 +276,6 @@ pub(crate) fn messages_answer(
     r: Result<ApiResponse, ApiError>,
     out: &mut Vec<Command>,
 ) {
-    let _ = out;
     match w {
         MessagesWait::Detail(cid) => {
             if let Ok(ApiResponse::Threads(t)) = &r {
@@ -279,7 +285,14 @@ pub(crate) fn messages_answer(
                 return;
             }
             match r {
-                Ok(ApiResponse::Threads(t)) => s.detail.messages = Remote::Loaded(*t),
+                Ok(ApiResponse::Threads(t)) => {
+                    // Threads new to rolo showed by their last message;
+                    // their messages come next (they are known now).
+                    if t.partial {
+                        s.ask_detail_messages(&cid, Priority::Background, out);
+                    }
+                    s.detail.messages = Remote::Loaded(*t);
+                }
                 Ok(other) => {
                     s.detail.messages = Remote::Failed(format!("unexpected answer {other:?}"))
                 }

@@ -23,7 +23,7 @@ pub async fn messages(
 ) -> Outcome {
     let c = resolve_contact(client, who).await?;
     let threads = client
-        .contact_threads(&c.id, &[], limit.clamp(1, 100) as u32)
+        .contact_threads(&c.id, &[], limit.clamp(1, 100) as u32, false)
         .await?;
     let unread = threads.unread();
     let mut all = threads.messages;

@@ -935,7 +935,7 @@ async fn matching(
             contact_id,
             message,
         } => client
-            .contact_threads(contact_id, &[], 50)
+            .contact_threads(contact_id, &[], 50, false)
             .await?
             .messages
             .into_iter()
