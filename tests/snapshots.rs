@@ -666,6 +666,7 @@ fn a_long_email_thread() {
             conversations: Vec::new(),
             messages,
             more: false,
+            partial: false,
         }),
         complete: true,
         scroll: 0,
