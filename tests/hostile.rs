@@ -597,3 +597,60 @@ async fn deal_pages_that_lie_neither_end_early_nor_loop() {
     let names: Vec<&str> = p[0].stages.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["A", "B"]);
 }
+
+/// The same 100 unread conversations on every page, with a total that
+/// says there are a million: the inbox's walk stops after the second page
+/// with each conversation once; pages that go back in time stop it too.
+#[tokio::test]
+async fn the_inbox_walk_stops_on_a_repeated_page_or_a_lying_total() {
+    let convs: Vec<Value> = (0..100)
+        .map(|i| {
+            json!({"id": format!("cv{i:03}"), "contactId": format!("c{i:03}"),
+                   "unreadCount": 1, "lastMessageDate": 1_700_000_000_000i64 - i * 1000})
+        })
+        .collect();
+    let page = convs.clone();
+    let liar =
+        Hostile::start(move |_| json(200, json!({"conversations": page, "total": 1_000_000})))
+            .await;
+    let (all, cut) = liar
+        .client()
+        .all_conversations(true, None, 10_000)
+        .await
+        .unwrap();
+    assert_eq!((all.len(), cut), (100, false));
+    assert_eq!(
+        liar.count(),
+        2,
+        "a second page that brings nothing older ends it"
+    );
+    // A page of newer ones after the first: ends too.
+    let liar = Hostile::start(move |s| {
+        let shift = if s.n == 0 { 0 } else { -100_000 };
+        let page: Vec<Value> = convs
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                c["id"] = json!(format!("{}-{}", c["id"].as_str().unwrap(), s.n));
+                c["lastMessageDate"] = json!(c["lastMessageDate"].as_i64().unwrap() - shift);
+                c
+            })
+            .collect();
+        json(200, json!({"conversations": page, "total": 1_000_000}))
+    })
+    .await;
+    let (all, _) = liar
+        .client()
+        .all_conversations(true, None, 10_000)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 200);
+    assert_eq!(liar.count(), 2);
+    // The cap holds.
+    let (all, cut) = liar
+        .client()
+        .all_conversations(true, None, 150)
+        .await
+        .unwrap();
+    assert_eq!((all.len(), cut), (150, true));
+}

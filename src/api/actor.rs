@@ -247,15 +247,13 @@ pub enum ApiOp {
         #[serde(default)]
         one_trip: bool,
     },
-    /// One page of the location's conversations, newest message first:
+    /// The location's conversations, newest message first, up to `max`:
     /// `unread` only, or all; assigned to `assigned_to` when given.
     Conversations {
         unread: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         assigned_to: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        start_after: Option<i64>,
-        limit: u32,
+        max: u32,
     },
     /// A page of one conversation's messages older than `before`.
     Messages {
@@ -711,19 +709,12 @@ impl ApiOp {
             ApiOp::Conversations {
                 unread,
                 assigned_to,
-                start_after,
-                limit,
+                max,
             } => {
-                let (list, total) = c
-                    .search_conversations(&crate::api::conversations::ConversationQuery {
-                        status: Some(if unread { "unread" } else { "all" }.into()),
-                        assigned_to,
-                        start_after,
-                        limit,
-                        ..Default::default()
-                    })
+                let (list, cut) = c
+                    .all_conversations(unread, assigned_to.as_deref(), max as usize)
                     .await?;
-                R::Conversations(list, total)
+                R::Conversations(list, cut)
             }
             ApiOp::Messages {
                 conversation_id,
@@ -775,8 +766,8 @@ pub enum ApiResponse {
     },
     Sent(crate::api::conversations::Sent),
     Threads(Box<crate::api::conversations::ContactThreads>),
-    /// A page of conversations and how many match in all.
-    Conversations(Vec<crate::api::conversations::Conversation>, u64),
+    /// Conversations, and whether there were more than asked for.
+    Conversations(Vec<crate::api::conversations::Conversation>, bool),
     Messages(crate::api::conversations::MessagesPage),
     /// A change that answers only that it succeeded.
     Done,

@@ -242,6 +242,56 @@ impl Client {
         Ok((list, total))
     }
 
+    /// Every conversation (`unread` only, or all; assigned to `assigned_to`
+    /// when given), newest message first, up to `max`: pages of 100 by the
+    /// last message's date. A page that brings nothing older ends it, so a
+    /// server that repeats itself or lies about its total cannot loop rolo.
+    /// Also says whether `max` cut it short.
+    pub async fn all_conversations(
+        &self,
+        unread: bool,
+        assigned_to: Option<&str>,
+        max: usize,
+    ) -> Result<(Vec<Conversation>, bool), ApiError> {
+        let mut all: Vec<Conversation> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut after = None;
+        loop {
+            let (page, total) = self
+                .search_conversations(&ConversationQuery {
+                    status: Some(if unread { "unread" } else { "all" }.into()),
+                    assigned_to: assigned_to.map(str::to_string),
+                    limit: 100,
+                    start_after: after,
+                    ..Default::default()
+                })
+                .await?;
+            let oldest = page
+                .iter()
+                .filter_map(|c| c.last_at())
+                .min()
+                .map(|t| t.timestamp_millis());
+            let n = page.len();
+            all.extend(
+                page.into_iter()
+                    .filter(|c| !unread || c.unread_count > 0.0)
+                    .filter(|c| seen.insert(c.id.clone())),
+            );
+            if all.len() >= max {
+                all.truncate(max);
+                return Ok((all, true));
+            }
+            match oldest {
+                Some(o)
+                    if n == 100 && after.is_none_or(|a| o < a) && (all.len() as u64) < total =>
+                {
+                    after = Some(o)
+                }
+                _ => return Ok((all, false)),
+            }
+        }
+    }
+
     /// GET /conversations/{id}/messages: `limit` messages older than
     /// `before` (a message id), newest first. Reads the spec's shape and
     /// HighLevel's, which nests the page under `messages`.

@@ -18,6 +18,8 @@ pub struct Inbox {
     pub mine: bool,
     /// Marked read, the answer not yet in: kept out of a reload's rows.
     pub read: HashSet<String>,
+    /// There were more unread conversations than rolo reads.
+    pub cut: bool,
 }
 
 impl Inbox {

@@ -7,6 +7,8 @@ use crate::app::*;
 
 /// How many of a contact's newest messages the detail pane lists.
 pub const SECTION_MESSAGES: usize = 5;
+/// The most unread conversations the inbox reads.
+pub const INBOX_MAX: usize = 2000;
 /// How many of each thread's newest messages the thread view reads.
 pub const THREAD_MESSAGES: u32 = 50;
 
@@ -131,8 +133,7 @@ impl State {
             ApiOp::Conversations {
                 unread: true,
                 assigned_to: None,
-                start_after: None,
-                limit: 100,
+                max: INBOX_MAX as u32,
             },
             priority,
             Some("unread"),
@@ -326,7 +327,8 @@ pub(crate) fn messages_answer(
             }
         }
         MessagesWait::Unread => match r {
-            Ok(ApiResponse::Conversations(list, _total)) => {
+            Ok(ApiResponse::Conversations(list, cut)) => {
+                s.inbox.cut = cut;
                 // The unread counts rolo knew are replaced by these.
                 for cs in s.convs.values_mut() {
                     for c in cs.iter_mut() {

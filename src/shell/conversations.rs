@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::verbs::{Failure, Lookups, Outcome, print_json, resolve_contact};
 use crate::api::Client;
-use crate::api::conversations::{ConversationQuery, Message, NewMessage};
+use crate::api::conversations::{Message, NewMessage};
 use crate::text::{sanitize, snippet};
 use crate::zone::Zone;
 
@@ -84,41 +84,9 @@ pub async fn inbox(
     } else {
         None
     };
-    let mut all = Vec::new();
-    let mut after = None;
-    // Pages of 100 by the last message's date; a page that brings nothing
-    // older ends it (a server that repeats itself cannot loop us).
-    loop {
-        let (page, total) = client
-            .search_conversations(&ConversationQuery {
-                status: Some("unread".into()),
-                assigned_to: assigned_to.clone(),
-                limit: 100,
-                start_after: after,
-                ..Default::default()
-            })
-            .await?;
-        let oldest = page
-            .iter()
-            .filter_map(|c| c.last_at())
-            .min()
-            .map(|t| t.timestamp_millis());
-        let n = page.len();
-        all.extend(page.into_iter().filter(|c| c.unread_count > 0.0));
-        match oldest {
-            Some(o)
-                if n == 100
-                    && after.is_none_or(|a| o < a)
-                    && (all.len() as u64) < total
-                    && all.len() < 10_000 =>
-            {
-                after = Some(o)
-            }
-            _ => break,
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    all.retain(|c| seen.insert(c.id.clone()));
+    let (all, _) = client
+        .all_conversations(true, assigned_to.as_deref(), 10_000)
+        .await?;
     if as_json {
         return print_json(&json!(all));
     }

@@ -22,7 +22,8 @@ pub fn render_inbox(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         ),
         Span::styled(
             format!(
-                "{} conversation{}, {unread} unread ",
+                "{}{} conversation{}, {unread} unread ",
+                if s.inbox.cut { "the newest " } else { "" },
                 rows.len(),
                 if rows.len() == 1 { "" } else { "s" }
             ),

@@ -588,8 +588,7 @@ pub fn answer_for(f: &Fixture, r: &ApiRequest) -> Result<ApiResponse, ApiError> 
                 .filter(|c| !unread || c.unread_count > 0.0)
                 .collect();
             list.sort_by_key(|c| std::cmp::Reverse(c.last_at()));
-            let n = list.len() as u64;
-            Ok(ApiResponse::Conversations(list, n))
+            Ok(ApiResponse::Conversations(list, false))
         }
         ApiOp::SendMessage { message, .. } => {
             Ok(ApiResponse::Sent(rolo::api::conversations::Sent {
