@@ -70,6 +70,7 @@ pub enum Action {
     Export,
     Inbox,
     MarkRead,
+    Thread,
 }
 
 /// Where a binding applies, as the help overlay groups them.
@@ -156,6 +157,12 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::Inbox,
         context: Context::Global,
         help: "inbox: unread conversations",
+    },
+    Default {
+        keys: &["S"],
+        action: Action::Thread,
+        context: Context::Global,
+        help: "the contact's messages: read, send an SMS or email",
     },
     Default {
         keys: &["r"],

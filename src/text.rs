@@ -252,6 +252,14 @@ pub fn html_text(s: &str) -> String {
     let mut rest = s;
     let mut link: Option<String> = None;
     while let Some(i) = rest.find('<') {
+        // A comment (an email's `<!--[if mso]>…<![endif]-->` too): gone.
+        if rest[i..].starts_with("<!--") {
+            text.push_str(&rest[..i]);
+            rest = rest[i + 4..]
+                .find("-->")
+                .map_or("", |j| &rest[i + 4 + j + 3..]);
+            continue;
+        }
         text.push_str(&rest[..i]);
         let after = &rest[i + 1..];
         let Some(end) = after.find('>') else {
@@ -268,9 +276,12 @@ pub fn html_text(s: &str) -> String {
         rest = &after[end + 1..];
         match name.as_str() {
             "script" | "style" | "head" if !closing => {
-                // Up to the matching close tag (or the end).
+                // Up to the matching close tag (or the end); the offset
+                // into the whole text's lowercase copy, made once, keeps
+                // this linear.
                 let close = format!("</{name}");
-                match rest.to_ascii_lowercase().find(&close) {
+                let at = s.len() - rest.len();
+                match lower[at..].find(&close) {
                     Some(j) => {
                         let tail = &rest[j..];
                         rest = tail.find('>').map_or("", |k| &tail[k + 1..]);
@@ -408,6 +419,13 @@ mod html_tests {
             "Hi Ana,\n\nThe quote is attached — see the quote <https://x.test/q?a=1&b=2>.\n\n- one\n- two\n\n€5 ☺ &bogus; &amp"
         );
         assert_eq!(html_text("plain\n\n\ntext"), "plain\n\n\ntext");
+        // Style blocks one after another (each read once), and comments
+        // (Outlook's conditional ones too) dropped.
+        assert_eq!(html_text(&"<style>a</style>x".repeat(3)), "xxx");
+        assert_eq!(
+            html_text("<p><!--[if mso]>hidden 96<![endif]-->shown</p><!-- open"),
+            "shown"
+        );
     }
 
     proptest! {

@@ -4171,8 +4171,6 @@ fn a_reply_respects_dnd_and_an_unknown_outcome_is_said() {
     let f = fixture(40);
     let mut h = Harness::opened(&f);
     let rich = f.rich_contact().id.clone();
-    let name = h.state.contact_record(&rich).unwrap().display_name();
-    h.state.open_thread(&rich, name, &mut Vec::new());
     // DND on SMS, on the record rolo has.
     if let Remote::Loaded(c) = &mut h.state.detail.contact {
         c.phone = Some("+15550100".into());
@@ -4181,6 +4179,11 @@ fn a_reply_respects_dnd_and_an_unknown_outcome_is_said() {
             "dndSettings",
             serde_json::json!({"SMS": {"status": "active"}}),
         );
+    }
+    let name = h.state.contact_record(&rich).unwrap().display_name();
+    h.state.open_thread(&rich, name, &mut Vec::new());
+    if let Some(Overlay::Thread(v)) = &mut h.state.overlay {
+        v.complete = true;
     }
     h.send(key('s'));
     assert!(
@@ -4204,8 +4207,8 @@ fn a_reply_respects_dnd_and_an_unknown_outcome_is_said() {
     let text = screen(&h.clone_render(80, 24));
     assert!(text.contains("Do Not Disturb"), "{text}");
     // Email is open: a reply goes, its answer lost.
-    if let Remote::Loaded(c) = &mut h.state.detail.contact {
-        c.email = Some("ana@example.com".into());
+    if let Some(Overlay::Thread(v)) = &mut h.state.overlay {
+        v.contact.as_mut().unwrap().email = Some("ana@example.com".into());
     }
     h.state.error = None;
     h.send(key('m'));
@@ -4409,5 +4412,163 @@ fn threads_new_to_rolo_show_their_last_message_then_fill_in() {
     assert!(
         h.try_take(|op| matches!(op, ApiOp::ContactThreads { .. }))
             .is_none()
+    );
+}
+
+/// Review fixes: with no outbox, a reply with no answer "may have been
+/// sent" (never "kept"); a waiting reply goes once its thread shows it;
+/// `S` opens the thread of a contact with no messages; the thread's scroll
+/// stays within it, so `j` always moves.
+#[test]
+fn replies_without_an_outbox_and_the_thread_from_any_contact() {
+    let f = fixture(40);
+    let mut h = Harness::opened(&f);
+    h.send(Event::Resize {
+        width: 80,
+        height: 24,
+    });
+    assert!(!h.state.local.enabled);
+    let rich = f.rich_contact().id.clone();
+    if let Remote::Loaded(c) = &mut h.state.detail.contact {
+        c.phone = Some("+15550100".into());
+        c.dnd = Some(false);
+        c.extra.insert("dndSettings", serde_json::json!({}));
+    }
+    h.send(key('S'));
+    assert!(matches!(h.state.overlay, Some(Overlay::Thread(_))));
+    h.serve(&f);
+    h.send(key('s'));
+    h.keys("Running late");
+    h.send(ctrl('s'));
+    let r = h.take(|op| matches!(op, ApiOp::SendMessage { .. }));
+    h.answer(
+        r.id,
+        Err(ApiError::Timeout {
+            host: "services.leadconnectorhq.com".into(),
+            after: std::time::Duration::from_secs(30),
+        }),
+    );
+    assert_eq!(
+        h.state.replies[0].state,
+        rolo::app::messages::ReplyState::MayHaveBeenSent
+    );
+    let e = h.state.error.clone().unwrap_or_default();
+    assert!(
+        e.contains("may have been sent") && e.contains("no outbox") && !e.contains("kept in"),
+        "{e}"
+    );
+    // The thread, read again, shows it: it is no longer "waiting".
+    let mut t = h.state.detail.messages.loaded().unwrap().clone();
+    t.messages.insert(
+        0,
+        rolo::api::conversations::Message {
+            id: "arrived".into(),
+            message_type: Some("TYPE_SMS".into()),
+            direction: Some("outbound".into()),
+            date_added: Some(rolo::api::model::format_timestamp(h.state.now)),
+            body: Some("Running late".into()),
+            ..Default::default()
+        },
+    );
+    // The thread read again, answered as the server would now.
+    let mut out = Vec::new();
+    h.state.open_thread(&rich, "x".into(), &mut out);
+    for c in out {
+        if let rolo::app::Command::Api(req) = c
+            && matches!(req.op, ApiOp::ContactThreads { .. })
+        {
+            h.answer(req.id, Ok(ApiResponse::Threads(Box::new(t.clone()))));
+        }
+    }
+    assert!(h.state.replies.is_empty(), "{:?}", h.state.replies);
+    // Scrolled far past the top, j moves at once.
+    for _ in 0..500 {
+        h.send(key('k'));
+    }
+    let Some(Overlay::Thread(v)) = &h.state.overlay else {
+        panic!()
+    };
+    let top = v.scroll;
+    assert!(top < 500, "held within the thread: {top}");
+    h.send(key('j'));
+    let Some(Overlay::Thread(v)) = &h.state.overlay else {
+        panic!()
+    };
+    assert_eq!(v.scroll, top - 1);
+    h.send(code(KeyCode::Esc));
+    // A contact with no messages: S, then s, sends one.
+    let quiet = f
+        .contacts
+        .iter()
+        .find(|c| !f.threads.iter().any(|(t, _)| t.contact_id == c.id))
+        .unwrap()
+        .id
+        .clone();
+    h.send(code(KeyCode::Esc));
+    h.select(&quiet);
+    h.wait(500);
+    h.serve(&f);
+    h.send(key('S'));
+    match &h.state.overlay {
+        Some(Overlay::Thread(v)) => assert_eq!(v.contact_id, quiet),
+        other => panic!("{other:?}"),
+    }
+    h.serve(&f);
+    let text = screen(&h.clone_render(80, 24));
+    assert!(text.contains("No messages yet"), "{text}");
+}
+
+/// From the inbox the list's copy of a contact lacks its DND settings:
+/// the thread reads the full record first, a reply waits for it, and DND
+/// in it refuses before anything is typed or sent.
+#[test]
+fn a_reply_from_the_inbox_waits_for_the_full_record_and_its_dnd() {
+    let mut f = fixture(40);
+    let mut h = Harness::opened(&f);
+    h.send(key('I'));
+    h.serve(&f);
+    let cid = h.state.inbox_current().unwrap().contact_id.clone();
+    // HighLevel's full record: DND on SMS (the list's copy says nothing).
+    for c in f.contacts.iter_mut().filter(|c| c.id == cid) {
+        c.phone = Some("+15550100".into());
+        c.extra.insert(
+            "dndSettings",
+            serde_json::json!({"SMS": {"status": "permanent"}}),
+        );
+    }
+    h.send(code(KeyCode::Enter));
+    h.send(key('s'));
+    assert!(
+        matches!(h.state.overlay, Some(Overlay::Thread(_))),
+        "no editor yet"
+    );
+    assert!(
+        h.state
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("Do Not Disturb settings"),
+        "{:?}",
+        h.state.notice
+    );
+    h.serve(&f);
+    h.send(key('s'));
+    assert!(
+        matches!(h.state.overlay, Some(Overlay::Thread(_))),
+        "still no editor"
+    );
+    assert!(
+        h.state
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("Do Not Disturb on for SMS"),
+        "{:?}",
+        h.state.error
+    );
+    assert!(
+        !h.outbox
+            .iter()
+            .any(|r| matches!(r.op, ApiOp::SendMessage { .. }))
     );
 }

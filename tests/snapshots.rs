@@ -670,10 +670,19 @@ fn a_long_email_thread() {
         }),
         complete: true,
         scroll: 0,
+        contact: None,
     })));
     snap(&mut h, "thread_email");
-    h.send(key('g'));
-    snap(&mut h, "thread_email_oldest");
+    // g at the oldest, at the size the terminal says it is.
+    for (w, ht) in SIZES {
+        h.send(rolo::app::Event::Resize {
+            width: w,
+            height: ht,
+        });
+        h.send(key('g'));
+        let t = h.render(w, ht);
+        assert_snapshot!(format!("thread_email_oldest_{w}x{ht}"), screen(&t));
+    }
 }
 
 #[test]
@@ -714,8 +723,8 @@ fn a_reply_being_sent_and_a_dnd_refusal() {
     h.send(ctrl('s'));
     snap(&mut h, "reply_sending");
     let _ = rich;
-    if let rolo::app::Remote::Loaded(c) = &mut h.state.detail.contact {
-        c.extra.insert(
+    if let Some(Overlay::Thread(v)) = &mut h.state.overlay {
+        v.contact.as_mut().unwrap().extra.insert(
             "dndSettings",
             serde_json::json!({"SMS": {"status": "active", "message": "asked us to stop"}}),
         );

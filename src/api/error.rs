@@ -247,10 +247,12 @@ impl ApiError {
         }
     }
 
-    /// Whether the same request may succeed later without any change.
     /// Whether the request may have reached the server with no answer to
     /// say what became of it: a timeout, a connection lost after it
     /// opened, a cut-short or unreadable answer, a cancelled request.
+    /// A gateway's 502, 503 or 504 counts: the origin behind it may have
+    /// taken the request. Stopping a rate-limit wait (ctrl-g) does not: it
+    /// happens before the request leaves.
     pub fn unanswered(&self) -> bool {
         matches!(
             self,
@@ -258,10 +260,17 @@ impl ApiError {
                 | ApiError::Network { opened: true, .. }
                 | ApiError::Decode { .. }
                 | ApiError::TooLarge { .. }
-                | ApiError::Cancelled { .. }
+                | ApiError::Server {
+                    status: 502..=504,
+                    ..
+                }
+                | ApiError::Cancelled {
+                    reason: CancelReason::Shutdown | CancelReason::Superseded
+                }
         )
     }
 
+    /// Whether the same request may succeed later without any change.
     pub fn is_transient(&self) -> bool {
         matches!(
             self,

@@ -169,6 +169,15 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::Workflows => open_automation(s, AutoKind::Workflow, out),
         Action::Campaigns => open_automation(s, AutoKind::Campaign, out),
         Action::Export => open_export(s),
+        Action::Thread => {
+            if let Some(cid) = s.target_contact() {
+                let name = s
+                    .contact_record(&cid)
+                    .map(|c| crate::text::sanitize(&c.display_name()).into_owned())
+                    .unwrap_or_default();
+                s.open_thread(&cid, name, out);
+            }
+        }
         Action::Inbox => {
             if s.view == View::Inbox {
                 s.view = View::Contacts;

@@ -38,6 +38,8 @@ pub(crate) enum MessagesWait {
     Detail(String),
     /// The thread view, for this contact.
     Thread(String),
+    /// The thread view's contact record.
+    ThreadContact(String),
     /// The location's unread conversations (the inbox and the list's
     /// unread counts).
     Unread,
@@ -82,6 +84,35 @@ impl State {
             .iter()
             .filter(|r| r.message.contact_id == contact_id)
             .collect()
+    }
+
+    /// Replies that waited (as may have been sent, or refused) and are in
+    /// the thread now: they go from the list of replies on their way.
+    pub(crate) fn retire_arrived(&mut self, contact_id: &str, messages: &[Message]) {
+        self.replies.retain(|r| {
+            r.message.contact_id != contact_id
+                || r.state == ReplyState::Sending
+                || !messages.iter().any(|m| {
+                    r.message.is(m)
+                        && m.at()
+                            .is_none_or(|t| t >= r.at - chrono::Duration::minutes(5))
+                })
+        });
+    }
+
+    /// A reply the user discarded from, or sent again through, the
+    /// outbox: no longer shown as waiting (`description` is the outbox
+    /// entry's).
+    pub(crate) fn forget_reply(&mut self, description: &str) {
+        self.replies.retain(|r| {
+            r.state == ReplyState::Sending
+                || ApiOp::SendMessage {
+                    contact_id: r.message.contact_id.clone(),
+                    message: r.message.clone(),
+                }
+                .describe()
+                    != description
+        });
     }
 
     /// The contact's record, as fresh as rolo has it.
@@ -149,12 +180,30 @@ impl State {
             }
             _ => Remote::Loading,
         };
+        // The full record says whether DND refuses a reply: the pane's,
+        // when it shows this contact, else read now.
+        let contact = match &self.detail.contact {
+            Remote::Loaded(c) if c.id == contact_id => Some(Box::new(c.clone())),
+            _ => None,
+        };
+        if contact.is_none() {
+            self.request(
+                out,
+                ApiOp::GetContact {
+                    id: contact_id.to_string(),
+                },
+                Priority::Interactive,
+                Some("thread-contact"),
+                Purpose::Messages(MessagesWait::ThreadContact(contact_id.to_string())),
+            );
+        }
         self.overlay = Some(Overlay::Thread(Box::new(ThreadView {
             contact_id: contact_id.to_string(),
             name,
             threads: shown,
             complete: false,
             scroll: 0,
+            contact,
         })));
         let known = self.known_threads(contact_id);
         self.request(
@@ -180,11 +229,17 @@ impl State {
     /// Starts a reply to a contact on `channel` (`SMS`, `Email`): refused
     /// at once when DND or a missing phone or address would refuse it.
     pub(crate) fn start_reply(&mut self, contact_id: &str, channel: &str, back: Box<ThreadView>) {
-        let Some(c) = self.contact_record(contact_id) else {
-            self.notice = Some("That contact is not loaded yet; try again in a moment.".into());
+        // Only the full record has the DND settings (the list's copy may
+        // lack them): no reply before it is read.
+        let Some(c) = back.contact.as_deref().filter(|c| c.id == contact_id) else {
+            self.notice = Some(
+                "Still reading the contact's Do Not Disturb settings; try again in a moment."
+                    .into(),
+            );
             self.overlay = Some(Overlay::Thread(back));
             return;
         };
+        let c = c.clone();
         if let Some(why) = c.refuses(channel) {
             self.error = Some(why);
             self.overlay = Some(Overlay::Thread(back));
@@ -218,7 +273,8 @@ impl State {
                     });
                 (subject, Some(m.id.clone()))
             }
-            ("Email", None) => (Some("Hello".to_string()), None),
+            // A first email: the first line typed is its subject.
+            ("Email", None) => (None, None),
             _ => (None, None),
         };
         let mut ed = NoteEditor::new(contact_id, None);
@@ -241,7 +297,16 @@ impl State {
         out: &mut Vec<Command>,
     ) {
         let message = if to.channel == "Email" {
-            let mut m = NewMessage::email(contact_id, to.subject.as_deref(), &text);
+            let (subject, body) = match &to.subject {
+                Some(s) => (s.clone(), text.clone()),
+                None => {
+                    let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+                    let rest = rest.trim_start_matches('\n');
+                    let body = if rest.trim().is_empty() { first } else { rest };
+                    (first.trim().to_string(), body.to_string())
+                }
+            };
+            let mut m = NewMessage::email(contact_id, Some(&subject), &body);
             m.reply_message_id = to.reply_message_id.clone();
             m
         } else {
@@ -312,8 +377,9 @@ pub(crate) fn messages_answer(
             }
             match r {
                 Ok(ApiResponse::Threads(t)) => {
-                    v.threads = Remote::Loaded(*t);
+                    v.threads = Remote::Loaded(*t.clone());
                     v.complete = true;
+                    s.retire_arrived(&cid, &t.messages);
                 }
                 Ok(other) => v.threads = Remote::Failed(format!("unexpected answer {other:?}")),
                 Err(e) => {
@@ -326,13 +392,40 @@ pub(crate) fn messages_answer(
                 }
             }
         }
+        MessagesWait::ThreadContact(cid) => match r {
+            Ok(ApiResponse::Contact(c)) => {
+                if let Some(Overlay::Thread(v)) = &mut s.overlay
+                    && v.contact_id == cid
+                {
+                    v.contact = Some(Box::new(c.clone()));
+                }
+                if let Some(Overlay::Note(ed)) = &mut s.overlay
+                    && let Some(r) = &mut ed.reply
+                    && r.back.contact_id == cid
+                {
+                    r.back.contact = Some(Box::new(c.clone()));
+                }
+                s.merge_contacts(vec![c]);
+            }
+            Ok(other) => tracing::warn!(?other, "unexpected answer for a thread's contact"),
+            Err(e) => {
+                if matches!(&s.overlay, Some(Overlay::Thread(v)) if v.contact_id == cid) {
+                    s.error = Some(format!(
+                        "The contact could not be read, so a reply cannot be checked against Do Not Disturb: {e}"
+                    ));
+                }
+            }
+        },
         MessagesWait::Unread => match r {
             Ok(ApiResponse::Conversations(list, cut)) => {
                 s.inbox.cut = cut;
-                // The unread counts rolo knew are replaced by these.
-                for cs in s.convs.values_mut() {
-                    for c in cs.iter_mut() {
-                        c.unread_count = 0.0;
+                // The unread counts rolo knew are replaced by these (when
+                // they are all of them).
+                if !cut {
+                    for cs in s.convs.values_mut() {
+                        for c in cs.iter_mut() {
+                            c.unread_count = 0.0;
+                        }
                     }
                 }
                 for c in &list {
@@ -418,6 +511,15 @@ fn reply_answer(s: &mut State, contact_id: &str, temp_id: &str, r: Result<ApiRes
         Ok(other) => {
             tracing::warn!(?other, "unexpected answer to a message");
             s.replies.remove(i);
+        }
+        // Sent straight to HighLevel (no outbox this session), and no
+        // answer: it may have gone. Never said to be kept, never retried.
+        Err(e) if !s.local.enabled && e.unanswered() => {
+            s.replies[i].state = ReplyState::MayHaveBeenSent;
+            s.error = Some(format!(
+                "The message to {} may have been sent: {e}. There is no outbox in this session, so it is not kept: reload the thread (r) and check before sending it again.",
+                name_of(s, contact_id)
+            ));
         }
         Err(ApiError::Conflict(m)) if m == crate::cache::outbox::MAY_HAVE_BEEN_SENT => {
             s.replies[i].state = ReplyState::MayHaveBeenSent;

@@ -186,7 +186,24 @@ async fn send_once(
         contact_id: c.id.clone(),
         message,
     };
-    let r = super::verbs::apply(client, op).await?;
+    let r = if super::verbs::caching_off() {
+        // No outbox: sent once, straight; no answer means it may be sent.
+        match op.run(client).await {
+            Ok(r) => r,
+            Err(e) if e.unanswered() => {
+                return Err(Failure::new(
+                    4,
+                    format!(
+                        "{e}: the message may have been sent (there is no outbox with caching off, so it is not kept); check `rolo messages {}` before sending it again",
+                        sanitize(&c.id)
+                    ),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        super::verbs::apply(client, op).await?
+    };
     let mut out = std::io::stdout().lock();
     match r {
         crate::api::actor::ApiResponse::Sent(s) => writeln!(

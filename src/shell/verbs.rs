@@ -1065,6 +1065,11 @@ pub async fn outbox_push(client: &Client, path: &std::path::Path) -> Outcome {
         use crate::cache::outbox::Settled;
         let _ = match settled {
             Settled::Confirmed(entry, _) => writeln!(err, "sent: {}", sanitize(&entry.description)),
+            Settled::Refused(entry, ApiError::Conflict(m))
+                if m == crate::cache::outbox::MAY_HAVE_BEEN_SENT =>
+            {
+                writeln!(err, "unsure: {}: {m}", sanitize(&entry.description))
+            }
             Settled::Refused(entry, e) => {
                 writeln!(err, "refused: {}: {e}", sanitize(&entry.description))
             }
@@ -1078,7 +1083,7 @@ pub async fn outbox_push(client: &Client, path: &std::path::Path) -> Outcome {
         return Err(Failure::new(
             4,
             format!(
-                "{} edit(s) were refused by HighLevel and need attention: see `rolo outbox`, then `rolo outbox retry SEQ` or `rolo outbox discard SEQ`",
+                "{} edit(s) need attention (refused by HighLevel, or a message that may have been sent): see `rolo outbox`, then `rolo outbox retry SEQ` or `rolo outbox discard SEQ`",
                 left.attention
             ),
         ));

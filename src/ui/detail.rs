@@ -588,11 +588,22 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         let cid = s.detail.contact_id.as_deref().unwrap_or("");
         let waiting = s.replies_to(cid).len();
         if t.messages.is_empty() && waiting == 0 {
-            lines.push(Line::from(Span::styled("  none", theme.dim)));
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  none · {} sends one",
+                    s.keymap.key_for(crate::keymap::Action::Thread)
+                ),
+                theme.dim,
+            )));
         }
         if waiting > 0 {
             lines.push(Line::from(Span::styled(
-                format!("  {waiting} reply on its way (enter on a message shows it)"),
+                format!(
+                    "  {waiting} {} on {} way ({} shows the thread)",
+                    if waiting == 1 { "reply" } else { "replies" },
+                    if waiting == 1 { "its" } else { "their" },
+                    s.keymap.key_for(crate::keymap::Action::Thread)
+                ),
                 theme.accent,
             )));
         }

@@ -55,6 +55,7 @@ pub(crate) fn confirmed(s: &mut State, action: ConfirmAction, out: &mut Vec<Comm
         }
         ConfirmAction::DiscardEdit { seq, description } => {
             out.push(Command::Outbox(OutboxAction::Discard(seq)));
+            s.forget_reply(&description);
             s.notice = Some(format!("Discarded: {description}"));
         }
         ConfirmAction::DeleteContact { contact } => {

@@ -38,7 +38,11 @@ pub(crate) fn outbox_key(
         KeyCode::Char('r') => {
             if let Some(e) = v.current() {
                 out.push(Command::Outbox(OutboxAction::Retry(e.seq)));
-                s.notice = Some(format!("Sending again: {}", e.description));
+                let description = e.description.clone();
+                s.forget_reply(&description);
+                s.notice = Some(format!(
+                    "Sending again (after one more look in the thread): {description}"
+                ));
             }
         }
         KeyCode::Char('e') => {

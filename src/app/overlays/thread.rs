@@ -15,8 +15,12 @@ pub struct ThreadView {
     pub threads: Remote<ContactThreads>,
     /// The whole thread has been read (not only the pane's few).
     pub complete: bool,
-    /// Lines scrolled up from the newest message.
+    /// Lines scrolled up from the newest message (held within the
+    /// thread by `thread_key`, with the terminal's size).
     pub scroll: usize,
+    /// The contact's full record (its Do Not Disturb settings, which the
+    /// list's copy lacks), once read.
+    pub contact: Option<Box<Contact>>,
 }
 
 /// A reply being typed in the note editor: where it goes, and the thread
@@ -33,6 +37,46 @@ pub struct ReplyTo {
 }
 
 impl ThreadView {
+    /// How many lines the thread takes at the terminal's `width`, as the
+    /// view draws them (for holding the scroll within it).
+    pub fn line_count(&self, s: &State, width: u16) -> usize {
+        let w = usize::from(width).saturating_sub(4).max(8);
+        let text_lines = |t: &str| -> usize {
+            t.trim_end()
+                .lines()
+                .map(|p| {
+                    if p.trim().is_empty() {
+                        1
+                    } else {
+                        crate::text::wrap(&crate::text::sanitize(p), w).len()
+                    }
+                })
+                .sum()
+        };
+        let mut n = 1;
+        for m in self
+            .threads
+            .loaded()
+            .map(|t| t.messages.as_slice())
+            .unwrap_or(&[])
+        {
+            let kind = m.message_type.as_deref().unwrap_or("");
+            let text = if kind == "TYPE_EMAIL" {
+                n += 1;
+                crate::text::html_text(m.body.as_deref().unwrap_or(""))
+            } else if kind.contains("CALL") {
+                m.summary()
+            } else {
+                m.body.clone().unwrap_or_default()
+            };
+            n += 2 + text_lines(&text) + m.attachments.len();
+        }
+        for r in s.replies_to(&self.contact_id) {
+            n += 3 + text_lines(r.message.text());
+        }
+        n
+    }
+
     /// The channel a plain reply takes: the newest message's, when it is
     /// an email; else SMS (calls are answered by text).
     pub fn reply_channel(&self) -> &'static str {
@@ -65,6 +109,11 @@ pub(crate) fn thread_key(
         KeyCode::Char('g') | KeyCode::Home => v.scroll = usize::MAX / 2,
         KeyCode::Char('G') | KeyCode::End => v.scroll = 0,
         KeyCode::Char('r') | KeyCode::Char('s') | KeyCode::Char('m') => {
+            // The channel and the email answered come from the thread.
+            if k.code != KeyCode::Char('s') && !v.complete {
+                s.notice = Some("Still reading the thread; try again in a moment.".into());
+                return Some(Overlay::Thread(v));
+            }
             let channel = match k.code {
                 KeyCode::Char('s') => "SMS",
                 KeyCode::Char('m') => "Email",
@@ -78,5 +127,9 @@ pub(crate) fn thread_key(
         _ => {}
     }
     let _ = out;
+    // Within the thread: past its top, j would seem to do nothing.
+    let body = usize::from(s.height).saturating_sub(5).max(1);
+    let most = v.line_count(s, s.width).saturating_sub(body);
+    v.scroll = v.scroll.min(most);
     Some(Overlay::Thread(v))
 }

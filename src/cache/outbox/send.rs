@@ -629,7 +629,7 @@ impl Backoff {
 }
 
 /// What a message that may have been sent waits with, for the user.
-pub const MAY_HAVE_BEEN_SENT: &str = "may have been sent: an attempt got no answer, and the conversation does not show the message; rolo will not send it again by itself. Check the thread: send it again (r), or discard it (d) if it arrived";
+pub const MAY_HAVE_BEEN_SENT: &str = "may have been sent: an attempt got no answer, and the conversation does not show the message; rolo will not send it again by itself. Check the thread, then send it again (after one more look) or discard it if it arrived";
 
 /// Sends one edit. A create tried before first looks for its result.
 pub async fn send(client: &Client, entry: &Entry) -> std::result::Result<ApiResponse, ApiError> {

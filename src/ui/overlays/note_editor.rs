@@ -13,11 +13,13 @@ pub(super) fn render(n: &crate::app::NoteEditor, f: &mut Frame, area: Rect, them
     let r = centered(area, w, h);
     f.render_widget(Clear, r);
     let title = match &n.reply {
-        Some(r) if r.channel == "Email" => format!(
-            "Email to {} · {}",
-            fit(&r.to, 30),
-            fit(&clean(r.subject.as_deref().unwrap_or("")), 40)
-        ),
+        Some(r) if r.channel == "Email" => match r.subject.as_deref() {
+            Some(subject) => format!("Email to {} · {}", fit(&r.to, 30), fit(&clean(subject), 40)),
+            None => format!(
+                "Email to {} · the first line is the subject",
+                fit(&r.to, 30)
+            ),
+        },
         Some(r) => format!("SMS to {}", fit(&r.to, 40)),
         None if n.editing.is_some() => "Edit note".into(),
         None => "New note".into(),
@@ -29,7 +31,11 @@ pub(super) fn render(n: &crate::app::NoteEditor, f: &mut Frame, area: Rect, them
     input(f, &n.body, text, true, theme);
     let hint = if n.confirm_discard {
         Span::styled(
-            "unsaved text: esc again discards it, ctrl-s saves",
+            if n.reply.is_some() {
+                "unsaved text: esc again discards it, ctrl-s sends"
+            } else {
+                "unsaved text: esc again discards it, ctrl-s saves"
+            },
             theme.error,
         )
     } else {
@@ -40,10 +46,20 @@ pub(super) fn render(n: &crate::app::NoteEditor, f: &mut Frame, area: Rect, them
                 Some(r) if r.channel == "SMS" => {
                     let text = crate::app::forms::text_of(&n.body);
                     let chars = text.chars().count();
-                    let per = if text.is_ascii() { 160 } else { 70 };
+                    // One part holds 160 (70 beyond GSM's characters);
+                    // parts of a longer one hold 153 (67).
+                    let (one, part) = if text.is_ascii() {
+                        (160, 153)
+                    } else {
+                        (70, 67)
+                    };
+                    let parts = if chars <= one {
+                        1
+                    } else {
+                        chars.div_ceil(part)
+                    };
                     format!(
-                        "{chars} chars, {} SMS · ctrl-s: send · ctrl-e: $EDITOR · esc: back",
-                        chars.div_ceil(per).max(1)
+                        "{chars} chars, {parts} SMS · ctrl-s: send · ctrl-e: $EDITOR · esc: back"
                     )
                 }
                 Some(_) => "ctrl-s: send · ctrl-e: $EDITOR · esc: back to the thread".into(),

@@ -68,6 +68,11 @@ pub(super) fn render(v: &crate::app::local::OutboxView, f: &mut Frame, area: Rec
         let selected = i == v.selected;
         let (mark, style) = match e.state {
             EntryState::Pending => ("pending  ", theme.accent),
+            EntryState::Attention
+                if e.error.as_deref() == Some(crate::cache::outbox::MAY_HAVE_BEEN_SENT) =>
+            {
+                ("UNSURE   ", theme.error)
+            }
             EntryState::Attention => ("REFUSED  ", theme.error),
         };
         let base = if selected { theme.selected } else { theme.text };

@@ -89,10 +89,18 @@ pub(super) fn render(v: &ThreadView, s: &State, f: &mut Frame, area: Rect, theme
         };
         let when = r.at.with_timezone(&s.zone).format("%a %b %-d %H:%M");
         let channel = if r.message.is_email() { "Email" } else { "SMS" };
-        lines.push(Line::from(vec![
-            Span::styled(format!("{when} · {channel} · → out · "), theme.dim),
-            Span::styled(fit(&state, width.saturating_sub(30)), style),
-        ]));
+        let head = format!("{when} · {channel} · → out · ");
+        let room = width.saturating_sub(unicode_width::UnicodeWidthStr::width(head.as_str()));
+        lines.push(Line::from(Span::styled(head, theme.dim)).patch_style(theme.dim));
+        // The state on a line of its own when it does not fit beside.
+        let last = lines.len() - 1;
+        if unicode_width::UnicodeWidthStr::width(state.as_str()) <= room {
+            lines[last].spans.push(Span::styled(state, style));
+        } else {
+            for l in crate::text::wrap(&state, width.saturating_sub(2).max(8)) {
+                lines.push(Line::from(Span::styled(format!("  {l}"), style)));
+            }
+        }
         if let Some(subject) = &r.message.subject {
             lines.push(Line::from(Span::styled(
                 format!(
