@@ -255,9 +255,15 @@ pub fn html_text(s: &str) -> String {
         // A comment (an email's `<!--[if mso]>…<![endif]-->` too): gone.
         if rest[i..].starts_with("<!--") {
             text.push_str(&rest[..i]);
-            rest = rest[i + 4..]
-                .find("-->")
-                .map_or("", |j| &rest[i + 4 + j + 3..]);
+            // `<!-->` is a whole (empty) comment, as is `<!--->`.
+            let body = &rest[i + 4..];
+            rest = if let Some(after) = body.strip_prefix('>') {
+                after
+            } else if let Some(after) = body.strip_prefix("->") {
+                after
+            } else {
+                body.find("-->").map_or("", |j| &body[j + 3..])
+            };
             continue;
         }
         text.push_str(&rest[..i]);
@@ -426,6 +432,7 @@ mod html_tests {
             html_text("<p><!--[if mso]>hidden 96<![endif]-->shown</p><!-- open"),
             "shown"
         );
+        assert_eq!(html_text("<p>a<!-->b<!--->c</p>"), "abc");
     }
 
     proptest! {

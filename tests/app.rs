@@ -4108,6 +4108,9 @@ fn messages_load_beside_the_sections_and_a_reply_goes_once() {
     );
     let full = h.take(|op| matches!(op, ApiOp::ContactThreads { limit: 50, .. }));
     h.answer(full.id, support::app::answer_for(&f, &full));
+    // The thread reads the contact's full record (its DND) too.
+    let record = h.take(|op| matches!(op, ApiOp::GetContact { .. }));
+    h.answer(record.id, support::app::answer_for(&f, &record));
 
     // A reply by SMS (the contact takes SMS in the fixture, or is made to).
     let c = h.state.contact_record(&rich).cloned().unwrap();
@@ -4182,8 +4185,14 @@ fn a_reply_respects_dnd_and_an_unknown_outcome_is_said() {
     }
     let name = h.state.contact_record(&rich).unwrap().display_name();
     h.state.open_thread(&rich, name, &mut Vec::new());
+    let full = match &h.state.detail.contact {
+        Remote::Loaded(c) => c.clone(),
+        _ => unreachable!(),
+    };
     if let Some(Overlay::Thread(v)) = &mut h.state.overlay {
         v.complete = true;
+        // As the thread's read of the full record brings it.
+        v.contact = Some(Box::new(full));
     }
     h.send(key('s'));
     assert!(

@@ -246,7 +246,8 @@ impl Client {
     /// when given), newest message first, up to `max`: pages of 100 by the
     /// last message's date. A page that brings nothing older ends it, so a
     /// server that repeats itself or lies about its total cannot loop rolo.
-    /// Also says whether `max` cut it short.
+    /// Also says whether the walk was cut short (by `max`, or by a server
+    /// that would not go on).
     pub async fn all_conversations(
         &self,
         unread: bool,
@@ -287,6 +288,10 @@ impl Client {
                 {
                     after = Some(o)
                 }
+                // A full page that brings nothing older, with more said to
+                // be left: the server repeats itself; what was read is
+                // not all there is.
+                _ if n == 100 && (all.len() as u64) < total => return Ok((all, true)),
                 _ => return Ok((all, false)),
             }
         }

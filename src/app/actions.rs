@@ -173,9 +173,11 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             if let Some(cid) = s.target_contact() {
                 let name = s
                     .contact_record(&cid)
-                    .map(|c| crate::text::sanitize(&c.display_name()).into_owned())
-                    .unwrap_or_default();
-                s.open_thread(&cid, name, out);
+                    .map(|c| c.display_name())
+                    .or_else(|| s.inbox_current().map(|c| c.who().to_string()))
+                    .filter(|n| !n.trim().is_empty())
+                    .unwrap_or_else(|| cid.clone());
+                s.open_thread(&cid, crate::text::sanitize(&name).into_owned(), out);
             }
         }
         Action::Inbox => {

@@ -19,6 +19,9 @@ pub struct Reply {
     pub message: NewMessage,
     pub at: DateTime<Utc>,
     pub state: ReplyState,
+    /// The contact's messages rolo showed when it was queued: none of
+    /// them is this reply arriving.
+    pub seen: HashSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,8 +97,9 @@ impl State {
                 || r.state == ReplyState::Sending
                 || !messages.iter().any(|m| {
                     r.message.is(m)
+                        && !r.seen.contains(&m.id)
                         && m.at()
-                            .is_none_or(|t| t >= r.at - chrono::Duration::minutes(5))
+                            .is_none_or(|t| t >= r.at - chrono::Duration::minutes(1))
                 })
         });
     }
@@ -180,23 +184,10 @@ impl State {
             }
             _ => Remote::Loading,
         };
-        // The full record says whether DND refuses a reply: the pane's,
-        // when it shows this contact, else read now.
-        let contact = match &self.detail.contact {
-            Remote::Loaded(c) if c.id == contact_id => Some(Box::new(c.clone())),
-            _ => None,
-        };
-        if contact.is_none() {
-            self.request(
-                out,
-                ApiOp::GetContact {
-                    id: contact_id.to_string(),
-                },
-                Priority::Interactive,
-                Some("thread-contact"),
-                Purpose::Messages(MessagesWait::ThreadContact(contact_id.to_string())),
-            );
-        }
+        // The full record, read now, says whether DND refuses a reply
+        // (the pane's copy may be the cache's, which lacks DND).
+        let contact = None;
+        self.read_thread_contact(contact_id, out);
         self.overlay = Some(Overlay::Thread(Box::new(ThreadView {
             contact_id: contact_id.to_string(),
             name,
@@ -220,6 +211,18 @@ impl State {
         );
     }
 
+    fn read_thread_contact(&mut self, contact_id: &str, out: &mut Vec<Command>) {
+        self.request(
+            out,
+            ApiOp::GetContact {
+                id: contact_id.to_string(),
+            },
+            Priority::Interactive,
+            Some("thread-contact"),
+            Purpose::Messages(MessagesWait::ThreadContact(contact_id.to_string())),
+        );
+    }
+
     /// What rolo knows of a contact's conversations, from an answer.
     fn note_threads(&mut self, contact_id: &str, conversations: &[Conversation]) {
         self.convs
@@ -228,10 +231,18 @@ impl State {
 
     /// Starts a reply to a contact on `channel` (`SMS`, `Email`): refused
     /// at once when DND or a missing phone or address would refuse it.
-    pub(crate) fn start_reply(&mut self, contact_id: &str, channel: &str, back: Box<ThreadView>) {
+    pub(crate) fn start_reply(
+        &mut self,
+        contact_id: &str,
+        channel: &str,
+        back: Box<ThreadView>,
+        out: &mut Vec<Command>,
+    ) {
         // Only the full record has the DND settings (the list's copy may
         // lack them): no reply before it is read.
         let Some(c) = back.contact.as_deref().filter(|c| c.id == contact_id) else {
+            // Asked again (an earlier read may have failed).
+            self.read_thread_contact(contact_id, out);
             self.notice = Some(
                 "Still reading the contact's Do Not Disturb settings; try again in a moment."
                     .into(),
@@ -277,6 +288,7 @@ impl State {
             ("Email", None) => (None, None),
             _ => (None, None),
         };
+        self.notice = None;
         let mut ed = NoteEditor::new(contact_id, None);
         ed.reply = Some(ReplyTo {
             channel: channel.to_string(),
@@ -313,11 +325,23 @@ impl State {
             NewMessage::sms(contact_id, &text)
         };
         let temp_id = self.temp_id();
+        let mut seen: HashSet<String> = to
+            .back
+            .threads
+            .loaded()
+            .map(|t| t.messages.iter().map(|m| m.id.clone()).collect())
+            .unwrap_or_default();
+        if self.detail.contact_id.as_deref() == Some(contact_id)
+            && let Some(t) = self.detail.messages.loaded()
+        {
+            seen.extend(t.messages.iter().map(|m| m.id.clone()));
+        }
         self.replies.push(Reply {
             temp_id: temp_id.clone(),
             message: message.clone(),
             at: self.now,
             state: ReplyState::Sending,
+            seen,
         });
         self.request(
             out,
@@ -383,7 +407,9 @@ pub(crate) fn messages_answer(
                 }
                 Ok(other) => v.threads = Remote::Failed(format!("unexpected answer {other:?}")),
                 Err(e) => {
-                    // What the pane had stays on screen.
+                    // Replies go on what there is (an email then answers
+                    // nothing); what the pane had stays on screen.
+                    v.complete = true;
                     if v.threads.loaded().is_some() {
                         s.notice = Some(format!("The whole thread could not be read: {e}"));
                     } else {
@@ -517,8 +543,9 @@ fn reply_answer(s: &mut State, contact_id: &str, temp_id: &str, r: Result<ApiRes
         Err(e) if !s.local.enabled && e.unanswered() => {
             s.replies[i].state = ReplyState::MayHaveBeenSent;
             s.error = Some(format!(
-                "The message to {} may have been sent: {e}. There is no outbox in this session, so it is not kept: reload the thread (r) and check before sending it again.",
-                name_of(s, contact_id)
+                "The message to {} may have been sent ({e}). There is no outbox in this session, so it is not kept and not sent again: close the thread and open it again (esc, then {}) to see whether it arrived.",
+                name_of(s, contact_id),
+                s.keymap.key_for(Action::Thread)
             ));
         }
         Err(ApiError::Conflict(m)) if m == crate::cache::outbox::MAY_HAVE_BEEN_SENT => {
@@ -527,6 +554,14 @@ fn reply_answer(s: &mut State, contact_id: &str, temp_id: &str, r: Result<ApiRes
                 "A message to {} {m}. The outbox ({}) has it.",
                 name_of(s, contact_id),
                 s.keymap.key_for(Action::Outbox)
+            ));
+        }
+        Err(e) if !s.local.enabled => {
+            let why = e.to_string();
+            s.replies[i].state = ReplyState::Refused(why.clone());
+            s.error = Some(format!(
+                "The message to {} was not sent: {why}. There is no outbox in this session: its words stay in the thread view, to copy.",
+                name_of(s, contact_id)
             ));
         }
         Err(e) => {

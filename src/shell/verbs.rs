@@ -774,7 +774,7 @@ pub(super) async fn apply_all(
             Some(Err(e)) => Err(Failure::new(
                 4,
                 format!(
-                    "not confirmed by HighLevel ({e}); kept in the outbox as edit {seq}: `rolo outbox push` sends it"
+                    "not confirmed by HighLevel ({e}); kept in the outbox as edit {seq}: `rolo outbox push` sends it (a message, only once it has looked for it in the conversation)"
                 ),
             )),
             // Not sent by this run: another rolo holds the sender's lock, or

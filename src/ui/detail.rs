@@ -586,7 +586,22 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     ));
     if let Some(t) = s.detail.messages.loaded() {
         let cid = s.detail.contact_id.as_deref().unwrap_or("");
-        let waiting = s.replies_to(cid).len();
+        let waiting = s
+            .replies_to(cid)
+            .iter()
+            .filter(|r| r.state == crate::app::messages::ReplyState::Sending)
+            .count();
+        let unsure = s.replies_to(cid).len() - waiting;
+        if unsure > 0 {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  {unsure} {} not sent, or may have been: {} shows the thread",
+                    if unsure == 1 { "message" } else { "messages" },
+                    s.keymap.key_for(crate::keymap::Action::Thread)
+                ),
+                theme.error,
+            )));
+        }
         if t.messages.is_empty() && waiting == 0 {
             lines.push(Line::from(Span::styled(
                 format!(

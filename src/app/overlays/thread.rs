@@ -53,13 +53,13 @@ impl ThreadView {
                 })
                 .sum()
         };
-        let mut n = 1;
-        for m in self
-            .threads
-            .loaded()
-            .map(|t| t.messages.as_slice())
-            .unwrap_or(&[])
+        let loaded = self.threads.loaded();
+        let mut n = usize::from(loaded.is_some_and(|t| t.more) && self.complete);
+        if loaded.is_none_or(|t| t.messages.is_empty()) && s.replies_to(&self.contact_id).is_empty()
         {
+            n += 1;
+        }
+        for m in loaded.map(|t| t.messages.as_slice()).unwrap_or(&[]) {
             let kind = m.message_type.as_deref().unwrap_or("");
             let text = if kind == "TYPE_EMAIL" {
                 n += 1;
@@ -72,7 +72,10 @@ impl ThreadView {
             n += 2 + text_lines(&text) + m.attachments.len();
         }
         for r in s.replies_to(&self.contact_id) {
-            n += 3 + text_lines(r.message.text());
+            // A waiting one's state may take lines of its own.
+            let state = usize::from(r.state != crate::app::messages::ReplyState::Sending) * 3;
+            n +=
+                2 + state + usize::from(r.message.subject.is_some()) + text_lines(r.message.text());
         }
         n
     }
@@ -121,14 +124,14 @@ pub(crate) fn thread_key(
             };
             let cid = v.contact_id.clone();
             v.scroll = 0;
-            s.start_reply(&cid, channel, v);
+            s.start_reply(&cid, channel, v, out);
             return s.overlay.take();
         }
         _ => {}
     }
-    let _ = out;
     // Within the thread: past its top, j would seem to do nothing.
-    let body = usize::from(s.height).saturating_sub(5).max(1);
+    let errors = if s.error_text().is_some() { 2 } else { 0 };
+    let body = usize::from(s.height).saturating_sub(4 + errors).max(1);
     let most = v.line_count(s, s.width).saturating_sub(body);
     v.scroll = v.scroll.min(most);
     Some(Overlay::Thread(v))

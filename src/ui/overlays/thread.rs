@@ -75,18 +75,31 @@ pub(super) fn render(v: &ThreadView, s: &State, f: &mut Frame, area: Rect, theme
             }
         }
     }
+    let outbox = if s.local.enabled {
+        format!(
+            " ({} opens the outbox)",
+            s.keymap.key_for(crate::keymap::Action::Outbox)
+        )
+    } else {
+        String::new()
+    };
+    let mut stuck = false;
     for r in s.replies_to(&v.contact_id) {
         let (state, style) = match &r.state {
+            // The outbox sends a contact's messages in order: behind one
+            // that waits for the user, the next waits too.
+            ReplyState::Sending if stuck && s.local.enabled => (
+                format!("waits behind the message above, which needs you{outbox}"),
+                theme.error,
+            ),
             ReplyState::Sending => ("sending…".to_string(), theme.accent),
             ReplyState::MayHaveBeenSent => (
-                format!(
-                    "may have been sent: not sent again unless you say so ({} opens the outbox)",
-                    s.keymap.key_for(crate::keymap::Action::Outbox)
-                ),
+                format!("may have been sent: not sent again unless you say so{outbox}"),
                 theme.error,
             ),
             ReplyState::Refused(why) => (format!("not sent: {}", clean(why)), theme.error),
         };
+        stuck |= r.state != ReplyState::Sending;
         let when = r.at.with_timezone(&s.zone).format("%a %b %-d %H:%M");
         let channel = if r.message.is_email() { "Email" } else { "SMS" };
         let head = format!("{when} · {channel} · → out · ");
