@@ -4479,6 +4479,23 @@ fn replies_without_an_outbox_and_the_thread_from_any_contact() {
             ..Default::default()
         },
     );
+    // A message the thread already showed when the reply was queued, with
+    // the same words (sent earlier): not this reply arriving.
+    let mut earlier = h.state.detail.messages.loaded().unwrap().clone();
+    earlier.messages[0].body = Some("Running late".into());
+    earlier.messages[0].direction = Some("outbound".into());
+    earlier.messages[0].message_type = Some("TYPE_SMS".into());
+    earlier.messages[0].date_added = Some(rolo::api::model::format_timestamp(h.state.now));
+    let mut out = Vec::new();
+    h.state.open_thread(&rich, "x".into(), &mut out);
+    for c in out {
+        if let rolo::app::Command::Api(req) = c
+            && matches!(req.op, ApiOp::ContactThreads { .. })
+        {
+            h.answer(req.id, Ok(ApiResponse::Threads(Box::new(earlier.clone()))));
+        }
+    }
+    assert_eq!(h.state.replies.len(), 1, "still waiting");
     // The thread read again, answered as the server would now.
     let mut out = Vec::new();
     h.state.open_thread(&rich, "x".into(), &mut out);
