@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{clean, fit};
 use crate::app::{Remote, State};
@@ -68,10 +68,7 @@ pub fn render_agenda(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         Remote::Loaded(_) => None,
     };
     if let Some(m) = msg {
-        f.render_widget(
-            Paragraph::new(Span::styled(m, theme.dim)).wrap(Wrap { trim: true }),
-            inner,
-        );
+        super::say(f, inner, m, theme);
         return;
     }
     let width = usize::from(inner.width);

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{bold, clean, fit};
 use crate::app::board::Owner;
@@ -115,10 +115,7 @@ pub fn render_board(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         },
     };
     if let Some(m) = msg {
-        f.render_widget(
-            Paragraph::new(Span::styled(m, theme.dim)).wrap(Wrap { trim: true }),
-            inner,
-        );
+        super::say(f, inner, m, theme);
         return;
     }
     let Some(p) = pipeline else { return };

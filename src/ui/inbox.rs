@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{clean, fit};
 use crate::app::{Remote, State};
@@ -47,10 +47,7 @@ pub fn render_inbox(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         Remote::Loaded(_) => None,
     };
     if let Some(m) = msg {
-        f.render_widget(
-            Paragraph::new(Span::styled(m, theme.dim)).wrap(Wrap { trim: true }),
-            inner,
-        );
+        super::say(f, inner, m, theme);
         return;
     }
     let width = usize::from(inner.width);

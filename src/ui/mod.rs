@@ -286,6 +286,15 @@ pub(crate) fn user_tag(id: Option<&str>, s: &State) -> String {
 }
 
 /// Truncates to `width` columns with an ellipsis, by display width.
+/// A view's one line instead of its rows (loading, failed, empty),
+/// wrapped and dim.
+pub(super) fn say(f: &mut Frame, area: Rect, text: String, theme: &Theme) {
+    f.render_widget(
+        Paragraph::new(Span::styled(text, theme.dim)).wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
+}
+
 pub(crate) fn fit(s: &str, width: usize) -> String {
     crate::text::fit_width(s, width)
 }

@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 pub fn render_today(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let tasks = s.today_tasks();
@@ -45,10 +45,7 @@ pub fn render_today(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         Remote::Loaded(_) => None,
     };
     if let Some(m) = msg {
-        f.render_widget(
-            Paragraph::new(Span::styled(m, theme.dim)).wrap(Wrap { trim: true }),
-            inner,
-        );
+        super::say(f, inner, m, theme);
         return;
     }
     let rows = usize::from(inner.height);
