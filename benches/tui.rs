@@ -152,11 +152,8 @@ fn main() {
             .into_iter()
             .filter_map(|d| serde_json::from_value(d).ok())
             .collect();
-    let me = state
-        .list
-        .contacts
-        .iter()
-        .find_map(|c| c.assigned_to.clone())
+    let me = (0..state.list.len())
+        .find_map(|i| state.list.contact(i).assigned_to)
         .expect("an owner");
     state.me_email = users
         .iter()

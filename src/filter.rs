@@ -732,9 +732,14 @@ impl Filter {
 
 impl Clause {
     pub fn matches_entry(&self, e: &crate::search::Entry) -> bool {
+        self.matches_parts(e.tags(), &e.facts)
+    }
+
+    /// Whether a contact with these folded tags and facts passes.
+    pub fn matches_parts<'a>(&self, tags: impl Iterator<Item = &'a str>, facts: &Facts) -> bool {
         let holds = match &self.test {
-            Test::Tag(t) => has_tag(e.tags(), t),
-            other => other.holds(&e.facts),
+            Test::Tag(t) => has_tag(tags, t),
+            other => other.holds(facts),
         };
         holds != self.not
     }

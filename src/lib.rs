@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod app;
+pub mod arena;
 pub mod auth;
 pub mod cache;
 pub mod config;

@@ -52,8 +52,6 @@ pub struct Entry {
     name_mask: u64,
     /// Characters anywhere in name, email, company or tags, and those that
     /// start a word there: a one-letter query is answered from these alone.
-    any_mask: u64,
-    initial_mask: u64,
     /// What filters look at (see [`crate::filter`]).
     pub facts: crate::filter::Facts,
 }
@@ -113,12 +111,7 @@ impl Entry {
 
     /// The contact's tags, folded.
     pub fn tags(&self) -> impl Iterator<Item = &str> {
-        let (a, b) = (self.starts[2] as usize, self.starts[3] as usize - 1);
-        self.all
-            .get(a..b)
-            .unwrap_or("")
-            .split(TAG_SEP)
-            .filter(|t| !t.is_empty())
+        self.view().tags()
     }
 
     /// Everything searched, folded, in one line (name ␟ email ␟ company ␟
@@ -146,27 +139,92 @@ impl Entry {
     }
 
     fn finish(name: String, all: String, starts: [u32; 4]) -> Self {
-        let name_mask = char_mask(&name);
-        let text = &all[..starts[3] as usize];
-        let any_mask = char_mask(text);
-        let mut initials = String::new();
-        let mut prev_alnum = false;
-        for c in text.chars() {
-            if c.is_alphanumeric() && !prev_alnum {
-                initials.push(c);
-            }
-            prev_alnum = c.is_alphanumeric();
-        }
-        let initial_mask = char_mask(&initials);
+        let [name_mask, ..] = masks_of(&all);
         Self {
             name,
             all,
             starts,
             name_mask,
-            any_mask,
-            initial_mask,
             facts: crate::filter::Facts::default(),
         }
+    }
+
+    /// The entry as the search reads it.
+    pub fn view(&self) -> View<'_> {
+        View {
+            name: &self.name,
+            all: &self.all,
+            starts: self.starts,
+            name_mask: self.name_mask,
+        }
+    }
+}
+
+/// The name, any and initial masks of a haystack (see [`Entry::haystack`]):
+/// which characters the name holds, which the searched text holds, and
+/// which start a word there.
+pub fn masks_of(all: &str) -> [u64; 3] {
+    let starts = starts_of(all);
+    let name = &all[..(starts[0] as usize).saturating_sub(1)];
+    let text = &all[..starts[3] as usize];
+    let mut initials = String::new();
+    let mut prev_alnum = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() && !prev_alnum {
+            initials.push(c);
+        }
+        prev_alnum = c.is_alphanumeric();
+    }
+    [char_mask(name), char_mask(text), char_mask(&initials)]
+}
+
+/// Where email, company, tags and phone start in a haystack; the end for
+/// those it lacks.
+fn starts_of(all: &str) -> [u32; 4] {
+    let mut starts = [all.len() as u32; 4];
+    for (k, i) in memchr::memchr_iter(FIELD_SEP as u8, all.as_bytes())
+        .take(4)
+        .enumerate()
+    {
+        starts[k] = (i + 1) as u32;
+    }
+    starts
+}
+
+/// A contact's search text as the search reads it, borrowed from an
+/// [`Entry`] or from the list's block (see [`crate::arena`]).
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    /// The folded display name.
+    pub name: &'a str,
+    all: &'a str,
+    starts: [u32; 4],
+    name_mask: u64,
+}
+
+impl<'a> View<'a> {
+    /// The view of haystack `all` with its masks.
+    pub fn of(all: &'a str, masks: [u64; 3]) -> Self {
+        let starts = starts_of(all);
+        View {
+            name: &all[..(starts[0] as usize).saturating_sub(1)],
+            all,
+            starts,
+            name_mask: masks[0],
+        }
+    }
+
+    /// The contact's tags, folded.
+    pub fn tags(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let (a, b) = (
+            self.starts[2] as usize,
+            (self.starts[3] as usize).saturating_sub(1),
+        );
+        self.all
+            .get(a..b.max(a))
+            .unwrap_or("")
+            .split(TAG_SEP)
+            .filter(|t| !t.is_empty())
     }
 
     fn field_at(&self, pos: usize) -> Field {
@@ -360,7 +418,7 @@ impl Default for Searcher {
 
 impl Searcher {
     /// The best tier of one term on one contact, and a fuzzy score.
-    fn term(&mut self, t: &Term, e: &Entry) -> Option<(Tier, u32)> {
+    fn term(&mut self, t: &Term, e: View<'_>) -> Option<(Tier, u32)> {
         let mut best: Option<Tier> = None;
         let hay = e.all.as_bytes();
         let wanted = |f: Field| t.field == Field::Any || t.field == f;
@@ -393,7 +451,7 @@ impl Searcher {
         // that is not meant), and only from three characters on: on one or
         // two, nearly every name matches.
         if t.fuzzy() && e.name_mask & t.mask == t.mask {
-            let hay = Utf32Str::new(&e.name, &mut self.buf);
+            let hay = Utf32Str::new(e.name, &mut self.buf);
             let s = t.pattern.score(hay, &mut self.matcher)?;
             return Some((Tier::Fuzzy, s));
         }
@@ -401,7 +459,7 @@ impl Searcher {
     }
 
     /// Scores one contact; `None` when a term does not match at all.
-    pub fn score(&mut self, q: &Query, e: &Entry, index: usize) -> Option<Hit> {
+    pub fn score(&mut self, q: &Query, e: View<'_>, index: usize) -> Option<Hit> {
         let mut total = 0u32;
         let mut worst = Tier::Exact;
         let mut fuzzy = 0u32;
@@ -420,7 +478,7 @@ impl Searcher {
 
     /// Char positions in the displayed name that the query matched, for
     /// highlighting: computed for the rows on screen only.
-    pub fn highlight(&mut self, q: &Query, e: &Entry) -> Vec<u32> {
+    pub fn highlight(&mut self, q: &Query, e: View<'_>) -> Vec<u32> {
         let mut positions = Vec::new();
         for t in q
             .terms
@@ -432,7 +490,7 @@ impl Searcher {
                 positions.extend(start..start + t.text.chars().count() as u32);
             } else if self.term(t, e).is_some_and(|(tier, _)| tier == Tier::Fuzzy) {
                 self.indices.clear();
-                let hay = Utf32Str::new(&e.name, &mut self.buf);
+                let hay = Utf32Str::new(e.name, &mut self.buf);
                 if t.pattern
                     .indices(hay, &mut self.matcher, &mut self.indices)
                     .is_some()
@@ -449,75 +507,111 @@ impl Searcher {
 
 /// The searchable contacts, with what makes typing fast: names ranked
 /// once, and the last results kept so that each added character only
-/// re-checks the contacts that still matched.
+/// re-checks the contacts that still matched. The contacts themselves are
+/// the list's block (see [`crate::arena`]): the search text of every
+/// contact end to end, so a first keystroke is one SIMD scan over
+/// contiguous memory.
 #[derive(Default)]
 pub struct Index {
-    entries: Vec<Entry>,
+    rows: crate::arena::Rows,
     /// Each entry's place in name order.
     rank: Vec<u32>,
     /// Entry indices in name order (the list without a query).
-    by_name: Vec<usize>,
+    by_name: Vec<u32>,
     ranked: bool,
     last: Option<(String, Vec<Hit>)>,
-    /// Every entry's `all`, end to end (each followed by a separator), so a
-    /// first keystroke is one SIMD scan over contiguous memory.
-    arena: Vec<u8>,
-    /// Where each entry starts in `arena`.
-    offsets: Vec<u32>,
-    arena_ok: bool,
+    /// What filters look at, decoded from the block when a filter is
+    /// first used (most sessions never pay for it).
+    facts: Vec<crate::filter::Facts>,
+    facts_ok: bool,
     /// Per filter, which entries pass it: 1, 0, or 2 (not worked out).
     clause_masks: Vec<(crate::filter::Clause, Vec<u8>)>,
 }
 
 impl Index {
+    /// The index of `rows`, with their name order when it is known (a
+    /// stored block's), else ranked now.
+    pub fn from_rows(rows: crate::arena::Rows, by_name: Option<Vec<u32>>) -> Self {
+        let mut index = Index {
+            rows,
+            ..Index::default()
+        };
+        match by_name {
+            Some(order) if order.len() == index.rows.len() => {
+                index.rank = vec![0; order.len()];
+                for (r, i) in order.iter().enumerate() {
+                    index.rank[*i as usize] = r as u32;
+                }
+                index.by_name = order;
+                index.ranked = true;
+            }
+            _ => index.ensure_ranked(),
+        }
+        index
+    }
+
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.rows.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.rows.is_empty()
     }
 
-    pub fn entry(&self, i: usize) -> &Entry {
-        &self.entries[i]
+    /// The contacts, as the list keeps them.
+    pub fn rows(&self) -> &crate::arena::Rows {
+        &self.rows
+    }
+
+    /// Contact `i` as the search reads it.
+    pub fn view(&self, i: usize) -> View<'_> {
+        View::of(self.rows.hay(i), self.rows.masks(i))
+    }
+
+    /// The contacts in name order (ranked now if they were not).
+    pub fn by_name(&mut self) -> &[u32] {
+        self.ensure_ranked();
+        &self.by_name
+    }
+
+    /// The block, given up.
+    pub fn into_rows(self) -> crate::arena::Rows {
+        self.rows
     }
 
     fn changed(&mut self) {
         self.ranked = false;
-        self.arena_ok = false;
+        self.facts_ok = false;
         self.last = None;
         self.clause_masks.clear();
     }
 
-    fn ensure_arena(&mut self) {
-        if self.arena_ok {
+    fn ensure_facts(&mut self) {
+        if self.facts_ok {
             return;
         }
-        self.arena.clear();
-        self.offsets.clear();
-        for e in &self.entries {
-            self.offsets.push(self.arena.len() as u32);
-            self.arena.extend_from_slice(e.all.as_bytes());
-            self.arena.push(FIELD_SEP as u8);
-        }
-        self.arena_ok = true;
+        self.facts = (0..self.rows.len())
+            .map(|i| crate::filter::Facts::decode(self.rows.facts(i)))
+            .collect();
+        self.facts_ok = true;
     }
 
     /// A term's substring matches over every entry at once: the best tier
-    /// per entry (0 for none), from one scan of the arena.
-    fn scan(&mut self, t: &Term) -> Vec<u8> {
-        self.ensure_arena();
-        let mut best = vec![0u8; self.entries.len()];
+    /// per entry (0 for none), from one scan of the block.
+    fn scan(&self, t: &Term) -> Vec<u8> {
+        let (arena, offsets) = self.rows.hay_block();
+        let n = self.rows.len();
+        let mut best = vec![0u8; n];
         let mut entry = 0usize;
         let len = t.text.len();
         let mut at = 0usize;
-        while let Some(p) = t.finder.find(&self.arena[at..]) {
+        while let Some(p) = t.finder.find(&arena[at..]) {
             let pos = at + p;
-            while entry + 1 < self.offsets.len() && self.offsets[entry + 1] as usize <= pos {
+            while entry + 1 < n && offsets[entry + 1] as usize <= pos {
                 entry += 1;
             }
-            let e = &self.entries[entry];
-            let rel = pos - self.offsets[entry] as usize;
+            let e = self.view(entry);
+            let rel = pos - offsets[entry] as usize;
             let field = e.field_at(rel);
             let mut next = pos + 1;
             if field != Field::Phone && (t.field == Field::Any || t.field == field) {
@@ -525,32 +619,39 @@ impl Index {
                 best[entry] = best[entry].max(tier as u8);
                 if tier == Tier::Exact {
                     // Nothing better to find in this contact: on to the next.
-                    next = self
-                        .offsets
-                        .get(entry + 1)
-                        .map_or(self.arena.len(), |o| *o as usize);
+                    next = offsets[entry + 1] as usize;
                 }
             }
             at = next;
-            if at >= self.arena.len() {
+            if at >= arena.len() {
                 break;
             }
         }
         best
     }
 
-    pub fn push(&mut self, e: Entry) {
-        self.entries.push(e);
+    /// Adds a contact as the list does: its search entry and its facts.
+    pub fn push_contact(&mut self, c: &Contact) {
+        let e = Entry::new(c);
+        self.push(crate::arena::RowIn {
+            contact: c,
+            hay: e.haystack(),
+            facts: &e.facts.encode(),
+        });
+    }
+
+    pub fn push(&mut self, r: crate::arena::RowIn<'_>) {
+        self.rows.push(r);
         self.changed();
     }
 
-    pub fn set(&mut self, i: usize, e: Entry) {
-        self.entries[i] = e;
-        self.changed();
-    }
-
-    pub fn remove(&mut self, i: usize) {
-        self.entries.remove(i);
+    /// Replaces and removes contacts by position, in one pass (see
+    /// [`crate::arena::Rows::rewrite`]).
+    pub fn rewrite(&mut self, replace: &[(usize, crate::arena::RowIn<'_>)], remove: &[usize]) {
+        if replace.is_empty() && remove.is_empty() {
+            return;
+        }
+        self.rows.rewrite(replace, remove);
         self.changed();
     }
 
@@ -558,19 +659,30 @@ impl Index {
         if self.ranked {
             return;
         }
-        let mut order: Vec<usize> = (0..self.entries.len()).collect();
-        order.sort_by(|a, b| {
-            self.entries[*a]
-                .name
-                .cmp(&self.entries[*b].name)
-                .then(a.cmp(b))
-        });
+        let mut order: Vec<u32> = (0..self.rows.len() as u32).collect();
+        let rows = &self.rows;
+        let name = |i: u32| {
+            let h = rows.hay(i as usize);
+            &h[..memchr::memchr(FIELD_SEP as u8, h.as_bytes()).unwrap_or(h.len())]
+        };
+        order.sort_by(|a, b| name(*a).cmp(name(*b)).then(a.cmp(b)));
         self.rank = vec![0; order.len()];
         for (r, i) in order.iter().enumerate() {
-            self.rank[*i] = r as u32;
+            self.rank[*i as usize] = r as u32;
         }
         self.by_name = order;
         self.ranked = true;
+    }
+
+    fn all_by_name(&self) -> Vec<Hit> {
+        self.by_name
+            .iter()
+            .map(|&index| Hit {
+                index: index as usize,
+                tier: Tier::Exact,
+                score: 0,
+            })
+            .collect()
     }
 
     /// The contacts that pass `filter` and match the text `query`, ranked
@@ -579,12 +691,13 @@ impl Index {
         if filter.is_empty() {
             return self.search(query);
         }
+        self.ensure_facts();
         // Which entries pass each filter, kept per filter and worked out
         // only where the others pass: typing one filter's value re-checks
         // just the contacts the others keep, and words typed after the
         // filters cost a lookup per hit.
         const UNKNOWN: u8 = 2;
-        let n = self.entries.len();
+        let n = self.rows.len();
         let mut cache = std::mem::take(&mut self.clause_masks);
         let mut mine: Vec<(crate::filter::Clause, Vec<u8>)> = Vec::new();
         for c in filter.clauses() {
@@ -603,7 +716,7 @@ impl Index {
                     continue;
                 }
                 if m[i] == UNKNOWN {
-                    m[i] = u8::from(c.matches_entry(&self.entries[i]));
+                    m[i] = u8::from(c.matches_parts(self.view(i).tags(), &self.facts[i]));
                 }
                 *p = m[i] == 1;
             }
@@ -616,9 +729,9 @@ impl Index {
             self.ensure_ranked();
             self.by_name
                 .iter()
-                .filter(|&&i| mask[i])
+                .filter(|&&i| mask[i as usize])
                 .map(|&index| Hit {
-                    index,
+                    index: index as usize,
                     tier: Tier::Exact,
                     score: 0,
                 })
@@ -630,7 +743,7 @@ impl Index {
             let mut s = Searcher::default();
             let mut hits: Vec<Hit> = (0..n)
                 .filter(|&i| mask[i])
-                .filter_map(|i| s.score(&q, &self.entries[i], i))
+                .filter_map(|i| s.score(&q, self.view(i), i))
                 .collect();
             let rank = &self.rank;
             hits.sort_unstable_by_key(|h| (std::cmp::Reverse(h.score), rank[h.index]));
@@ -646,21 +759,10 @@ impl Index {
     /// empty query lists everything by name.
     pub fn search(&mut self, query: &str) -> Vec<Hit> {
         self.ensure_ranked();
-        // Built with the ranking (after each load), so the first keystroke
-        // does not pay for it.
-        self.ensure_arena();
         let q = Query::parse(query);
         if q.is_empty() {
             self.last = None;
-            return self
-                .by_name
-                .iter()
-                .map(|&index| Hit {
-                    index,
-                    tier: Tier::Exact,
-                    score: 0,
-                })
-                .collect();
+            return self.all_by_name();
         }
         // Typing more can only narrow: re-check the last results alone.
         // Only while every earlier term keeps its kind: not when a ':' may
@@ -679,16 +781,17 @@ impl Index {
                 });
             (!added.contains(':') && same_kinds).then_some(hits)
         });
+        let n = self.rows.len();
         let mut s = Searcher::default();
         let first = q.terms[0].clone();
-        // The arena scan handles every term but phone digits.
+        // The block's scan handles every term but phone digits.
         let scannable = first.digits.is_none() && first.field != Field::Phone;
         let mut hits: Vec<Hit> = match narrow {
             // Narrowing re-checks contacts one by one; past a fifth of them
-            // one scan of the arena is faster.
-            Some(prev) if !scannable || prev.len() * 5 < self.entries.len() => prev
+            // one scan of the block is faster.
+            Some(prev) if !scannable || prev.len() * 5 < n => prev
                 .iter()
-                .filter_map(|h| s.score(&q, &self.entries[h.index], h.index))
+                .filter_map(|h| s.score(&q, self.view(h.index), h.index))
                 .collect(),
             _ if scannable => {
                 let one_letter = first.field == Field::Any
@@ -696,12 +799,12 @@ impl Index {
                 let mut tiers = if one_letter {
                     // Word starts and contents, from the masks: no scan at all.
                     let bit = first.mask;
-                    self.entries
-                        .iter()
-                        .map(|e| {
-                            if e.initial_mask & bit != 0 {
+                    (0..n)
+                        .map(|i| {
+                            let [_, any, initial] = self.rows.masks(i);
+                            if initial & bit != 0 {
                                 Tier::Prefix as u8
-                            } else if e.any_mask & bit != 0 {
+                            } else if any & bit != 0 {
                                 Tier::Substring as u8
                             } else {
                                 0
@@ -714,9 +817,9 @@ impl Index {
                 let mut fuzzy = Vec::new();
                 if first.fuzzy() {
                     fuzzy = vec![0u32; tiers.len()];
-                    for (i, e) in self.entries.iter().enumerate() {
-                        if tiers[i] == 0 && e.name_mask & first.mask == first.mask {
-                            let hay = Utf32Str::new(&e.name, &mut s.buf);
+                    for i in 0..n {
+                        if tiers[i] == 0 && self.rows.masks(i)[0] & first.mask == first.mask {
+                            let hay = Utf32Str::new(self.view(i).name, &mut s.buf);
                             if let Some(sc) = first.pattern.score(hay, &mut s.matcher) {
                                 tiers[i] = Tier::Fuzzy as u8;
                                 fuzzy[i] = sc.min(99_999);
@@ -732,9 +835,9 @@ impl Index {
                         hits.extend(
                             self.by_name
                                 .iter()
-                                .filter(|&&i| tiers[i] == tier as u8)
+                                .filter(|&&i| tiers[i as usize] == tier as u8)
                                 .map(|&index| Hit {
-                                    index,
+                                    index: index as usize,
                                     tier,
                                     score: tier as u32 * 100_000,
                                 }),
@@ -759,14 +862,11 @@ impl Index {
                     .iter()
                     .enumerate()
                     .filter(|(_, t)| **t > 0)
-                    .filter_map(|(i, _)| s.score(&q, &self.entries[i], i))
+                    .filter_map(|(i, _)| s.score(&q, self.view(i), i))
                     .collect()
             }
-            _ => self
-                .entries
-                .iter()
-                .enumerate()
-                .filter_map(|(i, e)| s.score(&q, e, i))
+            _ => (0..n)
+                .filter_map(|i| s.score(&q, self.view(i), i))
                 .collect(),
         };
         let rank = &self.rank;
@@ -789,11 +889,22 @@ pub fn server_words(query: &str) -> Option<String> {
 }
 
 pub fn search(query: &str, entries: &[Entry]) -> Vec<Hit> {
-    let mut index = Index::default();
+    index_of(entries).search(query)
+}
+
+/// An index of entries alone, without their contacts (their ids are
+/// empty): for ranking what the cache found.
+pub fn index_of(entries: &[Entry]) -> Index {
+    let mut rows = crate::arena::Rows::default();
+    let none = Contact::default();
     for e in entries {
-        index.push(e.clone());
+        rows.push(crate::arena::RowIn {
+            contact: &none,
+            hay: e.haystack(),
+            facts: &e.facts.encode(),
+        });
     }
-    index.search(query)
+    Index::from_rows(rows, None)
 }
 
 #[cfg(test)]
@@ -927,14 +1038,17 @@ mod tests {
     fn highlight_positions_point_at_the_name() {
         let e = entries();
         let mut s = Searcher::default();
-        assert_eq!(s.highlight(&Query::parse("love"), &e[2]), vec![4, 5, 6, 7]);
         assert_eq!(
-            s.highlight(&Query::parse("nun"), &e[0]),
+            s.highlight(&Query::parse("love"), e[2].view()),
+            vec![4, 5, 6, 7]
+        );
+        assert_eq!(
+            s.highlight(&Query::parse("nun"), e[0].view()),
             vec![5, 6, 7],
             "positions count chars, not bytes"
         );
         assert_eq!(
-            s.highlight(&Query::parse("jos"), &e[3]),
+            s.highlight(&Query::parse("jos"), e[3].view()),
             vec![0, 7, 8],
             "fuzzy positions"
         );
@@ -953,10 +1067,7 @@ mod tests {
     #[test]
     fn narrowing_gives_the_same_results_as_a_fresh_search() {
         let e = entries();
-        let mut index = Index::default();
-        for x in &e {
-            index.push(x.clone());
-        }
+        let mut index = index_of(&e);
         for q in [
             "j", "jo", "jos", "jose", "jose ", "jose n", "e", "em", "email:", "email:j", "email:jb",
         ] {

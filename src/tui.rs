@@ -47,14 +47,16 @@ enum LocalMsg {
     Damaged(String),
 }
 
-/// A cache opened: the session, the top of the list, how many contacts
-/// it holds, and what was done about damage.
-type Opened = (
-    LocalSession,
-    Vec<crate::api::model::Contact>,
-    u64,
-    Option<String>,
-);
+/// What the first screen starts from: the whole list (its stored block),
+/// or the top of it while the rest is read.
+enum First {
+    Whole(Box<crate::app::Prepared>),
+    Top(Vec<crate::api::model::Contact>),
+}
+
+/// A cache opened: the session, what the list starts from, how many
+/// contacts it holds, and what was done about damage.
+type Opened = (LocalSession, First, u64, Option<String>);
 
 /// The cache side of a session: reads and writes on this thread, the
 /// outbox worker and the sync in tasks of their own.
@@ -88,25 +90,41 @@ impl LocalSession {
             }
             Err(e) => return Err(e.to_string()),
         };
+        // The whole list at once from its stored block, when that is of
+        // these rows: the first frame and the first hits come from it.
+        let stored = match cache.stored_list() {
+            Ok(Some(b)) => Some(Box::new(crate::app::prepare_rows(b.rows, b.by_name))),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::info!("the list's block is not read: {e}");
+                None
+            }
+        };
+        let first = match stored {
+            Some(p) => First::Whole(p),
+            None => First::Top(first),
+        };
         let (outbox, outbox_rx) = Outbox::spawn(client.clone(), path).map_err(|e| e.to_string())?;
         let (sync_tx, sync_rx) = tokio::sync::mpsc::unbounded_channel();
-        // The whole list, read and indexed off the loop.
-        let (tx, at) = (sync_tx.clone(), path.to_path_buf());
-        std::thread::spawn(move || {
-            let msg = match Cache::open(&at).and_then(|c| c.load_list()) {
-                Ok(list) => LocalMsg::App(Event::ListLoaded(Box::new(
-                    crate::app::prepare_with_facts(list),
-                ))),
-                Err(e) if e.is_corrupt() => LocalMsg::Damaged(e.to_string()),
-                Err(e) => {
-                    let _ = tx.send(LocalMsg::App(Event::Info(format!(
-                        "Could not read the cached contacts ({e}); they come from HighLevel instead"
-                    ))));
-                    LocalMsg::App(Event::ListLoaded(Box::new(crate::app::prepare(Vec::new()))))
-                }
-            };
-            let _ = tx.send(msg);
-        });
+        if matches!(first, First::Top(_)) {
+            // The whole list, read, indexed and stored off the loop.
+            let (tx, at) = (sync_tx.clone(), path.to_path_buf());
+            std::thread::spawn(move || {
+                let msg = match Cache::open(&at).and_then(|c| c.list_block()) {
+                    Ok(b) => LocalMsg::App(Event::ListLoaded(Box::new(crate::app::prepare_rows(
+                        b.rows, b.by_name,
+                    )))),
+                    Err(e) if e.is_corrupt() => LocalMsg::Damaged(e.to_string()),
+                    Err(e) => {
+                        let _ = tx.send(LocalMsg::App(Event::Info(format!(
+                            "Could not read the cached contacts ({e}); they come from HighLevel instead"
+                        ))));
+                        LocalMsg::App(Event::ListLoaded(Box::new(crate::app::prepare(Vec::new()))))
+                    }
+                };
+                let _ = tx.send(msg);
+            });
+        }
         Ok((
             LocalSession {
                 path: path.to_path_buf(),
@@ -148,6 +166,16 @@ impl LocalSession {
                 let _ = progress.send(LocalMsg::App(Event::Sync(e)));
             })
             .await;
+            if result.is_ok() {
+                // The stored list, made of the rows as synced, for the next start.
+                let at = path.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    if let Err(e) = Cache::open(&at).and_then(|c| c.refresh_list_block()) {
+                        tracing::info!("the list's block is not stored: {e}");
+                    }
+                })
+                .await;
+            }
             let _ = tx.send(match result {
                 Err(crate::cache::sync::SyncError::Cache(e)) if e.is_corrupt() => {
                     LocalMsg::Damaged(e.to_string())
@@ -284,8 +312,23 @@ impl Session {
         let (mut state, mut commands, local) = match opened {
             Some(Ok((local, first, count, recovered))) => {
                 let synced = local.cache.synced_at().ok().flatten();
-                let (mut state, commands) =
-                    State::from_cache(&location, Utc::now(), zone, first, count, synced);
+                let (mut state, commands) = match first {
+                    First::Top(top) => {
+                        State::from_cache(&location, Utc::now(), zone, top, count, synced)
+                    }
+                    First::Whole(p) => {
+                        let (mut s, mut c) = State::from_cache(
+                            &location,
+                            Utc::now(),
+                            zone,
+                            Vec::new(),
+                            count,
+                            synced,
+                        );
+                        c.extend(update(&mut s, Event::ListLoaded(p)));
+                        (s, c)
+                    }
+                };
                 state.error = recovered;
                 (state, commands, Some(local))
             }

@@ -216,8 +216,8 @@ fn cached_list_syncing_with_edits_waiting() {
         full: true,
     })));
     let waiting = vec![
-        h.state.list.contacts[h.state.list.hits[1].index].id.clone(),
-        h.state.list.contacts[h.state.list.hits[4].index].id.clone(),
+        h.state.list.id(h.state.list.hits[1].index).to_string(),
+        h.state.list.id(h.state.list.hits[4].index).to_string(),
     ];
     h.send(Event::OutboxStatus {
         counts: Counts {

@@ -57,6 +57,8 @@ pub struct Pty {
     /// position ("12/1000" in its bottom border) once it was applied.
     pub chunks: std::sync::Arc<std::sync::Mutex<Vec<Chunk>>>,
     pub started: std::time::Instant,
+    /// Every byte of output so far.
+    written: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Pty {
@@ -76,8 +78,9 @@ impl Pty {
         let chunks: std::sync::Arc<std::sync::Mutex<Vec<_>>> = Default::default();
         let started = std::time::Instant::now();
         let child = pty.slave.spawn_command(cmd).expect("rolo starts");
+        let written: std::sync::Arc<std::sync::atomic::AtomicUsize> = Default::default();
         {
-            let (screen, chunks) = (screen.clone(), chunks.clone());
+            let (screen, chunks, count) = (screen.clone(), chunks.clone(), written.clone());
             std::thread::spawn(move || {
                 // Keeps the master open for as long as the reader runs.
                 let _master = pty.master;
@@ -87,6 +90,7 @@ impl Pty {
                         break;
                     }
                     let at = std::time::Instant::now();
+                    count.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
                     let mut p = screen.lock().unwrap();
                     p.process(&buf[..n]);
                     let position = list_position(p.screen());
@@ -100,7 +104,13 @@ impl Pty {
             screen,
             chunks,
             started,
+            written,
         }
+    }
+
+    /// How many bytes the terminal has been sent so far.
+    pub fn bytes(&self) -> usize {
+        self.written.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn send(&mut self, bytes: &[u8]) {

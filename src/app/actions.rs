@@ -251,7 +251,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             }
         }
         Action::Yank => {
-            if let Some(c) = s.current_contact().cloned() {
+            if let Some(c) = s.current_contact() {
                 s.overlay = Some(Overlay::Copy(Box::new(c)));
             }
         }
@@ -444,11 +444,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
             open_bulk_delete(s, ids);
         }
         Action::DeleteContact => {
-            if let Some(c) = s
-                .selected_contact()
-                .filter(|_| s.view == View::Contacts)
-                .cloned()
-            {
+            if let Some(c) = s.selected_contact().filter(|_| s.view == View::Contacts) {
                 s.overlay = Some(Overlay::Confirm(Box::new(Confirm {
                     message: format!(
                         "Delete the contact {}, with its tasks and notes? This cannot be undone.",
@@ -481,7 +477,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
                 }
                 s.overlay = Some(Overlay::Note(Box::new(NoteEditor::new(&cid, Some(&note)))));
             } else if s.view == View::Contacts
-                && let Some(c) = s.selected_contact().cloned()
+                && let Some(c) = s.selected_contact()
             {
                 let c = &c;
                 let full = s.detail.contact.loaded().filter(|full| {

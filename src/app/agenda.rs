@@ -126,12 +126,7 @@ impl State {
             return;
         }
         self.view = View::Contacts;
-        let at = |s: &State| {
-            s.list
-                .hits
-                .iter()
-                .position(|h| s.list.contacts[h.index].id == cid)
-        };
+        let at = |s: &State| s.list.hits.iter().position(|h| s.list.id(h.index) == cid);
         if at(self).is_none() {
             self.list.query.clear();
             self.list.pinned = None;

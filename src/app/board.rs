@@ -350,7 +350,7 @@ impl State {
         let focused = kept.get(self.board.column).cloned().flatten();
         // The list's search: the contacts it shows, by list index.
         let shown: Option<Vec<bool>> = searching.then(|| {
-            let mut v = vec![false; self.list.contacts.len()];
+            let mut v = vec![false; self.list.len()];
             for h in &self.list.hits {
                 if let Some(x) = v.get_mut(h.index) {
                     *x = true;
@@ -385,8 +385,8 @@ impl State {
             let search_ok = shown.as_ref().is_none_or(|v| {
                 d.contact_id
                     .as_deref()
-                    .and_then(|c| self.list.by_id.get(c))
-                    .is_some_and(|&at| v.get(at).copied().unwrap_or(false))
+                    .and_then(|c| self.list.position(c))
+                    .is_some_and(|at| v.get(at).copied().unwrap_or(false))
             });
             if !(owner_ok && mine_ok && search_ok) {
                 continue;

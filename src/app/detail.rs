@@ -161,7 +161,7 @@ impl State {
             // appointments but those added here (the create's answer
             // brings the full record).
             if !matches!(self.detail.contact, Remote::Loaded(_))
-                && let Some(c) = self.contact_by_id(&cid).cloned()
+                && let Some(c) = self.contact_by_id(&cid)
             {
                 self.detail.contact = Remote::Loaded(c);
             }
@@ -235,12 +235,17 @@ impl State {
         {
             full.tags = Some(tags.clone());
         }
-        if let Some(&i) = self.list.by_id.get(contact_id) {
-            self.list.contacts[i].tags = Some(tags);
-            let facts = self.list.index.entry(i).facts.clone();
-            self.list
-                .index
-                .set(i, Entry::new(&self.list.contacts[i]).with_facts(facts));
+        if let Some(i) = self.list.position(contact_id) {
+            let mut c = self.list.contact(i);
+            c.tags = Some(tags);
+            let facts = self.list.index.rows().facts(i).to_string();
+            let hay = Entry::new(&c).haystack().to_string();
+            let r = crate::arena::RowIn {
+                contact: &c,
+                hay: &hay,
+                facts: &facts,
+            };
+            self.list.index.rewrite(&[(i, r)], &[]);
         }
     }
 

@@ -6,9 +6,9 @@ use crate::app::*;
 /// the query and its hits, the cursor and the window on them, and the walk
 /// that loads the list page by page.
 pub struct ContactList {
-    pub contacts: Vec<Contact>,
+    /// Every contact, in the list's compact block (see [`crate::arena`]),
+    /// with its search.
     pub(crate) index: Index,
-    pub(crate) by_id: HashMap<String, usize>,
     /// How many contacts the server says it has, when it said.
     pub total_on_server: Option<u64>,
     pub status: Remote<()>,
@@ -44,9 +44,7 @@ pub struct ContactList {
 impl Default for ContactList {
     fn default() -> Self {
         ContactList {
-            contacts: Vec::new(),
             index: Index::default(),
-            by_id: HashMap::new(),
             total_on_server: None,
             status: Remote::Idle,
             walk: crate::api::paging::Walk::new(),
@@ -148,7 +146,7 @@ pub(crate) fn server_search(s: &mut State, out: &mut Vec<Command>) {
     let complete = s
         .list
         .total_on_server
-        .is_some_and(|t| s.list.contacts.len() as u64 >= t);
+        .is_some_and(|t| s.list.len() as u64 >= t);
     let _ = q;
     let words = crate::search::server_words(&s.list.text);
     let filters = s.list.filter.to_server();
@@ -200,64 +198,118 @@ pub(crate) fn move_cursor(s: &mut State, action: Action) {
 }
 
 impl ContactList {
-    /// The contact under the cursor.
-    pub fn selected_contact(&self) -> Option<&Contact> {
-        let hit = self.hits.get(self.selected)?;
-        self.contacts.get(hit.index)
+    /// How many contacts are listed, before any search.
+    pub fn len(&self) -> usize {
+        self.index.len()
     }
 
-    pub fn contact_by_id(&self, id: &str) -> Option<&Contact> {
-        self.by_id.get(id).and_then(|i| self.contacts.get(*i))
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Contact `i` (an index of a hit), slim, built from the block.
+    pub fn contact(&self, i: usize) -> Contact {
+        self.index.rows().contact(i)
+    }
+
+    /// Contact `i`'s id.
+    pub fn id(&self, i: usize) -> &str {
+        self.index.rows().id(i)
+    }
+
+    /// Where contact `id` is (an index, as hits hold).
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.rows().position(id)
+    }
+
+    /// The contact under the cursor.
+    pub fn selected_contact(&self) -> Option<Contact> {
+        let hit = self.hits.get(self.selected)?;
+        (hit.index < self.len()).then(|| self.contact(hit.index))
+    }
+
+    /// The id of the contact under the cursor.
+    pub fn selected_id(&self) -> Option<&str> {
+        let hit = self.hits.get(self.selected)?;
+        (hit.index < self.len()).then(|| self.id(hit.index))
+    }
+
+    pub fn contact_by_id(&self, id: &str) -> Option<Contact> {
+        self.position(id).map(|i| self.contact(i))
     }
 
     /// Puts a prepared list in place (the caller re-ranks).
     fn put(&mut self, p: Prepared) {
-        self.contacts = p.contacts;
         self.index = p.index;
-        self.by_id = p.by_id;
     }
 
-    /// Adds a contact, or replaces the one with its id, slimmed.
-    fn upsert(&mut self, c: Contact) {
+    /// Adds contacts, or replaces those with their ids, slimmed: the
+    /// replaced ones in one pass over the block.
+    fn upsert_many(&mut self, incoming: Vec<Contact>) {
         // The facts from the whole record, before it is slimmed.
-        let facts = crate::filter::Facts::of(&c);
-        let c = slim(c);
-        let entry = Entry::new(&c).with_facts(facts);
-        match self.by_id.get(&c.id) {
-            Some(&i) => {
-                self.contacts[i] = c;
-                self.index.set(i, entry);
+        let rows: Vec<(Contact, String, String)> = incoming
+            .into_iter()
+            .map(|c| {
+                let facts = crate::filter::Facts::of(&c).encode();
+                let c = slim(c);
+                let hay = Entry::new(&c).haystack().to_string();
+                (c, hay, facts)
+            })
+            .collect();
+        let mut replace: Vec<(usize, crate::arena::RowIn<'_>)> = Vec::new();
+        let mut new: Vec<crate::arena::RowIn<'_>> = Vec::new();
+        let mut seen_new: HashMap<&str, usize> = HashMap::new();
+        for (c, hay, facts) in &rows {
+            let r = crate::arena::RowIn {
+                contact: c,
+                hay,
+                facts,
+            };
+            match self.position(&c.id) {
+                Some(i) => match replace.iter_mut().find(|(j, _)| *j == i) {
+                    Some(slot) => slot.1 = r,
+                    None => replace.push((i, r)),
+                },
+                // The same new contact twice in one batch: the later wins.
+                None => match seen_new.get(c.id.as_str()) {
+                    Some(&k) => new[k] = r,
+                    None => {
+                        seen_new.insert(&c.id, new.len());
+                        new.push(r);
+                    }
+                },
             }
-            None => {
-                self.by_id.insert(c.id.clone(), self.contacts.len());
-                self.contacts.push(c);
-                self.index.push(entry);
-            }
+        }
+        self.index.rewrite(&replace, &[]);
+        for r in new {
+            self.index.push(r);
         }
     }
 
     /// Takes contact `id` out (the caller re-ranks).
     pub(crate) fn take(&mut self, id: &str) -> Option<Contact> {
-        let i = self.by_id.remove(id)?;
-        let c = self.contacts.remove(i);
-        self.index.remove(i);
-        for v in self.by_id.values_mut() {
-            if *v > i {
-                *v -= 1;
-            }
-        }
+        let i = self.position(id)?;
+        let c = self.contact(i);
+        self.index.rewrite(&[], &[i]);
         Some(c)
     }
 
     /// Gives the stand-in `old_id`'s place to `new_id`.
     pub(crate) fn rename(&mut self, old_id: &str, new_id: &str) -> bool {
-        match self.by_id.remove(old_id) {
-            Some(i) => {
-                self.by_id.insert(new_id.to_string(), i);
-                true
-            }
-            None => false,
-        }
+        let Some(i) = self.position(old_id) else {
+            return false;
+        };
+        let mut c = self.contact(i);
+        c.id = new_id.to_string();
+        let rows = self.index.rows();
+        let (hay, facts) = (rows.hay(i).to_string(), rows.facts(i).to_string());
+        let r = crate::arena::RowIn {
+            contact: &c,
+            hay: &hay,
+            facts: &facts,
+        };
+        self.index.rewrite(&[(i, r)], &[]);
+        true
     }
 
     /// Re-ranks for the query, putting the cursor on contact `keep` when it
@@ -283,11 +335,7 @@ impl ContactList {
         self.hits = self.index.search_filtered(&self.text, &self.filter);
         self.hits_generation += 1;
         self.selected = keep
-            .and_then(|id| {
-                self.hits
-                    .iter()
-                    .position(|h| self.contacts[h.index].id == id)
-            })
+            .and_then(|id| self.hits.iter().position(|h| self.id(h.index) == id))
             .unwrap_or(0)
             .min(self.hits.len().saturating_sub(1));
         self.ensure_visible(rows);
@@ -304,7 +352,7 @@ impl ContactList {
         if q.is_empty() {
             return std::borrow::Cow::Borrowed(&[]);
         }
-        std::borrow::Cow::Owned(search::Searcher::default().highlight(&q, self.index.entry(index)))
+        std::borrow::Cow::Owned(search::Searcher::default().highlight(&q, self.index.view(index)))
     }
 
     /// Recomputes the highlights of a window of `rows` when what they
@@ -324,7 +372,7 @@ impl ContactList {
             for hit in self.hits.iter().skip(self.offset).take(rows + 2) {
                 shown.push((
                     hit.index,
-                    searcher.highlight(&q, self.index.entry(hit.index)),
+                    searcher.highlight(&q, self.index.view(hit.index)),
                 ));
             }
         }
@@ -385,21 +433,26 @@ impl State {
         self.request(out, op, priority, None, Purpose::List(ListWait::Page));
     }
 
-    pub fn selected_contact(&self) -> Option<&Contact> {
+    pub fn selected_contact(&self) -> Option<Contact> {
         self.list.selected_contact()
+    }
+
+    /// The id of the contact under the cursor.
+    pub fn selected_id(&self) -> Option<&str> {
+        self.list.selected_id()
     }
 
     /// Keeps what the server sent: in the list (slimmed) and, for the
     /// contact open in the detail pane, in full.
-    pub(crate) fn merge_contacts(&mut self, incoming: Vec<Contact>) {
-        for c in incoming {
+    pub fn merge_contacts(&mut self, incoming: Vec<Contact>) {
+        for c in &incoming {
             if self.detail.contact_id.as_deref() == Some(c.id.as_str())
                 && let Remote::Loaded(full) = &mut self.detail.contact
             {
                 *full = c.clone();
             }
-            self.list.upsert(c);
         }
+        self.list.upsert_many(incoming);
         self.refilter();
     }
 

@@ -59,7 +59,7 @@ impl State {
             .list
             .marks
             .iter()
-            .filter_map(|id| self.list.by_id.get(id).map(|&i| (i, id.clone())))
+            .filter_map(|id| self.list.position(id).map(|i| (i, id.clone())))
             .collect();
         v.sort();
         v.into_iter().map(|(_, id)| id).collect()
@@ -70,7 +70,7 @@ impl State {
         self.list
             .hits
             .iter()
-            .map(|h| self.list.contacts[h.index].id.clone())
+            .map(|h| self.list.id(h.index).to_string())
             .collect()
     }
 
@@ -279,7 +279,7 @@ impl State {
             || self.focus != Focus::List
             || !self.list.marks.is_empty()
             || shown < 2
-            || shown >= self.list.contacts.len()
+            || shown >= self.list.len()
         {
             return false;
         }

@@ -120,10 +120,10 @@ impl State {
     }
 
     /// The contact's record, as fresh as rolo has it.
-    pub fn contact_record(&self, contact_id: &str) -> Option<&Contact> {
+    pub fn contact_record(&self, contact_id: &str) -> Option<std::borrow::Cow<'_, Contact>> {
         match &self.detail.contact {
-            Remote::Loaded(c) if c.id == contact_id => Some(c),
-            _ => self.contact_by_id(contact_id),
+            Remote::Loaded(c) if c.id == contact_id => Some(std::borrow::Cow::Borrowed(c)),
+            _ => self.contact_by_id(contact_id).map(std::borrow::Cow::Owned),
         }
     }
 

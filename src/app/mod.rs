@@ -134,53 +134,53 @@ pub enum Event {
 
 /// A list read and indexed away from the event loop, ready to swap in.
 pub struct Prepared {
-    contacts: Vec<Contact>,
     index: Index,
-    by_id: HashMap<String, usize>,
 }
 
 impl std::fmt::Debug for Prepared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Prepared({} contacts)", self.contacts.len())
+        write!(f, "Prepared({} contacts)", self.index.len())
     }
 }
 
 impl Clone for Prepared {
     fn clone(&self) -> Self {
-        prepare(self.contacts.clone())
+        prepare_rows(self.index.rows().clone(), None)
+    }
+}
+
+impl Prepared {
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
     }
 }
 
 /// Builds the list's search index: slow for a big list, so the runtime
 /// calls it on another thread and sends the result as `Event::ListLoaded`.
 pub fn prepare(contacts: Vec<Contact>) -> Prepared {
-    let facts = contacts.iter().map(crate::filter::Facts::of).collect();
-    prepare_list(contacts, facts)
-}
-
-/// [`prepare`] for slim contacts (as the cache keeps them) with the facts
-/// their filters need, kept beside them.
-pub fn prepare_with_facts(list: Vec<(Contact, crate::filter::Facts)>) -> Prepared {
-    let (contacts, facts) = list.into_iter().unzip();
-    prepare_list(contacts, facts)
-}
-
-fn prepare_list(contacts: Vec<Contact>, facts: Vec<crate::filter::Facts>) -> Prepared {
-    let by_id = contacts
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.clone(), i))
-        .collect();
-    let mut index = Index::default();
-    for (c, f) in contacts.iter().zip(facts) {
-        index.push(Entry::new(c).with_facts(f));
+    let mut rows = crate::arena::Rows::default();
+    for c in contacts {
+        let facts = crate::filter::Facts::of(&c).encode();
+        let c = list::slim(c);
+        let entry = Entry::new(&c);
+        rows.push(crate::arena::RowIn {
+            contact: &c,
+            hay: entry.haystack(),
+            facts: &facts,
+        });
     }
-    // Rank now (by name, and the search arena), not on the first keystroke.
-    let _ = index.search("");
+    prepare_rows(rows, None)
+}
+
+/// [`prepare`] for the list's block as the cache keeps it, with its name
+/// order when that is known.
+pub fn prepare_rows(rows: crate::arena::Rows, by_name: Option<Vec<u32>>) -> Prepared {
     Prepared {
-        contacts,
-        index,
-        by_id,
+        index: Index::from_rows(rows, by_name),
     }
 }
 
@@ -641,7 +641,7 @@ impl State {
     }
 
     /// The contact the user is looking at: the Today task's, or the list's.
-    pub fn current_contact(&self) -> Option<&Contact> {
+    pub fn current_contact(&self) -> Option<Contact> {
         match self.view {
             View::Today => self
                 .today_tasks()
@@ -664,7 +664,7 @@ impl State {
         }
     }
 
-    pub fn contact_by_id(&self, id: &str) -> Option<&Contact> {
+    pub fn contact_by_id(&self, id: &str) -> Option<Contact> {
         self.list.contact_by_id(id)
     }
 
@@ -754,7 +754,7 @@ impl State {
                 let (hits, n) = (&self.list.hits, self.list.selected);
                 hits.get(n + 1)
                     .or_else(|| n.checked_sub(1).and_then(|p| hits.get(p)))
-                    .map(|h| self.list.contacts[h.index].id.clone())
+                    .map(|h| self.list.id(h.index).to_string())
             }
             other => other.map(|c| c.id.clone()),
         };
@@ -883,10 +883,10 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
                     s.local.synced_at = Some(s.now);
                     s.local.sync_error = None;
                     s.list.status = Remote::Loaded(());
-                    s.list.total_on_server = Some(s.list.contacts.len() as u64);
+                    s.list.total_on_server = Some(s.list.len() as u64);
                 }
                 Err(e) => {
-                    if matches!(s.list.status, Remote::Loading) && s.list.contacts.is_empty() {
+                    if matches!(s.list.status, Remote::Loading) && s.list.is_empty() {
                         s.list.status = Remote::Failed(e.clone());
                     }
                     let why = format!(
@@ -1001,11 +1001,11 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
             // What changed on screen meanwhile (a detail fetch, an edit)
             // is newer than the file.
             let keep = s.selected_contact().map(|c| c.id.clone());
-            let shown = std::mem::take(&mut s.list.contacts);
+            let shown = std::mem::take(&mut s.list.index);
             s.swap_in_on(*p, keep);
-            let changed: Vec<Contact> = shown
-                .into_iter()
-                .filter(|c| s.contact_by_id(&c.id) != Some(c))
+            let changed: Vec<Contact> = (0..shown.len())
+                .map(|i| shown.rows().contact(i))
+                .filter(|c| s.contact_by_id(&c.id).as_ref() != Some(c))
                 .collect();
             if !changed.is_empty() {
                 s.merge_contacts(changed);

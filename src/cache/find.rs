@@ -25,11 +25,7 @@ impl Cache {
             .filter(|(_, e)| filter.matches_entry(e))
             .unzip();
         // Ranked as the workspace ranks.
-        let mut index = crate::search::Index::default();
-        for e in entries {
-            index.push(e);
-        }
-        let hits = index.search(query);
+        let hits = crate::search::index_of(&entries).search(query);
         let mut out = Vec::new();
         for h in hits.into_iter().take(limit) {
             let row = self.slim_rows(

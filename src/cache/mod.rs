@@ -10,6 +10,7 @@
 //! lives apart in `contact_raw`, read one at a time for the detail pane.
 
 mod find;
+pub mod list;
 pub mod outbox;
 mod recover;
 pub mod sync;
@@ -331,6 +332,7 @@ impl Cache {
         {
             cache.fill_facts().map_err(|e| classify(path, e))?;
         }
+        cache.ensure_row_stamp().map_err(|e| classify(path, e))?;
         Ok(cache)
     }
 
@@ -825,25 +827,7 @@ pub(crate) fn put_contacts_tx(
     Ok(())
 }
 
-/// Tags as one column: joined by the unit separator, or as JSON (behind a
-/// record separator) when a tag holds one itself.
-fn encode_tags(tags: &[String]) -> String {
-    if tags.iter().any(|t| t.contains(['\u{1f}', '\u{1e}'])) {
-        format!("\u{1e}{}", serde_json::to_string(tags).unwrap_or_default())
-    } else {
-        tags.join("\u{1f}")
-    }
-}
-
-fn decode_tags(s: &str) -> Vec<String> {
-    if let Some(json) = s.strip_prefix('\u{1e}') {
-        serde_json::from_str(json).unwrap_or_default()
-    } else if s.is_empty() {
-        Vec::new()
-    } else {
-        s.split('\u{1f}').map(str::to_string).collect()
-    }
-}
+use crate::arena::{decode_tags, encode_tags};
 
 /// A file that exists but is not an SQLite database is damaged.
 fn check_header(path: &Path) -> Result<()> {

@@ -979,6 +979,10 @@ pub async fn sync(client: &Client, path: &std::path::Path, full: bool) -> Outcom
         }
     };
     let s = summary?;
+    // The workspace's next start reads the list as synced in one piece.
+    if let Err(e) = crate::cache::Cache::open(path).and_then(|c| c.refresh_list_block()) {
+        tracing::info!("the list's block is not stored: {e}");
+    }
     let what = if s.full { "full pass" } else { "changes only" };
     writeln!(
         std::io::stdout(),

@@ -275,12 +275,15 @@ pub fn render_contact(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         .contact
         .loaded()
         .filter(|c| s.detail.contact_id.as_deref() == Some(c.id.as_str()));
-    let Some(c) = full.or_else(|| {
-        s.detail
+    let slim = match full {
+        Some(_) => None,
+        None => s
+            .detail
             .contact_id
             .as_deref()
-            .and_then(|id| s.contact_by_id(id))
-    }) else {
+            .and_then(|id| s.contact_by_id(id)),
+    };
+    let Some(c) = full.or(slim.as_ref()) else {
         let p = Paragraph::new(Span::styled(" No contact selected.", theme.dim)).block(block);
         f.render_widget(p, area);
         return;

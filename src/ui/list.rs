@@ -16,16 +16,12 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let count = if let Some(n) = s.local.cached {
         format!(" Contacts {n} ")
     } else if s.list.effective_query().is_empty() {
-        format!(" Contacts {} ", s.list.contacts.len())
+        format!(" Contacts {} ", s.list.len())
     } else {
-        format!(" Contacts {}/{} ", s.list.hits.len(), s.list.contacts.len())
+        format!(" Contacts {}/{} ", s.list.hits.len(), s.list.len())
     };
     let mut title = vec![Span::styled(count, theme.title)];
-    if let Some(total) = s
-        .list
-        .total_on_server
-        .filter(|t| *t > s.list.contacts.len() as u64)
-    {
+    if let Some(total) = s.list.total_on_server.filter(|t| *t > s.list.len() as u64) {
         title.push(Span::styled(format!("of {total} "), theme.dim));
     }
     // The filters that stay: mine, and the saved search recalled.
@@ -117,7 +113,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
         .skip(s.list.offset)
         .take(rows)
     {
-        let c = &s.list.contacts[hit.index];
+        let c = &s.list.contact(hit.index);
         let selected = i == s.list.selected;
         let base = if selected {
             if focused {

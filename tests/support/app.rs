@@ -328,7 +328,7 @@ impl Harness {
             .list
             .hits
             .iter()
-            .position(|h| self.state.list.contacts[h.index].id == id)
+            .position(|h| self.state.list.id(h.index) == id)
             .unwrap_or_else(|| panic!("contact {id} is not in the list"));
         self.send(code(KeyCode::Home));
         for _ in 0..target {

@@ -401,12 +401,7 @@ pub(crate) fn contact_key(
                 ..NewContact::default()
             };
             s.merge_contacts(vec![shown]);
-            if let Some(pos) = s
-                .list
-                .hits
-                .iter()
-                .position(|h| s.list.contacts[h.index].id == temp)
-            {
+            if let Some(pos) = s.list.hits.iter().position(|h| s.list.id(h.index) == temp) {
                 s.list.selected = pos;
                 s.ensure_visible();
                 s.follow_selection();

@@ -57,7 +57,7 @@ pub(crate) fn export_key(
             let contacts: Vec<Contact> = p
                 .contacts
                 .iter()
-                .filter_map(|id| s.contact_by_id(id).cloned())
+                .filter_map(|id| s.contact_by_id(id))
                 .collect();
             let owners = s
                 .users

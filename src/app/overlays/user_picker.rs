@@ -427,7 +427,7 @@ fn assign(s: &mut State, target: &AssignTarget, user: Option<String>, out: &mut 
             // read from the cache), so then no base is claimed for it.
             let (before, known) = match s.detail.contact.loaded() {
                 Some(full) if full.id == *cid => (Some(full.clone()), true),
-                _ => (s.contact_by_id(cid).cloned(), false),
+                _ => (s.contact_by_id(cid), false),
             };
             let Some(before) = before else { return };
             if before.assigned_to == user {
@@ -476,7 +476,7 @@ pub(crate) fn assign_many(
     let mut ops = Vec::new();
     let mut restore = Vec::new();
     for (id, user) in owners {
-        let Some(c) = s.contact_by_id(id).cloned() else {
+        let Some(c) = s.contact_by_id(id) else {
             continue;
         };
         if c.assigned_to == *user {
