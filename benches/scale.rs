@@ -173,10 +173,10 @@ fn launch_to_hits(home: &std::path::Path, q: &str, hits: usize) -> Duration {
     });
     assert!(shown, "the hits never showed: {}", term.contents());
     // The first chunk after which the screen showed them.
-    let chunks = term.chunks.lock().unwrap();
-    let at = chunks
+    let titles = term.titles.lock().unwrap();
+    let at = titles
         .iter()
-        .find(|(_, p)| p.is_some_and(|(_, total)| total == hits as u64))
+        .find(|(_, p)| p.is_some_and(|(h, _)| h == hits as u64))
         .map_or_else(Instant::now, |(t, _)| *t);
     at - term.started
 }
@@ -288,18 +288,18 @@ fn per_keystroke(term: &mut common::Pty, path: &std::path::Path, quick: bool) {
                 let t = Instant::now();
                 let hits = index.search(typed).len() as u64;
                 alone.push(t.elapsed());
-                let before = term.chunks.lock().unwrap().len();
+                let before = term.titles.lock().unwrap().len();
                 let sent = Instant::now();
                 term.send(&typed.as_bytes()[end - 1..end]);
                 let shown = term.wait_screen(Duration::from_secs(30), |s| {
                     s.contents().contains(&format!("/{typed}"))
-                        && common::list_position(s).is_some_and(|(_, t)| t == hits)
+                        && common::list_title(s).is_some_and(|(h, _)| h == hits)
                 });
                 assert!(shown, "{typed:?} never showed {hits}: {}", term.contents());
-                let chunks = term.chunks.lock().unwrap();
-                let at = chunks[before..]
+                let titles = term.titles.lock().unwrap();
+                let at = titles[before..]
                     .iter()
-                    .find(|(_, p)| p.is_some_and(|(_, t)| t == hits))
+                    .find(|(_, p)| p.is_some_and(|(h, _)| h == hits))
                     .map_or_else(Instant::now, |(t, _)| *t);
                 frames.push(at - sent);
             }

@@ -83,14 +83,14 @@ pub struct RowIn<'a> {
 /// Every listed contact: list fields, search text and search masks.
 #[derive(Default, Clone)]
 pub struct Rows {
-    text: Vec<u8>,
+    text: String,
     /// `FIELDS` end offsets into `text` per contact (a contact's first
     /// field starts where the previous contact's last ends).
     ends: Vec<u32>,
     /// Per contact, a bit per field that is present (`Some`).
     present: Vec<u16>,
     /// Each contact's search text, followed by `FIELD_SEP`.
-    hay: Vec<u8>,
+    hay: String,
     /// Where each contact's search text starts in `hay`; one more at the end.
     hay_at: Vec<u32>,
     /// Per contact: name, any and initial masks (see `crate::search`).
@@ -162,9 +162,8 @@ impl Rows {
             return None;
         }
         let (a, b) = self.span(i, f);
-        // Text went in as `str`, at char boundaries: this never fails on a
-        // block built here, and a stored one passed its checksum.
-        std::str::from_utf8(&self.text[a..b]).ok()
+        // At char boundaries: built here from `str`s, or checked when read.
+        self.text.get(a..b)
     }
 
     pub fn id(&self, i: usize) -> &str {
@@ -178,13 +177,13 @@ impl Rows {
     /// The contact's search text (without its end separator).
     pub fn hay(&self, i: usize) -> &str {
         let (a, b) = (self.hay_at[i] as usize, self.hay_at[i + 1] as usize - 1);
-        std::str::from_utf8(&self.hay[a..b]).unwrap_or("")
+        self.hay.get(a..b).unwrap_or("")
     }
 
     /// Every contact's search text end to end, each ended by `FIELD_SEP`,
     /// with where each starts.
     pub fn hay_block(&self) -> (&[u8], &[u32]) {
-        (&self.hay, &self.hay_at)
+        (self.hay.as_bytes(), &self.hay_at)
     }
 
     pub fn masks(&self, i: usize) -> [u64; 3] {
@@ -231,7 +230,7 @@ impl Rows {
             }
             let k = j * FIELDS;
             let a = if k == 0 { 0 } else { ends[k - 1] as usize };
-            std::str::from_utf8(&text[a..ends[k] as usize]).unwrap_or("")
+            text.get(a..ends[k] as usize).unwrap_or("")
         };
         self.ids.insert_unique(h, i as u32, |&j| hash_id(id_of(j)));
     }
@@ -264,7 +263,7 @@ impl Rows {
         for (k, f) in fields.iter().enumerate() {
             if let Some(f) = f {
                 present |= 1 << k;
-                self.text.extend_from_slice(f.as_bytes());
+                self.text.push_str(f);
             }
             self.ends.push(self.text.len() as u32);
         }
@@ -275,21 +274,21 @@ impl Rows {
         // Exactly four separators inside (a row from elsewhere may lack
         // some, or hold more): the search finds its fields by them.
         let mut seps = 0;
-        for b in r.hay.bytes() {
-            if b == FIELD_SEP {
+        for c in r.hay.chars() {
+            if c == FIELD_SEP as char {
                 seps += 1;
-                self.hay.push(if seps > 4 { b' ' } else { b });
+                self.hay.push(if seps > 4 { ' ' } else { c });
             } else {
-                self.hay.push(b);
+                self.hay.push(c);
             }
         }
         for _ in seps..4 {
-            self.hay.push(FIELD_SEP);
+            self.hay.push(FIELD_SEP as char);
         }
-        self.hay.push(FIELD_SEP);
+        self.hay.push(FIELD_SEP as char);
         self.hay_at.push(self.hay.len() as u32);
         let start = self.hay_at[self.hay_at.len() - 2] as usize;
-        let hay = std::str::from_utf8(&self.hay[start..self.hay.len() - 1]).unwrap_or("");
+        let hay = &self.hay[start..self.hay.len() - 1];
         self.masks.extend(crate::search::masks_of(hay));
     }
 
@@ -328,7 +327,7 @@ impl Rows {
         let (a, _) = old.span(i, Field::Id);
         let (_, b) = old.span(i, Field::Facts);
         let base = self.text.len() as i64 - a as i64;
-        self.text.extend_from_slice(&old.text[a..b]);
+        self.text.push_str(&old.text[a..b]);
         for k in 0..FIELDS {
             self.ends
                 .push((old.ends[i * FIELDS + k] as i64 + base) as u32);
@@ -338,7 +337,7 @@ impl Rows {
             self.hay_at.push(0);
         }
         let (ha, hb) = (old.hay_at[i] as usize, old.hay_at[i + 1] as usize);
-        self.hay.extend_from_slice(&old.hay[ha..hb]);
+        self.hay.push_str(&old.hay[ha..hb]);
         self.hay_at.push(self.hay.len() as u32);
         self.masks.extend_from_slice(&old.masks[i * 3..i * 3 + 3]);
     }
@@ -365,10 +364,10 @@ impl Rows {
                 f.write_all(b)
             };
             f.write_all(&head)?;
-            body(&mut f, &self.text)?;
+            body(&mut f, self.text.as_bytes())?;
             body(&mut f, &le32(&self.ends))?;
             body(&mut f, &le16(&self.present))?;
-            body(&mut f, &self.hay)?;
+            body(&mut f, self.hay.as_bytes())?;
             // An empty block has no starts yet: its one end is 0.
             let starts: &[u32] = if self.hay_at.is_empty() {
                 &[0]
@@ -460,15 +459,16 @@ impl Rows {
         let n = n as usize;
         let mut crc = crc32fast::Hasher::new();
         let mut r = std::io::BufReader::with_capacity(1 << 20, f);
+        let text = |b: Vec<u8>| String::from_utf8(b).map_err(|_| damaged("a field is not text"));
         let mut rows = Rows {
-            text: read_bytes(&mut r, text_len as usize, &mut crc).map_err(short)?,
+            text: text(read_bytes(&mut r, text_len as usize, &mut crc).map_err(short)?)?,
             ends: read_u32s(&mut r, n * FIELDS, &mut crc).map_err(short)?,
             ..Rows::default()
         };
         let mut present = vec![0u16; n];
         read_into(&mut r, bytemuck::cast_slice_mut(&mut present), &mut crc).map_err(short)?;
         rows.present = present.into_iter().map(u16::from_le).collect();
-        rows.hay = read_bytes(&mut r, hay_len as usize, &mut crc).map_err(short)?;
+        rows.hay = text(read_bytes(&mut r, hay_len as usize, &mut crc).map_err(short)?)?;
         rows.hay_at = read_u32s(&mut r, n + 1, &mut crc).map_err(short)?;
         let mut masks = vec![0u64; n * 3];
         read_into(&mut r, bytemuck::cast_slice_mut(&mut masks), &mut crc).map_err(short)?;
@@ -501,29 +501,23 @@ impl Rows {
             || self.hay_at.windows(2).any(|w| w[1] <= w[0])
             || self.hay_at[1..]
                 .iter()
-                .any(|&e| self.hay[e as usize - 1] != FIELD_SEP)
+                .any(|&e| self.hay.as_bytes()[e as usize - 1] != FIELD_SEP)
         {
             return Err("the search text is out of place");
         }
-        let Ok(hay) = std::str::from_utf8(&self.hay) else {
-            return Err("the search text is not text");
-        };
         // Four separators within each contact's text, and its end.
-        if memchr::memchr_iter(FIELD_SEP, self.hay.as_slice()).count() != 5 * n
+        if memchr::memchr_iter(FIELD_SEP, self.hay.as_bytes()).count() != 5 * n
             || self
                 .hay_at
                 .iter()
-                .any(|&e| !hay.is_char_boundary(e as usize))
+                .any(|&e| !self.hay.is_char_boundary(e as usize))
         {
             return Err("the search text is out of place");
         }
-        let Ok(text) = std::str::from_utf8(&self.text) else {
-            return Err("a field is not text");
-        };
         if self
             .ends
             .iter()
-            .any(|&e| !text.is_char_boundary(e as usize))
+            .any(|&e| !self.text.is_char_boundary(e as usize))
         {
             return Err("a field is cut");
         }

@@ -45,8 +45,6 @@ pub struct Entry {
     pub name: String,
     /// name ␟ email ␟ company ␟ tag ␞ tag … ␟ phone digits
     all: String,
-    /// Byte offsets where email, company, tags and phone start in `all`.
-    starts: [u32; 4],
     /// Which characters the name contains (see `char_mask`), so fuzzy
     /// matching can skip names that lack one of the query's.
     name_mask: u64,
@@ -78,7 +76,6 @@ impl Entry {
             .collect();
         let mut all = String::with_capacity(96);
         all.push_str(&name);
-        let mut starts = [0u32; 4];
         let fields = [
             fold(c.email.as_deref().unwrap_or("")),
             fold(c.company_name.as_deref().unwrap_or("")),
@@ -91,14 +88,13 @@ impl Entry {
         ];
         for (i, f) in fields.iter().enumerate() {
             all.push(FIELD_SEP);
-            starts[i] = all.len() as u32;
             // A separator inside a field (hostile text) would split it.
             all.extend(
                 f.chars()
                     .filter(|c| *c != FIELD_SEP && (i == 2 || *c != TAG_SEP)),
             );
         }
-        let mut e = Self::finish(name, all, starts);
+        let mut e = Self::finish(name, all);
         e.facts = crate::filter::Facts::of(c);
         e
     }
@@ -135,15 +131,14 @@ impl Entry {
             return None;
         }
         let name = all[..starts[0] as usize - 1].to_string();
-        Some(Self::finish(name, all, starts))
+        Some(Self::finish(name, all))
     }
 
-    fn finish(name: String, all: String, starts: [u32; 4]) -> Self {
+    fn finish(name: String, all: String) -> Self {
         let [name_mask, ..] = masks_of(&all);
         Self {
             name,
             all,
-            starts,
             name_mask,
             facts: crate::filter::Facts::default(),
         }
@@ -154,7 +149,6 @@ impl Entry {
         View {
             name: &self.name,
             all: &self.all,
-            starts: self.starts,
             name_mask: self.name_mask,
         }
     }
@@ -198,28 +192,24 @@ pub struct View<'a> {
     /// The folded display name.
     pub name: &'a str,
     all: &'a str,
-    starts: [u32; 4],
     name_mask: u64,
 }
 
 impl<'a> View<'a> {
     /// The view of haystack `all` with its masks.
     pub fn of(all: &'a str, masks: [u64; 3]) -> Self {
-        let starts = starts_of(all);
+        let name_end = memchr::memchr(FIELD_SEP as u8, all.as_bytes()).unwrap_or(all.len());
         View {
-            name: &all[..(starts[0] as usize).saturating_sub(1)],
+            name: &all[..name_end],
             all,
-            starts,
             name_mask: masks[0],
         }
     }
 
     /// The contact's tags, folded.
     pub fn tags(&self) -> impl Iterator<Item = &'a str> + use<'a> {
-        let (a, b) = (
-            self.starts[2] as usize,
-            (self.starts[3] as usize).saturating_sub(1),
-        );
+        let starts = starts_of(self.all);
+        let (a, b) = (starts[2] as usize, (starts[3] as usize).saturating_sub(1));
         self.all
             .get(a..b.max(a))
             .unwrap_or("")
@@ -228,7 +218,13 @@ impl<'a> View<'a> {
     }
 
     fn field_at(&self, pos: usize) -> Field {
-        match self.starts.iter().rposition(|s| pos >= *s as usize) {
+        // The field is the count of separators before the position.
+        let seps = memchr::memchr_iter(
+            FIELD_SEP as u8,
+            &self.all.as_bytes()[..pos.min(self.all.len())],
+        )
+        .count();
+        match seps.checked_sub(1) {
             None => Field::Name,
             Some(0) => Field::Email,
             Some(1) => Field::Company,
@@ -438,7 +434,7 @@ impl Searcher {
             }
         }
         if let Some(d) = &t.digits {
-            let phone = e.starts[3] as usize;
+            let phone = memchr::memrchr(FIELD_SEP as u8, hay).map_or(hay.len(), |p| p + 1);
             if let Some(p) = d.find(&hay[phone..]) {
                 let tier = e.tier_at(phone + p, phone + p + d.needle().len());
                 best = best.max(Some(tier));
@@ -520,10 +516,12 @@ pub struct Index {
     by_name: Vec<u32>,
     ranked: bool,
     last: Option<(String, Vec<Hit>)>,
-    /// What filters look at, decoded from the block when a filter is
-    /// first used (most sessions never pay for it).
-    facts: Vec<crate::filter::Facts>,
-    facts_ok: bool,
+    /// What filters look at, per contact, once a filter is first used:
+    /// decoded from the rows that carry their facts (those from HighLevel),
+    /// and supplied (see [`Index::supply_facts`]) for those from the
+    /// cache, whose facts stay on disk until then. Kept in step with the
+    /// rows from then on.
+    facts: Option<Vec<crate::filter::Facts>>,
     /// Per filter, which entries pass it: 1, 0, or 2 (not worked out).
     clause_masks: Vec<(crate::filter::Clause, Vec<u8>)>,
 }
@@ -581,19 +579,43 @@ impl Index {
 
     fn changed(&mut self) {
         self.ranked = false;
-        self.facts_ok = false;
         self.last = None;
         self.clause_masks.clear();
     }
 
-    fn ensure_facts(&mut self) {
-        if self.facts_ok {
-            return;
-        }
-        self.facts = (0..self.rows.len())
-            .map(|i| crate::filter::Facts::decode(self.rows.facts(i)))
+    /// Whether a filter needs facts the rows do not carry (rows from the
+    /// cache): [`Index::supply_facts`] brings them.
+    pub fn facts_missing(&self) -> bool {
+        self.facts.is_none() && (0..self.rows.len()).any(|i| self.rows.facts(i).is_empty())
+    }
+
+    /// The facts of the rows that do not carry their own, by id (read from
+    /// the cache); those not given are none.
+    pub fn supply_facts(
+        &mut self,
+        mut by_id: std::collections::HashMap<String, crate::filter::Facts>,
+    ) {
+        let facts = (0..self.rows.len())
+            .map(|i| match self.rows.facts(i) {
+                "" => by_id.remove(self.rows.id(i)).unwrap_or_default(),
+                f => crate::filter::Facts::decode(f),
+            })
             .collect();
-        self.facts_ok = true;
+        self.facts = Some(facts);
+        self.clause_masks.clear();
+        self.last = None;
+    }
+
+    /// The facts, decoded from the rows when every row carries its own.
+    fn ensure_facts(&mut self) -> bool {
+        if self.facts.is_none() && !self.facts_missing() {
+            self.facts = Some(
+                (0..self.rows.len())
+                    .map(|i| crate::filter::Facts::decode(self.rows.facts(i)))
+                    .collect(),
+            );
+        }
+        self.facts.is_some()
     }
 
     /// A term's substring matches over every entry at once: the best tier
@@ -641,6 +663,9 @@ impl Index {
     }
 
     pub fn push(&mut self, r: crate::arena::RowIn<'_>) {
+        if let Some(f) = &mut self.facts {
+            f.push(crate::filter::Facts::decode(r.facts));
+        }
         self.rows.push(r);
         self.changed();
     }
@@ -650,6 +675,21 @@ impl Index {
     pub fn rewrite(&mut self, replace: &[(usize, crate::arena::RowIn<'_>)], remove: &[usize]) {
         if replace.is_empty() && remove.is_empty() {
             return;
+        }
+        if let Some(f) = &mut self.facts {
+            for (i, r) in replace {
+                if let Some(slot) = f.get_mut(*i) {
+                    // A row without facts of its own keeps those it had.
+                    if !r.facts.is_empty() {
+                        *slot = crate::filter::Facts::decode(r.facts);
+                    }
+                }
+            }
+            let mut at = 0;
+            f.retain(|_| {
+                at += 1;
+                !remove.contains(&(at - 1))
+            });
         }
         self.rows.rewrite(replace, remove);
         self.changed();
@@ -691,7 +731,14 @@ impl Index {
         if filter.is_empty() {
             return self.search(query);
         }
-        self.ensure_facts();
+        // Without the facts the filters look at, nothing is known to pass:
+        // the caller asks for them (see `facts_missing`).
+        if !self.ensure_facts() {
+            return Vec::new();
+        }
+        let Some(facts) = self.facts.take() else {
+            return Vec::new();
+        };
         // Which entries pass each filter, kept per filter and worked out
         // only where the others pass: typing one filter's value re-checks
         // just the contacts the others keep, and words typed after the
@@ -716,7 +763,7 @@ impl Index {
                     continue;
                 }
                 if m[i] == UNKNOWN {
-                    m[i] = u8::from(c.matches_parts(self.view(i).tags(), &self.facts[i]));
+                    m[i] = u8::from(c.matches_parts(self.view(i).tags(), &facts[i]));
                 }
                 *p = m[i] == 1;
             }
@@ -724,6 +771,7 @@ impl Index {
         // Keep a few others too, for a filter typed again.
         mine.extend(cache.into_iter().take(6));
         self.clause_masks = mine;
+        self.facts = Some(facts);
         let mask = pass;
         if Query::parse(query).is_empty() {
             self.ensure_ranked();

@@ -212,6 +212,17 @@ impl LocalSession {
         events
     }
 
+    /// Reads what filters look at off the loop (answer: `FactsRead`).
+    fn read_facts(&self) {
+        let (tx, at) = (self.sync_tx.clone(), self.path.clone());
+        std::thread::spawn(move || {
+            let r = Cache::open(&at)
+                .and_then(|c| c.facts_by_id())
+                .map_err(|e| e.to_string());
+            let _ = tx.send(LocalMsg::App(Event::FactsRead(Box::new(r))));
+        });
+    }
+
     fn read(&self, contact_id: &str) -> Cached {
         let c = &self.cache;
         Cached {
@@ -653,6 +664,13 @@ fn dispatch(
                 None
             }
             Command::ReadCache(id) => local.as_ref().map(|l| Event::Cached(Box::new(l.read(&id)))),
+            Command::ReadFacts => match local.as_ref() {
+                Some(l) => {
+                    l.read_facts();
+                    None
+                }
+                None => Some(Event::FactsRead(Box::new(Ok(Default::default())))),
+            },
             Command::Store(w) => {
                 if let Some(l) = local.as_mut() {
                     l.store(*w);

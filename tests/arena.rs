@@ -314,3 +314,136 @@ proptest! {
         }
     }
 }
+
+fn typed(s: &mut rolo::app::State, text: &str) -> Vec<rolo::app::Command> {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut out = Vec::new();
+    for c in text.chars() {
+        let k = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        out.extend(rolo::app::update(s, rolo::app::Event::Key(k)));
+    }
+    out
+}
+
+fn shown_ids(s: &rolo::app::State) -> Vec<String> {
+    s.list
+        .hits
+        .iter()
+        .map(|h| s.list.id(h.index).to_string())
+        .collect()
+}
+
+fn screen(s: &rolo::app::State) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    t.draw(|f| rolo::ui::render(s, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn a_filter_on_the_stored_list_reads_what_it_looks_at_from_the_cache_once() {
+    use rolo::app::{Command, Event, State, update};
+    let path = temp_db("facts");
+    let contacts = seeded(400);
+    let mut cache = Cache::open(&path).unwrap();
+    cache.put_contacts(&contacts, Some(1), Some(0)).unwrap();
+    cache.list_block().unwrap();
+    let b = cache.list_block().unwrap();
+    assert_eq!(b.origin, Origin::Stored);
+    let now = chrono::Utc::now();
+    let (mut s, _) = State::from_cache(
+        "loc",
+        now,
+        chrono::FixedOffset::east_opt(0).unwrap(),
+        Vec::new(),
+        400,
+        Some(now),
+    );
+    update(
+        &mut s,
+        Event::ListLoaded(Box::new(rolo::app::prepare_rows(b.rows, b.by_name))),
+    );
+    update(
+        &mut s,
+        Event::Resize {
+            width: 100,
+            height: 30,
+        },
+    );
+    // The same list with every contact's facts at hand, as from HighLevel.
+    let (mut want, _) = State::new("loc", now, chrono::FixedOffset::east_opt(0).unwrap());
+    update(
+        &mut want,
+        Event::ListLoaded(Box::new(rolo::app::prepare(contacts.clone()))),
+    );
+    update(
+        &mut want,
+        Event::Resize {
+            width: 100,
+            height: 30,
+        },
+    );
+    let query = "source:web dnd:no";
+    typed(&mut want, "/");
+    typed(&mut want, query);
+    let expected = shown_ids(&want);
+    assert!(
+        !expected.is_empty() && expected.len() < 400,
+        "{}",
+        expected.len()
+    );
+
+    let mut asked = typed(&mut s, "/");
+    asked.extend(typed(&mut s, query));
+    let reads = asked
+        .iter()
+        .filter(|c| matches!(c, Command::ReadFacts))
+        .count();
+    assert_eq!(reads, 1, "asked once, however much is typed");
+    assert!(s.list.facts_due);
+    assert!(
+        s.list.hits.is_empty(),
+        "nothing is said to pass before the facts are read"
+    );
+    assert!(
+        screen(&s).contains("Reading what the filters look at"),
+        "{}",
+        screen(&s)
+    );
+
+    update(
+        &mut s,
+        Event::FactsRead(Box::new(cache.facts_by_id().map_err(|e| e.to_string()))),
+    );
+    assert!(!s.list.facts_due);
+    assert_eq!(shown_ids(&s), expected);
+    // Typing on, and after edits, the facts stay in step; never asked again.
+    let more = typed(&mut s, " ");
+    assert!(!more.iter().any(|c| matches!(c, Command::ReadFacts)));
+    assert_eq!(shown_ids(&s), expected);
+    // A plain search needs no facts at all.
+    let (mut plain, _) = State::from_cache(
+        "loc",
+        now,
+        chrono::FixedOffset::east_opt(0).unwrap(),
+        Vec::new(),
+        400,
+        Some(now),
+    );
+    let b = cache.list_block().unwrap();
+    update(
+        &mut plain,
+        Event::ListLoaded(Box::new(rolo::app::prepare_rows(b.rows, b.by_name))),
+    );
+    let mut out = typed(&mut plain, "/");
+    out.extend(typed(&mut plain, "ada"));
+    assert!(!out.iter().any(|c| matches!(c, Command::ReadFacts)));
+    assert!(!plain.list.hits.is_empty());
+}

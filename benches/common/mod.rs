@@ -56,6 +56,9 @@ pub struct Pty {
     /// For each chunk of output: when it arrived, and the list's cursor
     /// position ("12/1000" in its bottom border) once it was applied.
     pub chunks: std::sync::Arc<std::sync::Mutex<Vec<Chunk>>>,
+    /// For each chunk of output: when it arrived, and the hits and total
+    /// the list's title showed once it was applied.
+    pub titles: std::sync::Arc<std::sync::Mutex<Vec<Chunk>>>,
     pub started: std::time::Instant,
     /// Every byte of output so far.
     written: std::sync::Arc<std::sync::atomic::AtomicUsize>,
@@ -76,11 +79,13 @@ impl Pty {
         let writer = pty.master.take_writer().expect("writer");
         let screen = std::sync::Arc::new(std::sync::Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let chunks: std::sync::Arc<std::sync::Mutex<Vec<_>>> = Default::default();
+        let titles: std::sync::Arc<std::sync::Mutex<Vec<_>>> = Default::default();
         let started = std::time::Instant::now();
         let child = pty.slave.spawn_command(cmd).expect("rolo starts");
         let written: std::sync::Arc<std::sync::atomic::AtomicUsize> = Default::default();
         {
             let (screen, chunks, count) = (screen.clone(), chunks.clone(), written.clone());
+            let titles = titles.clone();
             std::thread::spawn(move || {
                 // Keeps the master open for as long as the reader runs.
                 let _master = pty.master;
@@ -95,6 +100,7 @@ impl Pty {
                     p.process(&buf[..n]);
                     let position = list_position(p.screen());
                     chunks.lock().unwrap().push((at, position));
+                    titles.lock().unwrap().push((at, list_title(p.screen())));
                 }
             });
         }
@@ -103,6 +109,7 @@ impl Pty {
             writer,
             screen,
             chunks,
+            titles,
             started,
             written,
         }
@@ -155,6 +162,27 @@ impl Drop for Pty {
     fn drop(&mut self) {
         self.child.kill().ok();
         self.child.wait().ok();
+    }
+}
+
+/// The hits and total the list's title shows: " Contacts 12/1000 " (or
+/// " Contacts 1000 " with no search), on the screen's first row.
+pub fn list_title(screen: &vt100::Screen) -> Option<(u64, u64)> {
+    let (_, cols) = screen.size();
+    let line: String = (0..cols)
+        .map(|c| match screen.cell(0, c).map(|cell| cell.contents()) {
+            Some(s) if !s.is_empty() => s.to_string(),
+            _ => " ".to_string(),
+        })
+        .collect();
+    let rest = &line[line.find(" Contacts ")? + " Contacts ".len()..];
+    let field = rest.split(' ').next()?;
+    match field.split_once('/') {
+        Some((a, b)) => Some((a.parse().ok()?, b.parse().ok()?)),
+        None => {
+            let n = field.parse().ok()?;
+            Some((n, n))
+        }
     }
 }
 

@@ -39,6 +39,9 @@ pub struct ContactList {
     pub text: String,
     /// The marked contacts, by id (see `marks`).
     pub marks: HashSet<String>,
+    /// A filter waits for what it looks at, from the cache.
+    pub facts_due: bool,
+    pub(crate) facts_asked: bool,
 }
 
 impl Default for ContactList {
@@ -61,6 +64,8 @@ impl Default for ContactList {
             filter: crate::filter::Filter::default(),
             text: String::new(),
             marks: HashSet::new(),
+            facts_due: false,
+            facts_asked: false,
         }
     }
 }
@@ -333,6 +338,9 @@ impl ContactList {
         self.filter = filter;
         self.text = text;
         self.hits = self.index.search_filtered(&self.text, &self.filter);
+        if !self.filter.is_empty() && self.index.facts_missing() {
+            self.facts_due = true;
+        }
         self.hits_generation += 1;
         self.selected = keep
             .and_then(|id| self.hits.iter().position(|h| self.id(h.index) == id))

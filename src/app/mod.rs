@@ -130,6 +130,8 @@ pub enum Event {
     ListLoaded(Box<Prepared>),
     /// The session is set up (state configured): what starts with it.
     Started,
+    /// What filters look at, for the cached contacts, by id.
+    FactsRead(Box<Result<HashMap<String, crate::filter::Facts>, String>>),
 }
 
 /// A list read and indexed away from the event loop, ready to swap in.
@@ -199,6 +201,9 @@ pub enum Command {
     SwitchProfile(String),
     /// Read a contact's cached data (answer: `Event::Cached`).
     ReadCache(String),
+    /// Read what filters look at for every cached contact (answer:
+    /// `Event::FactsRead`): they stay on disk until a filter is used.
+    ReadFacts,
     /// Keep what the server sent in the cache.
     Store(Box<StoreWrite>),
     /// Start a sync (answers: `Event::Sync`, then `Event::SyncDone`).
@@ -997,6 +1002,19 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
                 );
             }
         }
+        Event::FactsRead(r) => {
+            s.list.facts_due = false;
+            match *r {
+                Ok(by_id) => s.list.index.supply_facts(by_id),
+                Err(e) => {
+                    s.error = Some(format!(
+                        "Could not read what filters look at ({e}); filters match on tags alone"
+                    ));
+                    s.list.index.supply_facts(HashMap::new());
+                }
+            }
+            s.refilter();
+        }
         Event::ListLoaded(p) => {
             // What changed on screen meanwhile (a detail fetch, an edit)
             // is newer than the file.
@@ -1022,5 +1040,9 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
     }
     s.refresh_highlights();
     s.settle_board();
+    if s.list.facts_due && !s.list.facts_asked {
+        s.list.facts_asked = true;
+        out.push(Command::ReadFacts);
+    }
     out
 }

@@ -25,9 +25,7 @@ const LISTED: &[&str] = &[
     "company",
     "tags",
     "date_added",
-    "date_updated",
     "haystack",
-    "facts",
 ];
 
 /// Where the list's block lives: beside the cache, `NAME.list`.
@@ -165,6 +163,26 @@ impl Cache {
         })
     }
 
+    /// What filters look at, for every cached contact, by id.
+    pub fn facts_by_id(&self) -> Result<std::collections::HashMap<String, crate::filter::Facts>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, facts FROM contacts")
+            .map_err(|e| self.err(e))?;
+        let mut q = stmt.query([]).map_err(|e| self.err(e))?;
+        let mut out = std::collections::HashMap::new();
+        while let Some(r) = q.next().map_err(|e| self.err(e))? {
+            let id: String = r.get(0).map_err(|e| self.err(e))?;
+            let facts = r
+                .get_ref(1)
+                .map_err(|e| self.err(e))?
+                .as_str()
+                .unwrap_or("");
+            out.insert(id, crate::filter::Facts::decode(facts));
+        }
+        Ok(out)
+    }
+
     /// Every listed row, in list order, as a block, with the stamp of the
     /// rows read (both from one read, so they agree).
     pub fn build_rows(&self) -> Result<(Rows, String)> {
@@ -175,7 +193,7 @@ impl Cache {
             let mut stmt = tx
                 .prepare(
                     "SELECT id, name, first_name, last_name, email, phone, company, tags,
-                            date_added, date_updated, haystack, facts FROM contacts ORDER BY ord, id",
+                            date_added, haystack FROM contacts ORDER BY ord, id",
                 )
                 .map_err(|e| self.err(e))?;
             let mut q = stmt.query([]).map_err(|e| self.err(e))?;
@@ -191,15 +209,15 @@ impl Cache {
                     company_name: text(6)?,
                     tags: text(7)?.map(|t| crate::arena::decode_tags(&t)),
                     date_added: text(8)?,
-                    date_updated: text(9)?,
                     ..Contact::default()
                 };
-                let hay = text(10)?.unwrap_or_default();
-                let facts = text(11)?.unwrap_or_default();
+                let hay = text(9)?.unwrap_or_default();
+                // What filters look at stays on disk until a filter is
+                // used (see `Cache::facts_by_id`): most sessions never do.
                 rows.push(RowIn {
                     contact: &c,
                     hay: &hay,
-                    facts: &facts,
+                    facts: "",
                 });
             }
         }

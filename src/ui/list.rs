@@ -78,6 +78,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let width = usize::from(rows_area.width);
     if s.list.hits.is_empty() {
         let msg = match &s.list.status {
+            _ if s.list.facts_due => "Reading what the filters look at…".to_string(),
             Remote::Loading | Remote::Idle => "Loading contacts…".to_string(),
             Remote::Failed(e) => format!("Could not load contacts: {}", clean(e)),
             Remote::Loaded(()) if s.list.effective_query().is_empty() => {
