@@ -507,7 +507,6 @@ impl Searcher {
 /// the list's block (see [`crate::arena`]): the search text of every
 /// contact end to end, so a first keystroke is one SIMD scan over
 /// contiguous memory.
-#[derive(Default)]
 pub struct Index {
     rows: crate::arena::Rows,
     /// Each entry's place in name order.
@@ -516,22 +515,45 @@ pub struct Index {
     by_name: Vec<u32>,
     ranked: bool,
     last: Option<(String, Vec<Hit>)>,
-    /// What filters look at, per contact, once a filter is first used:
-    /// decoded from the rows that carry their facts (those from HighLevel),
-    /// and supplied (see [`Index::supply_facts`]) for those from the
-    /// cache, whose facts stay on disk until then. Kept in step with the
-    /// rows from then on.
+    /// What filters look at, per contact, decoded: at once when every row
+    /// carries its own (a list from HighLevel), else once supplied (see
+    /// [`Index::supply_facts`]) for the rows from the cache, whose facts
+    /// stay on disk until a filter is used. Kept in step with the rows.
     facts: Option<Vec<crate::filter::Facts>>,
     /// Per filter, which entries pass it: 1, 0, or 2 (not worked out).
     clause_masks: Vec<(crate::filter::Clause, Vec<u8>)>,
+    /// The matcher and buffers, kept from one keystroke to the next.
+    searcher: Searcher,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Index {
+            rows: Default::default(),
+            rank: Vec::new(),
+            by_name: Vec::new(),
+            ranked: false,
+            last: None,
+            facts: Some(Vec::new()),
+            clause_masks: Vec::new(),
+            searcher: Searcher::default(),
+        }
+    }
 }
 
 impl Index {
     /// The index of `rows`, with their name order when it is known (a
     /// stored block's), else ranked now.
     pub fn from_rows(rows: crate::arena::Rows, by_name: Option<Vec<u32>>) -> Self {
+        let carried = (0..rows.len()).all(|i| !rows.facts(i).is_empty());
+        let facts = carried.then(|| {
+            (0..rows.len())
+                .map(|i| crate::filter::Facts::decode(rows.facts(i)))
+                .collect()
+        });
         let mut index = Index {
             rows,
+            facts,
             ..Index::default()
         };
         match by_name {
@@ -606,7 +628,8 @@ impl Index {
         self.last = None;
     }
 
-    /// The facts, decoded from the rows when every row carries its own.
+    /// The facts, decoded from the rows when every row carries its own
+    /// (the rows missing theirs were all taken out).
     fn ensure_facts(&mut self) -> bool {
         if self.facts.is_none() && !self.facts_missing() {
             self.facts = Some(
@@ -663,7 +686,10 @@ impl Index {
     }
 
     pub fn push(&mut self, r: crate::arena::RowIn<'_>) {
-        if let Some(f) = &mut self.facts {
+        if r.facts.is_empty() {
+            // A row without its facts: they are read when a filter needs them.
+            self.facts = None;
+        } else if let Some(f) = &mut self.facts {
             f.push(crate::filter::Facts::decode(r.facts));
         }
         self.rows.push(r);
@@ -700,12 +726,8 @@ impl Index {
             return;
         }
         let mut order: Vec<u32> = (0..self.rows.len() as u32).collect();
-        let rows = &self.rows;
-        let name = |i: u32| {
-            let h = rows.hay(i as usize);
-            &h[..memchr::memchr(FIELD_SEP as u8, h.as_bytes()).unwrap_or(h.len())]
-        };
-        order.sort_by(|a, b| name(*a).cmp(name(*b)).then(a.cmp(b)));
+        let names: Vec<&str> = (0..self.rows.len()).map(|i| self.view(i).name).collect();
+        order.sort_unstable_by(|a, b| names[*a as usize].cmp(names[*b as usize]).then(a.cmp(b)));
         self.rank = vec![0; order.len()];
         for (r, i) in order.iter().enumerate() {
             self.rank[*i as usize] = r as u32;
@@ -806,6 +828,13 @@ impl Index {
     /// Every contact matching `query`, best first, ties in name order. An
     /// empty query lists everything by name.
     pub fn search(&mut self, query: &str) -> Vec<Hit> {
+        let mut s = std::mem::take(&mut self.searcher);
+        let hits = self.search_with(query, &mut s);
+        self.searcher = s;
+        hits
+    }
+
+    fn search_with(&mut self, query: &str, s: &mut Searcher) -> Vec<Hit> {
         self.ensure_ranked();
         let q = Query::parse(query);
         if q.is_empty() {
@@ -830,7 +859,6 @@ impl Index {
             (!added.contains(':') && same_kinds).then_some(hits)
         });
         let n = self.rows.len();
-        let mut s = Searcher::default();
         let first = q.terms[0].clone();
         // The block's scan handles every term but phone digits.
         let scannable = first.digits.is_none() && first.field != Field::Phone;
