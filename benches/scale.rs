@@ -33,13 +33,7 @@ const LOCATION: &str = "scale-location";
 const PIECE: usize = 25_000;
 
 fn command(home: &std::path::Path) -> CommandBuilder {
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_rolo"));
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("ROLO_TOKEN", "bench-token");
-    cmd.env("ROLO_BASE_URL", "http://127.0.0.1:9");
-    cmd.env("ROLO_LOCATION_ID", LOCATION);
-    common::hermetic(&mut cmd, home);
-    cmd
+    common::offline_rolo(home, LOCATION)
 }
 
 fn ms(d: Duration) -> f64 {

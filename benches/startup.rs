@@ -28,13 +28,7 @@ const LOCATION: &str = "bench-location";
 /// rolo as a user starts it, on the cache under `home`, with HighLevel
 /// out of reach (a closed port).
 fn command(home: &std::path::Path) -> CommandBuilder {
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_rolo"));
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("ROLO_TOKEN", "bench-token");
-    cmd.env("ROLO_BASE_URL", "http://127.0.0.1:9");
-    cmd.env("ROLO_LOCATION_ID", LOCATION);
-    common::hermetic(&mut cmd, home);
-    cmd
+    common::offline_rolo(home, LOCATION)
 }
 
 /// One launch: spawn, wait for the list's title on the terminal, kill.

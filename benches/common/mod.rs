@@ -44,6 +44,18 @@ pub fn hermetic(cmd: &mut portable_pty::CommandBuilder, home: &std::path::Path) 
     cmd.env("ROLO_SECRET_STORES", "file");
 }
 
+/// rolo as a user starts it, on the cache under `home` for `location`,
+/// with HighLevel out of reach (a closed port).
+pub fn offline_rolo(home: &std::path::Path, location: &str) -> portable_pty::CommandBuilder {
+    let mut cmd = portable_pty::CommandBuilder::new(env!("CARGO_BIN_EXE_rolo"));
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("ROLO_TOKEN", "bench-token");
+    cmd.env("ROLO_BASE_URL", "http://127.0.0.1:9");
+    cmd.env("ROLO_LOCATION_ID", location);
+    hermetic(&mut cmd, home);
+    cmd
+}
+
 /// When a chunk of output arrived, and the list position it left shown.
 pub type Chunk = (std::time::Instant, Option<(u64, u64)>);
 
