@@ -348,7 +348,13 @@ impl Rows {
     pub fn write_file(&self, path: &Path, stamp: &str, by_name: &[u32]) -> std::io::Result<()> {
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         let result = (|| {
-            let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+            // Contacts' names, emails and phones: readable by their owner alone,
+            // as the cache is.
+            let mut open = std::fs::OpenOptions::new();
+            open.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+            let mut f = std::io::BufWriter::with_capacity(1 << 20, open.open(&tmp)?);
             let mut crc = crc32fast::Hasher::new();
             let n = self.len() as u64;
             let mut head = Vec::new();

@@ -40,6 +40,15 @@ fn the_stored_list_is_rebuilt_when_the_rows_change_and_only_then() {
     let first = cache.list_block().unwrap();
     assert_eq!(first.origin, Origin::Built(Stale::Missing));
     assert_eq!(first.rows.len(), 500);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(block_path(&path))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the stored list is private: {mode:o}");
+    }
     let again = cache.list_block().unwrap();
     assert_eq!(
         again.origin,
