@@ -18,6 +18,7 @@ pub mod identity;
 pub mod input;
 pub mod keymap;
 pub mod sandbox;
+pub mod screen;
 pub mod search;
 pub mod searches;
 pub mod shell;

@@ -10,7 +10,6 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use crossterm::event::{Event as TermEvent, EventStream, KeyCode, KeyEventKind, KeyModifiers};
 use futures_util::StreamExt;
-use ratatui::DefaultTerminal;
 use tokio::time::Instant;
 
 use crate::api::Client;
@@ -430,7 +429,7 @@ pub async fn run_with(
     switcher: Option<Switcher>,
     caching: Caching,
 ) -> Result<()> {
-    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    let mut terminal = take_terminal().context("cannot set up the terminal")?;
     let size = terminal.size().unwrap_or_default();
     let (mut session, commands) = Session::open(client, settings, size, &caching);
     if warning.is_some() {
@@ -470,7 +469,7 @@ fn report_unfinished(report: &crate::api::actor::ShutdownReport) {
 }
 
 async fn event_loop(
-    terminal: &mut DefaultTerminal,
+    terminal: &mut Tui,
     session: &mut Session,
     commands: Vec<Command>,
     switcher: Option<&Switcher>,
@@ -483,6 +482,8 @@ async fn event_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
+    // The list as the last frame drew it.
+    let mut drawn_list = None;
     loop {
         match dispatch(terminal, session, std::mem::take(&mut pending_commands))? {
             Flow::Continue => {}
@@ -526,7 +527,13 @@ async fn event_loop(
             }
         }
         if dirty && last_draw.elapsed() >= FRAME {
+            let size = terminal.size().unwrap_or_default();
+            let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+            let list = crate::ui::list_frame(&session.state, area);
+            let moved = crate::ui::list_moved(drawn_list.as_ref(), list.as_ref());
+            terminal.backend_mut().hint(moved);
             terminal.draw(|f| crate::ui::render(&session.state, f))?;
+            drawn_list = list;
             last_draw = Instant::now();
             dirty = false;
         }
@@ -619,11 +626,7 @@ enum Flow {
 }
 
 /// Carries out commands. Side effects report back to the app as events.
-fn dispatch(
-    terminal: &mut DefaultTerminal,
-    session: &mut Session,
-    commands: Vec<Command>,
-) -> Result<Flow> {
+fn dispatch(terminal: &mut Tui, session: &mut Session, commands: Vec<Command>) -> Result<Flow> {
     let api = &session.api;
     let state = &mut session.state;
     let mut local = session.local.as_mut();
@@ -729,7 +732,7 @@ fn dispatch(
 
 /// Edits an outbox entry's request as JSON in `$EDITOR`, then queues it
 /// to be sent again. Returns what happened, for the status line.
-fn edit_entry(terminal: &mut DefaultTerminal, l: &mut LocalSession, seq: i64) -> String {
+fn edit_entry(terminal: &mut Tui, l: &mut LocalSession, seq: i64) -> String {
     let entry = match l.cache.outbox_entry(seq) {
         Ok(Some(e)) => e,
         Ok(None) => return "That edit is no longer in the outbox.".into(),
@@ -793,14 +796,29 @@ fn open(url: &str) -> String {
     format!("Link copied to the clipboard: {url}")
 }
 
+/// The terminal as the workspace draws on it: through a backend that
+/// scrolls what moved (see [`crate::screen`]).
+pub type Tui = ratatui::Terminal<
+    crate::screen::Scrolling<ratatui::backend::CrosstermBackend<std::io::Stdout>>,
+>;
+
+/// Raw mode, the alternate screen and the panic hook (as
+/// `ratatui::try_init`), with the scrolling backend.
+fn take_terminal() -> std::io::Result<Tui> {
+    ratatui::try_init()?;
+    ratatui::Terminal::new(crate::screen::Scrolling::new(
+        ratatui::backend::CrosstermBackend::new(std::io::stdout()),
+    ))
+}
+
 /// Suspends the UI, runs the editor on `text` (see [`crate::editor`]),
 /// and returns what was saved.
-fn edit_externally(terminal: &mut DefaultTerminal, text: &str) -> Result<String> {
+fn edit_externally(terminal: &mut Tui, text: &str) -> Result<String> {
     let mut back = Ok(());
     let edited = crate::editor::edit(&format!("{text}\n"), |run| {
         ratatui::restore();
         let status = tokio::task::block_in_place(run);
-        back = ratatui::try_init()
+        back = take_terminal()
             .map(|t| *terminal = t)
             .map_err(|e| anyhow::anyhow!("cannot take the terminal back: {e}"));
         status
@@ -812,19 +830,19 @@ fn edit_externally(terminal: &mut DefaultTerminal, text: &str) -> Result<String>
 
 /// ctrl-z: give the terminal back, stop, and take it again on `fg`.
 #[cfg(unix)]
-fn suspend(terminal: &mut DefaultTerminal) -> Result<()> {
+fn suspend(terminal: &mut Tui) -> Result<()> {
     ratatui::restore();
     // SAFETY: raising SIGTSTP on our own process; the default action stops
     // it until SIGCONT, then execution continues here.
     unsafe {
         libc::raise(libc::SIGTSTP);
     }
-    *terminal = ratatui::try_init().context("cannot take the terminal back")?;
+    *terminal = take_terminal().context("cannot take the terminal back")?;
     terminal.clear()?;
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn suspend(_terminal: &mut DefaultTerminal) -> Result<()> {
+fn suspend(_terminal: &mut Tui) -> Result<()> {
     Ok(())
 }

@@ -11,6 +11,18 @@ use super::{clean, fit};
 use crate::app::{Focus, Remote, State};
 use crate::theme::Theme;
 
+/// The list pane's search line (empty when hidden) and its rows.
+pub(super) fn areas(s: &State, area: Rect) -> (Rect, Rect) {
+    let inner = super::pane(false, &s.theme).inner(area);
+    let show_search = s.focus == Focus::Search || !s.list.query.is_empty();
+    let [search_area, rows_area] = Layout::vertical([
+        Constraint::Length(u16::from(show_search)),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    (search_area, rows_area)
+}
+
 pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let focused = matches!(s.focus, Focus::List | Focus::Search);
     let count = if let Some(n) = s.local.cached {
@@ -46,16 +58,10 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
     let block = super::pane(focused, theme)
         .title(Line::from(title))
         .title_bottom(Line::from(Span::styled(position, theme.dim)).right_aligned());
-    let inner = block.inner(area);
     f.render_widget(block, area);
 
-    let show_search = s.focus == Focus::Search || !s.list.query.is_empty();
-    let [search_area, rows_area] = Layout::vertical([
-        Constraint::Length(u16::from(show_search)),
-        Constraint::Min(0),
-    ])
-    .areas(inner);
-    if show_search {
+    let (search_area, rows_area) = areas(s, area);
+    if search_area.height > 0 {
         let mut spans = vec![
             Span::styled("/", theme.accent),
             Span::raw(clean(&s.list.query).into_owned()),

@@ -35,12 +35,7 @@ const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 pub fn render(s: &State, f: &mut Frame) {
     let theme = &s.theme;
     let area = f.area();
-    let [main, error, status] = Layout::vertical([
-        Constraint::Min(1),
-        Constraint::Length(s.error_lines()),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [main, error, status] = frame_areas(s, area);
     if let (Some(text), true) = (s.error_text(), error.height > 0) {
         f.render_widget(
             Paragraph::new(format!(" {text}"))
@@ -51,10 +46,7 @@ pub fn render(s: &State, f: &mut Frame) {
     }
     match s.view {
         View::Contacts => {
-            // The list gets about two fifths, and never less than 30 columns.
-            let list_w = (main.width * 2 / 5).max(30.min(main.width));
-            let [left, right] =
-                Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(main);
+            let [left, right] = contacts_areas(main);
             list::render(s, f, left, theme);
             detail::render_contact(s, f, right, theme);
         }
@@ -65,6 +57,68 @@ pub fn render(s: &State, f: &mut Frame) {
     }
     render_status(s, f, status, theme);
     overlays::render(s, f, area, theme);
+}
+
+/// The frame's main area, its error lines and its status line.
+fn frame_areas(s: &State, area: Rect) -> [Rect; 3] {
+    Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(s.error_lines()),
+        Constraint::Length(1),
+    ])
+    .areas(area)
+}
+
+/// The contacts view's list and detail pane.
+fn contacts_areas(main: Rect) -> [Rect; 2] {
+    // The list gets about two fifths, and never less than 30 columns.
+    let list_w = (main.width * 2 / 5).max(30.min(main.width));
+    Layout::horizontal([Constraint::Length(list_w), Constraint::Min(0)]).areas(main)
+}
+
+/// Where the list's rows were drawn, and from which row: what tells the
+/// next frame that they moved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListFrame {
+    rows: Rect,
+    offset: usize,
+    generation: u64,
+}
+
+/// The list as a frame of `area` draws it, when the contacts view is shown
+/// with nothing over it.
+pub fn list_frame(s: &State, area: Rect) -> Option<ListFrame> {
+    if s.view != View::Contacts || s.overlay.is_some() {
+        return None;
+    }
+    let [main, _, _] = frame_areas(s, area);
+    let [left, _] = contacts_areas(main);
+    let (_, rows) = list::areas(s, left);
+    Some(ListFrame {
+        rows,
+        offset: s.list.offset,
+        generation: s.list.hits_generation,
+    })
+}
+
+/// What moved between two frames of the list: its rows, scrolled by the
+/// change of its first row, when nothing else about the list changed.
+pub fn list_moved(
+    before: Option<&ListFrame>,
+    now: Option<&ListFrame>,
+) -> Option<crate::screen::Hint> {
+    let (b, n) = (before?, now?);
+    if b.rows != n.rows || b.generation != n.generation || n.rows.height == 0 {
+        return None;
+    }
+    let by = n.offset as i64 - b.offset as i64;
+    if by == 0 || by.unsigned_abs() >= u64::from(n.rows.height) {
+        return None;
+    }
+    Some(crate::screen::Hint {
+        rows: n.rows.y..n.rows.y + n.rows.height,
+        by: by as i32,
+    })
 }
 
 fn render_status(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
