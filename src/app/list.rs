@@ -390,15 +390,17 @@ impl ContactList {
         };
     }
 
-    /// Keeps the cursor within a window of `rows`, moving the window as
-    /// little as it can: one row per `j` at the edge. The terminal moves
-    /// the rows itself (see [`crate::screen`]), so a scroll costs one new
-    /// row, not a repaint.
+    /// Keeps the cursor within a window of `rows`. When it leaves the page,
+    /// the list jumps by half a page rather than one row: beside the
+    /// detail pane a moved list costs about a repaint even with a scroll
+    /// region (see [`crate::screen`]), and over SSH one per half page is
+    /// far cheaper than one per key.
     fn ensure_visible(&mut self, rows: usize) {
+        let jump = rows / 2;
         if self.selected < self.offset {
-            self.offset = self.selected;
+            self.offset = self.selected.saturating_sub(jump);
         } else if self.selected >= self.offset + rows {
-            self.offset = self.selected + 1 - rows;
+            self.offset = (self.selected + 1 + jump).saturating_sub(rows);
         }
         let max_offset = self.hits.len().saturating_sub(rows);
         self.offset = self.offset.min(max_offset);
