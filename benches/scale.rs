@@ -17,7 +17,8 @@
 //! The API is a closed port: nothing here waits on a network.
 //!
 //! Run: `cargo bench --bench scale` (`-- --quick` for 100,000 only and
-//! fewer runs; `-- --sizes 100000,1000000` to choose).
+//! fewer runs; `-- --sizes 100000,1000000` to choose; `-- --bytes` for
+//! the bytes rows alone).
 
 mod common;
 
@@ -178,6 +179,8 @@ fn launch_to_hits(home: &std::path::Path, q: &str, hits: usize) -> Duration {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
+    // `--bytes`: the bytes rows alone.
+    let only_bytes = args.iter().any(|a| a == "--bytes");
     let sizes_arg = args
         .iter()
         .position(|a| a == "--sizes")
@@ -209,6 +212,13 @@ fn main() {
         let _ = std::fs::remove_dir_all(&home);
         println!("\n{n} contacts");
         let path = build(&home, n);
+        if only_bytes {
+            for (w, h) in [(80u16, 24u16), (200, 60)] {
+                bytes_per_j(&home, n, w, h, if quick { 300 } else { 1_000 });
+            }
+            let _ = std::fs::remove_dir_all(&home);
+            continue;
+        }
         let q = "ada";
         let hits = expected_hits(&path, q);
 

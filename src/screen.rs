@@ -16,9 +16,41 @@ use ratatui::backend::{Backend, ClearType, WindowSize};
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::{Position, Rect, Size};
 
-/// The escape sequences of a scroll cost about this many cells' worth of
-/// bytes; a scroll must save more than that.
-const SCROLL_COST: usize = 4;
+/// The escape sequences of a scroll (`CSI t;b r`, `CSI n S`, `CSI r`) cost
+/// about this many bytes; a scroll must save more than that.
+const SCROLL_COST: usize = 16;
+/// A jump of the cursor (`CSI y;x H`) costs about this many bytes, and a
+/// change of colours about [`STYLE_COST`]: a diff in many short runs
+/// writes far more than its cells.
+const MOVE_COST: usize = 7;
+const STYLE_COST: usize = 12;
+
+/// About how many bytes a backend writes for `updates`, as crossterm's
+/// does: each cell's text, a cursor jump where a run breaks, and a style
+/// sequence where the colours change.
+fn estimate<'a>(updates: impl IntoIterator<Item = (u16, u16, &'a Cell)>) -> usize {
+    let mut total = 0;
+    let mut at: Option<(u16, u16)> = None;
+    let mut style: Option<(
+        ratatui::style::Color,
+        ratatui::style::Color,
+        ratatui::style::Modifier,
+    )> = None;
+    for (x, y, c) in updates {
+        if at != Some((x, y)) {
+            total += MOVE_COST;
+        }
+        let st = (c.fg, c.bg, c.modifier);
+        if style != Some(st) {
+            total += STYLE_COST;
+            style = Some(st);
+        }
+        let w = unicode_width::UnicodeWidthStr::width(c.symbol()).max(1) as u16;
+        total += c.symbol().len();
+        at = Some((x + w, y));
+    }
+    total
+}
 
 /// A band of rows whose content moved by `by` rows: positive when it
 /// moved up (the list scrolled down to later rows).
@@ -93,6 +125,72 @@ fn scrolled(b: &Buffer, rows: &Range<u16>, by: i32) -> Buffer {
     out
 }
 
+/// About the bytes that turn row `ya` of `a` into row `yb` of `b` (see
+/// [`estimate`]); `a` row `None` stands for an empty row (what a scroll
+/// uncovers).
+fn row_cost(a: Option<(&Buffer, u16)>, b: &Buffer, yb: u16) -> usize {
+    estimate((0..b.area.width).filter_map(|x| {
+        let want = &b[(x, yb)];
+        let differs = match a {
+            Some((a, ya)) => &a[(x, ya)] != want,
+            None => want != &Cell::EMPTY,
+        };
+        differs.then_some((x, yb, want))
+    }))
+}
+
+/// The part of the hinted band that is cheapest to scroll from `shown`
+/// to `next`, or `None` when no part of it beats repainting.
+///
+/// A region spans the full width, so scrolling the whole band also moves
+/// what sits beside the list (the detail pane) and repaints it. Every
+/// sub-band `[a, b)` is priced, in bytes left to write, from prefix sums
+/// of per-row costs: rows outside it compared as they are, rows inside it
+/// compared after the move, uncovered rows compared with empty ones.
+fn cheapest(shown: &Buffer, next: &Buffer, h: &Hint) -> Option<Hint> {
+    let (s, e) = (usize::from(h.rows.start), usize::from(h.rows.end));
+    let n = h.by.unsigned_abs() as usize;
+    let sums = |f: &dyn Fn(usize) -> usize| {
+        let mut p = vec![0usize; e - s + 1];
+        for y in s..e {
+            p[y - s + 1] = p[y - s] + f(y);
+        }
+        p
+    };
+    let stay = sums(&|y| row_cost(Some((shown, y as u16)), next, y as u16));
+    let empty = sums(&|y| row_cost(None, next, y as u16));
+    // The row that moves into row y: y + n going up, y - n going down.
+    let moved = sums(&|y| {
+        let from = if h.by > 0 { y + n } else { y.wrapping_sub(n) };
+        if (s..e).contains(&from) {
+            row_cost(Some((shown, from as u16)), next, y as u16)
+        } else {
+            0
+        }
+    });
+    let range = |p: &[usize], a: usize, b: usize| p[b - s] - p[a - s];
+    let whole = range(&stay, s, e);
+    let mut best: Option<(usize, usize, usize)> = None;
+    for a in s..e {
+        for b in a + n + 1..=e {
+            let inside = if h.by > 0 {
+                range(&moved, a, b - n) + range(&empty, b - n, b)
+            } else {
+                range(&empty, a, a + n) + range(&moved, a + n, b)
+            };
+            let cost = whole - range(&stay, a, b) + inside;
+            if best.is_none_or(|(c, _, _)| cost < c) {
+                best = Some((cost, a, b));
+            }
+        }
+    }
+    let (cost, a, b) = best?;
+    (cost + SCROLL_COST < whole).then(|| Hint {
+        rows: a as u16..b as u16,
+        by: h.by,
+    })
+}
+
 /// Empties the cells a wide character covers, as the terminal shows them.
 /// A frame's updates leave those cells out, so without this the copy
 /// would keep what they held before, and a stale wide character there
@@ -132,15 +230,16 @@ impl<B: Backend> Backend for Scrolling<B> {
                 && h.rows.end <= self.shown.area.height
                 && h.by.unsigned_abs() < u32::from(h.rows.end - h.rows.start)
         });
-        if let Some(h) = hint {
-            let moved = scrolled(&self.shown, &h.rows, h.by);
+        if let Some(h) = hint.and_then(|h| cheapest(&self.shown, &next, &h)) {
+            let (rows, by) = (h.rows, h.by);
+            let moved = scrolled(&self.shown, &rows, by);
             let rest = moved.diff(&next);
-            if rest.len() + SCROLL_COST < updates.len() {
-                let n = h.by.unsigned_abs() as u16;
-                if h.by > 0 {
-                    self.inner.scroll_region_up(h.rows.clone(), n)?;
+            if estimate(rest.iter().copied()) + SCROLL_COST < estimate(updates.iter().copied()) {
+                let n = by.unsigned_abs() as u16;
+                if by > 0 {
+                    self.inner.scroll_region_up(rows, n)?;
                 } else {
-                    self.inner.scroll_region_down(h.rows.clone(), n)?;
+                    self.inner.scroll_region_down(rows, n)?;
                 }
                 self.scrolls += 1;
                 self.inner.draw(rest.into_iter())?;
@@ -302,6 +401,51 @@ mod tests {
             visible(t.backend().inner().buffer()),
             visible(plain.backend().buffer())
         );
+    }
+
+    /// Beside the list, a pane with text in its top rows only: moving the
+    /// whole band would shift that text and repaint it, so the scroll
+    /// must leave those rows out and move only the rows beside blank pane.
+    #[test]
+    fn a_scroll_leaves_out_the_rows_where_the_pane_beside_has_text() {
+        let (w, h) = (60u16, 20u16);
+        let lines = |top: usize| -> Vec<String> {
+            (0..h)
+                .map(|y| {
+                    let n = top + usize::from(y);
+                    let pane = if (1..6).contains(&y) {
+                        format!("field {y}: some value that stays")
+                    } else {
+                        String::new()
+                    };
+                    format!("{:<30}{pane}", format!("contact {n} {:x}", n * 7919))
+                })
+                .collect()
+        };
+        let buf = |top: usize| {
+            let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+            let f = lines(top).join("\n");
+            t.draw(|x| x.render_widget(Paragraph::new(f), x.area()))
+                .unwrap();
+            t.backend().buffer().clone()
+        };
+        let (shown, next) = (buf(0), buf(1));
+        let band = Hint { rows: 0..h, by: 1 };
+        let chosen = cheapest(&shown, &next, &band).expect("a scroll pays");
+        assert_eq!(chosen.rows, 6..h, "only the rows beside the blank pane");
+        let cells = |rows: Range<u16>| scrolled(&shown, &rows, 1).diff(&next).len();
+        assert!(
+            cells(chosen.rows.clone()) < cells(0..h),
+            "the sub-band writes less: {} vs {}",
+            cells(chosen.rows),
+            cells(0..h)
+        );
+        // Drawn through the backend, the result is the next frame.
+        let mut t = Terminal::new(Scrolling::new(TestBackend::new(w, h))).unwrap();
+        draw(&mut t, &lines(0), None);
+        draw(&mut t, &lines(1), Some(band));
+        assert_eq!(t.backend().scrolls, 1);
+        assert_eq!(visible(t.backend().inner().buffer()), visible(&next));
     }
 
     /// The cells a terminal shows: all but those a wide one covers.

@@ -98,6 +98,10 @@ impl Pty {
         {
             let (screen, chunks, count) = (screen.clone(), chunks.clone(), written.clone());
             let titles = titles.clone();
+            // `ROLO_BENCH_TAP=FILE` keeps every byte sent, to see what a
+            // frame wrote.
+            let mut tap =
+                std::env::var_os("ROLO_BENCH_TAP").and_then(|p| std::fs::File::create(p).ok());
             std::thread::spawn(move || {
                 // Keeps the master open for as long as the reader runs.
                 let _master = pty.master;
@@ -105,6 +109,9 @@ impl Pty {
                 while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
                     if n == 0 {
                         break;
+                    }
+                    if let Some(t) = &mut tap {
+                        let _ = std::io::Write::write_all(t, &buf[..n]);
                     }
                     let at = std::time::Instant::now();
                     count.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
