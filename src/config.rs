@@ -207,12 +207,23 @@ pub fn log_path() -> Option<PathBuf> {
 pub const DEFAULT_WEB_URL: &str =
     "https://app.gohighlevel.com/v2/location/{location}/contacts/detail/{contact}";
 
+/// A profile and the location its config names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfilePlace {
+    pub profile: String,
+    pub location_id: String,
+    pub user: Option<String>,
+}
+
 /// The settings in force for one run.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub profile: Option<String>,
     /// Every profile the config defines.
     pub profiles: Vec<String>,
+    /// Each profile's location, where the config names one, with the
+    /// profile's user: what `rolo find --all` labels a location's rows with.
+    pub profile_locations: Vec<ProfilePlace>,
     pub location_id: Option<String>,
     pub base_url: Option<String>,
     pub read_only: bool,
@@ -399,6 +410,17 @@ pub fn resolve(
     }
     Ok(Settings {
         profiles: file.profiles.keys().cloned().collect(),
+        profile_locations: file
+            .profiles
+            .iter()
+            .filter_map(|(name, p)| {
+                Some(ProfilePlace {
+                    profile: name.clone(),
+                    location_id: p.location_id.clone().filter(|l| !l.trim().is_empty())?,
+                    user: p.user.clone().filter(|u| !u.trim().is_empty()),
+                })
+            })
+            .collect(),
         profile: chosen,
         location_id: prof.location_id,
         base_url: prof.base_url,

@@ -1833,3 +1833,176 @@ fn a_message_is_sent_from_the_shell_once_or_said_may_have_been_sent() {
     assert_eq!(o.status.code(), Some(4), "{:?}", text(&o));
     assert!(text(&o).1.contains("kept in"), "{:?}", text(&o));
 }
+
+/// A synced cache for `location` under `home`, holding `contacts`.
+fn synced_location(home: &std::path::Path, location: &str, contacts: &[rolo::api::model::Contact]) {
+    let path = rolo::cache::Caching::In(home.join("data"))
+        .path_for(location)
+        .unwrap();
+    let mut cache = rolo::cache::Cache::open(&path).unwrap();
+    cache.put_contacts(contacts, Some(1), Some(0)).unwrap();
+    cache
+        .set_meta(
+            rolo::cache::sync::SYNCED_AT,
+            &chrono::Utc::now().to_rfc3339(),
+        )
+        .unwrap();
+}
+
+fn person(id: &str, first: &str, last: &str, tags: &[&str]) -> rolo::api::model::Contact {
+    rolo::api::model::Contact {
+        id: id.into(),
+        first_name: Some(first.into()),
+        last_name: Some(last.into()),
+        email: Some(format!("{}@example.com", id.to_lowercase())),
+        tags: Some(tags.iter().map(|t| t.to_string()).collect()),
+        ..Default::default()
+    }
+}
+
+/// `rolo find --all`: every synced location's cache, offline, the hits
+/// ranked together (an exact name before a prefix before a substring,
+/// whatever location each is in), each row named by its profile, or by
+/// its location where no profile names it; filters read per location.
+#[test]
+fn find_all_ranks_every_location_together_and_names_each_row() {
+    let home = std::env::temp_dir().join(format!(
+        "rolo-find-all-{}-{}",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    std::fs::create_dir_all(&home).unwrap();
+    let filler = |loc: &str| -> Vec<rolo::api::model::Contact> {
+        // Only contacts the query does not find.
+        let all = rolo::sandbox::seed::model_contacts(300, 7, loc);
+        let entries: Vec<rolo::search::Entry> = all.iter().map(rolo::search::Entry::new).collect();
+        let found: std::collections::HashSet<usize> = rolo::search::search("ada", &entries)
+            .into_iter()
+            .map(|h| h.index)
+            .collect();
+        all.into_iter()
+            .enumerate()
+            .filter(|(i, _)| !found.contains(i))
+            .map(|(_, c)| c)
+            .collect()
+    };
+    let mut acme = filler("loc-acme");
+    acme.push(person("AcmeAdalyn", "Adalyn", "Prefix", &["vip"]));
+    let mut bravo = filler("loc-bravo");
+    let mut exact = person("BravoAda", "Ada", "Exact", &[]);
+    exact.assigned_to = Some("u-bravo-me".into());
+    bravo.push(exact);
+    let mut orphan = filler("loc-orphan");
+    orphan.push(person(
+        "OrphanNadia",
+        "Nadia",
+        "Substring\u{1b}[2J",
+        &["vip"],
+    ));
+    synced_location(&home, "loc-acme", &acme);
+    synced_location(&home, "loc-bravo", &bravo);
+    synced_location(&home, "loc-orphan", &orphan);
+    // A cache never synced is not searched (and not an error).
+    rolo::cache::Cache::open(
+        &rolo::cache::Caching::In(home.join("data"))
+            .path_for("loc-unsynced")
+            .unwrap(),
+    )
+    .unwrap();
+    // Bravo's cache knows its users: "me" there is u-bravo-me.
+    rolo::cache::Cache::open(
+        &rolo::cache::Caching::In(home.join("data"))
+            .path_for("loc-bravo")
+            .unwrap(),
+    )
+    .unwrap()
+    .set_meta(
+        rolo::cache::LOCATION_USERS,
+        r#"[{"id":"u-bravo-me","name":"Me","email":"me@bravo.test"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        home.join("none.toml"),
+        "default_profile = \"acme\"\n\
+         [profiles.acme]\nlocation_id = \"loc-acme\"\n\
+         [profiles.bravo]\nlocation_id = \"loc-bravo\"\nuser = \"me@bravo.test\"\n\
+         [profiles.nowhere]\nlocation_id = \"loc-never-synced\"\n",
+    )
+    .unwrap();
+    // No token, no server: the caches alone.
+    let run = |args: &[&str]| {
+        let o = support::hermetic_rolo(&home).args(args).output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+
+    let (code, out, err) = run(&["find", "--all", "ada"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(rows.len(), 3, "{out}");
+    assert!(
+        rows[0].starts_with("bravo       BravoAda  Ada Exact"),
+        "{out}"
+    );
+    assert!(
+        rows[1].starts_with("acme        AcmeAdalyn  Adalyn Prefix"),
+        "{out}"
+    );
+    assert!(
+        rows[2].starts_with("loc-orphan  OrphanNadia  Nadia Substring"),
+        "{out}"
+    );
+    assert!(!out.contains('\x1b') && !err.contains('\x1b'), "{out:?}");
+
+    // JSON names each hit's profile and location.
+    let (code, out, _) = run(&["find", "--all", "ada", "--json"]);
+    assert_eq!(code, Some(0));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["profile"], "bravo");
+    assert_eq!(v[0]["locationId"], "loc-bravo");
+    assert_eq!(v[0]["contact"]["id"], "BravoAda");
+    assert_eq!(v[2]["profile"], Value::Null);
+    assert_eq!(v[2]["locationId"], "loc-orphan");
+
+    // A filter, read in each location.
+    let (code, out, err) = run(&["find", "--all", "tag:vip", "ada"]);
+    assert_eq!(code, Some(0), "{err}");
+    let ids: Vec<&str> = out
+        .lines()
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(ids, ["AcmeAdalyn", "OrphanNadia"], "{out}");
+
+    // "Me" is known in bravo alone: the others are said, not searched.
+    let (code, out, err) = run(&["find", "--all", "--mine", "ada"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("BravoAda"), "{out}");
+    assert!(err.contains("acme: not searched: who is \"me\"?"), "{err}");
+    assert!(err.contains("loc-orphan: not searched"), "{err}");
+
+    // --limit caps the whole answer, not each location's.
+    let (_, out, _) = run(&["find", "--all", "ada", "--limit", "2"]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    // Nothing anywhere: exit 1, saying how many locations were searched.
+    let (code, _, err) = run(&["find", "--all", "zzqqxxnothing"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("in 3 locations"), "{err}");
+    // Ids from several locations cannot feed a one-location command.
+    let (code, _, _) = run(&["find", "--all", "--ids", "ada"]);
+    assert_eq!(code, Some(2));
+
+    // Nothing synced at all: a clear exit 2.
+    let empty = home.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = support::hermetic_rolo(&empty)
+        .args(["find", "--all", "ada"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no location here has been synced"));
+    let _ = std::fs::remove_dir_all(&home);
+}

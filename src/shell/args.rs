@@ -93,6 +93,10 @@ pub enum Command {
         /// the other commands that take `-`.
         #[arg(long)]
         ids: bool,
+        /// Every location synced on this machine, each row named by its
+        /// profile: the caches alone, no network.
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
     },
     /// A contact card: fields, tags, open tasks, recent notes, upcoming appointments.
     Show {

@@ -2,6 +2,7 @@
 //! workspace, the sandbox, the auth flow or a verb), and what every run
 //! sets up: logging, settings, the client.
 
+mod across;
 mod agenda;
 pub mod args;
 mod auth;
@@ -283,6 +284,30 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    if let Command::Find {
+        query,
+        limit,
+        json,
+        mine,
+        all: true,
+        ..
+    } = &cmd
+    {
+        let shape = if *json {
+            verbs::Shape::Json
+        } else {
+            verbs::Shape::Lines
+        };
+        let done = across::find_all(
+            &settings.profile_locations,
+            &query.join(" "),
+            limit.unwrap_or(10),
+            shape,
+            *mine,
+            settings.zone,
+        );
+        return Ok(finish(done));
+    }
     let client = match client_for(&settings, server.base_url, server.location_id, true) {
         Ok(c) => c,
         Err((code, message)) => {
@@ -408,14 +433,19 @@ async fn shell(cmd: Command, server: ServerArgs) -> Result<ExitCode> {
             }
         },
     };
+    Ok(finish(result))
+}
+
+/// A shell command's exit: its code, its failure said on stderr.
+fn finish(result: verbs::Outcome) -> ExitCode {
     match result {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(f) if f.code == 0 => Ok(ExitCode::SUCCESS),
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) if f.code == 0 => ExitCode::SUCCESS,
         Err(f) => {
             // The log's writer sanitizes too.
             tracing::warn!(exit = f.code, "{}", f.message);
             eprintln!("rolo: {}", crate::text::sanitize(&f.message));
-            Ok(ExitCode::from(f.code))
+            ExitCode::from(f.code)
         }
     }
 }
@@ -446,6 +476,7 @@ async fn run_shell(
             json,
             mine,
             ids,
+            ..
         } => {
             verbs::find(
                 &client,

@@ -121,16 +121,30 @@ pub struct Lookups {
 }
 
 impl Lookups {
-    pub async fn load(client: &Client, me_email: Option<String>, ask: bool) -> Lookups {
+    /// The users and custom field definitions a cache keeps, if it does.
+    pub fn cached(
+        cache: Option<&crate::cache::Cache>,
+    ) -> (Option<Vec<User>>, Option<Vec<CustomField>>) {
         let cached = |key: &str| {
-            synced_cache(client)
+            cache
                 .and_then(|c| c.meta(key).ok().flatten())
                 .and_then(|j| serde_json::from_str::<Value>(&j).ok())
         };
-        let mut users: Option<Vec<User>> =
-            cached(crate::cache::LOCATION_USERS).and_then(|v| serde_json::from_value(v).ok());
-        let mut defs: Option<Vec<CustomField>> =
-            cached(crate::cache::CUSTOM_FIELDS).and_then(|v| serde_json::from_value(v).ok());
+        (
+            cached(crate::cache::LOCATION_USERS).and_then(|v| serde_json::from_value(v).ok()),
+            cached(crate::cache::CUSTOM_FIELDS).and_then(|v| serde_json::from_value(v).ok()),
+        )
+    }
+
+    /// What a cache alone knows, asking nobody.
+    pub fn of_cache(cache: &crate::cache::Cache, me_email: Option<String>) -> Lookups {
+        let (users, defs) = Self::cached(Some(cache));
+        Self::made(users, defs, me_email)
+    }
+
+    pub async fn load(client: &Client, me_email: Option<String>, ask: bool) -> Lookups {
+        let cache = synced_cache(client);
+        let (mut users, mut defs) = Self::cached(cache.as_ref());
         let quick = std::time::Duration::from_secs(5);
         let once = client.without_retries();
         if ask && users.is_none() {
@@ -145,6 +159,14 @@ impl Lookups {
                 .ok()
                 .and_then(Result::ok);
         }
+        Self::made(users, defs, me_email)
+    }
+
+    fn made(
+        users: Option<Vec<User>>,
+        defs: Option<Vec<CustomField>>,
+        me_email: Option<String>,
+    ) -> Lookups {
         let users = users.unwrap_or_default();
         let me = me_email.as_deref().and_then(|e| {
             users
@@ -431,14 +453,18 @@ pub async fn find(
     let paint = Paint::stdout();
     let mut out = std::io::stdout().lock();
     for (c, _) in &found {
-        let line = one_line(c);
-        // The name in bold, the rest as is, the id dim.
-        let name_len = sanitize(&c.display_name()).len();
-        let (name, rest) = line.split_at(name_len.min(line.len()));
-        writeln!(out, "{}  {}{rest}", paint.dim(&c.id), paint.bold(name))?;
-        // (`one_line` and `paint` sanitize what they are given.)
+        writeln!(out, "{}", found_line(paint, c))?;
     }
     Ok(())
+}
+
+/// A found contact's line: the id dim, the name in bold, the rest as is.
+/// (`one_line` and `paint` sanitize what they are given.)
+pub(super) fn found_line(paint: Paint, c: &Contact) -> String {
+    let line = one_line(c);
+    let name_len = sanitize(&c.display_name()).len();
+    let (name, rest) = line.split_at(name_len.min(line.len()));
+    format!("{}  {}{rest}", paint.dim(&c.id), paint.bold(name))
 }
 
 /// `rolo query QUERY`: the mutt/aerc address-book format.

@@ -1,0 +1,289 @@
+//! `rolo find --all`: one query over the cache of every location this
+//! machine has synced, the hits ranked together and each named by its
+//! profile. Offline: each cache's stored list is searched as the workspace
+//! searches it, its filters read against that location's own users and
+//! fields.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::verbs::{Failure, Lookups, Outcome, Paint, Shape, found_line, print_json, shell_filter};
+use crate::api::model::Contact;
+use crate::cache::Cache;
+use crate::config::ProfilePlace;
+use crate::text::sanitize;
+use crate::zone::Zone;
+
+/// A location's cache, and what its rows are called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The profile (or profiles, joined by ","), else the location id.
+    pub label: String,
+    pub location_id: String,
+    /// The profile named first, when one names this location.
+    pub profile: Option<String>,
+    /// The profile's user, for `--mine` and `assigned:me`.
+    pub user: Option<String>,
+    pub path: PathBuf,
+}
+
+/// Every location cache in `dir` (a `LOCATION.db` beside its outbox and
+/// list), each named by the profiles whose config names its location.
+pub fn places(dir: &Path, profiles: &[ProfilePlace]) -> Vec<Place> {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Place> = read
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let stem = name.strip_suffix(".db")?;
+            if stem.ends_with(".outbox") || stem.is_empty() {
+                return None;
+            }
+            let named: Vec<&ProfilePlace> = profiles
+                .iter()
+                .filter(|p| crate::cache::file_safe(&p.location_id) == stem)
+                .collect();
+            let location_id = named
+                .first()
+                .map_or_else(|| stem.to_string(), |p| p.location_id.clone());
+            let label = if named.is_empty() {
+                location_id.clone()
+            } else {
+                named
+                    .iter()
+                    .map(|p| p.profile.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            Some(Place {
+                label,
+                location_id,
+                profile: named.first().map(|p| p.profile.clone()),
+                user: named.iter().find_map(|p| p.user.clone()),
+                path: e.path(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.label.cmp(&b.label).then(a.path.cmp(&b.path)));
+    out
+}
+
+/// One hit, with where it is from.
+pub struct Found {
+    pub place: usize,
+    pub contact: Contact,
+    pub score: u32,
+    key: String,
+}
+
+/// What searching one location gave.
+enum Searched {
+    Hits(Vec<Found>),
+    /// Not synced yet: nothing to search.
+    Empty,
+    /// The query cannot be read there (a filter naming a field or user it
+    /// does not have), or the cache cannot be read.
+    Failed(Failure),
+}
+
+fn search_place(
+    place: &Place,
+    at: usize,
+    query: &str,
+    mine: bool,
+    zone: Option<Zone>,
+    limit: usize,
+) -> Searched {
+    let cache = match Cache::open(&place.path) {
+        Ok(c) => c,
+        Err(e) => return Searched::Failed(Failure::new(2, e.to_string())),
+    };
+    if !matches!(cache.synced_at(), Ok(Some(_))) {
+        return Searched::Empty;
+    }
+    let user = place
+        .user
+        .clone()
+        .or_else(|| crate::identity::load(&crate::auth::account(place.profile.as_deref())));
+    let look = Lookups::of_cache(&cache, user);
+    let zone = zone
+        .or_else(|| {
+            cache
+                .meta(crate::cache::LOCATION_TIMEZONE)
+                .ok()
+                .flatten()
+                .and_then(|t| Zone::parse(&t))
+        })
+        .unwrap_or(Zone::Local);
+    let (filter, text) = match shell_filter(query, mine, &look, zone) {
+        Ok(f) => f,
+        Err(f) => return Searched::Failed(f),
+    };
+    let block = match cache.list_block() {
+        Ok(b) => b,
+        Err(e) => return Searched::Failed(Failure::new(2, e.to_string())),
+    };
+    let mut index = crate::search::Index::from_rows(block.rows, block.by_name);
+    if !filter.is_empty() && index.facts_missing() {
+        match cache.facts_by_id() {
+            Ok(f) => index.supply_facts(f),
+            Err(e) => return Searched::Failed(Failure::new(2, e.to_string())),
+        }
+    }
+    let hits = index.search_filtered(&text, &filter);
+    let rows = index.rows();
+    Searched::Hits(
+        hits.into_iter()
+            .take(limit)
+            .map(|h| {
+                let contact = rows.contact(h.index);
+                Found {
+                    place: at,
+                    key: crate::search::fold(&contact.display_name()),
+                    contact,
+                    score: h.score,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The best `limit` hits over every place, ranked together: by score, then
+/// by name, then by place. Places are searched on every core.
+pub fn find_in(
+    places: &[Place],
+    query: &str,
+    mine: bool,
+    zone: Option<Zone>,
+    limit: usize,
+) -> (Vec<Found>, Vec<(usize, Failure)>, usize) {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(places.len())
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<(usize, Searched)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine_out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(p) = places.get(i) else { break };
+                        mine_out.push((i, search_place(p, i, query, mine, zone, limit)));
+                    }
+                    mine_out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let (mut found, mut failed, mut searched) = (Vec::new(), Vec::new(), 0);
+    for (i, r) in results {
+        match r {
+            Searched::Hits(h) => {
+                searched += 1;
+                found.extend(h);
+            }
+            Searched::Empty => {}
+            Searched::Failed(f) => failed.push((i, f)),
+        }
+    }
+    found.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then_with(|| a.key.cmp(&b.key))
+            .then(a.place.cmp(&b.place))
+    });
+    found.truncate(limit);
+    failed.sort_by_key(|(i, _)| *i);
+    (found, failed, searched)
+}
+
+/// `rolo find --all QUERY`.
+pub fn find_all(
+    profiles: &[ProfilePlace],
+    query: &str,
+    limit: usize,
+    shape: Shape,
+    mine: bool,
+    zone: Option<Zone>,
+) -> Outcome {
+    if super::verbs::caching_off() {
+        return Err(Failure::new(
+            2,
+            "--all searches the local caches, and ROLO_NO_CACHE turns them off",
+        ));
+    }
+    let dir = crate::cache::data_dir()
+        .map(|d| d.join("cache"))
+        .ok_or_else(|| Failure::new(2, "no data folder: set ROLO_DATA_DIR or HOME"))?;
+    let places = places(&dir, profiles);
+    let (found, failed, searched) = find_in(&places, query, mine, zone, limit);
+    for (i, f) in &failed {
+        eprintln!(
+            "rolo: {}: not searched: {}",
+            sanitize(&places[*i].label),
+            sanitize(&f.message)
+        );
+    }
+    if searched == 0 {
+        return Err(match failed.into_iter().next() {
+            Some((_, f)) if places.len() == 1 => f,
+            _ => Failure::new(
+                2,
+                "no location here has been synced: `rolo sync` (with --profile NAME for each) keeps one's contacts for --all to search",
+            ),
+        });
+    }
+    if shape == Shape::Json {
+        return print_json(&json!(
+            found
+                .iter()
+                .map(|f| json!({
+                    "profile": places[f.place].profile,
+                    "locationId": places[f.place].location_id,
+                    "contact": f.contact,
+                }))
+                .collect::<Vec<_>>()
+        ));
+    }
+    if found.is_empty() {
+        return Err(Failure::new(
+            1,
+            format!(
+                "no contact matches {query:?} in {searched} location{}",
+                if searched == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    let paint = Paint::stdout();
+    let labels: Vec<String> = found
+        .iter()
+        .map(|f| sanitize(&places[f.place].label).into_owned())
+        .collect();
+    let width = labels
+        .iter()
+        .map(|l| unicode_width::UnicodeWidthStr::width(l.as_str()))
+        .max()
+        .unwrap_or(0);
+    let mut out = std::io::stdout().lock();
+    for (f, label) in found.iter().zip(&labels) {
+        let pad = width - unicode_width::UnicodeWidthStr::width(label.as_str());
+        writeln!(
+            out,
+            "{}{}  {}",
+            paint.cyan(label),
+            " ".repeat(pad),
+            found_line(paint, &f.contact)
+        )?;
+    }
+    Ok(())
+}
