@@ -12,13 +12,16 @@
 //!   frame with its hits arrives (pty), and the index alone in process;
 //! - bytes written for a `j` that scrolls the list, and the median over a
 //!   walk of 1,000 `j` presses, at 80×24 and 200×60 (pty);
-//! - cache size, and what takes the space.
+//! - cache size, and what takes the space;
+//! - and once: `rolo find --all` over 40 profiles of 25,000 contacts,
+//!   whole process, beside fzf on the same million lines.
 //!
 //! The API is a closed port: nothing here waits on a network.
 //!
 //! Run: `cargo bench --bench scale` (`-- --quick` for 100,000 only and
 //! fewer runs; `-- --sizes 100000,1000000` to choose; `-- --bytes` for
-//! the bytes rows alone).
+//! the bytes rows alone; `-- --across` for `find --all` over 40 profiles
+//! alone, which the full run includes).
 
 mod common;
 
@@ -147,6 +150,79 @@ fn fzf_once(home: &std::path::Path, q: &str) -> Option<Duration> {
     status.success().then(|| t.elapsed())
 }
 
+/// `rolo find --all` over 40 profiles of 25,000 contacts each, whole
+/// process, beside `fzf --filter` on the same million lines.
+fn across(runs: usize, fzf: bool) {
+    const PROFILES: usize = 40;
+    let home = std::env::temp_dir().join(format!("rolo-scale-across-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).expect("home");
+    println!("\nfind --all: {PROFILES} profiles of {PIECE} contacts");
+    let t = Instant::now();
+    let mut lines = String::new();
+    let mut config = String::new();
+    for k in 0..PROFILES {
+        let location = format!("scale-loc-{k:02}");
+        let path = Caching::In(home.join("data"))
+            .path_for(&location)
+            .expect("a path");
+        let mut cache = Cache::open(&path).expect("cache");
+        let list = rolo::sandbox::seed::model_contacts(PIECE, 1000 + k as u64, &location);
+        cache.put_contacts(&list, Some(1), Some(0)).expect("stored");
+        cache
+            .set_meta(rolo::cache::sync::SYNCED_AT, &Utc::now().to_rfc3339())
+            .expect("meta");
+        cache.list_block().expect("block");
+        for c in &list {
+            lines.push_str(&common::fzf_line(c));
+            lines.push('\n');
+        }
+        config.push_str(&format!(
+            "[profiles.p{k:02}]\nlocation_id = \"{location}\"\n"
+        ));
+    }
+    std::fs::write(home.join("lines.txt"), lines).expect("lines");
+    std::fs::write(home.join("none.toml"), config).expect("config");
+    eprintln!("  (written in {:.1?})", t.elapsed());
+    let q = "ada";
+    let once = || {
+        let t = Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rolo"))
+            .env_clear()
+            .envs(common::hermetic_env(&home))
+            .args(["find", "--all", q, "--limit", "20"])
+            .output()
+            .expect("rolo runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (t.elapsed(), out.stdout)
+    };
+    let (_, first) = once();
+    let shown = String::from_utf8_lossy(&first).lines().count();
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        ours.push(once().0);
+        if fzf && let Some(d) = fzf_once(&home, q) {
+            theirs.push(d);
+        }
+    }
+    let ours = common::median(ours);
+    match (!theirs.is_empty()).then(|| common::median(theirs)) {
+        Some(f) => println!(
+            "  rolo find --all {q:?} ({shown} rows): {:.0} ms; fzf --filter {q:?} on the same {} lines, whole process: {:.0} ms; ratio {:.2}   goal ≤ 1.0",
+            ms(ours),
+            PROFILES * PIECE,
+            ms(f),
+            ours.as_secs_f64() / f.as_secs_f64()
+        ),
+        None => println!("  rolo find --all {q:?}: {:.0} ms", ms(ours)),
+    }
+    let _ = std::fs::remove_dir_all(&home);
+}
+
 /// The hits the workspace shows for `q`, worked out in process.
 fn expected_hits(path: &std::path::Path, q: &str) -> usize {
     let cache = Cache::open(path).expect("cache");
@@ -207,6 +283,13 @@ fn main() {
             "; fzf not installed (apt-get install fzf): no ratios"
         }
     );
+    let across_only = args.iter().any(|a| a == "--across");
+    if across_only || !quick {
+        across(runs, fzf);
+    }
+    if across_only {
+        return;
+    }
     for n in sizes_list {
         let home = std::env::temp_dir().join(format!("rolo-scale-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&home);

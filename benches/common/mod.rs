@@ -30,18 +30,27 @@ pub fn median(mut v: Vec<Duration>) -> Duration {
 /// Points every place rolo keeps things at `home`: a bench never reads or
 /// writes the user's config, cache, outbox, log or keyring.
 pub fn hermetic(cmd: &mut portable_pty::CommandBuilder, home: &std::path::Path) {
-    for (k, sub) in [
+    for (k, v) in hermetic_env(home) {
+        cmd.env(k, v);
+    }
+}
+
+/// The variables of [`hermetic`].
+pub fn hermetic_env(home: &std::path::Path) -> Vec<(&'static str, std::path::PathBuf)> {
+    let mut env: Vec<(&'static str, std::path::PathBuf)> = [
         ("HOME", ""),
         ("XDG_CONFIG_HOME", "config"),
         ("XDG_DATA_HOME", "data"),
         ("XDG_STATE_HOME", "state"),
         ("XDG_CACHE_HOME", "cache"),
         ("ROLO_DATA_DIR", "data"),
-    ] {
-        cmd.env(k, home.join(sub));
-    }
-    cmd.env("ROLO_CONFIG", home.join("none.toml"));
-    cmd.env("ROLO_SECRET_STORES", "file");
+        ("ROLO_CONFIG", "none.toml"),
+    ]
+    .into_iter()
+    .map(|(k, sub)| (k, home.join(sub)))
+    .collect();
+    env.push(("ROLO_SECRET_STORES", "file".into()));
+    env
 }
 
 /// rolo as a user starts it, on the cache under `home` for `location`,
