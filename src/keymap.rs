@@ -26,6 +26,7 @@ pub enum Action {
     OpenWeb,
     Palette,
     SwitchProfile,
+    Everywhere,
     NewContact,
     DeleteContact,
     ToggleTask,
@@ -331,6 +332,12 @@ pub const DEFAULTS: &[Default] = &[
         action: Action::SwitchProfile,
         context: Context::Global,
         help: "switch profile",
+    },
+    Default {
+        keys: &["ctrl-o"],
+        action: Action::Everywhere,
+        context: Context::Global,
+        help: "search every location",
     },
     Default {
         keys: &[":"],
@@ -790,6 +797,13 @@ impl Keymap {
     }
 
     /// The first key of an action, for hints.
+    /// Whether `key` is one of `action`'s keys.
+    pub fn is_bound(&self, key: &str, action: Action) -> bool {
+        self.bindings
+            .iter()
+            .any(|b| b.action == action && b.keys.iter().any(|k| k == key))
+    }
+
     pub fn key_for(&self, action: Action) -> String {
         self.bindings
             .iter()

@@ -34,6 +34,116 @@ pub struct Session {
     api_rx: tokio::sync::mpsc::UnboundedReceiver<crate::api::ApiEvent>,
     pub state: State,
     local: Option<LocalSession>,
+    /// The search over every location, while its overlay is open.
+    everywhere: Everywhere,
+}
+
+/// The search over every location synced here: a thread that reads each
+/// location's stored list once, then answers queries from them, the
+/// latest first, until the overlay closes. Answers come back as events.
+struct Everywhere {
+    /// Where the caches are, and which profile names which location.
+    dir: Option<std::path::PathBuf>,
+    profiles: Vec<crate::config::ProfilePlace>,
+    zone: Option<crate::zone::Zone>,
+    queries: Option<std::sync::mpsc::Sender<(u64, String)>>,
+    tx: tokio::sync::mpsc::UnboundedSender<Event>,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Event>,
+}
+
+impl Everywhere {
+    fn new(caching: &Caching, settings: &Settings) -> Everywhere {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        Everywhere {
+            dir: caching
+                .path_for("everywhere")
+                .and_then(|p| p.parent().map(std::path::Path::to_path_buf)),
+            profiles: settings.profile_locations.clone(),
+            zone: settings.zone,
+            queries: None,
+            tx,
+            rx,
+        }
+    }
+
+    fn ask(&mut self, ask: crate::app::overlays::everywhere::Ask) -> Option<Event> {
+        use crate::app::overlays::everywhere::Ask;
+        match ask {
+            Ask::Close => {
+                // The thread ends, and lets go of the lists, when it sees
+                // the channel closed.
+                self.queries = None;
+                None
+            }
+            Ask::Search { generation, query } => {
+                let Some(dir) = self.dir.clone() else {
+                    return Some(Event::Everywhere {
+                        generation,
+                        result: Err(
+                            "The local caches are off (--no-cache or ROLO_NO_CACHE): there is nothing to search across.".into(),
+                        ),
+                    });
+                };
+                let queries = self.queries.get_or_insert_with(|| {
+                    let (q_tx, q_rx) = std::sync::mpsc::channel();
+                    let (profiles, zone, tx) = (self.profiles.clone(), self.zone, self.tx.clone());
+                    std::thread::spawn(move || {
+                        search_everywhere(&dir, &profiles, zone, &q_rx, &tx)
+                    });
+                    q_tx
+                });
+                if queries.send((generation, query)).is_err() {
+                    self.queries = None;
+                }
+                None
+            }
+        }
+    }
+}
+
+/// The thread of [`Everywhere`].
+fn search_everywhere(
+    dir: &std::path::Path,
+    profiles: &[crate::config::ProfilePlace],
+    zone: Option<crate::zone::Zone>,
+    queries: &std::sync::mpsc::Receiver<(u64, String)>,
+    tx: &tokio::sync::mpsc::UnboundedSender<Event>,
+) {
+    use crate::app::overlays::everywhere::{Elsewhere, Found, LIMIT};
+    use crate::shell::across;
+    let places = across::places(dir, profiles);
+    let (mut loaded, unread) = across::load_all(&places, zone);
+    let said = |i: usize, why: &str| format!("{}: {}", places[i].label, why);
+    while let Ok(mut next) = queries.recv() {
+        // Only the latest query matters.
+        while let Ok(later) = queries.try_recv() {
+            next = later;
+        }
+        let (generation, query) = next;
+        let (found, failed) = across::search_all(&mut loaded, &query, false, LIMIT);
+        let skipped = unread
+            .iter()
+            .chain(&failed)
+            .map(|(i, f)| said(*i, &f.message))
+            .collect();
+        let hits = found
+            .into_iter()
+            .map(|f| Elsewhere {
+                label: places[f.place].label.clone(),
+                profile: places[f.place].profile.clone(),
+                location_id: places[f.place].location_id.clone(),
+                contact: f.contact,
+            })
+            .collect();
+        let result = Ok(Found {
+            hits,
+            skipped,
+            searched: loaded.len() - failed.len(),
+        });
+        if tx.send(Event::Everywhere { generation, result }).is_err() {
+            return;
+        }
+    }
 }
 
 /// From the cache's threads and tasks to the loop.
@@ -402,6 +512,7 @@ impl Session {
                 api_rx,
                 state,
                 local,
+                everywhere: Everywhere::new(caching, settings),
             },
             commands,
         )
@@ -488,7 +599,7 @@ async fn event_loop(
         match dispatch(terminal, session, std::mem::take(&mut pending_commands))? {
             Flow::Continue => {}
             Flow::Quit => return Ok(()),
-            Flow::Switch(name) => {
+            Flow::Switch(name, at) => {
                 let outcome = match switcher {
                     None => Err(
                         "profiles need a real account: the demo has a single sandbox".to_string(),
@@ -503,7 +614,7 @@ async fn event_loop(
                         )
                     }
                     Ok((client, settings)) => {
-                        let (next, commands) = Session::open(
+                        let (next, mut commands) = Session::open(
                             client,
                             &settings,
                             terminal.size().unwrap_or_default(),
@@ -512,6 +623,9 @@ async fn event_loop(
                         let old = std::mem::replace(session, next);
                         let (report, _) = old.close(Duration::from_secs(5)).await;
                         let unfinished = report.unfinished_writes.len();
+                        if let Some(id) = at {
+                            commands.extend(update(&mut session.state, Event::OpenAt(id)));
+                        }
                         session.state.notice = Some(if unfinished == 0 {
                             format!("Switched to profile `{name}`.")
                         } else {
@@ -598,6 +712,10 @@ async fn event_loop(
                 }
                 dirty = true;
             },
+            Some(e) = session.everywhere.rx.recv() => {
+                pending_commands = update(&mut session.state, e);
+                dirty = true;
+            },
             _ = tick.tick() => {
                 let before = (state.spinner, state.pending);
                 pending_commands = update(state, Event::Tick {
@@ -622,7 +740,8 @@ async fn event_loop(
 enum Flow {
     Continue,
     Quit,
-    Switch(String),
+    /// To this profile, at this contact.
+    Switch(String, Option<String>),
 }
 
 /// Carries out commands. Side effects report back to the app as events.
@@ -712,7 +831,9 @@ fn dispatch(terminal: &mut Tui, session: &mut Session, commands: Vec<Command>) -
                 Some(Event::Info(crate::app::write_export(&job, full)))
             }
             Command::Quit => return Ok(Flow::Quit),
-            Command::SwitchProfile(name) => return Ok(Flow::Switch(name)),
+            Command::SwitchProfile(name) => return Ok(Flow::Switch(name, None)),
+            Command::SwitchProfileAt(name, id) => return Ok(Flow::Switch(name, Some(id))),
+            Command::Everywhere(ask) => session.everywhere.ask(ask),
             Command::Copy(text) => {
                 copy(&text);
                 None

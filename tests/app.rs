@@ -4595,3 +4595,211 @@ fn a_reply_from_the_inbox_waits_for_the_full_record_and_its_dnd() {
             .any(|r| matches!(r.op, ApiOp::SendMessage { .. }))
     );
 }
+
+mod everywhere {
+    use super::*;
+    use rolo::app::Command;
+    use rolo::app::overlays::everywhere::{Ask, Elsewhere, Found};
+
+    fn asked(h: &Harness) -> Vec<Ask> {
+        h.effects
+            .iter()
+            .filter_map(|c| match c {
+                Command::Everywhere(a) => Some(a.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn last_generation(h: &Harness) -> u64 {
+        asked(h)
+            .iter()
+            .rev()
+            .find_map(|a| match a {
+                Ask::Search { generation, .. } => Some(*generation),
+                Ask::Close => None,
+            })
+            .expect("a search was asked")
+    }
+
+    fn hit(profile: Option<&str>, loc: &str, c: &rolo::api::model::Contact) -> Elsewhere {
+        Elsewhere {
+            label: profile.unwrap_or(loc).into(),
+            profile: profile.map(str::to_string),
+            location_id: loc.into(),
+            contact: c.clone(),
+        }
+    }
+
+    fn answered(h: &mut Harness, generation: u64, hits: Vec<Elsewhere>) {
+        h.send(Event::Everywhere {
+            generation,
+            result: Ok(Found {
+                hits,
+                skipped: Vec::new(),
+                searched: 2,
+            }),
+        });
+    }
+
+    fn shown(h: &Harness) -> Vec<String> {
+        match &h.state.overlay {
+            Some(Overlay::Everywhere(e)) => {
+                e.found.hits.iter().map(|x| x.contact.id.clone()).collect()
+            }
+            other => panic!("not open: {other:?}"),
+        }
+    }
+
+    /// ctrl-o from the search box carries the query; typing asks again;
+    /// an answer to an older query is dropped; esc lets go of the search.
+    #[test]
+    fn the_search_widens_with_its_query_and_drops_stale_answers() {
+        let f = fixture(60);
+        let mut h = Harness::opened(&f);
+        h.send(key('/'));
+        h.keys("ad");
+        h.send(ctrl('o'));
+        assert_eq!(
+            asked(&h),
+            [Ask::Search {
+                generation: 1,
+                query: "ad".into()
+            }]
+        );
+        h.keys("a");
+        assert_eq!(
+            asked(&h).last(),
+            Some(&Ask::Search {
+                generation: 2,
+                query: "ada".into()
+            })
+        );
+        // The answer to "ad" comes late: not shown.
+        answered(
+            &mut h,
+            1,
+            vec![hit(Some("bravo"), "loc-bravo", &f.contacts[1])],
+        );
+        assert!(shown(&h).is_empty());
+        answered(
+            &mut h,
+            2,
+            vec![hit(Some("bravo"), "loc-bravo", &f.contacts[2])],
+        );
+        assert_eq!(shown(&h), [f.contacts[2].id.clone()]);
+        // A key that is neither text nor a move changes nothing.
+        h.send(ctrl('j'));
+        assert_eq!(last_generation(&h), 2);
+        h.send(code(KeyCode::Esc));
+        assert!(h.state.overlay.is_none());
+        assert_eq!(asked(&h).last(), Some(&Ask::Close));
+    }
+
+    /// From the list (not the search box) the key opens it too; the same
+    /// key again goes back to this location's search, with the query.
+    #[test]
+    fn the_key_again_narrows_back_to_this_location() {
+        let f = fixture(60);
+        let mut h = Harness::opened(&f);
+        h.send(code(KeyCode::Esc));
+        h.send(ctrl('o'));
+        assert!(matches!(h.state.overlay, Some(Overlay::Everywhere(_))));
+        // An empty query asks nothing.
+        assert!(asked(&h).is_empty());
+        h.keys("zed");
+        h.send(ctrl('o'));
+        assert!(h.state.overlay.is_none());
+        assert_eq!(h.state.list.query, "zed");
+        assert_eq!(h.state.focus, rolo::app::Focus::Search);
+        assert_eq!(asked(&h).last(), Some(&Ask::Close));
+    }
+
+    /// enter: a hit in another location switches to its profile at that
+    /// contact; one here opens it in the list; one no profile names says
+    /// how to name it and stays.
+    #[test]
+    fn enter_opens_a_hit_where_it_lives() {
+        let f = fixture(60);
+        let here = f.contacts[7].clone();
+        let hits = vec![
+            hit(None, "loc-orphan", &f.contacts[1]),
+            hit(Some("bravo"), "loc-bravo", &f.contacts[2]),
+            hit(Some("acme"), "sandbox-location", &here),
+        ];
+        let open = |h: &mut Harness| {
+            h.send(key('/'));
+            h.keys("a");
+            h.send(ctrl('o'));
+            let g = last_generation(h);
+            answered(h, g, hits.clone());
+        };
+        let mut h = Harness::opened(&f);
+        open(&mut h);
+        // No profile names the first one's location.
+        h.send(code(KeyCode::Enter));
+        assert!(matches!(h.state.overlay, Some(Overlay::Everywhere(_))));
+        assert!(
+            h.state
+                .notice
+                .as_deref()
+                .is_some_and(|n| n.contains("No profile names location loc-orphan")),
+            "{:?}",
+            h.state.notice
+        );
+        // The second: switch to bravo, at that contact.
+        h.send(code(KeyCode::Down));
+        h.send(code(KeyCode::Enter));
+        assert!(h.state.overlay.is_none());
+        assert!(
+            h.effects.contains(&Command::SwitchProfileAt(
+                "bravo".into(),
+                f.contacts[2].id.clone()
+            )),
+            "{:?}",
+            h.effects
+        );
+        // Again, on the third: this location's, opened in the list.
+        let mut h = Harness::opened(&f);
+        open(&mut h);
+        h.send(code(KeyCode::Down));
+        h.send(code(KeyCode::Down));
+        h.send(code(KeyCode::Enter));
+        assert!(h.state.overlay.is_none());
+        assert_eq!(
+            h.state.selected_contact().map(|c| c.id.clone()),
+            Some(here.id.clone())
+        );
+        assert_eq!(h.state.focus, rolo::app::Focus::Detail);
+    }
+
+    /// After a switch, the contact asked for opens once the list holds it,
+    /// even when the list comes after the ask.
+    #[test]
+    fn a_switch_lands_on_its_contact_when_the_list_arrives() {
+        let f = fixture(60);
+        let target = f.contacts[40].clone();
+        let (state, commands) = rolo::app::State::from_cache(
+            "loc-bravo",
+            support::app::now(),
+            chrono::FixedOffset::east_opt(0).unwrap(),
+            Vec::new(),
+            f.contacts.len() as u64,
+            Some(support::app::now()),
+        );
+        let _ = commands;
+        let mut h = Harness::new();
+        h.state = state;
+        h.send(Event::OpenAt(target.id.clone()));
+        assert!(h.state.selected_contact().is_none_or(|c| c.id != target.id));
+        h.send(Event::ListLoaded(Box::new(rolo::app::prepare(
+            f.contacts.clone(),
+        ))));
+        assert_eq!(
+            h.state.selected_contact().map(|c| c.id.clone()),
+            Some(target.id.clone())
+        );
+        assert_eq!(h.state.focus, rolo::app::Focus::Detail);
+        assert!(h.state.start_at.is_none());
+    }
+}

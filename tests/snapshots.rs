@@ -732,3 +732,45 @@ fn a_reply_being_sent_and_a_dnd_refusal() {
     h.send(key('s'));
     snap(&mut h, "reply_dnd_refused");
 }
+
+/// The search over every location: hits from three locations, this one's
+/// among them, one location left out.
+#[test]
+fn everywhere() {
+    use rolo::app::overlays::everywhere::{Elsewhere, Found};
+    let (mut h, f) = loaded();
+    h.send(key('/'));
+    h.keys("ada");
+    h.send(ctrl('o'));
+    let generation = match h.effects.last() {
+        Some(rolo::app::Command::Everywhere(rolo::app::overlays::everywhere::Ask::Search {
+            generation,
+            ..
+        })) => *generation,
+        other => panic!("no search asked: {other:?}"),
+    };
+    snap(&mut h, "everywhere_searching");
+    let hit = |label: &str, loc: &str, c: &rolo::api::model::Contact| Elsewhere {
+        label: label.into(),
+        profile: Some(label.into()),
+        location_id: loc.into(),
+        contact: c.clone(),
+    };
+    let mut hostile = f.contacts[3].clone();
+    hostile.first_name = Some("Esc\u{1b}[2J".into());
+    hostile.name = None;
+    h.send(rolo::app::Event::Everywhere {
+        generation,
+        result: Ok(Found {
+            hits: vec![
+                hit("bravo-roofing", "loc-bravo", &f.contacts[1]),
+                hit("here", "sandbox-location", &f.contacts[2]),
+                hit("loc-\u{1b}]0;x\u{7}", "loc-orphan", &hostile),
+            ],
+            skipped: vec!["charlie: cannot read the filter budget:>5".into()],
+            searched: 3,
+        }),
+    });
+    h.send(code(KeyCode::Down));
+    snap(&mut h, "everywhere");
+}

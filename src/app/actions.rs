@@ -81,7 +81,11 @@ pub(crate) fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         return;
     }
     if s.focus == Focus::Search {
-        on_search_key(s, k);
+        if keymap::key_name(&k).is_some_and(|n| s.keymap.is_bound(&n, Action::Everywhere)) {
+            run_action(s, Action::Everywhere, out);
+        } else {
+            on_search_key(s, k);
+        }
         return;
     }
     s.notice = None;
@@ -239,6 +243,7 @@ pub fn run_action(s: &mut State, action: Action, out: &mut Vec<Command>) {
         Action::NextPipeline => s.next_pipeline(out),
         Action::OwnerFilter => s.step_owner(),
         Action::Palette => s.overlay = Some(Overlay::Palette(Box::default())),
+        Action::Everywhere => open_everywhere(s, out),
         Action::SwitchProfile => {
             if s.profiles.is_empty() {
                 s.notice = Some(

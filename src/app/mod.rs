@@ -132,6 +132,14 @@ pub enum Event {
     Started,
     /// What filters look at, for the cached contacts, by id.
     FactsRead(Box<Result<HashMap<String, crate::filter::Facts>, String>>),
+    /// What the search over every location found, for the query numbered
+    /// `generation`.
+    Everywhere {
+        generation: u64,
+        result: Result<overlays::everywhere::Found, String>,
+    },
+    /// Open this contact once the list holds it (after a profile switch).
+    OpenAt(String),
 }
 
 /// A list read and indexed away from the event loop, ready to swap in.
@@ -199,6 +207,10 @@ pub enum Command {
     Edit(String),
     /// Open another profile's session in place of this one.
     SwitchProfile(String),
+    /// The same, landing on the contact with this id.
+    SwitchProfileAt(String, String),
+    /// Search every location (answer: `Event::Everywhere`), or stop.
+    Everywhere(overlays::everywhere::Ask),
     /// Read a contact's cached data (answer: `Event::Cached`).
     ReadCache(String),
     /// Read what filters look at for every cached contact (answer:
@@ -247,6 +259,8 @@ pub enum Overlay {
     /// Which field of this contact to copy.
     Copy(Box<Contact>),
     Palette(Box<forms::Palette>),
+    /// The search over every location synced here.
+    Everywhere(Box<overlays::Everywhere>),
     /// Pick a profile to switch to; the index of the highlighted one.
     Profiles(usize),
     /// Edits not yet confirmed, and those that need attention.
@@ -373,6 +387,8 @@ pub const SEARCH_DEBOUNCE_MS: u64 = 300;
 
 pub struct State {
     pub location: String,
+    /// A contact to open once the list holds it (see `Event::OpenAt`).
+    pub start_at: Option<String>,
     /// The profile's name, shown in the status bar.
     pub profile: String,
     pub keymap: keymap::Keymap,
@@ -482,6 +498,7 @@ impl State {
     ) -> (State, Vec<Command>) {
         let mut s = State {
             location: location.to_string(),
+            start_at: None,
             profile: String::new(),
             keymap: keymap::Keymap::default(),
             theme: crate::theme::Theme::default(),
@@ -1036,6 +1053,14 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
                 full: s.local.synced_at.is_none(),
             });
             out.push(Command::Sync { full: false });
+            s.open_pending(&mut out);
+        }
+        Event::Everywhere { generation, result } => {
+            overlays::everywhere::on_everywhere(s, generation, result)
+        }
+        Event::OpenAt(id) => {
+            s.start_at = Some(id);
+            s.open_pending(&mut out);
         }
     }
     s.refresh_highlights();

@@ -80,30 +80,22 @@ pub struct Found {
     key: String,
 }
 
-/// What searching one location gave.
-enum Searched {
-    Hits(Vec<Found>),
-    /// Not synced yet: nothing to search.
-    Empty,
-    /// The query cannot be read there (a filter naming a field or user it
-    /// does not have), or the cache cannot be read.
-    Failed(Failure),
+/// A place's cache, read and indexed, ready for queries.
+pub struct Loaded {
+    pub at: usize,
+    index: crate::search::Index,
+    look: Lookups,
+    zone: Zone,
+    /// Facts, read once a filter needs them.
+    cache: Cache,
 }
 
-fn search_place(
-    place: &Place,
-    at: usize,
-    query: &str,
-    mine: bool,
-    zone: Option<Zone>,
-    limit: usize,
-) -> Searched {
-    let cache = match Cache::open(&place.path) {
-        Ok(c) => c,
-        Err(e) => return Searched::Failed(Failure::new(2, e.to_string())),
-    };
+/// Reads a place's stored list (built and stored when stale). `None`
+/// when the place was never synced: nothing to search.
+pub fn load(place: &Place, at: usize, zone: Option<Zone>) -> Result<Option<Loaded>, Failure> {
+    let cache = Cache::open(&place.path).map_err(|e| Failure::new(2, e.to_string()))?;
     if !matches!(cache.synced_at(), Ok(Some(_))) {
-        return Searched::Empty;
+        return Ok(None);
     }
     let user = place
         .user
@@ -119,64 +111,66 @@ fn search_place(
                 .and_then(|t| Zone::parse(&t))
         })
         .unwrap_or(Zone::Local);
-    let (filter, text) = match shell_filter(query, mine, &look, zone) {
-        Ok(f) => f,
-        Err(f) => return Searched::Failed(f),
-    };
-    let block = match cache.list_block() {
-        Ok(b) => b,
-        Err(e) => return Searched::Failed(Failure::new(2, e.to_string())),
-    };
-    let mut index = crate::search::Index::from_rows(block.rows, block.by_name);
-    if !filter.is_empty() && index.facts_missing() {
-        match cache.facts_by_id() {
-            Ok(f) => index.supply_facts(f),
-            Err(e) => return Searched::Failed(Failure::new(2, e.to_string())),
+    let block = cache
+        .list_block()
+        .map_err(|e| Failure::new(2, e.to_string()))?;
+    Ok(Some(Loaded {
+        at,
+        index: crate::search::Index::from_rows(block.rows, block.by_name),
+        look,
+        zone,
+        cache,
+    }))
+}
+
+impl Loaded {
+    /// The best `limit` hits here for `query` (words, filters, `@NAME`),
+    /// its filters read against this location's users and fields.
+    pub fn search(&mut self, query: &str, mine: bool, limit: usize) -> Result<Vec<Found>, Failure> {
+        let (filter, text) = shell_filter(query, mine, &self.look, self.zone)?;
+        if !filter.is_empty() && self.index.facts_missing() {
+            let facts = self
+                .cache
+                .facts_by_id()
+                .map_err(|e| Failure::new(2, e.to_string()))?;
+            self.index.supply_facts(facts);
         }
-    }
-    let hits = index.search_filtered(&text, &filter);
-    let rows = index.rows();
-    Searched::Hits(
-        hits.into_iter()
+        let hits = self.index.search_filtered(&text, &filter);
+        let rows = self.index.rows();
+        Ok(hits
+            .into_iter()
             .take(limit)
             .map(|h| {
                 let contact = rows.contact(h.index);
                 Found {
-                    place: at,
+                    place: self.at,
                     key: crate::search::fold(&contact.display_name()),
                     contact,
                     score: h.score,
                 }
             })
-            .collect(),
-    )
+            .collect())
+    }
 }
 
-/// The best `limit` hits over every place, ranked together: by score, then
-/// by name, then by place. Places are searched on every core.
-pub fn find_in(
-    places: &[Place],
-    query: &str,
-    mine: bool,
-    zone: Option<Zone>,
-    limit: usize,
-) -> (Vec<Found>, Vec<(usize, Failure)>, usize) {
+/// Runs `f` on each item on every core, keeping the items' order.
+fn each_core<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(places.len())
+        .min(items.len())
         .max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<(usize, Searched)> = std::thread::scope(|s| {
+    let queue = std::sync::Mutex::new(items.into_iter().enumerate());
+    let mut out: Vec<(usize, R)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 s.spawn(|| {
-                    let mut mine_out = Vec::new();
+                    let mut done = Vec::new();
                     loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(p) = places.get(i) else { break };
-                        mine_out.push((i, search_place(p, i, query, mine, zone, limit)));
+                        let next = queue.lock().map(|mut q| q.next()).ok().flatten();
+                        let Some((i, item)) = next else { break };
+                        done.push((i, f(item)));
                     }
-                    mine_out
+                    done
                 })
             })
             .collect();
@@ -185,15 +179,44 @@ pub fn find_in(
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    let (mut found, mut failed, mut searched) = (Vec::new(), Vec::new(), 0);
-    for (i, r) in results {
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Every place read and indexed, on every core: those loaded, and those
+/// that could not be (by position).
+pub fn load_all(places: &[Place], zone: Option<Zone>) -> (Vec<Loaded>, Vec<(usize, Failure)>) {
+    let (mut loaded, mut failed) = (Vec::new(), Vec::new());
+    let all = each_core(places.iter().enumerate().collect(), |(i, p)| {
+        (i, load(p, i, zone))
+    });
+    for (i, r) in all {
         match r {
-            Searched::Hits(h) => {
-                searched += 1;
-                found.extend(h);
-            }
-            Searched::Empty => {}
-            Searched::Failed(f) => failed.push((i, f)),
+            Ok(Some(l)) => loaded.push(l),
+            Ok(None) => {}
+            Err(f) => failed.push((i, f)),
+        }
+    }
+    (loaded, failed)
+}
+
+/// The best `limit` hits over every loaded place, ranked together: by
+/// score, then by name, then by place; and the places where the query
+/// cannot be read.
+pub fn search_all(
+    loaded: &mut [Loaded],
+    query: &str,
+    mine: bool,
+    limit: usize,
+) -> (Vec<Found>, Vec<(usize, Failure)>) {
+    let results = each_core(loaded.iter_mut().collect(), |l| {
+        (l.at, l.search(query, mine, limit))
+    });
+    let (mut found, mut failed) = (Vec::new(), Vec::new());
+    for (at, r) in results {
+        match r {
+            Ok(h) => found.extend(h),
+            Err(f) => failed.push((at, f)),
         }
     }
     found.sort_by(|a, b| {
@@ -203,8 +226,7 @@ pub fn find_in(
             .then(a.place.cmp(&b.place))
     });
     found.truncate(limit);
-    failed.sort_by_key(|(i, _)| *i);
-    (found, failed, searched)
+    (found, failed)
 }
 
 /// `rolo find --all QUERY`.
@@ -226,7 +248,11 @@ pub fn find_all(
         .map(|d| d.join("cache"))
         .ok_or_else(|| Failure::new(2, "no data folder: set ROLO_DATA_DIR or HOME"))?;
     let places = places(&dir, profiles);
-    let (found, failed, searched) = find_in(&places, query, mine, zone, limit);
+    let (mut loaded, mut failed) = load_all(&places, zone);
+    let (found, unread) = search_all(&mut loaded, query, mine, limit);
+    let searched = loaded.len() - unread.len();
+    failed.extend(unread);
+    failed.sort_by_key(|(i, _)| *i);
     for (i, f) in &failed {
         eprintln!(
             "rolo: {}: not searched: {}",

@@ -2,7 +2,7 @@
 //! workspace, the sandbox, the auth flow or a verb), and what every run
 //! sets up: logging, settings, the client.
 
-mod across;
+pub mod across;
 mod agenda;
 pub mod args;
 mod auth;

@@ -353,6 +353,15 @@ pub(crate) fn fit(s: &str, width: usize) -> String {
     crate::text::fit_width(s, width)
 }
 
+/// [`fit`], then padded with spaces to `width` columns (wide characters
+/// counted as the terminal counts them).
+pub(crate) fn fit_pad(s: &str, width: usize) -> String {
+    let mut out = fit(s, width);
+    let used = unicode_width::UnicodeWidthStr::width(out.as_str());
+    out.push_str(&" ".repeat(width.saturating_sub(used)));
+    out
+}
+
 /// A bordered pane, its border lit when it has the focus.
 pub(crate) fn pane<'a>(focused: bool, theme: &Theme) -> ratatui::widgets::Block<'a> {
     ratatui::widgets::Block::default()

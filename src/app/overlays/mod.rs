@@ -12,6 +12,7 @@ pub mod contact_form;
 pub mod copy;
 pub mod deals;
 pub mod dnd;
+pub mod everywhere;
 pub mod export;
 pub mod field_input;
 pub mod help;
@@ -33,6 +34,7 @@ pub use contact_form::*;
 pub(crate) use copy::*;
 pub use deals::*;
 pub use dnd::*;
+pub use everywhere::*;
 pub use export::*;
 pub(crate) use help::*;
 pub use note_editor::*;
@@ -95,5 +97,6 @@ pub(crate) fn overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         Overlay::Export(p) => export_key(s, p, k, out),
         Overlay::BulkDelete(p) => bulk_delete_key(s, p, k, out),
         Overlay::Thread(v) => thread_key(s, v, k, out),
+        Overlay::Everywhere(e) => everywhere_key(s, e, k, out),
     };
 }

@@ -10,6 +10,7 @@ mod contact_form;
 mod copy;
 mod deals;
 mod dnd;
+mod everywhere;
 mod export;
 mod help;
 mod note_editor;
@@ -130,5 +131,6 @@ pub fn render(s: &State, f: &mut Frame, area: Rect, theme: &Theme) {
             note_editor::render(n, f, area, theme)
         }
         Overlay::Thread(v) => thread::render(v, s, f, area, theme),
+        Overlay::Everywhere(e) => everywhere::render(e, s, f, area, theme),
     }
 }

@@ -1,0 +1,212 @@
+//! Every location at once: the list's search widened to the cache of each
+//! location synced on this machine, the hits ranked together and named by
+//! profile. `enter` opens a hit here, or switches to its profile at that
+//! contact. The search runs off the loop (`Command::Everywhere`); its
+//! answer comes back as `Event::Everywhere`.
+
+use crate::app::forms::{line_input, text_of};
+use crate::app::*;
+use ratatui_textarea::TextArea;
+
+/// At most this many hits are shown.
+pub const LIMIT: usize = 200;
+
+/// A hit in some location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Elsewhere {
+    /// The profile (or profiles), else the location id.
+    pub label: String,
+    /// The profile that opens it, when one names the location.
+    pub profile: Option<String>,
+    pub location_id: String,
+    pub contact: Contact,
+}
+
+/// What a search everywhere found.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Found {
+    pub hits: Vec<Elsewhere>,
+    /// Locations left out, with why (a filter their fields cannot read).
+    pub skipped: Vec<String>,
+    /// How many locations were searched.
+    pub searched: usize,
+}
+
+/// What the runtime is asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ask {
+    Search {
+        generation: u64,
+        query: String,
+    },
+    /// The overlay closed: let go of what the searches hold.
+    Close,
+}
+
+#[derive(Debug, Clone)]
+pub struct Everywhere {
+    pub input: TextArea<'static>,
+    /// Counts the queries sent; an answer to an older one is dropped.
+    pub generation: u64,
+    /// The last answer, shown while a newer query runs.
+    pub found: Found,
+    pub searching: bool,
+    pub error: Option<String>,
+    pub selected: usize,
+}
+
+impl Everywhere {
+    pub fn query(&self) -> String {
+        text_of(&self.input)
+    }
+}
+
+/// Opens it over the list, with the list's query.
+pub(crate) fn open_everywhere(s: &mut State, out: &mut Vec<Command>) {
+    let mut e = Everywhere {
+        input: line_input(&s.list.query),
+        generation: 0,
+        found: Found::default(),
+        searching: false,
+        error: None,
+        selected: 0,
+    };
+    ask(&mut e, out);
+    s.overlay = Some(Overlay::Everywhere(Box::new(e)));
+}
+
+/// Sends the query as it stands (nothing for an empty one).
+fn ask(e: &mut Everywhere, out: &mut Vec<Command>) {
+    e.generation += 1;
+    e.selected = 0;
+    let query = e.query();
+    if query.trim().is_empty() {
+        e.searching = false;
+        e.found = Found::default();
+        e.error = None;
+        return;
+    }
+    e.searching = true;
+    out.push(Command::Everywhere(Ask::Search {
+        generation: e.generation,
+        query,
+    }));
+}
+
+pub(crate) fn everywhere_key(
+    s: &mut State,
+    mut e: Box<Everywhere>,
+    k: KeyEvent,
+    out: &mut Vec<Command>,
+) -> Option<Overlay> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let count = e.found.hits.len();
+    let rebound = keymap::key_name(&k).is_some_and(|n| s.keymap.is_bound(&n, Action::Everywhere));
+    match k.code {
+        KeyCode::Esc => {
+            out.push(Command::Everywhere(Ask::Close));
+            return None;
+        }
+        _ if rebound => {
+            // The same key again: back to this location's list, with the
+            // query as typed here.
+            s.list.query = e.query().replace('\n', " ");
+            s.refilter();
+            s.focus = Focus::Search;
+            out.push(Command::Everywhere(Ask::Close));
+            return None;
+        }
+        KeyCode::Down | KeyCode::Tab => e.selected = (e.selected + 1).min(count.saturating_sub(1)),
+        KeyCode::Char('n') if ctrl => e.selected = (e.selected + 1).min(count.saturating_sub(1)),
+        KeyCode::Up | KeyCode::BackTab => e.selected = e.selected.saturating_sub(1),
+        KeyCode::Char('p') if ctrl => e.selected = e.selected.saturating_sub(1),
+        KeyCode::PageDown => e.selected = (e.selected + 10).min(count.saturating_sub(1)),
+        KeyCode::PageUp => e.selected = e.selected.saturating_sub(10),
+        KeyCode::Enter => {
+            let Some(hit) = e.found.hits.get(e.selected).cloned() else {
+                return Some(Overlay::Everywhere(e));
+            };
+            return open_hit(s, e, hit, out);
+        }
+        KeyCode::Char(c) if !ctrl && crate::text::is_unsafe(c) => {}
+        // One line: a newline is not part of a query.
+        KeyCode::Char('m' | 'j') if ctrl => {}
+        _ => {
+            let before = e.query();
+            e.input.input(k);
+            if e.query() != before {
+                ask(&mut e, out);
+            }
+        }
+    }
+    Some(Overlay::Everywhere(e))
+}
+
+/// `enter` on a hit: here, the contact in the list; in another location,
+/// that location's profile opened at the contact.
+fn open_hit(
+    s: &mut State,
+    e: Box<Everywhere>,
+    hit: Elsewhere,
+    out: &mut Vec<Command>,
+) -> Option<Overlay> {
+    if hit.location_id == s.location {
+        out.push(Command::Everywhere(Ask::Close));
+        s.open_contact(&hit.contact.id, out);
+        return s.overlay.take();
+    }
+    match hit.profile {
+        Some(p) if p == s.profile => {
+            // The profile in use names this location too: nothing to switch.
+            out.push(Command::Everywhere(Ask::Close));
+            s.open_contact(&hit.contact.id, out);
+            s.overlay.take()
+        }
+        Some(p) => {
+            out.push(Command::Everywhere(Ask::Close));
+            out.push(Command::SwitchProfileAt(p, hit.contact.id));
+            None
+        }
+        None => {
+            s.notice = Some(format!(
+                "No profile names location {}: add a [profiles.NAME] table with location_id = \"{}\" to open it here.",
+                crate::text::snippet(&hit.location_id, 40),
+                crate::text::snippet(&hit.location_id, 40)
+            ));
+            Some(Overlay::Everywhere(e))
+        }
+    }
+}
+
+/// The runtime's answer to the search numbered `generation`.
+pub(crate) fn on_everywhere(s: &mut State, generation: u64, result: Result<Found, String>) {
+    let Some(Overlay::Everywhere(e)) = s.overlay.as_mut() else {
+        return;
+    };
+    if generation != e.generation {
+        return;
+    }
+    e.searching = false;
+    match result {
+        Ok(f) => {
+            e.found = f;
+            e.error = None;
+            e.selected = e.selected.min(e.found.hits.len().saturating_sub(1));
+        }
+        Err(why) => e.error = Some(why),
+    }
+}
+
+impl State {
+    /// Opens the contact a profile switch was asked to land on, once the
+    /// list holds it.
+    pub(crate) fn open_pending(&mut self, out: &mut Vec<Command>) {
+        let Some(id) = self.start_at.clone() else {
+            return;
+        };
+        if self.contact_by_id(&id).is_some() {
+            self.start_at = None;
+            self.open_contact(&id, out);
+        }
+    }
+}
