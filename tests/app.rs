@@ -4696,6 +4696,58 @@ mod everywhere {
         assert_eq!(asked(&h).last(), Some(&Ask::Close));
     }
 
+    /// An answer still on its way when the overlay closed cannot pass for
+    /// the next opening's, whose first query has its own number.
+    #[test]
+    fn an_answer_from_an_earlier_opening_is_dropped() {
+        let f = fixture(60);
+        let mut h = Harness::opened(&f);
+        h.send(key('/'));
+        h.keys("ad");
+        h.send(ctrl('o'));
+        let old = last_generation(&h);
+        h.send(code(KeyCode::Esc));
+        h.send(key('/'));
+        h.keys("x");
+        h.send(ctrl('o'));
+        let new = last_generation(&h);
+        assert_ne!(old, new);
+        answered(
+            &mut h,
+            old,
+            vec![hit(Some("bravo"), "loc-bravo", &f.contacts[1])],
+        );
+        assert!(shown(&h).is_empty(), "the old answer was shown");
+        answered(
+            &mut h,
+            new,
+            vec![hit(Some("bravo"), "loc-bravo", &f.contacts[2])],
+        );
+        assert_eq!(shown(&h), [f.contacts[2].id.clone()]);
+    }
+
+    /// A binding to a bare letter still lets the search box type it.
+    #[test]
+    fn a_letter_bound_to_it_still_types_in_the_search() {
+        let f = fixture(60);
+        let mut h = Harness::opened(&f);
+        h.state
+            .keymap
+            .rebind(rolo::keymap::Action::Everywhere, vec!["W".into()])
+            .unwrap();
+        h.send(key('/'));
+        h.keys("aW");
+        assert_eq!(h.state.list.query, "aW");
+        assert!(h.state.overlay.is_none());
+        // From the list, the letter opens it.
+        h.send(code(KeyCode::Enter));
+        h.send(key('W'));
+        assert!(matches!(h.state.overlay, Some(Overlay::Everywhere(_))));
+        // And there it types.
+        h.send(key('W'));
+        assert!(matches!(h.state.overlay, Some(Overlay::Everywhere(_))));
+    }
+
     /// From the list (not the search box) the key opens it too; the same
     /// key again goes back to this location's search, with the query.
     #[test]

@@ -81,7 +81,7 @@ pub(crate) fn on_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
         return;
     }
     if s.focus == Focus::Search {
-        if keymap::key_name(&k).is_some_and(|n| s.keymap.is_bound(&n, Action::Everywhere)) {
+        if is_everywhere_key(s, &k) {
             run_action(s, Action::Everywhere, out);
         } else {
             on_search_key(s, k);

@@ -389,6 +389,8 @@ pub struct State {
     pub location: String,
     /// A contact to open once the list holds it (see `Event::OpenAt`).
     pub start_at: Option<String>,
+    /// Searches asked of every location so far (numbers each one).
+    pub everywhere_asked: u64,
     /// The profile's name, shown in the status bar.
     pub profile: String,
     pub keymap: keymap::Keymap,
@@ -499,6 +501,7 @@ impl State {
         let mut s = State {
             location: location.to_string(),
             start_at: None,
+            everywhere_asked: 0,
             profile: String::new(),
             keymap: keymap::Keymap::default(),
             theme: crate::theme::Theme::default(),

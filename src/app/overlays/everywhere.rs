@@ -46,7 +46,8 @@ pub enum Ask {
 #[derive(Debug, Clone)]
 pub struct Everywhere {
     pub input: TextArea<'static>,
-    /// Counts the queries sent; an answer to an older one is dropped.
+    /// The number of the query sent last (from a count kept in the state
+    /// across openings); an answer to any other is dropped.
     pub generation: u64,
     /// The last answer, shown while a newer query runs.
     pub found: Found,
@@ -61,6 +62,16 @@ impl Everywhere {
     }
 }
 
+/// Whether `k` is the key that opens (and closes) it, where text is typed:
+/// a key that types a character (a binding to a bare letter) types it.
+pub(crate) fn is_everywhere_key(s: &State, k: &KeyEvent) -> bool {
+    let types = matches!(k.code, KeyCode::Char(_))
+        && !k
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    !types && keymap::key_name(k).is_some_and(|n| s.keymap.is_bound(&n, Action::Everywhere))
+}
+
 /// Opens it over the list, with the list's query.
 pub(crate) fn open_everywhere(s: &mut State, out: &mut Vec<Command>) {
     let mut e = Everywhere {
@@ -71,13 +82,16 @@ pub(crate) fn open_everywhere(s: &mut State, out: &mut Vec<Command>) {
         error: None,
         selected: 0,
     };
-    ask(&mut e, out);
+    ask(&mut e, &mut s.everywhere_asked, out);
     s.overlay = Some(Overlay::Everywhere(Box::new(e)));
 }
 
-/// Sends the query as it stands (nothing for an empty one).
-fn ask(e: &mut Everywhere, out: &mut Vec<Command>) {
-    e.generation += 1;
+/// Sends the query as it stands (nothing for an empty one), numbered from
+/// `asked`, which never repeats a number: an answer still on its way from
+/// an earlier opening cannot pass for this one's.
+fn ask(e: &mut Everywhere, asked: &mut u64, out: &mut Vec<Command>) {
+    *asked += 1;
+    e.generation = *asked;
     e.selected = 0;
     let query = e.query();
     if query.trim().is_empty() {
@@ -101,7 +115,7 @@ pub(crate) fn everywhere_key(
 ) -> Option<Overlay> {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
     let count = e.found.hits.len();
-    let rebound = keymap::key_name(&k).is_some_and(|n| s.keymap.is_bound(&n, Action::Everywhere));
+    let rebound = is_everywhere_key(s, &k);
     match k.code {
         KeyCode::Esc => {
             out.push(Command::Everywhere(Ask::Close));
@@ -135,7 +149,7 @@ pub(crate) fn everywhere_key(
             let before = e.query();
             e.input.input(k);
             if e.query() != before {
-                ask(&mut e, out);
+                ask(&mut e, &mut s.everywhere_asked, out);
             }
         }
     }
