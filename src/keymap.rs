@@ -796,7 +796,6 @@ impl Keymap {
             .map(|b| b.action)
     }
 
-    /// The first key of an action, for hints.
     /// Whether `key` is one of `action`'s keys.
     pub fn is_bound(&self, key: &str, action: Action) -> bool {
         self.bindings
@@ -804,6 +803,7 @@ impl Keymap {
             .any(|b| b.action == action && b.keys.iter().any(|k| k == key))
     }
 
+    /// The first key of an action, for hints.
     pub fn key_for(&self, action: Action) -> String {
         self.bindings
             .iter()

@@ -47,6 +47,8 @@ struct Everywhere {
     profiles: Vec<crate::config::ProfilePlace>,
     zone: Option<crate::zone::Zone>,
     queries: Option<std::sync::mpsc::Sender<(u64, String)>>,
+    /// Set on close: the thread stops reading lists and answering.
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     tx: tokio::sync::mpsc::UnboundedSender<Event>,
     rx: tokio::sync::mpsc::UnboundedReceiver<Event>,
 }
@@ -61,6 +63,7 @@ impl Everywhere {
             profiles: settings.profile_locations.clone(),
             zone: settings.zone,
             queries: None,
+            stop: Default::default(),
             tx,
             rx,
         }
@@ -70,8 +73,9 @@ impl Everywhere {
         use crate::app::overlays::everywhere::Ask;
         match ask {
             Ask::Close => {
-                // The thread ends, and lets go of the lists, when it sees
-                // the channel closed.
+                // The thread stops between lists and ends, letting go of
+                // them, when it sees the flag or the channel closed.
+                self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
                 self.queries = None;
                 None
             }
@@ -84,15 +88,20 @@ impl Everywhere {
                         ),
                     });
                 };
-                let queries = self.queries.get_or_insert_with(|| {
+                if self.queries.is_none() {
+                    // One thread per opening; the last one's stops on its flag.
                     let (q_tx, q_rx) = std::sync::mpsc::channel();
                     let (profiles, zone, tx) = (self.profiles.clone(), self.zone, self.tx.clone());
+                    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                    self.stop = stop.clone();
                     std::thread::spawn(move || {
-                        search_everywhere(&dir, &profiles, zone, &q_rx, &tx)
+                        search_everywhere(&dir, &profiles, zone, &q_rx, &tx, &stop)
                     });
-                    q_tx
-                });
-                if queries.send((generation, query)).is_err() {
+                    self.queries = Some(q_tx);
+                }
+                if let Some(q) = &self.queries
+                    && q.send((generation, query)).is_err()
+                {
                     self.queries = None;
                 }
                 None
@@ -108,13 +117,17 @@ fn search_everywhere(
     zone: Option<crate::zone::Zone>,
     queries: &std::sync::mpsc::Receiver<(u64, String)>,
     tx: &tokio::sync::mpsc::UnboundedSender<Event>,
+    stop: &std::sync::atomic::AtomicBool,
 ) {
     use crate::app::overlays::everywhere::{Elsewhere, Found, LIMIT};
     use crate::shell::across;
     let places = across::places(dir, profiles);
-    let (mut loaded, unread) = across::load_all(&places, zone);
+    let (mut loaded, unread) = across::load_all(&places, zone, stop);
     let said = |i: usize, why: &str| format!("{}: {}", places[i].label, why);
     while let Ok(mut next) = queries.recv() {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         // Only the latest query matters.
         while let Ok(later) = queries.try_recv() {
             next = later;

@@ -4726,6 +4726,49 @@ mod everywhere {
         assert_eq!(shown(&h), [f.contacts[2].id.clone()]);
     }
 
+    /// `enter` while a newer query runs opens that query's first hit when
+    /// it comes, not a hit of the query before; a hit of another location
+    /// under this profile's own name (its location given by a flag) is
+    /// opened by switching, not looked for here.
+    #[test]
+    fn enter_while_searching_waits_for_the_answer() {
+        let f = fixture(60);
+        let mut h = Harness::opened(&f);
+        h.state.profile = "acme".into();
+        h.send(key('/'));
+        h.keys("a");
+        h.send(ctrl('o'));
+        let g = last_generation(&h);
+        answered(
+            &mut h,
+            g,
+            vec![hit(Some("bravo"), "loc-bravo", &f.contacts[1])],
+        );
+        h.keys("d");
+        h.send(code(KeyCode::Enter));
+        assert!(matches!(h.state.overlay, Some(Overlay::Everywhere(_))));
+        assert!(
+            !h.effects
+                .iter()
+                .any(|c| matches!(c, Command::SwitchProfileAt(..)))
+        );
+        let g = last_generation(&h);
+        answered(
+            &mut h,
+            g,
+            vec![hit(Some("acme"), "loc-elsewhere", &f.contacts[2])],
+        );
+        assert!(h.state.overlay.is_none());
+        assert!(
+            h.effects.contains(&Command::SwitchProfileAt(
+                "acme".into(),
+                f.contacts[2].id.clone()
+            )),
+            "{:?}",
+            h.effects
+        );
+    }
+
     /// A binding to a bare letter still lets the search box type it.
     #[test]
     fn a_letter_bound_to_it_still_types_in_the_search() {

@@ -1995,6 +1995,38 @@ fn find_all_ranks_every_location_together_and_names_each_row() {
     let (code, _, _) = run(&["find", "--all", "--ids", "ada"]);
     assert_eq!(code, Some(2));
 
+    // A query no location can read: said as such, not as "nothing synced".
+    let (code, _, err) = run(&["find", "--all", "assigned:nobody-at-all"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot be read in any location"), "{err}");
+    let (code, _, err) = run(&["find", "--all", "--limit", "0", "ada"]);
+    assert_eq!(code, Some(2), "{err}");
+
+    // Odd files among the caches are left alone: an empty file, a link
+    // (to a real cache, and to nowhere), a pipe (which would hang a read).
+    let dir = home.join("data").join("cache");
+    std::fs::write(dir.join("empty.db"), "").unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.join("loc-acme.db"), dir.join("link.db")).unwrap();
+        std::os::unix::fs::symlink(home.join("nowhere.db"), dir.join("dangling.db")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.join("pipe.db"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+    }
+    let (code, out, err) = run(&["find", "--all", "ada"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(
+        !out.contains("link") && !err.contains("empty"),
+        "{out}{err}"
+    );
+    assert_eq!(std::fs::metadata(dir.join("empty.db")).unwrap().len(), 0);
+    assert!(!dir.join("empty.outbox.db").exists());
+    assert!(!dir.join("link.list").exists() && !home.join("nowhere.db").exists());
+
     // Nothing synced at all: a clear exit 2.
     let empty = home.join("empty");
     std::fs::create_dir_all(&empty).unwrap();

@@ -1059,7 +1059,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Command> {
             s.open_pending(&mut out);
         }
         Event::Everywhere { generation, result } => {
-            overlays::everywhere::on_everywhere(s, generation, result)
+            overlays::everywhere::on_everywhere(s, generation, result, &mut out)
         }
         Event::OpenAt(id) => {
             s.start_at = Some(id);

@@ -40,7 +40,7 @@ pub fn places(dir: &Path, profiles: &[ProfilePlace]) -> Vec<Place> {
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
             let stem = name.strip_suffix(".db")?;
-            if stem.ends_with(".outbox") || stem.is_empty() {
+            if stem.ends_with(".outbox") || stem.is_empty() || !is_database(&e) {
                 return None;
             }
             let named: Vec<&ProfilePlace> = profiles
@@ -70,6 +70,22 @@ pub fn places(dir: &Path, profiles: &[ProfilePlace]) -> Vec<Place> {
         .collect();
     out.sort_by(|a, b| a.label.cmp(&b.label).then(a.path.cmp(&b.path)));
     out
+}
+
+/// Whether a directory entry is a database rolo may open: a regular file
+/// (not a link, which could point anywhere, nor a pipe, which would hang
+/// the read) that starts as SQLite's files do. Anything else is left
+/// alone: opening it as a cache would turn it into one.
+fn is_database(e: &std::fs::DirEntry) -> bool {
+    use std::io::Read;
+    if !e.file_type().is_ok_and(|t| t.is_file()) {
+        return false;
+    }
+    let mut head = [0u8; 16];
+    std::fs::File::open(e.path())
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && &head == b"SQLite format 3\0"
 }
 
 /// One hit, with where it is from.
@@ -184,10 +200,17 @@ fn each_core<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<
 }
 
 /// Every place read and indexed, on every core: those loaded, and those
-/// that could not be (by position).
-pub fn load_all(places: &[Place], zone: Option<Zone>) -> (Vec<Loaded>, Vec<(usize, Failure)>) {
+/// that could not be (by position). Once `stop` is set, no more are read.
+pub fn load_all(
+    places: &[Place],
+    zone: Option<Zone>,
+    stop: &std::sync::atomic::AtomicBool,
+) -> (Vec<Loaded>, Vec<(usize, Failure)>) {
     let (mut loaded, mut failed) = (Vec::new(), Vec::new());
     let all = each_core(places.iter().enumerate().collect(), |(i, p)| {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return (i, Ok(None));
+        }
         (i, load(p, i, zone))
     });
     for (i, r) in all {
@@ -241,14 +264,19 @@ pub fn find_all(
     if super::verbs::caching_off() {
         return Err(Failure::new(
             2,
-            "--all searches the local caches, and ROLO_NO_CACHE turns them off",
+            "--all searches the local caches, and --no-cache (or ROLO_NO_CACHE) turns them off",
         ));
     }
     let dir = crate::cache::data_dir()
         .map(|d| d.join("cache"))
         .ok_or_else(|| Failure::new(2, "no data folder: set ROLO_DATA_DIR or HOME"))?;
+    if limit == 0 {
+        return Err(Failure::new(2, "--limit must be at least 1"));
+    }
     let places = places(&dir, profiles);
-    let (mut loaded, mut failed) = load_all(&places, zone);
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let (mut loaded, mut failed) = load_all(&places, zone, &never);
+    let synced = loaded.len();
     let (found, unread) = search_all(&mut loaded, query, mine, limit);
     let searched = loaded.len() - unread.len();
     failed.extend(unread);
@@ -262,6 +290,11 @@ pub fn find_all(
     }
     if searched == 0 {
         return Err(match failed.into_iter().next() {
+            // Synced, but the query can be read in none of them.
+            Some((_, f)) if synced > 0 => Failure::new(
+                f.code,
+                format!("the query cannot be read in any location: {}", f.message),
+            ),
             Some((_, f)) if places.len() == 1 => f,
             _ => Failure::new(
                 2,

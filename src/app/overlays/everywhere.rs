@@ -54,6 +54,9 @@ pub struct Everywhere {
     pub searching: bool,
     pub error: Option<String>,
     pub selected: usize,
+    /// `enter` came while a newer query ran: open its first hit when it
+    /// is answered, not a hit of the query before.
+    pub open_when_done: bool,
 }
 
 impl Everywhere {
@@ -81,6 +84,7 @@ pub(crate) fn open_everywhere(s: &mut State, out: &mut Vec<Command>) {
         searching: false,
         error: None,
         selected: 0,
+        open_when_done: false,
     };
     ask(&mut e, &mut s.everywhere_asked, out);
     s.overlay = Some(Overlay::Everywhere(Box::new(e)));
@@ -136,6 +140,7 @@ pub(crate) fn everywhere_key(
         KeyCode::Char('p') if ctrl => e.selected = e.selected.saturating_sub(1),
         KeyCode::PageDown => e.selected = (e.selected + 10).min(count.saturating_sub(1)),
         KeyCode::PageUp => e.selected = e.selected.saturating_sub(10),
+        KeyCode::Enter if e.searching => e.open_when_done = true,
         KeyCode::Enter => {
             let Some(hit) = e.found.hits.get(e.selected).cloned() else {
                 return Some(Overlay::Everywhere(e));
@@ -149,6 +154,8 @@ pub(crate) fn everywhere_key(
             let before = e.query();
             e.input.input(k);
             if e.query() != before {
+                e.open_when_done = false;
+                s.notice = None;
                 ask(&mut e, &mut s.everywhere_asked, out);
             }
         }
@@ -169,13 +176,9 @@ fn open_hit(
         s.open_contact(&hit.contact.id, out);
         return s.overlay.take();
     }
+    // Another location, even under this profile's name (its location
+    // given by a flag): the profile opens it.
     match hit.profile {
-        Some(p) if p == s.profile => {
-            // The profile in use names this location too: nothing to switch.
-            out.push(Command::Everywhere(Ask::Close));
-            s.open_contact(&hit.contact.id, out);
-            s.overlay.take()
-        }
         Some(p) => {
             out.push(Command::Everywhere(Ask::Close));
             out.push(Command::SwitchProfileAt(p, hit.contact.id));
@@ -193,7 +196,12 @@ fn open_hit(
 }
 
 /// The runtime's answer to the search numbered `generation`.
-pub(crate) fn on_everywhere(s: &mut State, generation: u64, result: Result<Found, String>) {
+pub(crate) fn on_everywhere(
+    s: &mut State,
+    generation: u64,
+    result: Result<Found, String>,
+    out: &mut Vec<Command>,
+) {
     let Some(Overlay::Everywhere(e)) = s.overlay.as_mut() else {
         return;
     };
@@ -208,6 +216,14 @@ pub(crate) fn on_everywhere(s: &mut State, generation: u64, result: Result<Found
             e.selected = e.selected.min(e.found.hits.len().saturating_sub(1));
         }
         Err(why) => e.error = Some(why),
+    }
+    let open = std::mem::take(&mut e.open_when_done);
+    if open
+        && let Some(hit) = e.found.hits.first().cloned()
+        && let Some(Overlay::Everywhere(mut e)) = s.overlay.take()
+    {
+        e.selected = 0;
+        s.overlay = open_hit(s, e, hit, out);
     }
 }
 
