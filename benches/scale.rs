@@ -414,6 +414,19 @@ fn bytes_per_j(home: &std::path::Path, n: usize, w: u16, h: u16, presses: usize)
         common::list_position(s).is_some_and(|(_, total)| total == n as u64)
     });
     assert!(loaded, "the list never showed: {}", term.contents());
+    // Past the top of the list first: the seed's hostile names sort there
+    // (escapes, bidi marks), and vt100 misplaces what follows the U+FFFD
+    // rolo shows for them, garbling the position this walk reads. The
+    // cursor goes to row `start` with `G`-free page jumps, then the walk.
+    let start = (n as u64 / 2).min(2_000);
+    let half_page = (u64::from(h).saturating_sub(6) / 2).max(1);
+    term.send(&vec![0x04; start.div_ceil(half_page) as usize + 1]);
+    let there = term.wait_screen(Duration::from_secs(60), |s| {
+        common::list_position(s).is_some_and(|(sel, _)| sel >= start)
+    });
+    assert!(there, "ctrl-d never reached row {start}: {}", term.contents());
+    quiet(&term, Duration::from_millis(100));
+    let from = term.position().map_or(1, |(sel, _)| sel);
     // Let the first detail fetch and the status settle.
     quiet(&term, Duration::from_millis(300));
     let (mut all, mut scrolls) = (Vec::new(), Vec::new());
@@ -421,7 +434,7 @@ fn bytes_per_j(home: &std::path::Path, n: usize, w: u16, h: u16, presses: usize)
     for i in 0..presses {
         let before = term.bytes();
         term.send(b"j");
-        let at = (i + 2) as u64;
+        let at = from + 1 + i as u64;
         let moved = term.wait_screen(Duration::from_secs(10), |s| {
             common::list_position(s).is_some_and(|(sel, _)| sel == at)
         });

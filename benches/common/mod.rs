@@ -171,6 +171,11 @@ impl Pty {
         self.screen.lock().unwrap().screen().contents()
     }
 
+    /// The list's cursor position and total, as its border shows them.
+    pub fn position(&self) -> Option<(u64, u64)> {
+        list_position(self.screen.lock().unwrap().screen())
+    }
+
     /// VmRSS and VmHWM of the process, in kB, from /proc.
     pub fn memory_kb(&self) -> Option<(u64, u64)> {
         let pid = self.child.process_id()?;
