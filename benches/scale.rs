@@ -424,7 +424,11 @@ fn bytes_per_j(home: &std::path::Path, n: usize, w: u16, h: u16, presses: usize)
     let there = term.wait_screen(Duration::from_secs(60), |s| {
         common::list_position(s).is_some_and(|(sel, _)| sel >= start)
     });
-    assert!(there, "ctrl-d never reached row {start}: {}", term.contents());
+    assert!(
+        there,
+        "ctrl-d never reached row {start}: {}",
+        term.contents()
+    );
     quiet(&term, Duration::from_millis(100));
     let from = term.position().map_or(1, |(sel, _)| sel);
     // Let the first detail fetch and the status settle.

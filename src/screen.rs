@@ -185,7 +185,7 @@ fn cheapest(shown: &Buffer, next: &Buffer, h: &Hint) -> Option<Hint> {
         }
     }
     let (cost, a, b) = best?;
-    (cost + SCROLL_COST < whole).then(|| Hint {
+    (cost + SCROLL_COST < whole).then_some(Hint {
         rows: a as u16..b as u16,
         by: h.by,
     })
