@@ -4769,6 +4769,64 @@ mod everywhere {
         );
     }
 
+    /// A move takes back a waiting `enter`; an answer with no hits says
+    /// so; a failed answer clears the hits of the query before.
+    #[test]
+    fn a_waiting_enter_can_be_taken_back_and_a_failure_shows_nothing_stale() {
+        let f = fixture(60);
+        let mut h = Harness::opened(&f);
+        h.send(key('/'));
+        h.keys("a");
+        h.send(ctrl('o'));
+        let g = last_generation(&h);
+        answered(
+            &mut h,
+            g,
+            vec![hit(Some("bravo"), "loc-bravo", &f.contacts[1])],
+        );
+        h.keys("d");
+        h.send(code(KeyCode::Enter));
+        h.send(code(KeyCode::Down));
+        let g = last_generation(&h);
+        answered(
+            &mut h,
+            g,
+            vec![hit(Some("bravo"), "loc-bravo", &f.contacts[2])],
+        );
+        assert!(matches!(h.state.overlay, Some(Overlay::Everywhere(_))));
+        assert!(
+            !h.effects
+                .iter()
+                .any(|c| matches!(c, Command::SwitchProfileAt(..)))
+        );
+        // Enter, then nothing found.
+        h.keys("z");
+        h.send(code(KeyCode::Enter));
+        let g = last_generation(&h);
+        answered(&mut h, g, Vec::new());
+        assert!(
+            h.state
+                .notice
+                .as_deref()
+                .is_some_and(|n| n.contains("Nothing to open"))
+        );
+        // A failure: the hits shown before go, and enter opens nothing.
+        h.keys("q");
+        h.send(code(KeyCode::Enter));
+        let g = last_generation(&h);
+        h.send(Event::Everywhere {
+            generation: g,
+            result: Err("the disk is gone".into()),
+        });
+        assert!(shown(&h).is_empty());
+        assert!(matches!(h.state.overlay, Some(Overlay::Everywhere(_))));
+        assert!(
+            !h.effects
+                .iter()
+                .any(|c| matches!(c, Command::SwitchProfileAt(..)))
+        );
+    }
+
     /// A binding to a bare letter still lets the search box type it.
     #[test]
     fn a_letter_bound_to_it_still_types_in_the_search() {

@@ -2001,6 +2001,29 @@ fn find_all_ranks_every_location_together_and_names_each_row() {
     assert!(err.contains("cannot be read in any location"), "{err}");
     let (code, _, err) = run(&["find", "--all", "--limit", "0", "ada"]);
     assert_eq!(code, Some(2), "{err}");
+    // So does one location's find (before any network).
+    let o = support::hermetic_rolo(&home)
+        .args(["find", "--limit", "0", "ada"])
+        .env("ROLO_TOKEN", "t")
+        .env("ROLO_BASE_URL", "http://127.0.0.1:9")
+        .env("ROLO_LOCATION_ID", "loc-acme")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--limit must be at least 1"));
+    // A damaged cache first in line does not pass for why the query
+    // cannot be read.
+    let broken = home.join("data").join("cache").join("aaa-broken.db");
+    std::fs::write(&broken, b"SQLite format 3\0garbage garbage garbage").unwrap();
+    let (code, _, err) = run(&["find", "--all", "assigned:nobody-at-all"]);
+    assert_eq!(code, Some(2), "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("cannot be read in any location") && last.contains("nobody-at-all"),
+        "{err}"
+    );
+    assert!(err.contains("aaa-broken: not searched"), "{err}");
+    std::fs::remove_file(&broken).unwrap();
 
     // Odd files among the caches are left alone: an empty file, a link
     // (to a real cache, and to nowhere), a pipe (which would hang a read).

@@ -279,6 +279,10 @@ pub fn find_all(
     let synced = loaded.len();
     let (found, unread) = search_all(&mut loaded, query, mine, limit);
     let searched = loaded.len() - unread.len();
+    // Why the query could not be read, from a location that was read.
+    let unreadable = unread
+        .first()
+        .map(|(_, f)| Failure::new(f.code, f.message.clone()));
     failed.extend(unread);
     failed.sort_by_key(|(i, _)| *i);
     for (i, f) in &failed {
@@ -289,13 +293,13 @@ pub fn find_all(
         );
     }
     if searched == 0 {
-        return Err(match failed.into_iter().next() {
+        return Err(match (unreadable, failed.into_iter().next()) {
             // Synced, but the query can be read in none of them.
-            Some((_, f)) if synced > 0 => Failure::new(
+            (Some(f), _) if synced > 0 => Failure::new(
                 f.code,
                 format!("the query cannot be read in any location: {}", f.message),
             ),
-            Some((_, f)) if places.len() == 1 => f,
+            (_, Some((_, f))) if places.len() == 1 => f,
             _ => Failure::new(
                 2,
                 "no location here has been synced: `rolo sync` (with --profile NAME for each) keeps one's contacts for --all to search",

@@ -432,6 +432,9 @@ pub async fn find(
     me_email: Option<String>,
     zone: Zone,
 ) -> Outcome {
+    if limit == 0 {
+        return Err(Failure::new(2, "--limit must be at least 1"));
+    }
     let filtering =
         mine || query.contains(':') || query.split_whitespace().any(|w| w.starts_with('@'));
     let look = Lookups::load(client, me_email, filtering).await;

@@ -134,6 +134,15 @@ pub(crate) fn everywhere_key(
             out.push(Command::Everywhere(Ask::Close));
             return None;
         }
+        // A move takes back an `enter` that waits for its answer.
+        KeyCode::Down
+        | KeyCode::Up
+        | KeyCode::Tab
+        | KeyCode::BackTab
+        | KeyCode::PageDown
+        | KeyCode::PageUp
+            if std::mem::take(&mut e.open_when_done) => {}
+        KeyCode::Char('n' | 'p') if ctrl && std::mem::take(&mut e.open_when_done) => {}
         KeyCode::Down | KeyCode::Tab => e.selected = (e.selected + 1).min(count.saturating_sub(1)),
         KeyCode::Char('n') if ctrl => e.selected = (e.selected + 1).min(count.saturating_sub(1)),
         KeyCode::Up | KeyCode::BackTab => e.selected = e.selected.saturating_sub(1),
@@ -209,21 +218,35 @@ pub(crate) fn on_everywhere(
         return;
     }
     e.searching = false;
+    let open = std::mem::take(&mut e.open_when_done);
     match result {
         Ok(f) => {
             e.found = f;
             e.error = None;
             e.selected = e.selected.min(e.found.hits.len().saturating_sub(1));
         }
-        Err(why) => e.error = Some(why),
+        Err(why) => {
+            // The hits shown were the query before's: none of them is an
+            // answer to this one.
+            e.found = Found::default();
+            e.selected = 0;
+            e.error = Some(why);
+            return;
+        }
     }
-    let open = std::mem::take(&mut e.open_when_done);
-    if open
-        && let Some(hit) = e.found.hits.first().cloned()
-        && let Some(Overlay::Everywhere(mut e)) = s.overlay.take()
-    {
+    if !open {
+        return;
+    }
+    let Some(hit) = e.found.hits.first().cloned() else {
+        s.notice = Some("Nothing to open: no location has a match.".into());
+        return;
+    };
+    if let Some(Overlay::Everywhere(mut e)) = s.overlay.take() {
         e.selected = 0;
         s.overlay = open_hit(s, e, hit, out);
+        // A form whose save failed meanwhile comes back, as when any
+        // overlay closes.
+        super::reopen_draft(s);
     }
 }
 

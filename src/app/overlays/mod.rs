@@ -64,6 +64,11 @@ impl Overlay {
 
 pub(crate) fn on_overlay_key(s: &mut State, k: KeyEvent, out: &mut Vec<Command>) {
     overlay_key(s, k, out);
+    reopen_draft(s);
+}
+
+/// Once no overlay is open, a form whose save failed comes back.
+pub(crate) fn reopen_draft(s: &mut State) {
     if s.overlay.is_none()
         && let Some(draft) = s.drafts.pop()
     {

@@ -24,6 +24,9 @@ pub(super) fn render(e: &Everywhere, s: &State, f: &mut Frame, area: Rect, theme
         .count();
     let hint = if e.query().trim().is_empty() {
         "Type to search every location synced here.".to_string()
+    } else if e.searching && e.open_when_done {
+        "Searching every location… enter opens the first hit when it comes (a move takes it back)."
+            .to_string()
     } else if e.searching && e.found.hits.is_empty() {
         "Searching every location…".to_string()
     } else {
