@@ -4642,6 +4642,25 @@ mod everywhere {
         });
     }
 
+    /// The list's search with `query`, widened.
+    fn widen(h: &mut Harness, query: &str) {
+        h.send(key('/'));
+        h.keys(query);
+        h.send(ctrl('o'));
+    }
+
+    /// Answers the query asked last.
+    fn answer_last(h: &mut Harness, hits: Vec<Elsewhere>) {
+        let g = last_generation(h);
+        answered(h, g, hits);
+    }
+
+    fn switched(h: &Harness) -> bool {
+        h.effects
+            .iter()
+            .any(|c| matches!(c, Command::SwitchProfileAt(..)))
+    }
+
     fn shown(h: &Harness) -> Vec<String> {
         match &h.state.overlay {
             Some(Overlay::Everywhere(e)) => {
@@ -4657,9 +4676,7 @@ mod everywhere {
     fn the_search_widens_with_its_query_and_drops_stale_answers() {
         let f = fixture(60);
         let mut h = Harness::opened(&f);
-        h.send(key('/'));
-        h.keys("ad");
-        h.send(ctrl('o'));
+        widen(&mut h, "ad");
         assert_eq!(
             asked(&h),
             [Ask::Search {
@@ -4702,14 +4719,10 @@ mod everywhere {
     fn an_answer_from_an_earlier_opening_is_dropped() {
         let f = fixture(60);
         let mut h = Harness::opened(&f);
-        h.send(key('/'));
-        h.keys("ad");
-        h.send(ctrl('o'));
+        widen(&mut h, "ad");
         let old = last_generation(&h);
         h.send(code(KeyCode::Esc));
-        h.send(key('/'));
-        h.keys("x");
-        h.send(ctrl('o'));
+        widen(&mut h, "x");
         let new = last_generation(&h);
         assert_ne!(old, new);
         answered(
@@ -4735,27 +4748,17 @@ mod everywhere {
         let f = fixture(60);
         let mut h = Harness::opened(&f);
         h.state.profile = "acme".into();
-        h.send(key('/'));
-        h.keys("a");
-        h.send(ctrl('o'));
-        let g = last_generation(&h);
-        answered(
+        widen(&mut h, "a");
+        answer_last(
             &mut h,
-            g,
             vec![hit(Some("bravo"), "loc-bravo", &f.contacts[1])],
         );
         h.keys("d");
         h.send(code(KeyCode::Enter));
         assert!(matches!(h.state.overlay, Some(Overlay::Everywhere(_))));
-        assert!(
-            !h.effects
-                .iter()
-                .any(|c| matches!(c, Command::SwitchProfileAt(..)))
-        );
-        let g = last_generation(&h);
-        answered(
+        assert!(!switched(&h));
+        answer_last(
             &mut h,
-            g,
             vec![hit(Some("acme"), "loc-elsewhere", &f.contacts[2])],
         );
         assert!(h.state.overlay.is_none());
@@ -4775,35 +4778,24 @@ mod everywhere {
     fn a_waiting_enter_can_be_taken_back_and_a_failure_shows_nothing_stale() {
         let f = fixture(60);
         let mut h = Harness::opened(&f);
-        h.send(key('/'));
-        h.keys("a");
-        h.send(ctrl('o'));
-        let g = last_generation(&h);
-        answered(
+        widen(&mut h, "a");
+        answer_last(
             &mut h,
-            g,
             vec![hit(Some("bravo"), "loc-bravo", &f.contacts[1])],
         );
         h.keys("d");
         h.send(code(KeyCode::Enter));
         h.send(code(KeyCode::Down));
-        let g = last_generation(&h);
-        answered(
+        answer_last(
             &mut h,
-            g,
             vec![hit(Some("bravo"), "loc-bravo", &f.contacts[2])],
         );
         assert!(matches!(h.state.overlay, Some(Overlay::Everywhere(_))));
-        assert!(
-            !h.effects
-                .iter()
-                .any(|c| matches!(c, Command::SwitchProfileAt(..)))
-        );
+        assert!(!switched(&h));
         // Enter, then nothing found.
         h.keys("z");
         h.send(code(KeyCode::Enter));
-        let g = last_generation(&h);
-        answered(&mut h, g, Vec::new());
+        answer_last(&mut h, Vec::new());
         assert!(
             h.state
                 .notice
@@ -4820,11 +4812,7 @@ mod everywhere {
         });
         assert!(shown(&h).is_empty());
         assert!(matches!(h.state.overlay, Some(Overlay::Everywhere(_))));
-        assert!(
-            !h.effects
-                .iter()
-                .any(|c| matches!(c, Command::SwitchProfileAt(..)))
-        );
+        assert!(!switched(&h));
     }
 
     /// A binding to a bare letter still lets the search box type it.
