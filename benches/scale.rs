@@ -150,6 +150,28 @@ fn fzf_once(home: &std::path::Path, q: &str) -> Option<Duration> {
     status.success().then(|| t.elapsed())
 }
 
+/// `ours` and `fzf --filter q` run by turns, `runs` times each: their
+/// medians (fzf's when it is installed).
+fn beside_fzf(
+    runs: usize,
+    fzf: bool,
+    home: &std::path::Path,
+    q: &str,
+    mut ours: impl FnMut() -> Duration,
+) -> (Duration, Option<Duration>) {
+    let (mut us, mut them) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        us.push(ours());
+        if fzf && let Some(d) = fzf_once(home, q) {
+            them.push(d);
+        }
+    }
+    (
+        common::median(us),
+        (!them.is_empty()).then(|| common::median(them)),
+    )
+}
+
 /// `rolo find --all` over 40 profiles of 25,000 contacts each, whole
 /// process, beside `fzf --filter` on the same million lines.
 fn across(runs: usize, fzf: bool) {
@@ -202,15 +224,8 @@ fn across(runs: usize, fzf: bool) {
     };
     let (_, first) = once();
     let shown = String::from_utf8_lossy(&first).lines().count();
-    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        ours.push(once().0);
-        if fzf && let Some(d) = fzf_once(&home, q) {
-            theirs.push(d);
-        }
-    }
-    let ours = common::median(ours);
-    match (!theirs.is_empty()).then(|| common::median(theirs)) {
+    let (ours, theirs) = beside_fzf(runs, fzf, &home, q, || once().0);
+    match theirs {
         Some(f) => println!(
             "  rolo find --all {q:?} ({shown} rows): {:.0} ms; fzf --filter {q:?} on the same {} lines, whole process: {:.0} ms; ratio {:.2}   goal ≤ 1.0",
             ms(ours),
@@ -307,15 +322,8 @@ fn main() {
 
         // Launch to hits, beside fzf's whole process, interleaved.
         launch_to_hits(&home, q, hits);
-        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-        for _ in 0..runs {
-            ours.push(launch_to_hits(&home, q, hits));
-            if let Some(d) = fzf_once(&home, q) {
-                theirs.push(d);
-            }
-        }
-        let ours = common::median(ours);
-        match (!theirs.is_empty()).then(|| common::median(theirs)) {
+        let (ours, theirs) = beside_fzf(runs, fzf, &home, q, || launch_to_hits(&home, q, hits));
+        match theirs {
             Some(f) => println!(
                 "  launch to hits of {q:?} ({hits} hits): {:.0} ms; fzf --filter {q:?}, whole process: {:.0} ms; ratio {:.2}   goal ≤ 1.0",
                 ms(ours),

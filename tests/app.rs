@@ -4655,6 +4655,12 @@ mod everywhere {
         answered(h, g, hits);
     }
 
+    /// The overlay asked to switch to `profile` at contact `id`.
+    fn assert_switched(h: &Harness, profile: &str, id: &str) {
+        let want = Command::SwitchProfileAt(profile.into(), id.into());
+        assert!(h.effects.contains(&want), "{:?}", h.effects);
+    }
+
     fn switched(h: &Harness) -> bool {
         h.effects
             .iter()
@@ -4762,14 +4768,7 @@ mod everywhere {
             vec![hit(Some("acme"), "loc-elsewhere", &f.contacts[2])],
         );
         assert!(h.state.overlay.is_none());
-        assert!(
-            h.effects.contains(&Command::SwitchProfileAt(
-                "acme".into(),
-                f.contacts[2].id.clone()
-            )),
-            "{:?}",
-            h.effects
-        );
+        assert_switched(&h, "acme", &f.contacts[2].id.clone());
     }
 
     /// A move takes back a waiting `enter`; an answer with no hits says
@@ -4892,14 +4891,7 @@ mod everywhere {
         h.send(code(KeyCode::Down));
         h.send(code(KeyCode::Enter));
         assert!(h.state.overlay.is_none());
-        assert!(
-            h.effects.contains(&Command::SwitchProfileAt(
-                "bravo".into(),
-                f.contacts[2].id.clone()
-            )),
-            "{:?}",
-            h.effects
-        );
+        assert_switched(&h, "bravo", &f.contacts[2].id.clone());
         // Again, on the third: this location's, opened in the list.
         let mut h = Harness::opened(&f);
         open(&mut h);
