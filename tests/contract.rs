@@ -223,7 +223,7 @@ async fn every_sandbox_response_matches_the_spec() {
     assert!(search["total"].is_number());
     h.validate_contacts("search", search["contacts"].as_array().unwrap());
 
-    let first = sb.with_store(|s| s.contact(&ids[0]).cloned().unwrap());
+    let first = sb.with_store(|s| s.contact(&ids[0]).map(std::borrow::Cow::into_owned).unwrap());
     let email = first["email"].as_str().unwrap().to_string();
     let (status, dup) = h
         .raw(
@@ -240,7 +240,7 @@ async fn every_sandbox_response_matches_the_spec() {
     let business = sb.with_store(|s| {
         s.contact_ids()
             .into_iter()
-            .find_map(|id| s.contact(&id).and_then(|c| c.get("businessId")).cloned())
+            .find_map(|id| s.contact(&id).and_then(|c| c.get("businessId").cloned()))
     });
     let business = business.expect("seed has businesses");
     h.call(

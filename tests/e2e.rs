@@ -767,7 +767,7 @@ fn a_dropdown_edit_and_an_assignment_change_exactly_those_two_fields() {
         findable(s)
             .into_iter()
             .find_map(|(id, name)| {
-                let c = Value::Object(s.contact(&id)?.clone());
+                let c = Value::Object(s.contact(&id)?.into_owned());
                 let source = c["customFields"]
                     .as_array()?
                     .iter()
@@ -854,7 +854,7 @@ fn a_dropdown_edit_and_an_assignment_change_exactly_those_two_fields() {
             .is_some_and(|c| c["assignedTo"] == new_owner["id"])
     });
     // Exactly those two changes.
-    let after = sb.with_store(|s| Value::Object(s.contact(&id).unwrap().clone()));
+    let after = sb.with_store(|s| Value::Object(s.contact(&id).unwrap().into_owned()));
     let mut expected = before.clone();
     expected["assignedTo"] = new_owner["id"].clone();
     for f in expected["customFields"].as_array_mut().unwrap() {
@@ -1281,7 +1281,7 @@ fn marked_contacts_are_tagged_in_bulk_undone_and_put_in_a_workflow() {
         let all: Vec<Value> = s
             .contact_ids()
             .iter()
-            .map(|id| Value::Object(s.contact(id).unwrap().clone()))
+            .map(|id| Value::Object(s.contact(id).unwrap().into_owned()))
             .collect();
         let vip = all
             .iter()
@@ -1358,7 +1358,7 @@ fn marked_contacts_are_tagged_in_bulk_undone_and_put_in_a_workflow() {
     sb.with_store(|s| {
         for b in &before {
             let id = b["id"].as_str().unwrap();
-            let mut now = Value::Object(s.contact(id).unwrap().clone());
+            let mut now = Value::Object(s.contact(id).unwrap().into_owned());
             now["dateUpdated"] = b["dateUpdated"].clone();
             let mut tags_now: Vec<Value> = now["tags"].as_array().cloned().unwrap_or_default();
             let mut tags_before: Vec<Value> = b["tags"].as_array().cloned().unwrap_or_default();

@@ -860,7 +860,7 @@ fn saved_searches_and_mine_from_the_shell() {
     let records: Vec<serde_json::Value> = sh.sandbox.with_store(|s| {
         s.contact_ids()
             .into_iter()
-            .filter_map(|id| s.contact(&id).map(|c| serde_json::Value::Object(c.clone())))
+            .filter_map(|id| s.contact(&id).map(|c| serde_json::Value::Object(c.into_owned())))
             .collect()
     });
     let owner = records
@@ -1298,7 +1298,7 @@ fn ids_through_a_pipe_are_tagged_in_bulk_and_nothing_else_changes() {
         sh.sandbox.with_store(|s| {
             s.contact_ids()
                 .into_iter()
-                .filter_map(|id| s.contact(&id).map(|c| Value::Object(c.clone())))
+                .filter_map(|id| s.contact(&id).map(|c| Value::Object(c.into_owned())))
                 .collect()
         })
     };
@@ -1422,7 +1422,7 @@ fn ids_through_a_pipe_are_tagged_in_bulk_and_nothing_else_changes() {
     assert!(text(&o).0.contains("1 of 2"), "{:?}", text(&o));
     sh.sandbox.with_store(|s| {
         assert!(has(
-            &Value::Object(s.contact(&first_vip).unwrap().clone()),
+            &Value::Object(s.contact(&first_vip).unwrap().into_owned()),
             "half-known"
         ))
     });

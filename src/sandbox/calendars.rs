@@ -434,7 +434,7 @@ impl Store {
             .or_else(|| c["teamMembers"][0]["userId"].as_str().map(str::to_string));
         let first = self
             .contact(&contact)
-            .map(|c| text(c, "firstName").to_string())
+            .map(|c| text(&c, "firstName").to_string())
             .unwrap_or_default();
         let mut e = object(json!({
             "id": id,

@@ -497,7 +497,7 @@ impl Store {
             }
         };
         let cid = text(&b, "contactId").to_string();
-        let Some(contact) = self.contact(&cid).cloned() else {
+        let Some(contact) = self.contact(&cid).map(std::borrow::Cow::into_owned) else {
             return Err(bad_request("Contact not found"));
         };
         let words = match channel {

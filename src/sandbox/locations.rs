@@ -66,9 +66,7 @@ impl Store {
             .filter(|(cid, _)| {
                 business.is_none_or(|b| {
                     self.contact(cid)
-                        .and_then(|c| c.get("businessId"))
-                        .and_then(Value::as_str)
-                        == Some(b)
+                        .is_some_and(|c| c.get("businessId").and_then(Value::as_str) == Some(b))
                 })
             })
             .flat_map(|(_, ts)| ts.iter())
@@ -99,6 +97,7 @@ impl Store {
                 let contact = self.contact(&cid);
                 let field = |k: &str| {
                     contact
+                        .as_deref()
                         .and_then(|c| c.get(k))
                         .cloned()
                         .unwrap_or(Value::Null)

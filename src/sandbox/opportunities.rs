@@ -290,6 +290,7 @@ impl Store {
     fn shown(&self, o: &Obj) -> Value {
         let mut o = o.clone();
         if let Some(c) = self.contact(text(&o, "contactId")) {
+            let c = &*c;
             let name = format!("{} {}", text(c, "firstName"), text(c, "lastName"))
                 .trim()
                 .to_string();
@@ -449,7 +450,7 @@ impl Store {
             .filter(|o| {
                 words.as_ref().is_none_or(|w| {
                     let contact = self.contact(text(o, "contactId"));
-                    let c = |k: &str| contact.map_or("", |c| text(c, k)).to_lowercase();
+                    let c = |k: &str| contact.as_deref().map_or("", |c| text(c, k)).to_lowercase();
                     text(o, "name").to_lowercase().contains(w)
                         || format!("{} {}", c("firstName"), c("lastName")).contains(w)
                         || c("email").contains(w)

@@ -302,32 +302,95 @@ pub fn model_contacts(
         .collect()
 }
 
-pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc>) -> SeedData {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut data = SeedData {
-        contacts: Vec::with_capacity(count),
-        tasks: Vec::new(),
-        notes: Vec::new(),
-        appointments: Vec::new(),
-        users: Vec::new(),
-        calendar_ids: Vec::new(),
-    };
-    let calendar_ids: Vec<String> = (0..3).map(|_| make_id(&mut rng)).collect();
-    data.calendar_ids = calendar_ids.clone();
-    // Four users own the seeded work; eight more (from a stream of their
-    // own, so the rest of the seed stays as it was) make a dozen.
-    let user_ids: Vec<String> = (0..4).map(|_| make_id(&mut rng)).collect();
-    let mut staff = user_ids.clone();
-    let mut more = fastrand::Rng::with_seed(seed ^ 0x0057_aff0);
-    staff.extend((0..8).map(|_| make_id(&mut more)));
-    data.users = super::users::seed(&staff, seed);
-    let business_ids: Vec<String> = COMPANIES.iter().map(|_| make_id(&mut rng)).collect();
-    let hostile_every = (count / 6).max(1);
+/// How many contacts, in seed order, have a history: tasks, notes,
+/// appointments, and (in their services' seeds) deals, conversations and
+/// campaigns. The rest are contacts alone, as most of a large location's
+/// are; this keeps a seed of a million contacts small.
+pub const WITH_HISTORY: usize = 20_000;
 
-    for i in 0..count {
-        let id = make_id(&mut rng);
-        let mut first = pick(&mut rng, FIRST).to_string();
-        let mut last = pick(&mut rng, LAST).to_string();
+/// One seeded contact, and its tasks, notes and appointments (none past
+/// [`WITH_HISTORY`]).
+pub struct Drawn {
+    pub contact: Map<String, Value>,
+    pub tasks: Vec<Map<String, Value>>,
+    pub notes: Vec<Map<String, Value>>,
+    pub appointments: Vec<Map<String, Value>>,
+}
+
+/// The seeded location's contacts, drawn one at a time from a single
+/// random stream. Contact `i` depends only on this generator and the
+/// stream's state when `i` began ([`fastrand::Rng::get_seed`]), so a
+/// store can keep that state (8 bytes) and draw the contact again when it
+/// is asked for, instead of holding it.
+pub struct Generator {
+    seed: u64,
+    location_id: String,
+    anchor: DateTime<Utc>,
+    hostile_every: usize,
+    calendar_ids: Vec<String>,
+    user_ids: Vec<String>,
+    staff: Vec<String>,
+    business_ids: Vec<String>,
+}
+
+impl Generator {
+    /// The generator for `count` contacts, the location's users, and the
+    /// stream positioned at contact 0.
+    pub fn new(
+        count: usize,
+        seed: u64,
+        location_id: &str,
+        anchor: DateTime<Utc>,
+    ) -> (Generator, Vec<Map<String, Value>>, fastrand::Rng) {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let calendar_ids: Vec<String> = (0..3).map(|_| make_id(&mut rng)).collect();
+        // Four users own the seeded work; eight more (from a stream of their
+        // own, so the rest of the seed stays as it was) make a dozen.
+        let user_ids: Vec<String> = (0..4).map(|_| make_id(&mut rng)).collect();
+        let mut staff = user_ids.clone();
+        let mut more = fastrand::Rng::with_seed(seed ^ 0x0057_aff0);
+        staff.extend((0..8).map(|_| make_id(&mut more)));
+        let users = super::users::seed(&staff, seed);
+        let business_ids: Vec<String> = COMPANIES.iter().map(|_| make_id(&mut rng)).collect();
+        let generator = Generator {
+            seed,
+            location_id: location_id.to_string(),
+            anchor,
+            hostile_every: (count / 6).max(1),
+            calendar_ids,
+            user_ids,
+            staff,
+            business_ids,
+        };
+        (generator, users, rng)
+    }
+
+    pub fn calendar_ids(&self) -> &[String] {
+        &self.calendar_ids
+    }
+
+    /// Contact `i`, drawn from the stream state it began at.
+    pub fn at(&self, i: usize, state: u64) -> Drawn {
+        self.one(i, &mut fastrand::Rng::with_seed(state))
+    }
+
+    /// Contact `i`, drawn from `rng`, which is left where contact `i + 1`
+    /// begins.
+    pub fn one(&self, i: usize, rng: &mut fastrand::Rng) -> Drawn {
+        let (seed, location_id, anchor) = (self.seed, self.location_id.as_str(), self.anchor);
+        let (calendar_ids, user_ids) = (&self.calendar_ids, &self.user_ids);
+        let (staff, business_ids, hostile_every) =
+            (&self.staff, &self.business_ids, self.hostile_every);
+        let rng = &mut *rng;
+        let mut data = Drawn {
+            contact: Map::new(),
+            tasks: Vec::new(),
+            notes: Vec::new(),
+            appointments: Vec::new(),
+        };
+        let id = make_id(rng);
+        let mut first = pick(rng, FIRST).to_string();
+        let mut last = pick(rng, LAST).to_string();
         let company_idx = (rng.u8(..10) < 7).then(|| rng.usize(..COMPANIES.len()));
         let mut company = company_idx
             .map(|i| COMPANIES[i].to_string())
@@ -366,14 +429,14 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
             (f, l) if !f.is_empty() && !l.is_empty() => format!("{f}.{l}{i}"),
             _ => format!("contact{i}"),
         };
-        let email = format!("{local}@{}", pick(&mut rng, DOMAINS));
+        let email = format!("{local}@{}", pick(rng, DOMAINS));
         let phone = format!("+1555{:03}{:04}", rng.u32(200..999), rng.u32(0..10_000));
         let added = anchor - Duration::minutes(rng.i64(60..60 * 24 * 730));
         let updated = added + Duration::minutes(rng.i64(0..60 * 24 * 30));
         let updated = updated.min(anchor);
         let mut tags: Vec<String> = Vec::new();
         for _ in 0..rng.usize(0..4) {
-            let t = pick(&mut rng, TAGS).to_string();
+            let t = pick(rng, TAGS).to_string();
             if !tags.contains(&t) {
                 tags.push(t);
             }
@@ -392,7 +455,7 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
             "emailLowerCase": email.to_lowercase(),
             "phone": phone,
             "type": if rng.bool() { "lead" } else { "customer" },
-            "source": pick(&mut rng, SOURCES),
+            "source": pick(rng, SOURCES),
             "dnd": rng.u8(..20) == 0,
             "tags": tags,
             "dateAdded": format_timestamp(added),
@@ -402,7 +465,7 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
             "timezone": zone,
             "customFields": [
                 {"id": "cfBudget0000000000001", "value": format!("{}", rng.u32(1..50) * 500)},
-                {"id": "cfReferral00000000002", "value": pick(&mut rng, SOURCES)},
+                {"id": "cfReferral00000000002", "value": pick(rng, SOURCES)},
             ],
             "dndSettings": {"Email": {"status": "inactive"}, "SMS": {"status": if rng.bool() {"active"} else {"inactive"}, "message": "opted out by text"}},
             "attributionSource": {"url": "https://www.example.com/contact", "utmSource": "newsletter", "medium": "form"},
@@ -417,7 +480,7 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
             c["businessId"] = json!(business_ids[i]);
         }
         if rng.bool() {
-            c["address1"] = json!(format!("{} {} St", rng.u32(1..9999), pick(&mut rng, LAST)));
+            c["address1"] = json!(format!("{} {} St", rng.u32(1..9999), pick(rng, LAST)));
             c["postalCode"] = json!(format!("{:05}", rng.u32(10000..99999)));
         }
         if rng.u8(..4) == 0 {
@@ -426,8 +489,8 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
         if rng.u8(..3) == 0 {
             c["assignedTo"] = json!(user_ids[rng.usize(..user_ids.len())]);
         }
-        more_custom_values(&mut c, seed, i, anchor, &staff);
-        data.contacts.push(obj(c));
+        more_custom_values(&mut c, seed, i, anchor, staff);
+        data.contact = obj(c);
 
         // Tasks: some overdue, some due today, some done, some later.
         for t in 0..rng.usize(0..4) {
@@ -436,14 +499,14 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
                 1 | 2 => anchor + Duration::hours(rng.i64(8..20)),
                 _ => anchor + Duration::days(rng.i64(1..30)) + Duration::hours(rng.i64(8..18)),
             };
-            let mut title = pick(&mut rng, TASK_TITLES).to_string();
+            let mut title = pick(rng, TASK_TITLES).to_string();
             if h.is_some() && t == 0 {
                 title = "Escape \u{1b}[5mblink\u{1b}[0m task".into();
             }
             let mut task = json!({
-                "id": make_id(&mut rng),
+                "id": make_id(rng),
                 "title": title,
-                "body": format!("{} {}", pick(&mut rng, NOTE_LINES), pick(&mut rng, NOTE_LINES)),
+                "body": format!("{} {}", pick(rng, NOTE_LINES), pick(rng, NOTE_LINES)),
                 "dueDate": format_timestamp(due),
                 "completed": rng.u8(..5) == 0,
                 "contactId": id,
@@ -466,7 +529,7 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
                     if s > 0 {
                         body.push(' ');
                     }
-                    body.push_str(pick(&mut rng, NOTE_LINES));
+                    body.push_str(pick(rng, NOTE_LINES));
                 }
             }
             if h.is_some() {
@@ -474,7 +537,7 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
             }
             let added = anchor - Duration::minutes(rng.i64(10..60 * 24 * 200));
             data.notes.push(obj(json!({
-                "id": make_id(&mut rng),
+                "id": make_id(rng),
                 "body": body,
                 "userId": user_ids[rng.usize(..user_ids.len())],
                 "dateAdded": format_timestamp(added),
@@ -491,15 +554,15 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
                     .get(rng.usize(..3))
                     .unwrap_or(&"confirmed")
             } else {
-                pick(&mut rng, APPT_STATUSES)
+                pick(rng, APPT_STATUSES)
             };
             let user = user_ids[rng.usize(..user_ids.len())].clone();
             let added = start - Duration::days(rng.i64(1..30));
             data.appointments.push(obj(json!({
-                "id": make_id(&mut rng),
+                "id": make_id(rng),
                 "calendarId": calendar_ids[rng.usize(..calendar_ids.len())],
                 "status": "booked",
-                "title": format!("{} with {first}", pick(&mut rng, APPT_TITLES)),
+                "title": format!("{} with {first}", pick(rng, APPT_TITLES)),
                 "appointmentStatus": status,
                 "assignedUserId": user,
                 "users": [user],
@@ -513,6 +576,32 @@ pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc
                 "dateUpdated": format_timestamp(added),
             })));
         }
+        if i >= WITH_HISTORY {
+            // Drawn all the same, so the stream stays as it was.
+            data.tasks.clear();
+            data.notes.clear();
+            data.appointments.clear();
+        }
+        data
+    }
+}
+
+pub fn generate(count: usize, seed: u64, location_id: &str, anchor: DateTime<Utc>) -> SeedData {
+    let (generator, users, mut rng) = Generator::new(count, seed, location_id, anchor);
+    let mut data = SeedData {
+        contacts: Vec::with_capacity(count),
+        tasks: Vec::new(),
+        notes: Vec::new(),
+        appointments: Vec::new(),
+        users,
+        calendar_ids: generator.calendar_ids.clone(),
+    };
+    for i in 0..count {
+        let one = generator.one(i, &mut rng);
+        data.contacts.push(one.contact);
+        data.tasks.extend(one.tasks);
+        data.notes.extend(one.notes);
+        data.appointments.extend(one.appointments);
     }
     data
 }

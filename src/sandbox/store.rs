@@ -3,11 +3,13 @@
 //! behaviour lives with their service (`contacts.rs`, `locations.rs`);
 //! HTTP concerns (auth, limits, faults) in `http.rs`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Timelike, Utc};
 use serde_json::{Map, Value, json};
 
+use super::contacts::stored::Stored;
 use super::seed::{self, make_id};
 use super::validate::{Field, check};
 use crate::api::model::{format_timestamp, parse_timestamp};
@@ -91,8 +93,7 @@ pub(super) fn checked<'a>(body: &'a Value, fields: &[Field]) -> Result<&'a Obj, 
 pub struct Store {
     pub(super) location_id: String,
     /// Ordered by (dateAdded in ms, id): the order of GET /contacts/.
-    pub(super) contacts: BTreeMap<(i64, String), Obj>,
-    pub(super) by_id: HashMap<String, i64>,
+    pub(super) contacts: Stored,
     pub(super) tasks: HashMap<String, Vec<Obj>>,
     pub(super) notes: HashMap<String, Vec<Obj>>,
     pub(super) appointments: HashMap<String, Vec<Obj>>,
@@ -127,16 +128,16 @@ impl Store {
             .and_hms_opt(0, 0, 0)
             .map(|t| t.and_utc())
             .unwrap_or_else(Utc::now);
-        let data = seed::generate(count, seed, location_id, anchor);
+        let (generator, users, mut rng) = seed::Generator::new(count, seed, location_id, anchor);
+        let calendar_ids = generator.calendar_ids().to_vec();
         let mut store = Store {
             location_id: location_id.to_string(),
-            contacts: BTreeMap::new(),
-            by_id: HashMap::new(),
+            contacts: Stored::new(generator),
             tasks: HashMap::new(),
             notes: HashMap::new(),
             appointments: HashMap::new(),
             tags: BTreeMap::new(),
-            users: data.users,
+            users,
             pipelines: Vec::new(),
             lost_reasons: Vec::new(),
             opportunities: Vec::new(),
@@ -151,22 +152,26 @@ impl Store {
             rng: fastrand::Rng::with_seed(seed ^ 0x5eed),
             page_depth: 10_000,
         };
-        for c in data.contacts {
-            store.register_tags(&c);
-            store.insert_contact(c);
-        }
-        for (map, items) in [
-            (&mut store.tasks, data.tasks),
-            (&mut store.notes, data.notes),
-            (&mut store.appointments, data.appointments),
-        ] {
-            for item in items {
-                let cid = item
-                    .get("contactId")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                map.entry(cid).or_default().push(item);
+        // Only the contacts with a history are kept whole while seeding:
+        // the rest are drawn again when asked for.
+        let mut history: Vec<Obj> = Vec::new();
+        for i in 0..count {
+            let state = rng.get_seed();
+            let one = store.contacts.draw_seed(i, &mut rng);
+            store.register_tags(&one.contact);
+            store.contacts.put_seeded(i, state, &one.contact);
+            for (map, items) in [
+                (&mut store.tasks, one.tasks),
+                (&mut store.notes, one.notes),
+                (&mut store.appointments, one.appointments),
+            ] {
+                for item in items {
+                    let cid = text(&item, "contactId").to_string();
+                    map.entry(cid).or_default().push(item);
+                }
+            }
+            if i < seed::WITH_HISTORY {
+                history.push(one.contact);
             }
         }
         let user_ids: Vec<String> = store
@@ -174,17 +179,19 @@ impl Store {
             .iter()
             .filter_map(|u| u.get("id").and_then(Value::as_str).map(str::to_string))
             .collect();
-        let contacts: Vec<&Obj> = store.contacts.values().collect();
+        // Deals, campaigns and threads go to the contacts with a history:
+        // deals in the order of GET /contacts/, the rest by id.
+        history.sort_by_key(|c| (Self::added_ms(c), text(c, "id").to_string()));
+        let contacts: Vec<&Obj> = history.iter().collect();
         let deals = super::opportunities::seed(location_id, &contacts, &user_ids, seed, anchor);
         store.pipelines = deals.pipelines;
         store.lost_reasons = deals.lost_reasons;
         store.opportunities = deals.opportunities;
-        store.calendars = super::calendars::seed(location_id, &data.calendar_ids, &user_ids);
+        store.calendars = super::calendars::seed(location_id, &calendar_ids, &user_ids);
+        history.sort_by(|a, b| text(a, "id").cmp(text(b, "id")));
         // Every third contact is in the first campaign, every fifth in the
         // second: something to take them out of.
-        let ids: Vec<String> = store.by_id.keys().cloned().collect();
-        let mut ids = ids;
-        ids.sort();
+        let ids: Vec<String> = history.iter().map(|c| text(c, "id").to_string()).collect();
         for (i, id) in ids.iter().enumerate() {
             let mut on = Vec::new();
             for (k, every) in [3usize, 5].iter().enumerate() {
@@ -204,11 +211,7 @@ impl Store {
             .with_second(0)
             .and_then(|t| t.with_nanosecond(0))
             .unwrap_or_else(Utc::now);
-        let contacts: Vec<Obj> = ids
-            .iter()
-            .filter_map(|id| store.contact(id).cloned())
-            .collect();
-        store.threads = super::conversations::seed(location_id, &contacts, minute);
+        store.threads = super::conversations::seed(location_id, &history, minute);
         store
     }
 
@@ -229,25 +232,17 @@ impl Store {
     }
 
     pub(super) fn insert_contact(&mut self, c: Obj) {
-        let id = c
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let ms = Self::added_ms(&c);
-        self.by_id.insert(id.clone(), ms);
-        self.contacts.insert((ms, id), c);
+        self.contacts.put(c);
     }
 
     /// A contact to change in place (the sandbox's handlers, and tests).
     pub fn contact_mut(&mut self, id: &str) -> Option<&mut Obj> {
-        let ms = *self.by_id.get(id)?;
-        self.contacts.get_mut(&(ms, id.to_string()))
+        self.contacts.get_mut(id)
     }
 
-    pub fn contact(&self, id: &str) -> Option<&Obj> {
-        let ms = *self.by_id.get(id)?;
-        self.contacts.get(&(ms, id.to_string()))
+    /// The contact with this id: held, or drawn again from the seed.
+    pub fn contact(&self, id: &str) -> Option<Cow<'_, Obj>> {
+        self.contacts.get(id)
     }
 
     pub fn contact_count(&self) -> usize {
@@ -273,7 +268,7 @@ impl Store {
     }
 
     pub(super) fn need_contact(&self, id: &str) -> Result<(), Reply> {
-        if self.by_id.contains_key(id) {
+        if self.contacts.contains(id) {
             Ok(())
         } else {
             Err(not_found("Contact not found"))

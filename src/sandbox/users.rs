@@ -227,7 +227,7 @@ mod tests {
                 assert!(ids.contains(&a), "task assignee {a} is not a user");
             }
         }
-        for c in st.contacts.values() {
+        for c in st.contacts.iter() {
             if let Some(a) = c.get("assignedTo").and_then(Value::as_str) {
                 assert!(ids.contains(&a), "contact owner {a} is not a user");
             }

@@ -12,6 +12,7 @@ use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
 mod search;
+pub(in crate::sandbox) mod stored;
 
 use crate::sandbox::Shared;
 use crate::sandbox::http::{JsonBody, outcome, with_store};
@@ -219,6 +220,7 @@ impl Store {
         let found = self.find_existing(
             q.get("email").map(String::as_str),
             q.get("number").map(String::as_str),
+            None,
         );
         match found.and_then(|id| self.contact(&id)) {
             Some(c) => ok(json!({ "contact": c })),
@@ -227,10 +229,21 @@ impl Store {
     }
 
     /// The id of a contact with this email (case-insensitive) or phone (by digits).
-    pub(super) fn find_existing(&self, email: Option<&str>, phone: Option<&str>) -> Option<String> {
+    /// `except` (the contact being edited) is passed over.
+    pub(super) fn find_existing(
+        &self,
+        email: Option<&str>,
+        phone: Option<&str>,
+        except: Option<&str>,
+    ) -> Option<String> {
+        let keys = [stored::email_key(email), stored::phone_key(phone)];
+        if !self.contacts.may_hold(keys, except) {
+            return None;
+        }
         let email = email.map(str::to_lowercase).filter(|e| !e.is_empty());
         let phone = phone.map(digits).filter(|p| !p.is_empty());
-        self.contacts.values().find_map(|c| {
+        let others = self.contacts.iter().filter(|c| Some(text(c, "id")) != except);
+        others.into_iter().find_map(|c| {
             let e = c
                 .get("email")
                 .and_then(Value::as_str)
@@ -358,10 +371,8 @@ impl Store {
     pub(super) fn duplicate_reply(&self, id: &str, field: &str) -> Reply {
         let name = self
             .contact(id)
-            .and_then(|c| c.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+            .map(|c| text(&c, "name").to_string())
+            .unwrap_or_default();
         Reply {
             status: 400,
             body: json!({
@@ -381,10 +392,10 @@ impl Store {
         self.check_custom_fields(b)?;
         let email = b.get("email").and_then(Value::as_str);
         let phone = b.get("phone").and_then(Value::as_str);
-        if let Some(id) = self.find_existing(email, None) {
+        if let Some(id) = self.find_existing(email, None, None) {
             return Err(self.duplicate_reply(&id, "email"));
         }
-        if let Some(id) = self.find_existing(None, phone) {
+        if let Some(id) = self.find_existing(None, phone, None) {
             return Err(self.duplicate_reply(&id, "phone"));
         }
         let c = self.new_contact(b);
@@ -414,24 +425,21 @@ impl Store {
         self.check_custom_fields(&b)?;
         check_dnd_settings(&b)?;
         let email = b.get("email").and_then(Value::as_str);
-        if let Some(other) = self.find_existing(email, None).filter(|o| o != id) {
+        if let Some(other) = self.find_existing(email, None, Some(id)) {
             return Err(self.duplicate_reply(&other, "email"));
         }
-        let mut c = self.contact(id).cloned().unwrap_or_default();
+        let mut c = self.contact(id).map(std::borrow::Cow::into_owned).unwrap_or_default();
         self.apply_contact_fields(&mut c, &b);
         c.insert("dateUpdated".into(), json!(Self::now()));
-        if let Some(slot) = self.contact_mut(id) {
-            *slot = c.clone();
-        }
+        self.insert_contact(c.clone());
         ok(json!({ "succeded": true, "contact": c }))
     }
 
     /// DELETE /contacts/{contactId}
     pub fn delete_contact(&mut self, id: &str) -> Outcome {
-        let Some(ms) = self.by_id.remove(id) else {
+        if !self.contacts.remove(id) {
             return Err(not_found("Contact not found"));
-        };
-        self.contacts.remove(&(ms, id.to_string()));
+        }
         self.tasks.remove(id);
         self.notes.remove(id);
         self.appointments.remove(id);
@@ -456,11 +464,12 @@ impl Store {
             self.find_existing(
                 b.get("email").and_then(Value::as_str),
                 b.get("phone").and_then(Value::as_str),
+                None,
             )
         };
         match existing {
             Some(id) => {
-                let mut c = self.contact(&id).cloned().unwrap_or_default();
+                let mut c = self.contact(&id).map(std::borrow::Cow::into_owned).unwrap_or_default();
                 let mut merged = b.clone();
                 // Upsert adds tags; it does not drop the ones already there.
                 if let Some(new_tags) = b.get("tags").and_then(Value::as_array) {
@@ -478,9 +487,7 @@ impl Store {
                 }
                 self.apply_contact_fields(&mut c, &merged);
                 c.insert("dateUpdated".into(), json!(Self::now()));
-                if let Some(slot) = self.contact_mut(&id) {
-                    *slot = c.clone();
-                }
+                self.insert_contact(c.clone());
                 ok(json!({ "new": false, "contact": c, "traceId": trace }))
             }
             None => {
@@ -604,7 +611,7 @@ impl Store {
     pub fn add_tags(&mut self, contact_id: &str, body: &Value) -> Outcome {
         let add = Self::tags_body(body)?;
         self.need_contact(contact_id)?;
-        let mut c = self.contact(contact_id).cloned().unwrap_or_default();
+        let mut c = self.contact(contact_id).map(std::borrow::Cow::into_owned).unwrap_or_default();
         let mut tags: Vec<String> = tags_in(&c);
         for t in add {
             if !tags.iter().any(|x| x.eq_ignore_ascii_case(&t)) {
@@ -614,9 +621,7 @@ impl Store {
         c.insert("tags".into(), json!(tags));
         c.insert("dateUpdated".into(), json!(Self::now()));
         self.register_tags(&c);
-        if let Some(slot) = self.contact_mut(contact_id) {
-            *slot = c;
-        }
+        self.insert_contact(c);
         created(json!({ "tags": tags }))
     }
 
@@ -753,7 +758,7 @@ impl Store {
         let mut responses = Vec::new();
         let mut errors = 0;
         for id in &ids {
-            let Some(c) = self.contact(id).cloned() else {
+            let Some(c) = self.contact(id).map(std::borrow::Cow::into_owned) else {
                 errors += 1;
                 responses.push(
                     json!({"contactId": id, "message": "contact not found", "type": "error"}),
@@ -784,9 +789,7 @@ impl Store {
                 c.insert("tags".into(), json!(now));
                 c.insert("dateUpdated".into(), json!(Self::now()));
                 self.register_tags(&c);
-                if let Some(slot) = self.contact_mut(id) {
-                    *slot = c;
-                }
+                self.insert_contact(c);
             }
             responses.push(json!({
                 "contactId": id,
@@ -1064,7 +1067,7 @@ mod tests {
     fn update_rejects_unknown_properties_and_keeps_others() {
         let mut s = Store::seeded("loc", 5, 1);
         let id = s.contact_ids()[0].clone();
-        let before = s.contact(&id).unwrap().clone();
+        let before = s.contact(&id).unwrap().into_owned();
         let e = s
             .update_contact(&id, &json!({"locationId": "loc", "city": "Oslo"}))
             .unwrap_err();

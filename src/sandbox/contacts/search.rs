@@ -2,11 +2,13 @@
 //! sandbox's search, filters, sorting and paging, as the live service does
 //! them.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
 use super::super::store::*;
+use super::stored::{Key, Slot, seeded_updated};
 use super::super::validate::{Field, Kind, opt, req};
 use crate::api::model::parse_timestamp;
 
@@ -132,6 +134,41 @@ pub(in crate::sandbox) fn matches_query(c: &Obj, q: &str) -> bool {
         && text("phone").is_some_and(|p| digits(&p).contains(&qd))
 }
 
+/// Whether a sort key lies within a `range` filter's bounds (dates as
+/// milliseconds).
+fn in_range(key: &Value, want: Option<&Value>) -> bool {
+    if key.is_null() {
+        return false;
+    }
+    let bound = |k: &str| {
+        want.and_then(|w| w.get(k)).map(|b| match b {
+            Value::String(s) => parse_timestamp(s)
+                .map(|t| Value::from(t.timestamp_millis()))
+                .unwrap_or(b.clone()),
+            b => b.clone(),
+        })
+    };
+    use std::cmp::Ordering::*;
+    bound("gte").is_none_or(|b| cmp_values(key, &b) != Less)
+        && bound("gt").is_none_or(|b| cmp_values(key, &b) == Greater)
+        && bound("lte").is_none_or(|b| cmp_values(key, &b) != Greater)
+        && bound("lt").is_none_or(|b| cmp_values(key, &b) == Less)
+}
+
+/// The `dateUpdated` ranges among the top-level filters: a seeded contact
+/// outside one of them need not be drawn.
+fn updated_ranges(filters: &[Value]) -> Vec<Option<&Value>> {
+    filters
+        .iter()
+        .filter(|f| {
+            f.get("group").is_none()
+                && f.get("field").and_then(Value::as_str) == Some("dateUpdated")
+                && f.get("operator").and_then(Value::as_str) == Some("range")
+        })
+        .map(|f| f.get("value"))
+        .collect()
+}
+
 pub(in crate::sandbox) fn filter_matches(c: &Obj, f: &Value) -> Result<bool, String> {
     if let Some(group) = f.get("group").and_then(Value::as_str) {
         let subs = f
@@ -221,22 +258,7 @@ pub(in crate::sandbox) fn filter_matches(c: &Obj, f: &Value) -> Result<bool, Str
                 Some(id) => custom_field(c, id).unwrap_or(Value::Null),
                 None => sort_key(c, field),
             };
-            if key.is_null() {
-                return Ok(false);
-            }
-            let bound = |k: &str| {
-                want.and_then(|w| w.get(k)).map(|b| match b {
-                    Value::String(s) => parse_timestamp(s)
-                        .map(|t| Value::from(t.timestamp_millis()))
-                        .unwrap_or(b.clone()),
-                    b => b.clone(),
-                })
-            };
-            use std::cmp::Ordering::*;
-            bound("gte").is_none_or(|b| cmp_values(&key, &b) != Less)
-                && bound("gt").is_none_or(|b| cmp_values(&key, &b) == Greater)
-                && bound("lte").is_none_or(|b| cmp_values(&key, &b) != Greater)
-                && bound("lt").is_none_or(|b| cmp_values(&key, &b) == Less)
+            in_range(&key, want)
         }
         o => return Err(format!("operator {o} is not supported")),
     })
@@ -271,21 +293,25 @@ impl Store {
             }
             (None, None) => None,
         };
-        let matching: Vec<(&(i64, String), &Obj)> = self
-            .contacts
-            .iter()
-            .filter(|(_, c)| matches_query(c, query))
-            .collect();
+        // Only a query needs each contact drawn.
+        let matching: Vec<&Key> = if query.trim().is_empty() {
+            self.contacts.keys().collect()
+        } else {
+            let all = self.contacts.iter_where(|_| true);
+            all.filter(|(_, c)| matches_query(c, query))
+                .map(|(k, _)| k)
+                .collect()
+        };
         let total = matching.len() as u64;
         let start = match &after {
-            Some(k) => matching.partition_point(|(key, _)| *key <= k),
+            Some(k) => matching.partition_point(|key| *key <= k),
             None => 0,
         };
-        let page: Vec<&Obj> = matching
+        let page: Vec<Cow<'_, Obj>> = matching
             .iter()
             .skip(start)
             .take(limit as usize)
-            .map(|(_, c)| *c)
+            .filter_map(|k| self.contacts.at(k))
             .collect();
         let current_page = start as u64 / limit + 1;
         let mut meta = json!({
@@ -296,7 +322,7 @@ impl Store {
         let more = start + page.len() < matching.len();
         if let (true, Some(last)) = (more, page.last()) {
             let ms = Self::added_ms(last);
-            let id = last.get("id").and_then(Value::as_str).unwrap_or_default();
+            let id = text(last, "id");
             meta["startAfter"] = json!(ms);
             meta["startAfterId"] = json!(id);
             meta["nextPage"] = json!(current_page + 1);
@@ -404,21 +430,60 @@ impl Store {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        let mut hits: Vec<(Vec<Value>, &Obj)> = Vec::new();
-        for c in self.contacts.values() {
-            if !matches_query(c, query) {
+        // A filter is refused for what it says, whatever the contacts.
+        for f in &filters {
+            filter_matches(&Obj::new(), f).map_err(|e| unprocessable(vec![e]))?;
+        }
+        // Newest or oldest first with nothing to match: the stored order.
+        let cursor = match after.map(|a| a.as_slice()) {
+            None => Some(None),
+            Some([Value::Number(ms), Value::String(id)]) => {
+                ms.as_i64().map(|ms| Some((ms, id.clone())))
+            }
+            Some(_) => None,
+        };
+        if let (true, true, [(field, desc)], Some(cursor)) = (
+            query.trim().is_empty(),
+            filters.is_empty(),
+            sort.as_slice(),
+            &cursor,
+        ) && field == "dateAdded"
+        {
+            let skip = page.map_or(0, |p| ((p - 1) * limit) as usize);
+            let keys = self
+                .contacts
+                .page(*desc, cursor.as_ref(), skip, limit as usize);
+            let contacts: Vec<Value> = keys
+                .into_iter()
+                .filter_map(|k| Some((k, self.contacts.at(k)?)))
+                .map(|((ms, id), c)| {
+                    let mut c = search_row(c.into_owned());
+                    c.insert("searchAfter".into(), json!([ms, id]));
+                    Value::Object(c)
+                })
+                .collect();
+            return ok(json!({ "contacts": contacts, "total": self.contacts.len() }));
+        }
+        let ranges = updated_ranges(&filters);
+        let wanted = |slot: &Slot| {
+            seeded_updated(slot)
+                .is_none_or(|ms| ranges.iter().all(|w| in_range(&Value::from(ms), *w)))
+        };
+        let mut hits: Vec<(Vec<Value>, Cow<'_, Obj>)> = Vec::new();
+        for (_, c) in self.contacts.iter_where(wanted) {
+            if !matches_query(&c, query) {
                 continue;
             }
             let mut keep = true;
             for f in &filters {
-                match filter_matches(c, f) {
+                match filter_matches(&c, f) {
                     Ok(true) => {}
                     Ok(false) => keep = false,
                     Err(e) => return Err(unprocessable(vec![e])),
                 }
             }
             if keep {
-                let mut key: Vec<Value> = sort.iter().map(|(f, _)| sort_key(c, f)).collect();
+                let mut key: Vec<Value> = sort.iter().map(|(f, _)| sort_key(&c, f)).collect();
                 key.push(c.get("id").cloned().unwrap_or(Value::Null));
                 hits.push((key, c));
             }
@@ -448,7 +513,7 @@ impl Store {
             .skip(start)
             .take(limit as usize)
             .map(|(key, c)| {
-                let mut c = search_row((*c).clone());
+                let mut c = search_row(c.clone().into_owned());
                 c.insert("searchAfter".into(), Value::from(key.clone()));
                 Value::Object(c)
             })
@@ -469,13 +534,13 @@ impl Store {
         };
         let (limit, skip) = (num("limit", 25)?, num("skip", 0)?);
         let query = q.get("query").map(String::as_str).unwrap_or("");
-        let all: Vec<&Obj> = self
+        let all: Vec<Cow<'_, Obj>> = self
             .contacts
-            .values()
+            .iter()
             .filter(|c| c.get("businessId").and_then(Value::as_str) == Some(business_id))
             .filter(|c| matches_query(c, query))
             .collect();
-        let page: Vec<&Obj> = all.iter().skip(skip).take(limit).copied().collect();
+        let page: Vec<&Cow<'_, Obj>> = all.iter().skip(skip).take(limit).collect();
         ok(json!({ "contacts": page, "count": all.len() }))
     }
 }
