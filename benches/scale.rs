@@ -13,6 +13,11 @@
 //! - bytes written for a `j` that scrolls the list, and the median over a
 //!   walk of 1,000 `j` presses, at 80×24 and 200×60 (pty);
 //! - cache size, and what takes the space;
+//! - the sandbox seeded with that many contacts (`rolo sandbox`): time
+//!   until it listens, and its memory; then a first `rolo sync` of them
+//!   all, against the rate limit's bound (100 requests per 10 s), with
+//!   the 429s it met; and a sync stopped halfway, then run again, with
+//!   how much the second run fetched;
 //! - and once: `rolo find --all` over 40 profiles of 25,000 contacts,
 //!   whole process, beside fzf on the same million lines.
 //!
@@ -21,7 +26,8 @@
 //! Run: `cargo bench --bench scale` (`-- --quick` for 100,000 only and
 //! fewer runs; `-- --sizes 100000,1000000` to choose; `-- --bytes` for
 //! the bytes rows alone; `-- --across` for `find --all` over 40 profiles
-//! alone, which the full run includes).
+//! alone, which the full run includes; `-- --sync` for the sandbox and
+//! sync rows alone).
 
 mod common;
 
@@ -299,6 +305,14 @@ fn main() {
         }
     );
     let across_only = args.iter().any(|a| a == "--across");
+    let only_sync = args.iter().any(|a| a == "--sync");
+    if only_sync {
+        for n in sizes_list {
+            println!("\n{n} contacts");
+            sync_rows(n);
+        }
+        return;
+    }
     if across_only || !quick {
         across(runs, fzf);
     }
@@ -354,7 +368,118 @@ fn main() {
         }
         sizes(&path, n);
         let _ = std::fs::remove_dir_all(&home);
+        sync_rows(n);
     }
+}
+
+/// `rolo` as a user runs it, with every place it keeps things under `home`.
+fn rolo_at(home: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rolo"));
+    cmd.envs(common::hermetic_env(home));
+    cmd.env("ROLO_LOG", "warn");
+    cmd
+}
+
+/// The sandbox seeded with `n` contacts, then `rolo sync` of them all,
+/// then a sync stopped halfway and run again.
+fn sync_rows(n: usize) {
+    use std::io::{BufRead, BufReader};
+    let home = std::env::temp_dir().join(format!("rolo-scale-sync-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).expect("home");
+    let started = Instant::now();
+    let mut sandbox = rolo_at(&home)
+        .args(["sandbox", "--addr", "127.0.0.1:0", "--token", "scale-token"])
+        .args(["--location-id", LOCATION, "--seed", "1"])
+        .args(["--contacts", &n.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("rolo sandbox");
+    let mut out = BufReader::new(sandbox.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).expect("the sandbox says where it listens");
+    let seeded = started.elapsed();
+    let base = line.trim().rsplit(' ').next().unwrap_or_default().to_string();
+    assert!(base.starts_with("http://"), "the sandbox said {line:?}");
+    let (rss, _) = common::memory_kb(sandbox.id()).expect("/proc");
+    println!(
+        "  sandbox seeded with {n} contacts: listening after {:.1} s, {:.0} MB RSS",
+        seeded.as_secs_f64(),
+        rss as f64 / 1024.0
+    );
+    let sync = |home: &std::path::Path| {
+        let mut cmd = rolo_at(home);
+        cmd.arg("sync")
+            .env("ROLO_TOKEN", "scale-token")
+            .env("ROLO_BASE_URL", &base)
+            .env("ROLO_LOCATION_ID", LOCATION);
+        cmd
+    };
+    // A first sync of every contact.
+    let t = Instant::now();
+    let done = sync(&home).output().expect("rolo sync");
+    let took = t.elapsed();
+    let said = String::from_utf8_lossy(&done.stdout).to_string();
+    let errors = String::from_utf8_lossy(&done.stderr).to_string();
+    assert!(done.status.success(), "rolo sync failed: {said} {errors}");
+    let requests = number_before(&said, " requests").unwrap_or(0);
+    // Each 429 is logged (to the state dir's log) as it backs off.
+    let limited = |home: &std::path::Path| {
+        std::fs::read_to_string(home.join("state/rolo/rolo.log"))
+            .unwrap_or_default()
+            .matches("429, backing off")
+            .count()
+    };
+    let limited = limited(&home);
+    // 100 requests in each 10 s: the last one cannot start before this.
+    let bound = Duration::from_secs(10 * requests.saturating_sub(1) / 100);
+    let (_, peak) = common::memory_kb(sandbox.id()).expect("/proc");
+    println!(
+        "  rolo sync, first, of {n}: {:.1} s, {requests} requests, {limited} answered 429; the rate limit's bound {:.0} s; ratio {:.3}   goal ≤ 1.10, no 429; sandbox peak {:.0} MB",
+        took.as_secs_f64(),
+        bound.as_secs_f64(),
+        took.as_secs_f64() / bound.as_secs_f64().max(1e-9),
+        peak as f64 / 1024.0
+    );
+    // Stopped halfway (as a closed laptop or ctrl-c would), then again.
+    let other = home.join("again");
+    let mut first = sync(&other)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("rolo sync");
+    let progress = BufReader::new(first.stderr.take().expect("stderr"));
+    for line in progress.split(b'\n').map_while(Result::ok) {
+        let line = String::from_utf8_lossy(&line).replace(',', "");
+        if number_before(&line, " / ").is_some_and(|d| d as usize >= n / 2) {
+            break;
+        }
+    }
+    first.kill().ok();
+    first.wait().ok();
+    let t = Instant::now();
+    let again = sync(&other).output().expect("rolo sync");
+    let said = String::from_utf8_lossy(&again.stdout).to_string();
+    assert!(again.status.success(), "the second sync failed: {said}");
+    let fetched = number_before(&said.replace(',', ""), " fetched").unwrap_or(0);
+    println!(
+        "  rolo sync stopped halfway, then again: the second run fetched {fetched} of {n} in {:.1} s ({})",
+        t.elapsed().as_secs_f64(),
+        said.trim()
+    );
+    sandbox.kill().ok();
+    sandbox.wait().ok();
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+/// The number just before `word` in `text` ("2003 requests").
+fn number_before(text: &str, word: &str) -> Option<u64> {
+    let head = &text[..text.find(word)?];
+    let digits: String = head
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.chars().rev().collect::<String>().parse().ok()
 }
 
 /// Types queries a key at a time into the running workspace: the time

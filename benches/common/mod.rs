@@ -178,17 +178,21 @@ impl Pty {
 
     /// VmRSS and VmHWM of the process, in kB, from /proc.
     pub fn memory_kb(&self) -> Option<(u64, u64)> {
-        let pid = self.child.process_id()?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let field = |k: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(k))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-        };
-        Some((field("VmRSS:")?, field("VmHWM:")?))
+        memory_kb(self.child.process_id()?)
     }
+}
+
+/// VmRSS and VmHWM of process `pid`, in kB, from /proc.
+pub fn memory_kb(pid: u32) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |k: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(k))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
 impl Drop for Pty {

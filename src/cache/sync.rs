@@ -290,6 +290,29 @@ async fn delta(
     Ok((done, requests))
 }
 
+/// A page asked for ahead of its turn. Dropped unanswered (the pass
+/// failed or stopped), the request is cancelled.
+struct Ahead(tokio::task::JoinHandle<Result<SearchPage, ApiError>>);
+
+impl Ahead {
+    fn ask(client: &Client, query: SearchContacts) -> Ahead {
+        let client = client.clone();
+        Ahead(tokio::spawn(
+            async move { client.search_contacts(&query).await },
+        ))
+    }
+
+    async fn page(mut self) -> Option<Result<SearchPage, ApiError>> {
+        (&mut self.0).await.ok()
+    }
+}
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn set_position(q: &mut SearchContacts, at: Position) {
     at.apply(q);
 }
@@ -336,6 +359,9 @@ async fn full_pass(
     let started = Instant::now();
     let mut requests = 0u64;
     let ended_short_of_total;
+    // The next page, asked for while this one is written: the write then
+    // costs no time of its own, and the pass keeps to the rate limit.
+    let mut ahead: Option<Ahead> = None;
     loop {
         let at = match state.walk.position(opts.page_limit, opts.depth_limit) {
             Ok(at) => at,
@@ -348,7 +374,14 @@ async fn full_pass(
             }
         };
         set_position(&mut query, at);
-        let page = client.search_contacts(&query).await?;
+        let page = match ahead.take() {
+            // Lost on the way (it cannot panic): asked for again.
+            Some(next) => match next.page().await {
+                Some(answer) => answer?,
+                None => client.search_contacts(&query).await?,
+            },
+            None => client.search_contacts(&query).await?,
+        };
         requests += 1;
         let first_ord = state.done as i64;
         state.total = page.total;
@@ -361,6 +394,13 @@ async fn full_pass(
                 .walk
                 .advance(opts.page_limit, page.contacts.len(), new, cursor);
             state.done += new as u64;
+            if let Ok(Step::More) = step
+                && let Ok(at) = state.walk.position(opts.page_limit, opts.depth_limit)
+            {
+                let mut next = query.clone();
+                set_position(&mut next, at);
+                ahead = Some(Ahead::ask(client, next));
+            }
             put_contacts_tx(&tx, &page.contacts, Some(state.pass), Some(first_ord)).map_err(err)?;
             if step.is_ok() {
                 tx.execute(

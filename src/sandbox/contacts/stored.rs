@@ -256,3 +256,223 @@ pub(in crate::sandbox) fn seeded_updated(slot: &Slot) -> Option<i64> {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use crate::api::model::format_timestamp;
+    use crate::sandbox::seed::{self, Generator, WITH_HISTORY};
+    use crate::sandbox::store::{Obj, Store, object, text};
+
+    fn today() -> DateTime<Utc> {
+        Utc::now().date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc()
+    }
+
+    #[test]
+    fn a_seeded_contact_drawn_again_is_the_one_the_seed_made() {
+        let n = WITH_HISTORY + 300;
+        let anchor = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+        let data = seed::generate(n, 5, "loc", anchor);
+        let (generator, _, mut rng) = Generator::new(n, 5, "loc", anchor);
+        let states: Vec<u64> = (0..n)
+            .map(|i| {
+                let s = rng.get_seed();
+                generator.one(i, &mut rng);
+                s
+            })
+            .collect();
+        let picks = (0..n).step_by(101).chain([1, WITH_HISTORY - 1, WITH_HISTORY, n - 1]);
+        for i in picks {
+            assert_eq!(generator.at(i, states[i]).contact, data.contacts[i], "contact {i}");
+        }
+        // Tasks, notes and appointments stop at WITH_HISTORY.
+        let index: std::collections::HashMap<&str, usize> = data
+            .contacts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (text(c, "id"), i))
+            .collect();
+        let owners = |items: &[Obj]| -> Vec<usize> {
+            items.iter().map(|t| index[text(t, "contactId")]).collect()
+        };
+        for items in [&data.tasks, &data.notes, &data.appointments] {
+            let at = owners(items);
+            assert!(!at.is_empty());
+            assert!(at.iter().all(|i| *i < WITH_HISTORY), "history past the bound");
+            assert!(at.iter().any(|i| *i > WITH_HISTORY - 1000));
+        }
+    }
+
+    #[test]
+    fn the_store_serves_every_seeded_contact_as_the_seed_made_it() {
+        let n = 1_500;
+        let store = Store::seeded("loc", n, 9);
+        let data = seed::generate(n, 9, "loc", today());
+        assert_eq!(store.contact_count(), n);
+        for c in &data.contacts {
+            let got = store.contact(text(c, "id")).expect("every seeded id is there");
+            assert_eq!(*got, *c);
+        }
+        let tasks: usize = data.contacts.iter().map(|c| store.tasks_of(text(c, "id")).len()).sum();
+        assert_eq!(tasks, data.tasks.len());
+    }
+
+    /// Every id a walk of POST /contacts/search gives, page by page.
+    fn walk(store: &Store, desc: bool, limit: u64, filters: &Value, by_page: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut after: Option<Value> = None;
+        for page in 1.. {
+            let mut body = json!({
+                "locationId": "loc", "pageLimit": limit, "filters": filters,
+                "sort": [{"field": "dateAdded", "direction": if desc {"desc"} else {"asc"}}],
+            });
+            match (&after, by_page) {
+                (_, true) => body["page"] = json!(page),
+                (Some(a), false) => body["searchAfter"] = a.clone(),
+                (None, false) => {}
+            }
+            let r = store.search_contacts(&body).expect("search answers");
+            let rows = r.body["contacts"].as_array().unwrap().clone();
+            if rows.is_empty() {
+                break;
+            }
+            out.extend(rows.iter().map(|c| c["id"].as_str().unwrap().to_string()));
+            after = rows.last().map(|c| c["searchAfter"].clone());
+            assert!(out.len() <= 10_000, "the walk does not end");
+        }
+        out
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// A new contact added at one of a few instants (ties on purpose),
+        /// with an email and phone from a small pool.
+        Add(u8, u8, u8),
+        /// Contact k's email and phone changed in place.
+        Change(usize, u8, u8),
+        Remove(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0..6u8, 0..8u8, 0..8u8).prop_map(|(t, e, p)| Op::Add(t, e, p)),
+            (any::<usize>(), 0..8u8, 0..8u8).prop_map(|(k, e, p)| Op::Change(k, e, p)),
+            any::<usize>().prop_map(Op::Remove),
+        ]
+    }
+
+    fn email(n: u8) -> String {
+        format!("Pool{n}@Example.com")
+    }
+
+    fn phone(n: u8) -> String {
+        format!("+1 (555) 000-00{n:02}")
+    }
+
+    fn apply(store: &mut Store, ops: &[Op]) {
+        let base = today() - Duration::days(3);
+        for (n, o) in ops.iter().enumerate() {
+            let ids = store.contact_ids();
+            match o {
+                Op::Add(t, e, p) => {
+                    let at = format_timestamp(base + Duration::milliseconds(*t as i64 % 3));
+                    store.insert_contact(object(json!({
+                        "id": format!("new{n:03}{t}"), "locationId": "loc",
+                        "dateAdded": at, "dateUpdated": at,
+                        "email": email(*e), "phone": phone(*p), "firstName": "Pool",
+                    })));
+                }
+                Op::Change(k, e, p) => {
+                    let id = &ids[k % ids.len()];
+                    let c = store.contact_mut(id).unwrap();
+                    c.insert("email".into(), json!(email(*e).to_uppercase()));
+                    c.insert("phone".into(), json!(phone(*p)));
+                }
+                Op::Remove(k) if ids.len() > 1 => {
+                    let id = ids[k % ids.len()].clone();
+                    assert!(store.delete_contact(&id).is_ok());
+                }
+                Op::Remove(_) => {}
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// With nothing to match, the search reads the stored order; with a
+        /// filter every contact passes, it sorts them all. Both agree, by
+        /// cursor and by page, either way round, ties included.
+        #[test]
+        fn the_stored_order_is_the_sorted_order(
+            ops in proptest::collection::vec(op(), 0..40),
+            limit in 1..40u64,
+            desc in any::<bool>(),
+        ) {
+            let mut store = Store::seeded("loc", 120, 4);
+            apply(&mut store, &ops);
+            let every = json!([{"field": "id", "operator": "exists"}]);
+            let sorted = walk(&store, desc, limit, &every, false);
+            prop_assert_eq!(sorted.len(), store.contact_count());
+            prop_assert_eq!(&walk(&store, desc, limit, &json!([]), false), &sorted);
+            prop_assert_eq!(&walk(&store, desc, limit, &json!([]), true), &sorted);
+            let distinct: HashSet<&String> = sorted.iter().collect();
+            prop_assert_eq!(distinct.len(), sorted.len());
+        }
+
+        /// A search for recent changes passes over seeded contacts by the
+        /// date they remember, and finds what a full look finds.
+        #[test]
+        fn recent_changes_are_found_as_a_full_look_finds_them(
+            ops in proptest::collection::vec(op(), 0..30),
+            pick in any::<prop::sample::Index>(),
+            op in prop::sample::select(vec!["gt", "gte", "lt", "lte"]),
+        ) {
+            let mut store = Store::seeded("loc", 150, 6);
+            apply(&mut store, &ops);
+            let all: Vec<Obj> = store.contacts.iter().map(|c| c.into_owned()).collect();
+            let at = text(&all[pick.index(all.len())], "dateUpdated").to_string();
+            let range = json!({"field": "dateUpdated", "operator": "range", "value": {op: at}});
+            let top = walk(&store, false, 50, &json!([range]), false);
+            let grouped = json!([{"group": "AND", "filters": [range]}]);
+            prop_assert_eq!(&top, &walk(&store, false, 50, &grouped, false));
+            if op.ends_with('e') {
+                prop_assert!(!top.is_empty(), "the picked contact itself is in range");
+            }
+        }
+
+        /// The duplicate check answers as reading every contact would,
+        /// through adds, changes in place and deletes.
+        #[test]
+        fn the_duplicate_check_agrees_with_reading_every_contact(
+            ops in proptest::collection::vec(op(), 0..40),
+            probes in proptest::collection::vec((0..9u8, 0..9u8, any::<Option<usize>>()), 1..12),
+        ) {
+            let mut store = Store::seeded("loc", 60, 8);
+            apply(&mut store, &ops);
+            let ids = store.contact_ids();
+            for (e, p, except) in probes {
+                let e = (e < 8).then(|| email(e).to_lowercase());
+                let p = (p < 8).then(|| phone(p));
+                let except = except.map(|k| ids[k % ids.len()].clone());
+                let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
+                let want = store
+                    .contacts
+                    .iter()
+                    .filter(|c| Some(text(c, "id")) != except.as_deref())
+                    .find(|c| {
+                        e.as_deref().is_some_and(|e| text(c, "email").to_lowercase() == e)
+                            || p.as_deref().is_some_and(|p| digits(text(c, "phone")) == digits(p))
+                    })
+                    .map(|c| text(&c, "id").to_string());
+                let got = store.find_existing(e.as_deref(), p.as_deref(), except.as_deref());
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
+}
