@@ -397,9 +397,15 @@ fn sync_rows(n: usize) {
         .expect("rolo sandbox");
     let mut out = BufReader::new(sandbox.stdout.take().expect("stdout"));
     let mut line = String::new();
-    out.read_line(&mut line).expect("the sandbox says where it listens");
+    out.read_line(&mut line)
+        .expect("the sandbox says where it listens");
     let seeded = started.elapsed();
-    let base = line.trim().rsplit(' ').next().unwrap_or_default().to_string();
+    let base = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     assert!(base.starts_with("http://"), "the sandbox said {line:?}");
     let (rss, _) = common::memory_kb(sandbox.id()).expect("/proc");
     println!(

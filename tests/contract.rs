@@ -223,7 +223,11 @@ async fn every_sandbox_response_matches_the_spec() {
     assert!(search["total"].is_number());
     h.validate_contacts("search", search["contacts"].as_array().unwrap());
 
-    let first = sb.with_store(|s| s.contact(&ids[0]).map(std::borrow::Cow::into_owned).unwrap());
+    let first = sb.with_store(|s| {
+        s.contact(&ids[0])
+            .map(std::borrow::Cow::into_owned)
+            .unwrap()
+    });
     let email = first["email"].as_str().unwrap().to_string();
     let (status, dup) = h
         .raw(

@@ -860,7 +860,10 @@ fn saved_searches_and_mine_from_the_shell() {
     let records: Vec<serde_json::Value> = sh.sandbox.with_store(|s| {
         s.contact_ids()
             .into_iter()
-            .filter_map(|id| s.contact(&id).map(|c| serde_json::Value::Object(c.into_owned())))
+            .filter_map(|id| {
+                s.contact(&id)
+                    .map(|c| serde_json::Value::Object(c.into_owned()))
+            })
             .collect()
     });
     let owner = records

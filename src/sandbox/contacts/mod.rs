@@ -242,7 +242,10 @@ impl Store {
         }
         let email = email.map(str::to_lowercase).filter(|e| !e.is_empty());
         let phone = phone.map(digits).filter(|p| !p.is_empty());
-        let others = self.contacts.iter().filter(|c| Some(text(c, "id")) != except);
+        let others = self
+            .contacts
+            .iter()
+            .filter(|c| Some(text(c, "id")) != except);
         others.into_iter().find_map(|c| {
             let e = c
                 .get("email")
@@ -428,7 +431,10 @@ impl Store {
         if let Some(other) = self.find_existing(email, None, Some(id)) {
             return Err(self.duplicate_reply(&other, "email"));
         }
-        let mut c = self.contact(id).map(std::borrow::Cow::into_owned).unwrap_or_default();
+        let mut c = self
+            .contact(id)
+            .map(std::borrow::Cow::into_owned)
+            .unwrap_or_default();
         self.apply_contact_fields(&mut c, &b);
         c.insert("dateUpdated".into(), json!(Self::now()));
         self.insert_contact(c.clone());
@@ -469,7 +475,10 @@ impl Store {
         };
         match existing {
             Some(id) => {
-                let mut c = self.contact(&id).map(std::borrow::Cow::into_owned).unwrap_or_default();
+                let mut c = self
+                    .contact(&id)
+                    .map(std::borrow::Cow::into_owned)
+                    .unwrap_or_default();
                 let mut merged = b.clone();
                 // Upsert adds tags; it does not drop the ones already there.
                 if let Some(new_tags) = b.get("tags").and_then(Value::as_array) {
@@ -611,7 +620,10 @@ impl Store {
     pub fn add_tags(&mut self, contact_id: &str, body: &Value) -> Outcome {
         let add = Self::tags_body(body)?;
         self.need_contact(contact_id)?;
-        let mut c = self.contact(contact_id).map(std::borrow::Cow::into_owned).unwrap_or_default();
+        let mut c = self
+            .contact(contact_id)
+            .map(std::borrow::Cow::into_owned)
+            .unwrap_or_default();
         let mut tags: Vec<String> = tags_in(&c);
         for t in add {
             if !tags.iter().any(|x| x.eq_ignore_ascii_case(&t)) {

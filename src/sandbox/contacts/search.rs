@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::super::store::*;
-use super::stored::{Key, Slot, seeded_updated};
 use super::super::validate::{Field, Kind, opt, req};
+use super::stored::{Key, Slot, seeded_updated};
 use crate::api::model::parse_timestamp;
 
 /// A contact as POST /contacts/search rows carry it on the live service

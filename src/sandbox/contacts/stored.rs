@@ -24,7 +24,11 @@ pub(in crate::sandbox) enum Slot {
     /// Seeded contact `i`, drawn from stream state `state`, last updated
     /// at `updated` (ms): enough to pass over it in a search for recent
     /// changes without drawing it.
-    Seeded { i: u32, state: u64, updated: i64 },
+    Seeded {
+        i: u32,
+        state: u64,
+        updated: i64,
+    },
     Held(Box<Obj>),
 }
 
@@ -256,7 +260,6 @@ pub(in crate::sandbox) fn seeded_updated(slot: &Slot) -> Option<i64> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -270,7 +273,11 @@ mod tests {
     use crate::sandbox::store::{Obj, Store, object, text};
 
     fn today() -> DateTime<Utc> {
-        Utc::now().date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc()
+        Utc::now()
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
     }
 
     #[test]
@@ -286,9 +293,15 @@ mod tests {
                 s
             })
             .collect();
-        let picks = (0..n).step_by(101).chain([1, WITH_HISTORY - 1, WITH_HISTORY, n - 1]);
+        let picks = (0..n)
+            .step_by(101)
+            .chain([1, WITH_HISTORY - 1, WITH_HISTORY, n - 1]);
         for i in picks {
-            assert_eq!(generator.at(i, states[i]).contact, data.contacts[i], "contact {i}");
+            assert_eq!(
+                generator.at(i, states[i]).contact,
+                data.contacts[i],
+                "contact {i}"
+            );
         }
         // Tasks, notes and appointments stop at WITH_HISTORY.
         let index: std::collections::HashMap<&str, usize> = data
@@ -303,7 +316,10 @@ mod tests {
         for items in [&data.tasks, &data.notes, &data.appointments] {
             let at = owners(items);
             assert!(!at.is_empty());
-            assert!(at.iter().all(|i| *i < WITH_HISTORY), "history past the bound");
+            assert!(
+                at.iter().all(|i| *i < WITH_HISTORY),
+                "history past the bound"
+            );
             assert!(at.iter().any(|i| *i > WITH_HISTORY - 1000));
         }
     }
@@ -315,10 +331,16 @@ mod tests {
         let data = seed::generate(n, 9, "loc", today());
         assert_eq!(store.contact_count(), n);
         for c in &data.contacts {
-            let got = store.contact(text(c, "id")).expect("every seeded id is there");
+            let got = store
+                .contact(text(c, "id"))
+                .expect("every seeded id is there");
             assert_eq!(*got, *c);
         }
-        let tasks: usize = data.contacts.iter().map(|c| store.tasks_of(text(c, "id")).len()).sum();
+        let tasks: usize = data
+            .contacts
+            .iter()
+            .map(|c| store.tasks_of(text(c, "id")).len())
+            .sum();
         assert_eq!(tasks, data.tasks.len());
     }
 
